@@ -1,0 +1,6 @@
+//! Zorgsignaal: signalering van stagnerende leerlingen en te late evaluaties voor het primair
+//! onderwijs. Sources are pulled into a store, pure rules find signals, actions push tasks back
+//! and mail the IB, reports go to the board. See docs/ARCHITECTURE.md.
+
+pub mod domain;
+pub mod rules;

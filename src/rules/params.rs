@@ -1,0 +1,266 @@
+//! Rule parameters (DOMAIN.md §6). Every number is configurable per board (`[rules]`) and per
+//! school (`[rules.schools.BRIN]`, merged over the board's values). Defaults follow DOMAIN.md.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{DomainMapping, MomentWindows, MonthDay};
+
+/// All rule parameters for one school.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuleParams {
+    /// M/E windows used to derive toetsmomenten.
+    pub moment_windows: MomentWindows,
+    /// Test → domain mapping; first matching pattern wins.
+    pub domain_mapping: DomainMapping,
+    /// `dmt_three_lowest`.
+    pub dmt_three_lowest: DmtThreeLowest,
+    /// `eed_check`.
+    pub eed_check: EedCheck,
+    /// `lowest_level_repeated`.
+    pub lowest_level_repeated: LowestLevelRepeated,
+    /// `level_drop`.
+    pub level_drop: LevelDrop,
+    /// `no_growth`.
+    pub no_growth: NoGrowth,
+    /// `plan_evaluation_due`.
+    pub plan_evaluation_due: PlanEvaluationDue,
+    /// `plan_evaluation_overdue`.
+    pub plan_evaluation_overdue: PlanEvaluationOverdue,
+    /// `opp_yearly_evaluation`.
+    pub opp_yearly_evaluation: OppYearlyEvaluation,
+    /// `plan_ineffective`.
+    pub plan_ineffective: PlanIneffective,
+    /// `signal_without_plan`.
+    pub signal_without_plan: SignalWithoutPlan,
+}
+
+/// Three consecutive DMT main measurements at level V or lower.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DmtThreeLowest {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// How many consecutive main measurements (default 3).
+    pub consecutive: usize,
+}
+
+impl Default for DmtThreeLowest {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            consecutive: 3,
+        }
+    }
+}
+
+/// What the EED dossier needs (ED-regeling).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EedCheck {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Total weeks of reading intervention required between the measurements (default 20).
+    pub min_intervention_weeks: u32,
+    /// Minimum intensity in minutes per week (default 60).
+    pub min_minutes_per_week: u32,
+}
+
+impl Default for EedCheck {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_intervention_weeks: 20,
+            min_minutes_per_week: 60,
+        }
+    }
+}
+
+/// Consecutive main measurements at level V or lower in one domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LowestLevelRepeated {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// How many consecutive main measurements (default 2).
+    pub consecutive: usize,
+}
+
+impl Default for LowestLevelRepeated {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            consecutive: 2,
+        }
+    }
+}
+
+/// Drop in level between consecutive main measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LevelDrop {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Minimum drop in bands (default 2).
+    pub min_drop: u8,
+}
+
+impl Default for LevelDrop {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_drop: 2,
+        }
+    }
+}
+
+/// Ability score did not rise between consecutive main measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoGrowth {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Minimum rise that counts as growth (default 0: any rise).
+    pub min_rise: f64,
+}
+
+impl Default for NoGrowth {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_rise: 0.0,
+        }
+    }
+}
+
+/// A plan's evaluation is due soon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanEvaluationDue {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Remind when the date is within this many days (default 7).
+    pub within_days: u32,
+    /// Period of a handelingsplan when no date is set (default 6 weeks).
+    pub action_plan_weeks: u32,
+    /// Period of an OPP handelingsdeel (default 8 weeks).
+    pub opp_weeks: u32,
+    /// Period of a groepsplan (default 12 weeks).
+    pub group_plan_weeks: u32,
+}
+
+impl Default for PlanEvaluationDue {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            within_days: 7,
+            action_plan_weeks: 6,
+            opp_weeks: 8,
+            group_plan_weeks: 12,
+        }
+    }
+}
+
+/// A plan's evaluation date has passed without an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanEvaluationOverdue {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Escalate to directie after this many more days (default 14).
+    pub escalate_after_days: u32,
+}
+
+impl Default for PlanEvaluationOverdue {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            escalate_after_days: 14,
+        }
+    }
+}
+
+/// An active OPP needs an evaluation every school year (WPO art. 40a).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OppYearlyEvaluation {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Day of the school year by which the evaluation must exist (default `06-15`).
+    pub deadline: MonthDay,
+    /// Remind this many days before the deadline (default 30).
+    pub remind_days_before: u32,
+    /// School cadence: also after each M and E round (seed 004).
+    pub after_each_round: bool,
+}
+
+impl Default for OppYearlyEvaluation {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            deadline: MonthDay::new(6, 15).unwrap_or_else(|_| MomentWindows::default().end_to),
+            remind_days_before: 30,
+            after_each_round: false,
+        }
+    }
+}
+
+/// Consecutive evaluated plans with "doel niet behaald" at the same zorgniveau.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanIneffective {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// How many consecutive failed plans (default 2).
+    pub consecutive: usize,
+}
+
+impl Default for PlanIneffective {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            consecutive: 2,
+        }
+    }
+}
+
+/// A learning signal stays open without a plan covering its domain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignalWithoutPlan {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Weeks a signal may be open without a plan (default 6).
+    pub weeks: u32,
+}
+
+impl Default for SignalWithoutPlan {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            weeks: 6,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_domain_md() {
+        let p = RuleParams::default();
+        assert_eq!(p.dmt_three_lowest.consecutive, 3);
+        assert_eq!(p.plan_evaluation_due.within_days, 7);
+        assert_eq!(p.opp_yearly_evaluation.deadline.to_string(), "06-15");
+        assert_eq!(p.signal_without_plan.weeks, 6);
+    }
+
+    #[test]
+    fn partial_toml_keeps_defaults_and_rejects_unknown_keys() {
+        let p: RuleParams = toml::from_str("[level_drop]\nmin_drop = 3\n").expect("parse");
+        assert_eq!(p.level_drop.min_drop, 3);
+        assert!(p.level_drop.enabled);
+        assert!(toml::from_str::<RuleParams>("[level_drop]\nmin_dorp = 3\n").is_err());
+    }
+}
