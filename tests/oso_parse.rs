@@ -320,3 +320,22 @@ fn dmt_fixture_has_three_v_minus_main_measurements() {
         assert!(!debug.contains(private), "{private}");
     }
 }
+
+#[test]
+fn an_impossible_level_in_an_official_example_rejects_it_with_the_line() {
+    let xml = std::fs::read(examples_dir().join("Voorbeelddossier_OV_POPO_full.xml")).expect("POPO example");
+    let text = String::from_utf8(xml).expect("utf-8");
+    let line = text
+        .lines()
+        .position(|l| l.trim() == "<waarde>III</waarde>")
+        .expect("III")
+        + 1;
+    let broken = text.replacen("<waarde>III</waarde>", "<waarde>VII</waarde>", 1);
+    let err = parse_dossier(broken.as_bytes(), &hasher()).expect_err("VII");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "OSO dossier line {line}: invalid value in <referentiescore/waarde>: \"VII\" is not a level on scale IV"
+        )
+    );
+}
