@@ -426,7 +426,7 @@ impl HttpClient {
                 body,
             });
         }
-        Ok(raw).and_then(|raw| Err(classify_status(raw.status, &raw.headers, chrono::Utc::now())))
+        Err(classify_status(raw.status, &raw.headers, chrono::Utc::now()))
     }
 }
 

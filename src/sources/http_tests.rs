@@ -105,6 +105,43 @@ async fn retry_after_as_http_date_on_503_is_honoured() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_hanging_server_times_out_and_is_retried() {
+    let api = Script::new([Reply::hang()]);
+    let base = serve(api.clone()).await;
+    let http = client(HttpConfig {
+        timeout: Duration::from_secs(5),
+        max_attempts: 2,
+        ..config()
+    });
+    let start = Instant::now();
+    assert_eq!(
+        get(&http, &base).await.expect_err("times out"),
+        SourceError::Timeout
+    );
+    assert_eq!(api.hits(), 2);
+    assert!(
+        start.elapsed() >= Duration::from_secs(10),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn request_futures_are_send_so_adapters_can_spawn_them() {
+    fn assert_send<T: Send>(_: &T) {}
+    let http = client(config());
+    let future = http.get_json::<Value>(SCHOOL, RequestSpec::new("http://127.0.0.1:9/x"));
+    assert_send(&future);
+    let soap = http.post_soap(
+        SCHOOL,
+        RequestSpec::new("http://127.0.0.1:9/x"),
+        "a",
+        SecretString::from("b"),
+    );
+    assert_send(&soap);
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_bad_request_is_not_retried() {
     let api = Script::new([Reply::new(400, "bad cursor")]);
     let base = serve(api.clone()).await;

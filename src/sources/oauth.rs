@@ -242,3 +242,7 @@ impl<'c> AsyncHttpClient<'c> for ReqwestAdapter<'_> {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "oauth_tests.rs"]
+mod tests;

@@ -15,6 +15,7 @@ pub struct Reply {
     status: u16,
     headers: Vec<(&'static str, String)>,
     body: String,
+    hang: bool,
 }
 
 impl Reply {
@@ -24,6 +25,15 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: body.into(),
+            hang: false,
+        }
+    }
+
+    /// An answer that never comes (the client must time out).
+    pub fn hang() -> Self {
+        Self {
+            hang: true,
+            ..Self::new(200, "")
         }
     }
 
@@ -40,6 +50,7 @@ pub struct Script {
     replies: Mutex<VecDeque<Reply>>,
     hits: AtomicUsize,
     authorizations: Mutex<Vec<String>>,
+    bodies: Mutex<Vec<String>>,
 }
 
 impl Script {
@@ -66,6 +77,11 @@ impl Script {
         self.authorizations.lock().expect("script lock").clone()
     }
 
+    /// Request bodies received, in order.
+    pub fn bodies(&self) -> Vec<String> {
+        self.bodies.lock().expect("script lock").clone()
+    }
+
     fn next(&self) -> Reply {
         let mut replies = self.replies.lock().expect("script lock");
         if replies.len() > 1 {
@@ -79,7 +95,8 @@ impl Script {
     }
 }
 
-async fn answer(State(script): State<Arc<Script>>, headers: HeaderMap) -> Response {
+async fn answer(State(script): State<Arc<Script>>, headers: HeaderMap, body: String) -> Response {
+    script.bodies.lock().expect("script lock").push(body);
     script.hits.fetch_add(1, Ordering::SeqCst);
     let auth = headers
         .get("authorization")
@@ -88,6 +105,9 @@ async fn answer(State(script): State<Arc<Script>>, headers: HeaderMap) -> Respon
         .to_owned();
     script.authorizations.lock().expect("script lock").push(auth);
     let reply = script.next();
+    if reply.hang {
+        std::future::pending::<()>().await;
+    }
     let mut response = (
         StatusCode::from_u16(reply.status).expect("valid status"),
         reply.body,
