@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -14,9 +14,10 @@ use tokio::time::Instant;
 
 use crate::sources::breaker::{CircuitBreaker, Transition};
 use crate::sources::error::SourceError;
-use crate::sources::oauth::{BearerToken, TokenSource};
+use crate::sources::oauth::BearerToken;
 use crate::sources::ratelimit::SchoolRateLimiter;
 use crate::sources::redact::{redact_secrets, safe_preview};
+pub use crate::sources::request::{RawResponse, RequestSpec};
 use crate::sources::retry::{Idempotency, classify_status, next_delay};
 
 /// Settings of one source's HTTP client (plain values, filled from the settings by the caller).
@@ -61,77 +62,6 @@ impl Default for HttpConfig {
     }
 }
 
-/// One request: URL, query, headers, optional bearer token source and the secrets to redact
-/// from any response text kept in an error.
-pub struct RequestSpec<'a> {
-    url: String,
-    query: Vec<(String, String)>,
-    headers: HeaderMap,
-    tokens: Option<&'a TokenSource>,
-    secrets: Vec<&'a SecretString>,
-    idempotent_post: bool,
-}
-
-impl<'a> RequestSpec<'a> {
-    /// A request to `url` (absolute).
-    pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            query: Vec::new(),
-            headers: HeaderMap::new(),
-            tokens: None,
-            secrets: Vec::new(),
-            idempotent_post: false,
-        }
-    }
-
-    /// Adds a query parameter.
-    pub fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.query.push((key.into(), value.into()));
-        self
-    }
-
-    /// Adds a header.
-    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
-        self
-    }
-
-    /// Sets `Idempotency-Key`, which makes a POST safe to retry.
-    pub fn idempotency_key(mut self, key: &str) -> Result<Self, SourceError> {
-        let value = HeaderValue::from_str(key)
-            .map_err(|_| SourceError::Permanent("idempotency key is not a valid header value".into()))?;
-        self.headers
-            .insert(HeaderName::from_static("idempotency-key"), value);
-        self.idempotent_post = true;
-        Ok(self)
-    }
-
-    /// Sends `Authorization: Bearer …` from `tokens`, refreshing once on a 401.
-    pub fn bearer(mut self, tokens: &'a TokenSource) -> Self {
-        self.tokens = Some(tokens);
-        self
-    }
-
-    /// A secret sent in this request (e.g. the supplier key in a SOAP body): removed from any
-    /// response text kept in an error.
-    pub fn redact(mut self, secret: &'a SecretString) -> Self {
-        self.secrets.push(secret);
-        self
-    }
-}
-
-/// A successful (2xx) answer.
-#[derive(Debug)]
-pub struct RawResponse {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// Response body.
-    pub body: Vec<u8>,
-}
-
 /// How a non-2xx answer is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
@@ -167,7 +97,8 @@ impl HttpClient {
         })
     }
 
-    /// The underlying reqwest client (for [`TokenSource::new`]); shares the connection pool.
+    /// The underlying reqwest client, for [`crate::sources::oauth::TokenSource::new`]; clones
+    /// share the connection pool.
     pub fn reqwest(&self) -> reqwest::Client {
         self.inner.clone()
     }

@@ -6,6 +6,7 @@ pub mod http;
 pub mod oauth;
 pub mod ratelimit;
 pub mod redact;
+pub mod request;
 pub mod retry;
 
 #[cfg(test)]
