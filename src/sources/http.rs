@@ -20,6 +20,19 @@ use crate::sources::redact::{redact_secrets, safe_preview};
 pub use crate::sources::request::{RawResponse, RequestSpec};
 use crate::sources::retry::{Idempotency, classify_status, next_delay};
 
+/// Counter of requests sent, by `source`, `method` and `status` (HTTP code or error label).
+pub const REQUESTS: &str = "zorgsignaal_http_requests_total";
+/// Counter of retries, by `source` and `reason` (the failed attempt's status or error label).
+pub const RETRIES: &str = "zorgsignaal_http_retries_total";
+/// Histogram of request durations in seconds, by `source`.
+pub const REQUEST_DURATION: &str = "zorgsignaal_http_request_duration_seconds";
+/// Histogram of time spent waiting for the per-school rate limit, in seconds, by `source`.
+pub const RATE_LIMIT_WAIT: &str = "zorgsignaal_http_rate_limit_wait_seconds";
+/// Counter of circuits that opened, by `source`.
+pub const CIRCUIT_OPENED: &str = "zorgsignaal_http_circuit_opened_total";
+/// Counter of requests refused because the school's circuit was open, by `source`.
+pub const CIRCUIT_REJECTED: &str = "zorgsignaal_http_circuit_rejected_total";
+
 /// Settings of one source's HTTP client (plain values, filled from the settings by the caller).
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
@@ -214,8 +227,7 @@ impl HttpClient {
     ) -> Result<RawResponse, SourceError> {
         let url = build_url(req)?;
         if !self.breaker.try_acquire(school) {
-            metrics::counter!("zorgsignaal_http_circuit_rejected_total", "source" => self.source)
-                .increment(1);
+            metrics::counter!(CIRCUIT_REJECTED, "source" => self.source).increment(1);
             return Err(SourceError::CircuitOpen);
         }
         let attempt = || self.attempt(school, &method, &url, req, body.as_deref(), expect);
@@ -234,8 +246,8 @@ impl HttpClient {
                     .sleep(tokio::time::sleep)
                     .adjust(|err, proposed| next_delay(err, proposed, start.elapsed(), budget))
                     .notify(|err, wait| {
-                        metrics::counter!("zorgsignaal_http_retries_total", "source" => self.source, "reason" => err.label())
-                            .increment(1);
+                        let reason = err.label();
+                        metrics::counter!(RETRIES, "source" => self.source, "reason" => reason).increment(1);
                         tracing::warn!(error = %err, wait_ms = wait.as_millis() as u64, "retrying request");
                     })
                     .await
@@ -247,8 +259,7 @@ impl HttpClient {
         };
         match transition {
             Transition::Opened => {
-                metrics::counter!("zorgsignaal_http_circuit_opened_total", "source" => self.source)
-                    .increment(1);
+                metrics::counter!(CIRCUIT_OPENED, "source" => self.source).increment(1);
                 tracing::warn!("circuit opened for this school after repeated failures");
             }
             Transition::Closed => tracing::info!("circuit closed again"),
@@ -298,8 +309,7 @@ impl HttpClient {
         token: Option<&BearerToken>,
     ) -> Result<RawResponse, SourceError> {
         let waited = self.limiter.until_ready(school).await;
-        metrics::histogram!("zorgsignaal_http_rate_limit_wait_seconds", "source" => self.source)
-            .record(waited.as_secs_f64());
+        metrics::histogram!(RATE_LIMIT_WAIT, "source" => self.source).record(waited.as_secs_f64());
         let mut builder = self
             .inner
             .request(method.clone(), url.clone())
@@ -330,9 +340,10 @@ impl HttpClient {
             Ok(raw) => raw.status.as_u16().to_string(),
             Err(err) => err.label(),
         };
-        metrics::counter!("zorgsignaal_http_requests_total", "source" => self.source, "method" => method.to_string(), "status" => status)
+        let method = method.to_string();
+        metrics::counter!(REQUESTS, "source" => self.source, "method" => method, "status" => status)
             .increment(1);
-        metrics::histogram!("zorgsignaal_http_request_duration_seconds", "source" => self.source)
+        metrics::histogram!(REQUEST_DURATION, "source" => self.source)
             .record(started.elapsed().as_secs_f64());
         result
     }

@@ -256,7 +256,8 @@ async fn a_post_is_retried_only_with_an_idempotency_key() {
 fn fault(text: &str) -> String {
     format!(
         "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><soap:Fault>\
-         <faultcode>soap:Client</faultcode><faultstring>{text}</faultstring></soap:Fault></soap:Body></soap:Envelope>"
+         <faultcode>soap:Client</faultcode><faultstring>{text}</faultstring></soap:Fault>\
+         </soap:Body></soap:Envelope>"
     )
 }
 
@@ -392,5 +393,28 @@ async fn no_error_ever_contains_a_secret_or_token() {
                 "{body}"
             );
         }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn requests_retries_and_waits_are_counted_per_source_and_status() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    // Thread-local: the paused-time runtime runs every task on this thread.
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let api = Script::new([Reply::new(500, ""), ok_json()]);
+    let base = serve(api.clone()).await;
+    get(&client(config()), &base)
+        .await
+        .expect("second attempt succeeds");
+    let text = handle.render();
+    for expected in [
+        r#"zorgsignaal_http_requests_total{source="test",method="GET",status="500"} 1"#,
+        r#"zorgsignaal_http_requests_total{source="test",method="GET",status="200"} 1"#,
+        r#"zorgsignaal_http_retries_total{source="test",reason="500"} 1"#,
+        "zorgsignaal_http_request_duration_seconds",
+        "zorgsignaal_http_rate_limit_wait_seconds",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 }

@@ -17,6 +17,9 @@ use tokio::time::Instant;
 use crate::sources::error::SourceError;
 use crate::sources::retry::classify_status;
 
+/// Counter of token fetches, by `source` and `outcome` (`ok` or the error label).
+pub const TOKEN_REFRESHES: &str = "zorgsignaal_http_token_refreshes_total";
+
 /// Lifetime assumed when the token endpoint sends no `expires_in`.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -129,8 +132,7 @@ impl TokenSource {
             Ok(_) => "ok".to_owned(),
             Err(e) => e.label(),
         };
-        metrics::counter!("zorgsignaal_http_token_refreshes_total", "source" => self.source, "outcome" => outcome)
-            .increment(1);
+        metrics::counter!(TOKEN_REFRESHES, "source" => self.source, "outcome" => outcome).increment(1);
         let (value, lifetime) = result?;
         state.1 += 1;
         let token = BearerToken {
