@@ -33,7 +33,9 @@ pub enum ClientAuth {
     RequestBody,
 }
 
-/// Settings of one OAuth2 client (per source and, where credentials differ, per school).
+/// Settings of one OAuth2 client (per source and, where credentials differ, per school). `Debug`
+/// shows the secret as `[REDACTED]`.
+#[derive(Debug)]
 pub struct OAuthConfig {
     /// Token endpoint URL.
     pub token_url: String,

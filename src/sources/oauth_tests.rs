@@ -216,3 +216,16 @@ async fn an_unavailable_token_endpoint_is_transient_and_retried_by_the_request()
     assert!(start.elapsed() >= Duration::from_secs(2));
     assert_eq!((token_server.hits(), api.hits()), (2, 1));
 }
+
+#[test]
+fn the_config_debug_does_not_show_the_client_secret() {
+    let config = OAuthConfig {
+        token_url: "http://127.0.0.1/token".into(),
+        client_id: "zorgsignaal".into(),
+        client_secret: SecretString::from(CLIENT_SECRET),
+        scopes: Vec::new(),
+        skew: Duration::from_secs(10),
+        auth: ClientAuth::RequestBody,
+    };
+    assert!(!format!("{config:?}").contains(CLIENT_SECRET));
+}
