@@ -18,7 +18,8 @@ use crate::sources::oauth::BearerToken;
 use crate::sources::ratelimit::SchoolRateLimiter;
 use crate::sources::redact::{redact_secrets, safe_preview};
 pub use crate::sources::request::{RawResponse, RequestSpec};
-use crate::sources::retry::{Idempotency, classify_status, next_delay};
+pub use crate::sources::retry::Idempotency;
+use crate::sources::retry::{classify_status, next_delay};
 
 /// Counter of requests sent, by `source`, `method` and `status` (HTTP code or error label).
 pub const REQUESTS: &str = "zorgsignaal_http_requests_total";
