@@ -1,4 +1,16 @@
-//! Source adapters: every wire format stays behind these modules.
+//! Source adapters (bronkoppelingen) and what they share: the HTTP layer, OAuth2 tokens, errors.
+//! Every wire format stays behind these modules; sync and rules only see domain types.
 
+pub mod breaker;
 pub mod csv_import;
+pub mod error;
+pub mod http;
+pub mod oauth;
 pub mod oso;
+pub mod ratelimit;
+pub mod redact;
+pub mod request;
+pub mod retry;
+
+#[cfg(test)]
+mod test_support;
