@@ -70,6 +70,12 @@ fn check_config(cli: &Cli, args: &CheckConfigArgs, settings: Result<Settings, Co
     }
     match settings {
         Ok(s) => {
+            tracing::debug!(
+                path = %cli.config.display(),
+                schools = s.schools.len(),
+                store = %s.store.url,
+                "configuration loaded"
+            );
             println!("{}", summary(&s));
             ExitCode::SUCCESS
         }
@@ -130,7 +136,8 @@ pub fn summary(s: &Settings) -> String {
         .iter()
         .map(|(name, on, n)| {
             let state = if *on { "enabled" } else { "disabled" };
-            format!("{name} {state} ({n} schools)")
+            let plural = if *n == 1 { "school" } else { "schools" };
+            format!("{name} {state} ({n} {plural})")
         })
         .collect();
     out.push_str(&format!("  sources:  {}\n", listed.join(", ")));

@@ -309,3 +309,15 @@ fn every_default_schedule_parses() {
     }
     assert!(s.cron("nope").is_none());
 }
+
+#[test]
+fn test_and_demo_configs_are_valid() {
+    for (name, text) in [
+        ("test.toml", include_str!("../../config/test.toml")),
+        ("demo.toml", include_str!("../../config/demo.toml")),
+    ] {
+        if let Err(e) = Settings::from_toml_str(text) {
+            panic!("config/{name} is invalid: {e}");
+        }
+    }
+}
