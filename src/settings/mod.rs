@@ -1,6 +1,7 @@
 //! Typed configuration: one TOML file plus `ZORGSIGNAAL__SECTION__KEY` environment overrides,
 //! unknown keys rejected, then [`Settings::validate`]. The only place that reads the environment.
 
+mod env;
 mod mail;
 mod rules;
 mod schools;
@@ -13,9 +14,10 @@ use std::fmt;
 use std::path::Path;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
+use figment::providers::{Format, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use env::EnvOverrides;
 pub use mail::{Holiday, MailSettings, MailTls, PupilNames};
 pub use rules::RulesSettings;
 pub use schools::{GkvCredentials, OAuthCredentials, SchoolSettings};
@@ -144,17 +146,19 @@ impl Settings {
                 format!("cannot read configuration file {}: {e}", path.display()),
             )])
         })?;
-        let figment = Figment::from(Toml::string(&text)).merge(Env::prefixed(ENV_PREFIX).split("__"));
-        Self::from_figment(&figment)
+        Self::from_toml_str_with_env(&text, &EnvOverrides::from_process())
     }
 
     /// Parses and validates TOML text without looking at the environment (for tests and embedding).
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
-        Self::from_figment(&Figment::from(Toml::string(text)))
+        Self::from_toml_str_with_env(text, &EnvOverrides::default())
     }
 
-    fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
-        let mut settings: Settings = figment.extract().map_err(|e| issues_from_figment(e, ""))?;
+    /// Parses TOML text with `env` merged over it, then validates.
+    pub fn from_toml_str_with_env(text: &str, env: &EnvOverrides) -> Result<Self, ConfigError> {
+        let figment = Figment::from(Toml::string(text)).merge(env.clone());
+        // Lossy: environment values arrive as text and become numbers/booleans where a field wants one.
+        let mut settings: Settings = figment.extract_lossy().map_err(|e| issues_from_figment(e, ""))?;
         settings.rules.resolve()?;
         settings.validate()?;
         Ok(settings)
@@ -223,7 +227,7 @@ pub(crate) fn issues_from_figment(err: figment::Error, prefix: &str) -> Vec<Conf
                 without_source_lines(&e.kind.to_string())
             };
             if let Some(md) = &e.metadata
-                && md.name.contains("environment")
+                && md.name == env::PROVIDER_NAME
             {
                 message.push_str(&format!(" (set by a {ENV_PREFIX}… environment variable)"));
             }

@@ -4,9 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use figment::Figment;
+use figment::providers::Serialized;
 use figment::value::{Dict, Value};
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::env::merge_dicts;
 use super::{ConfigIssue, issues_from_figment};
 use crate::domain::Brin;
 use crate::rules::RuleParams;
@@ -42,20 +45,13 @@ impl RulesSettings {
     pub(super) fn resolve(&mut self) -> Result<(), Vec<ConfigIssue>> {
         let mut board_raw = self.raw.clone();
         let schools_raw = board_raw.remove("schools");
-        self.board = Value::from(board_raw)
-            .deserialize::<RuleParams>()
-            .map_err(|e| issues_from_figment(e, "rules"))?;
-        // Overrides merge over the board's complete values (defaults filled in), so an override
-        // may give part of a section that has no defaults of its own, such as `moment_windows`.
-        let board_full = match Value::serialize(&self.board) {
-            Ok(Value::Dict(_, d)) => d,
-            Ok(_) | Err(_) => {
-                return Err(vec![ConfigIssue::new(
-                    "rules",
-                    "cannot represent the board's rule parameters",
-                )]);
-            }
-        };
+        // Every level is partial: the board's tables merge over the defaults, each school's over
+        // the board's complete values, so even `moment_windows` (no per-field defaults) may be
+        // given in part. Lists such as `domain_mapping` are replaced, not merged.
+        let mut board_full = params_dict(&RuleParams::default())?;
+        merge_dicts(&mut board_full, board_raw);
+        self.board = params_from(board_full, "rules")?;
+        let board_full = params_dict(&self.board)?;
 
         let mut issues = Vec::new();
         let overrides = match schools_raw {
@@ -71,7 +67,10 @@ impl RulesSettings {
                 )]);
             }
         };
-        self.schools.clear();
+        // Group by BRIN first: the file may say `11ZW` where an environment variable yields
+        // `11zw`. Keys equal but for case sort with the all-lower-case (environment) one last, so
+        // the environment wins, as everywhere else.
+        let mut by_brin: BTreeMap<Brin, (String, Dict)> = BTreeMap::new();
         for (key, value) in overrides {
             let prefix = format!("rules.schools.{key}");
             let brin = match Brin::parse(&key) {
@@ -85,34 +84,41 @@ impl RulesSettings {
                 issues.push(ConfigIssue::new(prefix, "expected a table of rule parameters"));
                 continue;
             };
-            let mut merged = board_full.clone();
-            merge(&mut merged, over);
-            match Value::from(merged).deserialize::<RuleParams>() {
+            let entry = by_brin
+                .entry(brin)
+                .or_insert_with(|| (prefix, board_full.clone()));
+            merge_dicts(&mut entry.1, over);
+        }
+        self.schools.clear();
+        for (brin, (prefix, merged)) in by_brin {
+            match params_from(merged, &prefix) {
                 Ok(params) => {
-                    if self.schools.insert(brin.clone(), params).is_some() {
-                        issues.push(ConfigIssue::new(
-                            prefix,
-                            format!("override for {brin} given twice"),
-                        ));
-                    }
+                    self.schools.insert(brin, params);
                 }
-                Err(e) => issues.extend(issues_from_figment(e, &prefix)),
+                Err(e) => issues.extend(e),
             }
         }
         if issues.is_empty() { Ok(()) } else { Err(issues) }
     }
 }
 
-/// Deep merge: tables merge key by key, anything else (numbers, lists) is replaced.
-fn merge(base: &mut Dict, over: Dict) {
-    for (key, value) in over {
-        match (base.get_mut(&key), value) {
-            (Some(Value::Dict(_, b)), Value::Dict(_, o)) => merge(b, o),
-            (_, v) => {
-                base.insert(key, v);
-            }
-        }
+fn params_dict(params: &RuleParams) -> Result<Dict, Vec<ConfigIssue>> {
+    match Value::serialize(params) {
+        Ok(Value::Dict(_, d)) => Ok(d),
+        Ok(_) | Err(_) => Err(vec![ConfigIssue::new(
+            "rules",
+            "cannot represent the rule parameters as a table",
+        )]),
     }
+}
+
+/// Deserializes rule parameters from a table; text becomes numbers/booleans where needed, as
+/// environment overrides arrive as text.
+/// Problems are named below `prefix`.
+fn params_from(dict: Dict, prefix: &str) -> Result<RuleParams, Vec<ConfigIssue>> {
+    Figment::from(Serialized::defaults(Value::from(dict)))
+        .extract_lossy()
+        .map_err(|e| issues_from_figment(e, prefix))
 }
 
 impl Serialize for RulesSettings {

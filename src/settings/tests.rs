@@ -247,6 +247,13 @@ fn school_overrides_merge_over_board_rules() {
 }
 
 #[test]
+fn board_can_give_part_of_the_moment_windows() {
+    let s = load("[rules.moment_windows]\nend_to = \"07-10\"\n").expect("valid");
+    assert_eq!(s.rules.board().moment_windows.end_to.to_string(), "07-10");
+    assert_eq!(s.rules.board().moment_windows.mid_from.to_string(), "12-15");
+}
+
+#[test]
 fn override_can_replace_part_of_the_moment_windows() {
     let extra = "[rules.schools.11ZW.moment_windows]\nmid_from = \"01-10\"\n";
     let s = load(extra).expect("valid");
@@ -320,4 +327,68 @@ fn test_and_demo_configs_are_valid() {
             panic!("config/{name} is invalid: {e}");
         }
     }
+}
+
+fn with_env(extra: &str, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    Settings::from_toml_str_with_env(
+        &format!("{MINIMAL}\n{extra}"),
+        &EnvOverrides::from_pairs(vars.iter().copied()),
+    )
+}
+
+#[test]
+fn environment_overrides_win_and_keep_text_as_text() {
+    use secrecy::ExposeSecret;
+    let s = with_env(
+        "",
+        &[
+            ("ZORGSIGNAAL__STORE__URL", "postgres://u:p@db/z"),
+            ("ZORGSIGNAAL__PSEUDONYMISATION__KEY", "00123456789012345678"),
+            ("ZORGSIGNAAL__SYNC__PAGE_SIZE", "500"),
+            ("ZORGSIGNAAL__MAIL__ENABLED", "false"),
+            ("ZORGSIGNAAL__SOURCES__PARNASSYS__SCOPES", "[a, b]"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(s.store.url.expose(), "postgres://u:p@db/z");
+    assert_eq!(s.pseudonymisation.key.expose_secret(), "00123456789012345678");
+    assert_eq!(s.sync.page_size, 500);
+    assert_eq!(s.sources.parnassys.scopes, ["a", "b"]);
+}
+
+#[test]
+fn environment_errors_name_the_key_and_the_environment() {
+    let err = with_env("", &[("ZORGSIGNAAL__SYNC__PAGE_SIZE", "veel")]).expect_err("not a number");
+    assert_eq!(err.issues[0].key, "sync.page_size");
+    assert!(
+        err.issues[0].message.contains("environment"),
+        "{}",
+        err.issues[0].message
+    );
+}
+
+#[test]
+fn environment_school_overrides_merge_with_the_files() {
+    let file = "[rules.schools.11ZW.level_drop]\nenabled = false\n";
+    let s = with_env(
+        file,
+        &[
+            ("ZORGSIGNAAL__RULES__SCHOOLS__11ZW__LEVEL_DROP__MIN_DROP", "4"),
+            ("ZORGSIGNAAL__RULES__NO_GROWTH__ENABLED", "false"),
+        ],
+    )
+    .expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert!(!p.level_drop.enabled, "file override kept");
+    assert_eq!(p.level_drop.min_drop, 4, "environment override applied");
+    assert!(
+        !p.no_growth.enabled,
+        "board-level environment override reaches the school"
+    );
+    let err = with_env(
+        "",
+        &[("ZORGSIGNAAL__RULES__SCHOOLS__11ZW__LEVEL_DROP__MIN_DORP", "4")],
+    )
+    .expect_err("unknown key");
+    assert_eq!(err.issues[0].key, "rules.schools.11zw.level_drop.min_dorp");
 }
