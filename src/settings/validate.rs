@@ -209,11 +209,12 @@ fn schools(s: &Settings, v: &mut Issues) {
 
 fn sources(s: &Settings, v: &mut Issues) {
     let gkv = &s.sources.parnassys_gkv;
-    if gkv.enabled {
+    // A disabled source may leave its URL empty, but whatever is written must be usable.
+    if gkv.enabled || !gkv.base_url.is_empty() {
         v.url("sources.parnassys_gkv.base_url", &gkv.base_url);
-        if gkv.leveranciernaam.trim().is_empty() {
-            v.push("sources.parnassys_gkv.leveranciernaam", "must not be empty");
-        }
+    }
+    if gkv.enabled && gkv.leveranciernaam.trim().is_empty() {
+        v.push("sources.parnassys_gkv.leveranciernaam", "must not be empty");
     }
     v.positive("sources.parnassys_gkv.timeout", gkv.timeout);
     oauth_source(v, "sources.parnassys", &s.sources.parnassys);
@@ -221,8 +222,10 @@ fn sources(s: &Settings, v: &mut Issues) {
 }
 
 fn oauth_source(v: &mut Issues, key: &str, src: &OAuthSourceSettings) {
-    if src.enabled {
+    if src.enabled || !src.base_url.is_empty() {
         v.url(&format!("{key}.base_url"), &src.base_url);
+    }
+    if src.enabled || !src.token_url.is_empty() {
         v.url(&format!("{key}.token_url"), &src.token_url);
     }
     v.positive(&format!("{key}.timeout"), src.timeout);
