@@ -2,6 +2,9 @@
 //! onderwijs. Sources are pulled into a store, pure rules find signals, actions push tasks back
 //! and mail the IB, reports go to the board. See docs/ARCHITECTURE.md.
 
+pub mod cli;
 pub mod domain;
 pub mod rules;
+pub mod settings;
 pub mod sources;
+pub mod telemetry;

@@ -1,0 +1,187 @@
+//! The small config sections: store, board, pseudonymisation, sync, schedule, retention, report,
+//! api and telemetry. Defaults here are the documented defaults of `config/zorgsignaal.toml`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::secret::{StoreUrl, serialize_redacted};
+use crate::telemetry::LogFormat;
+
+/// `[store]`: where Zorgsignaal keeps its data.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `sqlite://path` (default `sqlite://zorgsignaal.sqlite`) or `postgres://…`.
+    pub url: StoreUrl,
+}
+
+/// `[board]`: the schoolbestuur running this instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardSettings {
+    /// Name of the board (bestuur), shown in reports.
+    pub name: String,
+    /// Who receives the board report (bestuursrapportage).
+    #[serde(default)]
+    pub report_emails: Vec<String>,
+}
+
+/// `[pseudonymisation]`: the key for hashing national ids ([`crate::domain::ExternalIdHasher`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PseudonymisationSettings {
+    /// Board-wide HMAC key; changing it makes every stored hash unrecognisable.
+    #[serde(serialize_with = "serialize_redacted")]
+    pub key: SecretString,
+}
+
+/// `[sync]`: how sources are paged and reconciled.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Records per page requested from a source (default 200).
+    pub page_size: u32,
+    /// How often a full reconcile runs next to the change feed, to notice deletes (default 7 days).
+    #[serde(with = "humantime_serde")]
+    pub full_reconcile_interval: Duration,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            page_size: 200,
+            full_reconcile_interval: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// `[schedule]`: cron expressions (5 fields, or 6 with seconds), evaluated in Europe/Amsterdam.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScheduleSettings {
+    /// Incremental sync of all sources (default every 30 minutes, Mon–Fri 07:00–17:30).
+    pub sync: String,
+    /// ParnasSys GKV snapshot (default daily 06:00).
+    pub gkv_snapshot: String,
+    /// IB digest mail (default Mon–Fri 07:30).
+    pub digest: String,
+    /// Retention clean-up (default daily 03:00).
+    pub retention: String,
+    /// Board report (bestuursrapportage) (default the 1st of each month 06:00).
+    pub board_report: String,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        Self {
+            sync: "0,30 7-17 * * 1-5".into(),
+            gkv_snapshot: "0 6 * * *".into(),
+            digest: "30 7 * * 1-5".into(),
+            retention: "0 3 * * *".into(),
+            board_report: "0 6 1 * *".into(),
+        }
+    }
+}
+
+impl ScheduleSettings {
+    /// The time zone every schedule is evaluated in; fixed, Dutch schools only.
+    pub const TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Amsterdam;
+
+    /// Every schedule with its key name (`digest`, …), in config order.
+    pub fn entries(&self) -> [(&'static str, &str); 5] {
+        [
+            ("sync", &self.sync),
+            ("gkv_snapshot", &self.gkv_snapshot),
+            ("digest", &self.digest),
+            ("retention", &self.retention),
+            ("board_report", &self.board_report),
+        ]
+    }
+
+    /// Parses the schedule named `name` (a key of [`Self::entries`]).
+    pub fn cron(&self, name: &str) -> Option<Result<croner::Cron, croner::errors::CronError>> {
+        self.entries()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, expr)| expr.parse::<croner::Cron>())
+    }
+}
+
+/// `[retention]`: how long pupil data is kept (bewaartermijn).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Pupil data (signals and tasks with it) is deleted this long after the pupil left (default 2 years).
+    #[serde(with = "humantime_serde")]
+    pub pupil_data_after_leaving: Duration,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            // humantime's year: 365.25 days.
+            pupil_data_after_leaving: Duration::from_secs(2 * 31_557_600),
+        }
+    }
+}
+
+/// `[report]`: the board report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportSettings {
+    /// Counts below this are shown as `<N` (default 5).
+    pub small_count_threshold: u32,
+    /// Directory rendered reports (HTML, CSV) are written to.
+    pub output_dir: PathBuf,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            small_count_threshold: 5,
+            output_dir: PathBuf::from("reports"),
+        }
+    }
+}
+
+/// `[api]`: the HTTP API and dashboard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Address to listen on (default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// URL users reach the dashboard at (links in mails).
+    pub public_url: String,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// `[telemetry]`: logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// `pretty` or `json`; `--log-format` wins.
+    pub log_format: LogFormat,
+    /// `RUST_LOG`-style filter (`info`, `zorgsignaal=debug,info`).
+    pub level: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            log_format: LogFormat::Pretty,
+            level: "info".into(),
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! Unit tests for loading, validating and the shipped documented configuration.
+
+use std::collections::BTreeSet;
+
+use super::*;
+
+const MINIMAL: &str = r#"
+[board]
+name = "Stichting Test"
+[pseudonymisation]
+key = "0123456789abcdef-test"
+[[schools]]
+brin = "11ZW"
+name = "School A"
+care_ladder = "abcd"
+ib_emails = ["ib@a.example.nl"]
+"#;
+
+fn load(extra: &str) -> Result<Settings, ConfigError> {
+    Settings::from_toml_str(&format!("{MINIMAL}\n{extra}"))
+}
+
+fn issue_keys(extra: &str) -> Vec<String> {
+    match load(extra) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.issues.into_iter().map(|i| i.key).collect(),
+    }
+}
+
+fn brin(s: &str) -> Brin {
+    Brin::parse(s).expect("valid BRIN")
+}
+
+#[test]
+fn minimal_config_loads_with_documented_defaults() {
+    let s = load("").expect("minimal config is valid");
+    assert_eq!(s.store.url.expose(), "sqlite://zorgsignaal.sqlite");
+    assert_eq!(s.sources.parnassys.rate_limit_per_second, 5);
+    assert_eq!(s.report.small_count_threshold, 5);
+    assert_eq!(s.schedule.digest, "30 7 * * 1-5");
+    assert_eq!(s.retention.pupil_data_after_leaving.as_secs() / 86_400, 730);
+    assert_eq!(s.rules_for(&brin("11ZW")), RuleParams::default());
+}
+
+#[test]
+fn shipped_config_is_valid() {
+    let s = Settings::from_toml_str(DEFAULT_CONFIG_TOML).expect("shipped config validates");
+    assert_eq!(s.schools.len(), 2);
+    assert!(s.rules_for(&brin("23QK")).opp_yearly_evaluation.after_each_round);
+    assert!(!s.rules_for(&brin("11ZW")).opp_yearly_evaluation.after_each_round);
+    assert_eq!(
+        s.rules.board(),
+        &RuleParams::default(),
+        "shipped board rules are the defaults"
+    );
+}
+
+/// Key paths of a TOML value; array elements become `[]` so all elements share one path.
+fn key_paths(value: &toml::Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.insert(path.clone());
+                key_paths(v, &path, out);
+            }
+        }
+        toml::Value::Array(items) => {
+            for item in items {
+                key_paths(item, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn shipped_config_mentions_every_settings_field() {
+    let s = Settings::from_toml_str(DEFAULT_CONFIG_TOML).expect("valid");
+    let serialized = toml::Value::try_from(&s).expect("settings serialize");
+    let file: toml::Value = toml::from_str(DEFAULT_CONFIG_TOML).expect("file is TOML");
+    let (mut want, mut have) = (BTreeSet::new(), BTreeSet::new());
+    key_paths(&serialized, "", &mut want);
+    key_paths(&file, "", &mut have);
+    let missing: Vec<_> = want.difference(&have).collect();
+    assert!(
+        missing.is_empty(),
+        "keys missing from config/zorgsignaal.toml: {missing:?}"
+    );
+    // Sanity: the comparison sees nested and array keys.
+    assert!(want.contains("schools[].parnassys.client_secret"));
+    assert!(want.contains("sources.leeruniek.retry.max_total_time"));
+    assert!(want.contains("rules.domain_mapping[].pattern"));
+}
+
+#[test]
+fn every_key_in_the_shipped_config_has_a_comment() {
+    let mut previous = "";
+    for (n, line) in DEFAULT_CONFIG_TOML.lines().enumerate() {
+        let line = line.trim();
+        let is_key = !line.starts_with('#') && !line.starts_with('[') && line.contains('=');
+        if is_key {
+            assert!(
+                previous.starts_with('#'),
+                "line {} ({line}) has no comment directly above it",
+                n + 1
+            );
+        }
+        if !line.is_empty() {
+            previous = line;
+        }
+    }
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    assert_eq!(issue_keys("[sync]\npage_sise = 10"), ["sync.page_sise"]);
+    assert_eq!(issue_keys("[mail]\ntls = \"ssl\""), ["mail.tls"]);
+    assert_eq!(issue_keys("[store]\nurl = 5"), ["store.url"]);
+}
+
+#[test]
+fn invalid_values_name_their_key() {
+    let k =
+        issue_keys("[[schools]]\nbrin = \"11ZW\"\nname = \"B\"\ncare_ladder = \"abcd\"\nib_emails = [\"x\"]");
+    assert_eq!(k, ["schools[1].brin", "schools[1].ib_emails[0]"]);
+    assert_eq!(
+        issue_keys("[schedule]\ndigest = \"30 25 * * *\""),
+        ["schedule.digest"]
+    );
+    assert_eq!(
+        issue_keys("[sync]\nfull_reconcile_interval = \"0s\""),
+        ["sync.full_reconcile_interval"]
+    );
+    assert_eq!(
+        issue_keys("[sync]\nfull_reconcile_interval = \"soon\""),
+        ["sync.full_reconcile_interval"]
+    );
+    assert_eq!(
+        issue_keys("[mail]\nenabled = true\ndashboard_url = \"http://x\""),
+        ["mail.host", "mail.from"]
+    );
+    assert_eq!(issue_keys("[store]\nurl = \"mysql://x/y\""), ["store.url"]);
+    assert_eq!(
+        issue_keys("[api]\npublic_url = \"not a url\""),
+        ["api.public_url"]
+    );
+    assert_eq!(
+        issue_keys("[telemetry]\nlevel = \"zorgsignaal=loud\""),
+        ["telemetry.level"]
+    );
+}
+
+#[test]
+fn schools_must_use_a_known_care_ladder() {
+    let bad = MINIMAL.replace("care_ladder = \"abcd\"", "care_ladder = \"abcde\"");
+    let err = Settings::from_toml_str(&bad).expect_err("unknown ladder");
+    assert_eq!(err.issues[0].key, "schools[0].care_ladder");
+    assert!(
+        err.issues[0].message.contains("niveaus-1-6"),
+        "{}",
+        err.issues[0].message
+    );
+
+    let own = bad.clone()
+        + "[[care_ladders]]\nname = \"abcde\"\n[[care_ladders.levels]]\ncode = \"1\"\nname = \"x\"\ntier = \"basis\"\n";
+    let s = Settings::from_toml_str(&own).expect("own ladder is known");
+    assert_eq!(s.care_ladder("abcde").map(|l| l.levels.len()), Some(1));
+}
+
+#[test]
+fn care_ladders_may_not_shadow_presets() {
+    let extra = "[[care_ladders]]\nname = \"abcd\"\nlevels = []\n";
+    assert_eq!(
+        issue_keys(extra),
+        ["care_ladders[0].name", "care_ladders[0].levels"]
+    );
+}
+
+#[test]
+fn secrets_are_required_where_credentials_are_given() {
+    let extra = "[schools.parnassys]\nclient_id = \"\"\nclient_secret = \"\"\n";
+    assert_eq!(
+        issue_keys(extra),
+        [
+            "schools[0].parnassys.client_id",
+            "schools[0].parnassys.client_secret"
+        ]
+    );
+    let short = MINIMAL.replace("0123456789abcdef-test", "short");
+    let err = Settings::from_toml_str(&short).expect_err("short key");
+    assert_eq!(err.issues[0].key, "pseudonymisation.key");
+}
+
+#[test]
+fn secrets_never_show_in_debug_serialization_or_errors() {
+    let extra = "[schools.leeruniek]\nclient_id = \"c\"\nclient_secret = \"geheim-LU-42\"\n\
+                 [mail]\npassword = \"geheim-smtp-42\"\n[store]\nurl = \"postgres://u:geheim-db-42@h/d\"\n";
+    let s = load(extra).expect("valid");
+    let debug = format!("{s:?}");
+    let toml = toml::to_string(&s).expect("serialize");
+    for text in [debug, toml] {
+        for secret in [
+            "geheim-LU-42",
+            "geheim-smtp-42",
+            "geheim-db-42",
+            "0123456789abcdef-test",
+        ] {
+            assert!(!text.contains(secret), "{secret} leaked");
+        }
+    }
+    // A wrongly typed secret is not echoed either.
+    let err = Settings::from_toml_str(&MINIMAL.replace("\"0123456789abcdef-test\"", "12345678901234567"))
+        .expect_err("wrong type");
+    assert_eq!(err.issues[0].key, "pseudonymisation.key");
+    assert!(!err.issues[0].message.contains("12345678901234567"));
+}
+
+#[test]
+fn toml_syntax_errors_do_not_quote_the_line() {
+    let err = Settings::from_toml_str("[mail]\npassword = \"geheim-99\nhost = 1").expect_err("bad TOML");
+    let text = err.to_string();
+    assert!(!text.contains("geheim-99"), "{text}");
+    assert!(text.contains("line 2"), "{text}");
+}
+
+#[test]
+fn school_overrides_merge_over_board_rules() {
+    let extra = "[rules.level_drop]\nmin_drop = 3\n[rules.no_growth]\nenabled = false\n\
+                 [rules.schools.11zw.level_drop]\nenabled = false\n";
+    let s = load(extra).expect("valid");
+    let board = s.rules.board();
+    assert_eq!(board.level_drop.min_drop, 3);
+    let school = s.rules_for(&brin("11ZW"));
+    assert!(!school.level_drop.enabled, "override applies");
+    assert_eq!(school.level_drop.min_drop, 3, "sibling key comes from the board");
+    assert!(
+        !school.no_growth.enabled,
+        "untouched section comes from the board"
+    );
+    assert_eq!(school.dmt_three_lowest, board.dmt_three_lowest);
+    assert_eq!(s.rules_for(&brin("99XX")), *board, "no override: board values");
+}
+
+#[test]
+fn board_can_give_part_of_the_moment_windows() {
+    let s = load("[rules.moment_windows]\nend_to = \"07-10\"\n").expect("valid");
+    assert_eq!(s.rules.board().moment_windows.end_to.to_string(), "07-10");
+    assert_eq!(s.rules.board().moment_windows.mid_from.to_string(), "12-15");
+}
+
+#[test]
+fn override_can_replace_part_of_the_moment_windows() {
+    let extra = "[rules.schools.11ZW.moment_windows]\nmid_from = \"01-10\"\n";
+    let s = load(extra).expect("valid");
+    let w = s.rules_for(&brin("11ZW")).moment_windows;
+    assert_eq!(w.mid_from.to_string(), "01-10");
+    assert_eq!(w.end_to.to_string(), "07-15");
+}
+
+#[test]
+fn override_errors_name_the_full_key() {
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.level_drop]\nmin_dorp = 3\n"),
+        ["rules.schools.11ZW.level_drop.min_dorp"]
+    );
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.level_drop]\nmin_drop = \"veel\"\n"),
+        ["rules.schools.11ZW.level_drop.min_drop"]
+    );
+    assert_eq!(
+        issue_keys("[rules.level_dorp]\nenabled = true\n"),
+        ["rules.level_dorp"]
+    );
+    assert_eq!(issue_keys("[rules.schools.XYZ]\n"), ["rules.schools.XYZ"]);
+    assert_eq!(
+        issue_keys("[rules.schools.12AB.level_drop]\nmin_drop = 3\n"),
+        ["rules.schools.12AB"],
+        "override for a school that is not configured"
+    );
+}
+
+#[test]
+fn invalid_moment_windows_are_reported_per_school() {
+    let extra = "[rules.schools.11ZW.moment_windows]\nmid_to = \"06-01\"\n";
+    assert_eq!(issue_keys(extra), ["rules.schools.11ZW.moment_windows"]);
+}
+
+#[test]
+fn duplicate_brins_are_rejected() {
+    let extra = "[[schools]]\nbrin = \"11zw\"\nname = \"B\"\ncare_ladder = \"abcd\"\nib_emails = [\"ib@b.example.nl\"]";
+    let err = load(extra).expect_err("duplicate");
+    assert_eq!(err.issues[0].key, "schools[1].brin");
+    assert!(err.issues[0].message.contains("schools[0]"));
+}
+
+#[test]
+fn holidays_accept_toml_dates_and_must_be_ordered() {
+    let ok = "[[mail.holidays]]\nfrom = 2026-10-17\nto = \"2026-10-25\"\nname = \"herfst\"\n";
+    let s = load(ok).expect("valid");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 20).expect("date");
+    assert!(s.mail.is_holiday(day));
+    let bad = "[[mail.holidays]]\nfrom = 2026-10-25\nto = 2026-10-17\nname = \"herfst\"\n";
+    assert_eq!(issue_keys(bad), ["mail.holidays[0]"]);
+}
+
+#[test]
+fn every_default_schedule_parses() {
+    let s = ScheduleSettings::default();
+    for (name, _) in s.entries() {
+        assert!(matches!(s.cron(name), Some(Ok(_))), "{name}");
+    }
+    assert!(s.cron("nope").is_none());
+}
+
+#[test]
+fn test_and_demo_configs_are_valid() {
+    for (name, text) in [
+        ("test.toml", include_str!("../../config/test.toml")),
+        ("demo.toml", include_str!("../../config/demo.toml")),
+    ] {
+        if let Err(e) = Settings::from_toml_str(text) {
+            panic!("config/{name} is invalid: {e}");
+        }
+    }
+}
+
+fn with_env(extra: &str, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    Settings::from_toml_str_with_env(
+        &format!("{MINIMAL}\n{extra}"),
+        &EnvOverrides::from_pairs(vars.iter().copied()),
+    )
+}
+
+#[test]
+fn environment_overrides_win_and_keep_text_as_text() {
+    use secrecy::ExposeSecret;
+    let s = with_env(
+        "",
+        &[
+            ("ZORGSIGNAAL__STORE__URL", "postgres://u:p@db/z"),
+            ("ZORGSIGNAAL__PSEUDONYMISATION__KEY", "00123456789012345678"),
+            ("ZORGSIGNAAL__SYNC__PAGE_SIZE", "500"),
+            ("ZORGSIGNAAL__MAIL__ENABLED", "false"),
+            ("ZORGSIGNAAL__SOURCES__PARNASSYS__SCOPES", "[a, b]"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(s.store.url.expose(), "postgres://u:p@db/z");
+    assert_eq!(s.pseudonymisation.key.expose_secret(), "00123456789012345678");
+    assert_eq!(s.sync.page_size, 500);
+    assert_eq!(s.sources.parnassys.scopes, ["a", "b"]);
+}
+
+#[test]
+fn environment_errors_name_the_key_and_the_environment() {
+    let err = with_env("", &[("ZORGSIGNAAL__SYNC__PAGE_SIZE", "veel")]).expect_err("not a number");
+    assert_eq!(err.issues[0].key, "sync.page_size");
+    assert!(
+        err.issues[0].message.contains("environment"),
+        "{}",
+        err.issues[0].message
+    );
+}
+
+#[test]
+fn environment_school_overrides_merge_with_the_files() {
+    let file = "[rules.schools.11ZW.level_drop]\nenabled = false\n";
+    let s = with_env(
+        file,
+        &[
+            ("ZORGSIGNAAL__RULES__SCHOOLS__11ZW__LEVEL_DROP__MIN_DROP", "4"),
+            ("ZORGSIGNAAL__RULES__NO_GROWTH__ENABLED", "false"),
+        ],
+    )
+    .expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert!(!p.level_drop.enabled, "file override kept");
+    assert_eq!(p.level_drop.min_drop, 4, "environment override applied");
+    assert!(
+        !p.no_growth.enabled,
+        "board-level environment override reaches the school"
+    );
+    let err = with_env(
+        "",
+        &[("ZORGSIGNAAL__RULES__SCHOOLS__11ZW__LEVEL_DROP__MIN_DORP", "4")],
+    )
+    .expect_err("unknown key");
+    assert_eq!(err.issues[0].key, "rules.schools.11zw.level_drop.min_dorp");
+}

@@ -1,0 +1,314 @@
+//! Checks on a parsed [`Settings`] that types cannot express; every issue names its dotted key.
+
+use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{ConfigIssue, OAuthCredentials, OAuthSourceSettings, Settings};
+use crate::domain::CareLadder;
+use crate::rules::RuleParams;
+
+/// Minimum length of the pseudonymisation key.
+const MIN_KEY_CHARS: usize = 16;
+
+struct Issues(Vec<ConfigIssue>);
+
+impl Issues {
+    fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ConfigIssue::new(key, message));
+    }
+
+    fn url(&mut self, key: &str, value: &str) {
+        match reqwest::Url::parse(value) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+            Ok(u) => self.push(
+                key,
+                format!("expected an http(s) URL, found scheme {:?}", u.scheme()),
+            ),
+            Err(e) => self.push(key, format!("invalid URL {value:?}: {e}")),
+        }
+    }
+
+    fn email(&mut self, key: &str, value: &str) {
+        if lettre::Address::from_str(value).is_err() {
+            self.push(key, format!("{value:?} is not an e-mail address"));
+        }
+    }
+
+    fn emails(&mut self, key: &str, values: &[String]) {
+        for (i, v) in values.iter().enumerate() {
+            self.email(&format!("{key}[{i}]"), v);
+        }
+    }
+
+    fn positive(&mut self, key: &str, d: Duration) {
+        if d.is_zero() {
+            self.push(key, "must be longer than zero");
+        }
+    }
+
+    fn at_least(&mut self, key: &str, value: u64, min: u64) {
+        if value < min {
+            self.push(key, format!("must be at least {min}, found {value}"));
+        }
+    }
+
+    fn secret(&mut self, key: &str, value: &SecretString) {
+        if value.expose_secret().trim().is_empty() {
+            self.push(key, "must be set (in the file or through the environment)");
+        }
+    }
+}
+
+/// All issues of `s`, in config order.
+pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
+    let mut v = Issues(Vec::new());
+    store(s, &mut v);
+    if s.board.name.trim().is_empty() {
+        v.push("board.name", "must not be empty");
+    }
+    v.emails("board.report_emails", &s.board.report_emails);
+    if s.pseudonymisation.key.expose_secret().chars().count() < MIN_KEY_CHARS {
+        v.push(
+            "pseudonymisation.key",
+            format!("must be at least {MIN_KEY_CHARS} characters"),
+        );
+    }
+    care_ladders(s, &mut v);
+    schools(s, &mut v);
+    sources(s, &mut v);
+    v.at_least("sync.page_size", u64::from(s.sync.page_size), 1);
+    v.positive("sync.full_reconcile_interval", s.sync.full_reconcile_interval);
+    rules(s, &mut v);
+    mail(s, &mut v);
+    for (name, expr) in s.schedule.entries() {
+        if let Err(e) = expr.parse::<croner::Cron>() {
+            v.push(
+                format!("schedule.{name}"),
+                format!("invalid cron expression {expr:?}: {e}"),
+            );
+        }
+    }
+    v.positive(
+        "retention.pupil_data_after_leaving",
+        s.retention.pupil_data_after_leaving,
+    );
+    v.at_least(
+        "report.small_count_threshold",
+        u64::from(s.report.small_count_threshold),
+        1,
+    );
+    v.url("api.public_url", &s.api.public_url);
+    if let Err(e) = crate::telemetry::filter(&s.telemetry.level, 0) {
+        v.push("telemetry.level", e.to_string());
+    }
+    v.0
+}
+
+fn store(s: &Settings, v: &mut Issues) {
+    let scheme = s.store.url.scheme();
+    if !matches!(scheme.as_str(), "sqlite" | "postgres" | "postgresql") {
+        v.push(
+            "store.url",
+            format!(
+                "expected sqlite://… or postgres://…, found {}",
+                s.store.url.redacted()
+            ),
+        );
+    } else if scheme != "sqlite" && reqwest::Url::parse(s.store.url.expose()).is_err() {
+        v.push("store.url", format!("invalid URL {}", s.store.url.redacted()));
+    }
+}
+
+fn care_ladders(s: &Settings, v: &mut Issues) {
+    let presets: HashSet<String> = CareLadder::presets().into_iter().map(|l| l.name).collect();
+    let mut seen = HashSet::new();
+    for (i, ladder) in s.care_ladders.iter().enumerate() {
+        let key = format!("care_ladders[{i}]");
+        if ladder.name.trim().is_empty() {
+            v.push(format!("{key}.name"), "must not be empty");
+        } else if presets.contains(&ladder.name) {
+            v.push(
+                format!("{key}.name"),
+                format!("{:?} is already a preset", ladder.name),
+            );
+        } else if !seen.insert(ladder.name.clone()) {
+            v.push(
+                format!("{key}.name"),
+                format!("ladder {:?} defined twice", ladder.name),
+            );
+        }
+        if ladder.levels.is_empty() {
+            v.push(format!("{key}.levels"), "must have at least one level");
+        }
+        let mut codes = HashSet::new();
+        for (j, level) in ladder.levels.iter().enumerate() {
+            if !codes.insert(level.code.to_ascii_uppercase()) {
+                v.push(
+                    format!("{key}.levels[{j}].code"),
+                    format!("code {:?} appears twice", level.code),
+                );
+            }
+        }
+    }
+}
+
+fn schools(s: &Settings, v: &mut Issues) {
+    if s.schools.is_empty() {
+        v.push("schools", "configure at least one school");
+    }
+    let mut first_index = BTreeMap::new();
+    for (i, school) in s.schools.iter().enumerate() {
+        let key = format!("schools[{i}]");
+        let first = *first_index.entry(school.brin.clone()).or_insert(i);
+        if first != i {
+            v.push(
+                format!("{key}.brin"),
+                format!("BRIN {} already used by schools[{first}]", school.brin),
+            );
+        }
+        if school.name.trim().is_empty() {
+            v.push(format!("{key}.name"), "must not be empty");
+        }
+        if s.care_ladder(&school.care_ladder).is_none() {
+            let mut known: Vec<String> = CareLadder::presets().into_iter().map(|l| l.name).collect();
+            known.extend(s.care_ladders.iter().map(|l| l.name.clone()));
+            v.push(
+                format!("{key}.care_ladder"),
+                format!(
+                    "unknown care ladder {:?}; known: {}",
+                    school.care_ladder,
+                    known.join(", ")
+                ),
+            );
+        }
+        if school.ib_emails.is_empty() {
+            v.push(format!("{key}.ib_emails"), "list at least one IB address");
+        }
+        v.emails(&format!("{key}.ib_emails"), &school.ib_emails);
+        v.emails(&format!("{key}.directie_emails"), &school.directie_emails);
+        if let Some(gkv) = &school.parnassys_gkv {
+            v.secret(&format!("{key}.parnassys_gkv.key"), &gkv.key);
+        }
+        let oauth = |v: &mut Issues, name: &str, c: &OAuthCredentials| {
+            if c.client_id.trim().is_empty() {
+                v.push(format!("{key}.{name}.client_id"), "must not be empty");
+            }
+            v.secret(&format!("{key}.{name}.client_secret"), &c.client_secret);
+        };
+        if let Some(c) = &school.parnassys {
+            oauth(v, "parnassys", c);
+        }
+        if let Some(c) = &school.leeruniek {
+            oauth(v, "leeruniek", c);
+        }
+    }
+}
+
+fn sources(s: &Settings, v: &mut Issues) {
+    let gkv = &s.sources.parnassys_gkv;
+    // A disabled source may leave its URL empty, but whatever is written must be usable.
+    if gkv.enabled || !gkv.base_url.is_empty() {
+        v.url("sources.parnassys_gkv.base_url", &gkv.base_url);
+    }
+    if gkv.enabled && gkv.leveranciernaam.trim().is_empty() {
+        v.push("sources.parnassys_gkv.leveranciernaam", "must not be empty");
+    }
+    v.positive("sources.parnassys_gkv.timeout", gkv.timeout);
+    oauth_source(v, "sources.parnassys", &s.sources.parnassys);
+    oauth_source(v, "sources.leeruniek", &s.sources.leeruniek);
+}
+
+fn oauth_source(v: &mut Issues, key: &str, src: &OAuthSourceSettings) {
+    if src.enabled || !src.base_url.is_empty() {
+        v.url(&format!("{key}.base_url"), &src.base_url);
+    }
+    if src.enabled || !src.token_url.is_empty() {
+        v.url(&format!("{key}.token_url"), &src.token_url);
+    }
+    v.positive(&format!("{key}.timeout"), src.timeout);
+    v.at_least(
+        &format!("{key}.rate_limit_per_second"),
+        u64::from(src.rate_limit_per_second),
+        1,
+    );
+    v.at_least(
+        &format!("{key}.retry.max_attempts"),
+        u64::from(src.retry.max_attempts),
+        1,
+    );
+    v.positive(&format!("{key}.retry.max_total_time"), src.retry.max_total_time);
+    v.at_least(
+        &format!("{key}.circuit_breaker_threshold"),
+        u64::from(src.circuit_breaker_threshold),
+        1,
+    );
+}
+
+fn rules(s: &Settings, v: &mut Issues) {
+    rule_params(v, "rules", s.rules.board());
+    for (brin, params) in s.rules.overrides() {
+        let key = format!("rules.schools.{brin}");
+        if s.school(brin).is_none() {
+            v.push(key.clone(), format!("no school with BRIN {brin} in [[schools]]"));
+        }
+        rule_params(v, &key, params);
+    }
+}
+
+fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
+    if let Err(e) = p.moment_windows.validate() {
+        v.push(format!("{key}.moment_windows"), e);
+    }
+    let counts = [
+        ("dmt_three_lowest.consecutive", p.dmt_three_lowest.consecutive),
+        (
+            "lowest_level_repeated.consecutive",
+            p.lowest_level_repeated.consecutive,
+        ),
+        ("plan_ineffective.consecutive", p.plan_ineffective.consecutive),
+        ("level_drop.min_drop", usize::from(p.level_drop.min_drop)),
+        ("signal_without_plan.weeks", p.signal_without_plan.weeks as usize),
+    ];
+    for (name, value) in counts {
+        v.at_least(&format!("{key}.{name}"), value as u64, 1);
+    }
+    if !p.no_growth.min_rise.is_finite() || p.no_growth.min_rise < 0.0 {
+        v.push(format!("{key}.no_growth.min_rise"), "must be zero or more");
+    }
+}
+
+fn mail(s: &Settings, v: &mut Issues) {
+    let m = &s.mail;
+    if m.enabled {
+        if m.host.trim().is_empty() {
+            v.push("mail.host", "must be set when mail is enabled");
+        }
+        if m.port == 0 {
+            v.push("mail.port", "must not be 0");
+        }
+        if m.from.trim().is_empty() {
+            v.push("mail.from", "must be set when mail is enabled");
+        }
+        if !m.username.is_empty() {
+            v.secret("mail.password", &m.password);
+        }
+    }
+    if !m.from.is_empty() {
+        v.email("mail.from", &m.from);
+    }
+    if !m.dashboard_url.is_empty() || m.enabled {
+        v.url("mail.dashboard_url", &m.dashboard_url);
+    }
+    v.at_least("mail.max_per_ib_per_hour", u64::from(m.max_per_ib_per_hour), 1);
+    for (i, h) in m.holidays.iter().enumerate() {
+        if h.from > h.to {
+            v.push(
+                format!("mail.holidays[{i}]"),
+                format!("from {} is after to {}", h.from, h.to),
+            );
+        }
+    }
+}
