@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::finding::group_subject;
 use super::normalise::{Classifier, NormaliseStats, Normalised, normalise};
 use super::{
-    Finding, PupilHistory, SchoolContext, dmt_three_lowest, eed_check, level_drop, lowest_level_repeated,
-    no_growth, opp_yearly_evaluation, plan_evaluation_due, plan_evaluation_overdue, plan_ineffective,
-    signal_without_plan,
+    Finding, HistoryPlan, PupilHistory, SchoolContext, dmt_three_lowest, eed_check, level_drop,
+    lowest_level_repeated, no_growth, opp_yearly_evaluation, plan_evaluation_due, plan_evaluation_overdue,
+    plan_ineffective, signal_without_plan,
 };
-use crate::domain::LearningDomain;
+use crate::domain::{LearningDomain, PlanKind};
 
 /// What every rule reads.
 pub struct RuleInput<'a> {
@@ -160,4 +161,29 @@ fn inhibit(findings: &mut Vec<Finding>, history: &PupilHistory) {
                 && f.signal.domain == Some(LearningDomain::WordReading))
         });
     }
+}
+
+/// Evaluation reminders for group plans (groepsplannen), once per plan rather than once per pupil:
+/// `plan_evaluation_due` and `plan_evaluation_overdue` with the group as key subject
+/// (`plan_evaluation_due/g<group>/<domain>/plan<id>-<due>`). Plans that are no group plan are
+/// ignored here; findings sorted by key.
+pub fn evaluate_group_plans(plans: &[HistoryPlan], as_of: NaiveDate, ctx: &SchoolContext) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = plans
+        .iter()
+        .filter(|hp| hp.plan.kind == PlanKind::GroupPlan && hp.plan.start <= as_of)
+        .flat_map(|hp| {
+            let subject = match &hp.plan.group_external_id {
+                Some(g) => group_subject(g),
+                None => group_subject(&format!("plan{}", hp.id)),
+            };
+            [
+                plan_evaluation_due::for_plan(&subject, hp, as_of, ctx),
+                plan_evaluation_overdue::for_plan(&subject, hp, as_of, ctx),
+            ]
+        })
+        .flatten()
+        .collect();
+    findings.sort_by(|a, b| a.signal.key.cmp(&b.signal.key));
+    findings.dedup_by(|a, b| a.signal.key == b.signal.key);
+    findings
 }

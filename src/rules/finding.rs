@@ -103,12 +103,27 @@ fn domain_part(domain: Option<LearningDomain>) -> &'static str {
 
 /// Signal key: `rule/p<pupil>/<domain>/<anchor>`.
 pub fn signal_key(rule: &str, pupil_id: i64, domain: Option<LearningDomain>, anchor: &str) -> String {
-    format!("{rule}/p{pupil_id}/{}/{anchor}", domain_part(domain))
+    subject_key(rule, &pupil_subject(pupil_id), domain, anchor)
 }
 
 /// Task key: `rule/p<pupil>/<domain>/<window>`; `window` names the evidence the task is about.
 pub fn task_key(rule: &str, pupil_id: i64, domain: Option<LearningDomain>, window: &str) -> String {
-    format!("{rule}/p{pupil_id}/{}/{window}", domain_part(domain))
+    subject_key(rule, &pupil_subject(pupil_id), domain, window)
+}
+
+/// Key subject of a pupil: `p<store id>`.
+pub fn pupil_subject(pupil_id: i64) -> String {
+    format!("p{pupil_id}")
+}
+
+/// Key subject of a group (for group plans): `g<source group id>`.
+pub fn group_subject(group_external_id: &str) -> String {
+    format!("g{}", group_external_id.trim())
+}
+
+/// Key `rule/<subject>/<domain>/<anchor or window>`, the subject being a pupil or a group.
+pub fn subject_key(rule: &str, subject: &str, domain: Option<LearningDomain>, anchor: &str) -> String {
+    format!("{rule}/{subject}/{}/{anchor}", domain_part(domain))
 }
 
 /// Where a task goes: the first of `sources` (most relevant first) that accepts tasks, else

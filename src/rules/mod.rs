@@ -26,7 +26,8 @@ mod proptests;
 pub(crate) mod testkit;
 
 pub use engine::{
-    EvaluationStats, PupilFindings, RuleInput, SchoolEvaluation, evaluate, evaluate_all, evaluate_with_stats,
+    EvaluationStats, PupilFindings, RuleInput, SchoolEvaluation, evaluate, evaluate_all,
+    evaluate_group_plans, evaluate_with_stats,
 };
 pub use finding::{Finding, SignalDraft, TaskDraft};
 pub use history::{HistoryPlan, HistoryResult, PriorSignal, PupilHistory, SchoolContext};

@@ -1,8 +1,10 @@
 //! `plan_evaluation_due`: a plan's evaluation is due within a week — remind its owner.
 
+use chrono::NaiveDate;
+
 use super::engine::RuleInput;
-use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
-use super::{plans, text};
+use super::finding::{Finding, SignalDraft, TaskDraft, pupil_subject, subject_key, task_target};
+use super::{HistoryPlan, SchoolContext, plans, text};
 use crate::domain::{Severity, TaskKind};
 
 /// Rule id.
@@ -10,54 +12,55 @@ pub const RULE_ID: &str = "plan_evaluation_due";
 /// Rule version.
 pub const RULE_VERSION: u32 = 1;
 
-/// Runs the rule.
+/// Runs the rule on the pupil's own plans.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
-    let p = &input.ctx.params.plan_evaluation_due;
-    if !p.enabled {
-        return Vec::new();
+    let subject = pupil_subject(input.history.pupil_id);
+    plans::own_active_plans(input)
+        .filter_map(|hp| for_plan(&subject, hp, input.as_of, input.ctx))
+        .collect()
+}
+
+/// The rule for one plan of `subject` (a pupil, or a group for group plans).
+pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolContext) -> Option<Finding> {
+    let p = &ctx.params.plan_evaluation_due;
+    if !p.enabled || !hp.plan.is_active_on(as_of) {
+        return None;
     }
-    let mut out = Vec::new();
-    for hp in plans::own_active_plans(input) {
-        let Some(dl) = plans::pending(input, &hp.plan) else {
-            continue;
-        };
-        let days_left = (dl.due - input.as_of).num_days();
-        if days_left < 0 || days_left > i64::from(p.within_days) {
-            continue;
-        }
-        let pupil = input.history.pupil_id;
-        let domain = hp.plan.domain;
-        let window = format!("plan{}-{}", hp.id, dl.due);
-        let what = plans::describe(&hp.plan);
-        out.push(Finding {
-            signal: SignalDraft {
-                key: signal_key(RULE_ID, pupil, domain, &window),
-                rule: RULE_ID.into(),
-                rule_version: RULE_VERSION,
-                domain,
-                severity: Severity::Low,
-                explanation: format!(
-                    "De evaluatie van het {what} staat gepland op {}.",
-                    text::date(dl.due)
-                ),
-                evidence: vec![plans::evidence(hp)],
-                eed_criterion: None,
-            },
-            tasks: vec![TaskDraft {
-                key: task_key(RULE_ID, pupil, domain, &window),
-                kind: TaskKind::OwnerReminder,
-                target: task_target([hp.plan.source]),
-                title: format!(
-                    "Evaluatie {} uiterlijk {}",
-                    hp.plan.kind.dutch(),
-                    text::date(dl.due)
-                ),
-                body: format!("Het {what} wordt uiterlijk {} geëvalueerd.", text::date(dl.due)),
-                due_on: Some(dl.due),
-            }],
-        });
+    let dl = plans::pending(ctx, as_of, &hp.plan)?;
+    let days_left = (dl.due - as_of).num_days();
+    if days_left < 0 || days_left > i64::from(p.within_days) {
+        return None;
     }
-    out
+    let domain = hp.plan.domain;
+    let window = format!("plan{}-{}", hp.id, dl.due);
+    let what = plans::describe(&hp.plan);
+    Some(Finding {
+        signal: SignalDraft {
+            key: subject_key(RULE_ID, subject, domain, &window),
+            rule: RULE_ID.into(),
+            rule_version: RULE_VERSION,
+            domain,
+            severity: Severity::Low,
+            explanation: format!(
+                "De evaluatie van het {what} staat gepland op {}.",
+                text::date(dl.due)
+            ),
+            evidence: vec![plans::evidence(hp)],
+            eed_criterion: None,
+        },
+        tasks: vec![TaskDraft {
+            key: subject_key(RULE_ID, subject, domain, &window),
+            kind: TaskKind::OwnerReminder,
+            target: task_target([hp.plan.source]),
+            title: format!(
+                "Evaluatie {} uiterlijk {}",
+                hp.plan.kind.dutch(),
+                text::date(dl.due)
+            ),
+            body: format!("Het {what} wordt uiterlijk {} geëvalueerd.", text::date(dl.due)),
+            due_on: Some(dl.due),
+        }],
+    })
 }
 
 #[cfg(test)]
@@ -66,7 +69,6 @@ mod tests {
     use super::super::testkit::{Pupil, ctx, d, eval};
     use super::*;
     use crate::domain::{EvaluationOutcome, LearningDomain, PlanKind};
-    use chrono::NaiveDate;
 
     fn due(p: Pupil, as_of: NaiveDate) -> Vec<Finding> {
         engine_evaluate(&p.build(), as_of, &ctx())
@@ -168,6 +170,40 @@ mod tests {
         assert!(
             due(p, d(2026, 3, 25)).is_empty(),
             "group plans are reminded per group"
+        );
+    }
+
+    #[test]
+    fn group_plans_are_reminded_once_per_group() {
+        let h = Pupil::new(6)
+            .plan(
+                PlanKind::GroupPlan,
+                Some(LearningDomain::Mathematics),
+                d(2026, 1, 5),
+                |pl| {
+                    pl.pupil_external_id = None;
+                    pl.group_external_id = Some("4b".into());
+                    pl.care_level = None;
+                },
+            )
+            .build();
+        let c = ctx();
+        let due = crate::rules::evaluate_group_plans(&h.plans, d(2026, 3, 25), &c);
+        assert_eq!(due.len(), 1);
+        assert_eq!(
+            due[0].signal.key,
+            format!(
+                "plan_evaluation_due/g4b/mathematics/plan{}-2026-03-30",
+                h.plans[0].id
+            )
+        );
+        let late = crate::rules::evaluate_group_plans(&h.plans, d(2026, 4, 20), &c);
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].signal.rule, "plan_evaluation_overdue");
+        assert_eq!(
+            late[0].tasks.len(),
+            2,
+            "IB task and directie escalation after 14 more days"
         );
     }
 }

@@ -1,11 +1,11 @@
 //! `plan_evaluation_overdue`: the evaluation date has passed without an evaluation — an IB task,
 //! and after 14 more days an escalation to the directie.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 
 use super::engine::RuleInput;
-use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
-use super::{plans, text};
+use super::finding::{Finding, SignalDraft, TaskDraft, pupil_subject, subject_key, task_target};
+use super::{HistoryPlan, SchoolContext, plans, text};
 use crate::domain::{Severity, TaskKind};
 
 /// Rule id.
@@ -13,74 +13,75 @@ pub const RULE_ID: &str = "plan_evaluation_overdue";
 /// Rule version.
 pub const RULE_VERSION: u32 = 1;
 
-/// Runs the rule.
+/// Runs the rule on the pupil's own plans.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
-    let p = &input.ctx.params.plan_evaluation_overdue;
-    if !p.enabled {
-        return Vec::new();
+    let subject = pupil_subject(input.history.pupil_id);
+    plans::own_active_plans(input)
+        .filter_map(|hp| for_plan(&subject, hp, input.as_of, input.ctx))
+        .collect()
+}
+
+/// The rule for one plan of `subject` (a pupil, or a group for group plans).
+pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolContext) -> Option<Finding> {
+    let p = &ctx.params.plan_evaluation_overdue;
+    if !p.enabled || !hp.plan.is_active_on(as_of) {
+        return None;
     }
-    let mut out = Vec::new();
-    for hp in plans::own_active_plans(input) {
-        let Some(dl) = plans::pending(input, &hp.plan) else {
-            continue;
-        };
-        let late = (input.as_of - dl.due).num_days();
-        if late <= 0 {
-            continue;
-        }
-        let pupil = input.history.pupil_id;
-        let domain = hp.plan.domain;
-        let window = format!("plan{}-{}", hp.id, dl.due);
-        let what = plans::describe(&hp.plan);
-        let target = task_target([hp.plan.source]);
-        let mut tasks = vec![TaskDraft {
-            key: task_key(RULE_ID, pupil, domain, &window),
-            kind: TaskKind::IbTask,
+    let dl = plans::pending(ctx, as_of, &hp.plan)?;
+    let late = (as_of - dl.due).num_days();
+    if late <= 0 {
+        return None;
+    }
+    let domain = hp.plan.domain;
+    let window = format!("plan{}-{}", hp.id, dl.due);
+    let what = plans::describe(&hp.plan);
+    let target = task_target([hp.plan.source]);
+    let mut tasks = vec![TaskDraft {
+        key: subject_key(RULE_ID, subject, domain, &window),
+        kind: TaskKind::IbTask,
+        target,
+        title: format!("Evaluatie {} te laat", hp.plan.kind.dutch()),
+        body: format!(
+            "De evaluatie van het {what} was gepland op {} en is nog niet vastgelegd.",
+            text::date(dl.due)
+        ),
+        due_on: None,
+    }];
+    let escalate_on = dl.due + Duration::days(i64::from(p.escalate_after_days));
+    if as_of > escalate_on {
+        tasks.push(TaskDraft {
+            key: format!("{}/directie", subject_key(RULE_ID, subject, domain, &window)),
+            kind: TaskKind::DirectieEscalation,
             target,
-            title: format!("Evaluatie {} te laat", hp.plan.kind.dutch()),
+            title: format!(
+                "Evaluatie {} meer dan {} dagen te laat",
+                hp.plan.kind.dutch(),
+                p.escalate_after_days
+            ),
             body: format!(
-                "De evaluatie van het {what} was gepland op {} en is nog niet vastgelegd.",
-                text::date(dl.due)
+                "De evaluatie van het {what} was gepland op {}; na {} dagen is die nog niet vastgelegd.",
+                text::date(dl.due),
+                p.escalate_after_days
             ),
             due_on: None,
-        }];
-        let escalate_on = dl.due + Duration::days(i64::from(p.escalate_after_days));
-        if input.as_of > escalate_on {
-            tasks.push(TaskDraft {
-                key: format!("{}/directie", task_key(RULE_ID, pupil, domain, &window)),
-                kind: TaskKind::DirectieEscalation,
-                target,
-                title: format!(
-                    "Evaluatie {} meer dan {} dagen te laat",
-                    hp.plan.kind.dutch(),
-                    p.escalate_after_days
-                ),
-                body: format!(
-                    "De evaluatie van het {what} was gepland op {}; na {} dagen is die nog niet vastgelegd.",
-                    text::date(dl.due),
-                    p.escalate_after_days
-                ),
-                due_on: None,
-            });
-        }
-        out.push(Finding {
-            signal: SignalDraft {
-                key: signal_key(RULE_ID, pupil, domain, &window),
-                rule: RULE_ID.into(),
-                rule_version: RULE_VERSION,
-                domain,
-                severity: Severity::Medium,
-                explanation: format!(
-                    "De evaluatie van het {what} was gepland op {} en ontbreekt ({late} dagen te laat).",
-                    text::date(dl.due)
-                ),
-                evidence: vec![plans::evidence(hp)],
-                eed_criterion: None,
-            },
-            tasks,
         });
     }
-    out
+    Some(Finding {
+        signal: SignalDraft {
+            key: subject_key(RULE_ID, subject, domain, &window),
+            rule: RULE_ID.into(),
+            rule_version: RULE_VERSION,
+            domain,
+            severity: Severity::Medium,
+            explanation: format!(
+                "De evaluatie van het {what} was gepland op {} en ontbreekt ({late} dagen te laat).",
+                text::date(dl.due)
+            ),
+            evidence: vec![plans::evidence(hp)],
+            eed_criterion: None,
+        },
+        tasks,
+    })
 }
 
 #[cfg(test)]
@@ -89,7 +90,6 @@ mod tests {
     use super::super::testkit::{Pupil, ctx, d, eval};
     use super::*;
     use crate::domain::{EvaluationOutcome, LearningDomain, PlanKind};
-    use chrono::NaiveDate;
 
     fn kinds(p: Pupil, as_of: NaiveDate) -> Option<Vec<TaskKind>> {
         engine_evaluate(&p.build(), as_of, &ctx())

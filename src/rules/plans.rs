@@ -3,9 +3,9 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::HistoryPlan;
 use super::engine::RuleInput;
 use super::text;
+use super::{HistoryPlan, SchoolContext};
 use crate::domain::{Evidence, PlanKind, SupportPlan};
 
 /// The pending evaluation of a plan.
@@ -27,11 +27,11 @@ pub fn own_active_plans<'a>(input: &RuleInput<'a>) -> impl Iterator<Item = &'a H
 }
 
 /// Evaluation period in weeks: the ladder level's own period, else the parameter for the kind.
-pub fn period_weeks(input: &RuleInput<'_>, plan: &SupportPlan) -> u32 {
-    let p = &input.ctx.params.plan_evaluation_due;
+pub fn period_weeks(ctx: &SchoolContext, plan: &SupportPlan) -> u32 {
+    let p = &ctx.params.plan_evaluation_due;
     plan.care_level
         .as_deref()
-        .and_then(|c| input.ctx.ladder.level(c))
+        .and_then(|c| ctx.ladder.level(c))
         .and_then(|l| l.evaluation_weeks)
         .unwrap_or(match plan.kind {
             PlanKind::ActionPlan => p.action_plan_weeks,
@@ -43,13 +43,13 @@ pub fn period_weeks(input: &RuleInput<'_>, plan: &SupportPlan) -> u32 {
 /// The evaluation still owed on `as_of`, if any. With an explicit date, an evaluation within one
 /// period before that date (or later) settles it; without one, the next is due one period after
 /// the start or the last evaluation.
-pub fn pending(input: &RuleInput<'_>, plan: &SupportPlan) -> Option<Deadline> {
-    let period = Duration::weeks(i64::from(period_weeks(input, plan)));
+pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Option<Deadline> {
+    let period = Duration::weeks(i64::from(period_weeks(ctx, plan)));
     let last_eval = plan
         .evaluations
         .iter()
         .map(|e| e.date)
-        .filter(|d| *d <= input.as_of)
+        .filter(|d| *d <= as_of)
         .max();
     match plan.evaluation_due {
         Some(due) => {
