@@ -200,7 +200,7 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
     } else {
         (
             format!(
-                "EED-criterium voldaan ({}). Het leesdossier mist nog: {}",
+                "EED-criterium voldaan ({}). Het leesdossier is nog niet compleet. {}",
                 text::shorts(&hit.last),
                 check.missing.join(" ")
             ),
