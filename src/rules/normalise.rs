@@ -312,3 +312,84 @@ pub fn trailing_low_run<'s, 'm>(series: &'s [&'m Measurement]) -> &'s [&'m Measu
         .map_or(0, |i| i + 1);
     series.get(start..).unwrap_or(&[])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{Pupil, d};
+    use super::*;
+    use crate::domain::MomentKind;
+
+    fn norm(p: Pupil, as_of: NaiveDate) -> Normalised {
+        let params = RuleParams::default();
+        normalise(
+            &p.build(),
+            as_of,
+            &params,
+            &Classifier::new(&params.domain_mapping),
+        )
+    }
+
+    #[test]
+    fn counts_what_it_sets_aside() {
+        let n = norm(
+            Pupil::new(1)
+                .result("SEO", "Sociaal-emotioneel", d(2025, 1, 20), &[])
+                .dmt(d(2025, 1, 20), "V")
+                .dmt(d(2025, 1, 20), "V")
+                .with(|r| r.source = Source::Oso)
+                .dmt(d(2025, 2, 3), "IV")
+                .dmt(d(2025, 10, 1), "III")
+                .dmt(d(2026, 1, 20), "I"),
+            d(2025, 12, 31),
+        );
+        assert_eq!(
+            n.stats,
+            NormaliseStats {
+                results: 6,
+                unknown_tests: 1,
+                after_as_of: 1,
+                between_measurements: 1,
+                duplicates: 1,
+                superseded: 1,
+            }
+        );
+        let series = n.level_series(LearningDomain::WordReading);
+        assert_eq!(series.len(), 1);
+        assert_eq!(
+            series[0].short(),
+            "M4 IV",
+            "the latest sitting of the moment wins"
+        );
+    }
+
+    #[test]
+    fn stated_moment_wins_and_missing_grade_shows_the_year() {
+        let n = norm(
+            Pupil::new(1)
+                .no_grades()
+                .dmt(d(2025, 4, 10), "V")
+                .with(|r| r.stated_moment = Some(MomentKind::End)),
+            d(2025, 12, 31),
+        );
+        let m = n.main(LearningDomain::WordReading);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].label, "E 2024-2025");
+    }
+
+    #[test]
+    fn lowest_ten_uses_any_carried_score() {
+        let n = norm(
+            Pupil::new(1)
+                .result("DMT", "DMT", d(2024, 1, 20), &[("IV", "V"), ("PC", "9")])
+                .result("DMT", "DMT", d(2024, 6, 10), &[("IV", "V"), ("PC", "15")])
+                .result("DMT", "DMT", d(2025, 1, 20), &[("IV", "V")]),
+            d(2025, 12, 31),
+        );
+        let got: Vec<_> = n
+            .main(LearningDomain::WordReading)
+            .iter()
+            .map(|m| m.lowest_ten)
+            .collect();
+        assert_eq!(got, [Some(true), Some(false), None]);
+    }
+}
