@@ -203,6 +203,24 @@ proptest! {
     }
 
     #[test]
+    fn findings_are_sorted_unique_and_keyed_to_the_pupil(h in history(3), as_of in as_of_strategy()) {
+        let findings = evaluate(&h, as_of, &ctx());
+        let ks = keys(&findings);
+        let mut sorted = ks.clone();
+        sorted.sort();
+        sorted.dedup();
+        prop_assert_eq!(&ks, &sorted);
+        for f in &findings {
+            let prefix = format!("{}/p3/", f.signal.rule);
+            prop_assert!(f.signal.key.starts_with(&prefix), "{}", f.signal.key);
+            prop_assert!(!f.signal.explanation.is_empty() && !f.signal.evidence.is_empty());
+            for t in &f.tasks {
+                prop_assert!(t.key.starts_with(&prefix), "{}", t.key);
+            }
+        }
+    }
+
+    #[test]
     fn another_pupil_changes_nothing(a in history(1), b in history(2), as_of in as_of_strategy()) {
         let c = ctx();
         let alone = evaluate_all(std::slice::from_ref(&a), as_of, &c);
