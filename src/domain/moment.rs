@@ -97,6 +97,26 @@ impl MonthDay {
         Self::new(m, d).map_err(|_| ParseError::new("month-day", input, "no such day"))
     }
 
+    /// Month 1–12.
+    pub fn month(self) -> u32 {
+        self.month
+    }
+
+    /// Day of the month.
+    pub fn day(self) -> u32 {
+        self.day
+    }
+
+    /// This day within `school_year` (Aug 1 – Jul 31); `None` only for `02-29` in a non-leap year.
+    pub fn in_school_year(self, school_year: SchoolYear) -> Option<NaiveDate> {
+        let year = if self.month >= 8 {
+            school_year.start_year()
+        } else {
+            school_year.start_year() + 1
+        };
+        NaiveDate::from_ymd_opt(year, self.month, self.day)
+    }
+
     fn key(self) -> (u32, u32) {
         (self.month, self.day)
     }

@@ -1,6 +1,59 @@
 //! The signal engine: pure functions from a pupil's history, a reference date and parameters to
-//! findings (DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest.
+//! findings (DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
 
+pub mod dmt_three_lowest;
+pub mod eed_check;
+pub mod engine;
+pub mod finding;
+pub mod history;
+pub mod json;
+pub mod level_drop;
+pub mod lowest_level_repeated;
+pub mod no_growth;
+pub mod normalise;
+pub mod opp_yearly_evaluation;
 pub mod params;
+pub mod plan_evaluation_due;
+pub mod plan_evaluation_overdue;
+pub mod plan_ineffective;
+pub mod plans;
+pub mod signal_without_plan;
+pub mod text;
 
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+pub(crate) mod testkit;
+
+pub use engine::{
+    EvaluationStats, PupilFindings, RuleInput, SchoolEvaluation, evaluate, evaluate_all,
+    evaluate_group_plans, evaluate_with_stats,
+};
+pub use finding::{Finding, SignalDraft, TaskDraft};
+pub use history::{HistoryPlan, HistoryResult, PriorSignal, PupilHistory, SchoolContext};
+pub use json::{EvidenceJson, PupilJson, SignalJson};
+pub use normalise::NormaliseStats;
 pub use params::RuleParams;
+
+/// Every rule id with its version, in evaluation order (for `status` and the docs).
+pub const RULES: [(&str, u32); 10] = [
+    (dmt_three_lowest::RULE_ID, dmt_three_lowest::RULE_VERSION),
+    (eed_check::RULE_ID, eed_check::RULE_VERSION),
+    (
+        lowest_level_repeated::RULE_ID,
+        lowest_level_repeated::RULE_VERSION,
+    ),
+    (level_drop::RULE_ID, level_drop::RULE_VERSION),
+    (no_growth::RULE_ID, no_growth::RULE_VERSION),
+    (plan_evaluation_due::RULE_ID, plan_evaluation_due::RULE_VERSION),
+    (
+        plan_evaluation_overdue::RULE_ID,
+        plan_evaluation_overdue::RULE_VERSION,
+    ),
+    (
+        opp_yearly_evaluation::RULE_ID,
+        opp_yearly_evaluation::RULE_VERSION,
+    ),
+    (plan_ineffective::RULE_ID, plan_ineffective::RULE_VERSION),
+    (signal_without_plan::RULE_ID, signal_without_plan::RULE_VERSION),
+];

@@ -64,6 +64,10 @@ pub struct EedCheck {
     pub min_intervention_weeks: u32,
     /// Minimum intensity in minutes per week (default 60).
     pub min_minutes_per_week: u32,
+    /// Step on the school's ladder (1 = lowest) from which a reading plan counts (default 2).
+    pub min_ladder_step: u8,
+    /// Step on the ladder of the intensive intervention the dossier needs (default 3).
+    pub intensive_ladder_step: u8,
 }
 
 impl Default for EedCheck {
@@ -72,6 +76,8 @@ impl Default for EedCheck {
             enabled: true,
             min_intervention_weeks: 20,
             min_minutes_per_week: 60,
+            min_ladder_step: 2,
+            intensive_ladder_step: 3,
         }
     }
 }
@@ -192,6 +198,11 @@ pub struct OppYearlyEvaluation {
     pub remind_days_before: u32,
     /// School cadence: also after each M and E round (seed 004).
     pub after_each_round: bool,
+    /// Weeks after the end of an M or E window by which that round's evaluation is expected
+    /// (default 6; only with `after_each_round`).
+    pub round_grace_weeks: u32,
+    /// An OPP that started fewer than this many weeks before the deadline is not yet due (default 8).
+    pub min_weeks_active: u32,
 }
 
 impl Default for OppYearlyEvaluation {
@@ -201,6 +212,8 @@ impl Default for OppYearlyEvaluation {
             deadline: MonthDay::new(6, 15).unwrap_or_else(|_| MomentWindows::default().end_to),
             remind_days_before: 30,
             after_each_round: false,
+            round_grace_weeks: 6,
+            min_weeks_active: 8,
         }
     }
 }

@@ -1,0 +1,86 @@
+//! What the engine reads: one pupil's history as the store holds it, and the school's context
+//! (parameters and care ladder). Plain data, built by the caller from store rows.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::RuleParams;
+use crate::domain::{Brin, CareLadder, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult};
+
+/// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PupilHistory {
+    /// Store id of the pupil; part of every signal and task key.
+    pub pupil_id: i64,
+    /// School.
+    pub school: Brin,
+    /// Source pupil id at that school.
+    pub pupil_external_id: String,
+    /// Groepsindelingen: give the grade for moment labels (`M4`).
+    pub memberships: Vec<Membership>,
+    /// Toetsresultaten with their store ids (quarantined results are never in here).
+    pub results: Vec<HistoryResult>,
+    /// Plans that concern the pupil: his own plans and OPPs, and the group plans of his groups.
+    pub plans: Vec<HistoryPlan>,
+    /// Signals already stored for this pupil (feed `signal_without_plan` and inhibition).
+    pub open_signals: Vec<PriorSignal>,
+}
+
+/// A stored test result with its store id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryResult {
+    /// Store id; evidence and keys refer to it.
+    pub id: i64,
+    /// The result.
+    pub result: TestResult,
+}
+
+/// A stored support plan with its store id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPlan {
+    /// Store id; evidence and keys refer to it.
+    pub id: i64,
+    /// The plan.
+    pub plan: SupportPlan,
+}
+
+/// A signal the store already holds for the pupil.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorSignal {
+    /// Stable signal key.
+    pub key: String,
+    /// Rule id that raised it.
+    pub rule: String,
+    /// Domain, for learning signals.
+    pub domain: Option<LearningDomain>,
+    /// Date it was first found.
+    pub opened_on: NaiveDate,
+    /// Lifecycle state.
+    pub status: SignalStatus,
+}
+
+/// Per-school context: parameters (board values merged with the school's) and the school's ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchoolContext {
+    /// Rule parameters.
+    pub params: RuleParams,
+    /// Zorgniveaus of the school.
+    pub ladder: CareLadder,
+}
+
+impl SchoolContext {
+    /// Default parameters with the named preset ladder, or an empty ladder when the name is unknown.
+    pub fn with_preset(ladder_name: &str) -> Self {
+        let ladder = CareLadder::presets()
+            .into_iter()
+            .find(|l| l.name == ladder_name)
+            .unwrap_or_else(|| CareLadder {
+                name: ladder_name.to_string(),
+                levels: Vec::new(),
+            });
+        Self {
+            params: RuleParams::default(),
+            ladder,
+        }
+    }
+}

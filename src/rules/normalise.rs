@@ -1,0 +1,395 @@
+//! The one place where raw results become measurements the rules reason about: domain, moment,
+//! level across scales, de-duplication and order (issue 5, "levels across scales").
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{HistoryResult, PupilHistory, RuleParams};
+use crate::domain::level::{percentile, preferred_band};
+use crate::domain::{
+    AbilityScore, DomainMapping, Evidence, Grade, LearningDomain, Level, Membership, Moment, Source,
+};
+
+/// Counts of what normalisation set aside; summed over pupils for `evaluate` and `status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NormaliseStats {
+    /// Results seen.
+    pub results: usize,
+    /// Results of a test no mapping pattern knows (kept in the store, fed to no rule).
+    pub unknown_tests: usize,
+    /// Results dated after `as_of`.
+    pub after_as_of: usize,
+    /// Tussenmetingen (outside the M/E windows, unless the source stated M or E).
+    pub between_measurements: usize,
+    /// Second copies of one sitting (same pupil, test, part, date) from another source.
+    pub duplicates: usize,
+    /// Earlier results of one test at one moment, replaced by the latest.
+    pub superseded: usize,
+}
+
+impl NormaliseStats {
+    /// Adds `other` to `self`.
+    pub fn add(&mut self, other: &NormaliseStats) {
+        self.results += other.results;
+        self.unknown_tests += other.unknown_tests;
+        self.after_as_of += other.after_as_of;
+        self.between_measurements += other.between_measurements;
+        self.duplicates += other.duplicates;
+        self.superseded += other.superseded;
+    }
+}
+
+/// A main measurement (hoofdmeting) in one domain, ready for the rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// Store id of the result.
+    pub result_id: i64,
+    /// Source of the result.
+    pub source: Source,
+    /// Leerdomein.
+    pub domain: LearningDomain,
+    /// Test display name.
+    pub test_name: String,
+    /// afnamedatum.
+    pub taken_on: NaiveDate,
+    /// Toetsmoment (M or E).
+    pub moment: Moment,
+    /// Dutch label with the grade of the day (`M4`), or the school year when the grade is unknown.
+    pub label: String,
+    /// Level for the level rules: I–V first, then A–E, then a percentile; `None` when the result
+    /// carries no band (IEP referentieniveau only).
+    pub band: Option<Level>,
+    /// Percentile, when any score carries one.
+    pub percentile: Option<u8>,
+    /// Lowest 10 % from any carried score: `Some(true)` when one says so, `Some(false)` when one
+    /// rules it out, `None` for a plain V alone.
+    pub lowest_ten: Option<bool>,
+    /// A non-band level to show (referentieniveau), when there is no band.
+    pub other_level: Option<Level>,
+    /// Vaardigheidsscore on its own scale.
+    pub ability: Option<AbilityScore>,
+}
+
+impl Measurement {
+    /// "Niveau V of lager" (V, V-, E, P≤20).
+    pub fn is_v_or_lower(&self) -> bool {
+        self.band.and_then(Level::is_v_or_lower) == Some(true)
+    }
+
+    /// Short Dutch text for explanations: `M4 V-`.
+    pub fn short(&self) -> String {
+        match self.band.or(self.other_level) {
+            Some(l) => format!("{} {l}", self.label),
+            None => self.label.clone(),
+        }
+    }
+
+    /// The evidence record for this measurement.
+    pub fn evidence(&self) -> Evidence {
+        let shown = self.band.or(self.other_level);
+        Evidence {
+            kind: "result".into(),
+            id: self.result_id.to_string(),
+            date: self.taken_on,
+            test: Some(self.test_name.clone()),
+            moment: Some(self.label.clone()),
+            level: shown.map(|l| l.to_string()),
+            scale: shown.map(|l| l.scale().code().to_string()),
+            percentile: self.percentile,
+            ability_score: self.ability.as_ref().map(|a| a.value),
+            source: Some(self.source),
+        }
+    }
+}
+
+/// Test → domain classification with the patterns lower-cased once.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    patterns: Vec<(String, LearningDomain)>,
+}
+
+impl Classifier {
+    /// Prepares `mapping`.
+    pub fn new(mapping: &DomainMapping) -> Self {
+        Self {
+            patterns: mapping
+                .0
+                .iter()
+                .map(|p| (p.pattern.to_lowercase(), p.domain))
+                .collect(),
+        }
+    }
+
+    /// Same answer as [`DomainMapping::classify`], first matching pattern wins.
+    pub fn classify(&self, test_code: &str, test_name: &str) -> Option<LearningDomain> {
+        let hay = format!("{test_code} {test_name}").to_lowercase();
+        self.patterns
+            .iter()
+            .find(|(p, _)| hay.contains(p.as_str()))
+            .map(|(_, d)| *d)
+    }
+}
+
+/// A pupil's main measurements per domain, each list ordered by afnamedatum (then id).
+#[derive(Debug, Clone, Default)]
+pub struct Normalised {
+    domains: BTreeMap<LearningDomain, Vec<Measurement>>,
+    /// What was set aside.
+    pub stats: NormaliseStats,
+}
+
+impl Normalised {
+    /// Every main measurement in `domain` (one per test and moment).
+    pub fn main(&self, domain: LearningDomain) -> &[Measurement] {
+        self.domains.get(&domain).map_or(&[], Vec::as_slice)
+    }
+
+    /// Domains with at least one main measurement, in stable order.
+    pub fn domains(&self) -> impl Iterator<Item = LearningDomain> + '_ {
+        self.domains.keys().copied()
+    }
+
+    /// The level series of `domain`: one measurement with a band per moment (the latest sitting,
+    /// tie → highest id), ordered by date. Results without a band do not count as levels.
+    pub fn level_series(&self, domain: LearningDomain) -> Vec<&Measurement> {
+        let mut per_moment: BTreeMap<Moment, &Measurement> = BTreeMap::new();
+        for m in self.main(domain).iter().filter(|m| m.band.is_some()) {
+            let slot = per_moment.entry(m.moment).or_insert(m);
+            if (m.taken_on, m.result_id) > (slot.taken_on, slot.result_id) {
+                *slot = m;
+            }
+        }
+        let mut series: Vec<&Measurement> = per_moment.into_values().collect();
+        series.sort_by_key(|m| (m.taken_on, m.result_id));
+        series
+    }
+}
+
+/// Normalises a pupil's results as of `as_of` (see docs/RULES.md, "Normalisation").
+pub fn normalise(
+    history: &PupilHistory,
+    as_of: NaiveDate,
+    params: &RuleParams,
+    cls: &Classifier,
+) -> Normalised {
+    let mut stats = NormaliseStats {
+        results: history.results.len(),
+        ..NormaliseStats::default()
+    };
+    let mut domain_cache: HashMap<(&str, &str), Option<LearningDomain>> = HashMap::new();
+
+    // 1. Domain, date and moment filters.
+    let mut kept: Vec<(&HistoryResult, LearningDomain, Moment)> = Vec::new();
+    for hr in &history.results {
+        let r = &hr.result;
+        let domain = *domain_cache
+            .entry((r.test_code.as_str(), r.test_name.as_str()))
+            .or_insert_with(|| cls.classify(&r.test_code, &r.test_name));
+        let Some(domain) = domain else {
+            stats.unknown_tests += 1;
+            continue;
+        };
+        if r.taken_on > as_of {
+            stats.after_as_of += 1;
+            continue;
+        }
+        let mut moment = params.moment_windows.moment_of(r.taken_on);
+        if let Some(stated) = r.stated_moment {
+            moment.kind = stated;
+        }
+        if !moment.kind.is_main_measurement() {
+            stats.between_measurements += 1;
+            continue;
+        }
+        kept.push((hr, domain, moment));
+    }
+
+    // 2. One sitting from two sources counts once: prefer the copy with a band, then the lowest id
+    //    (the first stored), so a late duplicate never moves a signal's anchor.
+    let mut sittings: HashMap<String, (&HistoryResult, LearningDomain, Moment)> = HashMap::new();
+    for item in kept {
+        match sittings.entry(item.0.result.content_key()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(item);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                stats.duplicates += 1;
+                let rank =
+                    |hr: &HistoryResult| (preferred_band(&hr.result.reference_scores).is_none(), hr.id);
+                if rank(item.0) < rank(o.get().0) {
+                    o.insert(item);
+                }
+            }
+        }
+    }
+
+    // 3. Several results of one test at one moment: the latest afnamedatum wins; on the same day
+    //    a total (no part code) beats a card, then the highest id.
+    let mut per_test: HashMap<(LearningDomain, String, Moment), &HistoryResult> = HashMap::new();
+    for (hr, domain, moment) in sittings.into_values() {
+        let key = (domain, hr.result.test_code.trim().to_ascii_uppercase(), moment);
+        let rank = |h: &HistoryResult| (h.result.taken_on, h.result.part_code.is_none(), h.id);
+        match per_test.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(hr);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                stats.superseded += 1;
+                if rank(hr) > rank(o.get()) {
+                    o.insert(hr);
+                }
+            }
+        }
+    }
+
+    // 4. Measurements per domain, ordered by date (doublures: never by grade).
+    let mut domains: BTreeMap<LearningDomain, Vec<Measurement>> = BTreeMap::new();
+    for ((domain, _, moment), hr) in per_test {
+        domains
+            .entry(domain)
+            .or_default()
+            .push(measurement(hr, domain, moment, &history.memberships));
+    }
+    for list in domains.values_mut() {
+        list.sort_by_key(|m| (m.taken_on, m.result_id));
+    }
+    Normalised { domains, stats }
+}
+
+fn measurement(
+    hr: &HistoryResult,
+    domain: LearningDomain,
+    moment: Moment,
+    memberships: &[Membership],
+) -> Measurement {
+    let r = &hr.result;
+    let scores = &r.reference_scores;
+    let levels = || scores.iter().filter_map(|s| s.level);
+    let lowest_ten = if levels().any(|l| l.is_lowest_ten_percent() == Some(true)) {
+        Some(true)
+    } else if levels().any(|l| l.is_lowest_ten_percent() == Some(false)) {
+        Some(false)
+    } else {
+        None
+    };
+    Measurement {
+        result_id: hr.id,
+        source: r.source,
+        domain,
+        test_name: if r.test_name.trim().is_empty() {
+            r.test_code.clone()
+        } else {
+            r.test_name.clone()
+        },
+        taken_on: r.taken_on,
+        moment,
+        label: moment.label(grade_on(memberships, r.taken_on)),
+        band: preferred_band(scores),
+        percentile: percentile(scores),
+        lowest_ten,
+        other_level: levels().find(|l| l.band_ordinal().is_none() && !matches!(l, Level::Percentile(_))),
+        ability: r.ability.clone(),
+    }
+}
+
+/// The grade (leerjaar) of the membership covering `date`; the latest-starting one if several do.
+pub fn grade_on(memberships: &[Membership], date: NaiveDate) -> Option<Grade> {
+    memberships
+        .iter()
+        .filter(|m| m.covers(date))
+        .max_by_key(|m| (m.from, m.grade))
+        .map(|m| m.grade)
+}
+
+/// The unbroken run of "niveau V of lager" at the end of `series` (empty when the latest is
+/// above V). Its first element is the anchor of the run's signals.
+pub fn trailing_low_run<'s, 'm>(series: &'s [&'m Measurement]) -> &'s [&'m Measurement] {
+    let start = series
+        .iter()
+        .rposition(|m| !m.is_v_or_lower())
+        .map_or(0, |i| i + 1);
+    series.get(start..).unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{Pupil, d};
+    use super::*;
+    use crate::domain::MomentKind;
+
+    fn norm(p: Pupil, as_of: NaiveDate) -> Normalised {
+        let params = RuleParams::default();
+        normalise(
+            &p.build(),
+            as_of,
+            &params,
+            &Classifier::new(&params.domain_mapping),
+        )
+    }
+
+    #[test]
+    fn counts_what_it_sets_aside() {
+        let n = norm(
+            Pupil::new(1)
+                .result("SEO", "Sociaal-emotioneel", d(2025, 1, 20), &[])
+                .dmt(d(2025, 1, 20), "V")
+                .dmt(d(2025, 1, 20), "V")
+                .with(|r| r.source = Source::Oso)
+                .dmt(d(2025, 2, 3), "IV")
+                .dmt(d(2025, 10, 1), "III")
+                .dmt(d(2026, 1, 20), "I"),
+            d(2025, 12, 31),
+        );
+        assert_eq!(
+            n.stats,
+            NormaliseStats {
+                results: 6,
+                unknown_tests: 1,
+                after_as_of: 1,
+                between_measurements: 1,
+                duplicates: 1,
+                superseded: 1,
+            }
+        );
+        let series = n.level_series(LearningDomain::WordReading);
+        assert_eq!(series.len(), 1);
+        assert_eq!(
+            series[0].short(),
+            "M4 IV",
+            "the latest sitting of the moment wins"
+        );
+    }
+
+    #[test]
+    fn stated_moment_wins_and_missing_grade_shows_the_year() {
+        let n = norm(
+            Pupil::new(1)
+                .no_grades()
+                .dmt(d(2025, 4, 10), "V")
+                .with(|r| r.stated_moment = Some(MomentKind::End)),
+            d(2025, 12, 31),
+        );
+        let m = n.main(LearningDomain::WordReading);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].label, "E 2024-2025");
+    }
+
+    #[test]
+    fn lowest_ten_uses_any_carried_score() {
+        let n = norm(
+            Pupil::new(1)
+                .result("DMT", "DMT", d(2024, 1, 20), &[("IV", "V"), ("PC", "9")])
+                .result("DMT", "DMT", d(2024, 6, 10), &[("IV", "V"), ("PC", "15")])
+                .result("DMT", "DMT", d(2025, 1, 20), &[("IV", "V")]),
+            d(2025, 12, 31),
+        );
+        let got: Vec<_> = n
+            .main(LearningDomain::WordReading)
+            .iter()
+            .map(|m| m.lowest_ten)
+            .collect();
+        assert_eq!(got, [Some(true), Some(false), None]);
+    }
+}

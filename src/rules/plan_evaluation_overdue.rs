@@ -1,0 +1,150 @@
+//! `plan_evaluation_overdue`: the evaluation date has passed without an evaluation — an IB task,
+//! and after 14 more days an escalation to the directie.
+
+use chrono::{Duration, NaiveDate};
+
+use super::engine::RuleInput;
+use super::finding::{Finding, SignalDraft, TaskDraft, pupil_subject, subject_key, task_target};
+use super::{HistoryPlan, SchoolContext, plans, text};
+use crate::domain::{Severity, TaskKind};
+
+/// Rule id.
+pub const RULE_ID: &str = "plan_evaluation_overdue";
+/// Rule version.
+pub const RULE_VERSION: u32 = 1;
+
+/// Runs the rule on the pupil's own plans.
+pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
+    let subject = pupil_subject(input.history.pupil_id);
+    plans::own_active_plans(input)
+        .filter_map(|hp| for_plan(&subject, hp, input.as_of, input.ctx))
+        .collect()
+}
+
+/// The rule for one plan of `subject` (a pupil, or a group for group plans).
+pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolContext) -> Option<Finding> {
+    let p = &ctx.params.plan_evaluation_overdue;
+    if !p.enabled || !hp.plan.is_active_on(as_of) {
+        return None;
+    }
+    let dl = plans::pending(ctx, as_of, &hp.plan)?;
+    let late = (as_of - dl.due).num_days();
+    if late <= 0 {
+        return None;
+    }
+    let domain = hp.plan.domain;
+    let window = format!("plan{}-{}", hp.id, dl.due);
+    let what = plans::describe(&hp.plan);
+    let target = task_target([hp.plan.source]);
+    let mut tasks = vec![TaskDraft {
+        key: subject_key(RULE_ID, subject, domain, &window),
+        kind: TaskKind::IbTask,
+        target,
+        title: format!("Evaluatie {} te laat", hp.plan.kind.dutch()),
+        body: format!(
+            "De evaluatie van het {what} was gepland op {} en is nog niet vastgelegd.",
+            text::date(dl.due)
+        ),
+        due_on: None,
+    }];
+    let escalate_on = dl.due + Duration::days(i64::from(p.escalate_after_days));
+    if as_of > escalate_on {
+        tasks.push(TaskDraft {
+            key: format!("{}/directie", subject_key(RULE_ID, subject, domain, &window)),
+            kind: TaskKind::DirectieEscalation,
+            target,
+            title: format!(
+                "Evaluatie {} meer dan {} dagen te laat",
+                hp.plan.kind.dutch(),
+                p.escalate_after_days
+            ),
+            body: format!(
+                "De evaluatie van het {what} was gepland op {}; na {} dagen is die nog niet vastgelegd.",
+                text::date(dl.due),
+                p.escalate_after_days
+            ),
+            due_on: None,
+        });
+    }
+    Some(Finding {
+        signal: SignalDraft {
+            key: subject_key(RULE_ID, subject, domain, &window),
+            rule: RULE_ID.into(),
+            rule_version: RULE_VERSION,
+            domain,
+            severity: Severity::Medium,
+            explanation: format!(
+                "De evaluatie van het {what} was gepland op {} en ontbreekt ({late} dagen te laat).",
+                text::date(dl.due)
+            ),
+            evidence: vec![plans::evidence(hp)],
+            eed_criterion: None,
+        },
+        tasks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::evaluate as engine_evaluate;
+    use super::super::testkit::{Pupil, ctx, d, eval};
+    use super::*;
+    use crate::domain::{EvaluationOutcome, LearningDomain, PlanKind};
+
+    fn kinds(p: Pupil, as_of: NaiveDate) -> Option<Vec<TaskKind>> {
+        engine_evaluate(&p.build(), as_of, &ctx())
+            .into_iter()
+            .find(|f| f.signal.rule == RULE_ID)
+            .map(|f| f.tasks.iter().map(|t| t.kind).collect())
+    }
+
+    fn plan() -> Pupil {
+        Pupil::new(7).plan(
+            PlanKind::Opp,
+            Some(LearningDomain::Mathematics),
+            d(2026, 1, 5),
+            |pl| {
+                pl.evaluation_due = Some(d(2026, 3, 2));
+                pl.care_level = Some("4".into());
+            },
+        )
+    }
+
+    #[test]
+    fn table() {
+        use TaskKind::*;
+        let cases: &[(&str, NaiveDate, Option<Vec<TaskKind>>)] = &[
+            ("on the due day: not yet overdue", d(2026, 3, 2), None),
+            ("a day late: IB task", d(2026, 3, 3), Some(vec![IbTask])),
+            ("14 days late: still IB only", d(2026, 3, 16), Some(vec![IbTask])),
+            (
+                "15 days late: directie too",
+                d(2026, 3, 17),
+                Some(vec![IbTask, DirectieEscalation]),
+            ),
+        ];
+        for (name, as_of, want) in cases {
+            assert_eq!(kinds(plan(), *as_of), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_evaluation_settles_it_and_keys_differ_per_task() {
+        let done = plan().with(|_| {});
+        let mut h = done.build();
+        h.plans[0].plan.evaluations = vec![eval(d(2026, 3, 1), EvaluationOutcome::Achieved)];
+        assert!(
+            engine_evaluate(&h, d(2026, 3, 20), &ctx())
+                .iter()
+                .all(|f| f.signal.rule != RULE_ID)
+        );
+        let f = engine_evaluate(&plan().build(), d(2026, 3, 20), &ctx());
+        let f = f.iter().find(|f| f.signal.rule == RULE_ID).expect("overdue");
+        assert_ne!(f.tasks[0].key, f.tasks[1].key);
+        assert_eq!(
+            f.signal.explanation,
+            "De evaluatie van het OPP 'Plan' (rekenen-wiskunde, zorgniveau 4) was gepland op 02-03-2026 en \
+             ontbreekt (18 dagen te laat)."
+        );
+    }
+}

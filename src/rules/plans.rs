@@ -1,0 +1,104 @@
+//! Shared plan logic: which plans are the pupil's own, when an evaluation is due, and the
+//! evidence record of a plan.
+
+use chrono::{Duration, NaiveDate};
+
+use super::engine::RuleInput;
+use super::text;
+use super::{HistoryPlan, SchoolContext};
+use crate::domain::{Evidence, PlanKind, SupportPlan};
+
+/// The pending evaluation of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// The date the evaluation is due.
+    pub due: NaiveDate,
+    /// Whether the date was set in the plan (else start or last evaluation + period).
+    pub explicit: bool,
+}
+
+/// The pupil's own plans (handelingsplan, OPP) running on `as_of`; group plans are the group's,
+/// reminded per group, never once per pupil.
+pub fn own_active_plans<'a>(input: &RuleInput<'a>) -> impl Iterator<Item = &'a HistoryPlan> + 'a {
+    let as_of = input.as_of;
+    input.history.plans.iter().filter(move |hp| {
+        hp.plan.kind != PlanKind::GroupPlan && hp.plan.start <= as_of && hp.plan.is_active_on(as_of)
+    })
+}
+
+/// Evaluation period in weeks: the ladder level's own period, else the parameter for the kind.
+pub fn period_weeks(ctx: &SchoolContext, plan: &SupportPlan) -> u32 {
+    let p = &ctx.params.plan_evaluation_due;
+    plan.care_level
+        .as_deref()
+        .and_then(|c| ctx.ladder.level(c))
+        .and_then(|l| l.evaluation_weeks)
+        .unwrap_or(match plan.kind {
+            PlanKind::ActionPlan => p.action_plan_weeks,
+            PlanKind::Opp => p.opp_weeks,
+            PlanKind::GroupPlan => p.group_plan_weeks,
+        })
+}
+
+/// The evaluation still owed on `as_of`, if any. With an explicit date, an evaluation within one
+/// period before that date (or later) settles it; without one, the next is due one period after
+/// the start or the last evaluation.
+pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Option<Deadline> {
+    let period = Duration::weeks(i64::from(period_weeks(ctx, plan)));
+    let last_eval = plan
+        .evaluations
+        .iter()
+        .map(|e| e.date)
+        .filter(|d| *d <= as_of)
+        .max();
+    match plan.evaluation_due {
+        Some(due) => {
+            let settled = last_eval.is_some_and(|e| e >= due - period);
+            (!settled).then_some(Deadline { due, explicit: true })
+        }
+        None => {
+            let base = last_eval.map_or(plan.start, |e| e.max(plan.start));
+            Some(Deadline {
+                due: base + period,
+                explicit: false,
+            })
+        }
+    }
+}
+
+/// `handelingsplan 'Lezen' (technisch lezen, zorgniveau 3)`.
+pub fn describe(plan: &SupportPlan) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = plan.domain {
+        parts.push(d.dutch().to_string());
+    }
+    if let Some(l) = &plan.care_level {
+        parts.push(format!("zorgniveau {l}"));
+    }
+    let title = if plan.title.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" '{}'", plan.title.trim())
+    };
+    if parts.is_empty() {
+        format!("{}{title} (start {})", plan.kind.dutch(), text::date(plan.start))
+    } else {
+        format!("{}{title} ({})", plan.kind.dutch(), parts.join(", "))
+    }
+}
+
+/// Evidence record of a plan.
+pub fn evidence(hp: &HistoryPlan) -> Evidence {
+    Evidence {
+        kind: "plan".into(),
+        id: hp.id.to_string(),
+        date: hp.plan.start,
+        test: None,
+        moment: None,
+        level: hp.plan.care_level.clone(),
+        scale: None,
+        percentile: None,
+        ability_score: None,
+        source: Some(hp.plan.source),
+    }
+}

@@ -1,0 +1,249 @@
+//! Property tests of the engine: deterministic, idempotent, independent per pupil, and blind to
+//! the order of its input.
+
+use chrono::{Duration, NaiveDate};
+use proptest::prelude::*;
+
+use super::testkit::{brin, ctx, d};
+use super::{
+    Finding, HistoryPlan, HistoryResult, PriorSignal, PupilHistory, evaluate, evaluate_all,
+    evaluate_with_stats,
+};
+use crate::domain::{
+    AbilityScore, Evaluation, EvaluationOutcome, Grade, LearningDomain, Membership, PlanKind, ReferenceScore,
+    SignalStatus, Source, SupportPlan, TestResult,
+};
+
+const TESTS: [(&str, &str); 6] = [
+    ("DMT", "Drie-Minuten-Toets"),
+    ("IEP-DMT", "IEP woordlezen"),
+    ("CSP", "Spelling"),
+    ("RW", "Rekenen-Wiskunde"),
+    ("BL", "Begrijpend lezen"),
+    ("SEO", "Sociaal-emotioneel"),
+];
+const SCORES: [(&str, &str); 12] = [
+    ("IV", "I"),
+    ("IV", "III"),
+    ("IV", "IV"),
+    ("IV", "V"),
+    ("IV", "V-"),
+    ("AE", "B"),
+    ("AE", "E"),
+    ("PC", "8"),
+    ("PC", "18"),
+    ("PC", "60"),
+    ("RNTRM", "1F"),
+    ("DLE", "12"),
+];
+const SOURCES: [Source; 3] = [Source::Parnassys, Source::Oso, Source::Leeruniek];
+
+fn day(offset: i64) -> NaiveDate {
+    d(2023, 8, 1) + Duration::days(offset)
+}
+
+fn result_strategy() -> impl Strategy<Value = Res> {
+    (
+        0..TESTS.len(),
+        0i64..(4 * 365),
+        prop::collection::vec(0..SCORES.len(), 0..3),
+        prop::option::of((100u8..140, any::<bool>())),
+        0..SOURCES.len(),
+    )
+}
+
+fn plan_strategy() -> impl Strategy<Value = Pl> {
+    (
+        0u8..3,
+        prop::option::of(0u8..5),
+        0i64..(4 * 365),
+        1u8..7,
+        prop::option::of(1i64..200),
+        prop::collection::vec((0i64..200, 0u8..3), 0..3),
+    )
+}
+
+fn history(pupil_id: i64) -> impl Strategy<Value = PupilHistory> {
+    (
+        prop::collection::vec(result_strategy(), 0..40),
+        prop::collection::vec(plan_strategy(), 0..5),
+        prop::collection::vec((0usize..5, 0i64..(4 * 365), any::<bool>()), 0..3),
+    )
+        .prop_map(move |(results, plans, priors)| build(pupil_id, results, plans, priors))
+}
+
+type Res = (usize, i64, Vec<usize>, Option<(u8, bool)>, usize);
+type Pl = (u8, Option<u8>, i64, u8, Option<i64>, Vec<(i64, u8)>);
+
+fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i64, bool)>) -> PupilHistory {
+    let ext = format!("ext{pupil_id}");
+    let memberships = (0..5)
+        .map(|i| Membership {
+            school: brin(),
+            pupil_external_id: ext.clone(),
+            group_external_id: format!("g{i}"),
+            // A doublure in the middle: grade 4 twice.
+            grade: Grade::new([3, 4, 4, 5, 6][i]).expect("grade"),
+            from: d(2023 + i as i32, 8, 1),
+            to: Some(d(2024 + i as i32, 7, 31)),
+        })
+        .collect();
+    let results = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, (t, off, scores, ability, src))| HistoryResult {
+            id: pupil_id * 10_000 + i as i64,
+            result: TestResult {
+                source: SOURCES[src],
+                external_id: format!("r{i}"),
+                school: brin(),
+                pupil_external_id: ext.clone(),
+                test_code: TESTS[t].0.into(),
+                part_code: None,
+                test_name: TESTS[t].1.into(),
+                provider: None,
+                taken_on: day(off),
+                stated_moment: None,
+                raw_score: None,
+                ability: ability.map(|(v, iep)| AbilityScore {
+                    value: f64::from(v),
+                    scale: if iep { "iep" } else { "cito" }.into(),
+                }),
+                reference_scores: scores
+                    .into_iter()
+                    .map(|s| ReferenceScore::parse(SCORES[s].0, SCORES[s].1).expect("score"))
+                    .collect(),
+            },
+        })
+        .collect();
+    let plans = plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kind, domain, start, level, end, evals))| HistoryPlan {
+            id: pupil_id * 10_000 + 5_000 + i as i64,
+            plan: SupportPlan {
+                source: Source::Parnassys,
+                external_id: format!("p{i}"),
+                school: brin(),
+                pupil_external_id: Some(ext.clone()),
+                group_external_id: None,
+                kind: [PlanKind::ActionPlan, PlanKind::Opp, PlanKind::GroupPlan][usize::from(kind)],
+                domain: domain.map(|x| LearningDomain::ALL[usize::from(x)]),
+                title: format!("Plan {i}"),
+                owner: None,
+                care_level: Some(level.to_string()),
+                start: day(start),
+                end: end.map(|e| day(start + e)),
+                evaluation_due: None,
+                minutes_per_week: Some(60),
+                evaluations: evals
+                    .into_iter()
+                    .map(|(off, o)| Evaluation {
+                        date: day(start + off),
+                        outcome: [
+                            EvaluationOutcome::Achieved,
+                            EvaluationOutcome::PartlyAchieved,
+                            EvaluationOutcome::NotAchieved,
+                        ][usize::from(o)],
+                    })
+                    .collect(),
+            },
+        })
+        .collect();
+    let open_signals = priors
+        .into_iter()
+        .enumerate()
+        .map(|(i, (dom, off, dmt))| PriorSignal {
+            key: format!("prior{i}"),
+            rule: if dmt { "dmt_three_lowest" } else { "level_drop" }.into(),
+            domain: Some(LearningDomain::ALL[dom]),
+            opened_on: day(off),
+            status: SignalStatus::Open,
+        })
+        .collect();
+    PupilHistory {
+        pupil_id,
+        school: brin(),
+        pupil_external_id: ext,
+        memberships,
+        results,
+        plans,
+        open_signals,
+    }
+}
+
+fn as_of_strategy() -> impl Strategy<Value = NaiveDate> {
+    (200i64..(4 * 365)).prop_map(day)
+}
+
+fn keys(findings: &[Finding]) -> Vec<String> {
+    findings.iter().map(|f| f.signal.key.clone()).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn deterministic_and_idempotent(h in history(1), as_of in as_of_strategy()) {
+        let c = ctx();
+        let first = evaluate_with_stats(&h, as_of, &c);
+        prop_assert_eq!(&first, &evaluate_with_stats(&h, as_of, &c));
+        // Store the findings as signals opened today and evaluate again: nothing new appears.
+        let mut stored = h.clone();
+        for f in &first.0 {
+            stored.open_signals.push(PriorSignal {
+                key: f.signal.key.clone(),
+                rule: f.signal.rule.clone(),
+                domain: f.signal.domain,
+                opened_on: as_of,
+                status: SignalStatus::Open,
+            });
+        }
+        prop_assert_eq!(keys(&evaluate(&stored, as_of, &c)), keys(&first.0));
+    }
+
+    #[test]
+    fn findings_are_sorted_unique_and_keyed_to_the_pupil(h in history(3), as_of in as_of_strategy()) {
+        let findings = evaluate(&h, as_of, &ctx());
+        let ks = keys(&findings);
+        let mut sorted = ks.clone();
+        sorted.sort();
+        sorted.dedup();
+        prop_assert_eq!(&ks, &sorted);
+        for f in &findings {
+            let prefix = format!("{}/p3/", f.signal.rule);
+            prop_assert!(f.signal.key.starts_with(&prefix), "{}", f.signal.key);
+            prop_assert!(!f.signal.explanation.is_empty() && !f.signal.evidence.is_empty());
+            for t in &f.tasks {
+                prop_assert!(t.key.starts_with(&prefix), "{}", t.key);
+            }
+        }
+    }
+
+    #[test]
+    fn another_pupil_changes_nothing(a in history(1), b in history(2), as_of in as_of_strategy()) {
+        let c = ctx();
+        let alone = evaluate_all(std::slice::from_ref(&a), as_of, &c);
+        let together = evaluate_all(&[b, a.clone()], as_of, &c);
+        let of_a = |e: &super::SchoolEvaluation| e.pupils.iter().find(|p| p.pupil_id == 1).cloned();
+        prop_assert_eq!(of_a(&alone), of_a(&together));
+    }
+
+    #[test]
+    fn input_order_does_not_matter(
+        (h, shuffled) in history(1).prop_flat_map(|h| {
+            let r = Just(h.results.clone()).prop_shuffle();
+            let p = Just(h.plans.clone()).prop_shuffle();
+            let m = Just(h.memberships.clone()).prop_shuffle();
+            let s = Just(h.open_signals.clone()).prop_shuffle();
+            (Just(h), r, p, m, s).prop_map(|(h, results, plans, memberships, open_signals)| {
+                let shuffled = PupilHistory { results, plans, memberships, open_signals, ..h.clone() };
+                (h, shuffled)
+            })
+        }),
+        as_of in as_of_strategy(),
+    ) {
+        let c = ctx();
+        prop_assert_eq!(evaluate_with_stats(&h, as_of, &c), evaluate_with_stats(&shuffled, as_of, &c));
+    }
+}

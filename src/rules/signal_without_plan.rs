@@ -1,0 +1,264 @@
+//! `signal_without_plan`: a learning signal has been open for six weeks and no running plan
+//! covers its domain — a task for the teacher, IB in copy.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+
+use super::engine::RuleInput;
+use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key};
+use super::{PriorSignal, dmt_three_lowest, eed_check, level_drop, lowest_level_repeated, no_growth, text};
+use crate::domain::{Evidence, LearningDomain, Severity, Source, TaskKind};
+
+/// Rule id.
+pub const RULE_ID: &str = "signal_without_plan";
+/// Rule version.
+pub const RULE_VERSION: u32 = 1;
+
+/// Rules whose signals are learning signals.
+pub const LEARNING_RULES: [&str; 5] = [
+    dmt_three_lowest::RULE_ID,
+    eed_check::RULE_ID,
+    lowest_level_repeated::RULE_ID,
+    level_drop::RULE_ID,
+    no_growth::RULE_ID,
+];
+
+/// Whether a plan for `plan` covers a signal in `signal`: the same domain, and the two kinds of
+/// technical reading cover each other. A plan without a domain covers nothing.
+pub fn covers(plan: Option<LearningDomain>, signal: LearningDomain) -> bool {
+    plan.is_some_and(|p| p == signal || (p.is_reading() && signal.is_reading()))
+}
+
+/// Runs the rule: one finding per uncovered domain, anchored on the oldest qualifying signal
+/// there, so two open signals in one domain ask the teacher for one plan, not two.
+pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
+    let p = &input.ctx.params.signal_without_plan;
+    if !p.enabled {
+        return Vec::new();
+    }
+    let mut per_domain: BTreeMap<LearningDomain, Vec<&PriorSignal>> = BTreeMap::new();
+    for s in &input.history.open_signals {
+        let Some(domain) = s.domain else { continue };
+        if s.status.is_active()
+            && LEARNING_RULES.contains(&s.rule.as_str())
+            && input.as_of >= s.opened_on + Duration::weeks(i64::from(p.weeks))
+        {
+            per_domain.entry(domain).or_default().push(s);
+        }
+    }
+    let mut out = Vec::new();
+    for (domain, mut signals) in per_domain {
+        let covered = input.history.plans.iter().any(|hp| {
+            hp.plan.start <= input.as_of
+                && hp.plan.is_active_on(input.as_of)
+                && covers(hp.plan.domain, domain)
+        });
+        if covered {
+            continue;
+        }
+        signals.sort_by(|a, b| (a.opened_on, &a.key).cmp(&(b.opened_on, &b.key)));
+        signals.dedup_by(|a, b| a.key == b.key);
+        let Some(oldest) = signals.first() else { continue };
+        out.push(finding(input, domain, oldest, &signals));
+    }
+    out
+}
+
+fn finding(
+    input: &RuleInput<'_>,
+    domain: LearningDomain,
+    oldest: &PriorSignal,
+    all: &[&PriorSignal],
+) -> Finding {
+    let pupil = input.history.pupil_id;
+    let anchor = format!("signal:{}", oldest.key);
+    let what = text::rule_label(&oldest.rule);
+    let weeks_open = (input.as_of - oldest.opened_on).num_weeks();
+    let others = match all.len() {
+        0 | 1 => String::new(),
+        n => format!(
+            " Er staan {} signalen open voor {}.",
+            text::count_word(n),
+            domain.dutch()
+        ),
+    };
+    Finding {
+        signal: SignalDraft {
+            key: signal_key(RULE_ID, pupil, Some(domain), &anchor),
+            rule: RULE_ID.into(),
+            rule_version: RULE_VERSION,
+            domain: Some(domain),
+            severity: Severity::Medium,
+            explanation: format!(
+                "Het signaal '{what}' staat sinds {} open ({weeks_open} weken) en er loopt geen plan voor {}.{others}",
+                text::date(oldest.opened_on),
+                domain.dutch()
+            ),
+            evidence: all
+                .iter()
+                .map(|s| Evidence {
+                    kind: "signal".into(),
+                    id: s.key.clone(),
+                    date: s.opened_on,
+                    test: None,
+                    moment: None,
+                    level: None,
+                    scale: None,
+                    percentile: None,
+                    ability_score: None,
+                    source: None,
+                })
+                .collect(),
+            eed_criterion: None,
+        },
+        tasks: vec![TaskDraft {
+            key: task_key(RULE_ID, pupil, Some(domain), &anchor),
+            kind: TaskKind::TeacherTask,
+            target: Source::Parnassys,
+            title: format!("Plan opstellen voor {}", domain.dutch()),
+            body: format!(
+                "Sinds {} staat het signaal '{what}' open zonder lopend plan voor {}. Graag een plan opstellen of \
+                 met de IB bespreken.",
+                text::date(oldest.opened_on),
+                domain.dutch()
+            ),
+            due_on: None,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::evaluate as engine_evaluate;
+    use super::super::testkit::{Pupil, ctx, d};
+    use super::*;
+    use crate::domain::{PlanKind, SignalStatus};
+    use LearningDomain::*;
+
+    #[test]
+    fn table() {
+        let opened = d(2026, 1, 12);
+        // (name, rule, signal domain, status, plan domain, as_of, fires)
+        type Case = (
+            &'static str,
+            &'static str,
+            LearningDomain,
+            SignalStatus,
+            Option<Option<LearningDomain>>,
+            chrono::NaiveDate,
+            bool,
+        );
+        let cases: &[Case] = &[
+            (
+                "six weeks without plan",
+                "dmt_three_lowest",
+                WordReading,
+                SignalStatus::Open,
+                None,
+                d(2026, 2, 23),
+                true,
+            ),
+            (
+                "a day short of six weeks",
+                "dmt_three_lowest",
+                WordReading,
+                SignalStatus::Open,
+                None,
+                d(2026, 2, 22),
+                false,
+            ),
+            (
+                "technical reading plan covers word reading",
+                "dmt_three_lowest",
+                WordReading,
+                SignalStatus::Open,
+                Some(Some(TechnicalReading)),
+                d(2026, 3, 1),
+                false,
+            ),
+            (
+                "spelling plan does not cover maths",
+                "level_drop",
+                Mathematics,
+                SignalStatus::Acknowledged,
+                Some(Some(Spelling)),
+                d(2026, 3, 1),
+                true,
+            ),
+            (
+                "plan without domain covers nothing",
+                "no_growth",
+                Spelling,
+                SignalStatus::Open,
+                Some(None),
+                d(2026, 3, 1),
+                true,
+            ),
+            (
+                "resolved signals are done",
+                "level_drop",
+                Spelling,
+                SignalStatus::Resolved,
+                None,
+                d(2026, 3, 1),
+                false,
+            ),
+            (
+                "plan signals are no learning signals",
+                "plan_evaluation_overdue",
+                Spelling,
+                SignalStatus::Open,
+                None,
+                d(2026, 3, 1),
+                false,
+            ),
+        ];
+        for (name, rule, domain, status, plan, as_of, fires) in cases {
+            let mut p = Pupil::new(10).prior("k1", rule, Some(*domain), opened, *status);
+            if let Some(pd) = plan {
+                p = p.plan(PlanKind::GroupPlan, *pd, d(2026, 1, 5), |_| {});
+            }
+            let got: Vec<_> = engine_evaluate(&p.build(), *as_of, &ctx())
+                .into_iter()
+                .filter(|f| f.signal.rule == RULE_ID)
+                .collect();
+            assert_eq!(got.len(), usize::from(*fires), "{name}");
+            if let Some(f) = got.first() {
+                assert_eq!(f.tasks[0].kind, TaskKind::TeacherTask);
+            }
+        }
+    }
+
+    #[test]
+    fn two_open_signals_in_one_domain_ask_for_one_plan() {
+        let p = Pupil::new(10)
+            .prior(
+                "b",
+                "eed_check",
+                Some(WordReading),
+                d(2026, 1, 12),
+                SignalStatus::Open,
+            )
+            .prior(
+                "a",
+                "dmt_three_lowest",
+                Some(WordReading),
+                d(2026, 1, 12),
+                SignalStatus::Open,
+            );
+        let got: Vec<_> = engine_evaluate(&p.build(), d(2026, 3, 1), &ctx())
+            .into_iter()
+            .filter(|f| f.signal.rule == RULE_ID)
+            .collect();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].signal.key, "signal_without_plan/p10/word_reading/signal:a");
+        assert_eq!(got[0].signal.evidence.len(), 2);
+        assert!(
+            got[0]
+                .signal
+                .explanation
+                .ends_with("Er staan twee signalen open voor woordlezen (DMT).")
+        );
+    }
+}
