@@ -232,7 +232,7 @@ async fn page_upserts_are_idempotent(ctx: Ctx) {
     let before = store.pupil_histories(&brin()).await.expect("histories");
 
     let again = store.apply_page(&batch).await.expect("second apply");
-    assert_eq!((again.results_inserted, again.results_unchanged), (0, 2));
+    assert_eq!((again.results_inserted, again.plans, again.unchanged), (0, 0, 4));
     let after = store.pupil_histories(&brin()).await.expect("histories");
     assert_eq!(before, after, "applying a page twice changes nothing");
 
@@ -255,7 +255,32 @@ async fn page_upserts_are_idempotent(ctx: Ctx) {
     let mut notes = PageBatch::new(Source::Leeruniek, brin(), "notes");
     notes.notes = vec![note("n1", "p1")];
     assert_eq!(store.apply_page(&notes).await.expect("notes").notes, 1);
-    assert_eq!(store.apply_page(&notes).await.expect("notes again").notes, 1);
+    let again = store.apply_page(&notes).await.expect("notes again");
+    assert_eq!((again.notes, again.unchanged), (0, 1));
+    notes.notes[0].content = "Oefent met klankgroepen en tweetekenklanken.".into();
+    assert_eq!(store.apply_page(&notes).await.expect("changed note").notes, 1);
+    let mut evaluated = batch.clone();
+    evaluated.results.clear();
+    evaluated.plans[0].evaluations.insert(
+        0,
+        Evaluation {
+            date: date(2025, 12, 8),
+            outcome: EvaluationOutcome::PartlyAchieved,
+        },
+    );
+    assert_eq!(
+        store.apply_page(&evaluated).await.expect("new evaluation").plans,
+        1
+    );
+    evaluated.plans[0].evaluations.reverse();
+    assert_eq!(
+        store
+            .apply_page(&evaluated)
+            .await
+            .expect("same, other order")
+            .unchanged,
+        2
+    );
 
     let mut changed = batch.clone();
     changed.results[0].raw_score = Some(18.0);
@@ -605,6 +630,23 @@ async fn histories_and_changed_pupils(ctx: Ctx) {
         .pupil
         .id;
     assert_eq!(changed, vec![p2], "only the pupil with new data");
+    let mark = chrono::Utc::now();
+    store.apply_page(&page).await.expect("same page again");
+    assert!(
+        store
+            .pupils_changed_since(&brin(), mark)
+            .await
+            .expect("changed")
+            .is_empty(),
+        "a re-sent page is no news"
+    );
+
+    let known = store.known_pupils(&brin()).await.expect("known pupils");
+    assert_eq!(
+        known.iter().map(|k| k.external_id.as_str()).collect::<Vec<_>>(),
+        ["p1", "p2", "p3"]
+    );
+    assert!(known.iter().all(|k| k.left_on.is_none()));
 
     let some = store
         .pupil_histories_for(&brin(), &[p2, ids[0], 999_999])

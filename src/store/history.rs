@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use super::model::PupilHistory;
+use super::model::{KnownPupil, PupilHistory};
 use crate::domain::Brin;
 
 /// Reading histories for the rule engine.
@@ -20,6 +20,10 @@ pub trait HistoryStore: Send + Sync {
         school: &Brin,
         pupil_ids: &[i64],
     ) -> Result<Vec<PupilHistory>, StoreError>;
+
+    /// Every pupil of a school (left ones included) by store id: what results, notes, plans and
+    /// tasks may refer to.
+    async fn known_pupils(&self, school: &Brin) -> Result<Vec<KnownPupil>, StoreError>;
 
     /// Pupils of a school whose own row, memberships, results (tombstones included), plans or
     /// notes changed at or after `since`, by id.
@@ -39,7 +43,7 @@ macro_rules! impl_history_store {
             use $crate::domain::Brin;
             use $crate::store::error::StoreError;
             use $crate::store::history::HistoryStore;
-            use $crate::store::model::{PupilHistory, StoredPlan};
+            use $crate::store::model::{KnownPupil, PupilHistory, StoredPlan};
             use $crate::store::rows::{EvaluationRow, MembershipRow, PlanRow, PupilRow, ResultRow};
 
             /// Appends `<column> IN (ids)`.
@@ -201,6 +205,20 @@ macro_rules! impl_history_store {
                     }
                     all.sort_by_key(|h| h.pupil.id);
                     Ok(all)
+                }
+
+                async fn known_pupils(&self, school: &Brin) -> Result<Vec<KnownPupil>, StoreError> {
+                    let rows: Vec<(i64, String, Option<chrono::NaiveDate>)> = sqlx::query_as(
+                        "SELECT id, external_id, left_on FROM pupils
+                         WHERE school = $1 AND deleted_at IS NULL ORDER BY id",
+                    )
+                    .bind(school.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(id, external_id, left_on)| KnownPupil { id, external_id, left_on })
+                        .collect())
                 }
 
                 async fn pupils_changed_since(

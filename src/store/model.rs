@@ -111,14 +111,14 @@ pub struct PageSummary {
     pub results_inserted: usize,
     /// Results updated (or re-sent unchanged) by the source that first delivered them.
     pub results_updated: usize,
-    /// Results re-sent without change.
-    pub results_unchanged: usize,
     /// Results recognised as a sitting already stored from another source (kept once, alias added).
     pub results_deduplicated: usize,
-    /// Notes inserted or updated.
+    /// Notes inserted or changed.
     pub notes: usize,
-    /// Plans inserted or updated.
+    /// Plans inserted or changed (evaluations included).
     pub plans: usize,
+    /// Results, notes and plans re-sent without change (nothing written).
+    pub unchanged: usize,
     /// Tombstones that soft-deleted something.
     pub tombstoned: usize,
     /// Tombstones for ids never stored (nothing to do).
@@ -213,6 +213,17 @@ pub struct StoredPupil {
     pub id: i64,
     /// The pupil.
     pub pupil: Pupil,
+}
+
+/// A pupil's identity in the store, for the sync engine to check references before a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownPupil {
+    /// Store id.
+    pub id: i64,
+    /// Source pupil id.
+    pub external_id: String,
+    /// Date the pupil left, if so.
+    pub left_on: Option<NaiveDate>,
 }
 
 /// A result with its store id.

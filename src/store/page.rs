@@ -8,10 +8,10 @@ macro_rules! impl_page_apply {
         const _: () = {
             use chrono::{DateTime, Utc};
 
-            use $crate::domain::{Brin, Note, Source, SupportPlan, TestResult};
+            use $crate::domain::{Brin, Evaluation, Note, Source, SupportPlan, TestResult};
             use $crate::store::error::StoreError;
             use $crate::store::model::*;
-            use $crate::store::rows::{self, ResultRow};
+            use $crate::store::rows::{self, EvaluationRow, PlanRow, ResultRow};
 
             type Tx = sqlx::Transaction<'static, $db>;
 
@@ -42,17 +42,23 @@ macro_rules! impl_page_apply {
                         match Self::upsert_result(&mut tx, r, now).await? {
                             ResultOutcome::Inserted => summary.results_inserted += 1,
                             ResultOutcome::Updated => summary.results_updated += 1,
-                            ResultOutcome::Unchanged => summary.results_unchanged += 1,
+                            ResultOutcome::Unchanged => summary.unchanged += 1,
                             ResultOutcome::Deduplicated => summary.results_deduplicated += 1,
                         }
                     }
                     for n in &batch.notes {
-                        Self::upsert_note(&mut tx, n, now).await?;
-                        summary.notes += 1;
+                        if Self::upsert_note(&mut tx, n, now).await? {
+                            summary.notes += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
                     }
                     for p in &batch.plans {
-                        Self::upsert_plan(&mut tx, p, now).await?;
-                        summary.plans += 1;
+                        if Self::upsert_plan(&mut tx, p, now).await? {
+                            summary.plans += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
                     }
                     for t in &batch.tombstones {
                         if Self::tombstone(&mut tx, batch.source, &batch.school, t, now).await? {
@@ -270,19 +276,26 @@ macro_rules! impl_page_apply {
                     Ok(id)
                 }
 
-                async fn upsert_note(tx: &mut Tx, n: &Note, now: DateTime<Utc>) -> Result<(), StoreError> {
+                /// Writes a note; false when it was stored, live and identical.
+                async fn upsert_note(tx: &mut Tx, n: &Note, now: DateTime<Utc>) -> Result<bool, StoreError> {
                     let pupil_id = match &n.pupil_external_id {
                         Some(p) => Some(Self::required_pupil_id(tx, &n.school, p, &format!("note {}", n.external_id)).await?),
                         None => None,
                     };
-                    sqlx::query(
+                    let written = sqlx::query(
                         "INSERT INTO notes (source, school, external_id, pupil_id, group_external_id, category_path,
                            written_at, content, created_at, updated_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
                          ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
                            group_external_id = excluded.group_external_id, category_path = excluded.category_path,
                            written_at = excluded.written_at, content = excluded.content,
-                           updated_at = excluded.updated_at, deleted_at = NULL",
+                           updated_at = excluded.updated_at, deleted_at = NULL
+                         WHERE notes.deleted_at IS NOT NULL
+                            OR notes.pupil_id IS DISTINCT FROM excluded.pupil_id
+                            OR notes.group_external_id IS DISTINCT FROM excluded.group_external_id
+                            OR notes.category_path <> excluded.category_path
+                            OR notes.written_at <> excluded.written_at
+                            OR notes.content <> excluded.content",
                     )
                     .bind(n.source.as_str())
                     .bind(n.school.as_str())
@@ -295,14 +308,48 @@ macro_rules! impl_page_apply {
                     .bind(now)
                     .execute(&mut **tx)
                     .await?;
-                    Ok(())
+                    Ok(written.rows_affected() > 0)
                 }
 
-                async fn upsert_plan(tx: &mut Tx, p: &SupportPlan, now: DateTime<Utc>) -> Result<(), StoreError> {
+                /// Writes a plan and its evaluations; false when it was stored, live and identical.
+                async fn upsert_plan(tx: &mut Tx, p: &SupportPlan, now: DateTime<Utc>) -> Result<bool, StoreError> {
                     let pupil_id = match &p.pupil_external_id {
                         Some(e) => Some(Self::required_pupil_id(tx, &p.school, e, &format!("plan {}", p.external_id)).await?),
                         None => None,
                     };
+                    let stored: Option<PlanRow> = sqlx::query_as(
+                        "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
+                                p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
+                                pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
+                                pl.minutes_per_week
+                         FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
+                         WHERE pl.source = $1 AND pl.school = $2 AND pl.external_id = $3 AND pl.deleted_at IS NULL",
+                    )
+                    .bind(p.source.as_str())
+                    .bind(p.school.as_str())
+                    .bind(&p.external_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(row) = stored {
+                        let evaluations: Vec<EvaluationRow> = sqlx::query_as(
+                            "SELECT plan_id, evaluated_on, outcome FROM evaluations WHERE plan_id = $1",
+                        )
+                        .bind(row.id)
+                        .fetch_all(&mut **tx)
+                        .await?;
+                        let evaluations = evaluations
+                            .into_iter()
+                            .map(EvaluationRow::into_domain)
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let mut stored = row.into_stored(evaluations)?.plan;
+                        let mut incoming = p.clone();
+                        let order = |e: &Evaluation| (e.date, e.outcome.as_str());
+                        stored.evaluations.sort_by_key(order);
+                        incoming.evaluations.sort_by_key(order);
+                        if stored == incoming {
+                            return Ok(false);
+                        }
+                    }
                     let (plan_id,): (i64,) = sqlx::query_as(
                         "INSERT INTO plans (source, school, external_id, pupil_id, group_external_id, kind, domain,
                            title, owner, care_level, start_on, end_on, evaluation_due, minutes_per_week,
@@ -346,7 +393,7 @@ macro_rules! impl_page_apply {
                             .execute(&mut **tx)
                             .await?;
                     }
-                    Ok(())
+                    Ok(true)
                 }
 
                 /// Soft-deletes what a tombstone names; false when nothing live had that id.

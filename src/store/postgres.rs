@@ -64,3 +64,25 @@ super::signals::impl_signal_store!(PgStore, Postgres);
 super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 super::ops::impl_ops_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 super::impl_store!(PgStore, super::Engine::Postgres);
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+    use super::{DatabaseUrl, PgStore};
+
+    #[tokio::test]
+    async fn debug_does_not_show_the_password() {
+        let url = "postgres://zorg:s3cr3t@127.0.0.1:1/zorg";
+        let options = PgConnectOptions::from_str(url).expect("url");
+        let store = PgStore {
+            pool: PgPoolOptions::new().connect_lazy_with(options),
+            url: DatabaseUrl::new(url),
+        };
+        let shown = format!("{store:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("zorg:***@127.0.0.1"), "{shown}");
+    }
+}

@@ -40,6 +40,18 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            // "Created on first use" includes the directory the file lives in.
+            if let Some(dir) = options
+                .get_filename()
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::InvalidData(format!("cannot create directory {}: {e}", dir.display()))
+                })?;
+            }
+        }
         let pool = if in_memory {
             SqlitePoolOptions::new()
                 .max_connections(1)
@@ -86,3 +98,46 @@ super::signals::impl_signal_store!(SqliteStore, Sqlite);
 super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");
 super::ops::impl_ops_store!(SqliteStore, Sqlite, "");
 super::impl_store!(SqliteStore, super::Engine::Sqlite);
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Brin, School};
+    use crate::store::{Engine, Store, SyncStore};
+
+    #[tokio::test]
+    async fn in_memory_store_migrates_twice_and_keeps_data_across_calls() {
+        let store = super::SqliteStore::connect("sqlite::memory:")
+            .await
+            .expect("memory store");
+        store.migrate().await.expect("migrate");
+        store.migrate().await.expect("migrate again is a no-op");
+        assert_eq!(store.engine(), Engine::Sqlite);
+        let school = School {
+            brin: Brin::parse("11ZW").expect("brin"),
+            name: "De Regenboog".into(),
+            care_ladder: "abcd".into(),
+        };
+        store.upsert_school(&school).await.expect("school");
+        assert_eq!(store.schools().await.expect("schools"), vec![school]);
+    }
+
+    #[tokio::test]
+    async fn file_and_its_directory_are_created_on_first_use() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("data").join("zorgsignaal.db");
+        let store = crate::store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        assert!(path.exists());
+        let reopened = super::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("reopen");
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&reopened.pool)
+            .await
+            .expect("pragma");
+        assert_eq!(mode, "wal");
+        store.close().await;
+    }
+}
