@@ -192,6 +192,7 @@ macro_rules! impl_ops_store {
                     Ok(n)
                 }
 
+                #[tracing::instrument(skip_all, fields(before = %date), err)]
                 async fn delete_pupils_left_before(&self, date: NaiveDate) -> Result<usize, StoreError> {
                     let now = Utc::now();
                     let mut tx = self.begin_write().await?;
@@ -220,6 +221,7 @@ macro_rules! impl_ops_store {
                         .await?;
                     }
                     tx.commit().await?;
+                    tracing::info!(pupils = gone.len(), "pupil data past its retention period deleted");
                     Ok(gone.len())
                 }
 

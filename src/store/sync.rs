@@ -20,7 +20,8 @@ pub trait SyncStore: Send + Sync {
     /// Every school, by BRIN.
     async fn schools(&self) -> Result<Vec<School>, StoreError>;
 
-    /// Applies a full GKV snapshot of one school and year in one transaction: upserts groups,
+    /// Applies a full GKV snapshot of one school for the *current* school year in one transaction
+    /// (an old year's list would mark today's pupils as left): upserts groups,
     /// pupils and memberships; enrolled pupils of the snapshot's source that are missing are marked
     /// left on `seen_at`'s date (never deleted); a returning pupil is enrolled again. Memberships
     /// missing from a snapshot are kept (history). An empty snapshot marks nobody as left.
@@ -112,6 +113,7 @@ macro_rules! impl_sync_store {
                         .collect()
                 }
 
+                #[tracing::instrument(skip_all, fields(school = %school, year = %year, pupils = pupils.len()), err)]
                 async fn apply_snapshot(
                     &self,
                     school: &Brin,
@@ -283,11 +285,15 @@ macro_rules! impl_sync_store {
                         .await?;
                     }
                     tx.commit().await?;
+                    tracing::debug!(?summary, "snapshot applied");
                     Ok(summary)
                 }
 
+                #[tracing::instrument(skip_all, fields(source = %batch.source, school = %batch.school, stream = %batch.stream), err)]
                 async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
-                    self.apply_page_tx(batch).await
+                    let summary = self.apply_page_tx(batch).await?;
+                    tracing::debug!(?summary, cursor_advanced = batch.new_cursor.is_some(), "page applied");
+                    Ok(summary)
                 }
 
                 async fn cursor(
@@ -389,7 +395,7 @@ macro_rules! impl_sync_store {
                     let rows: Vec<TestSeenRow> = sqlx::query_as(
                         "SELECT t.code, t.name, t.provider,
                            (SELECT COUNT(*) FROM results r
-                            WHERE UPPER(r.test_code) = t.code AND r.deleted_at IS NULL) AS results
+                            WHERE UPPER(TRIM(r.test_code)) = t.code AND r.deleted_at IS NULL) AS results
                          FROM tests t ORDER BY t.code",
                     )
                     .fetch_all(&self.pool)
