@@ -32,6 +32,7 @@ pub mod ops;
 pub mod outbox;
 mod page;
 pub mod postgres;
+mod results;
 pub(crate) mod rows;
 pub mod signals;
 pub mod sqlite;

@@ -158,8 +158,9 @@ macro_rules! impl_signal_store {
                 }
 
                 async fn signals(&self, filter: &SignalFilter) -> Result<Vec<SignalRow>, StoreError> {
-                    let rows: Vec<SignalDbRow> = sqlx::query_as("SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule, s.rule_version,
-                           s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
+                    let rows: Vec<SignalDbRow> = sqlx::query_as(
+                        "SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule,
+                           s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
                            s.eed_criterion, s.snoozed_until, s.dismissed_reason, s.created_at, s.updated_at
                          FROM signals s JOIN pupils p ON p.id = s.pupil_id
                          WHERE ($1 IS NULL OR s.school = $1) AND ($2 IS NULL OR s.status = $2)
@@ -175,8 +176,9 @@ macro_rules! impl_signal_store {
                 }
 
                 async fn signal(&self, id: i64) -> Result<SignalRow, StoreError> {
-                    let row: SignalDbRow = sqlx::query_as("SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule, s.rule_version,
-                           s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
+                    let row: SignalDbRow = sqlx::query_as(
+                        "SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule,
+                           s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
                            s.eed_criterion, s.snoozed_until, s.dismissed_reason, s.created_at, s.updated_at
                          FROM signals s JOIN pupils p ON p.id = s.pupil_id WHERE s.id = $1")
                     .bind(id)
@@ -270,7 +272,10 @@ macro_rules! impl_signal_store {
                     let now = Utc::now();
                     let mut tx = self.begin_write().await?;
                     let (school,): (String,) =
-                        sqlx::query_as("UPDATE signals SET snoozed_until = $1, updated_at = $2 WHERE id = $3 RETURNING school")
+                        sqlx::query_as(
+                            "UPDATE signals SET snoozed_until = $1, updated_at = $2 WHERE id = $3
+                             RETURNING school",
+                        )
                             .bind(until)
                             .bind(now)
                             .bind(id)
