@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::error::StoreError;
-use super::model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
+use super::work_model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
 use crate::domain::{Signal, SignalStatus};
 
 /// Storing and working signals.
@@ -55,9 +55,10 @@ macro_rules! impl_signal_store {
 
             use $crate::domain::{Signal, SignalStatus};
             use $crate::store::error::StoreError;
-            use $crate::store::model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
+            use $crate::store::work_model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
             use $crate::store::ops::INSERT_AUDIT;
-            use $crate::store::rows::{self, SignalDbRow, SignalEventRow};
+            use $crate::store::rows;
+            use $crate::store::work_rows::{SignalDbRow, SignalEventRow};
             use $crate::store::signals::SignalStore;
 
             const INSERT_EVENT: &str = "INSERT INTO signal_events (signal_id, at, kind, from_status, to_status,
