@@ -35,6 +35,53 @@ pub struct Cli {
 pub enum Command {
     /// Check the configuration file and environment overrides; exit 2 naming each bad key.
     CheckConfig(CheckConfigArgs),
+    /// Create or upgrade the database (running it twice changes nothing).
+    Migrate,
+    /// Run every rule for the configured schools and store the signals and tasks.
+    Evaluate(EvaluateArgs),
+    /// List signals (Dutch table, or the JSON contract of docs/RULES.md with --json).
+    Signals(SignalsArgs),
+}
+
+/// Options of `evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Reference date (peildatum), YYYY-MM-DD; default: today in Europe/Amsterdam.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Only this school (BRIN).
+    #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
+    pub school: Option<crate::domain::Brin>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `signals`.
+#[derive(Debug, Args)]
+pub struct SignalsArgs {
+    /// Only this school (BRIN).
+    #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
+    pub school: Option<crate::domain::Brin>,
+    /// Which signals: `open` (default) or `all`.
+    #[arg(long, value_enum, default_value = "open")]
+    pub status: StatusChoice,
+    /// Print the JSON contract (docs/RULES.md) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `signals --status` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusChoice {
+    /// Only open signals.
+    Open,
+    /// Every signal, whatever its state.
+    All,
+}
+
+fn parse_brin(s: &str) -> Result<crate::domain::Brin, String> {
+    crate::domain::Brin::parse(s).map_err(|e| e.to_string())
 }
 
 /// Options of `check-config`.
@@ -60,6 +107,30 @@ impl Cli {
 pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::CheckConfig(args) => Ok(check_config(cli, args, settings)),
+        other => {
+            let settings = match settings {
+                Ok(s) => s,
+                Err(e) => {
+                    report_config_error(cli, &e);
+                    return Ok(ExitCode::from(EXIT_CONFIG));
+                }
+            };
+            let rt = crate::app::runtime()?;
+            rt.block_on(run_async(other, &settings))
+        }
+    }
+}
+
+/// Runs a store-backed command on the runtime.
+async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<ExitCode> {
+    use crate::app::commands;
+    match command {
+        Command::CheckConfig(_) => Ok(ExitCode::SUCCESS),
+        Command::Migrate => commands::migrate(settings).await,
+        Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
+        Command::Signals(a) => {
+            commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
+        }
     }
 }
 

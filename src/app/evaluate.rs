@@ -1,0 +1,189 @@
+//! Evaluation pipeline: store histories → pure rules → signals and tasks back into the store.
+//! The rules never see the store; this file is the only place the two meet.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tracing::instrument;
+
+use crate::domain::{Brin, CareLadder};
+use crate::rules::{self, HistoryPlan, HistoryResult, PriorSignal, SchoolContext};
+use crate::settings::Settings;
+use crate::store::{self as st, SignalFilter, SignalUpsert, Store, StoreError};
+
+/// What one school's evaluation did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SchoolEvaluationSummary {
+    /// School.
+    pub school: String,
+    /// Pupils evaluated.
+    pub pupils: usize,
+    /// Findings per rule id in this run (new or still firing).
+    pub findings_per_rule: BTreeMap<String, usize>,
+    /// Signals created in this run.
+    pub signals_created: usize,
+    /// Existing signals that got newer evidence.
+    pub signals_updated: usize,
+    /// Existing signals with nothing new.
+    pub signals_unchanged: usize,
+    /// Tasks created (each with exactly one outbox row).
+    pub tasks_created: usize,
+    /// Results whose test is not in the domain mapping (kept, fed to no rule).
+    pub unknown_tests: usize,
+    /// Lower signals inhibited by a higher one.
+    pub inhibited: usize,
+}
+
+/// Errors of the evaluation pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluateError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The school is not configured.
+    #[error("school {0} is not in the configuration")]
+    UnknownSchool(Brin),
+    /// The school's care ladder is unknown (check-config prevents this).
+    #[error("care ladder {0:?} of school {1} does not exist")]
+    UnknownLadder(String, Brin),
+}
+
+/// The rule context of a configured school: its merged parameters and its ladder.
+pub fn school_context(settings: &Settings, brin: &Brin) -> Result<SchoolContext, EvaluateError> {
+    let school = settings
+        .school(brin)
+        .ok_or_else(|| EvaluateError::UnknownSchool(brin.clone()))?;
+    let ladder: CareLadder = settings
+        .care_ladder(&school.care_ladder)
+        .ok_or_else(|| EvaluateError::UnknownLadder(school.care_ladder.clone(), brin.clone()))?;
+    Ok(SchoolContext {
+        params: settings.rules_for(brin),
+        ladder,
+    })
+}
+
+/// Evaluates every pupil of one school as of `as_of` and stores what was found: new signals are
+/// created open, known ones get their evidence refreshed (never their status), tasks are created
+/// once by key (with their outbox row).
+#[instrument(skip_all, fields(school = %brin, as_of = %as_of), err)]
+pub async fn evaluate_school(
+    store: &dyn Store,
+    brin: &Brin,
+    ctx: &SchoolContext,
+    as_of: NaiveDate,
+) -> Result<SchoolEvaluationSummary, EvaluateError> {
+    let stored = store.pupil_histories(brin).await?;
+    let prior = store
+        .signals(&SignalFilter {
+            school: Some(brin.clone()),
+            ..SignalFilter::default()
+        })
+        .await?;
+    let mut prior_by_pupil: HashMap<i64, Vec<PriorSignal>> = HashMap::new();
+    for row in prior {
+        prior_by_pupil.entry(row.pupil_id).or_default().push(PriorSignal {
+            key: row.signal.key,
+            rule: row.signal.rule,
+            domain: row.signal.domain,
+            opened_on: row.signal.opened_on,
+            status: row.signal.status,
+        });
+    }
+    let histories: Vec<rules::PupilHistory> = stored
+        .into_iter()
+        .map(|h| to_rule_history(h, &mut prior_by_pupil))
+        .collect();
+    let evaluation = rules::evaluate_all(&histories, as_of, ctx);
+    let by_id: HashMap<i64, &rules::PupilHistory> = histories.iter().map(|h| (h.pupil_id, h)).collect();
+
+    let mut summary = SchoolEvaluationSummary {
+        school: brin.to_string(),
+        pupils: evaluation.stats.pupils,
+        findings_per_rule: evaluation.stats.findings_per_rule.clone(),
+        unknown_tests: evaluation.stats.normalise.unknown_tests,
+        inhibited: evaluation.stats.inhibited,
+        ..SchoolEvaluationSummary::default()
+    };
+    for pupil in &evaluation.pupils {
+        let Some(history) = by_id.get(&pupil.pupil_id) else {
+            continue;
+        };
+        for finding in &pupil.findings {
+            let (signal, tasks) = finding.to_records(history, as_of);
+            match store.upsert_signal(&signal, pupil.pupil_id).await? {
+                SignalUpsert::Created(_) => summary.signals_created += 1,
+                SignalUpsert::EvidenceAppended(_) => summary.signals_updated += 1,
+                SignalUpsert::Unchanged(_) => summary.signals_unchanged += 1,
+            }
+            for task in &tasks {
+                if store.upsert_task(task).await? {
+                    summary.tasks_created += 1;
+                }
+            }
+        }
+    }
+    tracing::info!(
+        pupils = summary.pupils,
+        created = summary.signals_created,
+        updated = summary.signals_updated,
+        tasks = summary.tasks_created,
+        "school evaluated"
+    );
+    Ok(summary)
+}
+
+/// Evaluates every configured school (or one) and returns a summary per school.
+pub async fn evaluate_schools(
+    store: &dyn Store,
+    settings: &Settings,
+    only: Option<&Brin>,
+    as_of: NaiveDate,
+) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
+    if let Some(b) = only {
+        if settings.school(b).is_none() {
+            return Err(EvaluateError::UnknownSchool(b.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    for school in settings
+        .schools
+        .iter()
+        .filter(|s| only.is_none_or(|b| *b == s.brin))
+    {
+        let ctx = school_context(settings, &school.brin)?;
+        out.push(evaluate_school(store, &school.brin, &ctx, as_of).await?);
+    }
+    Ok(out)
+}
+
+/// Converts the store's history of a pupil into the rule engine's plain input. The pupil's own
+/// plans and the group plans of his groups both count (coverage, EED dossier).
+fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal>>) -> rules::PupilHistory {
+    let pupil_id = h.pupil.id;
+    let plans = h
+        .plans
+        .into_iter()
+        .chain(h.group_plans)
+        .map(|p| HistoryPlan {
+            id: p.id,
+            plan: p.plan,
+        })
+        .collect();
+    rules::PupilHistory {
+        pupil_id,
+        school: h.pupil.pupil.school.clone(),
+        pupil_external_id: h.pupil.pupil.external_id.clone(),
+        memberships: h.memberships,
+        results: h
+            .results
+            .into_iter()
+            .map(|r| HistoryResult {
+                id: r.id,
+                result: r.result,
+            })
+            .collect(),
+        plans,
+        open_signals: prior.remove(&pupil_id).unwrap_or_default(),
+    }
+}
