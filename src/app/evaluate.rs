@@ -140,10 +140,10 @@ pub async fn evaluate_schools(
     only: Option<&Brin>,
     as_of: NaiveDate,
 ) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
-    if let Some(b) = only {
-        if settings.school(b).is_none() {
-            return Err(EvaluateError::UnknownSchool(b.clone()));
-        }
+    if let Some(b) = only
+        && settings.school(b).is_none()
+    {
+        return Err(EvaluateError::UnknownSchool(b.clone()));
     }
     let mut out = Vec::new();
     for school in settings
