@@ -41,6 +41,49 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List signals (Dutch table, or the JSON contract of docs/RULES.md with --json).
     Signals(SignalsArgs),
+    /// Manage dashboard users (password read from standard input).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Serve the dashboard and JSON API on `api.listen` until Ctrl-C.
+    Serve,
+}
+
+/// `user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        /// Login name.
+        username: String,
+        /// Role: ib, directie, board or operator.
+        #[arg(long, value_parser = parse_role)]
+        role: crate::store::Role,
+        /// School (BRIN) an ib or directie works for; repeat for several.
+        #[arg(long = "school", value_name = "BRIN", value_parser = parse_brin)]
+        schools: Vec<crate::domain::Brin>,
+    },
+    /// Set a new password (read from standard input); ends the user's sessions.
+    Passwd {
+        /// Login name.
+        username: String,
+    },
+    /// Remove a user with his sessions and tokens.
+    Remove {
+        /// Login name.
+        username: String,
+    },
+    /// Create a bearer token for the JSON API and print it (shown once).
+    Token {
+        /// Login name.
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<crate::store::Role, String> {
+    crate::store::Role::parse(s).map_err(|e| e.to_string())
 }
 
 /// Options of `evaluate`.
@@ -131,6 +174,20 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Signals(a) => {
             commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
         }
+        Command::User(u) => {
+            use crate::api::users_cmd;
+            match u {
+                UserCommand::Add {
+                    username,
+                    role,
+                    schools,
+                } => users_cmd::add(settings, username, *role, schools).await,
+                UserCommand::Passwd { username } => users_cmd::passwd(settings, username).await,
+                UserCommand::Remove { username } => users_cmd::remove(settings, username).await,
+                UserCommand::Token { username, label } => users_cmd::token(settings, username, label).await,
+            }
+        }
+        Command::Serve => crate::api::users_cmd::serve_command(settings).await,
     }
 }
 

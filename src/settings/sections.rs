@@ -154,8 +154,26 @@ impl Default for ReportSettings {
 pub struct ApiSettings {
     /// Address to listen on (default `127.0.0.1:8080`).
     pub listen: SocketAddr,
-    /// URL users reach the dashboard at (links in mails).
+    /// URL users reach the dashboard at (links in mails); `https://` makes cookies `Secure`.
     pub public_url: String,
+    /// How long a login session lasts (default 8 hours).
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
+    /// Failed logins per account and address before further attempts are refused (default 5).
+    pub login_max_failures: u32,
+    /// Window in which failed logins count (default 15 minutes).
+    #[serde(with = "humantime_serde")]
+    pub login_window: Duration,
+}
+
+impl ApiSettings {
+    /// Whether the dashboard is reached over TLS (cookies then carry `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("https://")
+    }
 }
 
 impl Default for ApiSettings {
@@ -163,6 +181,9 @@ impl Default for ApiSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
+            session_ttl: Duration::from_secs(8 * 3600),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
         }
     }
 }

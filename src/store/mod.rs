@@ -37,6 +37,7 @@ pub(crate) mod rows;
 pub mod signals;
 pub mod sqlite;
 pub mod sync;
+pub mod users;
 pub mod work_model;
 pub(crate) mod work_rows;
 
@@ -53,6 +54,7 @@ pub use postgres::PgStore;
 pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
 pub use sync::SyncStore;
+pub use users::{NewUser, Role, SessionRecord, User, UserStore};
 pub use work_model::*;
 
 /// Which database engine a store runs on.
@@ -66,9 +68,11 @@ pub enum Engine {
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
 /// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`]) and can be called on a `dyn Store` directly.
+/// [`OpsStore`], [`UserStore`]) and can be called on a `dyn Store` directly.
 #[async_trait]
-pub trait Store: SyncStore + HistoryStore + SignalStore + OutboxStore + OpsStore + std::fmt::Debug {
+pub trait Store:
+    SyncStore + HistoryStore + SignalStore + OutboxStore + OpsStore + UserStore + std::fmt::Debug
+{
     /// The engine behind this store.
     fn engine(&self) -> Engine;
 

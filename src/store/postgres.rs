@@ -64,6 +64,7 @@ super::history::impl_history_store!(PgStore, Postgres);
 super::signals::impl_signal_store!(PgStore, Postgres);
 super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 super::ops::impl_ops_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+super::users::impl_user_store!(PgStore);
 super::impl_store!(PgStore, super::Engine::Postgres);
 
 #[cfg(test)]

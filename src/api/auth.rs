@@ -1,0 +1,322 @@
+//! Login, sessions, bearer tokens and CSRF. Passwords are argon2 hashes; session ids and API
+//! tokens are random and stored as SHA-256; each session carries its own CSRF token that every
+//! state-changing request must echo (form field `csrf` or header `X-CSRF-Token`). The login form
+//! itself uses a double-submit cookie. Failed logins are limited per account and address.
+
+use std::net::SocketAddr;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::Form;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{TimeDelta, Utc};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::error::{ApiError, PageError};
+use super::html::{csrf_field, esc, page};
+use crate::store::User;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "zs_session";
+/// Name of the login form's double-submit CSRF cookie.
+pub const LOGIN_CSRF_COOKIE: &str = "zs_login_csrf";
+/// Header carrying the CSRF token on JSON requests made with a session cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Hashes a password with argon2 (random salt) into a PHC string.
+pub fn hash_password(password: &SecretString) -> Result<String, argon2::password_hash::Error> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt)?;
+    Ok(Argon2::default()
+        .hash_password(password.expose_secret().as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether `password` matches the PHC string.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// 32 random bytes, hex.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// SHA-256 (hex) of a session id or token, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Compares two tokens without an early exit.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A session cookie, with the session's CSRF token.
+    Session {
+        /// CSRF token of the session.
+        csrf: String,
+    },
+    /// A bearer token (no CSRF needed: browsers do not send it on their own).
+    Bearer,
+}
+
+/// The logged-in user of a request.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// Who.
+    pub user: User,
+    /// How.
+    pub credential: Credential,
+}
+
+impl Viewer {
+    /// The session's CSRF token (empty for bearer tokens, which have no forms).
+    pub fn csrf(&self) -> &str {
+        match &self.credential {
+            Credential::Session { csrf } => csrf,
+            Credential::Bearer => "",
+        }
+    }
+
+    /// Checks the CSRF token sent with a state-changing request.
+    pub fn check_csrf(&self, sent: Option<&str>) -> Result<(), ApiError> {
+        match &self.credential {
+            Credential::Bearer => Ok(()),
+            Credential::Session { csrf } => match sent {
+                Some(s) if same_token(s, csrf) => Ok(()),
+                _ => Err(ApiError::Csrf),
+            },
+        }
+    }
+}
+
+/// Finds the user of a request by bearer token or session cookie.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, ApiError> {
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        let user = state.store.user_by_token(&token_hash(token.trim())).await?;
+        return Ok(user.map(|user| Viewer {
+            user,
+            credential: Credential::Bearer,
+        }));
+    }
+    let jar = CookieJar::from_headers(headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let found = state
+        .store
+        .session(&token_hash(cookie.value()), Utc::now())
+        .await?;
+    Ok(found.map(|s| Viewer {
+        user: s.user,
+        credential: Credential::Session { csrf: s.csrf_token },
+    }))
+}
+
+/// A logged-in user for the JSON API (401 otherwise).
+#[derive(Debug, Clone)]
+pub struct ApiUser(pub Viewer);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        authenticate(state, &parts.headers)
+            .await?
+            .map(ApiUser)
+            .ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// A logged-in user for a dashboard page (redirect to the login page otherwise).
+#[derive(Debug, Clone)]
+pub struct PageUser(pub Viewer);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        authenticate(state, &parts.headers)
+            .await?
+            .map(PageUser)
+            .ok_or(PageError(ApiError::Unauthorized))
+    }
+}
+
+/// A browser-session cookie: HttpOnly, SameSite=Strict, Secure over https. The server ends
+/// sessions itself (`expires_at`), so no max-age is needed.
+fn cookie<'c>(state: &AppState, name: &'c str, value: String) -> Cookie<'c> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.is_https())
+        .build()
+}
+
+fn login_form(csrf: &str, message: Option<&str>) -> String {
+    let error = message.map_or_else(String::new, |m| {
+        format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m))
+    });
+    format!(
+        "<h1>Inloggen</h1>{error}<form method=\"post\" action=\"/login\" class=\"card\">{}\
+         <label for=\"username\">Gebruikersnaam<input id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus></label>\
+         <label for=\"password\">Wachtwoord<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+         <p><button type=\"submit\">Inloggen</button></p></form>",
+        csrf_field(csrf)
+    )
+}
+
+/// `GET /login`: the login form with a fresh double-submit token.
+pub async fn login_page(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let csrf = random_token();
+    let jar = jar.add(cookie(&state, LOGIN_CSRF_COOKIE, csrf.clone()));
+    (jar, page("Inloggen", None, &login_form(&csrf, None))).into_response()
+}
+
+/// The login form's fields.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /login`: checks the double-submit token, the rate limit and the password, then starts
+/// a session.
+pub async fn login_submit(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    parts: ConnectInfoOpt,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    if expected.is_none_or(|e| !same_token(&e, &form.csrf)) {
+        return Err(ApiError::Csrf.into());
+    }
+    let ip = parts
+        .0
+        .map_or_else(|| "unknown".to_string(), |a| a.ip().to_string());
+    let now = Utc::now();
+    let username = form.username.trim().to_string();
+    let window = TimeDelta::from_std(state.settings.login_window).unwrap_or(TimeDelta::minutes(15));
+    let failures = state
+        .store
+        .login_failures_since(&username, &ip, now - window)
+        .await?;
+    let retry = |msg: &str| {
+        let csrf = random_token();
+        let jar = jar.clone().add(cookie(&state, LOGIN_CSRF_COOKIE, csrf.clone()));
+        (jar, page("Inloggen", None, &login_form(&csrf, Some(msg))))
+    };
+    if failures >= i64::from(state.settings.login_max_failures) {
+        tracing::warn!(%ip, "login refused: too many failed attempts");
+        let (jar, html) = retry(&ApiError::TooManyAttempts.to_string());
+        return Ok((ApiError::TooManyAttempts.status(), jar, html).into_response());
+    }
+    let found = state.store.user_with_hash(&username).await?;
+    let user = found.and_then(|(user, hash)| verify_password(&form.password, &hash).then_some(user));
+    state
+        .store
+        .record_login_attempt(&username, &ip, user.is_some(), now)
+        .await?;
+    let Some(user) = user else {
+        let (jar, html) = retry("Gebruikersnaam of wachtwoord klopt niet.");
+        return Ok((axum::http::StatusCode::UNAUTHORIZED, jar, html).into_response());
+    };
+    let session = random_token();
+    let ttl = TimeDelta::from_std(state.settings.session_ttl).unwrap_or(TimeDelta::hours(8));
+    state
+        .store
+        .create_session(&token_hash(&session), user.id, &random_token(), now + ttl)
+        .await?;
+    state
+        .store
+        .audit(&user.username, "login", None, &format!("user:{}", user.id))
+        .await?;
+    let jar =
+        jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
+            .add(cookie(&state, SESSION_COOKIE, session));
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+/// The logout form's field.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logout`: ends the session (CSRF-checked).
+pub async fn logout(
+    State(state): State<AppState>,
+    PageUser(viewer): PageUser,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(Some(&form.csrf))?;
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        state.store.delete_session(&token_hash(c.value())).await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok((jar, Redirect::to("/login")).into_response())
+}
+
+/// The peer address when the server was started with connect info (absent in router tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectInfoOpt(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ConnectInfoOpt {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password(&SecretString::from("correct horse")).expect("hash");
+        assert!(hash.starts_with("$argon2"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn token_comparison_needs_equal_tokens() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert!(!same_token("abc", "ab"));
+    }
+}

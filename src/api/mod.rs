@@ -1,0 +1,96 @@
+//! The HTTP API and the IB dashboard: Dutch server-rendered pages and the JSON API under
+//! `/api/v1`, both behind the same login, roles and per-school authorisation.
+
+pub mod auth;
+pub mod chart;
+pub mod error;
+pub mod html;
+pub mod json;
+pub mod pages;
+pub mod users_cmd;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::DomainMapping;
+use crate::settings::ApiSettings;
+use crate::store::Store;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// `[api]` settings (cookies, sessions, login limits).
+    pub settings: Arc<ApiSettings>,
+    /// Test → domain mapping for the results chart.
+    pub mapping: Arc<DomainMapping>,
+    /// Prometheus handle for `/metrics`, when a recorder is installed.
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over a store with the given settings, the default domain mapping and no metrics.
+    pub fn new(store: Arc<dyn Store>, settings: ApiSettings) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings),
+            mapping: Arc::new(DomainMapping::default()),
+            metrics: None,
+        }
+    }
+}
+
+/// Every route of the dashboard and the JSON API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/scholen/{brin}", get(pages::school_page))
+        .route("/leerlingen/{id}", get(pages::pupil_page))
+        .route("/signalen/{id}/{action}", post(pages::signal_action))
+        .route("/beheer", get(pages::operator_page))
+        .route("/bestuur", get(pages::board_page))
+        .route("/healthz", get(json::healthz))
+        .route("/readyz", get(json::readyz))
+        .route("/metrics", get(json::metrics))
+        .route("/api/v1/openapi.json", get(json::openapi))
+        .route("/api/v1/me", get(json::me))
+        .route("/api/v1/schools/{brin}/overview", get(json::school_overview))
+        .route("/api/v1/pupils/{id}", get(json::pupil))
+        .route("/api/v1/signals/{id}", get(json::signal))
+        .route("/api/v1/signals/{id}/{action}", post(json::signal_action))
+        .route("/api/v1/sync", get(json::sync_status))
+        .route("/api/v1/outbox", get(json::outbox))
+        .route("/api/v1/board", get(json::board))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the router on `listener` until `shutdown` is cancelled (open requests finish).
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}

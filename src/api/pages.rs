@@ -1,0 +1,351 @@
+//! The dashboard pages (Dutch, server-rendered): start page per role, school overview, pupil
+//! page with the signal actions, operator page and board page. Data comes from `views.rs`.
+
+use std::fmt::Write;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::{PageUser, Viewer};
+use super::chart::svg;
+use super::error::{ApiError, PageError};
+use super::html::{Nav, csrf_field, esc, page, severity_badge};
+use super::views::{self, SignalAction, SignalView};
+use crate::store::Role;
+
+fn nav(v: &Viewer) -> Nav<'_> {
+    Nav {
+        username: &v.user.username,
+        role: v.user.role.dutch(),
+        csrf: v.csrf(),
+    }
+}
+
+fn render(v: &Viewer, title: &str, body: &str) -> Html<String> {
+    page(title, Some(&nav(v)), body)
+}
+
+/// `GET /`: where each role starts.
+pub async fn home(PageUser(v): PageUser) -> Result<Response, PageError> {
+    let to = match v.user.role {
+        Role::Board => "/bestuur".to_string(),
+        Role::Operator => "/beheer".to_string(),
+        Role::Ib | Role::Directie => {
+            if let [only] = v.user.schools.as_slice() {
+                format!("/scholen/{only}")
+            } else {
+                let mut body = String::from("<h1>Mijn scholen</h1><ul>");
+                for s in &v.user.schools {
+                    let _ = write!(body, "<li><a href=\"/scholen/{0}\">{0}</a></li>", esc(s.as_str()));
+                }
+                body.push_str("</ul>");
+                return Ok(render(&v, "Mijn scholen", &body).into_response());
+            }
+        }
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+/// `GET /scholen/{brin}`: overview by groep and the pupils with open signals.
+pub async fn school_page(
+    State(state): State<AppState>,
+    PageUser(v): PageUser,
+    Path(brin): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let o = views::school_overview(&state, &v.user, &brin).await?;
+    let mut b = format!(
+        "<h1>{} <span class=\"muted\">({})</span></h1><h2>Per groep</h2><div class=\"scroll\"><table>\
+         <caption class=\"muted\">Actieve signalen per ernst en evaluaties van plannen</caption>\
+         <thead><tr><th scope=\"col\">Groep</th><th scope=\"col\">Leerlingen</th><th scope=\"col\">Hoog</th>\
+         <th scope=\"col\">Middel</th><th scope=\"col\">Laag</th><th scope=\"col\">Evaluatie binnenkort</th>\
+         <th scope=\"col\">Evaluatie te laat</th></tr></thead><tbody>",
+        esc(&o.name),
+        esc(&o.school)
+    );
+    for g in &o.groups {
+        let _ = write!(
+            b,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&g.group),
+            g.pupils,
+            g.high,
+            g.medium,
+            g.low,
+            g.evaluations_due,
+            g.evaluations_overdue
+        );
+    }
+    b.push_str("</tbody></table></div><h2>Leerlingen met open signalen</h2>");
+    if o.pupils.is_empty() {
+        b.push_str("<p>Geen open signalen.</p>");
+    } else {
+        b.push_str(
+            "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Leerling</th><th scope=\"col\">Groep</th>\
+             <th scope=\"col\">Signalen</th><th scope=\"col\">Hoogste ernst</th></tr></thead><tbody>",
+        );
+        for p in &o.pupils {
+            let _ = write!(
+                b,
+                "<tr><td><a href=\"/leerlingen/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                p.id,
+                esc(&p.name),
+                esc(&p.group),
+                p.signals,
+                severity_badge(p.max_severity)
+            );
+        }
+        b.push_str("</tbody></table></div>");
+    }
+    Ok(render(&v, &o.name, &b))
+}
+
+fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
+    let j = &s.signal;
+    let mut b = format!(
+        "<section class=\"card\" aria-labelledby=\"signaal-{id}\"><h3 id=\"signaal-{id}\">{} {} \
+         <span class=\"muted\">({}, sinds {})</span></h3><p>Status: <strong data-status=\"{}\">{}</strong>",
+        severity_badge(j.severity),
+        esc(&j.rule),
+        esc(j.domain.map_or("geen domein", |d| d.dutch())),
+        j.opened_on,
+        j.status.as_str(),
+        esc(j.status.dutch()),
+        id = j.id
+    );
+    if let Some(d) = s.snoozed_until.filter(|d| *d > today) {
+        let _ = write!(b, " · uitgesteld tot {d}");
+    }
+    if let Some(r) = &s.dismissed_reason {
+        let _ = write!(b, " · reden: {}", esc(r));
+    }
+    let _ = write!(b, "</p><p>{}</p>", esc(&j.explanation));
+    if !j.evidence.is_empty() {
+        b.push_str(
+            "<table><caption class=\"muted\">Onderbouwing</caption><thead><tr><th scope=\"col\">Datum</th>\
+             <th scope=\"col\">Soort</th><th scope=\"col\">Toets</th><th scope=\"col\">Moment</th>\
+             <th scope=\"col\">Niveau</th><th scope=\"col\">Percentiel</th></tr></thead><tbody>",
+        );
+        for e in &j.evidence {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e.date,
+                esc(&e.kind),
+                esc(e.test.as_deref().unwrap_or("")),
+                esc(e.moment.as_deref().unwrap_or("")),
+                esc(e.level.as_deref().unwrap_or("")),
+                e.percentile.map(|p| p.to_string()).unwrap_or_default()
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    if j.status.is_active() {
+        let id = j.id;
+        let csrf = csrf_field(csrf);
+        b.push_str("<div class=\"actions\">");
+        if j.status == crate::domain::SignalStatus::Open {
+            let _ = write!(
+                b,
+                "<form method=\"post\" action=\"/signalen/{id}/acknowledge\">{csrf}<button type=\"submit\">Gezien</button></form>"
+            );
+        }
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"/signalen/{id}/snooze\">{csrf}<label for=\"tot-{id}\">Uitstellen tot\
+             <input type=\"date\" id=\"tot-{id}\" name=\"until\" required></label><button type=\"submit\">Uitstellen</button></form>\
+             <form method=\"post\" action=\"/signalen/{id}/dismiss\">{csrf}<label for=\"reden-{id}\">Reden\
+             <input id=\"reden-{id}\" name=\"reason\" required></label><button type=\"submit\">Terzijde leggen</button></form>\
+             <form method=\"post\" action=\"/signalen/{id}/resolve\">{csrf}<button type=\"submit\">Afhandelen</button></form></div>"
+        );
+    }
+    if !s.events.is_empty() {
+        b.push_str("<details><summary>Tijdlijn</summary><ul>");
+        for e in &s.events {
+            let _ = write!(
+                b,
+                "<li>{} — {} {} {}</li>",
+                e.at.format("%Y-%m-%d %H:%M"),
+                esc(&e.kind),
+                esc(e.actor.as_deref().unwrap_or("")),
+                esc(e.reason.as_deref().unwrap_or(""))
+            );
+        }
+        b.push_str("</ul></details>");
+    }
+    b.push_str("</section>");
+    b
+}
+
+/// `GET /leerlingen/{id}`: timeline chart, signals with evidence and actions, tasks.
+pub async fn pupil_page(
+    State(state): State<AppState>,
+    PageUser(v): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
+    let d = views::pupil_detail(&state, &v.user, id).await?;
+    let today = crate::app::today_amsterdam();
+    let mut b = format!(
+        "<p><a href=\"/scholen/{}\">← Terug naar het schooloverzicht</a></p><h1>{} <span class=\"muted\">({})</span></h1>\
+         <h2>Resultaten</h2>",
+        esc(&d.school),
+        esc(&d.name),
+        esc(&d.group)
+    );
+    let chart = svg(&d.series);
+    if chart.is_empty() {
+        b.push_str("<p>Geen resultaten met een niveau.</p>");
+    } else {
+        b.push_str(&chart);
+    }
+    let _ = write!(b, "<h2>Signalen ({})</h2>", d.signals.len());
+    if d.signals.is_empty() {
+        b.push_str("<p>Geen signalen.</p>");
+    }
+    for s in &d.signals {
+        b.push_str(&signal_card(s, v.csrf(), today));
+    }
+    b.push_str("<h2>Taken</h2>");
+    if d.tasks.is_empty() {
+        b.push_str("<p>Geen taken verstuurd.</p>");
+    } else {
+        b.push_str(
+            "<table><thead><tr><th scope=\"col\">Taak</th><th scope=\"col\">Naar</th><th scope=\"col\">Uiterlijk</th>\
+             <th scope=\"col\">Status</th><th scope=\"col\">Pogingen</th></tr></thead><tbody>",
+        );
+        for t in &d.tasks {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&t.title),
+                esc(&t.target),
+                t.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                outbox_dutch(t.status),
+                t.attempts
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    Ok(render(&v, &d.name, &b))
+}
+
+fn outbox_dutch(s: crate::store::OutboxStatus) -> &'static str {
+    use crate::store::OutboxStatus::*;
+    match s {
+        Pending => "wacht op verzending",
+        InFlight => "wordt verstuurd",
+        Sent => "verstuurd",
+        Parked => "mislukt (geparkeerd)",
+    }
+}
+
+/// Fields of the action forms.
+#[derive(Debug, Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    until: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /signalen/{id}/{action}`: acknowledge, snooze, dismiss or resolve (CSRF-checked).
+pub async fn signal_action(
+    State(state): State<AppState>,
+    PageUser(v): PageUser,
+    Path((id, action)): Path<(i64, String)>,
+    Form(form): Form<ActionForm>,
+) -> Result<Response, PageError> {
+    v.check_csrf(Some(&form.csrf))?;
+    let action = SignalAction::parse(&action).ok_or(ApiError::NotFound)?;
+    let until = match form.until.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| ApiError::BadRequest("ongeldige datum".into()))?,
+        ),
+        None => None,
+    };
+    let row = views::apply_action(&state, &v.user, id, action, until, form.reason.as_deref()).await?;
+    Ok(Redirect::to(&format!("/leerlingen/{}#signaal-{id}", row.pupil_id)).into_response())
+}
+
+/// `GET /beheer`: sync status per source and the outbox (operator; no pupil data).
+pub async fn operator_page(
+    State(state): State<AppState>,
+    PageUser(v): PageUser,
+) -> Result<Html<String>, PageError> {
+    let streams = views::sync_status(&state, &v.user).await?;
+    let outbox = views::outbox(&state, &v.user).await?;
+    let mut b = String::from(
+        "<h1>Beheer</h1><h2>Synchronisatie per bron</h2><div class=\"scroll\"><table><thead><tr>\
+         <th scope=\"col\">Bron</th><th scope=\"col\">School</th><th scope=\"col\">Stroom</th>\
+         <th scope=\"col\">Laatst gelukt</th><th scope=\"col\">Fouten op rij</th><th scope=\"col\">Laatste fout</th>\
+         <th scope=\"col\">Records</th><th scope=\"col\">Quarantaine</th></tr></thead><tbody>",
+    );
+    for s in &streams {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.source.to_string()),
+            esc(s.school.as_str()),
+            esc(&s.stream),
+            s.last_success_at
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "nooit".into()),
+            s.consecutive_failures,
+            esc(s.last_error.as_deref().unwrap_or("")),
+            s.records,
+            s.quarantined
+        );
+    }
+    b.push_str(
+        "</tbody></table></div><h2>Uitgaande taken</h2><div class=\"scroll\"><table><thead><tr>\
+         <th scope=\"col\">Nr</th><th scope=\"col\">School</th><th scope=\"col\">Naar</th><th scope=\"col\">Status</th>\
+         <th scope=\"col\">Pogingen</th><th scope=\"col\">Laatste fout</th></tr></thead><tbody>",
+    );
+    for o in &outbox {
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            o.id,
+            esc(&o.school),
+            esc(&o.target),
+            outbox_dutch(o.status),
+            o.attempts,
+            esc(o.last_error.as_deref().unwrap_or(""))
+        );
+    }
+    b.push_str("</tbody></table></div>");
+    Ok(render(&v, "Beheer", &b))
+}
+
+/// `GET /bestuur`: aggregates per school (board; no pupil data).
+pub async fn board_page(
+    State(state): State<AppState>,
+    PageUser(v): PageUser,
+) -> Result<Html<String>, PageError> {
+    let schools = views::board(&state, &v.user).await?;
+    let mut b = String::from(
+        "<h1>Bestuursoverzicht</h1><div class=\"scroll\"><table><thead><tr><th scope=\"col\">School</th>\
+         <th scope=\"col\">BRIN</th><th scope=\"col\">Hoog</th><th scope=\"col\">Middel</th><th scope=\"col\">Laag</th>\
+         <th scope=\"col\">Leerlingen met signaal</th></tr></thead><tbody>",
+    );
+    for s in &schools {
+        let _ = write!(
+            b,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&s.name),
+            esc(&s.school),
+            s.high,
+            s.medium,
+            s.low,
+            s.pupils_with_signals
+        );
+    }
+    b.push_str("</tbody></table></div>");
+    Ok(render(&v, "Bestuursoverzicht", &b))
+}

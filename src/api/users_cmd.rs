@@ -1,0 +1,167 @@
+//! Bodies of `zorgsignaal user add|passwd|remove|token` and `zorgsignaal serve`. Passwords are
+//! read from standard input (one line), never from arguments, so they stay out of shell history.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use super::auth::{hash_password, random_token, token_hash};
+use super::{AppState, serve};
+use crate::app::open_store;
+use crate::domain::Brin;
+use crate::settings::Settings;
+use crate::store::{NewUser, Role, StoreError};
+
+/// Minimum password length accepted by `user add` and `user passwd`.
+pub const MIN_PASSWORD_LEN: usize = 12;
+
+fn read_password() -> anyhow::Result<SecretString> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        bail!("password too short: at least {MIN_PASSWORD_LEN} characters");
+    }
+    Ok(SecretString::from(password))
+}
+
+fn hash(password: &SecretString) -> anyhow::Result<String> {
+    hash_password(password).map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
+}
+
+/// `user add NAME --role ROLE [--school BRIN]…`: password from standard input.
+pub async fn add(
+    settings: &Settings,
+    username: &str,
+    role: Role,
+    schools: &[Brin],
+) -> anyhow::Result<ExitCode> {
+    if role.sees_pupils() && schools.is_empty() {
+        bail!("role {role} needs at least one --school");
+    }
+    if !role.sees_pupils() && !schools.is_empty() {
+        bail!("role {role} is not tied to schools; leave out --school");
+    }
+    for s in schools {
+        if !settings.schools.iter().any(|c| c.brin == *s) {
+            bail!("school {s} is not in the configuration");
+        }
+    }
+    let password = read_password()?;
+    let store = open_store(settings).await.context("opening the store")?;
+    let created = store
+        .create_user(&NewUser {
+            username: username.to_string(),
+            role,
+            schools: schools.to_vec(),
+            password_hash: hash(&password)?,
+        })
+        .await;
+    store.close().await;
+    match created {
+        Ok(_) => {
+            println!("user {username} added ({role})");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::Conflict(_)) => bail!("user {username} exists already"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `user passwd NAME`: new password from standard input; ends the user's sessions.
+pub async fn passwd(settings: &Settings, username: &str) -> anyhow::Result<ExitCode> {
+    let password = read_password()?;
+    let store = open_store(settings).await.context("opening the store")?;
+    let done = store.set_password(username, &hash(&password)?).await;
+    store.close().await;
+    match done {
+        Ok(()) => {
+            println!("password of {username} changed");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::NotFound) => bail!("no user {username}"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `user remove NAME`: removes the user with his sessions and tokens.
+pub async fn remove(settings: &Settings, username: &str) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await.context("opening the store")?;
+    let done = store.remove_user(username).await;
+    store.close().await;
+    match done {
+        Ok(()) => {
+            println!("user {username} removed");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::NotFound) => bail!("no user {username}"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `user token NAME --label LABEL`: prints a new bearer token for the JSON API (shown once).
+pub async fn token(settings: &Settings, username: &str, label: &str) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await.context("opening the store")?;
+    let token = random_token();
+    let done = store.create_api_token(username, &token_hash(&token), label).await;
+    store.close().await;
+    match done {
+        Ok(()) => {
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::NotFound) => bail!("no user {username}"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `serve`: the dashboard and API on `api.listen` until Ctrl-C / SIGTERM.
+pub async fn serve_command(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await.context("opening the store")?;
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    let state = AppState {
+        store: store.clone(),
+        settings: Arc::new(settings.api.clone()),
+        mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
+        metrics: Some(metrics),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.api.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.api.listen))?;
+    tracing::info!(addr = %settings.api.listen, "dashboard listening");
+    let shutdown = CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        trigger.cancel();
+    });
+    serve(listener, state, shutdown).await.context("serving")?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let term = async {
+            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                s.recv().await;
+            }
+        };
+        tokio::select! { _ = ctrl_c => {}, () = term => {} }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

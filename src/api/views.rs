@@ -1,0 +1,462 @@
+//! What the pages and the JSON API show, assembled from the store with the authorisation
+//! checks in one place: pupil data only for `ib`/`directie` of that school (anything else is
+//! "not found", so guessing ids reveals nothing), aggregates for the board, sync state for the
+//! operator. Every view of a pupil and every change is written to the audit log.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, TimeDelta};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::chart::{SeriesPoint, series};
+use super::error::ApiError;
+use crate::app::today_amsterdam;
+use crate::domain::{Brin, Severity, SignalStatus};
+use crate::rules::json::SignalJson;
+use crate::store::{
+    OutboxFilter, OutboxItem, OutboxStatus, PupilHistory, Role, SignalEvent, SignalFilter, SignalRow,
+    StreamStatus, User,
+};
+
+/// Days ahead in which a plan evaluation counts as due.
+pub const EVALUATION_DUE_DAYS: i64 = 14;
+
+/// One groep on the school overview.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GroupSummary {
+    /// `groep 5` (or `geen groep`).
+    pub group: String,
+    /// Pupils in it.
+    pub pupils: usize,
+    /// Active signals by severity.
+    pub high: usize,
+    /// Medium-severity active signals.
+    pub medium: usize,
+    /// Low-severity active signals.
+    pub low: usize,
+    /// Plan evaluations due in the next [`EVALUATION_DUE_DAYS`] days.
+    pub evaluations_due: usize,
+    /// Plan evaluations past their date without an evaluation.
+    pub evaluations_overdue: usize,
+}
+
+/// A pupil with active signals, on the school overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct PupilSummary {
+    /// Store id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Current groep.
+    pub group: String,
+    /// Active signals.
+    pub signals: usize,
+    /// Highest severity among them.
+    pub max_severity: Severity,
+}
+
+/// The school overview (schooloverzicht).
+#[derive(Debug, Clone, Serialize)]
+pub struct SchoolOverview {
+    /// BRIN.
+    pub school: String,
+    /// School name.
+    pub name: String,
+    /// Per groep.
+    pub groups: Vec<GroupSummary>,
+    /// Pupils with active signals, most severe first.
+    pub pupils: Vec<PupilSummary>,
+}
+
+/// A signal with its timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalView {
+    /// The contract object (docs/RULES.md).
+    pub signal: SignalJson,
+    /// Silenced until.
+    pub snoozed_until: Option<NaiveDate>,
+    /// Reason, when dismissed.
+    pub dismissed_reason: Option<String>,
+    /// Timeline, oldest first.
+    pub events: Vec<SignalEvent>,
+}
+
+/// A task with its outbox state.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    /// Outbox id.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// Target system.
+    pub target: String,
+    /// Due date.
+    pub due_on: Option<NaiveDate>,
+    /// Outbox state.
+    pub status: OutboxStatus,
+    /// Delivery attempts.
+    pub attempts: i64,
+}
+
+/// The pupil page (leerlingpagina).
+#[derive(Debug, Clone, Serialize)]
+pub struct PupilDetail {
+    /// Store id.
+    pub id: i64,
+    /// BRIN.
+    pub school: String,
+    /// Name.
+    pub name: String,
+    /// Current groep.
+    pub group: String,
+    /// Levels per domain across moments, for the chart.
+    pub series: Vec<SeriesPoint>,
+    /// Every signal, newest first.
+    pub signals: Vec<SignalView>,
+    /// Tasks pushed for this pupil.
+    pub tasks: Vec<TaskView>,
+}
+
+fn current_group(h: &PupilHistory, today: NaiveDate) -> String {
+    h.memberships
+        .iter()
+        .filter(|m| m.from <= today)
+        .max_by_key(|m| m.from)
+        .map_or_else(|| "geen groep".to_string(), |m| format!("groep {}", m.grade))
+}
+
+fn require_school(user: &User, school: &Brin) -> Result<(), ApiError> {
+    if user.may_see_pupils_of(school) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
+/// The overview of a school, for its `ib` or `directie`.
+pub async fn school_overview(state: &AppState, user: &User, brin: &str) -> Result<SchoolOverview, ApiError> {
+    let school = Brin::parse(brin).map_err(|_| ApiError::NotFound)?;
+    require_school(user, &school)?;
+    let name = state
+        .store
+        .schools()
+        .await?
+        .into_iter()
+        .find(|s| s.brin == school)
+        .map(|s| s.name)
+        .ok_or(ApiError::NotFound)?;
+    let today = today_amsterdam();
+    let histories = state.store.pupil_histories(&school).await?;
+    let signals = state
+        .store
+        .signals(&SignalFilter {
+            school: Some(school.clone()),
+            ..SignalFilter::default()
+        })
+        .await?;
+    let mut groups: BTreeMap<String, GroupSummary> = BTreeMap::new();
+    let mut pupils = Vec::new();
+    for h in histories.iter().filter(|h| h.pupil.pupil.left_on.is_none()) {
+        let group = current_group(h, today);
+        let g = groups.entry(group.clone()).or_insert_with(|| GroupSummary {
+            group: group.clone(),
+            ..GroupSummary::default()
+        });
+        g.pupils += 1;
+        for plan in h.plans.iter().filter(|p| p.plan.is_active_on(today)) {
+            let Some(due) = plan.plan.evaluation_due else {
+                continue;
+            };
+            let evaluated = plan.plan.evaluations.iter().any(|e| e.date >= due);
+            if evaluated {
+                continue;
+            }
+            if due < today {
+                g.evaluations_overdue += 1;
+            } else if due <= today + TimeDelta::days(EVALUATION_DUE_DAYS) {
+                g.evaluations_due += 1;
+            }
+        }
+        let active: Vec<&SignalRow> = signals
+            .iter()
+            .filter(|s| s.pupil_id == h.pupil.id && s.signal.status.is_active())
+            .collect();
+        for s in &active {
+            match s.signal.severity {
+                Severity::High => g.high += 1,
+                Severity::Medium => g.medium += 1,
+                Severity::Low => g.low += 1,
+            }
+        }
+        if let Some(max) = active.iter().map(|s| s.signal.severity).max() {
+            pupils.push(PupilSummary {
+                id: h.pupil.id,
+                name: h.pupil.pupil.full_name(),
+                group,
+                signals: active.len(),
+                max_severity: max,
+            });
+        }
+    }
+    pupils.sort_by(|a, b| b.max_severity.cmp(&a.max_severity).then(a.group.cmp(&b.group)));
+    Ok(SchoolOverview {
+        school: school.to_string(),
+        name,
+        groups: groups.into_values().collect(),
+        pupils,
+    })
+}
+
+/// A pupil's history, if the user may see it (else [`ApiError::NotFound`]).
+async fn visible_pupil(state: &AppState, user: &User, id: i64) -> Result<PupilHistory, ApiError> {
+    if !user.role.sees_pupils() {
+        return Err(ApiError::Forbidden);
+    }
+    for school in &user.schools {
+        if let Some(h) = state.store.pupil_histories_for(school, &[id]).await?.pop() {
+            return Ok(h);
+        }
+    }
+    Err(ApiError::NotFound)
+}
+
+/// The pupil page's data; the view is audited.
+pub async fn pupil_detail(state: &AppState, user: &User, id: i64) -> Result<PupilDetail, ApiError> {
+    let h = visible_pupil(state, user, id).await?;
+    let pupil = &h.pupil.pupil;
+    let today = today_amsterdam();
+    let group = current_group(&h, today);
+    let rows = state
+        .store
+        .signals(&SignalFilter {
+            school: Some(pupil.school.clone()),
+            pupil_id: Some(id),
+            ..SignalFilter::default()
+        })
+        .await?;
+    let mut signals = Vec::with_capacity(rows.len());
+    for row in rows {
+        let events = state.store.signal_events(row.id).await?;
+        signals.push(SignalView {
+            signal: SignalJson::new(row.id, &row.signal, id, pupil, Some(&group)),
+            snoozed_until: row.signal.snoozed_until,
+            dismissed_reason: row.signal.dismissed_reason.clone(),
+            events,
+        });
+    }
+    let tasks = state
+        .store
+        .outbox(&OutboxFilter {
+            school: Some(pupil.school.clone()),
+            ..OutboxFilter::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|o| o.task.pupil_external_id == pupil.external_id)
+        .map(|o| TaskView {
+            id: o.id,
+            title: o.task.title,
+            target: o.task.target.to_string(),
+            due_on: o.task.due_on,
+            status: o.status,
+            attempts: o.attempts,
+        })
+        .collect();
+    state
+        .store
+        .audit(
+            &user.username,
+            "pupil.view",
+            Some(&pupil.school),
+            &format!("pupil:{id}"),
+        )
+        .await?;
+    Ok(PupilDetail {
+        id,
+        school: pupil.school.to_string(),
+        name: pupil.full_name(),
+        group,
+        series: series(&h, &state.mapping),
+        signals,
+        tasks,
+    })
+}
+
+/// A signal the user may see and work (else [`ApiError::NotFound`]).
+pub async fn visible_signal(state: &AppState, user: &User, id: i64) -> Result<SignalRow, ApiError> {
+    if !user.role.sees_pupils() {
+        return Err(ApiError::Forbidden);
+    }
+    let row = state.store.signal(id).await?;
+    if !user.may_see_pupils_of(&row.signal.school) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(row)
+}
+
+/// A lifecycle action on a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalAction {
+    /// Gezien: open → acknowledged.
+    Acknowledge,
+    /// Uitstellen tot een datum.
+    Snooze,
+    /// Terzijde leggen, met reden.
+    Dismiss,
+    /// Afhandelen.
+    Resolve,
+}
+
+impl SignalAction {
+    /// Parses the path segment.
+    pub fn parse(input: &str) -> Option<Self> {
+        match input {
+            "acknowledge" => Some(Self::Acknowledge),
+            "snooze" => Some(Self::Snooze),
+            "dismiss" => Some(Self::Dismiss),
+            "resolve" => Some(Self::Resolve),
+            _ => None,
+        }
+    }
+}
+
+/// Applies an action (the store writes the timeline event and the audit row).
+pub async fn apply_action(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    action: SignalAction,
+    until: Option<NaiveDate>,
+    reason: Option<&str>,
+) -> Result<SignalRow, ApiError> {
+    visible_signal(state, user, id).await?;
+    let actor = user.username.as_str();
+    let store = &state.store;
+    let row = match action {
+        SignalAction::Acknowledge => {
+            store
+                .set_signal_status(id, SignalStatus::Acknowledged, None, None, actor)
+                .await?
+        }
+        SignalAction::Resolve => {
+            store
+                .set_signal_status(id, SignalStatus::Resolved, reason, None, actor)
+                .await?
+        }
+        SignalAction::Dismiss => {
+            let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+            let Some(reason) = reason else {
+                return Err(ApiError::BadRequest(
+                    "geef een reden op om terzijde te leggen".into(),
+                ));
+            };
+            store
+                .set_signal_status(id, SignalStatus::Dismissed, Some(reason), None, actor)
+                .await?
+        }
+        SignalAction::Snooze => {
+            let Some(until) = until.filter(|d| *d > today_amsterdam()) else {
+                return Err(ApiError::BadRequest("kies een datum in de toekomst".into()));
+            };
+            store.snooze_signal(id, Some(until), actor).await?
+        }
+    };
+    Ok(row)
+}
+
+/// Aggregates of one school for the board (no pupil data).
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardSchool {
+    /// BRIN.
+    pub school: String,
+    /// Name.
+    pub name: String,
+    /// Active signals by severity.
+    pub high: usize,
+    /// Medium.
+    pub medium: usize,
+    /// Low.
+    pub low: usize,
+    /// Distinct pupils with an active signal.
+    pub pupils_with_signals: usize,
+}
+
+/// Board aggregates per school (`board` and `directie` only sees its own; `board` all).
+pub async fn board(state: &AppState, user: &User) -> Result<Vec<BoardSchool>, ApiError> {
+    if !matches!(user.role, Role::Board | Role::Directie) {
+        return Err(ApiError::Forbidden);
+    }
+    let active = state.store.signals(&SignalFilter::default()).await?;
+    let mut out = Vec::new();
+    for school in state.store.schools().await? {
+        if user.role == Role::Directie && !user.schools.contains(&school.brin) {
+            continue;
+        }
+        let mine: Vec<&SignalRow> = active
+            .iter()
+            .filter(|s| s.signal.school == school.brin && s.signal.status.is_active())
+            .collect();
+        let count = |sev| mine.iter().filter(|s| s.signal.severity == sev).count();
+        let mut pupils: Vec<i64> = mine.iter().map(|s| s.pupil_id).collect();
+        pupils.sort_unstable();
+        pupils.dedup();
+        out.push(BoardSchool {
+            school: school.brin.to_string(),
+            name: school.name,
+            high: count(Severity::High),
+            medium: count(Severity::Medium),
+            low: count(Severity::Low),
+            pupils_with_signals: pupils.len(),
+        });
+    }
+    Ok(out)
+}
+
+/// An outbox row without pupil data, for the operator.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxState {
+    /// Outbox id.
+    pub id: i64,
+    /// School.
+    pub school: String,
+    /// Target system.
+    pub target: String,
+    /// State.
+    pub status: OutboxStatus,
+    /// Attempts.
+    pub attempts: i64,
+    /// Last error (operator-facing).
+    pub last_error: Option<String>,
+}
+
+impl From<OutboxItem> for OutboxState {
+    fn from(o: OutboxItem) -> Self {
+        Self {
+            id: o.id,
+            school: o.task.school.to_string(),
+            target: o.task.target.to_string(),
+            status: o.status,
+            attempts: o.attempts,
+            last_error: o.last_error,
+        }
+    }
+}
+
+/// Sync status per source, school and stream (operator only).
+pub async fn sync_status(state: &AppState, user: &User) -> Result<Vec<StreamStatus>, ApiError> {
+    if user.role != Role::Operator {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(state.store.stream_statuses().await?)
+}
+
+/// The outbox without pupil data (operator only).
+pub async fn outbox(state: &AppState, user: &User) -> Result<Vec<OutboxState>, ApiError> {
+    if user.role != Role::Operator {
+        return Err(ApiError::Forbidden);
+    }
+    let rows = state.store.outbox(&OutboxFilter::default()).await?;
+    Ok(rows.into_iter().map(OutboxState::from).collect())
+}

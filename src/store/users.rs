@@ -1,0 +1,407 @@
+//! Dashboard users (gebruikers) with their role and schools, login sessions with a CSRF token,
+//! API bearer tokens and login attempts for rate limiting. Secrets are stored only as hashes:
+//! argon2 for passwords (computed by the caller), SHA-256 for session ids and tokens.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::error::StoreError;
+use crate::domain::{Brin, ParseError};
+
+/// What a user may see and do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Intern begeleider: works the signals of his schools.
+    Ib,
+    /// Directie: sees and works the signals of his schools.
+    Directie,
+    /// Bestuur: aggregates of every school, never a pupil.
+    Board,
+    /// Beheerder: sync status and outbox, no pupil data.
+    Operator,
+}
+
+impl Role {
+    /// Stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ib => "ib",
+            Self::Directie => "directie",
+            Self::Board => "board",
+            Self::Operator => "operator",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        match input.trim() {
+            "ib" => Ok(Self::Ib),
+            "directie" => Ok(Self::Directie),
+            "board" => Ok(Self::Board),
+            "operator" => Ok(Self::Operator),
+            _ => Err(ParseError::new(
+                "role",
+                input,
+                "expected ib, directie, board or operator",
+            )),
+        }
+    }
+
+    /// Whether this role may see pupil-level data (of its own schools).
+    pub fn sees_pupils(self) -> bool {
+        matches!(self, Self::Ib | Self::Directie)
+    }
+
+    /// Dutch label.
+    pub fn dutch(self) -> &'static str {
+        match self {
+            Self::Ib => "intern begeleider",
+            Self::Directie => "directie",
+            Self::Board => "bestuur",
+            Self::Operator => "beheerder",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored user (without the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Store id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Schools an `ib` or `directie` works for (empty for `board` and `operator`).
+    pub schools: Vec<Brin>,
+}
+
+impl User {
+    /// Whether the user may see pupil-level data of `school`.
+    pub fn may_see_pupils_of(&self, school: &Brin) -> bool {
+        self.role.sees_pupils() && self.schools.contains(school)
+    }
+}
+
+/// A user to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Schools (for `ib` and `directie`).
+    pub schools: Vec<Brin>,
+    /// argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A live session as found by its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Whose session.
+    pub user: User,
+    /// The session's CSRF token (sent with every form).
+    pub csrf_token: String,
+    /// When it ends.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Users, sessions, tokens and login attempts.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates a user; [`StoreError::Conflict`] when the name is taken.
+    async fn create_user(&self, user: &NewUser) -> Result<User, StoreError>;
+
+    /// A user with his password hash, or `None`.
+    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+
+    /// Every user, by name.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Replaces a password hash and ends the user's sessions; [`StoreError::NotFound`] if unknown.
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError>;
+
+    /// Removes a user with his sessions and tokens; [`StoreError::NotFound`] if unknown.
+    async fn remove_user(&self, username: &str) -> Result<(), StoreError>;
+
+    /// Stores a session by the SHA-256 (hex) of its id.
+    async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The live (not expired at `now`) session with this id hash.
+    async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>, StoreError>;
+
+    /// Ends a session (no error when it is gone already).
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+
+    /// Stores an API token by the SHA-256 (hex) of its value.
+    async fn create_api_token(&self, username: &str, token_hash: &str, label: &str)
+    -> Result<(), StoreError>;
+
+    /// The user an API token hash belongs to.
+    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+
+    /// Records a login attempt for rate limiting.
+    async fn record_login_attempt(
+        &self,
+        username: &str,
+        ip: &str,
+        success: bool,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Failed attempts for this name from this address at or after `since`.
+    async fn login_failures_since(
+        &self,
+        username: &str,
+        ip: &str,
+        since: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
+}
+
+/// Decodes the stored comma-separated school list.
+pub(crate) fn decode_user(id: i64, username: String, role: &str, schools: &str) -> Result<User, StoreError> {
+    let role = Role::parse(role).map_err(|e| StoreError::decode("role", e))?;
+    let schools = schools
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| Brin::parse(s).map_err(|e| StoreError::decode("schools", e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(User {
+        id,
+        username,
+        role,
+        schools,
+    })
+}
+
+/// Implements [`UserStore`] for an engine's store type.
+macro_rules! impl_user_store {
+    ($store:ty) => {
+        const _: () = {
+            use chrono::{DateTime, Utc};
+
+            use $crate::store::error::StoreError;
+            use $crate::store::users::{NewUser, SessionRecord, User, UserStore, decode_user};
+
+            type UserRow = (i64, String, String, String);
+
+            fn to_user((id, username, role, schools): UserRow) -> Result<User, StoreError> {
+                decode_user(id, username, &role, &schools)
+            }
+
+            #[async_trait::async_trait]
+            impl UserStore for $store {
+                async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
+                    let schools: Vec<&str> = user.schools.iter().map(|b| b.as_str()).collect();
+                    let now = Utc::now();
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO users (username, role, schools, password_hash, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                    )
+                    .bind(&user.username)
+                    .bind(user.role.as_str())
+                    .bind(schools.join(","))
+                    .bind(&user.password_hash)
+                    .bind(now)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(User {
+                        id,
+                        username: user.username.clone(),
+                        role: user.role,
+                        schools: user.schools.clone(),
+                    })
+                }
+
+                async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+                    let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+                        "SELECT id, username, role, schools, password_hash FROM users WHERE username = $1",
+                    )
+                    .bind(username)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.map(|(id, name, role, schools, hash)| Ok((to_user((id, name, role, schools))?, hash)))
+                        .transpose()
+                }
+
+                async fn users(&self) -> Result<Vec<User>, StoreError> {
+                    let rows: Vec<UserRow> =
+                        sqlx::query_as("SELECT id, username, role, schools FROM users ORDER BY username")
+                            .fetch_all(&self.pool)
+                            .await?;
+                    rows.into_iter().map(to_user).collect()
+                }
+
+                async fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    let (id,): (i64,) = sqlx::query_as(
+                        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3 RETURNING id",
+                    )
+                    .bind(password_hash)
+                    .bind(Utc::now())
+                    .bind(username)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn remove_user(&self, username: &str) -> Result<(), StoreError> {
+                    let gone = sqlx::query("DELETE FROM users WHERE username = $1")
+                        .bind(username)
+                        .execute(&self.pool)
+                        .await?
+                        .rows_affected();
+                    if gone == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    Ok(())
+                }
+
+                async fn create_session(
+                    &self,
+                    id_hash: &str,
+                    user_id: i64,
+                    csrf_token: &str,
+                    expires_at: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(id_hash)
+                    .bind(user_id)
+                    .bind(csrf_token)
+                    .bind(Utc::now())
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn session(
+                    &self,
+                    id_hash: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<Option<SessionRecord>, StoreError> {
+                    let row: Option<(i64, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+                        "SELECT u.id, u.username, u.role, u.schools, s.csrf_token, s.expires_at
+                         FROM sessions s JOIN users u ON u.id = s.user_id
+                         WHERE s.id_hash = $1 AND s.expires_at > $2",
+                    )
+                    .bind(id_hash)
+                    .bind(now)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.map(|(id, name, role, schools, csrf_token, expires_at)| {
+                        Ok(SessionRecord {
+                            user: to_user((id, name, role, schools))?,
+                            csrf_token,
+                            expires_at,
+                        })
+                    })
+                    .transpose()
+                }
+
+                async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn create_api_token(
+                    &self,
+                    username: &str,
+                    token_hash: &str,
+                    label: &str,
+                ) -> Result<(), StoreError> {
+                    let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+                        .bind(username)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    let (user_id,) = user.ok_or(StoreError::NotFound)?;
+                    sqlx::query(
+                        "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(token_hash)
+                    .bind(user_id)
+                    .bind(label)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+                    let row: Option<UserRow> = sqlx::query_as(
+                        "SELECT u.id, u.username, u.role, u.schools FROM api_tokens t
+                         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+                    )
+                    .bind(token_hash)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    row.map(to_user).transpose()
+                }
+
+                async fn record_login_attempt(
+                    &self,
+                    username: &str,
+                    ip: &str,
+                    success: bool,
+                    at: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    sqlx::query("INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, $4)")
+                        .bind(username)
+                        .bind(ip)
+                        .bind(at)
+                        .bind(success)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn login_failures_since(
+                    &self,
+                    username: &str,
+                    ip: &str,
+                    since: DateTime<Utc>,
+                ) -> Result<i64, StoreError> {
+                    let (n,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM login_attempts
+                         WHERE username = $1 AND ip = $2 AND at >= $3 AND success = FALSE",
+                    )
+                    .bind(username)
+                    .bind(ip)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(n)
+                }
+            }
+        };
+    };
+}
+pub(crate) use impl_user_store;
