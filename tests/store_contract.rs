@@ -6,10 +6,13 @@
 mod harness;
 #[path = "common/store_contract_sync.rs"]
 mod sync;
+#[path = "common/store_contract_users.rs"]
+mod users;
 #[path = "common/store_contract_work.rs"]
 mod work;
 
 use sync::*;
+use users::*;
 use work::*;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests for each contract function.
@@ -49,4 +52,5 @@ contract! {
     jobs_are_deduplicated_per_slot_across_processes,
     audit_and_mail_log,
     retention_deletes_everything_of_a_pupil_and_logs_it,
+    users_sessions_tokens_and_login_attempts,
 }

@@ -1,0 +1,374 @@
+//! Authorisation of every route of the dashboard and the JSON API, CSRF, login rate limiting,
+//! bearer tokens, and the signal lifecycle through the API with its audit rows.
+
+#[path = "common/api_world.rs"]
+mod world;
+
+use chrono::TimeDelta;
+use serde_json::json;
+use world::*;
+use zorgsignaal::domain::SignalStatus;
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn unauthenticated_pages_redirect_to_login_and_json_gets_401() {
+    let w = World::spawn().await;
+    let c = w.anonymous();
+    let (a, b) = (w.a, w.b);
+    for path in [
+        "/".to_string(),
+        "/scholen/11ZW".into(),
+        format!("/leerlingen/{}", a.pupil),
+        format!("/leerlingen/{}", b.pupil),
+        "/beheer".into(),
+        "/bestuur".into(),
+    ] {
+        let res = c.get(&path).await;
+        assert_eq!(res.status(), 303, "{path}");
+        assert_eq!(location(&res), "/login", "{path}");
+    }
+    for path in [
+        format!("/signalen/{}/acknowledge", a.signal),
+        "/logout".to_string(),
+    ] {
+        let res = c.post_form(&path, &[("csrf", "x")]).await;
+        assert_eq!(res.status(), 303, "{path}");
+        assert_eq!(location(&res), "/login", "{path}");
+    }
+    for path in [
+        "/api/v1/me".to_string(),
+        "/api/v1/schools/11ZW/overview".into(),
+        format!("/api/v1/pupils/{}", a.pupil),
+        format!("/api/v1/signals/{}", a.signal),
+        "/api/v1/sync".into(),
+        "/api/v1/outbox".into(),
+        "/api/v1/board".into(),
+        "/metrics".into(),
+    ] {
+        assert_eq!(c.get(&path).await.status(), 401, "{path}");
+    }
+    let res = c
+        .post_json(
+            &format!("/api/v1/signals/{}/acknowledge", a.signal),
+            json!({}),
+            false,
+        )
+        .await;
+    assert_eq!(res.status(), 401);
+    for path in ["/healthz", "/readyz", "/api/v1/openapi.json", "/login"] {
+        assert_eq!(c.get(path).await.status(), 200, "{path}");
+    }
+    assert_eq!(
+        w.store.signal(a.signal).await.expect("signal").signal.status,
+        SignalStatus::Open
+    );
+}
+
+#[tokio::test]
+async fn ib_of_school_a_sees_nothing_of_school_b_even_by_guessing_ids() {
+    let w = World::spawn().await;
+    let c = w.login("ib_a").await;
+    let (a, b) = (w.a, w.b);
+
+    let own = c.get("/scholen/11ZW").await;
+    assert_eq!(own.status(), 200);
+    let html = own.text().await.expect("page");
+    assert!(
+        html.contains("Sanne de Vries") && !html.contains("Daan"),
+        "{html}"
+    );
+    let own = c.get(&format!("/leerlingen/{}", a.pupil)).await;
+    assert_eq!(own.status(), 200);
+    let html = own.text().await.expect("page");
+    assert!(html.contains("Dyslexieonderzoek overwegen"), "own task shown");
+    assert!(html.contains("<svg"), "results chart");
+
+    assert_eq!(c.get("/scholen/22AB").await.status(), 403);
+    assert_eq!(c.get("/api/v1/schools/22AB/overview").await.status(), 403);
+    // Every id of the other school, and every guessed id that is not school A's, is not found.
+    for id in 1..=40_i64 {
+        if id != a.pupil {
+            assert_eq!(
+                c.get(&format!("/leerlingen/{id}")).await.status(),
+                404,
+                "pupil {id}"
+            );
+            assert_eq!(
+                c.get(&format!("/api/v1/pupils/{id}")).await.status(),
+                404,
+                "pupil {id}"
+            );
+        }
+        if id != a.signal {
+            assert_eq!(
+                c.get(&format!("/api/v1/signals/{id}")).await.status(),
+                404,
+                "signal {id}"
+            );
+        }
+    }
+    for action in ["acknowledge", "snooze", "dismiss", "resolve"] {
+        let res = c
+            .post_form(
+                &format!("/signalen/{}/{action}", b.signal),
+                &[("csrf", &c.csrf), ("until", "2099-01-01"), ("reason", "x")],
+            )
+            .await;
+        assert_eq!(res.status(), 404, "{action}");
+        let res = c
+            .post_json(
+                &format!("/api/v1/signals/{}/{action}", b.signal),
+                json!({"until": "2099-01-01", "reason": "x"}),
+                true,
+            )
+            .await;
+        assert_eq!(res.status(), 404, "{action}");
+    }
+    let other = w.store.signal(b.signal).await.expect("signal").signal;
+    assert_eq!((other.status, other.snoozed_until), (SignalStatus::Open, None));
+    // Tasks of school B never show: the own pupil page lists only its own task, the outbox is
+    // for operators.
+    let detail: serde_json::Value = c
+        .get(&format!("/api/v1/pupils/{}", a.pupil))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let tasks = detail["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["id"], a.outbox);
+    for path in ["/beheer", "/bestuur"] {
+        assert_eq!(c.get(path).await.status(), 403, "{path}");
+    }
+    for path in ["/api/v1/sync", "/api/v1/outbox", "/api/v1/board", "/metrics"] {
+        assert_eq!(c.get(path).await.status(), 403, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn board_and_operator_never_see_pupil_data() {
+    let w = World::spawn().await;
+    let (a, b) = (w.a, w.b);
+    for user in ["bestuur", "beheer"] {
+        let c = w.login(user).await;
+        for path in [
+            "/scholen/11ZW".to_string(),
+            "/scholen/22AB".into(),
+            format!("/leerlingen/{}", a.pupil),
+            format!("/leerlingen/{}", b.pupil),
+            "/api/v1/schools/11ZW/overview".into(),
+            format!("/api/v1/pupils/{}", a.pupil),
+            format!("/api/v1/signals/{}", b.signal),
+        ] {
+            assert_eq!(c.get(&path).await.status(), 403, "{user} {path}");
+        }
+        let res = c
+            .post_form(
+                &format!("/signalen/{}/acknowledge", a.signal),
+                &[("csrf", &c.csrf)],
+            )
+            .await;
+        assert_eq!(res.status(), 403, "{user}");
+    }
+    let board = w.login("bestuur").await;
+    let page = board.get("/bestuur").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("page");
+    assert!(html.contains("De Regenboog") && html.contains("Het Kompas"));
+    let json = board.get("/api/v1/board").await.text().await.expect("json");
+    for text in [&html, &json] {
+        for name in ["Sanne", "Daan", "Vries", "Dyslexieonderzoek"] {
+            assert!(!text.contains(name), "board sees {name}");
+        }
+    }
+    let rows: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(rows[0]["high"], 1);
+    assert_eq!(board.get("/beheer").await.status(), 403);
+
+    let op = w.login("beheer").await;
+    let page = op.get("/beheer").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("page");
+    let outbox = op.get("/api/v1/outbox").await.text().await.expect("json");
+    for text in [&html, &outbox] {
+        for name in ["Sanne", "Daan", "Vries", "Dyslexieonderzoek"] {
+            assert!(!text.contains(name), "operator sees {name}");
+        }
+    }
+    assert_eq!(op.get("/api/v1/sync").await.status(), 200);
+    assert_eq!(op.get("/metrics").await.status(), 200);
+    assert_eq!(op.get("/bestuur").await.status(), 403);
+}
+
+#[tokio::test]
+async fn state_changing_posts_without_the_csrf_token_are_rejected() {
+    let w = World::spawn().await;
+    let c = w.login("ib_a").await;
+    let path = format!("/signalen/{}/acknowledge", w.a.signal);
+    assert_eq!(c.post_form(&path, &[]).await.status(), 403);
+    assert_eq!(c.post_form(&path, &[("csrf", "wrong")]).await.status(), 403);
+    let api = format!("/api/v1/signals/{}/acknowledge", w.a.signal);
+    assert_eq!(c.post_json(&api, json!({}), false).await.status(), 403);
+    assert_eq!(c.post_form("/logout", &[]).await.status(), 403);
+    assert_eq!(
+        w.store.signal(w.a.signal).await.expect("signal").signal.status,
+        SignalStatus::Open
+    );
+    // The login form needs its double-submit token too.
+    let res = c
+        .post_form("/login", &[("username", "ib_a"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status(), 403);
+
+    let res = c.post_form(&path, &[("csrf", &c.csrf)]).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        w.store.signal(w.a.signal).await.expect("signal").signal.status,
+        SignalStatus::Acknowledged
+    );
+    // Logging out ends the session.
+    assert_eq!(c.post_form("/logout", &[("csrf", &c.csrf)]).await.status(), 303);
+    assert_eq!(c.get("/api/v1/me").await.status(), 401);
+}
+
+#[tokio::test]
+async fn lifecycle_actions_change_the_store_and_are_audited() {
+    let w = World::spawn().await;
+    let c = w.login("ib_a").await;
+    let id = w.a.signal;
+    assert_eq!(c.get(&format!("/leerlingen/{}", w.a.pupil)).await.status(), 200);
+
+    let until = zorgsignaal::app::today_amsterdam() + TimeDelta::days(30);
+    let res = c
+        .post_json(
+            &format!("/api/v1/signals/{id}/snooze"),
+            json!({"until": until}),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        w.store.signal(id).await.expect("signal").signal.snoozed_until,
+        Some(until)
+    );
+    let res = c
+        .post_json(
+            &format!("/api/v1/signals/{id}/snooze"),
+            json!({"until": "2000-01-01"}),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), 400, "past dates are refused");
+    let res = c
+        .post_json(&format!("/api/v1/signals/{id}/acknowledge"), json!({}), true)
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["status"], "acknowledged");
+    let res = c
+        .post_json(&format!("/api/v1/signals/{id}/acknowledge"), json!({}), true)
+        .await;
+    assert_eq!(res.status(), 409, "acknowledged twice");
+    let res = c
+        .post_form(
+            &format!("/signalen/{id}/dismiss"),
+            &[("csrf", &c.csrf), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "dismissing needs a reason");
+    let res = c
+        .post_form(
+            &format!("/signalen/{id}/dismiss"),
+            &[("csrf", &c.csrf), ("reason", "Al onderzocht door logopedie")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let row = w.store.signal(id).await.expect("signal").signal;
+    assert_eq!(row.status, SignalStatus::Dismissed);
+    assert_eq!(
+        row.dismissed_reason.as_deref(),
+        Some("Al onderzocht door logopedie")
+    );
+
+    let audit = w.store.audit_entries(100).await.expect("audit");
+    let mine: Vec<(&str, &str)> = audit
+        .iter()
+        .filter(|e| e.actor == "ib_a")
+        .map(|e| (e.action.as_str(), e.subject.as_str()))
+        .collect();
+    let pupil = format!("pupil:{}", w.a.pupil);
+    let signal = format!("signal:{id}");
+    for expected in [
+        ("pupil.view", pupil.as_str()),
+        ("signal.snooze", signal.as_str()),
+        ("signal.acknowledged", signal.as_str()),
+        ("signal.dismissed", signal.as_str()),
+    ] {
+        assert!(mine.contains(&expected), "{expected:?} missing from {mine:?}");
+    }
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_account_and_address() {
+    let w = World::spawn().await;
+    let c = w.anonymous();
+    for _ in 0..5 {
+        assert_eq!(c.login("ib_a", "fout wachtwoord").await.status(), 401);
+    }
+    let res = c.login("ib_a", PASSWORD).await;
+    assert_eq!(res.status(), 429, "the right password is refused while limited");
+    assert!(cookie_value(&res, "zs_session").is_none());
+    // Another account from the same address is not affected.
+    assert_eq!(c.login("ib_b", PASSWORD).await.status(), 303);
+}
+
+#[tokio::test]
+async fn bearer_tokens_work_without_csrf_and_with_the_same_authorisation() {
+    let w = World::spawn().await;
+    let token = zorgsignaal::api::auth::random_token();
+    w.store
+        .create_api_token("ib_a", &zorgsignaal::api::auth::token_hash(&token), "test")
+        .await
+        .expect("token");
+    let http = reqwest::Client::new();
+    let get = |path: String| http.get(format!("{}{path}", w.base)).bearer_auth(&token).send();
+    assert_eq!(
+        get(format!("/api/v1/pupils/{}", w.a.pupil))
+            .await
+            .expect("get")
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(format!("/api/v1/pupils/{}", w.b.pupil))
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    let res = http
+        .post(format!("{}/api/v1/signals/{}/resolve", w.base, w.a.signal))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        w.store.signal(w.a.signal).await.expect("signal").signal.status,
+        SignalStatus::Resolved
+    );
+    let res = http
+        .get(format!("{}/api/v1/me", w.base))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 401);
+}
