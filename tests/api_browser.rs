@@ -117,7 +117,8 @@ impl Driver {
 
     async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.call("POST", &format!("/element/{el}/click"), json!({})).await;
+        self.call("POST", &format!("/element/{el}/click"), json!({}))
+            .await;
     }
 
     async fn script(&self, script: &str, args: Value) -> Value {
@@ -159,6 +160,7 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
         return;
     }
     let w = World::spawn().await;
+    world::seed_showcase(w.store.as_ref()).await;
     let shots: Option<PathBuf> = std::env::var_os("ZORGSIGNAAL_SCREENSHOTS").map(PathBuf::from);
     let d = Driver::start().await;
 
@@ -176,10 +178,19 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
     let url = d.current_url().await;
     assert!(url.ends_with(&format!("/leerlingen/{}", w.a.pupil)), "on {url}");
     let rule = d
-        .script("return document.getElementById(arguments[0]).textContent", json!([format!("signaal-{}", w.a.signal)]))
+        .script(
+            "return document.getElementById(arguments[0]).textContent",
+            json!([format!("signaal-{}", w.a.signal)]),
+        )
         .await;
-    assert!(rule.as_str().unwrap_or_default().contains("dmt_three_lowest"), "{rule}");
+    assert!(
+        rule.as_str().unwrap_or_default().contains("dmt_three_lowest"),
+        "{rule}"
+    );
     if let Some(dir) = &shots {
+        // Tall enough for the actions and the task list.
+        d.call("POST", "/window/rect", json!({"width": 1280, "height": 1650}))
+            .await;
         d.screenshot(&dir.join("dashboard-pupil.png")).await;
     }
 
@@ -199,16 +210,24 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
         if row.signal.snoozed_until == Some(until) {
             break;
         }
-        assert!(Instant::now() < deadline, "signal not snoozed: {:?}", row.signal.snoozed_until);
+        assert!(
+            Instant::now() < deadline,
+            "signal not snoozed: {:?}",
+            row.signal.snoozed_until
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let text = d
-        .script("return document.body.innerText", json!([]))
-        .await;
+    let text = d.script("return document.body.innerText", json!([])).await;
     assert!(
-        text.as_str().unwrap_or_default().contains(&format!("uitgesteld tot {until}")),
+        text.as_str()
+            .unwrap_or_default()
+            .contains(&format!("uitgesteld tot {until}")),
         "page shows the snooze"
     );
     let audit = w.store.audit_entries(50).await.expect("audit");
-    assert!(audit.iter().any(|e| e.actor == "ib_a" && e.action == "signal.snooze"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor == "ib_a" && e.action == "signal.snooze")
+    );
 }

@@ -134,7 +134,7 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
                 b,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 e.date,
-                esc(&e.kind),
+                esc(evidence_kind(&e.kind)),
                 esc(e.test.as_deref().unwrap_or("")),
                 esc(e.moment.as_deref().unwrap_or("")),
                 esc(e.level.as_deref().unwrap_or("")),
@@ -230,6 +230,17 @@ pub async fn pupil_page(
         b.push_str("</tbody></table>");
     }
     Ok(render(&v, &d.name, &b))
+}
+
+/// Dutch word for an evidence kind.
+fn evidence_kind(kind: &str) -> &str {
+    match kind {
+        "result" => "toetsresultaat",
+        "plan" => "plan",
+        "evaluation" => "evaluatie",
+        "signal" => "signaal",
+        other => other,
+    }
 }
 
 fn outbox_dutch(s: crate::store::OutboxStatus) -> &'static str {

@@ -375,3 +375,183 @@ impl Client {
         .expect("login POST")
     }
 }
+
+/// More pupils, groups, domains and plans in school A, so screenshots show a realistic school.
+pub async fn seed_showcase(store: &dyn Store) {
+    use zorgsignaal::domain::{LearningDomain, PlanKind, SupportPlan};
+    let brin = brin_a();
+    let year = SchoolYear::of_date(zorgsignaal::app::today_amsterdam());
+    let today = zorgsignaal::app::today_amsterdam();
+    let names = [
+        ("p2", "Noah", "Bakker", 3),
+        ("p3", "Emma", "Visser", 4),
+        ("p4", "Liam", "Smit", 4),
+        ("p5", "Julia", "Meijer", 6),
+        ("p6", "Lucas", "Mulder", 7),
+        ("p7", "Mila", "Bos", 8),
+    ];
+    let mut pupils = Vec::new();
+    let mut groups = vec![Group {
+        school: brin.clone(),
+        external_id: "g5".into(),
+        name: "Groep 5".into(),
+        school_year: year,
+    }];
+    let mut members = Vec::new();
+    for (id, given, surname, grade) in names {
+        pupils.push(Pupil {
+            school: brin.clone(),
+            source: Source::ParnassysGkv,
+            external_id: id.into(),
+            national_id_hash: None,
+            given_name: given.into(),
+            surname_prefix: None,
+            surname: surname.into(),
+            birth_date: Some(date(2016, 5, 1)),
+            left_on: None,
+        });
+        let g = format!("g{grade}");
+        if !groups.iter().any(|x| x.external_id == g) {
+            groups.push(Group {
+                school: brin.clone(),
+                external_id: g.clone(),
+                name: format!("Groep {grade}"),
+                school_year: year,
+            });
+        }
+        members.push(Membership {
+            school: brin.clone(),
+            pupil_external_id: id.into(),
+            group_external_id: g,
+            grade: Grade::new(grade).expect("grade"),
+            from: year.first_day(),
+            to: None,
+        });
+    }
+    // The snapshot must list every pupil of the source, or the missing ones count as left.
+    let existing = store.pupil_histories(&brin).await.expect("histories");
+    for h in &existing {
+        pupils.push(h.pupil.pupil.clone());
+        members.extend(h.memberships.iter().cloned());
+    }
+    store
+        .apply_snapshot(&brin, year, &pupils, &groups, &members, Utc::now())
+        .await
+        .expect("snapshot");
+    let ids: std::collections::HashMap<String, i64> = store
+        .pupil_histories(&brin)
+        .await
+        .expect("histories")
+        .into_iter()
+        .map(|h| (h.pupil.pupil.external_id.clone(), h.pupil.id))
+        .collect();
+
+    let mut page = PageBatch::new(Source::Parnassys, brin.clone(), "showcase");
+    for (i, (code, name, levels)) in [
+        ("RW", "Rekenen-Wiskunde", ["II", "III", "III", "IV"]),
+        ("SP", "Spelling", ["III", "III", "IV", "IV"]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for (j, (taken_on, level)) in [
+            date(2024, 6, 12),
+            date(2025, 1, 22),
+            date(2025, 6, 14),
+            date(2026, 1, 23),
+        ]
+        .into_iter()
+        .zip(levels)
+        .enumerate()
+        {
+            page.results.push(TestResult {
+                source: Source::Parnassys,
+                external_id: format!("s{i}{j}"),
+                school: brin.clone(),
+                pupil_external_id: "p1".into(),
+                test_code: code.into(),
+                part_code: None,
+                test_name: name.into(),
+                provider: Some("Cito".into()),
+                taken_on,
+                stated_moment: None,
+                raw_score: None,
+                ability: None,
+                reference_scores: vec![ReferenceScore::parse("IV", level).expect("level")],
+            });
+        }
+    }
+    for (id, pupil, due) in [
+        ("pl1", "p3", today + chrono::TimeDelta::days(6)),
+        ("pl2", "p5", today - chrono::TimeDelta::days(20)),
+    ] {
+        page.plans.push(SupportPlan {
+            source: Source::Parnassys,
+            external_id: id.into(),
+            school: brin.clone(),
+            pupil_external_id: Some(pupil.into()),
+            group_external_id: None,
+            kind: PlanKind::ActionPlan,
+            domain: Some(LearningDomain::Mathematics),
+            title: "Handelingsplan rekenen".into(),
+            owner: Some("Leerkracht".into()),
+            care_level: Some("2".into()),
+            start: today - chrono::TimeDelta::days(90),
+            end: None,
+            evaluation_due: Some(due),
+            minutes_per_week: Some(60),
+            evaluations: Vec::new(),
+        });
+    }
+    page.finished = true;
+    store.apply_page(&page).await.expect("showcase page");
+
+    for (pupil, rule, severity, domain, text) in [
+        (
+            "p2",
+            "level_drop",
+            Severity::Medium,
+            LearningDomain::Mathematics,
+            "Rekenen daalde van II naar IV.",
+        ),
+        (
+            "p4",
+            "no_growth",
+            Severity::Low,
+            LearningDomain::Spelling,
+            "Geen groei op spelling over twee momenten.",
+        ),
+        (
+            "p5",
+            "plan_evaluation_overdue",
+            Severity::High,
+            LearningDomain::Mathematics,
+            "Evaluatie van het handelingsplan is te laat.",
+        ),
+        (
+            "p7",
+            "lowest_level_repeated",
+            Severity::Medium,
+            LearningDomain::ReadingComprehension,
+            "Twee keer V op begrijpend lezen.",
+        ),
+    ] {
+        let s = Signal {
+            key: format!("{rule}|{pupil}"),
+            rule: rule.into(),
+            rule_version: 1,
+            school: brin.clone(),
+            pupil_external_id: pupil.into(),
+            domain: Some(domain),
+            severity,
+            status: SignalStatus::Open,
+            opened_on: date(2026, 1, 25),
+            explanation: text.into(),
+            evidence: Vec::new(),
+            eed_criterion: None,
+            snoozed_until: None,
+            dismissed_reason: None,
+        };
+        store.upsert_signal(&s, ids[pupil]).await.expect("signal");
+    }
+}
