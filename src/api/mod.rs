@@ -79,8 +79,28 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync", get(json::sync_status))
         .route("/api/v1/outbox", get(json::outbox))
         .route("/api/v1/board", get(json::board))
+        .route_layer(axum::middleware::from_fn(record_metrics))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Counts requests and their duration per route pattern and status class
+/// (`http_requests_total`, `http_request_duration_seconds`); ids never become labels.
+async fn record_metrics(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    let status = format!("{}xx", res.status().as_u16() / 100);
+    metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    res
 }
 
 /// Serves the router on `listener` until `shutdown` is cancelled (open requests finish).
