@@ -36,15 +36,19 @@ fn result(brin: &Brin, pupil: usize, n: usize, stream: &str) -> TestResult {
         external_id: format!("{stream}-{pupil}-{n}"),
         school: brin.clone(),
         pupil_external_id: format!("p{pupil}"),
-        test_code: if n % 2 == 0 { "DMT".into() } else { "RW".into() },
+        test_code: if n.is_multiple_of(2) {
+            "DMT".into()
+        } else {
+            "RW".into()
+        },
         part_code: None,
-        test_name: if n % 2 == 0 {
+        test_name: if n.is_multiple_of(2) {
             "Drie-Minuten-Toets".into()
         } else {
             "Rekenen-Wiskunde".into()
         },
         provider: Some("Cito".into()),
-        taken_on: d(2022 + (n / 2) as i32, if n % 2 == 0 { 1 } else { 6 }, 15),
+        taken_on: d(2022 + (n / 2) as i32, if n.is_multiple_of(2) { 1 } else { 6 }, 15),
         stated_moment: None,
         raw_score: None,
         ability: None,
