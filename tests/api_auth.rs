@@ -372,3 +372,65 @@ async fn bearer_tokens_work_without_csrf_and_with_the_same_authorisation() {
         .expect("get");
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn session_cookies_are_http_only_strict_and_secure_behind_https() {
+    for (public_url, secure) in [
+        ("http://127.0.0.1:8080", false),
+        ("https://zorg.example.nl", true),
+    ] {
+        let w = World::spawn_with(zorgsignaal::settings::ApiSettings {
+            public_url: public_url.into(),
+            ..Default::default()
+        })
+        .await;
+        let res = w.anonymous().login("ib_a", PASSWORD).await;
+        assert_eq!(res.status(), 303);
+        let set = res
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("zs_session="))
+            .expect("session cookie")
+            .to_string();
+        assert!(set.contains("HttpOnly"), "{set}");
+        assert!(set.contains("SameSite=Strict"), "{set}");
+        assert_eq!(set.contains("Secure"), secure, "{set}");
+    }
+}
+
+#[tokio::test]
+async fn directie_works_its_own_school_and_sees_only_its_aggregates() {
+    let w = World::spawn().await;
+    let c = w.login("directie_a").await;
+    assert_eq!(c.get(&format!("/leerlingen/{}", w.a.pupil)).await.status(), 200);
+    assert_eq!(c.get(&format!("/leerlingen/{}", w.b.pupil)).await.status(), 404);
+    let board: serde_json::Value = c.get("/api/v1/board").await.json().await.expect("json");
+    let schools: Vec<&str> = board
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["school"].as_str())
+        .collect();
+    assert_eq!(schools, ["11ZW"]);
+    assert_eq!(c.get("/beheer").await.status(), 403);
+}
+
+#[tokio::test]
+async fn user_data_on_pages_is_escaped() {
+    let w = World::spawn().await;
+    let mut s = w.store.signal(w.a.signal).await.expect("signal").signal;
+    s.key = "xss".into();
+    s.explanation = "<script>alert('x')</script>".into();
+    w.store.upsert_signal(&s, w.a.pupil).await.expect("signal");
+    let c = w.login("ib_a").await;
+    let html = c
+        .get(&format!("/leerlingen/{}", w.a.pupil))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(!html.contains("<script>alert"), "unescaped");
+    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+}

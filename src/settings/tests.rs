@@ -150,6 +150,10 @@ fn invalid_values_name_their_key() {
         ["api.public_url"]
     );
     assert_eq!(
+        issue_keys("[api]\nlogin_max_failures = 0\nsession_ttl = \"0s\""),
+        ["api.session_ttl", "api.login_max_failures"]
+    );
+    assert_eq!(
         issue_keys("[telemetry]\nlevel = \"zorgsignaal=loud\""),
         ["telemetry.level"]
     );

@@ -101,6 +101,9 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
         1,
     );
     v.url("api.public_url", &s.api.public_url);
+    v.positive("api.session_ttl", s.api.session_ttl);
+    v.positive("api.login_window", s.api.login_window);
+    v.at_least("api.login_max_failures", u64::from(s.api.login_max_failures), 1);
     if let Err(e) = crate::telemetry::filter(&s.telemetry.level, 0) {
         v.push("telemetry.level", e.to_string());
     }

@@ -211,6 +211,11 @@ async fn add_user(store: &dyn Store, name: &str, role: Role, schools: Vec<Brin>,
 
 impl World {
     pub async fn spawn() -> Self {
+        Self::spawn_with(ApiSettings::default()).await
+    }
+
+    /// A world whose server runs with these `[api]` settings.
+    pub async fn spawn_with(settings: ApiSettings) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("api.db").display());
         let store = store::open(&url).await.expect("open");
@@ -234,7 +239,7 @@ impl World {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let shutdown = CancellationToken::new();
-        let state = AppState::new(store.clone(), ApiSettings::default());
+        let state = AppState::new(store.clone(), settings);
         tokio::spawn(api::serve(listener, state, shutdown.clone()));
         Self {
             store,
