@@ -192,6 +192,10 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
         d.call("POST", "/window/rect", json!({"width": 1280, "height": 1650}))
             .await;
         d.screenshot(&dir.join("dashboard-pupil.png")).await;
+        // Tablet portrait.
+        d.call("POST", "/window/rect", json!({"width": 820, "height": 1180}))
+            .await;
+        d.screenshot(&dir.join("dashboard-pupil-tablet.png")).await;
     }
 
     let until = zorgsignaal::app::today_amsterdam() + TimeDelta::days(21);

@@ -4,6 +4,8 @@
 
 #[path = "common/store_harness.rs"]
 mod harness;
+#[path = "common/store_contract_roster.rs"]
+mod roster;
 #[path = "common/store_contract_sync.rs"]
 mod sync;
 #[path = "common/store_contract_users.rs"]
@@ -11,6 +13,7 @@ mod users;
 #[path = "common/store_contract_work.rs"]
 mod work;
 
+use roster::*;
 use sync::*;
 use users::*;
 use work::*;
@@ -53,4 +56,5 @@ contract! {
     audit_and_mail_log,
     retention_deletes_everything_of_a_pupil_and_logs_it,
     users_sessions_tokens_and_login_attempts,
+    roster_gives_grades_and_evaluations_due_and_overdue,
 }

@@ -125,7 +125,7 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
     let _ = write!(b, "</p><p>{}</p>", esc(&j.explanation));
     if !j.evidence.is_empty() {
         b.push_str(
-            "<table><caption class=\"muted\">Onderbouwing</caption><thead><tr><th scope=\"col\">Datum</th>\
+            "<div class=\"scroll\"><table><caption class=\"muted\">Onderbouwing</caption><thead><tr><th scope=\"col\">Datum</th>\
              <th scope=\"col\">Soort</th><th scope=\"col\">Toets</th><th scope=\"col\">Moment</th>\
              <th scope=\"col\">Niveau</th><th scope=\"col\">Percentiel</th></tr></thead><tbody>",
         );
@@ -141,7 +141,7 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
                 e.percentile.map(|p| p.to_string()).unwrap_or_default()
             );
         }
-        b.push_str("</tbody></table>");
+        b.push_str("</tbody></table></div>");
     }
     if j.status.is_active() {
         let id = j.id;

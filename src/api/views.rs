@@ -147,7 +147,10 @@ pub async fn school_overview(state: &AppState, user: &User, brin: &str) -> Resul
         .map(|s| s.name)
         .ok_or(ApiError::NotFound)?;
     let today = today_amsterdam();
-    let histories = state.store.pupil_histories(&school).await?;
+    let roster = state
+        .store
+        .school_roster(&school, today, today + TimeDelta::days(EVALUATION_DUE_DAYS))
+        .await?;
     let signals = state
         .store
         .signals(&SignalFilter {
@@ -155,47 +158,38 @@ pub async fn school_overview(state: &AppState, user: &User, brin: &str) -> Resul
             ..SignalFilter::default()
         })
         .await?;
+    let mut active: BTreeMap<i64, Vec<Severity>> = BTreeMap::new();
+    for s in signals.iter().filter(|s| s.signal.status.is_active()) {
+        active.entry(s.pupil_id).or_default().push(s.signal.severity);
+    }
     let mut groups: BTreeMap<String, GroupSummary> = BTreeMap::new();
     let mut pupils = Vec::new();
-    for h in histories.iter().filter(|h| h.pupil.pupil.left_on.is_none()) {
-        let group = current_group(h, today);
+    for entry in roster {
+        let group = entry
+            .grade
+            .map_or_else(|| "geen groep".to_string(), |g| format!("groep {g}"));
         let g = groups.entry(group.clone()).or_insert_with(|| GroupSummary {
             group: group.clone(),
             ..GroupSummary::default()
         });
         g.pupils += 1;
-        for plan in h.plans.iter().filter(|p| p.plan.is_active_on(today)) {
-            let Some(due) = plan.plan.evaluation_due else {
-                continue;
-            };
-            let evaluated = plan.plan.evaluations.iter().any(|e| e.date >= due);
-            if evaluated {
-                continue;
-            }
-            if due < today {
-                g.evaluations_overdue += 1;
-            } else if due <= today + TimeDelta::days(EVALUATION_DUE_DAYS) {
-                g.evaluations_due += 1;
-            }
-        }
-        let active: Vec<&SignalRow> = signals
-            .iter()
-            .filter(|s| s.pupil_id == h.pupil.id && s.signal.status.is_active())
-            .collect();
-        for s in &active {
-            match s.signal.severity {
+        g.evaluations_due += usize::try_from(entry.evaluations_due).unwrap_or(0);
+        g.evaluations_overdue += usize::try_from(entry.evaluations_overdue).unwrap_or(0);
+        let severities = active.get(&entry.pupil_id).map(Vec::as_slice).unwrap_or_default();
+        for sev in severities {
+            match sev {
                 Severity::High => g.high += 1,
                 Severity::Medium => g.medium += 1,
                 Severity::Low => g.low += 1,
             }
         }
-        if let Some(max) = active.iter().map(|s| s.signal.severity).max() {
+        if let Some(max) = severities.iter().max() {
             pupils.push(PupilSummary {
-                id: h.pupil.id,
-                name: h.pupil.pupil.full_name(),
+                id: entry.pupil_id,
+                name: entry.name,
                 group,
-                signals: active.len(),
-                max_severity: max,
+                signals: severities.len(),
+                max_severity: *max,
             });
         }
     }

@@ -33,6 +33,7 @@ pub mod outbox;
 mod page;
 pub mod postgres;
 mod results;
+pub mod roster;
 pub(crate) mod rows;
 pub mod signals;
 pub mod sqlite;
@@ -51,6 +52,7 @@ pub use model::*;
 pub use ops::{JOB_LEASE_SECS, OpsStore};
 pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};
 pub use postgres::PgStore;
+pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
 pub use sync::SyncStore;
@@ -68,10 +70,10 @@ pub enum Engine {
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
 /// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`], [`UserStore`]) and can be called on a `dyn Store` directly.
+/// [`OpsStore`], [`UserStore`], [`RosterStore`]) and can be called on a `dyn Store` directly.
 #[async_trait]
 pub trait Store:
-    SyncStore + HistoryStore + SignalStore + OutboxStore + OpsStore + UserStore + std::fmt::Debug
+    SyncStore + HistoryStore + SignalStore + OutboxStore + OpsStore + UserStore + RosterStore + std::fmt::Debug
 {
     /// The engine behind this store.
     fn engine(&self) -> Engine;

@@ -65,6 +65,7 @@ super::signals::impl_signal_store!(PgStore, Postgres);
 super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 super::ops::impl_ops_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 super::users::impl_user_store!(PgStore);
+super::roster::impl_roster_store!(PgStore);
 super::impl_store!(PgStore, super::Engine::Postgres);
 
 #[cfg(test)]

@@ -99,6 +99,7 @@ super::signals::impl_signal_store!(SqliteStore, Sqlite);
 super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");
 super::ops::impl_ops_store!(SqliteStore, Sqlite, "");
 super::users::impl_user_store!(SqliteStore);
+super::roster::impl_roster_store!(SqliteStore);
 super::impl_store!(SqliteStore, super::Engine::Sqlite);
 
 #[cfg(test)]
