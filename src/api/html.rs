@@ -61,6 +61,8 @@ header button{background:#fff;color:#123c69}
 a:focus,button:focus,input:focus{outline:3px solid #f4a259;outline-offset:2px}
 .error{background:#fde2e1;border:1px solid #a4161a;padding:.5rem;border-radius:4px}
 .scroll{overflow-x:auto}
+.skip{position:absolute;left:-999px}
+.skip:focus{left:1rem;top:1rem;background:#fff;color:#123c69;padding:.5rem;z-index:10}
 @media (max-width:48rem){th,td{padding:.35rem}main{padding:.5rem}}
 ";
 
@@ -79,7 +81,7 @@ pub fn page(title: &str, nav: Option<&Nav<'_>>, body: &str) -> Html<String> {
         "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{} · Zorgsignaal</title><style>{STYLE}</style></head>\
-         <body><header>{}</header><main id=\"inhoud\">{}</main></body></html>",
+         <body><a class=\"skip\" href=\"#inhoud\">Naar de inhoud</a><header>{}</header><main id=\"inhoud\">{}</main></body></html>",
         esc(title),
         if nav.is_empty() {
             "<span>Zorgsignaal</span>".to_string()
