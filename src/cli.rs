@@ -41,6 +41,26 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List signals (Dutch table, or the JSON contract of docs/RULES.md with --json).
     Signals(SignalsArgs),
+    /// Show the outbox of tasks to push back, or put a parked task back in the queue.
+    Outbox(OutboxArgs),
+}
+
+/// Options of `outbox`.
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Only rows in this state: pending, in_flight, sent or parked.
+    #[arg(long, value_parser = parse_outbox_status)]
+    pub status: Option<crate::store::OutboxStatus>,
+    /// Put parked row ID back in the queue (after fixing the cause).
+    #[arg(long, value_name = "ID")]
+    pub retry: Option<i64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_outbox_status(s: &str) -> Result<crate::store::OutboxStatus, String> {
+    crate::store::OutboxStatus::parse(s).ok_or_else(|| format!("unknown outbox status {s:?}"))
 }
 
 /// Options of `evaluate`.
@@ -131,6 +151,7 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Signals(a) => {
             commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
         }
+        Command::Outbox(a) => commands::outbox(settings, a.status, a.retry, a.json).await,
     }
 }
 
