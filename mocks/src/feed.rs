@@ -84,7 +84,7 @@ impl Cursor {
 
     /// Parses a cursor issued for `stream`.
     pub fn decode(text: &str, stream: &str) -> Result<Self, CursorError> {
-        if text.len() % 2 != 0 || text.len() > 512 {
+        if !text.len().is_multiple_of(2) || text.len() > 512 {
             return Err(CursorError::Malformed);
         }
         let bytes: Option<Vec<u8>> = (0..text.len())

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod planted;
+mod records;
 pub mod school;
 
 use chrono::NaiveDate;
