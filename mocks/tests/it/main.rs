@@ -1,5 +1,6 @@
 //! Integration tests of the mock servers over real HTTP on loopback ports.
 
+mod cli;
 mod common;
 mod faults;
 mod feed;
