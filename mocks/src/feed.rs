@@ -201,13 +201,15 @@ impl<T: Keyed + Serialize> Stream<T> {
                 }
                 let mut last = after;
                 let mut more = false;
+                let mut fresh = 0;
                 for (&seq, slot) in self.log.range(after.saturating_add(1)..=high_water) {
                     if let Some(item) = self.live(slot) {
-                        if items.len() >= limit + usize::from(duplicate && after > 0) * 2 {
+                        if fresh >= limit {
                             more = true;
                             break;
                         }
                         items.push(item);
+                        fresh += 1;
                         last = seq;
                     }
                 }
