@@ -176,12 +176,13 @@ async fn main() -> anyhow::Result<()> {
             page_all(&base, &bearer, &mine, limit).await
         }));
     }
-    let (mut pages, mut items, mut bytes_read) = (0usize, 0usize, 0usize);
+    let (mut pages, mut items, mut bytes_read, mut finals) = (0usize, 0usize, 0usize, Vec::new());
     for w in workers {
-        let (p, i, b) = w.await??;
+        let (p, i, b, f) = w.await??;
         pages += p;
         items += i;
         bytes_read += b;
+        finals.extend(f);
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -194,6 +195,30 @@ async fn main() -> anyhow::Result<()> {
         items as f64 / secs,
         bytes_read as f64 / 1e6 / secs
     );
+    // Idle incremental sync: one `since` request per stream, nothing changed.
+    let rounds = 50;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for (brin, cursor) in &finals {
+            let path = format!("/api/v1/scholen/{brin}/resultaten?since={cursor}");
+            let (status, body) = conn
+                .send("GET", &path, &[("Authorization", &bearer)], b"")
+                .await?;
+            let page: serde_json::Value = serde_json::from_slice(&body)?;
+            if status != 200
+                || page["has_more"] != false
+                || page["items"].as_array().is_none_or(|i| !i.is_empty())
+            {
+                bail!("idle since request did not come back empty");
+            }
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let n = rounds * finals.len();
+    println!(
+        "idle change feed: {n} since-requests (nothing changed) in {secs:.2} s = {:.0} requests/s on one connection",
+        n as f64 / secs
+    );
     board.shutdown().await;
     Ok(())
 }
@@ -203,9 +228,9 @@ async fn page_all(
     bearer: &str,
     schools: &[String],
     limit: usize,
-) -> anyhow::Result<(usize, usize, usize)> {
+) -> anyhow::Result<(usize, usize, usize, Vec<(String, String)>)> {
     let mut conn = Conn::open(base).await?;
-    let (mut pages, mut items, mut bytes) = (0, 0, 0);
+    let (mut pages, mut items, mut bytes, mut finals) = (0, 0, 0, Vec::new());
     for brin in schools {
         let mut cursor: Option<String> = None;
         loop {
@@ -221,11 +246,13 @@ async fn page_all(
             let page: serde_json::Value = serde_json::from_slice(&body)?;
             pages += 1;
             items += page["items"].as_array().map_or(0, Vec::len);
+            let next = page["next_cursor"].as_str().map(String::from);
             if page["has_more"] != true {
+                finals.push((brin.clone(), next.unwrap_or_default()));
                 break;
             }
-            cursor = page["next_cursor"].as_str().map(String::from);
+            cursor = next;
         }
     }
-    Ok((pages, items, bytes))
+    Ok((pages, items, bytes, finals))
 }
