@@ -8,4 +8,5 @@ mod generator;
 mod gkv;
 mod oauth;
 mod openapi;
+mod planted;
 mod tasks;
