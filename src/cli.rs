@@ -41,6 +41,26 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List signals (Dutch table, or the JSON contract of docs/RULES.md with --json).
     Signals(SignalsArgs),
+    /// Import an OSO overstapdossier or a CSV results export (all or nothing; exit 2 when invalid).
+    Import(ImportArgs),
+}
+
+/// Options of `import`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv"])))]
+pub struct ImportArgs {
+    /// OSO overstapdossier (XML) to import.
+    #[arg(long, value_name = "FILE.xml")]
+    pub oso: Option<PathBuf>,
+    /// CSV results export to import (needs --school).
+    #[arg(long, value_name = "FILE.csv", requires = "school")]
+    pub csv: Option<PathBuf>,
+    /// School to register the records at (BRIN); for OSO default: the dossier's huidigeschool.
+    #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
+    pub school: Option<crate::domain::Brin>,
+    /// Parse and validate, report what would be stored, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Options of `evaluate`.
@@ -130,6 +150,20 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
         Command::Signals(a) => {
             commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
+        }
+        Command::Import(a) => {
+            use crate::app::import::{ImportFile, ImportMode, import};
+            let file = match (&a.oso, &a.csv) {
+                (Some(p), _) => ImportFile::Oso(p),
+                (None, Some(p)) => ImportFile::Csv(p),
+                (None, None) => anyhow::bail!("import needs --oso FILE or --csv FILE"),
+            };
+            let mode = if a.dry_run {
+                ImportMode::DryRun
+            } else {
+                ImportMode::Apply
+            };
+            import(settings, file, a.school.as_ref(), mode).await
         }
     }
 }
