@@ -73,7 +73,10 @@ pub async fn import_attaches_to_the_pupil_with_the_same_national_id_and_marks_no
     assert_eq!(summary.pupils_new, 0);
     assert!(!summary.school_added, "the school existed");
     assert_eq!(
-        (summary.records.results_inserted, summary.records.results_deduplicated),
+        (
+            summary.records.results_inserted,
+            summary.records.results_deduplicated
+        ),
         (1, 1),
         "the ParnasSys sitting is stored once"
     );
@@ -82,11 +85,12 @@ pub async fn import_attaches_to_the_pupil_with_the_same_national_id_and_marks_no
     let h = store.pupil_histories(&brin()).await.expect("histories");
     assert_eq!(h.len(), 2, "no pupil added for the dossier");
     assert!(h.iter().all(|x| x.pupil.pupil.left_on.is_none()), "nobody left");
-    let p1 = h
-        .iter()
-        .find(|x| x.pupil.pupil.external_id == "p1")
-        .expect("p1");
-    assert_eq!(p1.pupil.pupil.source, Source::ParnassysGkv, "matched pupil unchanged");
+    let p1 = h.iter().find(|x| x.pupil.pupil.external_id == "p1").expect("p1");
+    assert_eq!(
+        p1.pupil.pupil.source,
+        Source::ParnassysGkv,
+        "matched pupil unchanged"
+    );
     assert_eq!(p1.results.len(), 2);
     assert_eq!(p1.plans.len(), 1);
 
@@ -104,13 +108,26 @@ pub async fn import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport(
     p.school = other.clone();
     p.source = Source::Csv;
     batch.pupils = vec![p.clone()];
-    let mut r = result(Source::Csv, "csv:1001:DMT:K1:2026-01-20", "1001", date(2026, 1, 20), "V");
+    let mut r = result(
+        Source::Csv,
+        "csv:1001:DMT:K1:2026-01-20",
+        "1001",
+        date(2026, 1, 20),
+        "V",
+    );
     r.school = other.clone();
     batch.results = vec![r];
     let first = store.apply_import(&batch).await.expect("import");
     assert!(first.school_added);
     assert_eq!((first.pupils_new, first.records.results_inserted), (1, 1));
-    assert!(store.schools().await.expect("schools").iter().any(|s| s.brin == other));
+    assert!(
+        store
+            .schools()
+            .await
+            .expect("schools")
+            .iter()
+            .any(|s| s.brin == other)
+    );
 
     batch.pupils[0].surname = "Jansen-Bakker".into();
     let second = store.apply_import(&batch).await.expect("re-import");
@@ -140,13 +157,24 @@ pub async fn failed_import_commits_nothing(ctx: Ctx) {
         .expect_err("a result naming an unknown pupil");
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
     assert!(
-        store.schools().await.expect("schools").iter().all(|s| s.brin != other),
+        store
+            .schools()
+            .await
+            .expect("schools")
+            .iter()
+            .all(|s| s.brin != other),
         "school rolled back"
     );
-    assert!(store.pupil_histories(&other).await.expect("h").is_empty(), "pupil rolled back");
+    assert!(
+        store.pupil_histories(&other).await.expect("h").is_empty(),
+        "pupil rolled back"
+    );
 
     let mut foreign = ImportBatch::new(Source::Oso, school(brin()));
     foreign.pupils = vec![pupil("p9")];
-    let err = store.apply_import(&foreign).await.expect_err("a GKV pupil in an OSO import");
+    let err = store
+        .apply_import(&foreign)
+        .await
+        .expect_err("a GKV pupil in an OSO import");
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
 }
