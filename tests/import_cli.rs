@@ -291,6 +291,16 @@ fn csv_export_imports_all_rows_once_and_leaves_other_pupils_enrolled() {
     );
     let results: usize = histories.iter().map(|h| h.results.len()).sum();
     assert_eq!(results, 3 + 6, "re-import adds nothing");
+    let tom = histories
+        .iter()
+        .find(|h| h.pupil.pupil.external_id == "1001")
+        .expect("CSV pupil 1001");
+    let grades: Vec<u8> = tom.memberships.iter().map(|m| m.grade.get()).collect();
+    assert_eq!(
+        grades,
+        [4, 5],
+        "groep column gives one membership per school year"
+    );
 }
 
 #[test]

@@ -2,13 +2,14 @@
 //! transaction (all or nothing), or only checked with `--dry-run`. Output for the school is Dutch;
 //! the pupil is shown by initials only and logs carry only the BRIN and counts.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use super::open_store;
-use crate::domain::{Brin, Group, Pupil, School, Source};
+use crate::domain::{Brin, Grade, Group, Membership, Pupil, School, SchoolYear, Source, TestResult};
 use crate::settings::Settings;
 use crate::sources::csv_import::parse_results_csv;
 use crate::sources::oso::parse_dossier;
@@ -115,10 +116,43 @@ pub fn prepare(
                 println!("genegeerde kolommen: {}", parsed.ignored_columns.join(", "));
             }
             let mut batch = ImportBatch::new(Source::Csv, school_for(settings, brin, brin.as_str()));
+            csv_memberships(&mut batch, &parsed.results, &parsed.grades);
             batch.pupils = parsed.pupils;
             batch.results = parsed.results;
             Ok(Ok(batch))
         }
+    }
+}
+
+/// The `groep` column as groepsindelingen: per pupil and school year one membership of group
+/// `csv:<schooljaar>:<groep>` for the whole year, so the rules can label moments (`M4`).
+fn csv_memberships(batch: &mut ImportBatch, results: &[TestResult], grades: &HashMap<String, Grade>) {
+    for r in results {
+        let Some(grade) = grades.get(&r.external_id).copied() else {
+            continue;
+        };
+        let year = SchoolYear::of_date(r.taken_on);
+        let group_id = format!("csv:{year}:{grade}");
+        let membership = Membership {
+            school: r.school.clone(),
+            pupil_external_id: r.pupil_external_id.clone(),
+            group_external_id: group_id.clone(),
+            grade,
+            from: year.first_day(),
+            to: Some(year.last_day()),
+        };
+        if batch.memberships.contains(&membership) {
+            continue;
+        }
+        if !batch.groups.iter().any(|g| g.external_id == group_id) {
+            batch.groups.push(Group {
+                school: r.school.clone(),
+                external_id: group_id,
+                name: format!("Groep {grade}"),
+                school_year: year,
+            });
+        }
+        batch.memberships.push(membership);
     }
 }
 
