@@ -241,3 +241,48 @@ pub async fn import(
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::from_toml_str(include_str!("../../config/test.toml")).expect("test config")
+    }
+
+    #[test]
+    fn configured_school_keeps_its_ladder_and_an_unknown_one_gets_the_default() {
+        let s = settings();
+        let configured = Brin::parse("23QK").expect("brin");
+        let school = school_for(&s, &configured, "Naam uit het dossier");
+        assert_eq!(
+            (school.name.as_str(), school.care_ladder.as_str()),
+            ("Testschool De Regenboog", "niveaus-1-6")
+        );
+        let unknown = Brin::parse("00YY").expect("brin");
+        let school = school_for(&s, &unknown, "Naam uit het dossier");
+        assert_eq!(school.name, "Naam uit het dossier");
+        assert_eq!(school.care_ladder, DEFAULT_CARE_LADDER);
+        assert!(
+            s.care_ladder(DEFAULT_CARE_LADDER).is_some(),
+            "the default is a preset"
+        );
+    }
+
+    #[test]
+    fn csv_without_school_is_an_operator_error_not_a_file_error() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/resultaten_voorbeeld.csv");
+        let err = prepare(&settings(), ImportFile::Csv(&path), None).expect_err("needs --school");
+        assert!(err.to_string().contains("--school"), "{err}");
+    }
+
+    #[test]
+    fn csv_problems_are_printed_in_dutch_with_row_and_column() {
+        let p = crate::sources::csv_import::CsvProblem {
+            row: 3,
+            column: Some("afnamedatum".into()),
+            reason: "not a date".into(),
+        };
+        assert_eq!(dutch_problem(&p), "rij 3, kolom afnamedatum: not a date");
+    }
+}
