@@ -43,6 +43,8 @@ pub enum Command {
     Signals(SignalsArgs),
     /// Show the outbox of tasks to push back, or put a parked task back in the queue.
     Outbox(OutboxArgs),
+    /// Import an OSO overstapdossier or a CSV results export (all or nothing; exit 2 when invalid).
+    Import(ImportArgs),
 }
 
 /// Options of `outbox`.
@@ -61,6 +63,24 @@ pub struct OutboxArgs {
 
 fn parse_outbox_status(s: &str) -> Result<crate::store::OutboxStatus, String> {
     crate::store::OutboxStatus::parse(s).ok_or_else(|| format!("unknown outbox status {s:?}"))
+}
+
+/// Options of `import`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv"])))]
+pub struct ImportArgs {
+    /// OSO overstapdossier (XML) to import.
+    #[arg(long, value_name = "FILE.xml")]
+    pub oso: Option<PathBuf>,
+    /// CSV results export to import (needs --school).
+    #[arg(long, value_name = "FILE.csv", requires = "school")]
+    pub csv: Option<PathBuf>,
+    /// School to register the records at (BRIN); for OSO default: the dossier's huidigeschool.
+    #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
+    pub school: Option<crate::domain::Brin>,
+    /// Parse and validate, report what would be stored, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Options of `evaluate`.
@@ -152,6 +172,20 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
             commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
         }
         Command::Outbox(a) => commands::outbox(settings, a.status, a.retry, a.json).await,
+        Command::Import(a) => {
+            use crate::app::import::{ImportFile, ImportMode, import};
+            let file = match (&a.oso, &a.csv) {
+                (Some(p), _) => ImportFile::Oso(p),
+                (None, Some(p)) => ImportFile::Csv(p),
+                (None, None) => anyhow::bail!("import needs --oso FILE or --csv FILE"),
+            };
+            let mode = if a.dry_run {
+                ImportMode::DryRun
+            } else {
+                ImportMode::Apply
+            };
+            import(settings, file, a.school.as_ref(), mode).await
+        }
     }
 }
 

@@ -4,11 +4,14 @@
 
 #[path = "common/store_harness.rs"]
 mod harness;
+#[path = "common/store_contract_import.rs"]
+mod import;
 #[path = "common/store_contract_sync.rs"]
 mod sync;
 #[path = "common/store_contract_work.rs"]
 mod work;
 
+use import::*;
 use sync::*;
 use work::*;
 
@@ -38,6 +41,9 @@ contract! {
     failed_page_commits_nothing_and_keeps_the_cursor,
     tombstones_soft_delete_and_a_return_revives,
     same_sitting_from_two_sources_is_stored_once,
+    import_attaches_to_the_pupil_with_the_same_national_id_and_marks_nobody_left,
+    import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport,
+    failed_import_commits_nothing,
     quarantine_keeps_raw_records_and_counts,
     cursors_and_stream_health,
     histories_and_changed_pupils,

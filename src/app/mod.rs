@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod evaluate;
+pub mod import;
 
 use std::sync::Arc;
 

@@ -27,6 +27,7 @@
 
 pub mod error;
 pub mod history;
+mod import;
 pub mod model;
 pub mod ops;
 pub mod outbox;
