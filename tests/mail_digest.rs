@@ -20,7 +20,7 @@ use zorgsignaal::domain::{
     Brin, EedCriterion, Grade, Group, LearningDomain, Membership, Pupil, School, SchoolYear, Severity,
     Signal, SignalStatus, Source,
 };
-use zorgsignaal::settings::Settings;
+use zorgsignaal::settings::{MailTls, Settings};
 use zorgsignaal::store::{self, Store};
 
 const SMTP_PASSWORD: &str = "smtp-geheim-4711";
@@ -244,8 +244,6 @@ async fn start_sink(dir: &Path) -> Option<Sink> {
         .arg(dir)
         .env("SINK_USER", "zorgsignaal")
         .env("SINK_PASSWORD", SMTP_PASSWORD)
-        // aiosmtpd warns about its own use of a deprecated attribute during AUTH.
-        .env("PYTHONWARNINGS", "ignore::DeprecationWarning")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -537,4 +535,45 @@ async fn immediate_mail_only_for_high_severity() {
         "{}",
         sent[0].subject
     );
+}
+
+#[tokio::test]
+async fn file_mailer_writes_one_eml_per_mail_for_the_demo() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = seeded_store(tmp.path()).await;
+    plant_all(store.as_ref()).await;
+    let out = tmp.path().join("mails");
+    let mailer = Mailer::File(out.clone());
+    let summary = send_digests(store.as_ref(), &settings(25, ""), &mailer, weekday_from_now(-1))
+        .await
+        .expect("send");
+    assert_eq!(summary.sent, 3);
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .expect("mail dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files.iter().all(|f| f.ends_with(".eml")), "{files:?}");
+    assert_eq!(files.iter().filter(|f| f.starts_with("11ZW-")).count(), 1);
+    assert_eq!(files.iter().filter(|f| f.starts_with("23QK-")).count(), 2);
+    let raw = std::fs::read_to_string(out.join(&files[0])).expect("eml");
+    assert!(
+        raw.contains("Subject: ") && raw.contains("multipart/alternative"),
+        "{raw}"
+    );
+}
+
+#[test]
+fn smtp_transport_from_settings_for_each_tls_mode() {
+    for tls in [MailTls::Starttls, MailTls::Tls, MailTls::None] {
+        let mut s = settings(587, "");
+        s.mail.tls = tls;
+        let mailer = Mailer::from_settings(&s.mail).expect("transport");
+        assert!(matches!(mailer, Mailer::Smtp(_)), "{tls:?}");
+    }
+    let mut s = settings(587, "");
+    s.mail.host = " ".into();
+    let err = Mailer::from_settings(&s.mail).expect_err("no host");
+    assert!(err.to_string().contains("mail.host"), "{err}");
 }

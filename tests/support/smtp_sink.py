@@ -10,6 +10,7 @@ Usage: python3 smtp_sink.py OUT_DIR
 
 import asyncio
 import email
+import logging
 import os
 import sys
 import threading
@@ -82,5 +83,7 @@ def exit_when_stdin_closes():
 
 
 if __name__ == "__main__":
+    # aiosmtpd logs a deprecation of its own Session.login_data on every AUTH; only errors matter here.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     asyncio.run(main(sys.argv[1]))
