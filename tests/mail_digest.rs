@@ -186,13 +186,18 @@ async fn plant(
         .find(|k| k.external_id == pupil)
         .expect("planted pupil")
         .id;
+    let domain = match rule {
+        "level_drop" => LearningDomain::Mathematics,
+        "no_growth" => LearningDomain::Spelling,
+        _ => LearningDomain::WordReading,
+    };
     let signal = Signal {
-        key: format!("{rule}/p{id}/word_reading/2026"),
+        key: format!("{rule}/p{id}/{domain}/2026"),
         rule: rule.into(),
         rule_version: 1,
         school: brin(school),
         pupil_external_id: pupil.into(),
-        domain: Some(LearningDomain::WordReading),
+        domain: Some(domain),
         severity,
         status: SignalStatus::Open,
         opened_on: date(2026, 11, 20),

@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::{Datelike, NaiveDate};
 
 use super::digest::{DigestInput, DigestItem, DigestPolicy, ItemKind};
-use crate::domain::{Grade, School, Severity};
+use crate::domain::{Grade, Pupil, School, Severity};
 
 const WEEKDAYS_SHORT: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
 const WEEKDAYS: [&str; 7] = [
@@ -218,6 +218,38 @@ fn group(items: &[&DigestItem], policy: &DigestPolicy) -> Vec<GroupView> {
         .collect()
 }
 
+/// Takes the pupil's names out of an explanation. Rules write none, but an explanation may quote a
+/// plan title typed at school ("Handelingsplan Sanne de Vries"): the full name becomes the shown
+/// form, the surname (with tussenvoegsel) its initial, and with initials only the roepnaam too.
+fn scrub(text: &str, pupil: &Pupil, shown: &str) -> String {
+    let mut out = text.replace(&pupil.full_name(), shown);
+    let initial = |name: &str| {
+        name.chars()
+            .next()
+            .map(|c| format!("{}.", c.to_uppercase()))
+            .unwrap_or_default()
+    };
+    let surname = pupil.surname.trim();
+    let mut names: Vec<String> = Vec::new();
+    if let Some(prefix) = pupil
+        .surname_prefix
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        names.push(format!("{prefix} {surname}"));
+    }
+    names.push(surname.to_owned());
+    if shown == pupil.initials() {
+        names.push(pupil.given_name.trim().to_owned());
+    }
+    for name in names.iter().filter(|n| n.chars().count() >= 2) {
+        let last = name.rsplit(' ').next().unwrap_or(name);
+        out = out.replace(name.as_str(), &initial(last));
+    }
+    out
+}
+
 fn line(pupil: String, item: &DigestItem) -> LineView {
     let mut what = rule_label(&item.rule).to_owned();
     if let Some(domain) = item.domain {
@@ -227,10 +259,11 @@ fn line(pupil: String, item: &DigestItem) -> LineView {
     if item.severity == Severity::High {
         what.push_str(", prioriteit hoog");
     }
+    let explanation = scrub(item.explanation.trim(), &item.pupil, &pupil);
     LineView {
         pupil,
         what,
-        explanation: item.explanation.trim().to_owned(),
+        explanation,
         // In the part of new signals every line is new: the mark is for re-mentioned parts only.
         new: item.is_new && item.kind != ItemKind::NewSignal,
     }

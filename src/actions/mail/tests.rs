@@ -320,3 +320,21 @@ fn quiet_in_holidays_and_when_disabled() {
     mail.enabled = false;
     assert_eq!(quiet_reason(&mail, after), Some(Quiet::Disabled));
 }
+
+#[test]
+fn names_quoted_in_an_explanation_are_shortened() {
+    let mut input = sample();
+    input.items[0].explanation =
+        "De evaluatie van het handelingsplan 'Lezen Sanne de Vries' ontbreekt; zie ook plan Vries.".into();
+    let d = build(&input, PupilNames::RoepnaamInitial);
+    assert!(d.text.contains("'Lezen Sanne V.'"), "{}", d.text);
+    assert!(d.text.contains("zie ook plan V."), "{}", d.text);
+    assert!(!d.text.contains("Vries") && !d.html.contains("Vries"));
+    let d = build(&input, PupilNames::Initials);
+    assert!(d.text.contains("'Lezen S.V.'"), "{}", d.text);
+    assert!(
+        !d.text.contains("Sanne") && !d.html.contains("Sanne"),
+        "{}",
+        d.text
+    );
+}
