@@ -105,42 +105,57 @@ fn rule_label(rule: &str) -> &str {
 /// One line: a pupil and what is going on.
 #[derive(Debug, Clone)]
 pub(super) struct LineView {
+    /// The pupil as shown (`Sanne V.` or `S.V.`).
     pub pupil: String,
+    /// Rule label, domain and priority.
     pub what: String,
+    /// The rule's explanation, names shortened.
     pub explanation: String,
+    /// Whether to mark the line `(nieuw)`.
     pub new: bool,
 }
 
 /// Lines of one groep.
 #[derive(Debug, Clone)]
 pub(super) struct GroupView {
+    /// `Groep 4`.
     pub label: String,
+    /// Its lines.
     pub lines: Vec<LineView>,
 }
 
 /// A part of the digest (nieuwe signalen, evaluaties, EED-checks).
 #[derive(Debug, Clone)]
 pub(super) struct SectionView {
+    /// Heading.
     pub title: &'static str,
+    /// Its groepen.
     pub groups: Vec<GroupView>,
 }
 
 /// Everything the templates show.
 #[derive(Debug, Clone)]
 pub(super) struct DigestView {
+    /// School name.
     pub school: String,
+    /// `maandag 30 november 2026`.
     pub date: String,
+    /// The new counts in words.
     pub headline: String,
+    /// Non-empty parts.
     pub sections: Vec<SectionView>,
+    /// Dashboard page of the school.
     pub link: Option<String>,
 }
 
+/// The plain-text template.
 #[derive(Template)]
 #[template(path = "mail/digest.txt")]
 struct TextTemplate<'a> {
     v: &'a DigestView,
 }
 
+/// The HTML template (askama escapes every value).
 #[derive(Template)]
 #[template(path = "mail/digest.html")]
 struct HtmlTemplate<'a> {
