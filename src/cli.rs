@@ -41,6 +41,34 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List signals (Dutch table, or the JSON contract of docs/RULES.md with --json).
     Signals(SignalsArgs),
+    /// Write reports (bestuursrapportage).
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The pseudonymised board report: report.html, report.csv and report.json.
+    Board(ReportBoardArgs),
+}
+
+/// Options of `report board`.
+#[derive(Debug, Args)]
+pub struct ReportBoardArgs {
+    /// School year to report (`2025-2026`); default: the year of --as-of.
+    #[arg(long, value_name = "YYYY-YYYY", value_parser = parse_school_year)]
+    pub school_year: Option<crate::domain::SchoolYear>,
+    /// Reference date (peildatum), YYYY-MM-DD; default: today (or the end of a past --school-year).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Directory to write the files to; default `report.output_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_school_year(s: &str) -> Result<crate::domain::SchoolYear, String> {
+    crate::domain::SchoolYear::parse(s).map_err(|e| e.to_string())
 }
 
 /// Options of `evaluate`.
@@ -130,6 +158,9 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
         Command::Signals(a) => {
             commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
+        }
+        Command::Report(ReportCommand::Board(a)) => {
+            crate::app::report_cmd::report_board(settings, a.school_year, a.as_of, a.out.as_deref()).await
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod sources;

@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod evaluate;
+pub mod report_cmd;
 
 use std::sync::Arc;
 
