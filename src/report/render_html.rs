@@ -56,6 +56,15 @@ fn tier_label(t: &str) -> &'static str {
     }
 }
 
+/// Short Dutch name of a national tier, for chart legends.
+fn tier_short(t: &str) -> &'static str {
+    match t {
+        "basis" => "Basis",
+        "extra" => "Extra",
+        _ => "Gespecialiseerd",
+    }
+}
+
 /// Short Dutch month names, August first.
 const MONTHS: [&str; 12] = [
     "aug", "sep", "okt", "nov", "dec", "jan", "feb", "mrt", "apr", "mei", "jun", "jul",
@@ -72,6 +81,7 @@ fn cell(v: Value, suffix: &str) -> String {
 
 fn delta(now: Value, before: Value) -> String {
     match (now.number(), before.number(), now) {
+        (Some(a), Some(b), Value::Count(_)) if a == b => "0".into(),
         (Some(a), Some(b), Value::Count(_)) => format!("{:+}", a - b),
         (Some(a), Some(b), _) => format!("{:+.1}", a - b).replace('.', ","),
         _ => "–".into(),
@@ -220,31 +230,28 @@ fn charts(out: &mut String, report: &BoardReport) {
         ]
     };
     out.push_str("<div class=\"charts\">");
-    out.push_str(&bar_chart(
-        "Nieuwe signalen per school",
-        &names,
-        &two_years("signals_new_total"),
-        "",
-    ));
-    out.push_str(&bar_chart(
-        "Evaluaties op tijd per school (%)",
-        &names,
-        &two_years("evaluations_pct:on_time"),
-        "%",
-    ));
+    let mut figure = |title: &str, svg: String| {
+        let _ = write!(out, "<h3>{}</h3>{svg}", escape(title));
+    };
+    let title = "Nieuwe signalen per school";
+    figure(
+        title,
+        bar_chart(title, &names, &two_years("signals_new_total"), ""),
+    );
+    let title = "Evaluaties op tijd per school (%)";
+    figure(
+        title,
+        bar_chart(title, &names, &two_years("evaluations_pct:on_time"), "%"),
+    );
     let tiers: Vec<Series> = TIERS
         .iter()
         .map(|t| Series {
-            name: tier_label(tier_name(*t)).to_owned(),
+            name: tier_short(tier_name(*t)).to_owned(),
             values: per_school(&format!("tier:{}", tier_name(*t)), report.school_year),
         })
         .collect();
-    out.push_str(&bar_chart(
-        &format!("Leerlingen per ondersteuningsniveau, {}", report.school_year),
-        &names,
-        &tiers,
-        "",
-    ));
+    let title = format!("Leerlingen per ondersteuningsniveau, {}", report.school_year);
+    figure(&title, bar_chart(&title, &names, &tiers, ""));
     let (labels, _) = month_labels(report.school_year.first_day());
     let series: Vec<Series> = [report.school_year, report.previous_year]
         .iter()
@@ -259,11 +266,8 @@ fn charts(out: &mut String, report: &BoardReport) {
             }
         })
         .collect();
-    out.push_str(&line_chart(
-        "Nieuwe signalen per maand, hele bestuur",
-        &labels,
-        &series,
-    ));
+    let title = "Nieuwe signalen per maand, hele bestuur (tot de peildatum)";
+    figure(title, line_chart(title, &labels, &series));
     out.push_str("</div>");
 }
 

@@ -26,8 +26,8 @@ pub struct Series {
 }
 
 fn legend(out: &mut String, series: &[Series], x: f64, y: f64) {
+    let mut lx = x;
     for (i, s) in series.iter().enumerate() {
-        let lx = x + i as f64 * 150.0;
         let colour = COLOURS[i % COLOURS.len()];
         let _ = write!(
             out,
@@ -37,6 +37,8 @@ fn legend(out: &mut String, series: &[Series], x: f64, y: f64) {
             y,
             escape(&s.name)
         );
+        // About 7 px per character at 12 px, plus the swatch and a gap.
+        lx += 40.0 + 7.0 * s.name.chars().count() as f64;
     }
 }
 

@@ -37,10 +37,7 @@ fn report_plan(id: &str, pupil: &str, kind: PlanKind, evaluations: &[chrono::Nai
 pub async fn report_reads_ids_dates_and_codes_of_live_rows(ctx: Ctx) {
     let store = ctx.store.as_ref();
     enrol(store, &["p1", "p2"]).await;
-    let other = store
-        .report_pupils(&other_brin())
-        .await
-        .expect("other school");
+    let other = store.report_pupils(&other_brin()).await.expect("other school");
     assert!(other.is_empty());
 
     let mut batch = PageBatch::new(Source::Parnassys, brin(), "plans");
