@@ -144,4 +144,38 @@ mod tests {
         assert_ne!(marks[1], Mark::Shown, "partner of the small cell");
         assert_ne!(marks[0], Mark::Shown, "equal to a hidden cell");
     }
+
+    proptest::proptest! {
+        /// Any table with row, column and grand totals: small cells are exactly the counts 1–4,
+        /// and no relation is left with a single suppressed member.
+        #[test]
+        fn no_relation_keeps_a_single_suppressed_cell(
+            rows in 1usize..5,
+            cols in 1usize..5,
+            seed in proptest::collection::vec(0u64..30, 16),
+        ) {
+            // Layout: cells r*(cols+1)+c, row total at c = cols; the last row holds column totals.
+            let w = cols + 1;
+            let mut values = vec![0u64; (rows + 1) * w];
+            for r in 0..rows {
+                for c in 0..cols {
+                    values[r * w + c] = seed[(r * cols + c) % seed.len()];
+                }
+                values[r * w + cols] = (0..cols).map(|c| values[r * w + c]).sum();
+            }
+            for c in 0..w {
+                values[rows * w + c] = (0..rows).map(|r| values[r * w + c]).sum();
+            }
+            let mut rel: Vec<Vec<usize>> = (0..=rows).map(|r| (0..w).map(|c| r * w + c).collect()).collect();
+            rel.extend((0..w).map(|c| (0..=rows).map(|r| r * w + c).collect::<Vec<_>>()));
+            let marks = suppress(&values, &rel, 5);
+            for (v, m) in values.iter().zip(&marks) {
+                proptest::prop_assert_eq!(*m == Mark::Small, (1..5).contains(v));
+            }
+            for r in &rel {
+                let n = r.iter().filter(|&&i| marks[i] != Mark::Shown).count();
+                proptest::prop_assert_ne!(n, 1, "{:?} {:?} {:?}", r, values, marks);
+            }
+        }
+    }
 }
