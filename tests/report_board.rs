@@ -148,6 +148,7 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
             put("evaluations:on_time".into(), on_time);
             put("evaluations:late".into(), late);
             put("evaluations:missing".into(), missing);
+            put("evaluations_total".into(), on_time + late + missing);
             let with_plan = one(
                 "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
                    AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
@@ -159,7 +160,15 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
                           AND s.domain IN ('word_reading','technical_reading'))))",
             )
             .await;
+            let eligible = one(
+                "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
+                   AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
+                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth')",
+            )
+            .await;
             put("signal_plan:with".into(), with_plan);
+            put("signal_plan:without".into(), eligible - with_plan);
+            put("signal_plan_total".into(), eligible);
 
             // Zorgniveaus from the seed data: highest level among active own plans, else the first.
             let ladder = zorgsignaal::domain::CareLadder::presets()
@@ -235,6 +244,15 @@ async fn csv_numbers_equal_independent_counts_without_suppression() {
         nonzero += usize::from(*want > 0);
     }
     assert!(nonzero > 60, "a seed of mostly zeros proves little ({nonzero})");
+    for m in [
+        "signal_plan:with",
+        "signal_plan:without",
+        "evaluations:late",
+        "evaluations:missing",
+    ] {
+        let key = ("BESTUUR".to_owned(), m.to_owned(), year().to_string());
+        assert!(expected[&key] > 0, "the seed exercises {m}");
+    }
     for y in school_years() {
         let total = |m: &str| rows[&("BESTUUR".to_owned(), m.to_owned(), y.to_string())].clone();
         let sum: u64 = ["on_time", "late", "missing"]

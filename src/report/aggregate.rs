@@ -63,7 +63,7 @@ impl Tally {
 }
 
 /// Every count key of a unit, in report order (levels only for a school's own ladder).
-fn count_keys(school: Option<&SchoolInput>, rules: &[String]) -> Vec<String> {
+pub(crate) fn count_keys(school: Option<&SchoolInput>, rules: &[String]) -> Vec<String> {
     let mut keys = vec!["pupils".to_owned()];
     if let Some(s) = school {
         keys.extend(s.ladder.levels.iter().map(|l| format!("level:{}", l.code)));
@@ -254,7 +254,7 @@ pub fn aggregate(input: &ReportInput) -> BoardReport {
         }
         late.insert((Unit::Board, y), board.late_days);
     }
-    let relations = relations(input, &rules, &years.map(|(y, _)| y), &cells, &index);
+    let relations = super::relations::relations(input, &rules, &years.map(|(y, _)| y), &cells, &index);
     let values: Vec<u64> = cells.iter().map(|c| c.3).collect();
     let marks = suppress(&values, &relations, input.threshold);
 
@@ -305,90 +305,6 @@ pub fn aggregate(input: &ReportInput) -> BoardReport {
             .flat_map(|s| s.sync.iter().map(|h| (s.brin.clone(), h.clone())))
             .collect(),
     }
-}
-
-/// Every public sum relation between cells: within a unit (parts → total) and across schools
-/// (schools → board), per year.
-fn relations(
-    input: &ReportInput,
-    rules: &[String],
-    years: &[SchoolYear],
-    cells: &[(Unit, SchoolYear, String, u64)],
-    index: &BTreeMap<(Unit, SchoolYear, String), usize>,
-) -> Vec<Vec<usize>> {
-    let mut out = Vec::new();
-    for &y in years {
-        let at = |unit: &Unit, key: &str| index.get(&(unit.clone(), y, key.to_owned())).copied();
-        let mut units: Vec<(Unit, Option<&SchoolInput>)> = input
-            .schools
-            .iter()
-            .map(|s| (Unit::School(s.brin.clone()), Some(s)))
-            .collect();
-        units.push((Unit::Board, None));
-        for (unit, school) in &units {
-            let rel = |keys: Vec<String>, total: &str| -> Vec<usize> {
-                keys.iter()
-                    .filter_map(|k| at(unit, k))
-                    .chain(at(unit, total))
-                    .collect()
-            };
-            let tiers: Vec<String> = TIERS.iter().map(|t| format!("tier:{}", tier_name(*t))).collect();
-            out.push(rel(tiers, "pupils"));
-            if let Some(s) = school {
-                let levels = |tier: Option<NationalTier>| -> Vec<String> {
-                    s.ladder
-                        .levels
-                        .iter()
-                        .filter(|l| tier.is_none_or(|t| l.tier == t))
-                        .map(|l| format!("level:{}", l.code))
-                        .collect()
-                };
-                out.push(rel(levels(None), "pupils"));
-                for t in TIERS {
-                    out.push(rel(levels(Some(t)), &format!("tier:{}", tier_name(t))));
-                }
-            }
-            out.push(rel(
-                rules.iter().map(|r| format!("signals_new:{r}")).collect(),
-                "signals_new_total",
-            ));
-            out.push(rel(
-                rules.iter().map(|r| format!("signals_open:{r}")).collect(),
-                "signals_open_total",
-            ));
-            out.push(rel(vec!["eed_checks_opened".into()], "signals_new:eed_check"));
-            let ev = ["on_time", "late", "missing"]
-                .map(|k| format!("evaluations:{k}"))
-                .to_vec();
-            out.push(rel(ev, "evaluations_total"));
-            let sp = ["with", "without"].map(|k| format!("signal_plan:{k}")).to_vec();
-            out.push(rel(sp, "signal_plan_total"));
-        }
-        // Schools add up to the board, measure by measure.
-        for (i, (unit, cy, key, _)) in cells.iter().enumerate() {
-            if *unit != Unit::Board || *cy != y || key.starts_with("month:") {
-                continue;
-            }
-            let mut rel: Vec<usize> = input
-                .schools
-                .iter()
-                .filter_map(|s| at(&Unit::School(s.brin.clone()), key))
-                .collect();
-            rel.push(i);
-            out.push(rel);
-        }
-        // Months add up to the board's new signals.
-        let mut months: Vec<usize> = cells
-            .iter()
-            .enumerate()
-            .filter(|(_, (u, cy, k, _))| *u == Unit::Board && *cy == y && k.starts_with("month:"))
-            .map(|(i, _)| i)
-            .collect();
-        months.extend(at(&Unit::Board, "signals_new_total"));
-        out.push(months);
-    }
-    out.retain(|r| r.len() > 1);
-    out
 }
 
 /// Percentages and medians that the published counts allow: a share only when its part and its

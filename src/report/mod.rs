@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod collect;
 pub mod model;
+mod relations;
 pub mod render_csv;
 pub mod render_html;
 pub mod render_json;

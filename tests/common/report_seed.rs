@@ -325,7 +325,9 @@ pub async fn seed() -> Seed {
             all_plans.extend(batch.plans.iter().map(|p| (brin.clone(), p.clone())));
             store.apply_page(&batch).await.expect("plans page");
 
-            // Signals of this year.
+            // Signals of this year; about half get a follow-up plan for their domain, started
+            // between the opening day and seven weeks later (so some just miss the six weeks).
+            let mut follow_up = PageBatch::new(Source::Parnassys, brin.clone(), "plans");
             for (id, _) in &present {
                 if !rng.chance(35) {
                     continue;
@@ -366,6 +368,30 @@ pub async fn seed() -> Seed {
                     snoozed_until: None,
                     dismissed_reason: None,
                 };
+                if let Some(domain) = domain.filter(|_| rng.chance(50)) {
+                    let start = opened + Days::new(rng.below(50));
+                    follow_up.plans.push(SupportPlan {
+                        source: Source::Parnassys,
+                        external_id: format!("{id}-follow-up-{}", y.start_year()),
+                        school: brin.clone(),
+                        pupil_external_id: Some(id.clone()),
+                        group_external_id: None,
+                        kind: PlanKind::ActionPlan,
+                        domain: Some(if domain == LearningDomain::WordReading && rng.chance(50) {
+                            LearningDomain::TechnicalReading
+                        } else {
+                            domain
+                        }),
+                        title: "Vervolgplan".into(),
+                        owner: None,
+                        care_level: Some(ladder.levels[1].code.clone()),
+                        start,
+                        end: None,
+                        evaluation_due: Some(start + Days::new(42)),
+                        minutes_per_week: Some(90),
+                        evaluations: Vec::new(),
+                    });
+                }
                 let sid = store
                     .upsert_signal(&signal, pupil_id.0)
                     .await
@@ -383,6 +409,9 @@ pub async fn seed() -> Seed {
                         .expect("dismiss");
                 }
             }
+            follow_up.finished = true;
+            all_plans.extend(follow_up.plans.iter().map(|p| (brin.clone(), p.clone())));
+            store.apply_page(&follow_up).await.expect("follow-up plans");
         }
     }
     names.sort();
