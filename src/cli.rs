@@ -45,6 +45,9 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// Import an OSO overstapdossier or a CSV results export (all or nothing; exit 2 when invalid).
     Import(ImportArgs),
+    /// Write reports (bestuursrapportage).
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 /// Options of `outbox`.
@@ -81,6 +84,31 @@ pub struct ImportArgs {
     /// Parse and validate, report what would be stored, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The pseudonymised board report: report.html, report.csv and report.json.
+    Board(ReportBoardArgs),
+}
+
+/// Options of `report board`.
+#[derive(Debug, Args)]
+pub struct ReportBoardArgs {
+    /// School year to report (`2025-2026`); default: the year of --as-of.
+    #[arg(long, value_name = "YYYY-YYYY", value_parser = parse_school_year)]
+    pub school_year: Option<crate::domain::SchoolYear>,
+    /// Reference date (peildatum), YYYY-MM-DD; default: today (or the end of a past --school-year).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Directory to write the files to; default `report.output_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_school_year(s: &str) -> Result<crate::domain::SchoolYear, String> {
+    crate::domain::SchoolYear::parse(s).map_err(|e| e.to_string())
 }
 
 /// Options of `evaluate`.
@@ -185,6 +213,9 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
                 ImportMode::Apply
             };
             import(settings, file, a.school.as_ref(), mode).await
+        }
+        Command::Report(ReportCommand::Board(a)) => {
+            crate::app::report_cmd::report_board(settings, a.school_year, a.as_of, a.out.as_deref()).await
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod sources;

@@ -6,12 +6,15 @@
 mod harness;
 #[path = "common/store_contract_import.rs"]
 mod import;
+#[path = "common/store_contract_report.rs"]
+mod report;
 #[path = "common/store_contract_sync.rs"]
 mod sync;
 #[path = "common/store_contract_work.rs"]
 mod work;
 
 use import::*;
+use report::*;
 use sync::*;
 use work::*;
 
@@ -55,4 +58,5 @@ contract! {
     jobs_are_deduplicated_per_slot_across_processes,
     audit_and_mail_log,
     retention_deletes_everything_of_a_pupil_and_logs_it,
+    report_reads_ids_dates_and_codes_of_live_rows,
 }

@@ -4,6 +4,7 @@
 pub mod commands;
 pub mod evaluate;
 pub mod import;
+pub mod report_cmd;
 
 use std::sync::Arc;
 

@@ -33,6 +33,7 @@ pub mod ops;
 pub mod outbox;
 mod page;
 pub mod postgres;
+pub mod report;
 mod results;
 pub(crate) mod rows;
 pub mod signals;
@@ -51,6 +52,7 @@ pub use model::*;
 pub use ops::{JOB_LEASE_SECS, OpsStore};
 pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};
 pub use postgres::PgStore;
+pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
 pub use sync::SyncStore;
@@ -67,9 +69,11 @@ pub enum Engine {
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
 /// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`]) and can be called on a `dyn Store` directly.
+/// [`OpsStore`], [`ReportStore`]) and can be called on a `dyn Store` directly.
 #[async_trait]
-pub trait Store: SyncStore + HistoryStore + SignalStore + OutboxStore + OpsStore + std::fmt::Debug {
+pub trait Store:
+    SyncStore + HistoryStore + SignalStore + OutboxStore + OpsStore + ReportStore + std::fmt::Debug
+{
     /// The engine behind this store.
     fn engine(&self) -> Engine;
 

@@ -65,6 +65,7 @@ super::history::impl_history_store!(PgStore, Postgres);
 super::signals::impl_signal_store!(PgStore, Postgres);
 super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 super::ops::impl_ops_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+super::report::impl_report_store!(PgStore, Postgres);
 super::impl_store!(PgStore, super::Engine::Postgres);
 
 #[cfg(test)]

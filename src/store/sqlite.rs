@@ -99,6 +99,7 @@ super::history::impl_history_store!(SqliteStore, Sqlite);
 super::signals::impl_signal_store!(SqliteStore, Sqlite);
 super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");
 super::ops::impl_ops_store!(SqliteStore, Sqlite, "");
+super::report::impl_report_store!(SqliteStore, Sqlite);
 super::impl_store!(SqliteStore, super::Engine::Sqlite);
 
 #[cfg(test)]
