@@ -41,11 +41,79 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List signals (Dutch table, or the JSON contract of docs/RULES.md with --json).
     Signals(SignalsArgs),
+    /// Show the outbox of tasks to push back, or put a parked task back in the queue.
+    Outbox(OutboxArgs),
+    /// Import an OSO overstapdossier or a CSV results export (all or nothing; exit 2 when invalid).
+    Import(ImportArgs),
+    /// Write reports (bestuursrapportage).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Manage dashboard users (password read from standard input).
     #[command(subcommand)]
     User(UserCommand),
     /// Serve the dashboard and JSON API on `api.listen` until Ctrl-C.
     Serve,
+}
+
+/// Options of `outbox`.
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Only rows in this state: pending, in_flight, sent or parked.
+    #[arg(long, value_parser = parse_outbox_status)]
+    pub status: Option<crate::store::OutboxStatus>,
+    /// Put parked row ID back in the queue (after fixing the cause).
+    #[arg(long, value_name = "ID")]
+    pub retry: Option<i64>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_outbox_status(s: &str) -> Result<crate::store::OutboxStatus, String> {
+    crate::store::OutboxStatus::parse(s).ok_or_else(|| format!("unknown outbox status {s:?}"))
+}
+
+/// Options of `import`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv"])))]
+pub struct ImportArgs {
+    /// OSO overstapdossier (XML) to import.
+    #[arg(long, value_name = "FILE.xml")]
+    pub oso: Option<PathBuf>,
+    /// CSV results export to import (needs --school).
+    #[arg(long, value_name = "FILE.csv", requires = "school")]
+    pub csv: Option<PathBuf>,
+    /// School to register the records at (BRIN); for OSO default: the dossier's huidigeschool.
+    #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
+    pub school: Option<crate::domain::Brin>,
+    /// Parse and validate, report what would be stored, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `report` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The pseudonymised board report: report.html, report.csv and report.json.
+    Board(ReportBoardArgs),
+}
+
+/// Options of `report board`.
+#[derive(Debug, Args)]
+pub struct ReportBoardArgs {
+    /// School year to report (`2025-2026`); default: the year of --as-of.
+    #[arg(long, value_name = "YYYY-YYYY", value_parser = parse_school_year)]
+    pub school_year: Option<crate::domain::SchoolYear>,
+    /// Reference date (peildatum), YYYY-MM-DD; default: today (or the end of a past --school-year).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Directory to write the files to; default `report.output_dir`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+fn parse_school_year(s: &str) -> Result<crate::domain::SchoolYear, String> {
+    crate::domain::SchoolYear::parse(s).map_err(|e| e.to_string())
 }
 
 /// `user` subcommands.
@@ -173,6 +241,24 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
         Command::Signals(a) => {
             commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
+        }
+        Command::Outbox(a) => commands::outbox(settings, a.status, a.retry, a.json).await,
+        Command::Import(a) => {
+            use crate::app::import::{ImportFile, ImportMode, import};
+            let file = match (&a.oso, &a.csv) {
+                (Some(p), _) => ImportFile::Oso(p),
+                (None, Some(p)) => ImportFile::Csv(p),
+                (None, None) => anyhow::bail!("import needs --oso FILE or --csv FILE"),
+            };
+            let mode = if a.dry_run {
+                ImportMode::DryRun
+            } else {
+                ImportMode::Apply
+            };
+            import(settings, file, a.school.as_ref(), mode).await
+        }
+        Command::Report(ReportCommand::Board(a)) => {
+            crate::app::report_cmd::report_board(settings, a.school_year, a.as_of, a.out.as_deref()).await
         }
         Command::User(u) => {
             use crate::api::users_cmd;

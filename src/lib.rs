@@ -2,10 +2,12 @@
 //! onderwijs. Sources are pulled into a store, pure rules find signals, actions push tasks back
 //! and mail the IB, reports go to the board. See docs/ARCHITECTURE.md.
 
+pub mod actions;
 pub mod api;
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod report;
 pub mod rules;
 pub mod settings;
 pub mod sources;

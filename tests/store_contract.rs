@@ -4,6 +4,10 @@
 
 #[path = "common/store_harness.rs"]
 mod harness;
+#[path = "common/store_contract_import.rs"]
+mod import;
+#[path = "common/store_contract_report.rs"]
+mod report;
 #[path = "common/store_contract_roster.rs"]
 mod roster;
 #[path = "common/store_contract_sync.rs"]
@@ -13,6 +17,8 @@ mod users;
 #[path = "common/store_contract_work.rs"]
 mod work;
 
+use import::*;
+use report::*;
 use roster::*;
 use sync::*;
 use users::*;
@@ -44,6 +50,9 @@ contract! {
     failed_page_commits_nothing_and_keeps_the_cursor,
     tombstones_soft_delete_and_a_return_revives,
     same_sitting_from_two_sources_is_stored_once,
+    import_attaches_to_the_pupil_with_the_same_national_id_and_marks_nobody_left,
+    import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport,
+    failed_import_commits_nothing,
     quarantine_keeps_raw_records_and_counts,
     cursors_and_stream_health,
     histories_and_changed_pupils,
@@ -57,4 +66,5 @@ contract! {
     retention_deletes_everything_of_a_pupil_and_logs_it,
     users_sessions_tokens_and_login_attempts,
     roster_gives_grades_and_evaluations_due_and_overdue,
+    report_reads_ids_dates_and_codes_of_live_rows,
 }

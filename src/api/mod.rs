@@ -85,7 +85,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Counts requests and their duration per route pattern and status class
-/// (`http_requests_total`, `http_request_duration_seconds`); ids never become labels.
+/// (`zorgsignaal_api_requests_total`, `zorgsignaal_api_request_duration_seconds`); ids never become labels.
 async fn record_metrics(
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -97,8 +97,9 @@ async fn record_metrics(
     let started = std::time::Instant::now();
     let res = next.run(req).await;
     let status = format!("{}xx", res.status().as_u16() / 100);
-    metrics::counter!("http_requests_total", "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route)
+    metrics::counter!("zorgsignaal_api_requests_total", "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("zorgsignaal_api_request_duration_seconds", "route" => route)
         .record(started.elapsed().as_secs_f64());
     res
 }

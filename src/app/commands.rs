@@ -12,7 +12,7 @@ use super::{open_store, today_amsterdam};
 use crate::domain::{Brin, Pupil, SignalStatus};
 use crate::rules::SignalJson;
 use crate::settings::Settings;
-use crate::store::{SignalFilter, Store};
+use crate::store::{OutboxFilter, OutboxStatus, SignalFilter, Store};
 
 /// `zorgsignaal migrate`: creates or upgrades the database; a second run is a no-op.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -136,4 +136,59 @@ async fn pupils_by_id(
         }
     }
     Ok(out)
+}
+
+/// `zorgsignaal outbox`: lists outbox rows (operator view: no pupil names), or re-queues a parked one.
+pub async fn outbox(
+    settings: &Settings,
+    status: Option<OutboxStatus>,
+    retry: Option<i64>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await.context("opening the store")?;
+    if let Some(id) = retry {
+        store
+            .retry_outbox(id)
+            .await
+            .with_context(|| format!("re-queueing outbox row {id}"))?;
+        println!("outbox-regel {id} staat weer in de wachtrij");
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows = store.outbox(&OutboxFilter { status, school: None }).await?;
+    store.close().await;
+    if json {
+        let out: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id, "status": r.status.as_str(), "school": r.task.school.as_str(),
+                    "target": r.task.target.as_str(), "kind": r.task.kind.as_str(), "title": r.task.title,
+                    "attempts": r.attempts, "next_attempt_at": r.next_attempt_at, "last_error": r.last_error,
+                    "remote_id": r.remote_id,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("De outbox is leeg.");
+    }
+    for r in &rows {
+        println!(
+            "#{:<5} {:<9} {} → {:<9} pogingen {:<2} {}{}",
+            r.id,
+            r.status.as_str(),
+            r.task.school,
+            r.task.target.as_str(),
+            r.attempts,
+            r.task.title,
+            r.last_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,8 @@
 
 pub mod commands;
 pub mod evaluate;
+pub mod import;
+pub mod report_cmd;
 
 use std::sync::Arc;
 

@@ -38,6 +38,16 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
                 out.push(yearly(input, hp, year, deadline));
             }
         }
+        // The previous school year's deadline: an OPP that ran through it without any evaluation
+        // in that year, and has not been evaluated since, is still overdue in the new year.
+        let last = year.previous();
+        if let Some(last_deadline) = p.deadline.in_school_year(last) {
+            let ran_through = hp.plan.start <= last_deadline - Duration::weeks(i64::from(p.min_weeks_active))
+                && hp.plan.is_active_on(last_deadline);
+            if ran_through && !evaluated_since(last.first_day()) {
+                out.push(yearly(input, hp, last, last_deadline));
+            }
+        }
         if p.after_each_round {
             out.extend(rounds(input, hp, year, &evaluated_since));
         }
@@ -218,6 +228,27 @@ mod tests {
                 d(2026, 5, 1),
                 &[],
                 d(2026, 6, 16),
+                &[],
+            ),
+            (
+                "new school year: last year's missed deadline still open",
+                d(2025, 9, 10),
+                &[],
+                d(2026, 11, 20),
+                &[TaskKind::IbTask, TaskKind::OwnerReminder],
+            ),
+            (
+                "new school year: evaluated after the missed deadline",
+                d(2025, 9, 10),
+                &[d(2026, 9, 14)],
+                d(2026, 11, 20),
+                &[],
+            ),
+            (
+                "new school year: last year evaluated in February",
+                d(2024, 10, 1),
+                &[d(2026, 2, 9)],
+                d(2026, 11, 20),
                 &[],
             ),
         ];

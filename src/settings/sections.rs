@@ -137,6 +137,8 @@ pub struct ReportSettings {
     pub small_count_threshold: u32,
     /// Directory rendered reports (HTML, CSV) are written to.
     pub output_dir: PathBuf,
+    /// Days after a plan's evaluation date an evaluation still counts as on time (default 0).
+    pub evaluation_grace_days: u32,
 }
 
 impl Default for ReportSettings {
@@ -144,6 +146,7 @@ impl Default for ReportSettings {
         Self {
             small_count_threshold: 5,
             output_dir: PathBuf::from("reports"),
+            evaluation_grace_days: 0,
         }
     }
 }

@@ -27,11 +27,13 @@
 
 pub mod error;
 pub mod history;
+mod import;
 pub mod model;
 pub mod ops;
 pub mod outbox;
 mod page;
 pub mod postgres;
+pub mod report;
 mod results;
 pub mod roster;
 pub(crate) mod rows;
@@ -52,6 +54,7 @@ pub use model::*;
 pub use ops::{JOB_LEASE_SECS, OpsStore};
 pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};
 pub use postgres::PgStore;
+pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
@@ -70,10 +73,19 @@ pub enum Engine {
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
 /// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`], [`UserStore`], [`RosterStore`]) and can be called on a `dyn Store` directly.
+/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`]) and can be called on a `dyn Store`
+/// directly.
 #[async_trait]
 pub trait Store:
-    SyncStore + HistoryStore + SignalStore + OutboxStore + OpsStore + UserStore + RosterStore + std::fmt::Debug
+    SyncStore
+    + HistoryStore
+    + SignalStore
+    + OutboxStore
+    + OpsStore
+    + ReportStore
+    + UserStore
+    + RosterStore
+    + std::fmt::Debug
 {
     /// The engine behind this store.
     fn engine(&self) -> Engine;

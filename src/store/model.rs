@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Brin, Membership, Note, Pupil, Source, SupportPlan, TestResult};
+use crate::domain::{Brin, Group, Membership, Note, Pupil, School, Source, SupportPlan, TestResult};
 
 /// What [`super::SyncStore::apply_snapshot`] changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -256,4 +256,61 @@ pub struct PupilHistory {
     pub plans: Vec<StoredPlan>,
     /// Group plans of the groups the pupil was in, by start date.
     pub group_plans: Vec<StoredPlan>,
+}
+
+/// A file import (OSO overstapdossier or CSV export) for one school, applied in one transaction
+/// by [`super::SyncStore::apply_import`]. Unlike a snapshot it never marks other pupils as left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportBatch {
+    /// [`Source::Oso`] or [`Source::Csv`]; every pupil, result and plan must carry it.
+    pub source: Source,
+    /// The school the pupils, results and plans are registered at; stored when unknown (an
+    /// existing school keeps its name and care ladder).
+    pub school: School,
+    /// Pupils of the file, matched to stored pupils of the school (by national id hash first,
+    /// then by source id).
+    pub pupils: Vec<Pupil>,
+    /// Groups the memberships name (schoolloopbaan; may be at other schools).
+    pub groups: Vec<Group>,
+    /// Groepsindelingen of the imported pupils.
+    pub memberships: Vec<Membership>,
+    /// Results (toetsresultaten), de-duplicated across sources like a page's.
+    pub results: Vec<TestResult>,
+    /// Plans (handelingsplan, OPP) with their evaluations.
+    pub plans: Vec<SupportPlan>,
+}
+
+impl ImportBatch {
+    /// An empty import of `source` for `school`.
+    pub fn new(source: Source, school: School) -> Self {
+        Self {
+            source,
+            school,
+            pupils: Vec::new(),
+            groups: Vec::new(),
+            memberships: Vec::new(),
+            results: Vec::new(),
+            plans: Vec::new(),
+        }
+    }
+}
+
+/// What [`super::SyncStore::apply_import`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// Whether the school was unknown and has been added.
+    pub school_added: bool,
+    /// Pupils stored for the first time.
+    pub pupils_new: usize,
+    /// Pupils recognised by national id hash as a pupil already stored (possibly from another
+    /// source): the file's records were attached to that pupil.
+    pub pupils_matched: usize,
+    /// Pupils of the same source whose stored data changed.
+    pub pupils_updated: usize,
+    /// Pupils of the same source stored without change.
+    pub pupils_unchanged: usize,
+    /// Groepsindelingen inserted or changed.
+    pub memberships: usize,
+    /// Results and plans, counted as for a page.
+    pub records: PageSummary,
 }

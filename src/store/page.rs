@@ -17,68 +17,9 @@ macro_rules! impl_page_apply {
 
             impl $store {
                 pub(crate) async fn apply_page_tx(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
-                    let foreign = |source: Source, school: &Brin| source != batch.source || *school != batch.school;
-                    if batch.results.iter().any(|r| foreign(r.source, &r.school))
-                        || batch.notes.iter().any(|n| foreign(n.source, &n.school))
-                        || batch.plans.iter().any(|p| foreign(p.source, &p.school))
-                    {
-                        return Err(StoreError::InvalidData(format!(
-                            "page of {} {} {} holds a record of another source or school",
-                            batch.source, batch.school, batch.stream
-                        )));
-                    }
                     let now = Utc::now();
-                    let mut summary = PageSummary::default();
                     let mut tx = self.begin_write().await?;
-                    for r in &batch.results {
-                        match Self::upsert_result(&mut tx, r, now).await? {
-                            ResultOutcome::Inserted => summary.results_inserted += 1,
-                            ResultOutcome::Updated => summary.results_updated += 1,
-                            ResultOutcome::Unchanged => summary.unchanged += 1,
-                            ResultOutcome::Deduplicated => summary.results_deduplicated += 1,
-                        }
-                    }
-                    for n in &batch.notes {
-                        if Self::upsert_note(&mut tx, n, now).await? {
-                            summary.notes += 1;
-                        } else {
-                            summary.unchanged += 1;
-                        }
-                    }
-                    for p in &batch.plans {
-                        if Self::upsert_plan(&mut tx, p, now).await? {
-                            summary.plans += 1;
-                        } else {
-                            summary.unchanged += 1;
-                        }
-                    }
-                    for t in &batch.tombstones {
-                        if Self::tombstone(&mut tx, batch.source, &batch.school, t, now).await? {
-                            summary.tombstoned += 1;
-                        } else {
-                            summary.tombstones_unknown += 1;
-                        }
-                    }
-                    for q in &batch.quarantine {
-                        sqlx::query(
-                            "INSERT INTO quarantine (source, school, stream, external_id, raw, reason,
-                               first_seen_at, last_seen_at, seen_count)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
-                             ON CONFLICT (source, school, stream, external_id) DO UPDATE SET raw = excluded.raw,
-                               reason = excluded.reason, last_seen_at = excluded.last_seen_at,
-                               seen_count = quarantine.seen_count + 1",
-                        )
-                        .bind(q.source.as_str())
-                        .bind(q.school.as_str())
-                        .bind(&q.stream)
-                        .bind(&q.external_id)
-                        .bind(rows::json(&q.raw)?)
-                        .bind(&q.reason)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                        summary.quarantined += 1;
-                    }
+                    let summary = Self::apply_page_records(&mut tx, batch, now).await?;
                     let records = batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
                     sqlx::query(
                         "INSERT INTO sync_cursors (source, school, stream, cursor, last_success_at, last_error,
@@ -104,6 +45,76 @@ macro_rules! impl_page_apply {
                     .execute(&mut *tx)
                     .await?;
                     tx.commit().await?;
+                    Ok(summary)
+                }
+
+                /// Applies a page's records (results, notes, plans, tombstones, quarantine) inside `tx`;
+                /// the caller owns the transaction and the cursor. Shared by page apply and import.
+                pub(crate) async fn apply_page_records(
+                    tx: &mut Tx,
+                    batch: &PageBatch,
+                    now: DateTime<Utc>,
+                ) -> Result<PageSummary, StoreError> {
+                    let foreign = |source: Source, school: &Brin| source != batch.source || *school != batch.school;
+                    if batch.results.iter().any(|r| foreign(r.source, &r.school))
+                        || batch.notes.iter().any(|n| foreign(n.source, &n.school))
+                        || batch.plans.iter().any(|p| foreign(p.source, &p.school))
+                    {
+                        return Err(StoreError::InvalidData(format!(
+                            "page of {} {} {} holds a record of another source or school",
+                            batch.source, batch.school, batch.stream
+                        )));
+                    }
+                    let mut summary = PageSummary::default();
+                    for r in &batch.results {
+                        match Self::upsert_result(tx, r, now).await? {
+                            ResultOutcome::Inserted => summary.results_inserted += 1,
+                            ResultOutcome::Updated => summary.results_updated += 1,
+                            ResultOutcome::Unchanged => summary.unchanged += 1,
+                            ResultOutcome::Deduplicated => summary.results_deduplicated += 1,
+                        }
+                    }
+                    for n in &batch.notes {
+                        if Self::upsert_note(tx, n, now).await? {
+                            summary.notes += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    for p in &batch.plans {
+                        if Self::upsert_plan(tx, p, now).await? {
+                            summary.plans += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    for t in &batch.tombstones {
+                        if Self::tombstone(tx, batch.source, &batch.school, t, now).await? {
+                            summary.tombstoned += 1;
+                        } else {
+                            summary.tombstones_unknown += 1;
+                        }
+                    }
+                    for q in &batch.quarantine {
+                        sqlx::query(
+                            "INSERT INTO quarantine (source, school, stream, external_id, raw, reason,
+                               first_seen_at, last_seen_at, seen_count)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
+                             ON CONFLICT (source, school, stream, external_id) DO UPDATE SET raw = excluded.raw,
+                               reason = excluded.reason, last_seen_at = excluded.last_seen_at,
+                               seen_count = quarantine.seen_count + 1",
+                        )
+                        .bind(q.source.as_str())
+                        .bind(q.school.as_str())
+                        .bind(&q.stream)
+                        .bind(&q.external_id)
+                        .bind(rows::json(&q.raw)?)
+                        .bind(&q.reason)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?;
+                        summary.quarantined += 1;
+                    }
                     Ok(summary)
                 }
 

@@ -59,11 +59,13 @@ impl PgStore {
 
 super::sync::impl_sync_store!(PgStore, Postgres);
 super::page::impl_page_apply!(PgStore, Postgres);
+super::import::impl_import_apply!(PgStore, Postgres);
 super::results::impl_result_upsert!(PgStore, Postgres);
 super::history::impl_history_store!(PgStore, Postgres);
 super::signals::impl_signal_store!(PgStore, Postgres);
 super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
 super::ops::impl_ops_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+super::report::impl_report_store!(PgStore, Postgres);
 super::users::impl_user_store!(PgStore);
 super::roster::impl_roster_store!(PgStore);
 super::impl_store!(PgStore, super::Engine::Postgres);

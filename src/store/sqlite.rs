@@ -93,11 +93,13 @@ impl SqliteStore {
 
 super::sync::impl_sync_store!(SqliteStore, Sqlite);
 super::page::impl_page_apply!(SqliteStore, Sqlite);
+super::import::impl_import_apply!(SqliteStore, Sqlite);
 super::results::impl_result_upsert!(SqliteStore, Sqlite);
 super::history::impl_history_store!(SqliteStore, Sqlite);
 super::signals::impl_signal_store!(SqliteStore, Sqlite);
 super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");
 super::ops::impl_ops_store!(SqliteStore, Sqlite, "");
+super::report::impl_report_store!(SqliteStore, Sqlite);
 super::users::impl_user_store!(SqliteStore);
 super::roster::impl_roster_store!(SqliteStore);
 super::impl_store!(SqliteStore, super::Engine::Sqlite);

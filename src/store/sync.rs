@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use super::model::{
-    PageBatch, PageSummary, QuarantineCount, QuarantineFilter, QuarantineRow, SnapshotSummary, StreamStatus,
-    TestSeen,
+    ImportBatch, ImportSummary, PageBatch, PageSummary, QuarantineCount, QuarantineFilter, QuarantineRow,
+    SnapshotSummary, StreamStatus, TestSeen,
 };
 use crate::domain::{Brin, Group, Membership, Pupil, School, SchoolYear, Source};
 
@@ -39,6 +39,14 @@ pub trait SyncStore: Send + Sync {
     /// commit together or not at all. A record of another source or school, or one that names a
     /// pupil the store does not know, fails the whole page with [`StoreError::InvalidData`].
     async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError>;
+
+    /// Applies a file import (OSO dossier, CSV export) in one transaction, all or nothing: adds
+    /// the school when unknown, matches each pupil to a stored one (national id hash first, then
+    /// source id; see `store/import.rs`) or adds it, never marks another pupil as left, then
+    /// applies memberships, results and plans as [`SyncStore::apply_page`] does (results are
+    /// de-duplicated across sources). No cursor is touched. A record of another source or
+    /// school fails the whole import with [`StoreError::InvalidData`].
+    async fn apply_import(&self, batch: &ImportBatch) -> Result<ImportSummary, StoreError>;
 
     /// The stored cursor of a stream.
     async fn cursor(&self, source: Source, school: &Brin, stream: &str)
@@ -297,6 +305,17 @@ macro_rules! impl_sync_store {
                 async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
                     let summary = self.apply_page_tx(batch).await?;
                     tracing::debug!(?summary, cursor_advanced = batch.new_cursor.is_some(), "page applied");
+                    Ok(summary)
+                }
+
+                #[tracing::instrument(
+                    skip_all,
+                    fields(source = %batch.source, school = %batch.school.brin, pupils = batch.pupils.len()),
+                    err
+                )]
+                async fn apply_import(&self, batch: &ImportBatch) -> Result<ImportSummary, StoreError> {
+                    let summary = self.apply_import_tx(batch).await?;
+                    tracing::debug!(?summary, "import applied");
                     Ok(summary)
                 }
 

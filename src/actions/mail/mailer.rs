@@ -1,0 +1,150 @@
+//! Transports: SMTP (STARTTLS, TLS or plain, with optional authentication), `.eml` files in a
+//! directory (the demo), and memory (tests of the sending policy only).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+
+use super::MailError;
+use super::digest::Digest;
+use crate::settings::{MailSettings, MailTls};
+
+/// How long one SMTP conversation may take before it counts as failed.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A mail the memory transport kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMail {
+    /// Envelope recipient.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// The full message as it would go over the wire (RFC 5322).
+    pub raw: String,
+}
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    /// An SMTP server (relay).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// One `.eml` file per mail in this directory (created when missing); for the demo.
+    File(PathBuf),
+    /// Kept in memory; for tests of the sending policy, never for delivery.
+    Memory(Arc<Mutex<Vec<SentMail>>>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Smtp(_) => f.write_str("Mailer::Smtp"),
+            Self::File(dir) => write!(f, "Mailer::File({})", dir.display()),
+            Self::Memory(_) => f.write_str("Mailer::Memory"),
+        }
+    }
+}
+
+impl Mailer {
+    /// The SMTP transport `[mail]` describes: `tls = "starttls"` (upgrade, required), `"tls"`
+    /// (TLS from the first byte) or `"none"` (plain, for a local relay or test sink); with
+    /// `username` set, authenticates with the secret `password`.
+    pub fn from_settings(mail: &MailSettings) -> Result<Self, MailError> {
+        let host = mail.host.trim();
+        if host.is_empty() {
+            return Err(MailError::Config("mail.host is empty".into()));
+        }
+        let builder = match mail.tls {
+            MailTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .map_err(|e| MailError::Config(format!("mail.tls = starttls: {e}")))?,
+            MailTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
+                .map_err(|e| MailError::Config(format!("mail.tls = tls: {e}")))?,
+            MailTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+        };
+        let mut builder = builder.port(mail.port).timeout(Some(SMTP_TIMEOUT));
+        if !mail.username.trim().is_empty() {
+            builder = builder.credentials(Credentials::new(
+                mail.username.trim().to_owned(),
+                mail.password.expose_secret().to_owned(),
+            ));
+        }
+        Ok(Self::Smtp(builder.build()))
+    }
+
+    /// A memory transport and the list it fills.
+    pub fn memory() -> (Self, Arc<Mutex<Vec<SentMail>>>) {
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        (Self::Memory(Arc::clone(&sent)), sent)
+    }
+
+    /// Sends `digest` from `from`. Returns only once the mail is accepted (SMTP: the server's
+    /// reply to DATA; file: written and renamed into place).
+    pub async fn send(&self, from: &str, digest: &Digest) -> Result<(), MailError> {
+        let message = build_message(from, digest)?;
+        match self {
+            Self::Smtp(transport) => {
+                transport.send(message).await.map_err(|source| MailError::Smtp {
+                    to: digest.to.clone(),
+                    source,
+                })?;
+            }
+            Self::File(dir) => write_eml(dir, digest, &message.formatted()).await?,
+            Self::Memory(sent) => {
+                let mut sent = sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                sent.push(SentMail {
+                    to: digest.to.clone(),
+                    subject: digest.subject.clone(),
+                    raw: String::from_utf8_lossy(&message.formatted()).into_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The MIME message: multipart/alternative with the plain text and the HTML.
+fn build_message(from: &str, digest: &Digest) -> Result<Message, MailError> {
+    let from: Mailbox =
+        from.trim()
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::Address {
+                field: "mail.from",
+                reason: e.to_string(),
+            })?;
+    let to: Mailbox = digest
+        .to
+        .trim()
+        .parse()
+        .map_err(|e: lettre::address::AddressError| MailError::Address {
+            field: "schools.ib_emails",
+            reason: e.to_string(),
+        })?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(digest.subject.clone())
+        .multipart(MultiPart::alternative_plain_html(
+            digest.text.clone(),
+            digest.html.clone(),
+        ))
+        .map_err(|e| MailError::Build(e.to_string()))
+}
+
+/// Writes `<brin>-<uuid>.eml` via a temporary file and a rename, so a reader never sees half a mail.
+async fn write_eml(dir: &std::path::Path, digest: &Digest, raw: &[u8]) -> Result<(), MailError> {
+    let io = |path: &std::path::Path| {
+        let path = path.display().to_string();
+        move |source| MailError::File { path, source }
+    };
+    tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
+    let name = format!("{}-{}.eml", digest.school, uuid::Uuid::new_v4());
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let path = dir.join(name);
+    tokio::fs::write(&tmp, raw).await.map_err(io(&tmp))?;
+    tokio::fs::rename(&tmp, &path).await.map_err(io(&path))?;
+    Ok(())
+}

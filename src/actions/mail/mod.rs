@@ -1,0 +1,61 @@
+//! Mail to the IB (DOMAIN.md §7, docs/MAIL.md): a pure digest model ([`build_digest`]), the
+//! collector that fills it from the store ([`collect_digest_input`]), the transports
+//! ([`Mailer`]) and the sending policy ([`send_digests`], [`send_urgent`]).
+
+mod collect;
+mod digest;
+mod mailer;
+mod policy;
+mod render;
+#[cfg(test)]
+mod tests;
+
+pub use collect::collect_digest_input;
+pub use digest::{Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, build_digest};
+pub use mailer::{Mailer, SentMail};
+pub use policy::{DIGEST_LOOKBACK_DAYS, Quiet, SendSummary, quiet_reason, send_digests, send_urgent};
+
+use crate::store::StoreError;
+
+/// Errors of building, sending and recording mail. Never carries a pupil name or a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The `[mail]` settings cannot make a transport.
+    #[error("mail settings: {0}")]
+    Config(String),
+    /// A sender or recipient address does not parse.
+    #[error("invalid mail address in {field}: {reason}")]
+    Address {
+        /// `mail.from` or `schools.ib_emails`.
+        field: &'static str,
+        /// Parser message (names no pupil).
+        reason: String,
+    },
+    /// The MIME message could not be built.
+    #[error("building the message failed: {0}")]
+    Build(String),
+    /// The SMTP server refused the message or could not be reached.
+    #[error("SMTP delivery to {to} failed: {source}")]
+    Smtp {
+        /// Recipient address.
+        to: String,
+        /// lettre's error (server reply or connection error; no credentials).
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+    /// Writing an `.eml` file failed.
+    #[error("writing mail file {path}: {source}")]
+    File {
+        /// File written.
+        path: String,
+        /// I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A template failed to render.
+    #[error("rendering the digest template failed: {0}")]
+    Render(#[from] askama::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,288 @@
+//! `zorgsignaal import`: an OSO overstapdossier or a CSV results export into the store, in one
+//! transaction (all or nothing), or only checked with `--dry-run`. Output for the school is Dutch;
+//! the pupil is shown by initials only and logs carry only the BRIN and counts.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::open_store;
+use crate::domain::{Brin, Grade, Group, Membership, Pupil, School, SchoolYear, Source, TestResult};
+use crate::settings::Settings;
+use crate::sources::csv_import::parse_results_csv;
+use crate::sources::oso::parse_dossier;
+use crate::store::{ImportBatch, ImportSummary};
+
+/// Exit code for a file that cannot be imported (invalid XML/CSV, missing element).
+pub const EXIT_INVALID_FILE: u8 = 2;
+
+/// Care ladder of a school that is added by an import but not configured (the first preset,
+/// seed 000); configure the school to choose another.
+pub const DEFAULT_CARE_LADDER: &str = "abcd";
+
+/// What to import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFile<'a> {
+    /// An OSO overstapdossier (XML).
+    Oso(&'a Path),
+    /// A CSV results export.
+    Csv(&'a Path),
+}
+
+/// Whether to store or only check and report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Store everything in one transaction.
+    Apply,
+    /// Parse and validate, report what would be stored, change nothing.
+    DryRun,
+}
+
+/// The school record for `brin`: the configured one (name, care ladder), else `name` with
+/// [`DEFAULT_CARE_LADDER`].
+fn school_for(settings: &Settings, brin: &Brin, name: &str) -> School {
+    settings.school(brin).map_or_else(
+        || School {
+            brin: brin.clone(),
+            name: name.to_string(),
+            care_ladder: DEFAULT_CARE_LADDER.to_string(),
+        },
+        |s| s.school(),
+    )
+}
+
+/// Reads and parses the file into an import batch; `Err` holds the Dutch/operator lines to print
+/// (the file is invalid: exit 2).
+pub fn prepare(
+    settings: &Settings,
+    file: ImportFile<'_>,
+    school: Option<&Brin>,
+) -> anyhow::Result<Result<ImportBatch, Vec<String>>> {
+    match file {
+        ImportFile::Oso(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let mut dossier = match parse_dossier(&bytes, &settings.id_hasher()) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(vec![e.to_string()])),
+            };
+            let target = match school {
+                Some(b) => {
+                    dossier.assign_to_school(b);
+                    school_for(settings, b, b.as_str())
+                }
+                None => school_for(settings, &dossier.school.brin, &dossier.school.name),
+            };
+            let mut batch = ImportBatch::new(Source::Oso, target);
+            let pupil_id = dossier.pupil.external_id.clone();
+            for period in &dossier.school_history {
+                if let Some(m) = period.to_membership(&pupil_id) {
+                    if !batch
+                        .groups
+                        .iter()
+                        .any(|g| g.school == m.school && g.external_id == m.group_external_id)
+                    {
+                        batch.groups.push(Group {
+                            school: m.school.clone(),
+                            external_id: m.group_external_id.clone(),
+                            name: format!("Groep {}", period.group_code),
+                            school_year: period.school_year,
+                        });
+                    }
+                    batch.memberships.push(m);
+                }
+            }
+            batch.pupils.push(dossier.pupil);
+            batch.results = dossier.results;
+            batch.plans = dossier.plans;
+            Ok(Ok(batch))
+        }
+        ImportFile::Csv(path) => {
+            let brin = school.context("--csv needs --school BRIN")?;
+            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+            let parsed = match parse_results_csv(file, brin) {
+                Ok(p) => p,
+                Err(e) => {
+                    let lines: Vec<String> = if e.problems().is_empty() {
+                        vec![e.to_string()]
+                    } else {
+                        e.problems().iter().map(dutch_problem).collect()
+                    };
+                    return Ok(Err(lines));
+                }
+            };
+            if !parsed.ignored_columns.is_empty() {
+                println!("genegeerde kolommen: {}", parsed.ignored_columns.join(", "));
+            }
+            let mut batch = ImportBatch::new(Source::Csv, school_for(settings, brin, brin.as_str()));
+            csv_memberships(&mut batch, &parsed.results, &parsed.grades);
+            batch.pupils = parsed.pupils;
+            batch.results = parsed.results;
+            Ok(Ok(batch))
+        }
+    }
+}
+
+/// The `groep` column as groepsindelingen: per pupil and school year one membership of group
+/// `csv:<schooljaar>:<groep>` for the whole year, so the rules can label moments (`M4`).
+fn csv_memberships(batch: &mut ImportBatch, results: &[TestResult], grades: &HashMap<String, Grade>) {
+    for r in results {
+        let Some(grade) = grades.get(&r.external_id).copied() else {
+            continue;
+        };
+        let year = SchoolYear::of_date(r.taken_on);
+        let group_id = format!("csv:{year}:{grade}");
+        let membership = Membership {
+            school: r.school.clone(),
+            pupil_external_id: r.pupil_external_id.clone(),
+            group_external_id: group_id.clone(),
+            grade,
+            from: year.first_day(),
+            to: Some(year.last_day()),
+        };
+        if batch.memberships.contains(&membership) {
+            continue;
+        }
+        if !batch.groups.iter().any(|g| g.external_id == group_id) {
+            batch.groups.push(Group {
+                school: r.school.clone(),
+                external_id: group_id,
+                name: format!("Groep {grade}"),
+                school_year: year,
+            });
+        }
+        batch.memberships.push(membership);
+    }
+}
+
+/// `rij N, kolom X: …` for one CSV problem.
+fn dutch_problem(p: &crate::sources::csv_import::CsvProblem) -> String {
+    match &p.column {
+        Some(c) => format!("rij {}, kolom {c}: {}", p.row, p.reason),
+        None => format!("rij {}: {}", p.row, p.reason),
+    }
+}
+
+/// Pupils as initials (`D.B.`), the only way an import shows a pupil.
+fn initials(pupils: &[Pupil]) -> String {
+    pupils.iter().map(Pupil::initials).collect::<Vec<_>>().join(", ")
+}
+
+/// `zorgsignaal import`: parses the file, then stores it in one transaction (or, with
+/// [`ImportMode::DryRun`], reports what would be stored). Exit 2 for an invalid file, with
+/// nothing stored.
+pub async fn import(
+    settings: &Settings,
+    file: ImportFile<'_>,
+    school: Option<&Brin>,
+    mode: ImportMode,
+) -> anyhow::Result<ExitCode> {
+    let batch = match prepare(settings, file, school)? {
+        Ok(b) => b,
+        Err(lines) => {
+            for line in &lines {
+                eprintln!("{line}");
+            }
+            eprintln!("import geweigerd: niets opgeslagen");
+            return Ok(ExitCode::from(EXIT_INVALID_FILE));
+        }
+    };
+    let what = match file {
+        ImportFile::Oso(_) => "OSO-dossier",
+        ImportFile::Csv(_) => "CSV-bestand",
+    };
+    let brin = batch.school.brin.clone();
+    if mode == ImportMode::DryRun {
+        println!(
+            "{what} gecontroleerd (proefdraai, niets opgeslagen): school {brin}, {} leerling(en) ({}), \
+             {} resultaten, {} plannen, {} groepsindelingen",
+            batch.pupils.len(),
+            initials(&batch.pupils),
+            batch.results.len(),
+            batch.plans.len(),
+            batch.memberships.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = open_store(settings).await.context("opening the store")?;
+    let outcome = store.apply_import(&batch).await;
+    store.close().await;
+    let summary: ImportSummary = outcome.context("storing the import (nothing was stored)")?;
+    tracing::info!(
+        school = %brin,
+        pupils = batch.pupils.len(),
+        results = batch.results.len(),
+        plans = batch.plans.len(),
+        "import stored"
+    );
+    let r = &summary.records;
+    println!(
+        "{what} ingelezen voor school {brin}{}: {} leerling(en) ({}; {} nieuw, {} herkend, {} bijgewerkt), \
+         {} resultaten ({} nieuw, {} al bekend uit een andere bron, {} bijgewerkt), {} plannen, \
+         {} groepsindelingen, {} ongewijzigd",
+        if summary.school_added {
+            " (school toegevoegd)"
+        } else {
+            ""
+        },
+        batch.pupils.len(),
+        initials(&batch.pupils),
+        summary.pupils_new,
+        summary.pupils_matched,
+        summary.pupils_updated,
+        batch.results.len(),
+        r.results_inserted,
+        r.results_deduplicated,
+        r.results_updated,
+        r.plans,
+        summary.memberships,
+        r.unchanged
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::from_toml_str(include_str!("../../config/test.toml")).expect("test config")
+    }
+
+    #[test]
+    fn configured_school_keeps_its_ladder_and_an_unknown_one_gets_the_default() {
+        let s = settings();
+        let configured = Brin::parse("23QK").expect("brin");
+        let school = school_for(&s, &configured, "Naam uit het dossier");
+        assert_eq!(
+            (school.name.as_str(), school.care_ladder.as_str()),
+            ("Testschool De Regenboog", "niveaus-1-6")
+        );
+        let unknown = Brin::parse("00YY").expect("brin");
+        let school = school_for(&s, &unknown, "Naam uit het dossier");
+        assert_eq!(school.name, "Naam uit het dossier");
+        assert_eq!(school.care_ladder, DEFAULT_CARE_LADDER);
+        assert!(
+            s.care_ladder(DEFAULT_CARE_LADDER).is_some(),
+            "the default is a preset"
+        );
+    }
+
+    #[test]
+    fn csv_without_school_is_an_operator_error_not_a_file_error() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/resultaten_voorbeeld.csv");
+        let err = prepare(&settings(), ImportFile::Csv(&path), None).expect_err("needs --school");
+        assert!(err.to_string().contains("--school"), "{err}");
+    }
+
+    #[test]
+    fn csv_problems_are_printed_in_dutch_with_row_and_column() {
+        let p = crate::sources::csv_import::CsvProblem {
+            row: 3,
+            column: Some("afnamedatum".into()),
+            reason: "not a date".into(),
+        };
+        assert_eq!(dutch_problem(&p), "rij 3, kolom afnamedatum: not a date");
+    }
+}

@@ -1,0 +1,234 @@
+//! Unit tests of [`super::aggregate()`]: year-over-year windows, zorgniveaus, suppression in the
+//! finished report and shares that would reveal a suppressed count.
+
+use chrono::NaiveDate;
+
+use super::aggregate::{aggregate, previous_reference_date};
+use super::model::{ReportInput, SchoolInput, Unit, Value};
+use crate::domain::{Brin, CareLadder, LearningDomain, PlanKind, SchoolYear, SignalStatus};
+use crate::store::{ReportPlan, ReportPupil, ReportSignal};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("date")
+}
+
+fn pupils(n: i64, from: NaiveDate) -> Vec<ReportPupil> {
+    (1..=n)
+        .map(|id| ReportPupil {
+            id,
+            left_on: None,
+            enrolments: vec![(from, None)],
+        })
+        .collect()
+}
+
+fn plan(
+    id: i64,
+    pupil: i64,
+    level: &str,
+    start: NaiveDate,
+    due: NaiveDate,
+    evals: &[NaiveDate],
+) -> ReportPlan {
+    ReportPlan {
+        id,
+        pupil_id: Some(pupil),
+        kind: PlanKind::ActionPlan,
+        domain: Some(LearningDomain::Mathematics),
+        care_level: Some(level.into()),
+        start,
+        end: None,
+        evaluation_due: Some(due),
+        evaluations: evals.to_vec(),
+    }
+}
+
+fn signal(id: i64, pupil: i64, rule: &str, opened: NaiveDate) -> ReportSignal {
+    ReportSignal {
+        id,
+        pupil_id: pupil,
+        rule: rule.into(),
+        domain: Some(LearningDomain::Mathematics),
+        status: SignalStatus::Open,
+        opened_on: opened,
+        closed_on: None,
+    }
+}
+
+fn school(
+    brin: &str,
+    pupils: Vec<ReportPupil>,
+    plans: Vec<ReportPlan>,
+    signals: Vec<ReportSignal>,
+) -> SchoolInput {
+    SchoolInput {
+        brin: Brin::parse(brin).expect("brin"),
+        name: format!("School {brin}"),
+        ladder: CareLadder::presets()
+            .into_iter()
+            .find(|l| l.name == "abcd")
+            .expect("abcd"),
+        pupils,
+        plans,
+        signals,
+        sync: Vec::new(),
+    }
+}
+
+fn input(schools: Vec<SchoolInput>, threshold: u32) -> ReportInput {
+    ReportInput {
+        board_name: "Stichting Test".into(),
+        school_year: SchoolYear::starting(2025),
+        as_of: d(2026, 3, 1),
+        threshold,
+        grace_days: 0,
+        rules: vec!["no_growth".into(), "level_drop".into()],
+        schools,
+    }
+}
+
+fn count(r: &super::BoardReport, unit: &Unit, m: &str, y: i32) -> Value {
+    r.value(unit, m, SchoolYear::starting(y))
+}
+
+#[test]
+fn each_year_counts_its_own_window_up_to_the_same_day() {
+    // Signals: 2 last year before 1 March, 1 last year after 1 March (not comparable), 3 this year.
+    let signals = vec![
+        signal(1, 1, "no_growth", d(2024, 10, 1)),
+        signal(2, 2, "no_growth", d(2025, 2, 1)),
+        signal(3, 3, "no_growth", d(2025, 5, 1)),
+        signal(4, 1, "no_growth", d(2025, 9, 1)),
+        signal(5, 2, "level_drop", d(2025, 11, 1)),
+        signal(6, 3, "level_drop", d(2026, 3, 1)),
+        signal(7, 4, "level_drop", d(2026, 3, 2)),
+    ];
+    let r = aggregate(&input(
+        vec![school("11ZW", pupils(20, d(2024, 8, 1)), vec![], signals)],
+        1,
+    ));
+    let unit = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(r.as_of, d(2026, 3, 1));
+    assert_eq!(r.previous_as_of, d(2025, 3, 1));
+    assert_eq!(count(&r, &unit, "signals_new_total", 2025), Value::Count(3));
+    assert_eq!(count(&r, &unit, "signals_new_total", 2024), Value::Count(2));
+    assert_eq!(count(&r, &unit, "signals_new:level_drop", 2025), Value::Count(2));
+    assert_eq!(count(&r, &unit, "signals_open_total", 2024), Value::Count(2));
+    assert_eq!(
+        count(&r, &unit, "signals_open_total", 2025),
+        Value::Count(6),
+        "every signal opened by then"
+    );
+    assert_eq!(count(&r, &Unit::Board, "month:2025-11", 2025), Value::Count(1));
+}
+
+#[test]
+fn previous_reference_date_handles_leap_days_and_past_years() {
+    let y = SchoolYear::starting(2027);
+    assert_eq!(previous_reference_date(y, d(2028, 2, 29)), d(2027, 2, 28));
+    let past = SchoolYear::starting(2024);
+    assert_eq!(previous_reference_date(past, d(2026, 11, 29)), d(2024, 7, 31));
+}
+
+#[test]
+fn zorgniveau_is_the_highest_active_plan_and_no_plan_means_the_first_level() {
+    let s = d(2025, 9, 1);
+    let plans = vec![
+        plan(1, 1, "A2", s, d(2025, 10, 13), &[]),
+        plan(2, 1, "B1", s, d(2025, 10, 13), &[]),
+        ReportPlan {
+            end: Some(d(2025, 12, 1)),
+            ..plan(3, 2, "C", s, d(2025, 10, 13), &[])
+        },
+    ];
+    let r = aggregate(&input(
+        vec![school("11ZW", pupils(10, d(2025, 8, 1)), plans, vec![])],
+        1,
+    ));
+    let unit = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(
+        count(&r, &unit, "level:A1", 2025),
+        Value::Count(9),
+        "pupil 2's C plan has ended"
+    );
+    assert_eq!(count(&r, &unit, "level:B1", 2025), Value::Count(1));
+    assert_eq!(count(&r, &unit, "level:C", 2025), Value::Count(0));
+    assert_eq!(count(&r, &unit, "tier:basis", 2025), Value::Count(9));
+    assert_eq!(count(&r, &unit, "tier:extra", 2025), Value::Count(1));
+    assert_eq!(
+        count(&r, &unit, "pupils", 2024),
+        Value::Count(0),
+        "nobody was enrolled last year"
+    );
+}
+
+#[test]
+fn evaluations_shares_and_median_in_the_report() {
+    let s = d(2025, 9, 1);
+    let due = d(2025, 10, 13);
+    let mut plans = Vec::new();
+    for i in 0..6 {
+        plans.push(plan(i, i, "A2", s, due, &[due]));
+    }
+    for (i, late) in [(10, 3), (11, 5), (12, 9), (13, 20), (14, 1)] {
+        plans.push(plan(i, i, "A2", s, due, &[due + chrono::Days::new(late)]));
+    }
+    for i in 20..25 {
+        plans.push(plan(i, i, "A2", s, due, &[]));
+    }
+    let r = aggregate(&input(
+        vec![school("11ZW", pupils(30, d(2025, 8, 1)), plans, vec![])],
+        5,
+    ));
+    let unit = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(count(&r, &unit, "evaluations:on_time", 2025), Value::Count(6));
+    assert_eq!(count(&r, &unit, "evaluations:late", 2025), Value::Count(5));
+    assert_eq!(count(&r, &unit, "evaluations:missing", 2025), Value::Count(5));
+    assert_eq!(
+        count(&r, &unit, "evaluations_pct:on_time", 2025),
+        Value::Percent(37.5)
+    );
+    assert_eq!(
+        count(&r, &unit, "evaluations_median_days_late", 2025),
+        Value::Days(5.0)
+    );
+}
+
+#[test]
+fn a_small_school_cannot_be_recovered_from_the_board_total() {
+    let a = school("11ZW", pupils(40, d(2025, 8, 1)), vec![], vec![]);
+    let b = school("22AB", pupils(3, d(2025, 8, 1)), vec![], vec![]);
+    let c = school("33CD", pupils(25, d(2025, 8, 1)), vec![], vec![]);
+    let r = aggregate(&input(vec![a, b, c], 5));
+    let v = |brin: &str| {
+        count(
+            &r,
+            &Unit::School(Brin::parse(brin).expect("brin")),
+            "pupils",
+            2025,
+        )
+    };
+    assert_eq!(v("22AB"), Value::Small(5));
+    assert_eq!(v("33CD"), Value::Hidden, "next-smallest school hidden");
+    assert_eq!(v("11ZW"), Value::Count(40));
+    assert_eq!(count(&r, &Unit::Board, "pupils", 2025), Value::Count(68));
+    // 68 − 40 leaves 28 for two schools: the small one stays unknown.
+    let shown: Vec<String> = r.figures.iter().map(|f| f.value.to_string()).collect();
+    assert!(!shown.iter().any(|s| s == "3"), "the small count never appears");
+}
+
+#[test]
+fn a_share_that_would_reveal_a_small_count_is_not_published() {
+    let opened = d(2025, 9, 1);
+    let signals: Vec<ReportSignal> = (1..=12).map(|i| signal(i, i, "no_growth", opened)).collect();
+    let plans = vec![plan(1, 1, "A2", d(2025, 9, 20), d(2025, 11, 1), &[])];
+    let r = aggregate(&input(
+        vec![school("11ZW", pupils(30, d(2025, 8, 1)), plans, signals)],
+        5,
+    ));
+    let unit = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(count(&r, &unit, "signal_plan:with", 2025), Value::Small(5));
+    assert_eq!(count(&r, &unit, "signal_plan:without", 2025), Value::Hidden);
+    assert_eq!(count(&r, &unit, "signal_plan_total", 2025), Value::Count(12));
+    assert_eq!(count(&r, &unit, "signal_plan_pct", 2025), Value::None);
+}

@@ -1,0 +1,180 @@
+//! Contract tests for file imports (`SyncStore::apply_import`): pupil matching by national id
+//! hash, cross-source result dedupe, nobody marked as left, and all-or-nothing.
+
+use super::harness::*;
+use zorgsignaal::domain::{PlanKind, Pupil, School, Source, SupportPlan};
+use zorgsignaal::store::{ImportBatch, PageBatch, StoreError};
+
+fn school(brin: zorgsignaal::domain::Brin) -> School {
+    School {
+        brin,
+        name: "OBS Import".into(),
+        care_ladder: "abcd".into(),
+    }
+}
+
+fn oso_pupil(id: &str, hash: Option<&str>) -> Pupil {
+    Pupil {
+        source: Source::Oso,
+        national_id_hash: hash.map(String::from),
+        ..pupil(id)
+    }
+}
+
+fn oso_plan(id: &str, pupil: &str) -> SupportPlan {
+    SupportPlan {
+        source: Source::Oso,
+        external_id: id.into(),
+        school: brin(),
+        pupil_external_id: Some(pupil.into()),
+        group_external_id: None,
+        kind: PlanKind::ActionPlan,
+        domain: None,
+        title: "technisch lezen".into(),
+        owner: None,
+        care_level: None,
+        start: date(2025, 2, 1),
+        end: None,
+        evaluation_due: None,
+        minutes_per_week: None,
+        evaluations: Vec::new(),
+    }
+}
+
+pub async fn import_attaches_to_the_pupil_with_the_same_national_id_and_marks_nobody_left(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    store.upsert_school(&school(brin())).await.expect("school");
+    let mut p1 = pupil("p1");
+    p1.national_id_hash = Some("hash-1".into());
+    store
+        .apply_snapshot(
+            &brin(),
+            year(),
+            &[p1, pupil("p2")],
+            &[group("g1")],
+            &[membership("p1", "g1"), membership("p2", "g1")],
+            at(2025, 9, 1, 3),
+        )
+        .await
+        .expect("snapshot");
+    let mut parnassys = PageBatch::new(Source::Parnassys, brin(), "results");
+    parnassys.results = vec![result(Source::Parnassys, "ps-1", "p1", date(2026, 1, 20), "V-")];
+    store.apply_page(&parnassys).await.expect("parnassys page");
+
+    let mut batch = ImportBatch::new(Source::Oso, school(brin()));
+    batch.pupils = vec![oso_pupil("oso:aa", Some("hash-1"))];
+    batch.results = vec![
+        result(Source::Oso, "oso:aa:1", "oso:aa", date(2026, 1, 20), "V-"),
+        result(Source::Oso, "oso:aa:2", "oso:aa", date(2025, 6, 10), "V"),
+    ];
+    batch.plans = vec![oso_plan("oso:aa:hp", "oso:aa")];
+    let summary = store.apply_import(&batch).await.expect("import");
+    assert_eq!(summary.pupils_matched, 1);
+    assert_eq!(summary.pupils_new, 0);
+    assert!(!summary.school_added, "the school existed");
+    assert_eq!(
+        (
+            summary.records.results_inserted,
+            summary.records.results_deduplicated
+        ),
+        (1, 1),
+        "the ParnasSys sitting is stored once"
+    );
+    assert_eq!(summary.records.plans, 1);
+
+    let h = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(h.len(), 2, "no pupil added for the dossier");
+    assert!(h.iter().all(|x| x.pupil.pupil.left_on.is_none()), "nobody left");
+    let p1 = h.iter().find(|x| x.pupil.pupil.external_id == "p1").expect("p1");
+    assert_eq!(
+        p1.pupil.pupil.source,
+        Source::ParnassysGkv,
+        "matched pupil unchanged"
+    );
+    assert_eq!(p1.results.len(), 2);
+    assert_eq!(p1.plans.len(), 1);
+
+    let again = store.apply_import(&batch).await.expect("re-import");
+    assert_eq!(again.records.results_inserted, 0);
+    assert_eq!(again.records.plans, 0);
+    assert_eq!(store.pupil_histories(&brin()).await.expect("h").len(), 2);
+}
+
+pub async fn import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    let other = other_brin();
+    let mut batch = ImportBatch::new(Source::Csv, school(other.clone()));
+    let mut p = pupil("1001");
+    p.school = other.clone();
+    p.source = Source::Csv;
+    batch.pupils = vec![p.clone()];
+    let mut r = result(
+        Source::Csv,
+        "csv:1001:DMT:K1:2026-01-20",
+        "1001",
+        date(2026, 1, 20),
+        "V",
+    );
+    r.school = other.clone();
+    batch.results = vec![r];
+    let first = store.apply_import(&batch).await.expect("import");
+    assert!(first.school_added);
+    assert_eq!((first.pupils_new, first.records.results_inserted), (1, 1));
+    assert!(
+        store
+            .schools()
+            .await
+            .expect("schools")
+            .iter()
+            .any(|s| s.brin == other)
+    );
+
+    batch.pupils[0].surname = "Jansen-Bakker".into();
+    let second = store.apply_import(&batch).await.expect("re-import");
+    assert!(!second.school_added);
+    assert_eq!((second.pupils_updated, second.pupils_new), (1, 0));
+    assert_eq!(second.records.unchanged, 1);
+    let h = store.pupil_histories(&other).await.expect("histories");
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].pupil.pupil.surname, "Jansen-Bakker");
+}
+
+pub async fn failed_import_commits_nothing(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    let other = other_brin();
+    let mut batch = ImportBatch::new(Source::Oso, school(other.clone()));
+    let mut p = oso_pupil("oso:bb", None);
+    p.school = other.clone();
+    batch.pupils = vec![p];
+    let mut ok = result(Source::Oso, "oso:bb:1", "oso:bb", date(2026, 1, 20), "V");
+    ok.school = other.clone();
+    let mut orphan = result(Source::Oso, "oso:bb:2", "nobody", date(2026, 1, 21), "V");
+    orphan.school = other.clone();
+    batch.results = vec![ok, orphan];
+    let err = store
+        .apply_import(&batch)
+        .await
+        .expect_err("a result naming an unknown pupil");
+    assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
+    assert!(
+        store
+            .schools()
+            .await
+            .expect("schools")
+            .iter()
+            .all(|s| s.brin != other),
+        "school rolled back"
+    );
+    assert!(
+        store.pupil_histories(&other).await.expect("h").is_empty(),
+        "pupil rolled back"
+    );
+
+    let mut foreign = ImportBatch::new(Source::Oso, school(brin()));
+    foreign.pupils = vec![pupil("p9")];
+    let err = store
+        .apply_import(&foreign)
+        .await
+        .expect_err("a GKV pupil in an OSO import");
+    assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
+}
