@@ -434,3 +434,23 @@ async fn user_data_on_pages_is_escaped() {
     assert!(!html.contains("<script>alert"), "unescaped");
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
 }
+
+#[tokio::test]
+async fn metrics_count_requests_per_route_for_the_operator() {
+    // The test runtime is single-threaded, so a thread-local recorder sees the server's requests.
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let w = World::spawn_full(Default::default(), Some(handle)).await;
+    let op = w.login("beheer").await;
+    assert_eq!(op.get("/healthz").await.status(), 200);
+    let ib = w.login("ib_a").await;
+    assert_eq!(ib.get("/metrics").await.status(), 403);
+    let body = op.get("/metrics").await.text().await.expect("metrics");
+    assert!(
+        body.contains("zorgsignaal_api_requests_total{route=\"/healthz\",status=\"2xx\"} 1"),
+        "{body}"
+    );
+    assert!(body.contains("route=\"/metrics\",status=\"4xx\""), "{body}");
+    assert!(!body.contains("/leerlingen/1"), "ids never become labels");
+}

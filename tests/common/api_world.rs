@@ -216,6 +216,14 @@ impl World {
 
     /// A world whose server runs with these `[api]` settings.
     pub async fn spawn_with(settings: ApiSettings) -> Self {
+        Self::spawn_full(settings, None).await
+    }
+
+    /// A world with these settings whose `/metrics` renders `metrics`.
+    pub async fn spawn_full(
+        settings: ApiSettings,
+        metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("api.db").display());
         let store = store::open(&url).await.expect("open");
@@ -239,7 +247,8 @@ impl World {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let shutdown = CancellationToken::new();
-        let state = AppState::new(store.clone(), settings);
+        let mut state = AppState::new(store.clone(), settings);
+        state.metrics = metrics;
         tokio::spawn(api::serve(listener, state, shutdown.clone()));
         Self {
             store,
