@@ -244,6 +244,10 @@ pub async fn login_submit(
         .store
         .record_login_attempt(&username, &ip, user.is_some(), now)
         .await?;
+    // Expired sessions and attempts past the window (they hold IP addresses) are not kept.
+    if let Err(e) = state.store.prune_auth(now, now - window).await {
+        tracing::warn!(error = %e, "pruning sessions and login attempts failed");
+    }
     let Some(user) = user else {
         let (jar, html) = retry("Gebruikersnaam of wachtwoord klopt niet.");
         return Ok((axum::http::StatusCode::UNAUTHORIZED, jar, html).into_response());

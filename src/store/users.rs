@@ -166,6 +166,11 @@ pub trait UserStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    /// Deletes sessions expired at `now` and login attempts (which hold IP addresses) older than
+    /// `attempts_before`; returns how many rows went.
+    async fn prune_auth(&self, now: DateTime<Utc>, attempts_before: DateTime<Utc>)
+    -> Result<u64, StoreError>;
+
     /// Failed attempts for this name from this address at or after `since`.
     async fn login_failures_since(
         &self,
@@ -381,6 +386,24 @@ macro_rules! impl_user_store {
                         .execute(&self.pool)
                         .await?;
                     Ok(())
+                }
+
+                async fn prune_auth(
+                    &self,
+                    now: DateTime<Utc>,
+                    attempts_before: DateTime<Utc>,
+                ) -> Result<u64, StoreError> {
+                    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await?
+                        .rows_affected();
+                    let attempts = sqlx::query("DELETE FROM login_attempts WHERE at < $1")
+                        .bind(attempts_before)
+                        .execute(&self.pool)
+                        .await?
+                        .rows_affected();
+                    Ok(sessions + attempts)
                 }
 
                 async fn login_failures_since(

@@ -137,6 +137,29 @@ pub async fn users_sessions_tokens_and_login_attempts(ctx: Ctx) {
         1
     );
 
+    // Pruning drops expired sessions and attempts before the cut-off, nothing else.
+    store
+        .create_session("h5", ib.id, "csrf5", now - TimeDelta::minutes(1))
+        .await
+        .expect("expired");
+    store
+        .create_session("h6", ib.id, "csrf6", now + TimeDelta::hours(1))
+        .await
+        .expect("live");
+    let pruned = store.prune_auth(now, since).await.expect("prune");
+    assert_eq!(
+        pruned, 2,
+        "session h5 (h2 went with the password change) and the hour-old attempt"
+    );
+    assert!(store.session("h6", now).await.expect("session").is_some());
+    assert_eq!(
+        store
+            .login_failures_since("ib", "10.0.0.1", now - TimeDelta::days(1))
+            .await
+            .expect("count"),
+        3
+    );
+
     // Removing a user removes his sessions and tokens.
     store
         .create_session("h4", ib.id, "csrf4", now + TimeDelta::hours(1))
