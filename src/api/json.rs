@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::admin;
 use super::auth::{ApiUser, CSRF_HEADER};
 use super::error::ApiError;
 use super::views::{self, SignalAction};
@@ -130,23 +131,23 @@ pub async fn sync_status(
     State(state): State<AppState>,
     ApiUser(v): ApiUser,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(views::sync_status(&state, &v.user).await?)))
+    Ok(Json(json!(admin::sync_status(&state, &v.user).await?)))
 }
 
 /// `GET /api/v1/outbox` (operator, no pupil data).
 pub async fn outbox(
     State(state): State<AppState>,
     ApiUser(v): ApiUser,
-) -> Result<Json<Vec<views::OutboxState>>, ApiError> {
-    Ok(Json(views::outbox(&state, &v.user).await?))
+) -> Result<Json<Vec<admin::OutboxState>>, ApiError> {
+    Ok(Json(admin::outbox(&state, &v.user).await?))
 }
 
 /// `GET /api/v1/board` (board and directie: aggregates only).
 pub async fn board(
     State(state): State<AppState>,
     ApiUser(v): ApiUser,
-) -> Result<Json<Vec<views::BoardSchool>>, ApiError> {
-    Ok(Json(views::board(&state, &v.user).await?))
+) -> Result<Json<Vec<admin::BoardSchool>>, ApiError> {
+    Ok(Json(admin::board(&state, &v.user).await?))
 }
 
 #[cfg(test)]

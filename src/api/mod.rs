@@ -1,6 +1,7 @@
 //! The HTTP API and the IB dashboard: Dutch server-rendered pages and the JSON API under
 //! `/api/v1`, both behind the same login, roles and per-school authorisation.
 
+pub mod admin;
 pub mod auth;
 pub mod chart;
 pub mod error;

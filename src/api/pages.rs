@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::AppState;
+use super::admin;
 use super::auth::{PageUser, Viewer};
 use super::chart::svg;
 use super::error::{ApiError, PageError};
@@ -289,8 +290,8 @@ pub async fn operator_page(
     State(state): State<AppState>,
     PageUser(v): PageUser,
 ) -> Result<Html<String>, PageError> {
-    let streams = views::sync_status(&state, &v.user).await?;
-    let outbox = views::outbox(&state, &v.user).await?;
+    let streams = admin::sync_status(&state, &v.user).await?;
+    let outbox = admin::outbox(&state, &v.user).await?;
     let mut b = String::from(
         "<h1>Beheer</h1><h2>Synchronisatie per bron</h2><div class=\"scroll\"><table><thead><tr>\
          <th scope=\"col\">Bron</th><th scope=\"col\">School</th><th scope=\"col\">Stroom</th>\
@@ -339,7 +340,7 @@ pub async fn board_page(
     State(state): State<AppState>,
     PageUser(v): PageUser,
 ) -> Result<Html<String>, PageError> {
-    let schools = views::board(&state, &v.user).await?;
+    let schools = admin::board(&state, &v.user).await?;
     let mut b = String::from(
         "<h1>Bestuursoverzicht</h1><div class=\"scroll\"><table><thead><tr><th scope=\"col\">School</th>\
          <th scope=\"col\">BRIN</th><th scope=\"col\">Hoog</th><th scope=\"col\">Middel</th><th scope=\"col\">Laag</th>\
