@@ -7,4 +7,5 @@ pub mod domain;
 pub mod rules;
 pub mod settings;
 pub mod sources;
+pub mod store;
 pub mod telemetry;
