@@ -1,1 +1,20 @@
-//! Mock servers.
+//! Mock ParnasSys (GKV SOAP + REST) and Leeruniek (REST) servers with a deterministic school-board
+//! generator, planted rule cases, fixtures and fault injection. See `mocks/README.md`.
+
+pub mod board;
+pub mod error;
+pub mod faults;
+pub mod feed;
+pub mod fixture;
+pub mod generator;
+pub mod model;
+pub mod server;
+pub mod state;
+pub mod tasks;
+
+pub use board::{DataSource, MockBoard, MockConfig, SchoolCredentials};
+pub use error::MockError;
+pub use faults::{FaultConfig, FaultKind};
+pub use generator::{Expected, GenParams, generate};
+pub use model::Dataset;
+pub use state::{Record, StreamKind};

@@ -1,1 +1,141 @@
-fn main() {}
+//! `zorgsignaal-mock`: serves a generated or fixture board on loopback and prints the base URLs as
+//! one JSON line; stops gracefully on SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::Parser;
+use mocks::{DataSource, FaultConfig, FaultKind, GenParams, MockBoard, MockConfig, fixture, generate};
+
+/// Mock ParnasSys (GKV SOAP + REST) and Leeruniek servers for Zorgsignaal.
+#[derive(Debug, Parser)]
+#[command(name = "zorgsignaal-mock", version)]
+struct Cli {
+    /// Address to listen on; port 0 picks three free ports, port N uses N, N+1, N+2.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of schools.
+    #[arg(long, default_value_t = 3)]
+    schools: usize,
+    /// Pupils per school.
+    #[arg(long, default_value_t = 60)]
+    pupils_per_school: usize,
+    /// School years back, the current one included.
+    #[arg(long, default_value_t = 4)]
+    years: u32,
+    /// Reference date (peildatum) that anchors every generated date.
+    #[arg(long, default_value = "2026-11-20")]
+    as_of: NaiveDate,
+    /// Do not plant the rule cases.
+    #[arg(long)]
+    no_planted: bool,
+    /// Serve exactly this fixture instead of generating.
+    #[arg(long, conflicts_with = "dump_fixture")]
+    fixture: Option<PathBuf>,
+    /// Write the generated dataset to this file.
+    #[arg(long)]
+    dump_fixture: Option<PathBuf>,
+    /// Write the planted-case expectations to this file.
+    #[arg(long)]
+    emit_expected: Option<PathBuf>,
+    /// Only write the requested files, do not serve.
+    #[arg(long)]
+    no_serve: bool,
+    /// Token lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    token_lifetime: u64,
+    /// Fault rate 0–1 (deterministic given the seed and request order).
+    #[arg(long, default_value_t = 0.0)]
+    faults: f64,
+    /// Fault kinds, comma separated: 429,5xx,slow,truncate,duplicate,revoke-token,soap (default all).
+    #[arg(long, value_delimiter = ',')]
+    fault_kinds: Vec<String>,
+    /// Delay of a slow response, in seconds.
+    #[arg(long, default_value_t = 35)]
+    slow_secs: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    if !(0.0..=1.0).contains(&cli.faults) {
+        bail!("--faults must be between 0 and 1");
+    }
+    let kinds = if cli.fault_kinds.is_empty() {
+        FaultKind::ALL.to_vec()
+    } else {
+        cli.fault_kinds
+            .iter()
+            .map(|k| FaultKind::parse(k).with_context(|| format!("unknown fault kind {k}")))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let dataset = match &cli.fixture {
+        Some(path) => fixture::load(path).with_context(|| format!("loading fixture {}", path.display()))?,
+        None => {
+            let params = GenParams {
+                seed: cli.seed,
+                schools: cli.schools,
+                pupils_per_school: cli.pupils_per_school,
+                years: cli.years,
+                as_of: cli.as_of,
+                planted: !cli.no_planted,
+            };
+            let started = std::time::Instant::now();
+            let (ds, expected) = tokio::task::spawn_blocking(move || generate(&params)).await?;
+            tracing::info!(
+                schools = ds.schools.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "board generated"
+            );
+            if let Some(path) = &cli.emit_expected {
+                fixture::write_expected(&expected, path)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            if let Some(path) = &cli.dump_fixture {
+                fixture::dump(&ds, path).with_context(|| format!("writing {}", path.display()))?;
+            }
+            ds
+        }
+    };
+    if cli.no_serve {
+        return Ok(());
+    }
+    let config = MockConfig {
+        listen: cli.listen,
+        data: DataSource::Fixture(Box::new(dataset)),
+        token_lifetime: Duration::from_secs(cli.token_lifetime),
+        faults: FaultConfig {
+            rate: cli.faults,
+            kinds,
+            slow: Duration::from_secs(cli.slow_secs),
+            retry_after_secs: 1,
+        },
+    };
+    let board = MockBoard::start(config).await?;
+    println!("{}", board.urls_json());
+    wait_for_signal().await?;
+    tracing::info!("stopping");
+    board.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        r = tokio::signal::ctrl_c() => r?,
+    }
+    Ok(())
+}

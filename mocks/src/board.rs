@@ -1,0 +1,330 @@
+//! `MockBoard`: starts the three servers on loopback ports for a generated or fixture dataset and
+//! gives tests the handles to change data, revoke consent, expire tokens and read counters.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::MockError;
+use crate::faults::FaultConfig;
+use crate::generator::{Expected, GenParams, generate};
+use crate::model::{Dataset, Note, Plan, System, TestResult};
+use crate::server::{Shared, gkv, rest};
+use crate::state::{Record, State, StreamKind};
+use crate::tasks::{LuTask, PsTask};
+
+/// Where the served data comes from.
+#[derive(Debug, Clone)]
+pub enum DataSource {
+    /// Generate a board (planted cases included when the params say so).
+    Generated(GenParams),
+    /// Serve exactly this dataset.
+    Fixture(Box<Dataset>),
+}
+
+/// How to start a board.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// Address to bind. Port 0: three ephemeral ports; port N: N (GKV), N+1 (ParnasSys), N+2 (Leeruniek).
+    pub listen: SocketAddr,
+    /// Data.
+    pub data: DataSource,
+    /// Lifetime of issued access tokens.
+    pub token_lifetime: Duration,
+    /// Fault injection.
+    pub faults: FaultConfig,
+}
+
+impl MockConfig {
+    /// Loopback, ephemeral ports, one-hour tokens, no faults, generated from `params`.
+    pub fn generated(params: GenParams) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data: DataSource::Generated(params),
+            token_lifetime: Duration::from_secs(3600),
+            faults: FaultConfig::default(),
+        }
+    }
+
+    /// As `generated`, but serving `dataset`.
+    pub fn fixture(dataset: Dataset) -> Self {
+        Self {
+            data: DataSource::Fixture(Box::new(dataset)),
+            ..Self::generated(GenParams::default())
+        }
+    }
+}
+
+/// Credentials of one school for all three servers (test data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolCredentials {
+    /// GKV leveranciernaam.
+    pub leveranciernaam: String,
+    /// GKV leveranciersleutel.
+    pub leveranciersleutel: String,
+    /// ParnasSys REST client id and secret (this school only).
+    pub parnassys: (String, String),
+    /// Leeruniek REST client id and secret (this school only).
+    pub leeruniek: (String, String),
+}
+
+/// A running board of mock servers.
+#[derive(Debug)]
+pub struct MockBoard {
+    shared: Arc<Shared>,
+    urls: [String; 3],
+    servers: Mutex<Vec<JoinHandle<()>>>,
+    expected: Vec<Expected>,
+}
+
+impl MockBoard {
+    /// Generates or loads the data and starts the servers.
+    pub async fn start(config: MockConfig) -> Result<MockBoard, MockError> {
+        let seed;
+        let (dataset, expected) = match config.data {
+            DataSource::Generated(p) => {
+                seed = p.seed;
+                tokio::task::spawn_blocking(move || generate(&p))
+                    .await
+                    .map_err(|e| MockError::Dataset(format!("generator failed: {e}")))?
+            }
+            DataSource::Fixture(ds) => {
+                seed = ds.seed;
+                (*ds, Vec::new())
+            }
+        };
+        let state = State::from_dataset(dataset)?;
+        let cancel = CancellationToken::new();
+        let shared = Arc::new(Shared {
+            state: RwLock::new(state),
+            counters: Mutex::new(BTreeMap::new()),
+            faults: RwLock::new(config.faults),
+            seed,
+            token_lifetime: RwLock::new(config.token_lifetime),
+            cancel: cancel.clone(),
+        });
+        let routers = [
+            gkv::router(shared.clone()),
+            rest::parnassys(shared.clone()),
+            rest::leeruniek(shared.clone()),
+        ];
+        let mut urls: [String; 3] = Default::default();
+        let mut servers = Vec::new();
+        for (i, router) in routers.into_iter().enumerate() {
+            let mut addr = config.listen;
+            if addr.port() != 0 {
+                addr.set_port(addr.port() + i as u16);
+            }
+            let listener = TcpListener::bind(addr).await?;
+            let local = listener.local_addr()?;
+            urls[i] = format!("http://{local}");
+            let token = cancel.clone();
+            servers.push(tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(token.cancelled_owned())
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "mock server stopped with an error");
+                }
+            }));
+        }
+        Ok(MockBoard {
+            shared,
+            urls,
+            servers: Mutex::new(servers),
+            expected,
+        })
+    }
+
+    /// Base URL of the GKV SOAP server (append `/bao/services/cxf/v3/generic`).
+    pub fn gkv_url(&self) -> String {
+        self.urls[0].clone()
+    }
+
+    /// Base URL of the ParnasSys REST server.
+    pub fn parnassys_url(&self) -> String {
+        self.urls[1].clone()
+    }
+
+    /// Base URL of the Leeruniek REST server.
+    pub fn leeruniek_url(&self) -> String {
+        self.urls[2].clone()
+    }
+
+    /// The three URLs as the CLI prints them: `{"gkv": …, "parnassys": …, "leeruniek": …}`.
+    pub fn urls_json(&self) -> String {
+        serde_json::json!({ "gkv": self.urls[0], "parnassys": self.urls[1], "leeruniek": self.urls[2] })
+            .to_string()
+    }
+
+    /// Planted-case expectations (empty for fixtures).
+    pub fn expected(&self) -> &[Expected] {
+        &self.expected
+    }
+
+    /// BRINs served, sorted.
+    pub fn schools(&self) -> Vec<String> {
+        self.shared.read().schools.keys().cloned().collect()
+    }
+
+    /// Credentials of `brin` for all three servers.
+    pub fn credentials(&self, brin: &str) -> Option<SchoolCredentials> {
+        let st = self.shared.read();
+        let school = st.schools.get(brin)?;
+        let client = |system: System| {
+            st.clients
+                .values()
+                .filter(|c| c.system == system && c.schools.len() == 1 && c.schools[0] == brin)
+                .map(|c| (c.client_id.clone(), c.client_secret.clone()))
+                .next()
+        };
+        Some(SchoolCredentials {
+            leveranciernaam: st.leveranciernaam.clone(),
+            leveranciersleutel: school.leveranciersleutel.clone(),
+            parnassys: client(System::Parnassys)?,
+            leeruniek: client(System::Leeruniek)?,
+        })
+    }
+
+    /// Runs `f` on the live state (read-only), e.g. to pick records for a test.
+    pub fn inspect<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&self.shared.read())
+    }
+
+    /// Adds or replaces any record; it appears in the change feed.
+    pub fn upsert(&self, brin: &str, record: Record) -> Result<(), MockError> {
+        self.shared.write().upsert(brin, record)
+    }
+
+    /// Deletes a record; a tombstone appears in the change feed. Returns whether it existed.
+    pub fn delete(&self, brin: &str, kind: StreamKind, id: u64) -> Result<bool, MockError> {
+        self.shared.write().delete(brin, kind, id)
+    }
+
+    /// Adds or changes a result.
+    pub fn upsert_result(&self, brin: &str, result: TestResult) -> Result<(), MockError> {
+        self.upsert(brin, Record::Result(result))
+    }
+
+    /// Deletes a result.
+    pub fn delete_result(&self, brin: &str, id: u64) -> Result<bool, MockError> {
+        self.delete(brin, StreamKind::Results, id)
+    }
+
+    /// Adds or changes a note.
+    pub fn upsert_note(&self, brin: &str, note: Note) -> Result<(), MockError> {
+        self.upsert(brin, Record::Note(note))
+    }
+
+    /// Deletes a note.
+    pub fn delete_note(&self, brin: &str, id: u64) -> Result<bool, MockError> {
+        self.delete(brin, StreamKind::Notes, id)
+    }
+
+    /// Adds or changes a plan.
+    pub fn upsert_plan(&self, brin: &str, plan: Plan) -> Result<(), MockError> {
+        self.upsert(brin, Record::Plan(plan))
+    }
+
+    /// Deletes a plan.
+    pub fn delete_plan(&self, brin: &str, id: u64) -> Result<bool, MockError> {
+        self.delete(brin, StreamKind::Plans, id)
+    }
+
+    /// Removes a pupil from the current school year's GKV snapshot (the pupil left).
+    pub fn remove_pupil(&self, brin: &str, pupil_id: u64) -> Result<bool, MockError> {
+        let mut st = self.shared.write();
+        let s = st.school_mut(brin)?;
+        let known = s.leerlingen.iter().any(|p| p.id == pupil_id);
+        Ok(known && s.left.insert(pupil_id))
+    }
+
+    /// Revokes consent: the school's GKV key and REST access stop working.
+    pub fn revoke_school(&self, brin: &str) -> Result<(), MockError> {
+        self.shared.write().school_mut(brin)?.revoked = true;
+        Ok(())
+    }
+
+    /// Restores consent after `revoke_school`.
+    pub fn restore_school(&self, brin: &str) -> Result<(), MockError> {
+        self.shared.write().school_mut(brin)?.revoked = false;
+        Ok(())
+    }
+
+    /// Makes every issued token expired (the next call with one gets `401`).
+    pub fn expire_tokens(&self) {
+        let past = Instant::now();
+        for t in self.shared.write().tokens.values_mut() {
+            t.expires_at = past;
+        }
+    }
+
+    /// Changes the lifetime of tokens issued from now on.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        *self
+            .shared
+            .token_lifetime
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = lifetime;
+    }
+
+    /// Replaces the fault-injection settings.
+    pub fn set_faults(&self, faults: FaultConfig) {
+        *self.shared.faults.write().unwrap_or_else(PoisonError::into_inner) = faults;
+    }
+
+    /// Tasks pushed to ParnasSys for `brin`, in creation order.
+    pub fn pushed_parnassys_tasks(&self, brin: &str) -> Vec<PsTask> {
+        self.inspect(|st| {
+            st.schools
+                .get(brin)
+                .map(|s| s.ps_tasks.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Tasks pushed to Leeruniek for `brin`, in creation order.
+    pub fn pushed_leeruniek_tasks(&self, brin: &str) -> Vec<LuTask> {
+        self.inspect(|st| {
+            st.schools
+                .get(brin)
+                .map(|s| s.lu_tasks.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Requests received on one endpoint label (e.g. `parnassys.resultaten`, `gkv.getLeerlingen`).
+    pub fn request_count(&self, label: &str) -> u64 {
+        self.shared.counters().get(label).copied().unwrap_or(0)
+    }
+
+    /// All request counters.
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.counters().clone()
+    }
+
+    /// Resets all request counters.
+    pub fn reset_counters(&self) {
+        self.shared.counters().clear();
+    }
+
+    /// Stops the servers gracefully and waits for them.
+    pub async fn shutdown(self) {
+        self.shared.cancel.cancel();
+        let servers = std::mem::take(&mut *self.servers.lock().unwrap_or_else(PoisonError::into_inner));
+        for s in servers {
+            let _ = s.await;
+        }
+    }
+}
+
+impl Drop for MockBoard {
+    fn drop(&mut self) {
+        self.shared.cancel.cancel();
+    }
+}

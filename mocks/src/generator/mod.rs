@@ -1,0 +1,133 @@
+//! Deterministic board generator: the same parameters and seed always give the same dataset (no
+//! system clock; every date hangs off `as_of`). Schools are generated independently, in parallel.
+
+pub mod catalog;
+pub mod planted;
+mod records;
+pub mod school;
+
+use chrono::NaiveDate;
+
+pub use planted::Expected;
+
+use crate::model::{Dataset, FORMAT_VERSION, OAuthClient, System};
+
+/// Generator parameters (the CLI's `--seed --schools --pupils-per-school --years --as-of`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenParams {
+    /// Seed.
+    pub seed: u64,
+    /// Number of schools.
+    pub schools: usize,
+    /// Pupils per school (current roster size).
+    pub pupils_per_school: usize,
+    /// School years covered, the current one (containing `as_of`) included.
+    pub years: u32,
+    /// Reference date (peildatum).
+    pub as_of: NaiveDate,
+    /// Whether to plant the rule cases (into the first school).
+    pub planted: bool,
+}
+
+impl Default for GenParams {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            schools: 3,
+            pupils_per_school: 60,
+            years: 4,
+            as_of: catalog::ymd(2026, 11, 20),
+            planted: true,
+        }
+    }
+}
+
+/// ParnasSys REST scopes.
+pub const PARNASSYS_SCOPES: &[&str] = &[
+    "resultaten.read",
+    "notities.read",
+    "plannen.read",
+    "taken.read",
+    "taken.write",
+];
+/// Leeruniek REST scopes.
+pub const LEERUNIEK_SCOPES: &[&str] = &["groupplans.read", "notes.read", "tasks.read", "tasks.write"];
+
+/// Generates a board and the planted-case expectations.
+pub fn generate(params: &GenParams) -> (Dataset, Vec<Expected>) {
+    let last_year = catalog::school_year_start(params.as_of);
+    let first_year = last_year + 1 - params.years.max(1) as i32;
+    let cat = catalog::Catalog::new();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let mut built: Vec<(usize, crate::model::School, Vec<Expected>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let cat = &cat;
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    for idx in (w..params.schools).step_by(workers) {
+                        let mut g = school::SchoolGen::new(params, cat, idx);
+                        g.simulate(first_year, last_year, params.pupils_per_school);
+                        let expected = if idx == 0 && params.planted {
+                            planted::plant(&mut g, params.as_of, first_year, last_year)
+                        } else {
+                            Vec::new()
+                        };
+                        out.push((idx, g.school, expected));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    built.sort_by_key(|(idx, _, _)| *idx);
+    let mut expected = Vec::new();
+    let mut schools = Vec::with_capacity(built.len());
+    for (_, s, e) in built {
+        expected.extend(e);
+        schools.push(s);
+    }
+    let mut clients = Vec::new();
+    let all: Vec<String> = schools.iter().map(|s| s.brin.clone()).collect();
+    for (system, prefix, scopes) in [
+        (System::Parnassys, "ps", PARNASSYS_SCOPES),
+        (System::Leeruniek, "lu", LEERUNIEK_SCOPES),
+    ] {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        for brin in &all {
+            let client_id = format!("{prefix}-{}", brin.to_lowercase());
+            clients.push(OAuthClient {
+                system,
+                client_secret: school::secret(params.seed, &client_id),
+                client_id,
+                schools: vec![brin.clone()],
+                scopes: scopes.clone(),
+            });
+        }
+        let client_id = format!("{prefix}-board");
+        clients.push(OAuthClient {
+            system,
+            client_secret: school::secret(params.seed, &client_id),
+            client_id,
+            schools: all.clone(),
+            scopes,
+        });
+    }
+    let dataset = Dataset {
+        format: FORMAT_VERSION,
+        seed: params.seed,
+        as_of: params.as_of,
+        leveranciernaam: "Zorgsignaal".into(),
+        school_years: (first_year..=last_year).map(catalog::school_year).collect(),
+        schools,
+        clients,
+    };
+    (dataset, expected)
+}

@@ -1,0 +1,233 @@
+//! Planted cases: pupils with hand-specified histories for every rule of DOMAIN.md §6, each with
+//! the expected outcome at the dataset's `as_of` (what `--emit-expected` writes).
+
+use chrono::{Datelike, Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::catalog::{self, TestDef, ymd};
+use super::school::SchoolGen;
+use crate::model::{Membership, Plan, PlanEvaluation, ReferenceScore, StatedMoment, TestResult};
+
+/// One planted expectation (an element of the `--emit-expected` file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expected {
+    /// Rule id (DOMAIN.md §6).
+    pub rule: String,
+    /// BRIN of the pupil's school.
+    pub school: String,
+    /// GKV `leerling.id`.
+    pub pupil_id: String,
+    /// Learning domain, or null for plan rules.
+    pub domain: Option<String>,
+    /// `fires` or `silent`.
+    pub expect: String,
+    /// `met`, `not_met` or `unknown` for `dmt_three_lowest`, else null.
+    pub eed_criterion: Option<String>,
+    /// Reference date the expectation holds at.
+    pub as_of: NaiveDate,
+    /// What the case is about (Dutch).
+    pub description: String,
+}
+
+/// Result row: date, stated moment, `SCALE:LEVEL` (or empty), percentile, ability score.
+pub(super) type Row<'s> = (NaiveDate, Option<StatedMoment>, &'s str, Option<u8>, Option<f64>);
+/// Plan evaluation: date and outcome.
+pub(super) type Eval = (NaiveDate, &'static str);
+
+struct Planter<'g, 'a> {
+    g: &'g mut SchoolGen<'a>,
+    out: Vec<Expected>,
+    as_of: NaiveDate,
+    groups: Vec<(u64, u8, NaiveDate)>,
+    current_group: u64,
+}
+
+mod plans;
+mod results;
+
+/// Plants every case into `g` (normally school 0) and returns the expectations.
+pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year: i32) -> Vec<Expected> {
+    let mut groups = Vec::new();
+    for year in (last_year - 3).max(first_year)..=last_year {
+        let grade = (6 - (last_year - year)) as u8;
+        let id = g.new_group(year, grade, "Z");
+        groups.push((id, grade, ymd(year, 8, 1)));
+    }
+    let current_group = groups.last().map(|g| g.0).unwrap_or_default();
+    let mut p = Planter {
+        g,
+        out: Vec::new(),
+        as_of,
+        groups,
+        current_group,
+    };
+    p.dmt();
+    p.lowest_level_repeated();
+    p.level_drop();
+    p.no_growth();
+    p.plan_due_and_overdue();
+    p.opp_yearly();
+    p.ineffective();
+    p.without_plan();
+    p.out
+}
+
+/// Main-measurement dates anchored on the latest June 15 on or before `as_of`.
+struct Dates {
+    m25: NaiveDate,
+    e25: NaiveDate,
+    m26: NaiveDate,
+    e26: NaiveDate,
+    tussen: NaiveDate,
+    e26_retake: NaiveDate,
+}
+
+impl Planter<'_, '_> {
+    fn anchor_year(&self) -> i32 {
+        let y = self.as_of.year();
+        if self.as_of >= ymd(y, 6, 15) { y } else { y - 1 }
+    }
+
+    fn dates(&self) -> Dates {
+        let a = self.anchor_year();
+        Dates {
+            m25: ymd(a - 1, 1, 29),
+            e25: ymd(a - 1, 6, 4),
+            m26: ymd(a, 1, 28),
+            e26: ymd(a, 6, 3),
+            tussen: ymd(a, 4, 8),
+            e26_retake: ymd(a, 6, 17),
+        }
+    }
+
+    fn day(&self, offset: i64) -> NaiveDate {
+        if offset >= 0 {
+            self.as_of + Days::new(offset.unsigned_abs())
+        } else {
+            self.as_of - Days::new(offset.unsigned_abs())
+        }
+    }
+
+    fn pupil(&mut self) -> u64 {
+        let born = ymd(self.as_of.year() - 10, 3, 1) + Days::new(self.g.rng().random_range_u64(0..300));
+        let idx = self.g.new_pupil(born, true);
+        let id = self.g.school.leerlingen[idx].id;
+        for &(gid, grade, from) in &self.groups {
+            self.g.school.groepsindelingen.push(Membership {
+                leerling: id,
+                groep: gid,
+                vanaf_datum: from,
+                tot_datum: None,
+                leerjaar: grade,
+            });
+        }
+        id
+    }
+
+    fn results(&mut self, pid: u64, test: &TestDef, rows: &[Row<'_>]) {
+        for &(date, moment, level, pct, ability) in rows {
+            let mut refs = Vec::new();
+            if let Some((code, waarde)) = level.split_once(':') {
+                refs.push(ReferenceScore {
+                    code: code.into(),
+                    waarde: waarde.into(),
+                });
+            }
+            if let Some(p) = pct {
+                refs.push(ReferenceScore {
+                    code: "PC".into(),
+                    waarde: p.to_string().into(),
+                });
+            }
+            let id = self.g.id();
+            self.g.school.resultaten.push(TestResult {
+                id,
+                leerling_id: pid,
+                toetscode: test.code.clone(),
+                toetsonderdeelcode: test.part.clone(),
+                toetsnaam: test.name.clone(),
+                leverancier: test.provider.clone(),
+                afnamedatum: date,
+                toetsmoment: moment,
+                score: None,
+                vaardigheidsscore: ability,
+                vaardigheidsschaal: ability.map(|_| test.scale.clone()),
+                referentiescores: refs,
+            });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan(
+        &mut self,
+        pid: u64,
+        soort: &str,
+        domein: Option<&str>,
+        level: usize,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+        due: Option<NaiveDate>,
+        evals: &[Eval],
+    ) {
+        let id = self.g.id();
+        let code = self.g.ladder_code(level);
+        let owner = self.g.ib_owner();
+        self.g.school.plannen.push(Plan {
+            id,
+            leerling_id: Some(pid),
+            groep_id: Some(self.current_group),
+            soort: soort.into(),
+            domein: domein.map(Into::into),
+            titel: format!("Planted {soort} {}", domein.unwrap_or("algemeen")),
+            eigenaar: owner,
+            zorgniveau: Some(code.into()),
+            startdatum: start,
+            einddatum: end,
+            evaluatiedatum: due,
+            minuten_per_week: Some(60),
+            evaluaties: evals
+                .iter()
+                .map(|&(datum, u)| PlanEvaluation {
+                    datum,
+                    uitkomst: u.into(),
+                })
+                .collect(),
+        });
+    }
+
+    fn expect(
+        &mut self,
+        rule: &str,
+        pid: u64,
+        domain: Option<&str>,
+        fires: bool,
+        eed: Option<&str>,
+        description: &str,
+    ) {
+        self.out.push(Expected {
+            rule: rule.into(),
+            school: self.g.school.brin.clone(),
+            pupil_id: pid.to_string(),
+            domain: domain.map(Into::into),
+            expect: if fires { "fires" } else { "silent" }.into(),
+            eed_criterion: eed.map(Into::into),
+            as_of: self.as_of,
+            description: description.into(),
+        });
+    }
+
+    fn cat(&self) -> catalog::Catalog {
+        catalog::Catalog::new()
+    }
+}
+
+/// Tiny extension so planting code reads naturally.
+trait RangeU64 {
+    fn random_range_u64(&mut self, r: std::ops::Range<u64>) -> u64;
+}
+
+impl<R: rand::Rng> RangeU64 for R {
+    fn random_range_u64(&mut self, r: std::ops::Range<u64>) -> u64 {
+        self.random_range(r)
+    }
+}

@@ -1,0 +1,494 @@
+//! Planted plan histories: `plan_evaluation_due`, `plan_evaluation_overdue`,
+//! `opp_yearly_evaluation`, `plan_ineffective`, and `signal_without_plan` (fires and near-misses).
+
+use chrono::{Datelike, Days, NaiveDate};
+
+use super::{Eval, Planter};
+use crate::generator::catalog::ymd;
+use crate::model::StatedMoment;
+
+/// Rule, kind, domain, ladder index, start, end, due (days from `as_of`), evaluations, fires, text.
+type PlanCase = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    usize,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Vec<(i64, &'static str)>,
+    bool,
+    &'static str,
+);
+/// Kind, start, end, evaluations, fires, text.
+type OppCase = (
+    &'static str,
+    NaiveDate,
+    Option<NaiveDate>,
+    Vec<Eval>,
+    bool,
+    &'static str,
+);
+/// Plans (domain, ladder index, outcome), expected domain, fires, text.
+type IneffectiveCase = (
+    Vec<(&'static str, usize, &'static str)>,
+    Option<&'static str>,
+    bool,
+    &'static str,
+);
+
+impl Planter<'_, '_> {
+    pub(super) fn plan_due_and_overdue(&mut self) {
+        let (hp, opp) = ("handelingsplan", "opp");
+        let (a2, b1) = (1, 2);
+        let cases: Vec<PlanCase> = vec![
+            (
+                "plan_evaluation_due",
+                hp,
+                Some("mathematics"),
+                a2,
+                -38,
+                None,
+                Some(4),
+                vec![],
+                true,
+                "Handelingsplan met evaluatiedatum over 4 dagen: vuurt.",
+            ),
+            (
+                "plan_evaluation_due",
+                hp,
+                Some("technical_reading"),
+                a2,
+                -37,
+                None,
+                None,
+                vec![],
+                true,
+                "Handelingsplan zonder datum, start + 6 weken (A2) valt over 5 dagen: vuurt.",
+            ),
+            (
+                "plan_evaluation_due",
+                opp,
+                None,
+                b1,
+                -200,
+                None,
+                Some(6),
+                vec![(-50, "behaald")],
+                true,
+                "OPP-handelingsdeel met evaluatiedatum over 6 dagen: vuurt.",
+            ),
+            (
+                "plan_evaluation_due",
+                hp,
+                Some("mathematics"),
+                a2,
+                -20,
+                None,
+                Some(14),
+                vec![],
+                false,
+                "Near-miss: evaluatiedatum over 14 dagen.",
+            ),
+            (
+                "plan_evaluation_due",
+                hp,
+                Some("spelling"),
+                a2,
+                -40,
+                Some(-10),
+                Some(4),
+                vec![(-10, "behaald")],
+                false,
+                "Near-miss: plan is al afgesloten en geëvalueerd.",
+            ),
+            (
+                "plan_evaluation_due",
+                hp,
+                Some("mathematics"),
+                a2,
+                -40,
+                None,
+                Some(-1),
+                vec![],
+                false,
+                "Near-miss: de datum is gisteren verstreken (dat is te laat, niet binnenkort).",
+            ),
+            (
+                "plan_evaluation_due",
+                hp,
+                Some("spelling"),
+                a2,
+                -20,
+                None,
+                None,
+                vec![],
+                false,
+                "Near-miss: start + 6 weken valt pas over 22 dagen.",
+            ),
+            (
+                "plan_evaluation_overdue",
+                hp,
+                Some("mathematics"),
+                a2,
+                -43,
+                None,
+                Some(-1),
+                vec![],
+                true,
+                "Evaluatiedatum gisteren verstreken zonder evaluatie: vuurt.",
+            ),
+            (
+                "plan_evaluation_overdue",
+                hp,
+                Some("technical_reading"),
+                a2,
+                -85,
+                None,
+                None,
+                vec![],
+                true,
+                "Geen datum; start + 6 weken is 43 dagen geleden, geen evaluatie: vuurt.",
+            ),
+            (
+                "plan_evaluation_overdue",
+                opp,
+                None,
+                b1,
+                -100,
+                None,
+                Some(-44),
+                vec![],
+                true,
+                "OPP met evaluatiedatum 44 dagen geleden, nooit geëvalueerd: vuurt.",
+            ),
+            (
+                "plan_evaluation_overdue",
+                hp,
+                Some("spelling"),
+                a2,
+                -70,
+                None,
+                Some(-35),
+                vec![(-34, "behaald")],
+                false,
+                "Near-miss: een dag na de evaluatiedatum geëvalueerd.",
+            ),
+            (
+                "plan_evaluation_overdue",
+                hp,
+                Some("mathematics"),
+                a2,
+                -41,
+                None,
+                Some(1),
+                vec![],
+                false,
+                "Near-miss: evaluatiedatum is morgen.",
+            ),
+            (
+                "plan_evaluation_overdue",
+                hp,
+                Some("spelling"),
+                a2,
+                -30,
+                None,
+                None,
+                vec![],
+                false,
+                "Near-miss: start + 6 weken valt over 12 dagen.",
+            ),
+        ];
+        for (rule, soort, domain, level, start, end, due, evals, fires, desc) in cases {
+            let pid = self.pupil();
+            let evals: Vec<Eval> = evals.into_iter().map(|(o, u)| (self.day(o), u)).collect();
+            let (start, end, due) = (
+                self.day(start),
+                end.map(|o| self.day(o)),
+                due.map(|o| self.day(o)),
+            );
+            self.plan(pid, soort, domain, level, start, end, due, &evals);
+            self.expect(rule, pid, None, fires, None, desc);
+        }
+    }
+
+    pub(super) fn opp_yearly(&mut self) {
+        let y = self.anchor_year();
+        let b1 = 2;
+        let cases: Vec<OppCase> = vec![
+            (
+                "opp",
+                ymd(y - 1, 9, 10),
+                None,
+                vec![],
+                true,
+                "OPP sinds september, in het afgelopen schooljaar nooit geëvalueerd vóór 15 juni: vuurt.",
+            ),
+            (
+                "opp",
+                ymd(y - 2, 10, 1),
+                None,
+                vec![(ymd(y - 1, 3, 10), "behaald")],
+                true,
+                "OPP alleen het jaar daarvoor geëvalueerd: vuurt.",
+            ),
+            (
+                "opp",
+                ymd(y - 3, 11, 1),
+                None,
+                vec![
+                    (ymd(y - 2, 2, 12), "deels_behaald"),
+                    (ymd(y - 1, 2, 10), "behaald"),
+                ],
+                true,
+                "OPP elk jaar geëvalueerd behalve het afgelopen schooljaar: vuurt.",
+            ),
+            (
+                "opp",
+                ymd(y - 2, 10, 1),
+                None,
+                vec![(ymd(y, 2, 9), "behaald")],
+                false,
+                "Near-miss: OPP in februari van het schooljaar geëvalueerd.",
+            ),
+            (
+                "opp",
+                ymd(y, 7, 1),
+                None,
+                vec![],
+                false,
+                "Near-miss: OPP pas na 15 juni gestart.",
+            ),
+            (
+                "opp",
+                ymd(y - 2, 10, 1),
+                Some(ymd(y, 3, 31)),
+                vec![],
+                false,
+                "Near-miss: OPP in maart afgesloten, niet meer actief.",
+            ),
+            (
+                "handelingsplan",
+                ymd(y - 1, 9, 10),
+                None,
+                vec![],
+                false,
+                "Near-miss: een handelingsplan is geen OPP.",
+            ),
+        ];
+        for (soort, start, end, evals, fires, desc) in cases {
+            let pid = self.pupil();
+            self.plan(pid, soort, None, b1, start, end, None, &evals);
+            self.expect("opp_yearly_evaluation", pid, None, fires, None, desc);
+        }
+    }
+
+    pub(super) fn ineffective(&mut self) {
+        let (a1, a2, b1) = (0, 1, 2);
+        let n = "niet_behaald";
+        let cases: Vec<IneffectiveCase> = vec![
+            (
+                vec![("technical_reading", a2, n), ("technical_reading", a2, n)],
+                Some("technical_reading"),
+                true,
+                "Twee handelingsplannen technisch lezen op A2, beide doel niet behaald: vuurt.",
+            ),
+            (
+                vec![
+                    ("mathematics", a2, n),
+                    ("mathematics", a2, n),
+                    ("mathematics", a2, n),
+                ],
+                Some("mathematics"),
+                true,
+                "Drie plannen rekenen op A2 niet behaald: vuurt.",
+            ),
+            (
+                vec![("spelling", a1, n), ("spelling", a1, n)],
+                Some("spelling"),
+                true,
+                "Twee plannen spelling op A1 niet behaald: vuurt.",
+            ),
+            (
+                vec![("mathematics", a2, n), ("mathematics", a2, "deels_behaald")],
+                Some("mathematics"),
+                false,
+                "Near-miss: niet behaald, daarna deels behaald.",
+            ),
+            (
+                vec![("technical_reading", a2, n), ("technical_reading", b1, n)],
+                Some("technical_reading"),
+                false,
+                "Near-miss: twee keer niet behaald maar op verschillende zorgniveaus (A2, B1).",
+            ),
+            (
+                vec![("mathematics", a2, n), ("spelling", a2, n)],
+                None,
+                false,
+                "Near-miss: niet behaald in twee verschillende domeinen.",
+            ),
+            (
+                vec![
+                    ("mathematics", a2, n),
+                    ("mathematics", a2, "behaald"),
+                    ("mathematics", a2, n),
+                ],
+                Some("mathematics"),
+                false,
+                "Near-miss: niet, wel, niet behaald: niet opeenvolgend.",
+            ),
+        ];
+        for (plans, domain, fires, desc) in cases {
+            let pid = self.pupil();
+            for (i, (dom, level, outcome)) in plans.into_iter().enumerate() {
+                let start = self.day(-200 + 50 * i as i64);
+                let end = start + Days::new(42);
+                self.plan(
+                    pid,
+                    "handelingsplan",
+                    Some(dom),
+                    level,
+                    start,
+                    Some(end),
+                    Some(end),
+                    &[(end, outcome)],
+                );
+            }
+            self.expect("plan_ineffective", pid, domain, fires, None, desc);
+        }
+    }
+
+    pub(super) fn without_plan(&mut self) {
+        let d = self.dates();
+        let c = self.cat();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let (rw, sp, dmt) = (c.cito[0].clone(), c.cito[1].clone(), c.dmt_2018.clone());
+        let rule = "signal_without_plan";
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &rw,
+            &[
+                (d.e25, e, "IV:V", Some(12), None),
+                (d.m26, m, "IV:V", Some(9), None),
+            ],
+        );
+        self.expect(
+            rule,
+            pid,
+            Some("mathematics"),
+            true,
+            None,
+            "Rekenen twee keer V (laatste in januari), geen plan: signaal staat al maanden open, vuurt.",
+        );
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &dmt,
+            &[
+                (d.m25, m, "IV:V-", Some(5), None),
+                (d.e25, e, "IV:V-", Some(7), None),
+                (d.m26, m, "IV:V-", Some(4), None),
+            ],
+        );
+        self.expect(
+            rule,
+            pid,
+            Some("word_reading"),
+            true,
+            None,
+            "Drie keer V- op de DMT (laatste in januari), geen plan: vuurt.",
+        );
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &sp,
+            &[
+                (d.e25, e, "IV:II", Some(70), None),
+                (d.m26, m, "IV:IV", Some(30), None),
+            ],
+        );
+        self.plan(
+            pid,
+            "handelingsplan",
+            Some("mathematics"),
+            1,
+            self.day(-30),
+            None,
+            Some(self.day(12)),
+            &[],
+        );
+        self.expect(
+            rule,
+            pid,
+            Some("spelling"),
+            true,
+            None,
+            "Spelling twee niveaus gedaald; het lopende plan gaat over rekenen, niet over spelling: vuurt.",
+        );
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &rw,
+            &[
+                (d.e25, e, "IV:V", Some(12), None),
+                (d.m26, m, "IV:V", Some(9), None),
+            ],
+        );
+        self.plan(
+            pid,
+            "handelingsplan",
+            Some("mathematics"),
+            1,
+            ymd(d.m26.year(), 2, 20),
+            None,
+            Some(self.day(10)),
+            &[(self.day(-32), "deels_behaald")],
+        );
+        self.expect(
+            rule,
+            pid,
+            Some("mathematics"),
+            false,
+            None,
+            "Near-miss: rekenen twee keer V maar er loopt een handelingsplan rekenen.",
+        );
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &sp,
+            &[
+                (d.e25, e, "IV:V", Some(15), None),
+                (d.m26, m, "IV:V-", Some(8), None),
+            ],
+        );
+        self.plan(
+            pid,
+            "opp",
+            Some("spelling"),
+            2,
+            ymd(d.m26.year(), 3, 1),
+            None,
+            Some(self.day(20)),
+            &[(self.day(-60), "deels_behaald")],
+        );
+        self.expect(
+            rule,
+            pid,
+            Some("spelling"),
+            false,
+            None,
+            "Near-miss: spelling twee keer V of lager, een lopend OPP dekt spelling.",
+        );
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &rw,
+            &[
+                (d.e26, e, "IV:V", Some(14), None),
+                (self.day(-18), m, "IV:V", Some(11), None),
+            ],
+        );
+        self.expect(rule, pid, Some("mathematics"), false, None, "Near-miss: het tweede resultaat is van 18 dagen geleden (als M opgegeven); het signaal staat korter dan 6 weken open.");
+    }
+}

@@ -1,0 +1,372 @@
+//! Planted result histories: `dmt_three_lowest`, `eed_check`, `lowest_level_repeated`,
+//! `level_drop`, `no_growth` (fires and near-misses).
+
+use chrono::NaiveDate;
+
+use super::{Planter, Row};
+use crate::generator::catalog::TestDef;
+use crate::model::StatedMoment;
+
+/// A DMT case: rows (date, moment, level, percentile, 2009 norms), EED criterion, description.
+type DmtCase<'s> = (
+    Vec<(NaiveDate, Option<StatedMoment>, &'s str, Option<u8>, bool)>,
+    Option<&'s str>,
+    &'s str,
+);
+/// A one-test case: test, rows, fires, description.
+type TestCase<'s> = (&'s TestDef, Vec<Row<'s>>, bool, &'s str);
+/// A no-growth case: (test, row) pairs, domain, fires, description.
+type GrowthCase<'s> = (Vec<(&'s TestDef, Row<'s>)>, &'s str, bool, &'s str);
+
+impl Planter<'_, '_> {
+    pub(super) fn dmt(&mut self) {
+        let d = self.dates();
+        let c = self.cat();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let w = Some("word_reading");
+        let rule = "dmt_three_lowest";
+        let cases: Vec<DmtCase<'_>> = vec![
+            (
+                vec![
+                    (d.m25, m, "IV:IV", Some(30), false),
+                    (d.e25, e, "IV:V-", Some(4), false),
+                    (d.m26, m, "IV:V-", Some(8), false),
+                    (d.e26, e, "IV:V-", Some(6), false),
+                ],
+                Some("met"),
+                "Drie keer V- (P4, P8, P6) op de DMT: vuurt, EED-criterium gehaald.",
+            ),
+            (
+                vec![
+                    (d.e25, e, "AE:E", Some(7), true),
+                    (d.m26, m, "IV:V-", Some(5), false),
+                    (d.e26, e, "AE:E", Some(9), true),
+                ],
+                Some("met"),
+                "E, V-, E met percentielen (P7, P5, P9), DMT-normen 2009 (A–E) en 2018 (I–V) door elkaar rond de overstap Cito→IEP: vuurt, EED gehaald.",
+            ),
+            (
+                vec![
+                    (d.e25, e, "IV:V", None, false),
+                    (d.m26, m, "IV:V", None, false),
+                    (d.e26, e, "IV:V", None, false),
+                ],
+                Some("unknown"),
+                "Drie keer een kale V zonder percentiel: vuurt, EED-criterium onbekend.",
+            ),
+            (
+                vec![
+                    (d.e25, e, "IV:V", Some(18), false),
+                    (d.m26, m, "IV:V-", Some(6), false),
+                    (d.e26, e, "IV:V", Some(15), false),
+                ],
+                Some("not_met"),
+                "V (P18), V- (P6), V (P15): vuurt, EED niet gehaald (niet alle drie ≤ P10).",
+            ),
+            (
+                vec![
+                    (d.e25, e, "IV:V-", Some(3), false),
+                    (d.m26, m, "AE:E", Some(2), true),
+                    (d.e26, e, "IV:V-", Some(9), false),
+                ],
+                Some("met"),
+                "V- (P3), E (P2, norm 2009), V- (P9): vuurt, EED gehaald.",
+            ),
+            (
+                vec![
+                    (d.e25, e, "IV:V", Some(15), false),
+                    (d.m26, m, "IV:IV", Some(30), false),
+                    (d.e26, e, "IV:V", Some(12), false),
+                ],
+                None,
+                "Near-miss: V, IV, V: de middelste hoofdmeting is IV, vuurt niet.",
+            ),
+            (
+                vec![
+                    (d.e25, e, "IV:III", Some(45), false),
+                    (d.m26, m, "IV:V", Some(14), false),
+                    (d.tussen, None, "IV:V", Some(12), false),
+                    (d.e26, e, "IV:V", Some(16), false),
+                ],
+                None,
+                "Near-miss: III, V, V als hoofdmetingen; een tussenmeting V in april telt niet mee.",
+            ),
+            (
+                vec![
+                    (d.e25, e, "IV:V-", Some(5), false),
+                    (d.m26, m, "IV:V-", Some(7), false),
+                    (d.e26, e, "IV:V-", Some(4), false),
+                    (d.e26_retake, e, "IV:III", Some(45), false),
+                ],
+                None,
+                "Near-miss: de E-meting is herhaald en de laatste afname (III) telt, dus V-, V-, III.",
+            ),
+            (
+                vec![
+                    (d.m26, m, "IV:V", Some(12), false),
+                    (d.e26, e, "IV:V-", Some(8), false),
+                ],
+                None,
+                "Near-miss: pas twee hoofdmetingen (nieuwe leerling), vuurt nog niet.",
+            ),
+        ];
+        for (rows, eed, desc) in cases {
+            let pid = self.pupil();
+            for (date, moment, level, pct, old) in rows {
+                let t = if old {
+                    c.dmt_2009.clone()
+                } else {
+                    c.dmt_2018.clone()
+                };
+                self.results(pid, &t, &[(date, moment, level, pct, None)]);
+            }
+            self.expect(rule, pid, w, eed.is_some(), eed, desc);
+            let eed_fires = eed == Some("met");
+            let eed_desc = match eed {
+                Some("met") => {
+                    "EED-check: drie keer in de laagste 10 %, het EED-dossier moet worden nagelopen."
+                }
+                Some(_) => {
+                    "Near-miss EED-check: drie keer V of lager maar niet aantoonbaar in de laagste 10 %."
+                }
+                None => "Near-miss EED-check: geen drie keer V of lager op de DMT.",
+            };
+            self.expect("eed_check", pid, w, eed_fires, None, eed_desc);
+        }
+    }
+
+    pub(super) fn lowest_level_repeated(&mut self) {
+        let d = self.dates();
+        let c = self.cat();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let (rw, sp, bl, iep_lv) = (
+            c.cito[0].clone(),
+            c.cito[1].clone(),
+            c.cito[2].clone(),
+            c.iep[2].clone(),
+        );
+        let cases: Vec<TestCase<'_>> = vec![
+            (
+                &rw,
+                vec![
+                    (d.e25, e, "IV:III", Some(50), None),
+                    (d.m26, m, "IV:V", Some(15), None),
+                    (d.e26, e, "IV:V-", Some(8), None),
+                ],
+                true,
+                "Rekenen V (P15) en daarna V- (P8): twee keer V of lager, vuurt.",
+            ),
+            (
+                &sp,
+                vec![
+                    (d.e25, e, "IV:IV", Some(35), None),
+                    (d.m26, m, "IV:V", None, None),
+                    (d.e26, e, "IV:V", None, None),
+                ],
+                true,
+                "Spelling twee keer een kale V: V telt als V of lager, vuurt.",
+            ),
+            (
+                &bl,
+                vec![
+                    (d.m26, m, "IV:V", Some(20), None),
+                    (d.e26, e, "IV:V-", Some(10), None),
+                ],
+                true,
+                "Begrijpend lezen V (P20) en V- (P10): vuurt.",
+            ),
+            (
+                &rw,
+                vec![
+                    (d.m26, m, "IV:V", Some(15), None),
+                    (d.tussen, None, "IV:V", Some(12), None),
+                    (d.e26, e, "IV:IV", Some(30), None),
+                ],
+                false,
+                "Near-miss: V, tussenmeting V, IV: de tussenmeting telt niet mee.",
+            ),
+            (
+                &rw,
+                vec![
+                    (d.e25, e, "IV:V", Some(18), None),
+                    (d.m26, m, "IV:IV", Some(28), None),
+                    (d.e26, e, "IV:V", Some(19), None),
+                ],
+                false,
+                "Near-miss: V, IV, V: nooit twee opeenvolgende hoofdmetingen op V.",
+            ),
+            (
+                &sp,
+                vec![
+                    (d.m26, m, "IV:IV", Some(22), None),
+                    (d.e26, e, "IV:V-", Some(6), None),
+                ],
+                false,
+                "Near-miss: IV (P22) en V- (P6): P22 is geen V of lager.",
+            ),
+            (
+                &iep_lv,
+                vec![
+                    (d.m26, m, "RNTRM:<1F", None, None),
+                    (d.e26, e, "RNTRM:<1F", None, None),
+                ],
+                false,
+                "Near-miss: IEP met alleen referentieniveau <1F: geen niveau, telt niet.",
+            ),
+        ];
+        for (t, rows, fires, desc) in cases {
+            let pid = self.pupil();
+            self.results(pid, t, &rows);
+            self.expect("lowest_level_repeated", pid, Some(t.domain), fires, None, desc);
+        }
+    }
+
+    pub(super) fn level_drop(&mut self) {
+        let d = self.dates();
+        let c = self.cat();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let (rw, sp, dmt9) = (c.cito[0].clone(), c.cito[1].clone(), c.dmt_2009.clone());
+        let cases: Vec<(&TestDef, Vec<Row<'_>>, bool, &str)> = vec![
+            (
+                &rw,
+                vec![
+                    (d.m26, m, "IV:II", Some(70), None),
+                    (d.e26, e, "IV:IV", Some(30), None),
+                ],
+                true,
+                "Rekenen van II naar IV: twee niveaus gedaald, vuurt.",
+            ),
+            (
+                &sp,
+                vec![
+                    (d.m26, m, "IV:I", Some(88), None),
+                    (d.e26, e, "IV:IV", Some(36), None),
+                ],
+                true,
+                "Spelling van I naar IV: drie niveaus gedaald, vuurt.",
+            ),
+            (
+                &dmt9,
+                vec![
+                    (d.m26, m, "AE:B", Some(60), None),
+                    (d.e26, e, "AE:D", Some(22), None),
+                ],
+                true,
+                "DMT (A–E) van B naar D: twee niveaus gedaald, vuurt.",
+            ),
+            (
+                &rw,
+                vec![
+                    (d.m26, m, "IV:II", Some(70), None),
+                    (d.e26, e, "IV:III", Some(50), None),
+                ],
+                false,
+                "Near-miss: II naar III is één niveau.",
+            ),
+            (
+                &rw,
+                vec![
+                    (d.m26, m, "IV:II", Some(65), None),
+                    (d.tussen, None, "IV:IV", Some(30), None),
+                    (d.e26, e, "IV:III", Some(45), None),
+                ],
+                false,
+                "Near-miss: de tussenmeting IV telt niet; II naar III is één niveau.",
+            ),
+            (
+                &sp,
+                vec![
+                    (d.e25, e, "IV:III", Some(45), None),
+                    (d.m26, m, "IV:IV", Some(35), None),
+                    (d.e26, e, "IV:V", Some(18), None),
+                ],
+                false,
+                "Near-miss: III, IV, V: steeds één niveau per stap.",
+            ),
+        ];
+        for (t, rows, fires, desc) in cases {
+            let pid = self.pupil();
+            self.results(pid, t, &rows);
+            self.expect("level_drop", pid, Some(t.domain), fires, None, desc);
+        }
+    }
+
+    pub(super) fn no_growth(&mut self) {
+        let d = self.dates();
+        let c = self.cat();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let (rw, sp, bl, iep_tv) = (
+            c.cito[0].clone(),
+            c.cito[1].clone(),
+            c.cito[2].clone(),
+            c.iep[1].clone(),
+        );
+        let mid = "IV:III";
+        let cases: Vec<GrowthCase<'_>> = vec![
+            (
+                vec![
+                    (&rw, (d.e25, e, mid, Some(50), Some(150.0))),
+                    (&rw, (d.m26, m, mid, Some(50), Some(160.0))),
+                    (&rw, (d.e26, e, mid, Some(45), Some(155.0))),
+                ],
+                "mathematics",
+                true,
+                "Rekenen vaardigheidsscore 160 → 155: geen groei, vuurt.",
+            ),
+            (
+                vec![
+                    (&sp, (d.m26, m, mid, Some(50), Some(140.0))),
+                    (&sp, (d.e26, e, mid, Some(45), Some(140.0))),
+                ],
+                "spelling",
+                true,
+                "Spelling 140 → 140: gelijk gebleven, vuurt.",
+            ),
+            (
+                vec![
+                    (&bl, (d.e25, e, mid, Some(50), Some(120.0))),
+                    (&bl, (d.m26, m, mid, Some(45), Some(118.0))),
+                ],
+                "reading_comprehension",
+                true,
+                "Begrijpend lezen 120 → 118: gedaald, vuurt.",
+            ),
+            (
+                vec![
+                    (&rw, (d.m26, m, mid, Some(50), Some(150.0))),
+                    (&rw, (d.e26, e, mid, Some(50), Some(158.0))),
+                ],
+                "mathematics",
+                false,
+                "Near-miss: 150 → 158 is groei.",
+            ),
+            (
+                vec![
+                    (&sp, (d.e25, e, mid, Some(50), Some(150.0))),
+                    (&iep_tv, (d.m26, m, "", None, Some(80.0))),
+                    (&iep_tv, (d.e26, e, "", None, Some(86.0))),
+                ],
+                "spelling",
+                false,
+                "Near-miss: Cito 150 en daarna IEP 80 → 86: andere schaal, niet vergelijken; binnen IEP groei.",
+            ),
+            (
+                vec![
+                    (&rw, (d.m26, m, mid, Some(50), Some(150.0))),
+                    (&rw, (d.tussen, None, mid, Some(45), Some(140.0))),
+                    (&rw, (d.e26, e, mid, Some(50), Some(158.0))),
+                ],
+                "mathematics",
+                false,
+                "Near-miss: de lagere tussenmeting (140) telt niet; 150 → 158 is groei.",
+            ),
+        ];
+        for (rows, domain, fires, desc) in cases {
+            let pid = self.pupil();
+            for (t, row) in rows {
+                self.results(pid, t, &[row]);
+            }
+            self.expect("no_growth", pid, Some(domain), fires, None, desc);
+        }
+    }
+}

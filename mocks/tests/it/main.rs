@@ -1,0 +1,10 @@
+//! Integration tests of the mock servers over real HTTP on loopback ports.
+
+mod common;
+mod faults;
+mod feed;
+mod generator;
+mod gkv;
+mod oauth;
+mod openapi;
+mod tasks;
