@@ -35,6 +35,11 @@ pub struct Cli {
 pub enum Command {
     /// Check the configuration file and environment overrides; exit 2 naming each bad key.
     CheckConfig(CheckConfigArgs),
+    /// Pull pupils, results, notes and plans from the sources into the store (one pass; the
+    /// daemon adds schedules). Exit 1 when a school failed.
+    Sync(crate::sync::cli::SyncArgs),
+    /// Show per source, school and stream the cursor, last success, last error and counts.
+    Status(crate::sync::cli::StatusArgs),
 }
 
 /// Options of `check-config`.
@@ -60,6 +65,23 @@ impl Cli {
 pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::CheckConfig(args) => Ok(check_config(cli, args, settings)),
+        Command::Sync(args) => with_settings(cli, settings, |s| crate::sync::cli::sync(s, args)),
+        Command::Status(args) => with_settings(cli, settings, |s| crate::sync::cli::status(s, args)),
+    }
+}
+
+/// Runs `f` with valid settings, or reports the configuration error with exit code 2.
+fn with_settings(
+    cli: &Cli,
+    settings: Result<Settings, ConfigError>,
+    f: impl FnOnce(&Settings) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    match settings {
+        Ok(s) => f(&s),
+        Err(e) => {
+            report_config_error(cli, &e);
+            Ok(ExitCode::from(EXIT_CONFIG))
+        }
     }
 }
 

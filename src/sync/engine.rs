@@ -1,0 +1,386 @@
+//! The sync engine: per school (bounded concurrency), GKV snapshot first, then every REST stream
+//! in turn; per stream page → normalise → check → apply page and cursor in one transaction.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::StreamExt;
+use secrecy::SecretString;
+
+use super::progress::Progress;
+use super::summary::{StreamOutcome, StreamState, SyncSummary};
+use crate::domain::{Brin, Source};
+use crate::sources::error::SourceError;
+use crate::sources::feed::{FeedPosition, SourcePage};
+use crate::sources::leeruniek::{LeeruniekClient, LeeruniekStream, NoteCategories};
+use crate::sources::oauth::TokenSource;
+use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
+use crate::sources::parnassys_gkv::GkvClient;
+use crate::store::{RecordKind, Store, StoreError};
+
+/// Attempts for a page whose body did not decode (e.g. cut off): the HTTP layer does not retry those.
+const DECODE_ATTEMPTS: u32 = 3;
+
+/// What to sync and how.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Reset every selected cursor first and read everything (full reconcile).
+    pub full: bool,
+    /// Only this school.
+    pub school: Option<Brin>,
+    /// Only this source.
+    pub source: Option<Source>,
+    /// Schools synced at the same time (streams of one school run one after another).
+    pub concurrency: usize,
+    /// Records per page asked of the REST sources.
+    pub page_size: u32,
+    /// Today, for the current school year and "left on" dates.
+    pub today: NaiveDate,
+}
+
+impl SyncOptions {
+    /// Defaults: everything, incremental, 4 schools at a time, 200 per page, today.
+    pub fn new(today: NaiveDate) -> Self {
+        Self {
+            full: false,
+            school: None,
+            source: None,
+            concurrency: 4,
+            page_size: 200,
+            today,
+        }
+    }
+
+    fn wants(&self, source: Source) -> bool {
+        self.source.is_none_or(|s| s == source)
+    }
+}
+
+/// Credentials of one school, per source (absent = the school does not use that source).
+pub struct SchoolSources {
+    /// School.
+    pub brin: Brin,
+    /// GKV leveranciersleutel.
+    pub gkv_key: Option<SecretString>,
+    /// ParnasSys REST tokens.
+    pub parnassys: Option<TokenSource>,
+    /// Leeruniek REST tokens.
+    pub leeruniek: Option<TokenSource>,
+}
+
+impl std::fmt::Debug for SchoolSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchoolSources")
+            .field("brin", &self.brin)
+            .field("gkv", &self.gkv_key.is_some())
+            .field("parnassys", &self.parnassys.is_some())
+            .field("leeruniek", &self.leeruniek.is_some())
+            .finish()
+    }
+}
+
+/// The sync engine: the store, one client per enabled source, the schools' credentials.
+#[derive(Debug)]
+pub struct SyncEngine {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) gkv: Option<GkvClient>,
+    pub(crate) parnassys: Option<ParnassysClient>,
+    pub(crate) leeruniek: Option<LeeruniekClient>,
+    pub(crate) schools: Vec<SchoolSources>,
+}
+
+/// One REST stream of one school, with what it needs to read a page.
+enum RestStream<'a> {
+    Parnassys(&'a ParnassysClient, &'a TokenSource, ParnassysStream),
+    Leeruniek(&'a LeeruniekClient, &'a TokenSource, LeeruniekStream),
+}
+
+impl RestStream<'_> {
+    fn source(&self) -> Source {
+        match self {
+            Self::Parnassys(..) => Source::Parnassys,
+            Self::Leeruniek(..) => Source::Leeruniek,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Parnassys(_, _, s) => s.name(),
+            Self::Leeruniek(_, _, s) => s.name(),
+        }
+    }
+
+    fn record_kind(&self) -> RecordKind {
+        match self {
+            Self::Parnassys(_, _, s) => s.record_kind(),
+            Self::Leeruniek(_, _, s) => s.record_kind(),
+        }
+    }
+
+    async fn page(
+        &self,
+        school: &Brin,
+        at: &FeedPosition,
+        limit: u32,
+        categories: &mut NoteCategories,
+    ) -> Result<SourcePage, SourceError> {
+        match self {
+            Self::Parnassys(c, t, s) => c.page(school, t, *s, at, limit).await,
+            Self::Leeruniek(c, t, s) => c.page(school, t, *s, at, limit, categories).await,
+        }
+    }
+}
+
+/// Why a stream ended early.
+pub(crate) enum StreamError {
+    Source(SourceError),
+    Store(StoreError),
+}
+
+impl StreamError {
+    /// Whether access was refused for good (stop this source for the school).
+    pub(crate) fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Source(SourceError::Revoked { .. } | SourceError::Forbidden | SourceError::Unauthorized)
+        )
+    }
+
+    pub(crate) fn message(&self) -> String {
+        match self {
+            Self::Source(e) => e.to_string(),
+            Self::Store(e) => format!("store: {e}"),
+        }
+    }
+}
+
+impl From<SourceError> for StreamError {
+    fn from(e: SourceError) -> Self {
+        Self::Source(e)
+    }
+}
+
+impl From<StoreError> for StreamError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl SyncEngine {
+    /// An engine over explicit parts (see `from_settings` for the configured one).
+    pub fn new(
+        store: Arc<dyn Store>,
+        gkv: Option<GkvClient>,
+        parnassys: Option<ParnassysClient>,
+        leeruniek: Option<LeeruniekClient>,
+        schools: Vec<SchoolSources>,
+    ) -> Self {
+        Self {
+            store,
+            gkv,
+            parnassys,
+            leeruniek,
+            schools,
+        }
+    }
+
+    /// The store the engine writes to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The ParnasSys client, if that source is enabled (task write-back uses it too).
+    pub fn parnassys(&self) -> Option<&ParnassysClient> {
+        self.parnassys.as_ref()
+    }
+
+    /// The Leeruniek client, if enabled.
+    pub fn leeruniek(&self) -> Option<&LeeruniekClient> {
+        self.leeruniek.as_ref()
+    }
+
+    /// One pass over the selected schools and sources. Never fails as a whole: every problem is
+    /// in the summary and recorded on its stream.
+    #[tracing::instrument(skip_all, fields(full = opts.full))]
+    pub async fn run_once(&self, opts: &SyncOptions, progress: &dyn Progress) -> SyncSummary {
+        let selected: Vec<&SchoolSources> = self
+            .schools
+            .iter()
+            .filter(|s| opts.school.as_ref().is_none_or(|b| *b == s.brin))
+            .collect();
+        let mut per_school: Vec<(usize, Vec<StreamOutcome>)> =
+            futures::stream::iter(selected.into_iter().enumerate())
+                .map(|(i, s)| async move { (i, self.sync_school(s, opts, progress).await) })
+                .buffer_unordered(opts.concurrency.max(1))
+                .collect()
+                .await;
+        per_school.sort_by_key(|(i, _)| *i);
+        SyncSummary {
+            streams: per_school.into_iter().flat_map(|(_, s)| s).collect(),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(school = %school.brin))]
+    async fn sync_school(
+        &self,
+        school: &SchoolSources,
+        opts: &SyncOptions,
+        progress: &dyn Progress,
+    ) -> Vec<StreamOutcome> {
+        let mut out = Vec::new();
+        let mut pupils_ok = true;
+        if let (Some(gkv), Some(key)) = (&self.gkv, &school.gkv_key)
+            && opts.wants(Source::ParnassysGkv)
+        {
+            let outcome = self.sync_gkv(gkv, &school.brin, key, opts, progress).await;
+            pupils_ok = outcome.state == StreamState::Ok;
+            out.push(outcome);
+        }
+        let known: HashSet<String> = match self.store.known_pupils(&school.brin).await {
+            Ok(p) => p.into_iter().map(|p| p.external_id).collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read known pupils");
+                pupils_ok = false;
+                HashSet::new()
+            }
+        };
+        let mut streams: Vec<RestStream<'_>> = Vec::new();
+        if let (Some(c), Some(t)) = (&self.parnassys, &school.parnassys)
+            && opts.wants(Source::Parnassys)
+        {
+            streams.extend(ParnassysStream::ALL.map(|s| RestStream::Parnassys(c, t, s)));
+        }
+        if let (Some(c), Some(t)) = (&self.leeruniek, &school.leeruniek)
+            && opts.wants(Source::Leeruniek)
+        {
+            streams.extend(LeeruniekStream::ALL.map(|s| RestStream::Leeruniek(c, t, s)));
+        }
+        let mut stopped: Option<(Source, String)> = None;
+        let mut categories = NoteCategories::default();
+        for stream in &streams {
+            let mut outcome = StreamOutcome::new(stream.source(), &school.brin, stream.name());
+            if !pupils_ok {
+                outcome.state = StreamState::Skipped {
+                    reason: "pupil snapshot (GKV) failed this run; results need their pupils first".into(),
+                };
+            } else if let Some((_, reason)) = stopped.as_ref().filter(|(s, _)| *s == stream.source()) {
+                outcome.state = StreamState::Stopped {
+                    reason: reason.clone(),
+                };
+                self.record_error(stream.source(), &school.brin, stream.name(), reason)
+                    .await;
+            } else {
+                progress.stream_started(stream.source(), &school.brin, stream.name());
+                let result = self
+                    .sync_stream(
+                        stream,
+                        &school.brin,
+                        &known,
+                        opts,
+                        &mut categories,
+                        &mut outcome,
+                        progress,
+                    )
+                    .await;
+                if let Err(e) = result {
+                    let message = e.message();
+                    if e.is_refusal() {
+                        let reason = format!(
+                            "access refused, {} sync stopped for this school until credentials or consent are restored: {message}",
+                            stream.source()
+                        );
+                        tracing::error!(source = %stream.source(), stream = stream.name(), reason = %reason, "stream stopped");
+                        stopped = Some((stream.source(), reason.clone()));
+                        outcome.state = StreamState::Stopped {
+                            reason: reason.clone(),
+                        };
+                        self.record_error(stream.source(), &school.brin, stream.name(), &reason)
+                            .await;
+                    } else {
+                        tracing::warn!(source = %stream.source(), stream = stream.name(), error = %message, "stream failed");
+                        outcome.state = StreamState::Failed {
+                            message: message.clone(),
+                        };
+                        self.record_error(stream.source(), &school.brin, stream.name(), &message)
+                            .await;
+                    }
+                }
+            }
+            progress.stream_finished(&outcome);
+            out.push(outcome);
+        }
+        out
+    }
+
+    pub(crate) async fn record_error(&self, source: Source, school: &Brin, stream: &str, message: &str) {
+        if let Err(e) = self
+            .store
+            .record_stream_error(source, school, stream, message)
+            .await
+        {
+            tracing::error!(error = %e, %source, stream, "cannot record the stream error");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn sync_stream(
+        &self,
+        stream: &RestStream<'_>,
+        school: &Brin,
+        known: &HashSet<String>,
+        opts: &SyncOptions,
+        categories: &mut NoteCategories,
+        outcome: &mut StreamOutcome,
+        progress: &dyn Progress,
+    ) -> Result<(), StreamError> {
+        let (source, name) = (stream.source(), stream.name());
+        if opts.full {
+            self.store.reset_cursor(source, school, name).await?;
+        }
+        let stored = self.store.cursor(source, school, name).await?;
+        let mut at = FeedPosition::from_stored(stored.as_deref());
+        let mut checker = super::batch::PageChecker::new(known);
+        loop {
+            let page = self
+                .fetch(stream, school, &at, opts.page_size, categories)
+                .await?;
+            let has_more = page.has_more;
+            let next = page.next.clone();
+            let batch = checker.batch(source, school, name, stream.record_kind(), &at, page);
+            let summary = self.store.apply_page(&batch).await?;
+            let records =
+                batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
+            outcome.pages += 1;
+            outcome.records += records;
+            outcome.quarantined += summary.quarantined;
+            progress.page_applied(source, school, name, records);
+            at = next;
+            if !has_more {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn fetch(
+        &self,
+        stream: &RestStream<'_>,
+        school: &Brin,
+        at: &FeedPosition,
+        limit: u32,
+        categories: &mut NoteCategories,
+    ) -> Result<SourcePage, SourceError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match stream.page(school, at, limit, categories).await {
+                Err(SourceError::Decode { reason, .. }) if attempt < DECODE_ATTEMPTS => {
+                    tracing::warn!(%reason, attempt, "page did not decode, reading it again");
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
