@@ -104,7 +104,8 @@ impl SyncEngine {
             }
         }
         let pupils: Vec<Pupil> = union.into_values().collect();
-        let now = Utc::now();
+        // "Left on" dates follow the run's notion of today (tests pin it), at the time of day now.
+        let now = opts.today.and_time(Utc::now().time()).and_utc();
         for y in years.iter().chain(std::iter::once(&current)) {
             let s = self
                 .store
