@@ -32,10 +32,13 @@ pub mod ops;
 pub mod outbox;
 mod page;
 pub mod postgres;
+mod results;
 pub(crate) mod rows;
 pub mod signals;
 pub mod sqlite;
 pub mod sync;
+pub mod work_model;
+pub(crate) mod work_rows;
 
 use std::sync::Arc;
 
@@ -50,6 +53,7 @@ pub use postgres::PgStore;
 pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
 pub use sync::SyncStore;
+pub use work_model::*;
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

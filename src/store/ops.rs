@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::error::StoreError;
-use super::model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
+use super::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
 use crate::domain::Brin;
 
 /// How long a claimed job stays with its worker before another may take it over.
@@ -71,9 +71,9 @@ macro_rules! impl_ops_store {
 
             use $crate::domain::Brin;
             use $crate::store::error::StoreError;
-            use $crate::store::model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
+            use $crate::store::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
             use $crate::store::ops::{INSERT_AUDIT, JOB_LEASE_SECS, OpsStore, pupil_hash};
-            use $crate::store::rows::{AuditRow, DeletionRow};
+            use $crate::store::work_rows::{AuditRow, DeletionRow};
 
             #[async_trait::async_trait]
             impl OpsStore for $store {

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use super::model::{OutboxFilter, OutboxItem};
+use super::work_model::{OutboxFilter, OutboxItem};
 use crate::domain::Task;
 
 /// How long a claimed outbox row stays with its worker before another may take it over.
@@ -49,9 +49,9 @@ macro_rules! impl_outbox_store {
 
             use $crate::domain::Task;
             use $crate::store::error::StoreError;
-            use $crate::store::model::{OutboxFilter, OutboxItem, OutboxStatus};
+            use $crate::store::work_model::{OutboxFilter, OutboxItem, OutboxStatus};
             use $crate::store::outbox::{OUTBOX_LEASE_SECS, OutboxStore};
-            use $crate::store::rows::OutboxRow;
+            use $crate::store::work_rows::OutboxRow;
 
             const SELECT_OUTBOX: &str = "SELECT o.id, o.task_id, o.status, o.attempts, o.next_attempt_at, o.last_error,
                    o.remote_id, t.key, t.signal_key, t.kind, t.school, p.external_id AS pupil_external_id,

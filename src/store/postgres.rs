@@ -59,6 +59,7 @@ impl PgStore {
 
 super::sync::impl_sync_store!(PgStore, Postgres);
 super::page::impl_page_apply!(PgStore, Postgres);
+super::results::impl_result_upsert!(PgStore, Postgres);
 super::history::impl_history_store!(PgStore, Postgres);
 super::signals::impl_signal_store!(PgStore, Postgres);
 super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::error::StoreError;
-use super::model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
+use super::work_model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
 use crate::domain::{Signal, SignalStatus};
 
 /// Storing and working signals.
@@ -55,9 +55,10 @@ macro_rules! impl_signal_store {
 
             use $crate::domain::{Signal, SignalStatus};
             use $crate::store::error::StoreError;
-            use $crate::store::model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
+            use $crate::store::work_model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
             use $crate::store::ops::INSERT_AUDIT;
-            use $crate::store::rows::{self, SignalDbRow, SignalEventRow};
+            use $crate::store::rows;
+            use $crate::store::work_rows::{SignalDbRow, SignalEventRow};
             use $crate::store::signals::SignalStore;
 
             const INSERT_EVENT: &str = "INSERT INTO signal_events (signal_id, at, kind, from_status, to_status,
@@ -158,8 +159,9 @@ macro_rules! impl_signal_store {
                 }
 
                 async fn signals(&self, filter: &SignalFilter) -> Result<Vec<SignalRow>, StoreError> {
-                    let rows: Vec<SignalDbRow> = sqlx::query_as("SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule, s.rule_version,
-                           s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
+                    let rows: Vec<SignalDbRow> = sqlx::query_as(
+                        "SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule,
+                           s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
                            s.eed_criterion, s.snoozed_until, s.dismissed_reason, s.created_at, s.updated_at
                          FROM signals s JOIN pupils p ON p.id = s.pupil_id
                          WHERE ($1 IS NULL OR s.school = $1) AND ($2 IS NULL OR s.status = $2)
@@ -175,8 +177,9 @@ macro_rules! impl_signal_store {
                 }
 
                 async fn signal(&self, id: i64) -> Result<SignalRow, StoreError> {
-                    let row: SignalDbRow = sqlx::query_as("SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule, s.rule_version,
-                           s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
+                    let row: SignalDbRow = sqlx::query_as(
+                        "SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule,
+                           s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
                            s.eed_criterion, s.snoozed_until, s.dismissed_reason, s.created_at, s.updated_at
                          FROM signals s JOIN pupils p ON p.id = s.pupil_id WHERE s.id = $1")
                     .bind(id)
@@ -270,7 +273,10 @@ macro_rules! impl_signal_store {
                     let now = Utc::now();
                     let mut tx = self.begin_write().await?;
                     let (school,): (String,) =
-                        sqlx::query_as("UPDATE signals SET snoozed_until = $1, updated_at = $2 WHERE id = $3 RETURNING school")
+                        sqlx::query_as(
+                            "UPDATE signals SET snoozed_until = $1, updated_at = $2 WHERE id = $3
+                             RETURNING school",
+                        )
                             .bind(until)
                             .bind(now)
                             .bind(id)

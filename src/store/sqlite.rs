@@ -93,6 +93,7 @@ impl SqliteStore {
 
 super::sync::impl_sync_store!(SqliteStore, Sqlite);
 super::page::impl_page_apply!(SqliteStore, Sqlite);
+super::results::impl_result_upsert!(SqliteStore, Sqlite);
 super::history::impl_history_store!(SqliteStore, Sqlite);
 super::signals::impl_signal_store!(SqliteStore, Sqlite);
 super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");

@@ -289,7 +289,11 @@ macro_rules! impl_sync_store {
                     Ok(summary)
                 }
 
-                #[tracing::instrument(skip_all, fields(source = %batch.source, school = %batch.school, stream = %batch.stream), err)]
+                #[tracing::instrument(
+                    skip_all,
+                    fields(source = %batch.source, school = %batch.school, stream = %batch.stream),
+                    err
+                )]
                 async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
                     let summary = self.apply_page_tx(batch).await?;
                     tracing::debug!(?summary, cursor_advanced = batch.new_cursor.is_some(), "page applied");
