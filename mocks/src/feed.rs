@@ -201,13 +201,21 @@ impl<T: Keyed + Serialize> Stream<T> {
                 }
                 let mut last = after;
                 let mut more = false;
-                for (&seq, slot) in self.log.range(after.saturating_add(1)..=high_water) {
+                let mut fresh = 0;
+                // An empty range (nothing left, or a forged cursor) must not reach BTreeMap::range.
+                let window = if after < high_water {
+                    self.log.range(after + 1..=high_water)
+                } else {
+                    self.log.range(0..0)
+                };
+                for (&seq, slot) in window {
                     if let Some(item) = self.live(slot) {
-                        if items.len() >= limit + usize::from(duplicate && after > 0) * 2 {
+                        if fresh >= limit {
                             more = true;
                             break;
                         }
                         items.push(item);
+                        fresh += 1;
                         last = seq;
                     }
                 }
@@ -288,6 +296,20 @@ mod tests {
         assert_eq!(Cursor::decode(&c.encode("a"), "a"), Ok(c));
         assert_eq!(Cursor::decode(&c.encode("a"), "b"), Err(CursorError::WrongStream));
         assert_eq!(Cursor::decode("zz", "a"), Err(CursorError::Malformed));
+    }
+
+    #[test]
+    fn empty_stream_and_forged_cursor_give_empty_pages() {
+        let s: Stream<Rec> = Stream::default();
+        let p = parse(&s.page_json("x", None, 10, false));
+        assert_eq!(p["items"].as_array().map(Vec::len), Some(0));
+        assert_eq!(p["has_more"], false);
+        let forged = Cursor::Full {
+            after: 9,
+            high_water: 3,
+        };
+        let p = parse(&s.page_json("x", Some(forged), 10, true));
+        assert_eq!(p["has_more"], false);
     }
 
     #[test]

@@ -123,19 +123,15 @@ async fn main() -> anyhow::Result<()> {
             retry_after_secs: 1,
         },
     };
+    // Install the handler before announcing the URLs, so a SIGTERM sent right after is graceful.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let board = MockBoard::start(config).await?;
     println!("{}", board.urls_json());
-    wait_for_signal().await?;
-    tracing::info!("stopping");
-    board.shutdown().await;
-    Ok(())
-}
-
-async fn wait_for_signal() -> anyhow::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = term.recv() => {}
         r = tokio::signal::ctrl_c() => r?,
     }
+    tracing::info!("stopping");
+    board.shutdown().await;
     Ok(())
 }

@@ -295,7 +295,9 @@ impl<'a> SchoolGen<'a> {
                         leerling: self.school.leerlingen[s.idx].id,
                         groep: gid,
                         vanaf_datum: start,
-                        tot_datum: s.leaves_on.filter(|d| *d < ymd(year + 1, 7, 31)),
+                        tot_datum: s
+                            .leaves_on
+                            .filter(|d| *d < ymd(year + 1, 7, 31) && *d <= self.as_of),
                         leerjaar: grade,
                     });
                 }

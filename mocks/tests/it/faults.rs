@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use mocks::{FaultConfig, FaultKind};
-use serde_json::Value;
 
 use crate::common::{board, brin, get, token};
 
@@ -60,17 +59,21 @@ async fn faults_are_deterministic_and_retries_get_the_right_answer() {
             retry_after_secs: 1,
         });
         let mut statuses = Vec::new();
-        let mut answer = Value::Null;
-        for _ in 0..50 {
+        for _ in 0..20 {
             let (status, body) = get(&url, &t, &[("limit", "1000")]).await;
             statuses.push((status, body.is_null()));
             if status == 200 && !body.is_null() {
-                answer = body;
-                break;
+                assert_eq!(body, clean, "every successful answer is exactly the clean answer");
             }
         }
-        assert_eq!(answer, clean, "a retried request gets exactly the clean answer");
-        assert!(statuses.len() > 1 || statuses[0].0 == 200);
+        assert!(
+            statuses.iter().any(|(s, null)| *s != 200 || *null),
+            "some requests were faulted"
+        );
+        assert!(
+            statuses.iter().any(|(s, null)| *s == 200 && !*null),
+            "retries got through"
+        );
         runs.push(statuses);
         board.shutdown().await;
     }

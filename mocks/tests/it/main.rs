@@ -1,5 +1,6 @@
 //! Integration tests of the mock servers over real HTTP on loopback ports.
 
+mod cli;
 mod common;
 mod faults;
 mod feed;
@@ -7,4 +8,5 @@ mod generator;
 mod gkv;
 mod oauth;
 mod openapi;
+mod planted;
 mod tasks;

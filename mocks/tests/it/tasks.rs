@@ -12,6 +12,8 @@ async fn same_idempotency_key_creates_one_task() {
     let pupil = board.inspect(|st| st.schools[&brin].leerlingen[0].id.to_string());
     let url = format!("{}/api/v1/scholen/{brin}/taken", board.parnassys_url());
     let body = json!({"leerling_id": pupil, "titel": "Drie keer V(E) op DMT", "omschrijving": "Dyslexieonderzoek overwegen.", "soort": "taak", "vervaldatum": "2026-12-01"});
+    let (none, _, _, _) = drain(&url, &t, 100, None).await;
+    assert!(none.is_empty(), "nothing pushed yet");
     let client = reqwest::Client::new();
     let post = |key: Option<&str>, body: &Value| {
         let mut r = client.post(&url).bearer_auth(&t).json(body);

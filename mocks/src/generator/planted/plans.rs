@@ -370,7 +370,7 @@ impl Planter<'_, '_> {
             &rw,
             &[
                 (d.e25, e, "IV:V", Some(12), None),
-                (d.m26, m, "IV:V", Some(9), None),
+                (d.m26, m, "IV:V-", Some(9), None),
             ],
         );
         self.expect(
@@ -379,7 +379,7 @@ impl Planter<'_, '_> {
             Some("mathematics"),
             true,
             None,
-            "Rekenen twee keer V (laatste in januari), geen plan: signaal staat al maanden open, vuurt.",
+            "Rekenen V en V- (laatste in januari), geen plan: signaal staat al maanden open, vuurt.",
         );
         let pid = self.pupil();
         self.results(
@@ -432,7 +432,7 @@ impl Planter<'_, '_> {
             &rw,
             &[
                 (d.e25, e, "IV:V", Some(12), None),
-                (d.m26, m, "IV:V", Some(9), None),
+                (d.m26, m, "IV:V-", Some(9), None),
             ],
         );
         self.plan(
@@ -451,7 +451,7 @@ impl Planter<'_, '_> {
             Some("mathematics"),
             false,
             None,
-            "Near-miss: rekenen twee keer V maar er loopt een handelingsplan rekenen.",
+            "Near-miss: rekenen V en V- maar er loopt een handelingsplan rekenen.",
         );
         let pid = self.pupil();
         self.results(

@@ -1,0 +1,285 @@
+//! An independent reading of the planted cases: a small checker that follows the semantics in
+//! `mocks/README.md` ("Planted cases") and must agree with every expectation `--emit-expected`
+//! writes. It guards the hand-written histories against typos (a `V` with P9, a wrong date).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Days, NaiveDate};
+use mocks::generate;
+use mocks::model::{Plan, School, TestResult};
+
+use crate::common::small_params;
+
+fn domain(r: &TestResult) -> &'static str {
+    match &*r.toetscode {
+        "DMT" => "word_reading",
+        "RW" | "IEP-RK" => "mathematics",
+        "SP" | "IEP-TV" => "spelling",
+        "BL" | "IEP-LV" => "reading_comprehension",
+        _ => "technical_reading",
+    }
+}
+
+/// `Some(("M"|"E", school-year start))` for a main measurement, by date only.
+fn main_moment(d: NaiveDate) -> Option<(&'static str, i32)> {
+    let md = (d.month(), d.day());
+    if md >= (12, 15) {
+        Some(("M", d.year()))
+    } else if md <= (3, 15) {
+        Some(("M", d.year() - 1))
+    } else if ((5, 1)..=(7, 15)).contains(&md) {
+        Some(("E", d.year() - 1))
+    } else {
+        None
+    }
+}
+
+struct Level<'a> {
+    scale: &'a str,
+    letter: &'a str,
+    pct: Option<u32>,
+}
+
+fn level(r: &TestResult) -> Option<Level<'_>> {
+    let find = |c: &str| {
+        r.referentiescores
+            .iter()
+            .find(|s| &*s.code == c)
+            .map(|s| &*s.waarde)
+    };
+    let pct = find("PC").and_then(|p| p.parse().ok());
+    let (scale, letter) = match (find("IV"), find("AE")) {
+        (Some(l), _) => ("IV", l),
+        (None, Some(l)) => ("AE", l),
+        _ => return None,
+    };
+    Some(Level { scale, letter, pct })
+}
+
+fn low(l: &Level<'_>) -> bool {
+    matches!(l.letter, "V" | "V-" | "E") || l.pct.is_some_and(|p| p <= 20)
+}
+
+/// `Some(true)` lowest 10 %, `Some(false)` known not, `None` unknown.
+fn lowest10(l: &Level<'_>) -> Option<bool> {
+    if matches!(l.letter, "V-" | "E") || l.pct.is_some_and(|p| p <= 10) {
+        Some(true)
+    } else if l.pct.is_some() || !matches!(l.letter, "V") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn ordinal(l: &Level<'_>) -> Option<i32> {
+    let order: &[&str] = if l.scale == "IV" {
+        &["I", "II", "III", "IV", "V"]
+    } else {
+        &["A", "B", "C", "D", "E"]
+    };
+    let letter = if l.letter == "V-" { "V" } else { l.letter };
+    order.iter().position(|x| *x == letter).map(|i| i as i32)
+}
+
+/// Main measurements per domain, oldest first, the latest sitting per test and moment.
+fn mains<'a>(results: &[&'a TestResult]) -> BTreeMap<&'static str, Vec<&'a TestResult>> {
+    let mut latest: BTreeMap<(&'static str, &str, (&str, i32)), &TestResult> = BTreeMap::new();
+    for r in results {
+        if let Some(m) = main_moment(r.afnamedatum) {
+            let e = latest.entry((domain(r), &*r.toetscode, m)).or_insert(r);
+            if r.afnamedatum >= e.afnamedatum {
+                *e = r;
+            }
+        }
+    }
+    let mut out: BTreeMap<&'static str, Vec<&TestResult>> = BTreeMap::new();
+    for ((d, _, _), r) in latest {
+        out.entry(d).or_default().push(r);
+    }
+    for v in out.values_mut() {
+        v.sort_by_key(|r| r.afnamedatum);
+    }
+    out
+}
+
+/// Learning rules on one domain's main measurements: (rule, eed, firing date).
+fn learning(rs: &[&TestResult]) -> Vec<(&'static str, Option<&'static str>, NaiveDate)> {
+    let mut out = Vec::new();
+    let lv: Vec<Option<Level<'_>>> = rs.iter().map(|r| level(r)).collect();
+    let n = rs.len();
+    if n >= 3 && lv[n - 3..].iter().all(|l| l.as_ref().is_some_and(low)) {
+        let l10: Vec<Option<bool>> = lv[n - 3..].iter().flatten().map(lowest10).collect();
+        let eed = if l10.iter().all(|x| *x == Some(true)) {
+            "met"
+        } else if l10.contains(&Some(false)) {
+            "not_met"
+        } else {
+            "unknown"
+        };
+        if domain(rs[n - 1]) == "word_reading" {
+            out.push(("dmt_three_lowest", Some(eed), rs[n - 1].afnamedatum));
+        }
+    }
+    if n >= 2 {
+        let (a, b) = (&lv[n - 2], &lv[n - 1]);
+        if a.as_ref().is_some_and(low) && b.as_ref().is_some_and(low) {
+            out.push(("lowest_level_repeated", None, rs[n - 1].afnamedatum));
+        }
+        if let (Some(a), Some(b)) = (a, b)
+            && a.scale == b.scale
+            && let (Some(x), Some(y)) = (ordinal(a), ordinal(b))
+            && y - x >= 2
+        {
+            out.push(("level_drop", None, rs[n - 1].afnamedatum));
+        }
+        let (a, b) = (rs[n - 2], rs[n - 1]);
+        if let (Some(x), Some(y)) = (a.vaardigheidsscore, b.vaardigheidsscore)
+            && a.vaardigheidsschaal == b.vaardigheidsschaal
+            && y <= x
+        {
+            out.push(("no_growth", None, b.afnamedatum));
+        }
+    }
+    out
+}
+
+fn active(p: &Plan, on: NaiveDate) -> bool {
+    p.startdatum <= on && p.einddatum.is_none_or(|e| e >= on)
+}
+
+fn due(p: &Plan) -> NaiveDate {
+    let weeks = match (p.zorgniveau.as_deref(), &*p.soort) {
+        (Some("A1" | "A2"), _) | (None, "handelingsplan") => 6,
+        (Some(_), "groepsplan") | (None, "groepsplan") => 12,
+        _ => 8,
+    };
+    p.evaluatiedatum.unwrap_or(p.startdatum + Days::new(7 * weeks))
+}
+
+/// Which rules fire for one pupil, with their domain (None for pure plan rules).
+fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<String>, Option<String>)> {
+    let results: Vec<&TestResult> = school
+        .resultaten
+        .iter()
+        .filter(|r| r.leerling_id == pupil)
+        .collect();
+    let plans: Vec<&Plan> = school
+        .plannen
+        .iter()
+        .filter(|p| p.leerling_id == Some(pupil))
+        .collect();
+    let mut out = Vec::new();
+    for (d, rs) in mains(&results) {
+        for (rule, eed, date) in learning(&rs) {
+            out.push((rule.to_string(), Some(d.to_string()), eed.map(String::from)));
+            if rule == "dmt_three_lowest" && eed == Some("met") {
+                out.push(("eed_check".into(), Some(d.to_string()), None));
+            }
+            let covered = plans
+                .iter()
+                .any(|p| active(p, as_of) && p.domein.as_deref() == Some(d));
+            if date + Days::new(42) <= as_of && !covered {
+                out.push(("signal_without_plan".into(), Some(d.to_string()), None));
+            }
+        }
+    }
+    for p in plans.iter().filter(|p| active(p, as_of)) {
+        let d = due(p);
+        if d >= as_of && d <= as_of + Days::new(7) {
+            out.push(("plan_evaluation_due".into(), None, None));
+        }
+        if d < as_of && !p.evaluaties.iter().any(|e| e.datum >= d) {
+            out.push(("plan_evaluation_overdue".into(), None, None));
+        }
+    }
+    let june = NaiveDate::from_ymd_opt(as_of.year(), 6, 15).expect("date");
+    let deadline = if june <= as_of {
+        june
+    } else {
+        june.with_year(as_of.year() - 1).expect("date")
+    };
+    let year_start = NaiveDate::from_ymd_opt(deadline.year() - 1, 8, 1).expect("date");
+    for p in plans
+        .iter()
+        .filter(|p| &*p.soort == "opp" && active(p, deadline) && active(p, as_of))
+    {
+        if !p
+            .evaluaties
+            .iter()
+            .any(|e| e.datum >= year_start && e.datum <= deadline)
+        {
+            out.push(("opp_yearly_evaluation".into(), None, None));
+        }
+    }
+    let mut by_domain: BTreeMap<&str, Vec<&Plan>> = BTreeMap::new();
+    for p in plans.iter().filter(|p| !p.evaluaties.is_empty()) {
+        by_domain
+            .entry(p.domein.as_deref().unwrap_or(""))
+            .or_default()
+            .push(p);
+    }
+    for (d, mut ps) in by_domain {
+        ps.sort_by_key(|p| p.startdatum);
+        let failed = |p: &Plan| {
+            p.evaluaties
+                .last()
+                .is_some_and(|e| &*e.uitkomst == "niet_behaald")
+        };
+        if let [.., a, b] = ps.as_slice()
+            && failed(a)
+            && failed(b)
+            && a.zorgniveau == b.zorgniveau
+        {
+            out.push(("plan_ineffective".into(), Some(d.to_string()), None));
+        }
+    }
+    out
+}
+
+#[test]
+fn an_independent_checker_agrees_with_every_planted_expectation() {
+    for as_of in [
+        "2026-11-20",
+        "2027-03-01",
+        "2026-07-01",
+        "2027-06-20",
+        "2025-10-05",
+    ] {
+        let as_of: NaiveDate = as_of.parse().expect("date");
+        let (ds, expected) = generate(&mocks::GenParams {
+            as_of,
+            ..small_params(21)
+        });
+        assert!(!expected.is_empty());
+        check_all(&ds, &expected);
+    }
+}
+
+fn check_all(ds: &mocks::Dataset, expected: &[mocks::Expected]) {
+    for e in expected {
+        let school = ds.schools.iter().find(|s| s.brin == e.school).expect("school");
+        let pupil: u64 = e.pupil_id.parse().expect("id");
+        let hits: Vec<_> = fired(school, pupil, e.as_of)
+            .into_iter()
+            .filter(|(r, _, _)| *r == e.rule)
+            .collect();
+        let matching: Vec<_> = hits
+            .iter()
+            .filter(|(_, d, _)| e.domain.is_none() || *d == e.domain)
+            .collect();
+        match e.expect.as_str() {
+            "fires" => {
+                assert!(!matching.is_empty(), "{} should fire: {}", e.rule, e.description);
+                if e.rule == "dmt_three_lowest" {
+                    assert_eq!(matching[0].2, e.eed_criterion, "eed of {}", e.description);
+                }
+            }
+            _ => assert!(
+                hits.is_empty(),
+                "{} should be silent: {} ({hits:?})",
+                e.rule,
+                e.description
+            ),
+        }
+    }
+}
