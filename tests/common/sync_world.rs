@@ -258,3 +258,37 @@ pub async fn assert_matches_mock(board: &MockBoard, url: &str) {
         );
     }
 }
+
+/// A configuration file for the `zorgsignaal` binary: every school of `board`, all three
+/// sources at the mock, the store at `store_url`, `page_size` per page.
+pub fn config_toml(board: &MockBoard, store_url: &str, page_size: u32, rate: u32) -> String {
+    let mut t = format!(
+        "[store]\nurl = \"{store_url}\"\n\n[board]\nname = \"Testbestuur\"\n\n\
+         [pseudonymisation]\nkey = \"test-pseudonymisation-key-0000\"\n\n\
+         [sync]\npage_size = {page_size}\n\n[mail]\nenabled = false\n\n"
+    );
+    for b in board.schools() {
+        let c = board.credentials(&b).expect("credentials");
+        t.push_str(&format!(
+            "[[schools]]\nbrin = \"{b}\"\nname = \"School {b}\"\ncare_ladder = \"abcd\"\nib_emails = [\"ib@{b}.test.example.nl\"]\n\n\
+             [schools.parnassys_gkv]\nkey = \"{}\"\n\n\
+             [schools.parnassys]\nclient_id = \"{}\"\nclient_secret = \"{}\"\n\n\
+             [schools.leeruniek]\nclient_id = \"{}\"\nclient_secret = \"{}\"\n\n",
+            c.leveranciersleutel, c.parnassys.0, c.parnassys.1, c.leeruniek.0, c.leeruniek.1
+        ));
+    }
+    t.push_str(&format!(
+        "[sources.parnassys_gkv]\nenabled = true\nbase_url = \"{}\"\nleveranciernaam = \"Zorgsignaal\"\ntimeout = \"3s\"\n\n",
+        board.gkv_url()
+    ));
+    for (name, url) in [
+        ("parnassys", board.parnassys_url()),
+        ("leeruniek", board.leeruniek_url()),
+    ] {
+        t.push_str(&format!(
+            "[sources.{name}]\nenabled = true\nbase_url = \"{url}\"\ntoken_url = \"{url}/oauth/token\"\n\
+             timeout = \"3s\"\nrate_limit_per_second = {rate}\n\n[sources.{name}.retry]\nmax_attempts = 4\nmax_total_time = \"5s\"\n\n"
+        ));
+    }
+    t
+}
