@@ -391,3 +391,31 @@ async fn tasks_are_pushed_once_per_idempotency_key_to_both_systems() {
     assert_eq!(pushed.len(), 1);
     assert_eq!(pushed[0].kind, "reminder");
 }
+
+#[tokio::test]
+async fn a_full_sync_into_postgres_holds_the_mock_results_and_an_idle_rerun_is_one_request_per_stream() {
+    let Some((store, admin, name)) = postgres().await else {
+        return;
+    };
+    let board = board(MockConfig::generated(params(2))).await;
+    let engine = engine(&board, store.clone());
+    let first = engine.run_once(&options(&board), &NoProgress).await;
+    assert!(!first.any_failed(), "{}", first.render());
+    for brin in board.schools() {
+        let [results, ..] = mock_ids(&board, &brin);
+        let histories = store
+            .pupil_histories(&Brin::parse(&brin).expect("brin"))
+            .await
+            .expect("histories");
+        let stored: std::collections::BTreeSet<String> = histories
+            .iter()
+            .flat_map(|h| h.results.iter().map(|r| r.result.external_id.clone()))
+            .collect();
+        assert_eq!(stored, results, "{brin}");
+    }
+    board.reset_counters();
+    assert!(!engine.run_once(&options(&board), &NoProgress).await.any_failed());
+    assert_eq!(board.request_count("parnassys.resultaten"), 2);
+    drop(engine);
+    drop_postgres(store, &admin, &name).await;
+}

@@ -292,3 +292,45 @@ pub fn config_toml(board: &MockBoard, store_url: &str, page_size: u32, rate: u32
     }
     t
 }
+
+/// Environment variable naming an admin URL of a PostgreSQL server for tests (as the store
+/// contract tests use it).
+pub const POSTGRES_ENV: &str = "ZORGSIGNAAL_TEST_POSTGRES_URL";
+
+/// A fresh, migrated PostgreSQL database for one test, or `None` (with a note) without the
+/// variable. Returns the store, the admin URL and the database name for [`drop_postgres`].
+pub async fn postgres() -> Option<(Arc<dyn Store>, String, String)> {
+    use sqlx::Connection;
+    let Ok(admin) = std::env::var(POSTGRES_ENV) else {
+        eprintln!("skipped: {POSTGRES_ENV} not set");
+        return None;
+    };
+    let name = format!("zs_sync_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to test postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    conn.close().await.ok();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    let store = store::open(&format!("{base}/{name}"))
+        .await
+        .expect("open postgres");
+    store.migrate().await.expect("migrate postgres");
+    Some((store, admin, name))
+}
+
+/// Drops a database made by [`postgres`].
+pub async fn drop_postgres(store: Arc<dyn Store>, admin: &str, name: &str) {
+    use sqlx::Connection;
+    store.close().await;
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .expect("connect to test postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("drop database");
+}
