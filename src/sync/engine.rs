@@ -349,7 +349,7 @@ impl SyncEngine {
             let has_more = page.has_more;
             let next = page.next.clone();
             let batch = checker.batch(source, school, name, stream.record_kind(), &at, page);
-            let summary = self.store.apply_page(&batch).await?;
+            let summary = super::busy::retry_busy(|| self.store.apply_page(&batch)).await?;
             let records =
                 batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
             outcome.pages += 1;

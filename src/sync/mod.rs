@@ -8,6 +8,7 @@
 
 mod batch;
 mod build;
+mod busy;
 pub mod cli;
 mod engine;
 pub mod progress;

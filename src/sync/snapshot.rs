@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use secrecy::SecretString;
 
+use super::busy::retry_busy;
 use super::engine::{StreamError, SyncEngine, SyncOptions};
 use super::progress::Progress;
 use super::summary::{StreamOutcome, StreamState};
@@ -105,13 +106,16 @@ impl SyncEngine {
         }
         let pupils: Vec<Pupil> = union.into_values().collect();
         // "Left on" dates follow the run's notion of today (tests pin it), at the time of day now.
+        let mut changed = 0;
         let now = opts.today.and_time(Utc::now().time()).and_utc();
         for y in years.iter().chain(std::iter::once(&current)) {
-            let s = self
-                .store
-                .apply_snapshot(school, y.year, &pupils, &y.groups, &y.memberships, now)
-                .await?;
+            let s = retry_busy(|| {
+                self.store
+                    .apply_snapshot(school, y.year, &pupils, &y.groups, &y.memberships, now)
+            })
+            .await?;
             tracing::debug!(year = %y.year, new = s.new, changed = s.changed, left = s.left, "snapshot applied");
+            changed += s.new + s.changed + s.left + s.returned;
         }
         let mut batch = PageBatch::new(source, school.clone(), PUPILS_STREAM);
         for y in years.iter().chain(std::iter::once(&current)) {
@@ -128,9 +132,10 @@ impl SyncEngine {
         }
         batch.new_cursor = Some(format!("snapshot:{current_year}"));
         batch.finished = true;
-        let applied = self.store.apply_page(&batch).await?;
+        let applied = retry_busy(|| self.store.apply_page(&batch)).await?;
         outcome.pages = years.len() + 1;
-        outcome.records = pupils.len();
+        // Pupils that were new, changed, left or came back (an unchanged snapshot applies nothing).
+        outcome.records = changed;
         outcome.quarantined = applied.quarantined;
         Ok(())
     }

@@ -38,7 +38,7 @@ pub struct StreamOutcome {
     pub stream: String,
     /// Pages applied.
     pub pages: usize,
-    /// Records applied (upserts and tombstones; for `pupils` the snapshot size).
+    /// Records applied (upserts and tombstones; for `pupils`: new, changed, left or returned).
     pub records: usize,
     /// Records quarantined.
     pub quarantined: usize,
