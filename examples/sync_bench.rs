@@ -38,7 +38,7 @@ struct Args {
     /// Records per page.
     #[arg(long, default_value_t = 1000)]
     page_size: u32,
-    /// Also run against this (empty, scratch) PostgreSQL database.
+    /// Also run on PostgreSQL: an admin URL (scratch databases are created and dropped).
     #[arg(long)]
     postgres: Option<String>,
 }
@@ -293,6 +293,23 @@ async fn run_engine(
     Ok(())
 }
 
+/// Creates (fresh) or drops a scratch database next to `admin`; returns its URL.
+async fn scratch_db(admin: &str, name: &str, create: bool) -> anyhow::Result<String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+        .execute(&mut conn)
+        .await?;
+    if create {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
+    Ok(format!("{base}/{name}"))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -334,8 +351,21 @@ async fn main() -> anyhow::Result<()> {
     );
     let url = format!("sqlite://{}", dir.path().join("sync.db").display());
     run_engine("SQLite", &board, &url, &args, today).await?;
-    if let Some(pg) = &args.postgres {
-        run_engine("PostgreSQL", &board, pg, &args, today).await?;
+    if let Some(admin) = &args.postgres {
+        let limit_url = scratch_db(admin, "zs_bench_limit", true).await?;
+        let s = store::open(&limit_url).await?;
+        s.migrate().await?;
+        let (records, wall) = store_limit(&board, s.clone(), args.page_size, today).await?;
+        s.close().await;
+        println!(
+            "| limit: PostgreSQL store alone | {records} records in {:.2} s = **{:.0} records/s** |",
+            wall.as_secs_f64(),
+            records as f64 / wall.as_secs_f64()
+        );
+        let sync_url = scratch_db(admin, "zs_bench_sync", true).await?;
+        run_engine("PostgreSQL", &board, &sync_url, &args, today).await?;
+        scratch_db(admin, "zs_bench_limit", false).await?;
+        scratch_db(admin, "zs_bench_sync", false).await?;
     }
     Ok(())
 }
