@@ -38,6 +38,12 @@ struct Args {
     /// Records per page.
     #[arg(long, default_value_t = 1000)]
     page_size: u32,
+    /// Schools synced at the same time.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Skip the two limit measurements (so peak RSS shows the sync and the in-process mock only).
+    #[arg(long)]
+    skip_limits: bool,
     /// Also run on PostgreSQL: an admin URL (scratch databases are created and dropped).
     #[arg(long)]
     postgres: Option<String>,
@@ -258,6 +264,7 @@ async fn run_engine(
     let e = engine(board, store.clone())?;
     let mut opts = SyncOptions::new(today);
     opts.page_size = args.page_size;
+    opts.concurrency = args.concurrency;
     board.reset_counters();
     let started = Instant::now();
     let full = e.run_once(&opts, &NoProgress).await;
@@ -332,36 +339,40 @@ async fn main() -> anyhow::Result<()> {
         args.page_size
     );
     println!("| step | result |\n|---|---|");
-    let (items, wall) = mock_limit(&board, args.page_size).await?;
-    println!(
-        "| limit: mock alone, bare client | {items} items in {:.2} s = **{:.0} items/s** |",
-        wall.as_secs_f64(),
-        items as f64 / wall.as_secs_f64()
-    );
     let dir = tempfile::tempdir()?;
-    let url = format!("sqlite://{}", dir.path().join("limit.db").display());
-    let s = store::open(&url).await?;
-    s.migrate().await?;
-    let (records, wall) = store_limit(&board, s.clone(), args.page_size, today).await?;
-    s.close().await;
-    println!(
-        "| limit: SQLite store alone | {records} records in {:.2} s = **{:.0} records/s** |",
-        wall.as_secs_f64(),
-        records as f64 / wall.as_secs_f64()
-    );
-    let url = format!("sqlite://{}", dir.path().join("sync.db").display());
-    run_engine("SQLite", &board, &url, &args, today).await?;
-    if let Some(admin) = &args.postgres {
-        let limit_url = scratch_db(admin, "zs_bench_limit", true).await?;
-        let s = store::open(&limit_url).await?;
+    if !args.skip_limits {
+        let (items, wall) = mock_limit(&board, args.page_size).await?;
+        println!(
+            "| limit: mock alone, bare client | {items} items in {:.2} s = **{:.0} items/s** |",
+            wall.as_secs_f64(),
+            items as f64 / wall.as_secs_f64()
+        );
+        let url = format!("sqlite://{}", dir.path().join("limit.db").display());
+        let s = store::open(&url).await?;
         s.migrate().await?;
         let (records, wall) = store_limit(&board, s.clone(), args.page_size, today).await?;
         s.close().await;
         println!(
-            "| limit: PostgreSQL store alone | {records} records in {:.2} s = **{:.0} records/s** |",
+            "| limit: SQLite store alone | {records} records in {:.2} s = **{:.0} records/s** |",
             wall.as_secs_f64(),
             records as f64 / wall.as_secs_f64()
         );
+    }
+    let url = format!("sqlite://{}", dir.path().join("sync.db").display());
+    run_engine("SQLite", &board, &url, &args, today).await?;
+    if let Some(admin) = &args.postgres {
+        if !args.skip_limits {
+            let limit_url = scratch_db(admin, "zs_bench_limit", true).await?;
+            let s = store::open(&limit_url).await?;
+            s.migrate().await?;
+            let (records, wall) = store_limit(&board, s.clone(), args.page_size, today).await?;
+            s.close().await;
+            println!(
+                "| limit: PostgreSQL store alone | {records} records in {:.2} s = **{:.0} records/s** |",
+                wall.as_secs_f64(),
+                records as f64 / wall.as_secs_f64()
+            );
+        }
         let sync_url = scratch_db(admin, "zs_bench_sync", true).await?;
         run_engine("PostgreSQL", &board, &sync_url, &args, today).await?;
         scratch_db(admin, "zs_bench_limit", false).await?;

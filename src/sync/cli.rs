@@ -19,7 +19,8 @@ pub struct SyncArgs {
     /// One pass, then exit. (Without it `sync` also does one pass: schedules belong to the daemon.)
     #[arg(long)]
     pub once: bool,
-    /// Forget the cursors of the selected streams and read everything again (full reconcile).
+    /// Forget the cursors of the selected streams and read everything again (changes and
+    /// tombstones the feed reports are applied; deletions it never reported are not detected).
     #[arg(long)]
     pub full: bool,
     /// Only this school (BRIN).
