@@ -32,6 +32,10 @@ pub struct SyncArgs {
     /// Print the summary as JSON on stdout (no progress output).
     #[arg(long)]
     pub json: bool,
+    /// Schools synced at the same time (default: 1 on SQLite, whose single writer gains nothing
+    /// from more; 4 on PostgreSQL).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: Option<u16>,
 }
 
 /// Options of `status`.
@@ -90,6 +94,11 @@ pub fn sync(settings: &Settings, args: &SyncArgs) -> anyhow::Result<ExitCode> {
         opts.school = args.school.clone();
         opts.source = args.source;
         opts.page_size = settings.sync.page_size.clamp(1, 1000);
+        opts.concurrency = match (args.concurrency, store.engine()) {
+            (Some(n), _) => usize::from(n),
+            (None, store::Engine::Sqlite) => 1,
+            (None, store::Engine::Postgres) => 4,
+        };
         let progress: Box<dyn Progress> = if args.json {
             Box::new(NoProgress)
         } else if std::io::stderr().is_terminal() {
