@@ -32,8 +32,8 @@ pub struct SyncArgs {
     /// Print the summary as JSON on stdout (no progress output).
     #[arg(long)]
     pub json: bool,
-    /// Schools synced at the same time (default: 1 on SQLite, whose single writer gains nothing
-    /// from more; 4 on PostgreSQL).
+    /// Schools synced at the same time (default 1: measured fastest on both engines today, see
+    /// docs/BENCHMARKS.md "Sync"; streams of one school always run one after another).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
 }
@@ -94,11 +94,7 @@ pub fn sync(settings: &Settings, args: &SyncArgs) -> anyhow::Result<ExitCode> {
         opts.school = args.school.clone();
         opts.source = args.source;
         opts.page_size = settings.sync.page_size.clamp(1, 1000);
-        opts.concurrency = match (args.concurrency, store.engine()) {
-            (Some(n), _) => usize::from(n),
-            (None, store::Engine::Sqlite) => 1,
-            (None, store::Engine::Postgres) => 4,
-        };
+        opts.concurrency = args.concurrency.map_or(1, usize::from);
         let progress: Box<dyn Progress> = if args.json {
             Box::new(NoProgress)
         } else if std::io::stderr().is_terminal() {
