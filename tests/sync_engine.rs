@@ -419,3 +419,22 @@ async fn a_full_sync_into_postgres_holds_the_mock_results_and_an_idle_rerun_is_o
     drop(engine);
     drop_postgres(store, &admin, &name).await;
 }
+
+#[tokio::test]
+async fn a_full_resync_reads_everything_again_without_duplicates() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store);
+    let mut opts = options(&board);
+    assert!(!engine.run_once(&opts, &NoProgress).await.any_failed());
+    let before = digest(&url).await;
+    opts.full = true;
+    board.reset_counters();
+    let again = engine.run_once(&opts, &NoProgress).await;
+    assert!(!again.any_failed(), "{}", again.render());
+    assert!(
+        board.request_count("parnassys.resultaten") > 1,
+        "everything was paged again"
+    );
+    assert_eq!(digest(&url).await, before, "same rows, nothing twice");
+}

@@ -107,3 +107,105 @@ impl<'a> PageChecker<'a> {
         batch
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::sources::feed::SourceRecord;
+    use crate::sources::parnassys::ParnassysStream;
+
+    fn brin() -> Brin {
+        Brin::parse("11ZW").expect("brin")
+    }
+
+    fn item(id: &str, pupil: &str, score: f64) -> SourceRecord {
+        let raw = json!({"id": id, "leerling_id": pupil, "toetscode": "DMT", "toetsonderdeelcode": null,
+            "toetsnaam": "DMT", "leverancier": "Cito", "afnamedatum": "2025-01-20", "toetsmoment": "M",
+            "score": score, "vaardigheidsscore": null, "vaardigheidsschaal": null, "referentiescores": []});
+        SourceRecord {
+            external_id: Some(id.to_owned()),
+            parsed: ParnassysStream::Results.normalise(&brin(), &raw),
+            raw,
+        }
+    }
+
+    fn page(records: Vec<SourceRecord>, has_more: bool) -> SourcePage {
+        SourcePage {
+            records,
+            tombstones: vec!["gone".into()],
+            next: FeedPosition::Paging("c".into()),
+            has_more,
+        }
+    }
+
+    #[test]
+    fn repeats_are_dropped_conflicts_and_unknown_pupils_quarantined() {
+        let known: HashSet<String> = ["p1".to_owned()].into();
+        let mut checker = PageChecker::new(&known);
+        let b = checker.batch(
+            Source::Parnassys,
+            &brin(),
+            "results",
+            RecordKind::Result,
+            &FeedPosition::Start,
+            page(
+                vec![
+                    item("r1", "p1", 10.0),
+                    item("r1", "p1", 10.0),
+                    item("r2", "p9", 1.0),
+                ],
+                true,
+            ),
+        );
+        assert_eq!(b.results.len(), 1, "an identical repeat is stored once");
+        assert_eq!(b.quarantine.len(), 1);
+        assert_eq!(b.quarantine[0].reason, "unknown pupil p9");
+        assert_eq!(b.tombstones[0].external_id, "gone");
+        assert_eq!(b.new_cursor.as_deref(), Some("page:c"));
+        assert!(!b.finished);
+
+        // The next page of the same full listing brings r1 again with other content.
+        let b = checker.batch(
+            Source::Parnassys,
+            &brin(),
+            "results",
+            RecordKind::Result,
+            &FeedPosition::Paging("c".into()),
+            page(vec![item("r1", "p1", 11.0)], false),
+        );
+        assert!(b.results.is_empty());
+        assert_eq!(
+            b.quarantine[0].reason,
+            "duplicate id r1 with different content in one pass"
+        );
+        assert!(b.finished);
+    }
+
+    #[test]
+    fn in_the_change_feed_a_later_version_wins() {
+        let known: HashSet<String> = ["p1".to_owned()].into();
+        let mut checker = PageChecker::new(&known);
+        let at = FeedPosition::Since("s".into());
+        let mk = |score| page(vec![item("r1", "p1", score)], true);
+        let b1 = checker.batch(
+            Source::Parnassys,
+            &brin(),
+            "results",
+            RecordKind::Result,
+            &at,
+            mk(10.0),
+        );
+        let b2 = checker.batch(
+            Source::Parnassys,
+            &brin(),
+            "results",
+            RecordKind::Result,
+            &at,
+            mk(11.0),
+        );
+        assert_eq!((b1.results.len(), b2.results.len()), (1, 1));
+        assert!(b2.quarantine.is_empty());
+    }
+}
