@@ -101,6 +101,11 @@ async fn sigkill_in_the_middle_of_a_sync_then_a_restart_gives_the_same_content()
             .all(|s| s["last_success_at"].is_string() && s["last_error"].is_null()),
         "{out}"
     );
+
+    let (code, out, _) = run(&cfg, &["status"]).await;
+    assert_eq!(code, 0);
+    println!("{out}");
+    assert_eq!(out.matches("wijzigingen (change feed)").count(), 2 * 5, "{out}");
 }
 
 #[tokio::test]

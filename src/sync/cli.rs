@@ -160,7 +160,7 @@ fn render_status(r: &StatusReport) -> String {
     }
     for s in &r.streams {
         let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
-            t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+            t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         };
         let cursor = match s.cursor.as_deref() {
             None => "-".to_owned(),
