@@ -438,3 +438,24 @@ async fn a_full_resync_reads_everything_again_without_duplicates() {
     );
     assert_eq!(digest(&url).await, before, "same rows, nothing twice");
 }
+
+#[tokio::test]
+async fn rest_streams_wait_for_a_first_pupil_snapshot() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store);
+    let mut opts = options(&board);
+    opts.source = Some(Source::Parnassys);
+    let s = engine.run_once(&opts, &NoProgress).await;
+    assert!(
+        s.streams
+            .iter()
+            .all(|o| matches!(o.state, StreamState::Skipped { .. })),
+        "{}",
+        s.render()
+    );
+    assert_eq!(board.request_count("parnassys.resultaten"), 0);
+    opts.source = None;
+    assert!(!engine.run_once(&opts, &NoProgress).await.any_failed());
+    assert_matches_mock(&board, &url).await;
+}

@@ -231,12 +231,19 @@ impl SyncEngine {
     ) -> Vec<StreamOutcome> {
         let mut out = Vec::new();
         let mut pupils_ok = true;
-        if let (Some(gkv), Some(key)) = (&self.gkv, &school.gkv_key)
-            && opts.wants(Source::ParnassysGkv)
-        {
-            let outcome = self.sync_gkv(gkv, &school.brin, key, opts, progress).await;
-            pupils_ok = outcome.state == StreamState::Ok;
-            out.push(outcome);
+        if let (Some(gkv), Some(key)) = (&self.gkv, &school.gkv_key) {
+            if opts.wants(Source::ParnassysGkv) {
+                let outcome = self.sync_gkv(gkv, &school.brin, key, opts, progress).await;
+                pupils_ok = outcome.state == StreamState::Ok;
+                out.push(outcome);
+            } else {
+                // `--source parnassys` before any snapshot: every record would name an unknown pupil.
+                let snapshot = self
+                    .store
+                    .cursor(Source::ParnassysGkv, &school.brin, super::PUPILS_STREAM)
+                    .await;
+                pupils_ok = matches!(snapshot, Ok(Some(_)));
+            }
         }
         let known: HashSet<String> = match self.store.known_pupils(&school.brin).await {
             Ok(p) => p.into_iter().map(|p| p.external_id).collect(),
@@ -263,7 +270,9 @@ impl SyncEngine {
             let mut outcome = StreamOutcome::new(stream.source(), &school.brin, stream.name());
             if !pupils_ok {
                 outcome.state = StreamState::Skipped {
-                    reason: "pupil snapshot (GKV) failed this run; results need their pupils first".into(),
+                    reason:
+                        "no current pupil snapshot (GKV failed or never ran); records need their pupils first"
+                            .into(),
                 };
             } else if let Some((_, reason)) = stopped.as_ref().filter(|(s, _)| *s == stream.source()) {
                 outcome.state = StreamState::Stopped {
