@@ -11,9 +11,9 @@ use secrecy::SecretString;
 
 use super::progress::Progress;
 use super::summary::{StreamOutcome, StreamState, SyncSummary};
-use crate::domain::{Brin, Source};
+use crate::domain::{Brin, Source, Task};
 use crate::sources::error::SourceError;
-use crate::sources::feed::{FeedPosition, SourcePage};
+use crate::sources::feed::{FeedPosition, PushedTask, SourcePage};
 use crate::sources::leeruniek::{LeeruniekClient, LeeruniekStream, NoteCategories};
 use crate::sources::oauth::TokenSource;
 use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
@@ -199,6 +199,45 @@ impl SyncEngine {
     /// The Leeruniek client, if enabled.
     pub fn leeruniek(&self) -> Option<&LeeruniekClient> {
         self.leeruniek.as_ref()
+    }
+
+    /// The token source of a school for a REST source, if configured.
+    pub fn tokens(&self, source: Source, school: &Brin) -> Option<&TokenSource> {
+        let s = self.schools.iter().find(|s| &s.brin == school)?;
+        match source {
+            Source::Parnassys => s.parnassys.as_ref(),
+            Source::Leeruniek => s.leeruniek.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Pushes a task to the system `task.target` names, with the school's own credentials;
+    /// idempotent per `task.key` (a repeat returns the original task, `replayed: true`).
+    pub async fn push_task(&self, task: &Task) -> Result<PushedTask, SourceError> {
+        let missing = || {
+            SourceError::Permanent(format!(
+                "{} is not enabled or not configured for school {}",
+                task.target, task.school
+            ))
+        };
+        let tokens = self.tokens(task.target, &task.school).ok_or_else(missing)?;
+        match task.target {
+            Source::Parnassys => {
+                self.parnassys
+                    .as_ref()
+                    .ok_or_else(missing)?
+                    .push_task(tokens, task)
+                    .await
+            }
+            Source::Leeruniek => {
+                self.leeruniek
+                    .as_ref()
+                    .ok_or_else(missing)?
+                    .push_task(tokens, task)
+                    .await
+            }
+            _ => Err(missing()),
+        }
     }
 
     /// One pass over the selected schools and sources. Never fails as a whole: every problem is
