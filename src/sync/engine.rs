@@ -10,6 +10,7 @@ use futures::StreamExt;
 use secrecy::SecretString;
 
 use super::progress::Progress;
+pub(crate) use super::stream::{RestStream, StreamError};
 use super::summary::{StreamOutcome, StreamState, SyncSummary};
 use crate::domain::{Brin, Source, Task};
 use crate::sources::error::SourceError;
@@ -18,7 +19,7 @@ use crate::sources::leeruniek::{LeeruniekClient, LeeruniekStream, NoteCategories
 use crate::sources::oauth::TokenSource;
 use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
 use crate::sources::parnassys_gkv::GkvClient;
-use crate::store::{RecordKind, Store, StoreError};
+use crate::store::Store;
 
 /// Attempts for a page whose body did not decode (e.g. cut off): the HTTP layer does not retry those.
 const DECODE_ATTEMPTS: u32 = 3;
@@ -89,83 +90,6 @@ pub struct SyncEngine {
     pub(crate) parnassys: Option<ParnassysClient>,
     pub(crate) leeruniek: Option<LeeruniekClient>,
     pub(crate) schools: Vec<SchoolSources>,
-}
-
-/// One REST stream of one school, with what it needs to read a page.
-enum RestStream<'a> {
-    Parnassys(&'a ParnassysClient, &'a TokenSource, ParnassysStream),
-    Leeruniek(&'a LeeruniekClient, &'a TokenSource, LeeruniekStream),
-}
-
-impl RestStream<'_> {
-    fn source(&self) -> Source {
-        match self {
-            Self::Parnassys(..) => Source::Parnassys,
-            Self::Leeruniek(..) => Source::Leeruniek,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Parnassys(_, _, s) => s.name(),
-            Self::Leeruniek(_, _, s) => s.name(),
-        }
-    }
-
-    fn record_kind(&self) -> RecordKind {
-        match self {
-            Self::Parnassys(_, _, s) => s.record_kind(),
-            Self::Leeruniek(_, _, s) => s.record_kind(),
-        }
-    }
-
-    async fn page(
-        &self,
-        school: &Brin,
-        at: &FeedPosition,
-        limit: u32,
-        categories: &mut NoteCategories,
-    ) -> Result<SourcePage, SourceError> {
-        match self {
-            Self::Parnassys(c, t, s) => c.page(school, t, *s, at, limit).await,
-            Self::Leeruniek(c, t, s) => c.page(school, t, *s, at, limit, categories).await,
-        }
-    }
-}
-
-/// Why a stream ended early.
-pub(crate) enum StreamError {
-    Source(SourceError),
-    Store(StoreError),
-}
-
-impl StreamError {
-    /// Whether access was refused for good (stop this source for the school).
-    pub(crate) fn is_refusal(&self) -> bool {
-        matches!(
-            self,
-            Self::Source(SourceError::Revoked { .. } | SourceError::Forbidden | SourceError::Unauthorized)
-        )
-    }
-
-    pub(crate) fn message(&self) -> String {
-        match self {
-            Self::Source(e) => e.to_string(),
-            Self::Store(e) => format!("store: {e}"),
-        }
-    }
-}
-
-impl From<SourceError> for StreamError {
-    fn from(e: SourceError) -> Self {
-        Self::Source(e)
-    }
-}
-
-impl From<StoreError> for StreamError {
-    fn from(e: StoreError) -> Self {
-        Self::Store(e)
-    }
 }
 
 impl SyncEngine {

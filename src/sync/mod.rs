@@ -13,6 +13,7 @@ pub mod cli;
 mod engine;
 pub mod progress;
 mod snapshot;
+mod stream;
 pub mod summary;
 
 pub use engine::{SchoolSources, SyncEngine, SyncOptions};
