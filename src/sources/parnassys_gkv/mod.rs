@@ -167,3 +167,62 @@ fn membership(school: &Brin, f: &Fields) -> Result<Membership, String> {
         to: opt_date("totDatum", field(f, "totDatum"))?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn pupils_and_memberships_normalise_or_say_why_not() {
+        let brin = Brin::parse("11ZW").expect("brin");
+        let f = fields(&[
+            ("id", "7"),
+            ("roepNaam", "Sanne"),
+            ("achternaam", "Vries"),
+            ("tussenvoegsel", ""),
+            ("geboortedatum", "2016-03-01"),
+            ("uitstroomDatum", "2025-07-15"),
+        ]);
+        let p = pupil(&brin, &f).expect("pupil");
+        assert_eq!(p.surname_prefix, None);
+        assert_eq!(p.left_on.map(|d| d.to_string()).as_deref(), Some("2025-07-15"));
+        let bad = fields(&[
+            ("id", "8"),
+            ("roepNaam", "A"),
+            ("achternaam", "B"),
+            ("geboortedatum", "2016-02-30"),
+        ]);
+        assert_eq!(
+            pupil(&brin, &bad).expect_err("date"),
+            "geboortedatum \"2016-02-30\" is not a date"
+        );
+        let m = fields(&[
+            ("leerling", "7"),
+            ("groep", "3"),
+            ("vanafDatum", "2025-08-01"),
+            ("leerjaar", "9"),
+        ]);
+        assert_eq!(
+            membership(&brin, &m).expect_err("grade"),
+            "leerjaar \"9\" is not a grade 1-8"
+        );
+    }
+
+    #[test]
+    fn a_rejected_pupil_keeps_no_name() {
+        let raw = redacted_raw(
+            "leerling",
+            &fields(&[("id", "7"), ("roepNaam", "Sanne"), ("achternaam", "Vries")]),
+        );
+        let text = raw.to_string();
+        assert!(!text.contains("Sanne") && !text.contains("Vries"), "{text}");
+        assert!(text.contains("\"id\":\"7\""));
+    }
+}
