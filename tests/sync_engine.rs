@@ -461,3 +461,37 @@ async fn rest_streams_wait_for_a_first_pupil_snapshot() {
     assert!(!engine.run_once(&opts, &NoProgress).await.any_failed());
     assert_matches_mock(&board, &url).await;
 }
+
+#[tokio::test]
+async fn a_full_resync_tombstones_what_the_source_deleted_without_telling() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store);
+    let mut opts = options(&board);
+    assert!(!engine.run_once(&opts, &NoProgress).await.any_failed());
+    let brin = board.schools()[0].clone();
+    let (result, note, group_plan) = board.inspect(|st| {
+        let s = &st.schools[&brin];
+        (
+            s.results.iter().next().expect("result").id,
+            s.notes.iter().next().expect("note").id,
+            s.lu_group_plans.iter().next().expect("group plan").id,
+        )
+    });
+    board.delete_result(&brin, result).expect("delete");
+    board.delete_note(&brin, note).expect("delete");
+    board
+        .delete(&brin, mocks::StreamKind::LuGroupPlans, group_plan)
+        .expect("delete");
+    // `--full` forgets the change-feed position, so the feed's tombstones are never read: only
+    // the comparison with the complete listing can notice the deletions.
+    opts.full = true;
+    let s = engine.run_once(&opts, &NoProgress).await;
+    assert!(!s.any_failed(), "{}", s.render());
+    assert_matches_mock(&board, &url).await;
+    assert!(
+        !live_ids(&url, "result_sources", "parnassys", &brin)
+            .await
+            .contains(&result.to_string())
+    );
+}

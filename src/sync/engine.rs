@@ -19,7 +19,7 @@ use crate::sources::leeruniek::{LeeruniekClient, LeeruniekStream, NoteCategories
 use crate::sources::oauth::TokenSource;
 use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
 use crate::sources::parnassys_gkv::GkvClient;
-use crate::store::Store;
+use crate::store::{PageBatch, RecordKind, Store, StoreError, Tombstone};
 
 /// Attempts for a page whose body did not decode (e.g. cut off): the HTTP layer does not retry those.
 const DECODE_ATTEMPTS: u32 = 3;
@@ -314,13 +314,33 @@ impl SyncEngine {
         let stored = self.store.cursor(source, school, name).await?;
         let mut at = FeedPosition::from_stored(stored.as_deref());
         let mut checker = super::batch::PageChecker::new(known);
+        // A listing from the start sees every live record: what the store holds beyond it was
+        // deleted at the source without a tombstone. (A listing resumed after a crash saw only
+        // part, so it reconciles nothing; the next `--full` does.)
+        let mut listed: Option<HashSet<String>> = (at == FeedPosition::Start).then(HashSet::new);
         loop {
             let page = self
                 .fetch(stream, school, &at, opts.page_size, categories)
                 .await?;
             let has_more = page.has_more;
             let next = page.next.clone();
-            let batch = checker.batch(source, school, name, stream.record_kind(), &at, page);
+            if let Some(listed) = listed.as_mut() {
+                listed.extend(page.records.iter().filter_map(|r| r.external_id.clone()));
+            }
+            // After a reconciling listing, one catch-up read of the change feed: records changed
+            // during the listing are listed there, so they are not taken for deleted.
+            let last = !has_more && (listed.is_none() || !at.is_full_listing());
+            let mut batch = checker.batch(source, school, name, stream.record_kind(), &at, page);
+            batch.finished = last;
+            if last && let Some(listed) = listed.as_ref() {
+                let gone = self
+                    .unlisted(source, school, stream.record_kind(), listed, &batch)
+                    .await?;
+                if !gone.is_empty() {
+                    tracing::info!(source = %source, stream = name, count = gone.len(), "records missing from the full listing tombstoned");
+                }
+                batch.tombstones.extend(gone);
+            }
             let summary = super::busy::retry_busy(|| self.store.apply_page(&batch)).await?;
             let records =
                 batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
@@ -329,10 +349,27 @@ impl SyncEngine {
             outcome.quarantined += summary.quarantined;
             progress.page_applied(source, school, name, records);
             at = next;
-            if !has_more {
+            if last {
                 return Ok(());
             }
         }
+    }
+
+    /// Tombstones for live records of the stream that a complete listing did not return.
+    async fn unlisted(
+        &self,
+        source: Source,
+        school: &Brin,
+        kind: RecordKind,
+        listed: &HashSet<String>,
+        batch: &PageBatch,
+    ) -> Result<Vec<Tombstone>, StoreError> {
+        let live = self.store.live_external_ids(source, school, kind).await?;
+        Ok(live
+            .into_iter()
+            .filter(|id| !listed.contains(id) && !batch.tombstones.iter().any(|t| &t.external_id == id))
+            .map(|external_id| Tombstone { kind, external_id })
+            .collect())
     }
 
     async fn fetch(
