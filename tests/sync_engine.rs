@@ -12,7 +12,7 @@ use mocks::model::{ReferenceScore, TestResult as MockResult};
 use mocks::{FaultConfig, FaultKind, MockConfig};
 use world::*;
 use zorgsignaal::domain::{Brin, Source, Task, TaskKind};
-use zorgsignaal::store::PageBatch;
+use zorgsignaal::store::{PageBatch, RecordKind};
 use zorgsignaal::sync::{NoProgress, Progress, StreamState};
 
 #[tokio::test]
@@ -418,6 +418,24 @@ async fn a_full_sync_into_postgres_holds_the_mock_results_and_an_idle_rerun_is_o
     board.reset_counters();
     assert!(!engine.run_once(&options(&board), &NoProgress).await.any_failed());
     assert_eq!(board.request_count("parnassys.resultaten"), 2);
+
+    // A deletion only a full reconcile can see (the reset cursor skips the feed's tombstone).
+    let brin = board.schools()[0].clone();
+    let gone = board.inspect(|st| st.schools[&brin].results.iter().next().expect("result").id);
+    board.delete_result(&brin, gone).expect("delete");
+    let mut full = options(&board);
+    full.full = true;
+    assert!(!engine.run_once(&full, &NoProgress).await.any_failed());
+    let ids = store
+        .live_external_ids(
+            Source::Parnassys,
+            &Brin::parse(&brin).expect("brin"),
+            RecordKind::Result,
+        )
+        .await
+        .expect("live ids");
+    assert!(!ids.contains(&gone.to_string()));
+    assert_eq!(ids.len(), mock_ids(&board, &brin)[0].len());
     drop(engine);
     drop_postgres(store, &admin, &name).await;
 }

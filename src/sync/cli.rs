@@ -19,8 +19,8 @@ pub struct SyncArgs {
     /// One pass, then exit. (Without it `sync` also does one pass: schedules belong to the daemon.)
     #[arg(long)]
     pub once: bool,
-    /// Forget the cursors of the selected streams and read everything again (changes and
-    /// tombstones the feed reports are applied; deletions it never reported are not detected).
+    /// Forget the cursors of the selected streams and read everything again (full reconcile):
+    /// records the store holds that the complete listing no longer returns are marked deleted.
     #[arg(long)]
     pub full: bool,
     /// Only this school (BRIN).

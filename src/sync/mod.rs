@@ -5,6 +5,10 @@
 //! Order per school: GKV first (pupils must exist before results), then the REST streams one
 //! after another; schools run concurrently (bounded). Transient errors are recorded on their
 //! stream and the rest goes on; a refused credential stops that source for that school.
+//!
+//! A stream read from the start (first run, `--full`) is a full reconcile: after the listing and
+//! one catch-up read of the change feed, live records the listing did not return are tombstoned
+//! in the last page's transaction, so deletions a source never reported are noticed too.
 
 mod batch;
 mod build;
