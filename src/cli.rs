@@ -35,6 +35,11 @@ pub struct Cli {
 pub enum Command {
     /// Check the configuration file and environment overrides; exit 2 naming each bad key.
     CheckConfig(CheckConfigArgs),
+    /// Pull pupils, results, notes and plans from the sources into the store (one pass; the
+    /// daemon adds schedules). Exit 1 when a school failed.
+    Sync(crate::sync::cli::SyncArgs),
+    /// Show per source, school and stream the cursor, last success, last error and counts.
+    Status(crate::sync::cli::StatusArgs),
     /// Create or upgrade the database (running it twice changes nothing).
     Migrate,
     /// Run every rule for the configured schools and store the signals and tasks.
@@ -218,6 +223,8 @@ impl Cli {
 pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::CheckConfig(args) => Ok(check_config(cli, args, settings)),
+        Command::Sync(args) => with_settings(cli, settings, |s| crate::sync::cli::sync(s, args)),
+        Command::Status(args) => with_settings(cli, settings, |s| crate::sync::cli::status(s, args)),
         other => {
             let settings = match settings {
                 Ok(s) => s,
@@ -236,7 +243,7 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
 async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<ExitCode> {
     use crate::app::commands;
     match command {
-        Command::CheckConfig(_) => Ok(ExitCode::SUCCESS),
+        Command::CheckConfig(_) | Command::Sync(_) | Command::Status(_) => Ok(ExitCode::SUCCESS),
         Command::Migrate => commands::migrate(settings).await,
         Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
         Command::Signals(a) => {
@@ -367,4 +374,19 @@ pub fn summary(s: &Settings) -> String {
     ));
     out.push_str(&format!("  api:      {} ({})", s.api.listen, s.api.public_url));
     out
+}
+
+/// Runs `f` with valid settings, or reports the configuration error with exit code 2.
+fn with_settings(
+    cli: &Cli,
+    settings: Result<Settings, ConfigError>,
+    f: impl FnOnce(&Settings) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    match settings {
+        Ok(s) => f(&s),
+        Err(e) => {
+            report_config_error(cli, &e);
+            Ok(ExitCode::from(EXIT_CONFIG))
+        }
+    }
 }

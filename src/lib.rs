@@ -12,4 +12,5 @@ pub mod rules;
 pub mod settings;
 pub mod sources;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

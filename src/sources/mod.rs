@@ -4,9 +4,13 @@
 pub mod breaker;
 pub mod csv_import;
 pub mod error;
+pub mod feed;
 pub mod http;
+pub mod leeruniek;
 pub mod oauth;
 pub mod oso;
+pub mod parnassys;
+pub mod parnassys_gkv;
 pub mod ratelimit;
 pub mod redact;
 pub mod request;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::error::StoreError;
 use super::model::{
     ImportBatch, ImportSummary, PageBatch, PageSummary, QuarantineCount, QuarantineFilter, QuarantineRow,
-    SnapshotSummary, StreamStatus, TestSeen,
+    RecordKind, SnapshotSummary, StreamStatus, TestSeen,
 };
 use crate::domain::{Brin, Group, Membership, Pupil, School, SchoolYear, Source};
 
@@ -75,6 +75,16 @@ pub trait SyncStore: Send + Sync {
 
     /// The test catalogue (every test code seen in a result), by code.
     async fn tests_seen(&self) -> Result<Vec<TestSeen>, StoreError>;
+
+    /// Source ids of a source's live (not tombstoned) records of one kind at a school, sorted;
+    /// for results every id naming a sitting (aliases included). The sync engine tombstones those
+    /// a completed full listing did not return (deletions a feed never reported).
+    async fn live_external_ids(
+        &self,
+        source: Source,
+        school: &Brin,
+        kind: RecordKind,
+    ) -> Result<Vec<String>, StoreError>;
 }
 
 /// Implements [`SyncStore`] for an engine's store type (`$store` has `pool: Pool<$db>` and
@@ -424,6 +434,34 @@ macro_rules! impl_sync_store {
                     .fetch_all(&self.pool)
                     .await?;
                     Ok(rows.into_iter().map(TestSeen::from).collect())
+                }
+
+                async fn live_external_ids(
+                    &self,
+                    source: Source,
+                    school: &Brin,
+                    kind: RecordKind,
+                ) -> Result<Vec<String>, StoreError> {
+                    let sql = match kind {
+                        RecordKind::Result => {
+                            "SELECT external_id FROM result_sources
+                             WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
+                        }
+                        RecordKind::Note => {
+                            "SELECT external_id FROM notes
+                             WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
+                        }
+                        RecordKind::Plan => {
+                            "SELECT external_id FROM plans
+                             WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
+                        }
+                    };
+                    let rows: Vec<(String,)> = sqlx::query_as(sql)
+                        .bind(source.as_str())
+                        .bind(school.as_str())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    Ok(rows.into_iter().map(|(id,)| id).collect())
                 }
             }
 

@@ -1,0 +1,227 @@
+//! `zorgsignaal demo`: the whole loop on one machine with no set-up. Generates a board, starts the
+//! mock ParnasSys/Leeruniek servers in-process on loopback, syncs everything into an embedded
+//! SQLite database, evaluates, pushes the tasks back, writes the IB digests and prints a summary.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{NaiveDate, TimeZone, Utc};
+use mocks::{Dataset, GenParams, MockBoard, MockConfig};
+
+use super::evaluate::evaluate_schools;
+use super::open_store;
+use crate::actions::mail::{Mailer, send_digests};
+use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
+use crate::settings::{EnvOverrides, Settings};
+use crate::sync::{LineProgress, SyncEngine, SyncOptions};
+
+/// What the demo runs on.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Folder for the database and the mails (created).
+    pub data_dir: PathBuf,
+    /// Generator seed.
+    pub seed: u64,
+    /// Schools of the generated board.
+    pub schools: usize,
+    /// Pupils per school.
+    pub pupils_per_school: usize,
+    /// School years of history.
+    pub years: u32,
+}
+
+/// Runs the demo and prints the summary; `Ok` with exit 0 when every step succeeded.
+pub async fn demo(opts: &DemoOptions) -> anyhow::Result<ExitCode> {
+    let params = GenParams {
+        seed: opts.seed,
+        schools: opts.schools,
+        pupils_per_school: opts.pupils_per_school,
+        years: opts.years,
+        ..GenParams::default()
+    };
+    let as_of = params.as_of;
+    println!(
+        "Zorgsignaal demo: {} scholen × {} leerlingen, {} schooljaren, seed {}, peildatum {as_of}",
+        opts.schools, opts.pupils_per_school, opts.years, opts.seed
+    );
+    let (dataset, _expected) = mocks::generate(&params);
+    let board = MockBoard::start(MockConfig::fixture(dataset.clone()))
+        .await
+        .context("starting the mock servers")?;
+    println!(
+        "Mock-servers op loopback: GKV {}, ParnasSys {}, Leeruniek {}",
+        board.gkv_url(),
+        board.parnassys_url(),
+        board.leeruniek_url()
+    );
+    let result = run(opts, &dataset, &board, as_of).await;
+    board.shutdown().await;
+    result
+}
+
+async fn run(opts: &DemoOptions, dataset: &Dataset, board: &MockBoard, as_of: NaiveDate) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&opts.data_dir)
+        .with_context(|| format!("creating {}", opts.data_dir.display()))?;
+    let db = opts.data_dir.join("zorgsignaal.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let f = PathBuf::from(format!("{}{suffix}", db.display()));
+        if f.exists() {
+            std::fs::remove_file(&f).with_context(|| format!("removing the previous demo database {}", f.display()))?;
+        }
+    }
+    let mail_dir = opts.data_dir.join("mail");
+    std::fs::create_dir_all(&mail_dir).with_context(|| format!("creating {}", mail_dir.display()))?;
+
+    let env = EnvOverrides::from_process();
+    let smtp_configured = env.keys().iter().any(|k| k.starts_with("mail.host"));
+    let toml = demo_config_toml(dataset, board, &db, smtp_configured);
+    let settings = Settings::from_toml_str_with_env(&toml, &env)
+        .map_err(|e| anyhow::anyhow!("demo configuration invalid: {e}"))?;
+    let store = open_store(&settings).await.context("opening the demo database")?;
+
+    // 1. Sync everything.
+    let engine = Arc::new(SyncEngine::from_settings(&settings, store.clone()).context("building the sync engine")?);
+    let sync_opts = SyncOptions { full: true, ..SyncOptions::new(as_of) };
+    let sync = engine.run_once(&sync_opts, &LineProgress).await;
+    if sync.any_failed() {
+        eprintln!("{}", sync.render());
+        anyhow::bail!("the demo sync failed");
+    }
+
+    // 2. Evaluate on the board's reference date.
+    let evaluations = evaluate_schools(store.as_ref(), &settings, None, as_of).await?;
+
+    // 3. Push the tasks back to the mock servers.
+    let worker = OutboxWorker::new(store.clone(), engine.clone(), OutboxPolicy::default());
+    let pushed = worker.drain(1000).await?;
+
+    // 4. The IB digests, as on the reference date's 07:30 run.
+    let mailer = if smtp_configured {
+        Mailer::from_settings(&settings.mail)?
+    } else {
+        Mailer::File(mail_dir.clone())
+    };
+    let digest_time = chrono_tz::Europe::Amsterdam
+        .from_local_datetime(&as_of.and_hms_opt(7, 30, 0).unwrap_or_default())
+        .single()
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let mails = send_digests(store.as_ref(), &settings, &mailer, digest_time).await?;
+    store.close().await;
+
+    println!("\n{}", summary_table(&evaluations, &sync, pushed.sent, pushed.parked, board, mails.sent));
+    println!("Database: {}", db.display());
+    if smtp_configured {
+        println!("Digests verstuurd via SMTP ({}:{})", settings.mail.host, settings.mail.port);
+    } else {
+        println!("Digests (e-mails) als .eml-bestanden in {}", mail_dir.display());
+    }
+    Ok(if pushed.parked > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// The demo configuration: every generated school with its own ladder and IB addresses, all three
+/// sources at the in-process mocks, the store in the data dir, digests on.
+fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool) -> String {
+    let mut t = String::new();
+    let _ = write!(
+        t,
+        "[store]\nurl = \"sqlite://{}\"\n\n[board]\nname = \"Stichting Demoscholen\"\n\n\
+         [pseudonymisation]\nkey = \"demo-pseudonymisation-key-0000\"\n\n\
+         [mail]\nenabled = true\n{}from = \"zorgsignaal@demo.example.nl\"\ndashboard_url = \"http://127.0.0.1:8080\"\n\n",
+        toml_escape(&db.display().to_string()),
+        if smtp { "" } else { "host = \"localhost\"\ntls = \"none\"\nport = 25\n" }
+    );
+    for school in &dataset.schools {
+        let Some(c) = board.credentials(&school.brin) else { continue };
+        let emails = |functie: &str| {
+            let list: Vec<String> = school
+                .medewerkers
+                .iter()
+                .filter(|m| m.functie == functie)
+                .map(|m| format!("\"{}\"", toml_escape(&m.emailadres)))
+                .collect();
+            list.join(", ")
+        };
+        let mut ib = emails("ib");
+        if ib.is_empty() {
+            ib = format!("\"ib@{}.demo.example.nl\"", school.brin.to_lowercase());
+        }
+        let _ = write!(
+            t,
+            "[[schools]]\nbrin = \"{brin}\"\nname = \"{name}\"\ncare_ladder = \"{ladder}\"\n\
+             ib_emails = [{ib}]\ndirectie_emails = [{dir}]\n\n\
+             [schools.parnassys_gkv]\nkey = \"{gkv}\"\n\n\
+             [schools.parnassys]\nclient_id = \"{pid}\"\nclient_secret = \"{psec}\"\n\n\
+             [schools.leeruniek]\nclient_id = \"{lid}\"\nclient_secret = \"{lsec}\"\n\n",
+            brin = school.brin,
+            name = toml_escape(&school.naam),
+            ladder = school.care_ladder,
+            dir = emails("directie"),
+            gkv = c.leveranciersleutel,
+            pid = c.parnassys.0,
+            psec = c.parnassys.1,
+            lid = c.leeruniek.0,
+            lsec = c.leeruniek.1,
+        );
+    }
+    let _ = write!(
+        t,
+        "[sources.parnassys_gkv]\nenabled = true\nbase_url = \"{}\"\nleveranciernaam = \"{}\"\n\n",
+        board.gkv_url(),
+        toml_escape(&dataset.leveranciernaam)
+    );
+    for (name, url) in [("parnassys", board.parnassys_url()), ("leeruniek", board.leeruniek_url())] {
+        let _ = write!(
+            t,
+            "[sources.{name}]\nenabled = true\nbase_url = \"{url}\"\ntoken_url = \"{url}/oauth/token\"\n\
+             rate_limit_per_second = 50\n\n"
+        );
+    }
+    t
+}
+
+fn toml_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn summary_table(
+    evaluations: &[super::evaluate::SchoolEvaluationSummary],
+    sync: &crate::sync::SyncSummary,
+    tasks_pushed: usize,
+    tasks_parked: usize,
+    board: &MockBoard,
+    mails: usize,
+) -> String {
+    let mut out = String::from("Samenvatting (summary)\n");
+    let _ = writeln!(out, "  {:<28} {:>8}", "scholen (schools)", evaluations.len());
+    let pupils: usize = evaluations.iter().map(|e| e.pupils).sum();
+    let _ = writeln!(out, "  {:<28} {:>8}", "leerlingen (pupils)", pupils);
+    let _ = writeln!(out, "  {:<28} {:>8}", "records gesynchroniseerd", sync.records());
+    let _ = writeln!(out, "  {:<28} {:>8}", "in quarantaine", sync.quarantined());
+    let mut per_rule = std::collections::BTreeMap::<&str, usize>::new();
+    for e in evaluations {
+        for (rule, n) in &e.findings_per_rule {
+            *per_rule.entry(rule.as_str()).or_default() += n;
+        }
+    }
+    let _ = writeln!(out, "  signalen per regel (signals per rule):");
+    for (rule, n) in per_rule {
+        let _ = writeln!(out, "    {rule:<26} {n:>8}");
+    }
+    let created: usize = evaluations.iter().map(|e| e.tasks_created).sum();
+    let at_mock: usize = board
+        .schools()
+        .iter()
+        .map(|b| board.pushed_parnassys_tasks(b).len() + board.pushed_leeruniek_tasks(b).len())
+        .sum();
+    let _ = writeln!(out, "  {:<28} {:>8}", "taken aangemaakt (tasks)", created);
+    let _ = writeln!(out, "  {:<28} {:>8}", "taken teruggezet (pushed)", tasks_pushed);
+    let _ = writeln!(out, "  {:<28} {:>8}", "  waarvan bij de mock", at_mock);
+    if tasks_parked > 0 {
+        let _ = writeln!(out, "  {:<28} {:>8}", "taken geparkeerd (parked)", tasks_parked);
+    }
+    let _ = write!(out, "  {:<28} {:>8}", "digests geschreven (mails)", mails);
+    out
+}

@@ -1,0 +1,276 @@
+//! ParnasSys REST adapter (reference contract): results, notes and plans through the change
+//! feed, normalised into domain [`TestResult`], [`Note`] and [`SupportPlan`]; tasks pushed back.
+
+mod client;
+mod model;
+
+pub use client::ParnassysClient;
+
+use chrono::{NaiveTime, TimeZone, Utc};
+
+use self::model::{WireNote, WirePlan, WireResult};
+use crate::domain::{
+    AbilityScore, Brin, Evaluation, EvaluationOutcome, LearningDomain, LevelError, MomentKind, Note,
+    PlanKind, ReferenceScore, Scale, Source, SupportPlan, TestResult,
+};
+use crate::sources::feed::{Record, date, opt_date, required, short, wire};
+use crate::store::RecordKind;
+
+/// A ParnasSys REST stream (stroom).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParnassysStream {
+    /// `resultaten`.
+    Results,
+    /// `notities`.
+    Notes,
+    /// `plannen`.
+    Plans,
+}
+
+impl ParnassysStream {
+    /// Every stream, in sync order.
+    pub const ALL: [ParnassysStream; 3] = [Self::Results, Self::Notes, Self::Plans];
+
+    /// Stream name in the store (`results`, `notes`, `plans`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Results => "results",
+            Self::Notes => "notes",
+            Self::Plans => "plans",
+        }
+    }
+
+    /// Path segment of the contract.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Self::Results => "resultaten",
+            Self::Notes => "notities",
+            Self::Plans => "plannen",
+        }
+    }
+
+    /// Table a tombstone of this stream removes from.
+    pub fn record_kind(self) -> RecordKind {
+        match self {
+            Self::Results => RecordKind::Result,
+            Self::Notes => RecordKind::Note,
+            Self::Plans => RecordKind::Plan,
+        }
+    }
+
+    /// Normalises one item of this stream.
+    pub(crate) fn normalise(self, school: &Brin, raw: &serde_json::Value) -> Result<Record, String> {
+        match self {
+            Self::Results => result(school, wire(raw)?).map(Record::Result),
+            Self::Notes => note(school, wire(raw)?).map(Record::Note),
+            Self::Plans => plan(school, Source::Parnassys, wire(raw)?).map(Record::Plan),
+        }
+    }
+}
+
+/// A reference score, with the reason text the quarantine shows.
+pub(crate) fn reference_score(code: &str, value: &str) -> Result<ReferenceScore, String> {
+    ReferenceScore::parse(code, value).map_err(|e| match e {
+        LevelError::NotOnScale { .. } => format!(
+            "unknown level {:?} on scale {}",
+            short(value.trim()),
+            Scale::from_code(code).map_or_else(|| short(code), |s| s.code().to_owned())
+        ),
+        LevelError::PercentileOutOfRange(v) => format!("percentile {:?} is outside 0-100", short(&v)),
+    })
+}
+
+fn result(school: &Brin, w: WireResult) -> Result<TestResult, String> {
+    let external_id = required("id", w.id.as_deref())?;
+    let pupil = required("leerling_id", w.leerling_id.as_deref())?;
+    let name = w.toetsnaam.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let code = match w.toetscode.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(c) => c.to_owned(),
+        // A name without a code still identifies the test; neither is unusable.
+        None => name.ok_or("missing toetscode")?.to_owned(),
+    };
+    let taken_on = date("afnamedatum", w.afnamedatum.as_deref())?;
+    let stated_moment = match w.toetsmoment.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("M") | Some("m") => Some(MomentKind::Mid),
+        Some("E") | Some("e") => Some(MomentKind::End),
+        Some(other) => return Err(format!("unknown toetsmoment {:?}", short(other))),
+    };
+    for (field, v) in [("score", w.score), ("vaardigheidsscore", w.vaardigheidsscore)] {
+        if let Some(v) = v
+            && (!v.is_finite() || v < 0.0)
+        {
+            return Err(format!("impossible {field} {v}"));
+        }
+    }
+    let ability = w.vaardigheidsscore.map(|value| AbilityScore {
+        value,
+        scale: w
+            .vaardigheidsschaal
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| code.to_ascii_lowercase()),
+    });
+    let mut reference_scores = Vec::with_capacity(w.referentiescores.len());
+    for r in &w.referentiescores {
+        let c = required("referentiescore code", r.code.as_deref())?;
+        let v = required("referentiescore waarde", r.waarde.as_deref())?;
+        reference_scores.push(reference_score(&c, &v)?);
+    }
+    Ok(TestResult {
+        source: Source::Parnassys,
+        external_id,
+        school: school.clone(),
+        pupil_external_id: pupil,
+        test_name: name.map_or_else(|| code.clone(), str::to_owned),
+        test_code: code,
+        part_code: w.toetsonderdeelcode.filter(|s| !s.trim().is_empty()),
+        provider: w.leverancier.filter(|s| !s.trim().is_empty()),
+        taken_on,
+        stated_moment,
+        raw_score: w.score,
+        ability,
+        reference_scores,
+    })
+}
+
+fn note(school: &Brin, w: WireNote) -> Result<Note, String> {
+    let written = date("aangemaakt_op", w.aangemaakt_op.as_deref())?;
+    Ok(Note {
+        source: Source::Parnassys,
+        external_id: required("id", w.id.as_deref())?,
+        school: school.clone(),
+        pupil_external_id: Some(required("leerling_id", w.leerling_id.as_deref())?),
+        group_external_id: w.groep_id.filter(|s| !s.trim().is_empty()),
+        category_path: w.categorie,
+        created_at: midnight_utc(written),
+        content: w.inhoud.unwrap_or_default(),
+    })
+}
+
+/// A date-only timestamp as the start of that day in UTC (the contracts give no time of day).
+pub(crate) fn midnight_utc(d: chrono::NaiveDate) -> chrono::DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN))
+}
+
+/// A plan of either REST source (the Leeruniek adapter maps its group plans onto this shape).
+pub(crate) fn plan(school: &Brin, source: Source, w: WirePlan) -> Result<SupportPlan, String> {
+    let external_id = required("id", w.id.as_deref())?;
+    let kind = PlanKind::parse(&required("soort", w.soort.as_deref())?)
+        .map_err(|_| format!("unknown plan kind {:?}", short(w.soort.as_deref().unwrap_or(""))))?;
+    let domain = match w.domein.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => Some(LearningDomain::parse(d).map_err(|_| format!("unknown domain {:?}", short(d)))?),
+    };
+    let pupil = w.leerling_id.filter(|s| !s.trim().is_empty());
+    let group = w.groep_id.filter(|s| !s.trim().is_empty());
+    if kind != PlanKind::GroupPlan && pupil.is_none() {
+        return Err(format!("{} without leerling_id", kind.dutch()));
+    }
+    if kind == PlanKind::GroupPlan && group.is_none() {
+        return Err("groepsplan without groep_id".into());
+    }
+    let start = date("startdatum", w.startdatum.as_deref())?;
+    let end = opt_date("einddatum", w.einddatum.as_deref())?;
+    if end.is_some_and(|e| e < start) {
+        return Err("einddatum before startdatum".into());
+    }
+    let mut evaluations = Vec::with_capacity(w.evaluaties.len());
+    for e in &w.evaluaties {
+        let d = date("evaluatie datum", e.datum.as_deref())?;
+        let o = required("evaluatie uitkomst", e.uitkomst.as_deref())?;
+        let outcome = EvaluationOutcome::parse(&o)
+            .map_err(|_| format!("unknown evaluation outcome {:?}", short(&o)))?;
+        evaluations.push(Evaluation { date: d, outcome });
+    }
+    Ok(SupportPlan {
+        source,
+        external_id,
+        school: school.clone(),
+        pupil_external_id: if kind == PlanKind::GroupPlan { None } else { pupil },
+        group_external_id: group,
+        kind,
+        domain,
+        title: w.titel.unwrap_or_default(),
+        owner: w.eigenaar.filter(|s| !s.trim().is_empty()),
+        care_level: w.zorgniveau.filter(|s| !s.trim().is_empty()),
+        start,
+        end,
+        evaluation_due: opt_date("evaluatiedatum", w.evaluatiedatum.as_deref())?,
+        minutes_per_week: w.minuten_per_week,
+        evaluations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn brin() -> Brin {
+        Brin::parse("11ZW").expect("brin")
+    }
+
+    fn result_json() -> serde_json::Value {
+        json!({"id": "r1", "leerling_id": "p1", "toetscode": "DMT", "toetsonderdeelcode": null,
+               "toetsnaam": "Drie-Minuten-Toets", "leverancier": "Cito", "afnamedatum": "2025-01-20",
+               "toetsmoment": "M", "score": 41.0, "vaardigheidsscore": null, "vaardigheidsschaal": null,
+               "referentiescores": [{"code": "IV", "waarde": "V-"}]})
+    }
+
+    fn reason(raw: serde_json::Value) -> String {
+        ParnassysStream::Results
+            .normalise(&brin(), &raw)
+            .expect_err("should be rejected")
+    }
+
+    #[test]
+    fn a_good_result_normalises() {
+        let Ok(Record::Result(r)) = ParnassysStream::Results.normalise(&brin(), &result_json()) else {
+            panic!("expected a result");
+        };
+        assert_eq!(r.test_code, "DMT");
+        assert_eq!(r.stated_moment, Some(MomentKind::Mid));
+        assert_eq!(r.reference_scores.len(), 1);
+    }
+
+    #[test]
+    fn bad_results_get_specific_reasons() {
+        let mut r = result_json();
+        r["referentiescores"] = json!([{"code": "IV", "waarde": "VII"}]);
+        assert_eq!(reason(r), "unknown level \"VII\" on scale IV");
+        let mut r = result_json();
+        r["afnamedatum"] = json!("2025-13-01");
+        assert_eq!(reason(r), "afnamedatum \"2025-13-01\" is not a date");
+        let mut r = result_json();
+        r["toetscode"] = json!(null);
+        r["toetsnaam"] = json!("");
+        assert_eq!(reason(r), "missing toetscode");
+        let mut r = result_json();
+        r["score"] = json!("veel");
+        assert!(reason(r).starts_with("record does not match the contract"));
+    }
+
+    #[test]
+    fn an_unknown_test_is_kept() {
+        let mut r = result_json();
+        r["toetscode"] = json!("SEO");
+        r["toetsnaam"] = json!("Sociaal-emotioneel");
+        r["referentiescores"] = json!([]);
+        assert!(ParnassysStream::Results.normalise(&brin(), &r).is_ok());
+    }
+
+    #[test]
+    fn plans_need_their_pupil_or_group() {
+        let raw = json!({"id": "x", "leerling_id": null, "groep_id": "g1", "soort": "opp", "domein": null,
+            "titel": "t", "eigenaar": "o", "zorgniveau": "B1", "startdatum": "2025-01-01", "einddatum": null,
+            "evaluatiedatum": null, "minuten_per_week": null, "evaluaties": []});
+        assert_eq!(
+            ParnassysStream::Plans
+                .normalise(&brin(), &raw)
+                .expect_err("no pupil"),
+            "OPP without leerling_id"
+        );
+    }
+}

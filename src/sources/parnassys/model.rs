@@ -1,0 +1,83 @@
+//! ParnasSys REST wire types (reference contract `mocks/openapi/parnassys.yaml`). Every field is
+//! optional here so that a missing one becomes a specific quarantine reason, not a page failure.
+
+use serde::{Deserialize, Serialize};
+
+/// `referentiescores[]`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireReferenceScore {
+    pub code: Option<String>,
+    pub waarde: Option<String>,
+}
+
+/// A result item.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireResult {
+    pub id: Option<String>,
+    pub leerling_id: Option<String>,
+    pub toetscode: Option<String>,
+    pub toetsonderdeelcode: Option<String>,
+    pub toetsnaam: Option<String>,
+    pub leverancier: Option<String>,
+    pub afnamedatum: Option<String>,
+    pub toetsmoment: Option<String>,
+    pub score: Option<f64>,
+    pub vaardigheidsscore: Option<f64>,
+    pub vaardigheidsschaal: Option<String>,
+    #[serde(default)]
+    pub referentiescores: Vec<WireReferenceScore>,
+}
+
+/// A note item.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireNote {
+    pub id: Option<String>,
+    pub leerling_id: Option<String>,
+    pub groep_id: Option<String>,
+    #[serde(default)]
+    pub categorie: Vec<String>,
+    pub aangemaakt_op: Option<String>,
+    pub inhoud: Option<String>,
+}
+
+/// A plan evaluation.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireEvaluation {
+    pub datum: Option<String>,
+    pub uitkomst: Option<String>,
+}
+
+/// A plan item.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WirePlan {
+    pub id: Option<String>,
+    pub leerling_id: Option<String>,
+    pub groep_id: Option<String>,
+    pub soort: Option<String>,
+    pub domein: Option<String>,
+    pub titel: Option<String>,
+    pub eigenaar: Option<String>,
+    pub zorgniveau: Option<String>,
+    pub startdatum: Option<String>,
+    pub einddatum: Option<String>,
+    pub evaluatiedatum: Option<String>,
+    pub minuten_per_week: Option<u32>,
+    #[serde(default)]
+    pub evaluaties: Vec<WireEvaluation>,
+}
+
+/// `POST /taken` body.
+#[derive(Debug, Serialize)]
+pub(crate) struct WireTaskRequest<'a> {
+    pub leerling_id: &'a str,
+    pub titel: &'a str,
+    pub omschrijving: &'a str,
+    pub soort: &'static str,
+    pub vervaldatum: Option<chrono::NaiveDate>,
+}
+
+/// `POST /taken` answer (only what we read).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireTask {
+    pub id: String,
+}

@@ -1,0 +1,395 @@
+//! The sync engine: per school (bounded concurrency), GKV snapshot first, then every REST stream
+//! in turn; per stream page → normalise → check → apply page and cursor in one transaction.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use futures::StreamExt;
+use secrecy::SecretString;
+
+use super::progress::Progress;
+pub(crate) use super::stream::{RestStream, StreamError};
+use super::summary::{StreamOutcome, StreamState, SyncSummary};
+use crate::domain::{Brin, Source, Task};
+use crate::sources::error::SourceError;
+use crate::sources::feed::{FeedPosition, PushedTask, SourcePage};
+use crate::sources::leeruniek::{LeeruniekClient, LeeruniekStream, NoteCategories};
+use crate::sources::oauth::TokenSource;
+use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
+use crate::sources::parnassys_gkv::GkvClient;
+use crate::store::{PageBatch, RecordKind, Store, StoreError, Tombstone};
+
+/// Attempts for a page whose body did not decode (e.g. cut off): the HTTP layer does not retry those.
+const DECODE_ATTEMPTS: u32 = 3;
+
+/// What to sync and how.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Reset every selected cursor first and read everything (full reconcile).
+    pub full: bool,
+    /// Only this school.
+    pub school: Option<Brin>,
+    /// Only this source.
+    pub source: Option<Source>,
+    /// Schools synced at the same time (streams of one school run one after another).
+    pub concurrency: usize,
+    /// Records per page asked of the REST sources.
+    pub page_size: u32,
+    /// Today, for the current school year and "left on" dates.
+    pub today: NaiveDate,
+}
+
+impl SyncOptions {
+    /// Defaults: everything, incremental, 4 schools at a time, 200 per page, today.
+    pub fn new(today: NaiveDate) -> Self {
+        Self {
+            full: false,
+            school: None,
+            source: None,
+            concurrency: 4,
+            page_size: 200,
+            today,
+        }
+    }
+
+    fn wants(&self, source: Source) -> bool {
+        self.source.is_none_or(|s| s == source)
+    }
+}
+
+/// Credentials of one school, per source (absent = the school does not use that source).
+pub struct SchoolSources {
+    /// School.
+    pub brin: Brin,
+    /// GKV leveranciersleutel.
+    pub gkv_key: Option<SecretString>,
+    /// ParnasSys REST tokens.
+    pub parnassys: Option<TokenSource>,
+    /// Leeruniek REST tokens.
+    pub leeruniek: Option<TokenSource>,
+}
+
+impl std::fmt::Debug for SchoolSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchoolSources")
+            .field("brin", &self.brin)
+            .field("gkv", &self.gkv_key.is_some())
+            .field("parnassys", &self.parnassys.is_some())
+            .field("leeruniek", &self.leeruniek.is_some())
+            .finish()
+    }
+}
+
+/// The sync engine: the store, one client per enabled source, the schools' credentials.
+#[derive(Debug)]
+pub struct SyncEngine {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) gkv: Option<GkvClient>,
+    pub(crate) parnassys: Option<ParnassysClient>,
+    pub(crate) leeruniek: Option<LeeruniekClient>,
+    pub(crate) schools: Vec<SchoolSources>,
+}
+
+impl SyncEngine {
+    /// An engine over explicit parts (see `from_settings` for the configured one).
+    pub fn new(
+        store: Arc<dyn Store>,
+        gkv: Option<GkvClient>,
+        parnassys: Option<ParnassysClient>,
+        leeruniek: Option<LeeruniekClient>,
+        schools: Vec<SchoolSources>,
+    ) -> Self {
+        Self {
+            store,
+            gkv,
+            parnassys,
+            leeruniek,
+            schools,
+        }
+    }
+
+    /// The store the engine writes to.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The ParnasSys client, if that source is enabled (task write-back uses it too).
+    pub fn parnassys(&self) -> Option<&ParnassysClient> {
+        self.parnassys.as_ref()
+    }
+
+    /// The Leeruniek client, if enabled.
+    pub fn leeruniek(&self) -> Option<&LeeruniekClient> {
+        self.leeruniek.as_ref()
+    }
+
+    /// The token source of a school for a REST source, if configured.
+    pub fn tokens(&self, source: Source, school: &Brin) -> Option<&TokenSource> {
+        let s = self.schools.iter().find(|s| &s.brin == school)?;
+        match source {
+            Source::Parnassys => s.parnassys.as_ref(),
+            Source::Leeruniek => s.leeruniek.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Pushes a task to the system `task.target` names, with the school's own credentials;
+    /// idempotent per `task.key` (a repeat returns the original task, `replayed: true`).
+    pub async fn push_task(&self, task: &Task) -> Result<PushedTask, SourceError> {
+        let missing = || {
+            SourceError::Permanent(format!(
+                "{} is not enabled or not configured for school {}",
+                task.target, task.school
+            ))
+        };
+        let tokens = self.tokens(task.target, &task.school).ok_or_else(missing)?;
+        match task.target {
+            Source::Parnassys => {
+                self.parnassys
+                    .as_ref()
+                    .ok_or_else(missing)?
+                    .push_task(tokens, task)
+                    .await
+            }
+            Source::Leeruniek => {
+                self.leeruniek
+                    .as_ref()
+                    .ok_or_else(missing)?
+                    .push_task(tokens, task)
+                    .await
+            }
+            _ => Err(missing()),
+        }
+    }
+
+    /// One pass over the selected schools and sources. Never fails as a whole: every problem is
+    /// in the summary and recorded on its stream.
+    #[tracing::instrument(skip_all, fields(full = opts.full))]
+    pub async fn run_once(&self, opts: &SyncOptions, progress: &dyn Progress) -> SyncSummary {
+        let selected: Vec<&SchoolSources> = self
+            .schools
+            .iter()
+            .filter(|s| opts.school.as_ref().is_none_or(|b| *b == s.brin))
+            .collect();
+        let mut per_school: Vec<(usize, Vec<StreamOutcome>)> =
+            futures::stream::iter(selected.into_iter().enumerate())
+                .map(|(i, s)| async move { (i, self.sync_school(s, opts, progress).await) })
+                .buffer_unordered(opts.concurrency.max(1))
+                .collect()
+                .await;
+        per_school.sort_by_key(|(i, _)| *i);
+        SyncSummary {
+            streams: per_school.into_iter().flat_map(|(_, s)| s).collect(),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(school = %school.brin))]
+    async fn sync_school(
+        &self,
+        school: &SchoolSources,
+        opts: &SyncOptions,
+        progress: &dyn Progress,
+    ) -> Vec<StreamOutcome> {
+        let mut out = Vec::new();
+        let mut pupils_ok = true;
+        if let (Some(gkv), Some(key)) = (&self.gkv, &school.gkv_key) {
+            if opts.wants(Source::ParnassysGkv) {
+                let outcome = self.sync_gkv(gkv, &school.brin, key, opts, progress).await;
+                pupils_ok = outcome.state == StreamState::Ok;
+                out.push(outcome);
+            } else {
+                // `--source parnassys` before any snapshot: every record would name an unknown pupil.
+                let snapshot = self
+                    .store
+                    .cursor(Source::ParnassysGkv, &school.brin, super::PUPILS_STREAM)
+                    .await;
+                pupils_ok = matches!(snapshot, Ok(Some(_)));
+            }
+        }
+        let known: HashSet<String> = match self.store.known_pupils(&school.brin).await {
+            Ok(p) => p.into_iter().map(|p| p.external_id).collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read known pupils");
+                pupils_ok = false;
+                HashSet::new()
+            }
+        };
+        let mut streams: Vec<RestStream<'_>> = Vec::new();
+        if let (Some(c), Some(t)) = (&self.parnassys, &school.parnassys)
+            && opts.wants(Source::Parnassys)
+        {
+            streams.extend(ParnassysStream::ALL.map(|s| RestStream::Parnassys(c, t, s)));
+        }
+        if let (Some(c), Some(t)) = (&self.leeruniek, &school.leeruniek)
+            && opts.wants(Source::Leeruniek)
+        {
+            streams.extend(LeeruniekStream::ALL.map(|s| RestStream::Leeruniek(c, t, s)));
+        }
+        let mut stopped: Option<(Source, String)> = None;
+        let mut categories = NoteCategories::default();
+        for stream in &streams {
+            let mut outcome = StreamOutcome::new(stream.source(), &school.brin, stream.name());
+            if !pupils_ok {
+                outcome.state = StreamState::Skipped {
+                    reason:
+                        "no current pupil snapshot (GKV failed or never ran); records need their pupils first"
+                            .into(),
+                };
+            } else if let Some((_, reason)) = stopped.as_ref().filter(|(s, _)| *s == stream.source()) {
+                outcome.state = StreamState::Stopped {
+                    reason: reason.clone(),
+                };
+                self.record_error(stream.source(), &school.brin, stream.name(), reason)
+                    .await;
+            } else {
+                progress.stream_started(stream.source(), &school.brin, stream.name());
+                let result = self
+                    .sync_stream(
+                        stream,
+                        &school.brin,
+                        &known,
+                        opts,
+                        &mut categories,
+                        &mut outcome,
+                        progress,
+                    )
+                    .await;
+                if let Err(e) = result {
+                    let message = e.message();
+                    if e.is_refusal() {
+                        let reason = format!(
+                            "access refused, {} sync stopped for this school until credentials or consent are restored: {message}",
+                            stream.source()
+                        );
+                        tracing::error!(source = %stream.source(), stream = stream.name(), reason = %reason, "stream stopped");
+                        stopped = Some((stream.source(), reason.clone()));
+                        outcome.state = StreamState::Stopped {
+                            reason: reason.clone(),
+                        };
+                        self.record_error(stream.source(), &school.brin, stream.name(), &reason)
+                            .await;
+                    } else {
+                        tracing::warn!(source = %stream.source(), stream = stream.name(), error = %message, "stream failed");
+                        outcome.state = StreamState::Failed {
+                            message: message.clone(),
+                        };
+                        self.record_error(stream.source(), &school.brin, stream.name(), &message)
+                            .await;
+                    }
+                }
+            }
+            progress.stream_finished(&outcome);
+            out.push(outcome);
+        }
+        out
+    }
+
+    pub(crate) async fn record_error(&self, source: Source, school: &Brin, stream: &str, message: &str) {
+        if let Err(e) = self
+            .store
+            .record_stream_error(source, school, stream, message)
+            .await
+        {
+            tracing::error!(error = %e, %source, stream, "cannot record the stream error");
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn sync_stream(
+        &self,
+        stream: &RestStream<'_>,
+        school: &Brin,
+        known: &HashSet<String>,
+        opts: &SyncOptions,
+        categories: &mut NoteCategories,
+        outcome: &mut StreamOutcome,
+        progress: &dyn Progress,
+    ) -> Result<(), StreamError> {
+        let (source, name) = (stream.source(), stream.name());
+        if opts.full {
+            self.store.reset_cursor(source, school, name).await?;
+        }
+        let stored = self.store.cursor(source, school, name).await?;
+        let mut at = FeedPosition::from_stored(stored.as_deref());
+        let mut checker = super::batch::PageChecker::new(known);
+        // A listing from the start sees every live record: what the store holds beyond it was
+        // deleted at the source without a tombstone. (A listing resumed after a crash saw only
+        // part, so it reconciles nothing; the next `--full` does.)
+        let mut listed: Option<HashSet<String>> = (at == FeedPosition::Start).then(HashSet::new);
+        loop {
+            let page = self
+                .fetch(stream, school, &at, opts.page_size, categories)
+                .await?;
+            let has_more = page.has_more;
+            let next = page.next.clone();
+            if let Some(listed) = listed.as_mut() {
+                listed.extend(page.records.iter().filter_map(|r| r.external_id.clone()));
+            }
+            // After a reconciling listing, one catch-up read of the change feed: records changed
+            // during the listing are listed there, so they are not taken for deleted.
+            let last = !has_more && (listed.is_none() || !at.is_full_listing());
+            let mut batch = checker.batch(source, school, name, stream.record_kind(), &at, page);
+            batch.finished = last;
+            if last && let Some(listed) = listed.as_ref() {
+                let gone = self
+                    .unlisted(source, school, stream.record_kind(), listed, &batch)
+                    .await?;
+                if !gone.is_empty() {
+                    tracing::info!(source = %source, stream = name, count = gone.len(), "records missing from the full listing tombstoned");
+                }
+                batch.tombstones.extend(gone);
+            }
+            let summary = super::busy::retry_busy(|| self.store.apply_page(&batch)).await?;
+            let records =
+                batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
+            outcome.pages += 1;
+            outcome.records += records;
+            outcome.quarantined += summary.quarantined;
+            progress.page_applied(source, school, name, records);
+            at = next;
+            if last {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Tombstones for live records of the stream that a complete listing did not return.
+    async fn unlisted(
+        &self,
+        source: Source,
+        school: &Brin,
+        kind: RecordKind,
+        listed: &HashSet<String>,
+        batch: &PageBatch,
+    ) -> Result<Vec<Tombstone>, StoreError> {
+        let live = self.store.live_external_ids(source, school, kind).await?;
+        Ok(live
+            .into_iter()
+            .filter(|id| !listed.contains(id) && !batch.tombstones.iter().any(|t| &t.external_id == id))
+            .map(|external_id| Tombstone { kind, external_id })
+            .collect())
+    }
+
+    async fn fetch(
+        &self,
+        stream: &RestStream<'_>,
+        school: &Brin,
+        at: &FeedPosition,
+        limit: u32,
+        categories: &mut NoteCategories,
+    ) -> Result<SourcePage, SourceError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match stream.page(school, at, limit, categories).await {
+                Err(SourceError::Decode { reason, .. }) if attempt < DECODE_ATTEMPTS => {
+                    tracing::warn!(%reason, attempt, "page did not decode, reading it again");
+                    tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
