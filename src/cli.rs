@@ -48,6 +48,8 @@ pub enum Command {
     Signals(SignalsArgs),
     /// Show the outbox of tasks to push back, or put a parked task back in the queue.
     Outbox(OutboxArgs),
+    /// The whole loop with no set-up: generated board, in-process mock servers, SQLite, digests.
+    Demo(DemoArgs),
     /// Import an OSO overstapdossier or a CSV results export (all or nothing; exit 2 when invalid).
     Import(ImportArgs),
     /// Write reports (bestuursrapportage).
@@ -58,6 +60,26 @@ pub enum Command {
     User(UserCommand),
     /// Serve the dashboard and JSON API on `api.listen` until Ctrl-C.
     Serve,
+}
+
+/// Options of `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo database and the digest mails.
+    #[arg(long, value_name = "DIR", default_value = "zorgsignaal-demo")]
+    pub data_dir: PathBuf,
+    /// Seed of the generated board (same seed, same board).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of schools.
+    #[arg(long, default_value_t = 3)]
+    pub schools: usize,
+    /// Pupils per school.
+    #[arg(long, default_value_t = 60)]
+    pub pupils_per_school: usize,
+    /// School years of history.
+    #[arg(long, default_value_t = 4)]
+    pub years: u32,
 }
 
 /// Options of `outbox`.
@@ -225,6 +247,17 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
         Command::CheckConfig(args) => Ok(check_config(cli, args, settings)),
         Command::Sync(args) => with_settings(cli, settings, |s| crate::sync::cli::sync(s, args)),
         Command::Status(args) => with_settings(cli, settings, |s| crate::sync::cli::status(s, args)),
+        // The demo builds its own configuration from the generated board: no config file needed.
+        Command::Demo(a) => {
+            let opts = crate::app::demo::DemoOptions {
+                data_dir: a.data_dir.clone(),
+                seed: a.seed,
+                schools: a.schools,
+                pupils_per_school: a.pupils_per_school,
+                years: a.years,
+            };
+            crate::app::runtime()?.block_on(crate::app::demo::demo(&opts))
+        }
         other => {
             let settings = match settings {
                 Ok(s) => s,
@@ -243,7 +276,9 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
 async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<ExitCode> {
     use crate::app::commands;
     match command {
-        Command::CheckConfig(_) | Command::Sync(_) | Command::Status(_) => Ok(ExitCode::SUCCESS),
+        Command::CheckConfig(_) | Command::Sync(_) | Command::Status(_) | Command::Demo(_) => {
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => commands::migrate(settings).await,
         Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
         Command::Signals(a) => {

@@ -3,3 +3,4 @@
 
 pub mod mail;
 pub mod outbox;
+pub mod push;

@@ -62,29 +62,39 @@ pub async fn demo(opts: &DemoOptions) -> anyhow::Result<ExitCode> {
     result
 }
 
-async fn run(opts: &DemoOptions, dataset: &Dataset, board: &MockBoard, as_of: NaiveDate) -> anyhow::Result<ExitCode> {
+async fn run(
+    opts: &DemoOptions,
+    dataset: &Dataset,
+    board: &MockBoard,
+    as_of: NaiveDate,
+) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&opts.data_dir)
         .with_context(|| format!("creating {}", opts.data_dir.display()))?;
     let db = opts.data_dir.join("zorgsignaal.sqlite");
     for suffix in ["", "-wal", "-shm"] {
         let f = PathBuf::from(format!("{}{suffix}", db.display()));
         if f.exists() {
-            std::fs::remove_file(&f).with_context(|| format!("removing the previous demo database {}", f.display()))?;
+            std::fs::remove_file(&f)
+                .with_context(|| format!("removing the previous demo database {}", f.display()))?;
         }
     }
     let mail_dir = opts.data_dir.join("mail");
     std::fs::create_dir_all(&mail_dir).with_context(|| format!("creating {}", mail_dir.display()))?;
 
     let env = EnvOverrides::from_process();
-    let smtp_configured = env.keys().iter().any(|k| k.starts_with("mail.host"));
+    let smtp_configured = env.keys().any(|k| k == "mail.host");
     let toml = demo_config_toml(dataset, board, &db, smtp_configured);
     let settings = Settings::from_toml_str_with_env(&toml, &env)
         .map_err(|e| anyhow::anyhow!("demo configuration invalid: {e}"))?;
     let store = open_store(&settings).await.context("opening the demo database")?;
 
     // 1. Sync everything.
-    let engine = Arc::new(SyncEngine::from_settings(&settings, store.clone()).context("building the sync engine")?);
-    let sync_opts = SyncOptions { full: true, ..SyncOptions::new(as_of) };
+    let engine =
+        Arc::new(SyncEngine::from_settings(&settings, store.clone()).context("building the sync engine")?);
+    let sync_opts = SyncOptions {
+        full: true,
+        ..SyncOptions::new(as_of)
+    };
     let sync = engine.run_once(&sync_opts, &LineProgress).await;
     if sync.any_failed() {
         eprintln!("{}", sync.render());
@@ -111,14 +121,24 @@ async fn run(opts: &DemoOptions, dataset: &Dataset, board: &MockBoard, as_of: Na
     let mails = send_digests(store.as_ref(), &settings, &mailer, digest_time).await?;
     store.close().await;
 
-    println!("\n{}", summary_table(&evaluations, &sync, pushed.sent, pushed.parked, board, mails.sent));
+    println!(
+        "\n{}",
+        summary_table(&evaluations, &sync, pushed.sent, pushed.parked, board, mails.sent)
+    );
     println!("Database: {}", db.display());
     if smtp_configured {
-        println!("Digests verstuurd via SMTP ({}:{})", settings.mail.host, settings.mail.port);
+        println!(
+            "Digests verstuurd via SMTP ({}:{})",
+            settings.mail.host, settings.mail.port
+        );
     } else {
         println!("Digests (e-mails) als .eml-bestanden in {}", mail_dir.display());
     }
-    Ok(if pushed.parked > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if pushed.parked > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The demo configuration: every generated school with its own ladder and IB addresses, all three
@@ -131,10 +151,16 @@ fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool)
          [pseudonymisation]\nkey = \"demo-pseudonymisation-key-0000\"\n\n\
          [mail]\nenabled = true\n{}from = \"zorgsignaal@demo.example.nl\"\ndashboard_url = \"http://127.0.0.1:8080\"\n\n",
         toml_escape(&db.display().to_string()),
-        if smtp { "" } else { "host = \"localhost\"\ntls = \"none\"\nport = 25\n" }
+        if smtp {
+            ""
+        } else {
+            "host = \"localhost\"\ntls = \"none\"\nport = 25\n"
+        }
     );
     for school in &dataset.schools {
-        let Some(c) = board.credentials(&school.brin) else { continue };
+        let Some(c) = board.credentials(&school.brin) else {
+            continue;
+        };
         let emails = |functie: &str| {
             let list: Vec<String> = school
                 .medewerkers
@@ -172,7 +198,10 @@ fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool)
         board.gkv_url(),
         toml_escape(&dataset.leveranciernaam)
     );
-    for (name, url) in [("parnassys", board.parnassys_url()), ("leeruniek", board.leeruniek_url())] {
+    for (name, url) in [
+        ("parnassys", board.parnassys_url()),
+        ("leeruniek", board.leeruniek_url()),
+    ] {
         let _ = write!(
             t,
             "[sources.{name}]\nenabled = true\nbase_url = \"{url}\"\ntoken_url = \"{url}/oauth/token\"\n\

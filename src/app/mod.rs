@@ -2,6 +2,7 @@
 //! I/O-edge pipelines (evaluation) that connect store and pure rules. Commands call into here.
 
 pub mod commands;
+pub mod demo;
 pub mod evaluate;
 pub mod import;
 pub mod report_cmd;

@@ -125,14 +125,17 @@ fn evaluate_prepared(
     findings.extend(plan_evaluation_overdue::evaluate(&input));
     findings.extend(opp_yearly_evaluation::evaluate(&input));
     findings.extend(plan_ineffective::evaluate(&input));
-    findings.extend(signal_without_plan::evaluate(&input));
 
     let before = findings.len();
     inhibit(&mut findings, history);
+    let inhibited = before - findings.len();
+    // Runs last: it reads the signals found above (after inhibition) as well as the stored ones.
+    let open = signal_without_plan::open_learning_signals(&history.open_signals, &findings, as_of);
+    findings.extend(signal_without_plan::evaluate(&input, &open));
     let mut stats = EvaluationStats {
         pupils: 1,
         normalise: norm.stats,
-        inhibited: before - findings.len(),
+        inhibited,
         findings_per_rule: BTreeMap::new(),
     };
     for f in &mut findings {

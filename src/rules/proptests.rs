@@ -188,14 +188,15 @@ proptest! {
         let c = ctx();
         let first = evaluate_with_stats(&h, as_of, &c);
         prop_assert_eq!(&first, &evaluate_with_stats(&h, as_of, &c));
-        // Store the findings as signals opened today and evaluate again: nothing new appears.
+        // Store the findings as the pipeline does (opened on the day the data showed them) and
+        // evaluate again: nothing new appears.
         let mut stored = h.clone();
         for f in &first.0 {
             stored.open_signals.push(PriorSignal {
                 key: f.signal.key.clone(),
                 rule: f.signal.rule.clone(),
                 domain: f.signal.domain,
-                opened_on: as_of,
+                opened_on: f.opened_on(as_of),
                 status: SignalStatus::Open,
             });
         }

@@ -32,13 +32,15 @@ pub fn covers(plan: Option<LearningDomain>, signal: LearningDomain) -> bool {
 
 /// Runs the rule: one finding per uncovered domain, anchored on the oldest qualifying signal
 /// there, so two open signals in one domain ask the teacher for one plan, not two.
-pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
+/// `open` is every active signal of the pupil: the stored ones and those this run finds (with
+/// their [`Finding::opened_on`] date), see [`open_learning_signals`].
+pub fn evaluate(input: &RuleInput<'_>, open: &[PriorSignal]) -> Vec<Finding> {
     let p = &input.ctx.params.signal_without_plan;
     if !p.enabled {
         return Vec::new();
     }
     let mut per_domain: BTreeMap<LearningDomain, Vec<&PriorSignal>> = BTreeMap::new();
-    for s in &input.history.open_signals {
+    for s in open {
         let Some(domain) = s.domain else { continue };
         if s.status.is_active()
             && LEARNING_RULES.contains(&s.rule.as_str())
@@ -61,6 +63,30 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
         signals.dedup_by(|a, b| a.key == b.key);
         let Some(oldest) = signals.first() else { continue };
         out.push(finding(input, domain, oldest, &signals));
+    }
+    out
+}
+
+/// The pupil's open signals as this run sees them: the stored ones (their stored opening date wins)
+/// plus the learning signals found now and not stored yet, opened on the day the data showed them.
+/// So the first evaluation after installation sees what a daily run would have seen all along.
+pub fn open_learning_signals(
+    stored: &[PriorSignal],
+    found: &[Finding],
+    as_of: chrono::NaiveDate,
+) -> Vec<PriorSignal> {
+    let mut out: Vec<PriorSignal> = stored.to_vec();
+    for f in found {
+        if !LEARNING_RULES.contains(&f.signal.rule.as_str()) || out.iter().any(|s| s.key == f.signal.key) {
+            continue;
+        }
+        out.push(PriorSignal {
+            key: f.signal.key.clone(),
+            rule: f.signal.rule.clone(),
+            domain: f.signal.domain,
+            opened_on: f.opened_on(as_of),
+            status: crate::domain::SignalStatus::Open,
+        });
     }
     out
 }
@@ -135,6 +161,24 @@ mod tests {
     use super::*;
     use crate::domain::{PlanKind, SignalStatus};
     use LearningDomain::*;
+
+    #[test]
+    fn first_run_counts_from_the_day_the_data_showed_the_signal() {
+        // Three DMT V's from long ago, nothing stored yet, no plan: the first evaluation already
+        // sees a dmt_three_lowest signal that has been open since the third sitting.
+        let old = Pupil::new(7)
+            .dmt(d(2025, 1, 20), "V")
+            .dmt(d(2025, 6, 10), "V")
+            .dmt(d(2026, 1, 19), "V")
+            .build();
+        let found = engine_evaluate(&old, d(2026, 3, 9), &ctx());
+        let swp: Vec<_> = found.iter().filter(|f| f.signal.rule == RULE_ID).collect();
+        assert_eq!(swp.len(), 1, "{found:?}");
+        assert_eq!(swp[0].signal.domain, Some(WordReading));
+        // Five weeks after the third sitting: not yet.
+        let recent = engine_evaluate(&old, d(2026, 2, 23), &ctx());
+        assert!(recent.iter().all(|f| f.signal.rule != RULE_ID));
+    }
 
     #[test]
     fn table() {
