@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod domain;
 pub mod rules;
+pub mod schedule;
 pub mod settings;
 pub mod sources;
 pub mod telemetry;
