@@ -10,7 +10,7 @@ pub mod scheduler;
 pub use clock::Clock;
 pub use cron::{CronSchedule, MAX_DUE_TICKS, TIMEZONE, due_ticks};
 pub use error::ScheduleError;
-pub use scheduler::{JobQueue, MAX_CATCH_UP, Scheduler, SchedulerOptions, Slot, TickReport};
+pub use scheduler::{JobQueue, MAX_CATCH_UP, RunSummary, Scheduler, SchedulerOptions, Slot, TickReport};
 
 /// Job name of the incremental sync of all sources (`[schedule] sync`).
 pub const JOB_SYNC: &str = "sync";

@@ -69,6 +69,21 @@ pub struct TickReport {
     pub collapsed: usize,
 }
 
+/// Totals of a [`Scheduler::run`] loop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Ticks that completed.
+    pub ticks: usize,
+    /// Ticks the queue failed (retried).
+    pub failed_ticks: usize,
+    /// Slots this scheduler enqueued.
+    pub enqueued: usize,
+    /// Slots it found already queued.
+    pub already_queued: usize,
+    /// Older slots collapsed into newer ones.
+    pub collapsed: usize,
+}
+
 /// Plans job runs from cron schedules and enqueues them; remembers its last successful tick.
 #[derive(Debug, Clone)]
 pub struct Scheduler {
@@ -204,12 +219,25 @@ impl Scheduler {
 
     /// Ticks until `shutdown` is cancelled, sleeping between ticks until the next fire time.
     /// Queue errors are logged and retried after `retry_after`; they never end the loop.
-    pub async fn run<Q: JobQueue + ?Sized>(mut self, queue: &Q, clock: Clock, shutdown: CancellationToken) {
+    pub async fn run<Q: JobQueue + ?Sized>(
+        mut self,
+        queue: &Q,
+        clock: Clock,
+        shutdown: CancellationToken,
+    ) -> RunSummary {
+        let mut summary = RunSummary::default();
         while !shutdown.is_cancelled() {
             let now = clock.now();
             let sleep = match self.tick(queue, now).await {
-                Ok(_) => self.sleep_after(now),
+                Ok(report) => {
+                    summary.ticks += 1;
+                    summary.enqueued += report.enqueued.len();
+                    summary.already_queued += report.already_queued.len();
+                    summary.collapsed += report.collapsed;
+                    self.sleep_after(now)
+                }
                 Err(error) => {
+                    summary.failed_ticks += 1;
                     warn!(%error, "schedule tick failed; retrying");
                     self.options.retry_after
                 }
@@ -219,7 +247,8 @@ impl Scheduler {
                 () = tokio::time::sleep(sleep) => {}
             }
         }
-        debug!("scheduler stopped");
+        debug!(?summary, "scheduler stopped");
+        summary
     }
 }
 
