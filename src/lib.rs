@@ -8,4 +8,5 @@ pub mod rules;
 pub mod schedule;
 pub mod settings;
 pub mod sources;
+pub mod store;
 pub mod telemetry;

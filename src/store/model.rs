@@ -1,0 +1,259 @@
+//! Values of the sync and history side the store takes and gives back where the domain has no
+//! type of its own: batches, summaries, filters and rows that carry a store id next to a domain
+//! value. The working side (signals, outbox, jobs, logs) is in `work_model.rs`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Brin, Membership, Note, Pupil, Source, SupportPlan, TestResult};
+
+/// What [`super::SyncStore::apply_snapshot`] changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SnapshotSummary {
+    /// Pupils seen for the first time.
+    pub new: usize,
+    /// Pupils whose stored data changed.
+    pub changed: usize,
+    /// Enrolled pupils missing from the snapshot, now marked as left (uitgeschreven).
+    pub left: usize,
+    /// Pupils marked as left before who are back in the snapshot.
+    pub returned: usize,
+    /// Pupils seen again without change.
+    pub unchanged: usize,
+}
+
+/// The kind of record a tombstone removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// Toetsresultaat.
+    Result,
+    /// Notitie.
+    Note,
+    /// Plan (handelingsplan, groepsplan, OPP).
+    Plan,
+}
+
+/// A source's statement that a record was deleted there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tombstone {
+    /// Which table the id belongs to.
+    pub kind: RecordKind,
+    /// Source id of the deleted record.
+    pub external_id: String,
+}
+
+/// A record the sync engine could not normalise (quarantaine): kept raw, with the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuarantineItem {
+    /// Source system.
+    pub source: Source,
+    /// School.
+    pub school: Brin,
+    /// Stream it came from (`results`, `notes`, …).
+    pub stream: String,
+    /// Source id, when the record had a readable one.
+    pub external_id: Option<String>,
+    /// The record as received.
+    pub raw: serde_json::Value,
+    /// Why it was rejected (English, operator-facing, no pupil names).
+    pub reason: String,
+}
+
+/// One page of a source stream, applied in one transaction by [`super::SyncStore::apply_page`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageBatch {
+    /// Source system; every record in the batch must carry it.
+    pub source: Source,
+    /// School; every record in the batch must carry it.
+    pub school: Brin,
+    /// Stream name (`results`, `notes`, `plans`).
+    pub stream: String,
+    /// Results to insert or update.
+    pub results: Vec<TestResult>,
+    /// Notes to insert or update.
+    pub notes: Vec<Note>,
+    /// Plans to insert or update (with their evaluations).
+    pub plans: Vec<SupportPlan>,
+    /// Records deleted at the source (soft-deleted here).
+    pub tombstones: Vec<Tombstone>,
+    /// Records set aside.
+    pub quarantine: Vec<QuarantineItem>,
+    /// Cursor to store once the page is applied; `None` keeps the current one.
+    pub new_cursor: Option<String>,
+    /// Whether this was the last page of the run (sets `last_success_at`).
+    pub finished: bool,
+}
+
+impl PageBatch {
+    /// An empty batch for one stream; fill the vectors and the cursor.
+    pub fn new(source: Source, school: Brin, stream: impl Into<String>) -> Self {
+        Self {
+            source,
+            school,
+            stream: stream.into(),
+            results: Vec::new(),
+            notes: Vec::new(),
+            plans: Vec::new(),
+            tombstones: Vec::new(),
+            quarantine: Vec::new(),
+            new_cursor: None,
+            finished: false,
+        }
+    }
+}
+
+/// What [`super::SyncStore::apply_page`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PageSummary {
+    /// Results inserted as new rows.
+    pub results_inserted: usize,
+    /// Results updated (or re-sent unchanged) by the source that first delivered them.
+    pub results_updated: usize,
+    /// Results recognised as a sitting already stored from another source (kept once, alias added).
+    pub results_deduplicated: usize,
+    /// Notes inserted or changed.
+    pub notes: usize,
+    /// Plans inserted or changed (evaluations included).
+    pub plans: usize,
+    /// Results, notes and plans re-sent without change (nothing written).
+    pub unchanged: usize,
+    /// Tombstones that soft-deleted something.
+    pub tombstoned: usize,
+    /// Tombstones for ids never stored (nothing to do).
+    pub tombstones_unknown: usize,
+    /// Records quarantined.
+    pub quarantined: usize,
+}
+
+/// Health of one sync stream (source × school × stream).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StreamStatus {
+    /// Source system.
+    pub source: Source,
+    /// School.
+    pub school: Brin,
+    /// Stream name.
+    pub stream: String,
+    /// Stored cursor, `None` before the first page or after a reset.
+    pub cursor: Option<String>,
+    /// End of the last complete run.
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Last error message (operator-facing, English).
+    pub last_error: Option<String>,
+    /// When the last error happened.
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Errors since the last complete run.
+    pub consecutive_failures: i64,
+    /// Records applied over the stream's lifetime (upserts and tombstones).
+    pub records: i64,
+    /// Records quarantined over the stream's lifetime.
+    pub quarantined: i64,
+}
+
+/// Filter for [`super::SyncStore::quarantined`]; `None` fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuarantineFilter {
+    /// Only this source.
+    pub source: Option<Source>,
+    /// Only this school.
+    pub school: Option<Brin>,
+    /// Only this stream.
+    pub stream: Option<String>,
+    /// At most this many rows (newest first); `None` = all.
+    pub limit: Option<i64>,
+}
+
+/// A quarantined record as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuarantineRow {
+    /// Store id.
+    pub id: i64,
+    /// The record and why it was set aside.
+    pub item: QuarantineItem,
+    /// First time it was quarantined.
+    pub first_seen_at: DateTime<Utc>,
+    /// Last time it was quarantined (a re-sent bad record updates its row).
+    pub last_seen_at: DateTime<Utc>,
+    /// How often it arrived.
+    pub seen_count: i64,
+}
+
+/// Number of quarantined records per stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarantineCount {
+    /// Source system.
+    pub source: Source,
+    /// School.
+    pub school: Brin,
+    /// Stream name.
+    pub stream: String,
+    /// Rows in quarantine.
+    pub count: i64,
+}
+
+/// A test code seen in results (toetscatalogus), for counting tests no domain mapping knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TestSeen {
+    /// toetscode, upper-cased.
+    pub code: String,
+    /// Latest name seen.
+    pub name: String,
+    /// Provider, when known.
+    pub provider: Option<String>,
+    /// Live results with this code.
+    pub results: i64,
+}
+
+/// A pupil with its store id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPupil {
+    /// Store id.
+    pub id: i64,
+    /// The pupil.
+    pub pupil: Pupil,
+}
+
+/// A pupil's identity in the store, for the sync engine to check references before a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownPupil {
+    /// Store id.
+    pub id: i64,
+    /// Source pupil id.
+    pub external_id: String,
+    /// Date the pupil left, if so.
+    pub left_on: Option<NaiveDate>,
+}
+
+/// A result with its store id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredResult {
+    /// Store id (used as evidence id).
+    pub id: i64,
+    /// The result.
+    pub result: TestResult,
+}
+
+/// A plan with its store id and evaluations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPlan {
+    /// Store id (used as evidence id).
+    pub id: i64,
+    /// The plan, evaluations included.
+    pub plan: SupportPlan,
+}
+
+/// Everything the rules need about one pupil (leerlinggeschiedenis); deleted rows left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PupilHistory {
+    /// The pupil.
+    pub pupil: StoredPupil,
+    /// Groepsindelingen, oldest first.
+    pub memberships: Vec<Membership>,
+    /// Results, by date then id.
+    pub results: Vec<StoredResult>,
+    /// The pupil's own plans (handelingsplan, OPP), by start date.
+    pub plans: Vec<StoredPlan>,
+    /// Group plans of the groups the pupil was in, by start date.
+    pub group_plans: Vec<StoredPlan>,
+}

@@ -1,0 +1,240 @@
+//! Operations: the durable job table (deduplicated per schedule slot), the audit log, the mail
+//! log (for rate limits) and retention (bewaartermijn) with its deletion log.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::error::StoreError;
+use super::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
+use crate::domain::Brin;
+
+/// How long a claimed job stays with its worker before another may take it over.
+pub const JOB_LEASE_SECS: i64 = 3600;
+
+/// The audit insert, shared by every place that writes an audit row.
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (at, actor, action, school, subject) VALUES ($1, $2, $3, $4, $5)";
+
+/// Jobs, audit, mail log and retention.
+#[async_trait]
+pub trait OpsStore: Send + Sync {
+    /// Enqueues a job run for a schedule slot; `false` when that (job, slot) already exists,
+    /// also when another process enqueued it (unique index).
+    async fn enqueue_job(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Claims the oldest due job run (queued with `scheduled_at <= now`, or running with an expired
+    /// lease) for `worker`, for [`JOB_LEASE_SECS`].
+    async fn claim_job(&self, now: DateTime<Utc>, worker: &str) -> Result<Option<JobRun>, StoreError>;
+
+    /// Records the end of a claimed run: `Err(message)` marks it failed.
+    async fn finish_job(&self, id: i64, outcome: Result<(), &str>) -> Result<(), StoreError>;
+
+    /// Appends to the audit log (`subject` like `signal:12`; never a pupil name).
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        school: Option<&Brin>,
+        subject: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The newest `limit` audit entries, newest first.
+    async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Records a sent mail.
+    async fn record_mail(&self, mail: &MailRecord) -> Result<(), StoreError>;
+
+    /// Mails sent to `to` at or after `since` (for "at most one mail per IB per hour").
+    async fn mails_sent_since(&self, to: &str, since: DateTime<Utc>) -> Result<i64, StoreError>;
+
+    /// Deletes every pupil who left before `date` with everything of theirs (memberships, results,
+    /// notes, plans, signals, tasks, outbox rows) and writes one deletion-log row per pupil.
+    async fn delete_pupils_left_before(&self, date: NaiveDate) -> Result<usize, StoreError>;
+
+    /// The deletion log, oldest first.
+    async fn deletion_log(&self) -> Result<Vec<DeletionRecord>, StoreError>;
+}
+
+/// The deletion-log hash of a pupil: SHA-256 of source, school and source pupil id.
+pub(crate) fn pupil_hash(source: &str, school: &str, external_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        format!("{source}|{school}|{external_id}").as_bytes(),
+    ))
+}
+
+/// Implements [`OpsStore`]; `$skip_locked` is the engine's row-lock clause for claims.
+macro_rules! impl_ops_store {
+    ($store:ty, $db:ty, $skip_locked:literal) => {
+        const _: () = {
+            use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+            use $crate::domain::Brin;
+            use $crate::store::error::StoreError;
+            use $crate::store::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
+            use $crate::store::ops::{INSERT_AUDIT, JOB_LEASE_SECS, OpsStore, pupil_hash};
+            use $crate::store::work_rows::{AuditRow, DeletionRow};
+
+            #[async_trait::async_trait]
+            impl OpsStore for $store {
+                async fn enqueue_job(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, StoreError> {
+                    let done = sqlx::query(
+                        "INSERT INTO jobs (job, scheduled_at, status, attempts, created_at)
+                         VALUES ($1, $2, 'queued', 0, $3) ON CONFLICT (job, scheduled_at) DO NOTHING",
+                    )
+                    .bind(job)
+                    .bind(scheduled_at)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(done > 0)
+                }
+
+                async fn claim_job(&self, now: DateTime<Utc>, worker: &str) -> Result<Option<JobRun>, StoreError> {
+                    let row: Option<(i64, String, DateTime<Utc>, i64)> = sqlx::query_as(concat!(
+                        "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
+                           started_at = $1
+                         WHERE id = (SELECT id FROM jobs
+                           WHERE (status = 'queued' AND scheduled_at <= $1)
+                              OR (status = 'running' AND lease_until <= $1)
+                           ORDER BY scheduled_at, id LIMIT 1 ",
+                        $skip_locked,
+                        ") RETURNING id, job, scheduled_at, attempts"
+                    ))
+                    .bind(now)
+                    .bind(worker)
+                    .bind(now + TimeDelta::seconds(JOB_LEASE_SECS))
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(row.map(|(id, job, scheduled_at, attempts)| JobRun { id, job, scheduled_at, attempts }))
+                }
+
+                async fn finish_job(&self, id: i64, outcome: Result<(), &str>) -> Result<(), StoreError> {
+                    let (status, error) = match outcome {
+                        Ok(()) => ("done", None),
+                        Err(message) => ("failed", Some(message)),
+                    };
+                    let done = sqlx::query(
+                        "UPDATE jobs SET status = $2, error = $3, finished_at = $4, lease_until = NULL
+                         WHERE id = $1 AND status = 'running'",
+                    )
+                    .bind(id)
+                    .bind(status)
+                    .bind(error)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM jobs WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        return Err(match exists {
+                            Some(_) => StoreError::Conflict(format!("job run {id} is not running")),
+                            None => StoreError::NotFound,
+                        });
+                    }
+                    Ok(())
+                }
+
+                async fn audit(
+                    &self,
+                    actor: &str,
+                    action: &str,
+                    school: Option<&Brin>,
+                    subject: &str,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(INSERT_AUDIT)
+                        .bind(Utc::now())
+                        .bind(actor)
+                        .bind(action)
+                        .bind(school.map(Brin::as_str))
+                        .bind(subject)
+                        .execute(&self.pool)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+                    let rows: Vec<AuditRow> = sqlx::query_as(
+                        "SELECT at, actor, action, school, subject FROM audit_log ORDER BY id DESC LIMIT $1",
+                    )
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter().map(AuditRow::into_entry).collect()
+                }
+
+                async fn record_mail(&self, mail: &MailRecord) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO mail_log (sent_at, recipient, kind, school, subject_hash)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(mail.sent_at)
+                    .bind(&mail.to)
+                    .bind(&mail.kind)
+                    .bind(mail.school.as_ref().map(Brin::as_str))
+                    .bind(&mail.subject_hash)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn mails_sent_since(&self, to: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
+                    let (n,): (i64,) =
+                        sqlx::query_as("SELECT COUNT(*) FROM mail_log WHERE recipient = $1 AND sent_at >= $2")
+                            .bind(to)
+                            .bind(since)
+                            .fetch_one(&self.pool)
+                            .await?;
+                    Ok(n)
+                }
+
+                #[tracing::instrument(skip_all, fields(before = %date), err)]
+                async fn delete_pupils_left_before(&self, date: NaiveDate) -> Result<usize, StoreError> {
+                    let now = Utc::now();
+                    let mut tx = self.begin_write().await?;
+                    let gone: Vec<(i64, String, String, String, NaiveDate)> = sqlx::query_as(
+                        "SELECT id, source, school, external_id, left_on FROM pupils
+                         WHERE left_on IS NOT NULL AND left_on < $1 ORDER BY id",
+                    )
+                    .bind(date)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for (id, source, school, external_id, left_on) in &gone {
+                        // Foreign keys cascade to memberships, results, notes, plans, evaluations,
+                        // signals, signal events, tasks and outbox rows.
+                        sqlx::query("DELETE FROM pupils WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(
+                            "INSERT INTO deletion_log (pupil_hash, school, left_on, deleted_at) VALUES ($1, $2, $3, $4)",
+                        )
+                        .bind(pupil_hash(source, school, external_id))
+                        .bind(school)
+                        .bind(left_on)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    tracing::info!(pupils = gone.len(), "pupil data past its retention period deleted");
+                    Ok(gone.len())
+                }
+
+                async fn deletion_log(&self) -> Result<Vec<DeletionRecord>, StoreError> {
+                    let rows: Vec<DeletionRow> = sqlx::query_as(
+                        "SELECT pupil_hash, school, left_on, deleted_at FROM deletion_log ORDER BY id",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter().map(DeletionRow::into_record).collect()
+                }
+            }
+        };
+    };
+}
+pub(crate) use impl_ops_store;

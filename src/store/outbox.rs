@@ -1,0 +1,242 @@
+//! Tasks (taken) and their outbox: one outbox row per task, claimed under a lease so two
+//! workers never push the same task, retried later or parked with the reason.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::error::StoreError;
+use super::work_model::{OutboxFilter, OutboxItem};
+use crate::domain::Task;
+
+/// How long a claimed outbox row stays with its worker before another may take it over.
+pub const OUTBOX_LEASE_SECS: i64 = 300;
+
+/// Tasks and the outbox.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Stores a task keyed by [`Task::key`] with its outbox row, in one transaction; `true` when
+    /// it was new, `false` when a task with that key exists (nothing changes).
+    async fn upsert_task(&self, task: &Task) -> Result<bool, StoreError>;
+
+    /// Claims up to `limit` rows that are due (pending with `next_attempt_at <= now`, or in flight
+    /// with an expired lease): they become in flight for [`OUTBOX_LEASE_SECS`], attempts + 1.
+    async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Marks a claimed row as delivered, with the target system's id.
+    async fn mark_sent(&self, id: i64, remote_id: &str) -> Result<(), StoreError>;
+
+    /// Marks a claimed row as failed: retried at `next_attempt_at`, or parked when `None`.
+    async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
+
+    /// Outbox rows matching the filter, oldest first.
+    async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// Puts a parked row back in the queue now, attempts reset ([`StoreError::Conflict`] unless parked).
+    async fn retry_outbox(&self, id: i64) -> Result<(), StoreError>;
+}
+
+/// Implements [`OutboxStore`]; `$skip_locked` is the engine's row-lock clause for claims.
+macro_rules! impl_outbox_store {
+    ($store:ty, $db:ty, $skip_locked:literal) => {
+        const _: () = {
+            use chrono::{DateTime, TimeDelta, Utc};
+            use sqlx::QueryBuilder;
+
+            use $crate::domain::Task;
+            use $crate::store::error::StoreError;
+            use $crate::store::work_model::{OutboxFilter, OutboxItem, OutboxStatus};
+            use $crate::store::outbox::{OUTBOX_LEASE_SECS, OutboxStore};
+            use $crate::store::work_rows::OutboxRow;
+
+            const SELECT_OUTBOX: &str = "SELECT o.id, o.task_id, o.status, o.attempts, o.next_attempt_at, o.last_error,
+                   o.remote_id, t.key, t.signal_key, t.kind, t.school, p.external_id AS pupil_external_id,
+                   t.target, t.title, t.body, t.due_on
+                 FROM outbox o JOIN tasks t ON t.id = o.task_id JOIN pupils p ON p.id = t.pupil_id";
+
+            impl $store {
+                /// Tells a missing row from one in the wrong state.
+                async fn outbox_state_error(&self, id: i64, expected: &str) -> StoreError {
+                    let row: Result<Option<(String,)>, _> = sqlx::query_as("SELECT status FROM outbox WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await;
+                    match row {
+                        Ok(Some((status,))) => {
+                            StoreError::Conflict(format!("outbox row {id} is {status}, not {expected}"))
+                        }
+                        Ok(None) => StoreError::NotFound,
+                        Err(e) => e.into(),
+                    }
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl OutboxStore for $store {
+                async fn upsert_task(&self, task: &Task) -> Result<bool, StoreError> {
+                    let now = Utc::now();
+                    let mut tx = self.begin_write().await?;
+                    let pupil: Option<(i64,)> = sqlx::query_as(
+                        "SELECT id FROM pupils WHERE school = $1 AND external_id = $2 AND deleted_at IS NULL
+                         ORDER BY id LIMIT 1",
+                    )
+                    .bind(task.school.as_str())
+                    .bind(&task.pupil_external_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((pupil_id,)) = pupil else {
+                        return Err(StoreError::InvalidData(format!(
+                            "task {} names a pupil that is not in the store",
+                            task.key
+                        )));
+                    };
+                    let created: Option<(i64,)> = sqlx::query_as(
+                        "INSERT INTO tasks (key, signal_key, kind, school, pupil_id, target, title, body, due_on,
+                           created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                         ON CONFLICT (key) DO NOTHING RETURNING id",
+                    )
+                    .bind(&task.key)
+                    .bind(&task.signal_key)
+                    .bind(task.kind.as_str())
+                    .bind(task.school.as_str())
+                    .bind(pupil_id)
+                    .bind(task.target.as_str())
+                    .bind(&task.title)
+                    .bind(&task.body)
+                    .bind(task.due_on)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some((task_id,)) = created else {
+                        return Ok(false);
+                    };
+                    sqlx::query(
+                        "INSERT INTO outbox (task_id, status, attempts, next_attempt_at, created_at, updated_at)
+                         VALUES ($1, 'pending', 0, $2, $2, $2)",
+                    )
+                    .bind(task_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(true)
+                }
+
+                async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>, StoreError> {
+                    let lease_until = now + TimeDelta::seconds(OUTBOX_LEASE_SECS);
+                    let claimed: Vec<(i64,)> = sqlx::query_as(concat!(
+                        "UPDATE outbox SET status = 'in_flight', lease_until = $2, attempts = attempts + 1,
+                           updated_at = $1
+                         WHERE id IN (SELECT id FROM outbox
+                           WHERE (status = 'pending' AND next_attempt_at <= $1)
+                              OR (status = 'in_flight' AND lease_until <= $1)
+                           ORDER BY next_attempt_at, id LIMIT $3 ",
+                        $skip_locked,
+                        ") RETURNING id"
+                    ))
+                    .bind(now)
+                    .bind(lease_until)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    if claimed.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut q = QueryBuilder::<$db>::new(SELECT_OUTBOX);
+                    q.push(" WHERE o.id IN (");
+                    let mut ids = q.separated(", ");
+                    for (id,) in &claimed {
+                        ids.push_bind(*id);
+                    }
+                    ids.push_unseparated(") ORDER BY o.next_attempt_at, o.id");
+                    let rows: Vec<OutboxRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                    rows.into_iter().map(OutboxRow::into_item).collect()
+                }
+
+                async fn mark_sent(&self, id: i64, remote_id: &str) -> Result<(), StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'sent', remote_id = $2, lease_until = NULL, last_error = NULL,
+                           updated_at = $3
+                         WHERE id = $1 AND status = 'in_flight'",
+                    )
+                    .bind(id)
+                    .bind(remote_id)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        return Err(self.outbox_state_error(id, "in_flight").await);
+                    }
+                    Ok(())
+                }
+
+                async fn mark_failed(
+                    &self,
+                    id: i64,
+                    error: &str,
+                    next_attempt_at: Option<DateTime<Utc>>,
+                ) -> Result<(), StoreError> {
+                    let now = Utc::now();
+                    let status = match next_attempt_at {
+                        Some(_) => OutboxStatus::Pending,
+                        None => OutboxStatus::Parked,
+                    };
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = COALESCE($4, next_attempt_at),
+                           lease_until = NULL, updated_at = $5
+                         WHERE id = $1 AND status = 'in_flight'",
+                    )
+                    .bind(id)
+                    .bind(status.as_str())
+                    .bind(error)
+                    .bind(next_attempt_at)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        return Err(self.outbox_state_error(id, "in_flight").await);
+                    }
+                    Ok(())
+                }
+
+                async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxItem>, StoreError> {
+                    let mut q = QueryBuilder::<$db>::new(SELECT_OUTBOX);
+                    q.push(" WHERE 1 = 1");
+                    if let Some(status) = filter.status {
+                        q.push(" AND o.status = ").push_bind(status.as_str());
+                    }
+                    if let Some(school) = &filter.school {
+                        q.push(" AND t.school = ").push_bind(school.as_str().to_string());
+                    }
+                    q.push(" ORDER BY o.id");
+                    let rows: Vec<OutboxRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                    rows.into_iter().map(OutboxRow::into_item).collect()
+                }
+
+                async fn retry_outbox(&self, id: i64) -> Result<(), StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, updated_at = $2
+                         WHERE id = $1 AND status = 'parked'",
+                    )
+                    .bind(id)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        return Err(self.outbox_state_error(id, "parked").await);
+                    }
+                    Ok(())
+                }
+            }
+        };
+    };
+}
+pub(crate) use impl_outbox_store;

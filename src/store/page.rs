@@ -1,0 +1,314 @@
+//! Page apply: one page of a source stream (results, notes, plans, tombstones, quarantine) and
+//! the stream's cursor, committed in one transaction. Results go through `results.rs`.
+
+/// Generates `apply_page_tx` and its helpers for an engine's store type.
+macro_rules! impl_page_apply {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+            use chrono::{DateTime, Utc};
+
+            use $crate::domain::{Brin, Evaluation, Note, Source, SupportPlan};
+            use $crate::store::error::StoreError;
+            use $crate::store::model::*;
+            use $crate::store::results::ResultOutcome;
+            use $crate::store::rows::{self, EvaluationRow, PlanRow};
+
+            type Tx = sqlx::Transaction<'static, $db>;
+
+            impl $store {
+                pub(crate) async fn apply_page_tx(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
+                    let foreign = |source: Source, school: &Brin| source != batch.source || *school != batch.school;
+                    if batch.results.iter().any(|r| foreign(r.source, &r.school))
+                        || batch.notes.iter().any(|n| foreign(n.source, &n.school))
+                        || batch.plans.iter().any(|p| foreign(p.source, &p.school))
+                    {
+                        return Err(StoreError::InvalidData(format!(
+                            "page of {} {} {} holds a record of another source or school",
+                            batch.source, batch.school, batch.stream
+                        )));
+                    }
+                    let now = Utc::now();
+                    let mut summary = PageSummary::default();
+                    let mut tx = self.begin_write().await?;
+                    for r in &batch.results {
+                        match Self::upsert_result(&mut tx, r, now).await? {
+                            ResultOutcome::Inserted => summary.results_inserted += 1,
+                            ResultOutcome::Updated => summary.results_updated += 1,
+                            ResultOutcome::Unchanged => summary.unchanged += 1,
+                            ResultOutcome::Deduplicated => summary.results_deduplicated += 1,
+                        }
+                    }
+                    for n in &batch.notes {
+                        if Self::upsert_note(&mut tx, n, now).await? {
+                            summary.notes += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    for p in &batch.plans {
+                        if Self::upsert_plan(&mut tx, p, now).await? {
+                            summary.plans += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    for t in &batch.tombstones {
+                        if Self::tombstone(&mut tx, batch.source, &batch.school, t, now).await? {
+                            summary.tombstoned += 1;
+                        } else {
+                            summary.tombstones_unknown += 1;
+                        }
+                    }
+                    for q in &batch.quarantine {
+                        sqlx::query(
+                            "INSERT INTO quarantine (source, school, stream, external_id, raw, reason,
+                               first_seen_at, last_seen_at, seen_count)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
+                             ON CONFLICT (source, school, stream, external_id) DO UPDATE SET raw = excluded.raw,
+                               reason = excluded.reason, last_seen_at = excluded.last_seen_at,
+                               seen_count = quarantine.seen_count + 1",
+                        )
+                        .bind(q.source.as_str())
+                        .bind(q.school.as_str())
+                        .bind(&q.stream)
+                        .bind(&q.external_id)
+                        .bind(rows::json(&q.raw)?)
+                        .bind(&q.reason)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                        summary.quarantined += 1;
+                    }
+                    let records = batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
+                    sqlx::query(
+                        "INSERT INTO sync_cursors (source, school, stream, cursor, last_success_at, last_error,
+                           last_error_at, consecutive_failures, records, quarantined, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, NULL, NULL, 0, $6, $7, $8)
+                         ON CONFLICT (source, school, stream) DO UPDATE SET
+                           cursor = COALESCE(excluded.cursor, sync_cursors.cursor),
+                           last_success_at = COALESCE(excluded.last_success_at, sync_cursors.last_success_at),
+                           consecutive_failures = CASE WHEN excluded.last_success_at IS NULL
+                             THEN sync_cursors.consecutive_failures ELSE 0 END,
+                           records = sync_cursors.records + excluded.records,
+                           quarantined = sync_cursors.quarantined + excluded.quarantined,
+                           updated_at = excluded.updated_at",
+                    )
+                    .bind(batch.source.as_str())
+                    .bind(batch.school.as_str())
+                    .bind(&batch.stream)
+                    .bind(&batch.new_cursor)
+                    .bind(batch.finished.then_some(now))
+                    .bind(i64::try_from(records).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(batch.quarantine.len()).unwrap_or(i64::MAX))
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    Ok(summary)
+                }
+
+                /// Store id of a pupil by school and source pupil id (any source, left or not).
+                async fn pupil_id(tx: &mut Tx, school: &Brin, external_id: &str) -> Result<Option<i64>, StoreError> {
+                    let row: Option<(i64,)> = sqlx::query_as(
+                        "SELECT id FROM pupils WHERE school = $1 AND external_id = $2 AND deleted_at IS NULL
+                         ORDER BY id LIMIT 1",
+                    )
+                    .bind(school.as_str())
+                    .bind(external_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    Ok(row.map(|(id,)| id))
+                }
+
+                async fn required_pupil_id(
+                    tx: &mut Tx,
+                    school: &Brin,
+                    external_id: &str,
+                    what: &str,
+                ) -> Result<i64, StoreError> {
+                    Self::pupil_id(tx, school, external_id).await?.ok_or_else(|| {
+                        StoreError::InvalidData(format!("{what} names a pupil that is not in the store"))
+                    })
+                }
+
+                /// Writes a note; false when it was stored, live and identical.
+                async fn upsert_note(tx: &mut Tx, n: &Note, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                    let pupil_id = match &n.pupil_external_id {
+                        Some(p) => {
+                            let what = format!("note {}", n.external_id);
+                            Some(Self::required_pupil_id(tx, &n.school, p, &what).await?)
+                        }
+                        None => None,
+                    };
+                    let written = sqlx::query(
+                        "INSERT INTO notes (source, school, external_id, pupil_id, group_external_id, category_path,
+                           written_at, content, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                         ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+                           group_external_id = excluded.group_external_id, category_path = excluded.category_path,
+                           written_at = excluded.written_at, content = excluded.content,
+                           updated_at = excluded.updated_at, deleted_at = NULL
+                         WHERE notes.deleted_at IS NOT NULL
+                            OR notes.pupil_id IS DISTINCT FROM excluded.pupil_id
+                            OR notes.group_external_id IS DISTINCT FROM excluded.group_external_id
+                            OR notes.category_path <> excluded.category_path
+                            OR notes.written_at <> excluded.written_at
+                            OR notes.content <> excluded.content",
+                    )
+                    .bind(n.source.as_str())
+                    .bind(n.school.as_str())
+                    .bind(&n.external_id)
+                    .bind(pupil_id)
+                    .bind(&n.group_external_id)
+                    .bind(rows::json(&n.category_path)?)
+                    .bind(n.created_at)
+                    .bind(&n.content)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(written.rows_affected() > 0)
+                }
+
+                /// Writes a plan and its evaluations; false when it was stored, live and identical.
+                async fn upsert_plan(tx: &mut Tx, p: &SupportPlan, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                    let pupil_id = match &p.pupil_external_id {
+                        Some(e) => {
+                            let what = format!("plan {}", p.external_id);
+                            Some(Self::required_pupil_id(tx, &p.school, e, &what).await?)
+                        }
+                        None => None,
+                    };
+                    let stored: Option<PlanRow> = sqlx::query_as(
+                        "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
+                                p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
+                                pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
+                                pl.minutes_per_week
+                         FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
+                         WHERE pl.source = $1 AND pl.school = $2 AND pl.external_id = $3 AND pl.deleted_at IS NULL",
+                    )
+                    .bind(p.source.as_str())
+                    .bind(p.school.as_str())
+                    .bind(&p.external_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(row) = stored {
+                        let evaluations: Vec<EvaluationRow> = sqlx::query_as(
+                            "SELECT plan_id, evaluated_on, outcome FROM evaluations WHERE plan_id = $1",
+                        )
+                        .bind(row.id)
+                        .fetch_all(&mut **tx)
+                        .await?;
+                        let evaluations = evaluations
+                            .into_iter()
+                            .map(EvaluationRow::into_domain)
+                            .collect::<Result<Vec<_>, _>>()?;
+                        let mut stored = row.into_stored(evaluations)?.plan;
+                        let mut incoming = p.clone();
+                        let order = |e: &Evaluation| (e.date, e.outcome.as_str());
+                        stored.evaluations.sort_by_key(order);
+                        incoming.evaluations.sort_by_key(order);
+                        if stored == incoming {
+                            return Ok(false);
+                        }
+                    }
+                    let (plan_id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO plans (source, school, external_id, pupil_id, group_external_id, kind, domain,
+                           title, owner, care_level, start_on, end_on, evaluation_due, minutes_per_week,
+                           created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+                         ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+                           group_external_id = excluded.group_external_id, kind = excluded.kind,
+                           domain = excluded.domain, title = excluded.title, owner = excluded.owner,
+                           care_level = excluded.care_level, start_on = excluded.start_on, end_on = excluded.end_on,
+                           evaluation_due = excluded.evaluation_due, minutes_per_week = excluded.minutes_per_week,
+                           updated_at = excluded.updated_at, deleted_at = NULL
+                         RETURNING id",
+                    )
+                    .bind(p.source.as_str())
+                    .bind(p.school.as_str())
+                    .bind(&p.external_id)
+                    .bind(pupil_id)
+                    .bind(&p.group_external_id)
+                    .bind(p.kind.as_str())
+                    .bind(p.domain.map(|d| d.as_str()))
+                    .bind(&p.title)
+                    .bind(&p.owner)
+                    .bind(&p.care_level)
+                    .bind(p.start)
+                    .bind(p.end)
+                    .bind(p.evaluation_due)
+                    .bind(p.minutes_per_week.map(i64::from))
+                    .bind(now)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    // The source holds a plan's evaluations; the stored list follows it.
+                    sqlx::query("DELETE FROM evaluations WHERE plan_id = $1")
+                        .bind(plan_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    for e in &p.evaluations {
+                        sqlx::query("INSERT INTO evaluations (plan_id, evaluated_on, outcome) VALUES ($1, $2, $3)")
+                            .bind(plan_id)
+                            .bind(e.date)
+                            .bind(e.outcome.as_str())
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    Ok(true)
+                }
+
+                /// Soft-deletes what a tombstone names; false when nothing live had that id.
+                async fn tombstone(
+                    tx: &mut Tx,
+                    source: Source,
+                    school: &Brin,
+                    t: &Tombstone,
+                    now: DateTime<Utc>,
+                ) -> Result<bool, StoreError> {
+                    let sql = match t.kind {
+                        RecordKind::Note => {
+                            "UPDATE notes SET deleted_at = $4, updated_at = $4
+                             WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
+                        }
+                        RecordKind::Plan => {
+                            "UPDATE plans SET deleted_at = $4, updated_at = $4
+                             WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
+                        }
+                        RecordKind::Result => {
+                            "UPDATE result_sources SET deleted_at = $4
+                             WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
+                        }
+                    };
+                    let done = sqlx::query(sql)
+                        .bind(source.as_str())
+                        .bind(school.as_str())
+                        .bind(&t.external_id)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected()
+                        > 0;
+                    if done && t.kind == RecordKind::Result {
+                        // The sitting goes only when no source names it any more.
+                        sqlx::query(
+                            "UPDATE results SET deleted_at = $4, updated_at = $4
+                             WHERE deleted_at IS NULL
+                               AND id = (SELECT result_id FROM result_sources
+                                         WHERE source = $1 AND school = $2 AND external_id = $3)
+                               AND NOT EXISTS (SELECT 1 FROM result_sources rs
+                                               WHERE rs.result_id = results.id AND rs.deleted_at IS NULL)",
+                        )
+                        .bind(source.as_str())
+                        .bind(school.as_str())
+                        .bind(&t.external_id)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Ok(done)
+                }
+            }
+        };
+    };
+}
+pub(crate) use impl_page_apply;

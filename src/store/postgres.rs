@@ -1,0 +1,89 @@
+//! The PostgreSQL store, for boards that run one server for many schools. Claims lock rows with
+//! `FOR UPDATE SKIP LOCKED` so concurrent workers never take the same row.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use super::error::{DatabaseUrl, StoreError};
+
+/// Migrations for PostgreSQL, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Store on PostgreSQL.
+pub struct PgStore {
+    pub(crate) pool: PgPool,
+    url: DatabaseUrl,
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to `postgres://…` (or `postgresql://…`).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::new(url);
+        let options = PgConnectOptions::from_str(url.expose())
+            .map_err(|_| StoreError::InvalidData(format!("bad PostgreSQL URL {url}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, url })
+    }
+
+    /// A write transaction (row locks are taken per statement).
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Runs the embedded migrations (a no-op when they ran before).
+    pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
+        Ok(MIGRATOR.run(&self.pool).await?)
+    }
+
+    /// Closes the pool.
+    pub(crate) async fn shutdown(&self) {
+        self.pool.close().await;
+    }
+}
+
+super::sync::impl_sync_store!(PgStore, Postgres);
+super::page::impl_page_apply!(PgStore, Postgres);
+super::results::impl_result_upsert!(PgStore, Postgres);
+super::history::impl_history_store!(PgStore, Postgres);
+super::signals::impl_signal_store!(PgStore, Postgres);
+super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+super::ops::impl_ops_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
+super::impl_store!(PgStore, super::Engine::Postgres);
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+    use super::{DatabaseUrl, PgStore};
+
+    #[tokio::test]
+    async fn debug_does_not_show_the_password() {
+        let url = "postgres://zorg:s3cr3t@127.0.0.1:1/zorg";
+        let options = PgConnectOptions::from_str(url).expect("url");
+        let store = PgStore {
+            pool: PgPoolOptions::new().connect_lazy_with(options),
+            url: DatabaseUrl::new(url),
+        };
+        let shown = format!("{store:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("zorg:***@127.0.0.1"), "{shown}");
+    }
+}

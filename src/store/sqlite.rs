@@ -1,0 +1,144 @@
+//! The embedded SQLite store (the default): one file, WAL, foreign keys on, a busy timeout, and
+//! write transactions that take the write lock up front (`BEGIN IMMEDIATE`) so two writers wait
+//! for each other instead of failing on a lock upgrade.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use super::error::{DatabaseUrl, StoreError};
+
+/// Migrations for SQLite, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Store on SQLite.
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+    url: DatabaseUrl,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (and creates on first use) `sqlite://path` or `sqlite::memory:`. An in-memory
+    /// database lives in one connection, so it is not shared between processes.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::InvalidData(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            // "Created on first use" includes the directory the file lives in.
+            if let Some(dir) = options
+                .get_filename()
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::InvalidData(format!("cannot create directory {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let pool = if in_memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await?
+        } else {
+            let options = options
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal);
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await?
+        };
+        Ok(Self {
+            pool,
+            url: DatabaseUrl::new(url),
+        })
+    }
+
+    /// A write transaction holding the write lock from the start.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Runs the embedded migrations (a no-op when they ran before).
+    pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
+        Ok(MIGRATOR.run(&self.pool).await?)
+    }
+
+    /// Closes the pool.
+    pub(crate) async fn shutdown(&self) {
+        self.pool.close().await;
+    }
+}
+
+super::sync::impl_sync_store!(SqliteStore, Sqlite);
+super::page::impl_page_apply!(SqliteStore, Sqlite);
+super::results::impl_result_upsert!(SqliteStore, Sqlite);
+super::history::impl_history_store!(SqliteStore, Sqlite);
+super::signals::impl_signal_store!(SqliteStore, Sqlite);
+super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");
+super::ops::impl_ops_store!(SqliteStore, Sqlite, "");
+super::impl_store!(SqliteStore, super::Engine::Sqlite);
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{Brin, School};
+    use crate::store::{Engine, Store, SyncStore};
+
+    #[tokio::test]
+    async fn in_memory_store_migrates_twice_and_keeps_data_across_calls() {
+        let store = super::SqliteStore::connect("sqlite::memory:")
+            .await
+            .expect("memory store");
+        store.migrate().await.expect("migrate");
+        store.migrate().await.expect("migrate again is a no-op");
+        assert_eq!(store.engine(), Engine::Sqlite);
+        let school = School {
+            brin: Brin::parse("11ZW").expect("brin"),
+            name: "De Regenboog".into(),
+            care_ladder: "abcd".into(),
+        };
+        store.upsert_school(&school).await.expect("school");
+        assert_eq!(store.schools().await.expect("schools"), vec![school]);
+    }
+
+    #[tokio::test]
+    async fn file_and_its_directory_are_created_on_first_use() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("data").join("zorgsignaal.db");
+        let store = crate::store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        assert!(path.exists());
+        let reopened = super::SqliteStore::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("reopen");
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&reopened.pool)
+            .await
+            .expect("pragma");
+        assert_eq!(mode, "wal");
+        store.close().await;
+    }
+}

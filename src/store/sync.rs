@@ -1,0 +1,437 @@
+//! Sync side of the store: schools, the GKV snapshot (pupils, groups, groepsindelingen),
+//! cursors with stream health, and quarantine. Page apply lives in `page.rs`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::error::StoreError;
+use super::model::{
+    PageBatch, PageSummary, QuarantineCount, QuarantineFilter, QuarantineRow, SnapshotSummary, StreamStatus,
+    TestSeen,
+};
+use crate::domain::{Brin, Group, Membership, Pupil, School, SchoolYear, Source};
+
+/// Schools, snapshots, pages, cursors and quarantine.
+#[async_trait]
+pub trait SyncStore: Send + Sync {
+    /// Inserts or updates a school (from config).
+    async fn upsert_school(&self, school: &School) -> Result<(), StoreError>;
+
+    /// Every school, by BRIN.
+    async fn schools(&self) -> Result<Vec<School>, StoreError>;
+
+    /// Applies a full GKV snapshot of one school for the *current* school year in one transaction
+    /// (an old year's list would mark today's pupils as left): upserts groups,
+    /// pupils and memberships; enrolled pupils of the snapshot's source that are missing are marked
+    /// left on `seen_at`'s date (never deleted); a returning pupil is enrolled again. Memberships
+    /// missing from a snapshot are kept (history). An empty snapshot marks nobody as left.
+    async fn apply_snapshot(
+        &self,
+        school: &Brin,
+        year: SchoolYear,
+        pupils: &[Pupil],
+        groups: &[Group],
+        memberships: &[Membership],
+        seen_at: DateTime<Utc>,
+    ) -> Result<SnapshotSummary, StoreError>;
+
+    /// Applies one page in one transaction: upserts, tombstones, quarantine, cursor and counters
+    /// commit together or not at all. A record of another source or school, or one that names a
+    /// pupil the store does not know, fails the whole page with [`StoreError::InvalidData`].
+    async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError>;
+
+    /// The stored cursor of a stream.
+    async fn cursor(&self, source: Source, school: &Brin, stream: &str)
+    -> Result<Option<String>, StoreError>;
+
+    /// Records a failed run of a stream (message is operator-facing, without pupil data).
+    async fn record_stream_error(
+        &self,
+        source: Source,
+        school: &Brin,
+        stream: &str,
+        message: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Health of every stream, by source, school and stream.
+    async fn stream_statuses(&self) -> Result<Vec<StreamStatus>, StoreError>;
+
+    /// Forgets a stream's cursor, so the next run reads everything (`--full`).
+    async fn reset_cursor(&self, source: Source, school: &Brin, stream: &str) -> Result<(), StoreError>;
+
+    /// Quarantined records, newest first.
+    async fn quarantined(&self, filter: &QuarantineFilter) -> Result<Vec<QuarantineRow>, StoreError>;
+
+    /// Quarantined records per stream.
+    async fn quarantine_counts(&self) -> Result<Vec<QuarantineCount>, StoreError>;
+
+    /// The test catalogue (every test code seen in a result), by code.
+    async fn tests_seen(&self) -> Result<Vec<TestSeen>, StoreError>;
+}
+
+/// Implements [`SyncStore`] for an engine's store type (`$store` has `pool: Pool<$db>` and
+/// `begin_write()`); the SQL is shared text with `$n` placeholders.
+macro_rules! impl_sync_store {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+            use std::collections::{HashMap, HashSet};
+
+            use chrono::{DateTime, Utc};
+
+            use $crate::domain::{Brin, Group, Membership, Pupil, School, SchoolYear, Source};
+            use $crate::store::error::StoreError;
+            use $crate::store::model::*;
+            use $crate::store::rows::{self, PupilRow, QuarantineCountRow, QuarantineDbRow, StreamRow, TestSeenRow};
+            use $crate::store::sync::SyncStore;
+
+            #[async_trait::async_trait]
+            impl SyncStore for $store {
+                async fn upsert_school(&self, school: &School) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO schools (brin, name, care_ladder, updated_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (brin) DO UPDATE SET name = excluded.name,
+                           care_ladder = excluded.care_ladder, updated_at = excluded.updated_at",
+                    )
+                    .bind(school.brin.as_str())
+                    .bind(&school.name)
+                    .bind(&school.care_ladder)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn schools(&self) -> Result<Vec<School>, StoreError> {
+                    let rows: Vec<(String, String, String)> =
+                        sqlx::query_as("SELECT brin, name, care_ladder FROM schools ORDER BY brin")
+                            .fetch_all(&self.pool)
+                            .await?;
+                    rows.into_iter()
+                        .map(|(brin, name, care_ladder)| {
+                            Ok(School { brin: rows::brin(&brin)?, name, care_ladder })
+                        })
+                        .collect()
+                }
+
+                #[tracing::instrument(skip_all, fields(school = %school, year = %year, pupils = pupils.len()), err)]
+                async fn apply_snapshot(
+                    &self,
+                    school: &Brin,
+                    year: SchoolYear,
+                    pupils: &[Pupil],
+                    groups: &[Group],
+                    memberships: &[Membership],
+                    seen_at: DateTime<Utc>,
+                ) -> Result<SnapshotSummary, StoreError> {
+                    let source = pupils.first().map_or(Source::ParnassysGkv, |p| p.source);
+                    if pupils.iter().any(|p| &p.school != school || p.source != source)
+                        || groups.iter().any(|g| &g.school != school || g.school_year != year)
+                        || memberships.iter().any(|m| &m.school != school)
+                    {
+                        return Err(StoreError::InvalidData(format!(
+                            "snapshot for {school} {year} holds records of another school, year or source"
+                        )));
+                    }
+                    let now = Utc::now();
+                    let mut summary = SnapshotSummary::default();
+                    let mut tx = self.begin_write().await?;
+
+                    let mut group_ids = HashMap::new();
+                    for g in groups {
+                        let (id,): (i64,) = sqlx::query_as(
+                            "INSERT INTO groups (source, school, external_id, name, school_year, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $6)
+                             ON CONFLICT (source, school, external_id) DO UPDATE SET name = excluded.name,
+                               school_year = excluded.school_year, updated_at = excluded.updated_at, deleted_at = NULL
+                             RETURNING id",
+                        )
+                        .bind(source.as_str())
+                        .bind(school.as_str())
+                        .bind(&g.external_id)
+                        .bind(&g.name)
+                        .bind(i64::from(year.start_year()))
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        group_ids.insert(g.external_id.as_str(), id);
+                    }
+
+                    let mut pupil_ids = HashMap::new();
+                    for p in pupils {
+                        let existing: Option<PupilRow> = sqlx::query_as(
+                            "SELECT id, source, school, external_id, national_id_hash, given_name, surname_prefix,
+                                    surname, birth_date, left_on
+                             FROM pupils WHERE source = $1 AND school = $2 AND external_id = $3",
+                        )
+                        .bind(source.as_str())
+                        .bind(school.as_str())
+                        .bind(&p.external_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        let id = match existing {
+                            None => {
+                                let (id,): (i64,) = sqlx::query_as(
+                                    "INSERT INTO pupils (source, school, external_id, national_id_hash, given_name,
+                                       surname_prefix, surname, birth_date, left_on, created_at, updated_at)
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                                )
+                                .bind(source.as_str())
+                                .bind(school.as_str())
+                                .bind(&p.external_id)
+                                .bind(&p.national_id_hash)
+                                .bind(&p.given_name)
+                                .bind(&p.surname_prefix)
+                                .bind(&p.surname)
+                                .bind(p.birth_date)
+                                .bind(p.left_on)
+                                .bind(now)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                                summary.new += 1;
+                                id
+                            }
+                            Some(row) => {
+                                let id = row.id;
+                                let stored = row.into_stored()?.pupil;
+                                if stored == *p {
+                                    summary.unchanged += 1;
+                                } else {
+                                    if stored.left_on.is_some() && p.left_on.is_none() {
+                                        summary.returned += 1;
+                                    } else {
+                                        summary.changed += 1;
+                                    }
+                                    sqlx::query(
+                                        "UPDATE pupils SET national_id_hash = $1, given_name = $2, surname_prefix = $3,
+                                           surname = $4, birth_date = $5, left_on = $6, updated_at = $7,
+                                           deleted_at = NULL
+                                         WHERE id = $8",
+                                    )
+                                    .bind(&p.national_id_hash)
+                                    .bind(&p.given_name)
+                                    .bind(&p.surname_prefix)
+                                    .bind(&p.surname)
+                                    .bind(p.birth_date)
+                                    .bind(p.left_on)
+                                    .bind(now)
+                                    .bind(id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                }
+                                id
+                            }
+                        };
+                        pupil_ids.insert(p.external_id.as_str(), id);
+                    }
+
+                    if !pupils.is_empty() {
+                        let seen: HashSet<&str> = pupils.iter().map(|p| p.external_id.as_str()).collect();
+                        let enrolled: Vec<(i64, String)> = sqlx::query_as(
+                            "SELECT id, external_id FROM pupils
+                             WHERE source = $1 AND school = $2 AND left_on IS NULL AND deleted_at IS NULL",
+                        )
+                        .bind(source.as_str())
+                        .bind(school.as_str())
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        for (id, external_id) in enrolled {
+                            if !seen.contains(external_id.as_str()) {
+                                sqlx::query("UPDATE pupils SET left_on = $1, updated_at = $2 WHERE id = $3")
+                                    .bind(seen_at.date_naive())
+                                    .bind(now)
+                                    .bind(id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                summary.left += 1;
+                            }
+                        }
+                    }
+
+                    for m in memberships {
+                        let pupil_id = match pupil_ids.get(m.pupil_external_id.as_str()) {
+                            Some(id) => *id,
+                            None => Self::snapshot_id(&mut tx, "pupils", source, school, &m.pupil_external_id)
+                                .await?
+                                .ok_or_else(|| {
+                                    StoreError::InvalidData("membership names a pupil not in the store".into())
+                                })?,
+                        };
+                        let group_id = match group_ids.get(m.group_external_id.as_str()) {
+                            Some(id) => *id,
+                            None => Self::snapshot_id(&mut tx, "groups", source, school, &m.group_external_id)
+                                .await?
+                                .ok_or_else(|| {
+                                    StoreError::InvalidData(format!(
+                                        "membership names unknown group {}",
+                                        m.group_external_id
+                                    ))
+                                })?,
+                        };
+                        sqlx::query(
+                            "INSERT INTO memberships (pupil_id, group_id, grade, from_on, to_on, created_at, updated_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $6)
+                             ON CONFLICT (pupil_id, group_id, from_on) DO UPDATE SET grade = excluded.grade,
+                               to_on = excluded.to_on, updated_at = excluded.updated_at
+                             WHERE memberships.grade <> excluded.grade
+                                OR memberships.to_on IS DISTINCT FROM excluded.to_on",
+                        )
+                        .bind(pupil_id)
+                        .bind(group_id)
+                        .bind(i64::from(m.grade.get()))
+                        .bind(m.from)
+                        .bind(m.to)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    tracing::debug!(?summary, "snapshot applied");
+                    Ok(summary)
+                }
+
+                #[tracing::instrument(
+                    skip_all,
+                    fields(source = %batch.source, school = %batch.school, stream = %batch.stream),
+                    err
+                )]
+                async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
+                    let summary = self.apply_page_tx(batch).await?;
+                    tracing::debug!(?summary, cursor_advanced = batch.new_cursor.is_some(), "page applied");
+                    Ok(summary)
+                }
+
+                async fn cursor(
+                    &self,
+                    source: Source,
+                    school: &Brin,
+                    stream: &str,
+                ) -> Result<Option<String>, StoreError> {
+                    let row: Option<(Option<String>,)> = sqlx::query_as(
+                        "SELECT cursor FROM sync_cursors WHERE source = $1 AND school = $2 AND stream = $3",
+                    )
+                    .bind(source.as_str())
+                    .bind(school.as_str())
+                    .bind(stream)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(row.and_then(|(c,)| c))
+                }
+
+                async fn record_stream_error(
+                    &self,
+                    source: Source,
+                    school: &Brin,
+                    stream: &str,
+                    message: &str,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO sync_cursors (source, school, stream, cursor, last_success_at, last_error,
+                           last_error_at, consecutive_failures, records, quarantined, updated_at)
+                         VALUES ($1, $2, $3, NULL, NULL, $4, $5, 1, 0, 0, $5)
+                         ON CONFLICT (source, school, stream) DO UPDATE SET last_error = excluded.last_error,
+                           last_error_at = excluded.last_error_at, updated_at = excluded.updated_at,
+                           consecutive_failures = sync_cursors.consecutive_failures + 1",
+                    )
+                    .bind(source.as_str())
+                    .bind(school.as_str())
+                    .bind(stream)
+                    .bind(message)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn stream_statuses(&self) -> Result<Vec<StreamStatus>, StoreError> {
+                    let rows: Vec<StreamRow> = sqlx::query_as(
+                        "SELECT source, school, stream, cursor, last_success_at, last_error, last_error_at,
+                                consecutive_failures, records, quarantined
+                         FROM sync_cursors ORDER BY source, school, stream",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter().map(StreamRow::into_status).collect()
+                }
+
+                async fn reset_cursor(&self, source: Source, school: &Brin, stream: &str) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "UPDATE sync_cursors SET cursor = NULL, updated_at = $4
+                         WHERE source = $1 AND school = $2 AND stream = $3",
+                    )
+                    .bind(source.as_str())
+                    .bind(school.as_str())
+                    .bind(stream)
+                    .bind(Utc::now())
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn quarantined(&self, filter: &QuarantineFilter) -> Result<Vec<QuarantineRow>, StoreError> {
+                    let rows: Vec<QuarantineDbRow> = sqlx::query_as(
+                        "SELECT id, source, school, stream, external_id, raw, reason, first_seen_at, last_seen_at,
+                                seen_count
+                         FROM quarantine
+                         WHERE ($1 IS NULL OR source = $1) AND ($2 IS NULL OR school = $2)
+                           AND ($3 IS NULL OR stream = $3)
+                         ORDER BY last_seen_at DESC, id DESC LIMIT $4",
+                    )
+                    .bind(filter.source.map(Source::as_str))
+                    .bind(filter.school.as_ref().map(Brin::as_str))
+                    .bind(filter.stream.as_deref())
+                    .bind(filter.limit.unwrap_or(i64::MAX))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter().map(QuarantineDbRow::into_row).collect()
+                }
+
+                async fn quarantine_counts(&self) -> Result<Vec<QuarantineCount>, StoreError> {
+                    let rows: Vec<QuarantineCountRow> = sqlx::query_as(
+                        "SELECT source, school, stream, COUNT(*) AS count FROM quarantine
+                         GROUP BY source, school, stream ORDER BY source, school, stream",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter().map(QuarantineCountRow::into_count).collect()
+                }
+
+                async fn tests_seen(&self) -> Result<Vec<TestSeen>, StoreError> {
+                    let rows: Vec<TestSeenRow> = sqlx::query_as(
+                        "SELECT t.code, t.name, t.provider,
+                           (SELECT COUNT(*) FROM results r
+                            WHERE UPPER(TRIM(r.test_code)) = t.code AND r.deleted_at IS NULL) AS results
+                         FROM tests t ORDER BY t.code",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows.into_iter().map(TestSeen::from).collect())
+                }
+            }
+
+            impl $store {
+                /// Id of a pupil or group of a snapshot source by source id.
+                async fn snapshot_id(
+                    tx: &mut sqlx::Transaction<'static, $db>,
+                    table: &'static str,
+                    source: Source,
+                    school: &Brin,
+                    external_id: &str,
+                ) -> Result<Option<i64>, StoreError> {
+                    let sql = if table == "pupils" {
+                        "SELECT id FROM pupils WHERE source = $1 AND school = $2 AND external_id = $3"
+                    } else {
+                        "SELECT id FROM groups WHERE source = $1 AND school = $2 AND external_id = $3"
+                    };
+                    let row: Option<(i64,)> = sqlx::query_as(sql)
+                        .bind(source.as_str())
+                        .bind(school.as_str())
+                        .bind(external_id)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                    Ok(row.map(|(id,)| id))
+                }
+            }
+        };
+    };
+}
+pub(crate) use impl_sync_store;

@@ -1,0 +1,191 @@
+//! Values of the working side of the store (signals, outbox, jobs, audit, mail and deletion
+//! logs) where the domain has no type of its own.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Brin, Signal, SignalStatus, Task};
+
+/// What [`super::SignalStore::upsert_signal`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SignalUpsert {
+    /// A new signal with this id.
+    Created(i64),
+    /// The signal existed; its evidence changed and was appended as an event.
+    EvidenceAppended(i64),
+    /// The signal existed with the same evidence.
+    Unchanged(i64),
+}
+
+impl SignalUpsert {
+    /// The signal's store id.
+    pub fn id(self) -> i64 {
+        match self {
+            Self::Created(id) | Self::EvidenceAppended(id) | Self::Unchanged(id) => id,
+        }
+    }
+}
+
+/// Filter for [`super::SignalStore::signals`]; `None` fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignalFilter {
+    /// Only this school.
+    pub school: Option<Brin>,
+    /// Only this status.
+    pub status: Option<SignalStatus>,
+    /// Only this pupil (store id).
+    pub pupil_id: Option<i64>,
+    /// Only this rule.
+    pub rule: Option<String>,
+}
+
+/// A stored signal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignalRow {
+    /// Store id.
+    pub id: i64,
+    /// Pupil store id.
+    pub pupil_id: i64,
+    /// The signal as it stands (status, latest evidence).
+    pub signal: Signal,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One entry of a signal's timeline (created, evidence appended, status changed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignalEvent {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// `created`, `evidence`, `status` or `snooze`.
+    pub kind: String,
+    /// Status before, for status changes.
+    pub from_status: Option<SignalStatus>,
+    /// Status after, for status changes.
+    pub to_status: Option<SignalStatus>,
+    /// Reason given.
+    pub reason: Option<String>,
+    /// Who did it (user or `rules`).
+    pub actor: Option<String>,
+}
+
+/// State of an outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting for `next_attempt_at`.
+    Pending,
+    /// Claimed by a worker until its lease runs out.
+    InFlight,
+    /// Delivered.
+    Sent,
+    /// Given up after repeated failure; needs [`super::OutboxStore::retry_outbox`].
+    Parked,
+}
+
+impl OutboxStatus {
+    /// Stable identifier.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InFlight => "in_flight",
+            Self::Sent => "sent",
+            Self::Parked => "parked",
+        }
+    }
+
+    /// Parses the identifier.
+    pub fn parse(input: &str) -> Option<Self> {
+        [Self::Pending, Self::InFlight, Self::Sent, Self::Parked]
+            .into_iter()
+            .find(|s| s.as_str() == input)
+    }
+}
+
+/// A task waiting to be pushed (or pushed), with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxItem {
+    /// Outbox id.
+    pub id: i64,
+    /// Task store id.
+    pub task_id: i64,
+    /// The task.
+    pub task: Task,
+    /// Delivery state.
+    pub status: OutboxStatus,
+    /// Claims so far.
+    pub attempts: i64,
+    /// Earliest next claim.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Last failure (operator-facing).
+    pub last_error: Option<String>,
+    /// Id the target system gave the task.
+    pub remote_id: Option<String>,
+}
+
+/// Filter for [`super::OutboxStore::outbox`]; `None` fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxFilter {
+    /// Only this state.
+    pub status: Option<OutboxStatus>,
+    /// Only this school.
+    pub school: Option<Brin>,
+}
+
+/// A claimed job run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JobRun {
+    /// Store id.
+    pub id: i64,
+    /// Job name (`sync`, `digest`, …).
+    pub job: String,
+    /// Schedule slot it was enqueued for.
+    pub scheduled_at: DateTime<Utc>,
+    /// Claims so far (more than one after a crashed worker's lease ran out).
+    pub attempts: i64,
+}
+
+/// A mail sent, for rate limiting and proof (no pupil data: only a hash of the subject).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRecord {
+    /// Recipient address (an IB or directie address).
+    pub to: String,
+    /// `digest`, `urgent`, `report`, …
+    pub kind: String,
+    /// School, when the mail is about one.
+    pub school: Option<Brin>,
+    /// SHA-256 (hex) of the subject.
+    pub subject_hash: String,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who (user name or `system`).
+    pub actor: String,
+    /// What (`signal.status`, `outbox.retry`, …).
+    pub action: String,
+    /// School, when it concerns one.
+    pub school: Option<Brin>,
+    /// What it was done to (`signal:12`).
+    pub subject: String,
+}
+
+/// Proof that a pupil's data was deleted (bewaartermijn), without the pupil's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeletionRecord {
+    /// SHA-256 (hex) of source, school and source pupil id.
+    pub pupil_hash: String,
+    /// School.
+    pub school: Brin,
+    /// Date the pupil left.
+    pub left_on: NaiveDate,
+    /// When the data was deleted.
+    pub deleted_at: DateTime<Utc>,
+}
