@@ -2,6 +2,8 @@
 
 use croner::errors::CronError;
 
+use crate::store::StoreError;
+
 /// What can go wrong while planning or running jobs.
 #[derive(Debug, thiserror::Error)]
 pub enum ScheduleError {
@@ -16,7 +18,10 @@ pub enum ScheduleError {
         #[source]
         source: CronError,
     },
-    /// The job queue (the store's job table) failed; the operation may be retried.
+    /// The store's job table failed; the operation may be retried.
+    #[error("job table: {0}")]
+    Store(#[from] StoreError),
+    /// Another [`super::JobQueue`] implementation failed; the operation may be retried.
     #[error("job queue failed: {0}")]
     Queue(#[source] Box<dyn std::error::Error + Send + Sync>),
 }

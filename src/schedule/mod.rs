@@ -5,11 +5,15 @@
 pub mod clock;
 pub mod cron;
 pub mod error;
+pub mod runner;
 pub mod scheduler;
+#[cfg(test)]
+mod store_tests;
 
 pub use clock::Clock;
 pub use cron::{CronSchedule, MAX_DUE_TICKS, TIMEZONE, due_ticks};
 pub use error::ScheduleError;
+pub use runner::{HandlerFuture, JobFailure, RunOutcome, Runner};
 pub use scheduler::{JobQueue, MAX_CATCH_UP, RunSummary, Scheduler, SchedulerOptions, Slot, TickReport};
 
 /// Job name of the incremental sync of all sources (`[schedule] sync`).

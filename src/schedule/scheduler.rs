@@ -2,6 +2,7 @@
 //! durable job table and does nothing else. Several schedulers may run at once; the table's
 //! unique `(job, scheduled_at)` makes each slot a single run.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use super::clock::Clock;
 use super::cron::CronSchedule;
 use super::error::ScheduleError;
 use crate::settings::ScheduleSettings;
+use crate::store::Store;
 
 /// Longest catch-up window a [`Scheduler`] accepts (7 days); longer settings are cut to it.
 pub const MAX_CATCH_UP: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -23,6 +25,20 @@ pub trait JobQueue: Send + Sync {
     /// Enqueues `job` for the slot `scheduled_at`; `false` when that pair was already queued
     /// (by this or any other process).
     async fn enqueue(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, ScheduleError>;
+}
+
+#[async_trait]
+impl JobQueue for dyn Store {
+    async fn enqueue(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, ScheduleError> {
+        Ok(self.enqueue_job(job, scheduled_at).await?)
+    }
+}
+
+#[async_trait]
+impl JobQueue for Arc<dyn Store> {
+    async fn enqueue(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, ScheduleError> {
+        Ok(self.enqueue_job(job, scheduled_at).await?)
+    }
 }
 
 /// How a [`Scheduler`] treats time.
