@@ -170,26 +170,22 @@ impl Scheduler {
         (after, now)
     }
 
-    /// The slots a tick at `now` would enqueue (one per job at most: its newest due slot) and
-    /// how many older due slots were collapsed into them. Pure.
-    pub fn due(&self, now: DateTime<Utc>) -> (Vec<Slot>, usize) {
+    /// The slots a tick at `now` would enqueue (one per job at most: its newest due slot), each
+    /// with the number of older due slots of that job collapsed into it. Pure.
+    pub fn due(&self, now: DateTime<Utc>) -> Vec<(Slot, usize)> {
         let (after, up_to) = self.window(now);
-        let mut slots = Vec::new();
-        let mut collapsed = 0;
-        for (job, schedule) in &self.jobs {
-            let ticks = schedule.due_ticks(after, up_to);
-            if let Some(newest) = ticks.last() {
-                collapsed += ticks.len() - 1;
-                if ticks.len() > 1 {
-                    info!(job = %job, missed = ticks.len() - 1, "missed schedule slots collapsed into one run");
-                }
-                slots.push(Slot {
+        self.jobs
+            .iter()
+            .filter_map(|(job, schedule)| {
+                let ticks = schedule.due_ticks(after, up_to);
+                let newest = *ticks.last()?;
+                let slot = Slot {
                     job: job.clone(),
-                    scheduled_at: *newest,
-                });
-            }
-        }
-        (slots, collapsed)
+                    scheduled_at: newest,
+                };
+                Some((slot, ticks.len() - 1))
+            })
+            .collect()
     }
 
     /// Enqueues every due slot at `now`. On a queue error nothing is forgotten: the last tick
@@ -200,12 +196,13 @@ impl Scheduler {
         queue: &Q,
         now: DateTime<Utc>,
     ) -> Result<TickReport, ScheduleError> {
-        let (slots, collapsed) = self.due(now);
-        let mut report = TickReport {
-            collapsed,
-            ..TickReport::default()
-        };
-        for slot in slots {
+        let mut report = TickReport::default();
+        for (slot, collapsed) in self.due(now) {
+            if collapsed > 0 {
+                info!(job = %slot.job, scheduled_at = %slot.scheduled_at, missed = collapsed,
+                    "missed schedule slots collapsed into one run");
+            }
+            report.collapsed += collapsed;
             if queue.enqueue(&slot.job, slot.scheduled_at).await? {
                 info!(job = %slot.job, scheduled_at = %slot.scheduled_at, "job enqueued");
                 report.enqueued.push(slot);
