@@ -211,3 +211,61 @@ fn sleeps_until_the_next_fire_time_but_not_longer_than_max_sleep() {
         Duration::from_secs(60)
     );
 }
+
+#[tokio::test]
+async fn dst_weekends_neither_skip_nor_double_through_the_scheduler() {
+    let jobs = [
+        ("night", "30 2 * * *"),
+        ("digest", "30 7 * * *"),
+        ("sync", "0,30 7-17 * * 1-5"),
+    ]
+    .map(|(name, expr)| (name.to_owned(), CronSchedule::parse(expr).expect("valid")));
+    // Friday noon to Monday noon around spring forward (March 29) and fall back (October 25).
+    for (start, end, night_sunday) in [
+        (
+            local(2026, 3, 27, 12, 0),
+            local(2026, 3, 30, 12, 0),
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0),
+        ),
+        (
+            local(2026, 10, 23, 12, 0),
+            local(2026, 10, 26, 12, 0),
+            Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0),
+        ),
+    ] {
+        let night_sunday = night_sunday.single().expect("valid");
+        let queue = MemoryQueue::default();
+        let mut scheduler = Scheduler::new(jobs.clone(), SchedulerOptions::default());
+        let mut now = start;
+        scheduler.tick(&queue, now).await.expect("first tick");
+        while now < end {
+            now += TimeDelta::from_std(scheduler.sleep_after(now)).expect("small");
+            let report = scheduler.tick(&queue, now).await.expect("tick");
+            assert_eq!(report.collapsed, 0);
+        }
+        let slots = queue.slots.lock().expect("queue lock").clone();
+        let of = |job: &str| {
+            let mut at: Vec<DateTime<Utc>> = slots
+                .iter()
+                .filter(|s| s.job == job)
+                .map(|s| s.scheduled_at)
+                .collect();
+            at.sort();
+            at
+        };
+        // Three nights (Saturday, Sunday, Monday), the Sunday one moved or de-doubled by DST.
+        let night = of("night");
+        assert_eq!(night.len(), 3, "{night:?}");
+        assert_eq!(night[1], night_sunday);
+        // Three mornings (Saturday, Sunday, Monday), each at 07:30 local.
+        let digest = of("digest");
+        assert_eq!(digest.len(), 3, "{digest:?}");
+        assert!(
+            digest
+                .iter()
+                .all(|t| t.with_timezone(&TIMEZONE).format("%H:%M").to_string() == "07:30")
+        );
+        // Friday 12:00 (caught up by the first tick) to 17:30 (12) and Monday 07:00–12:00 (11).
+        assert_eq!(of("sync").len(), 23);
+    }
+}
