@@ -13,4 +13,8 @@ pub mod settings;
 pub mod sources;
 pub mod store;
 pub mod sync;
+pub mod schedule;
+pub mod settings;
+pub mod sources;
+pub mod store;
 pub mod telemetry;
