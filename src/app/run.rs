@@ -228,6 +228,13 @@ fn runner(d: &Arc<Daemon>) -> Runner {
 
 /// Drains the outbox continuously: every few seconds, and at once again while work is found.
 async fn outbox_loop(d: &Daemon, shutdown: CancellationToken) {
+    // Rows a killed predecessor had claimed would otherwise wait out their lease (minutes); the
+    // idempotency key makes pushing them again harmless.
+    match d.store.release_outbox_leases(Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(released = n, "outbox rows of a previous run back in the queue"),
+        Err(e) => tracing::warn!(error = %e, "releasing outbox leases failed"),
+    }
     let worker = OutboxWorker::new(d.store.clone(), d.engine.clone(), OutboxPolicy::default());
     while !shutdown.is_cancelled() {
         let pause = match worker.drain_once(Utc::now()).await {

@@ -38,6 +38,12 @@ pub trait OutboxStore: Send + Sync {
 
     /// Puts a parked row back in the queue now, attempts reset ([`StoreError::Conflict`] unless parked).
     async fn retry_outbox(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Hands every in-flight row back to the queue, due at `now` (attempts kept); returns how many.
+    /// For a worker starting after a crash: the rows its dead predecessor claimed would otherwise
+    /// wait out their lease. Safe with other live workers because every push carries the task's
+    /// idempotency key, so a row pushed twice still exists once at the target.
+    async fn release_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// Implements [`OutboxStore`]; `$skip_locked` is the engine's row-lock clause for claims.
@@ -234,6 +240,18 @@ macro_rules! impl_outbox_store {
                         return Err(self.outbox_state_error(id, "parked").await);
                     }
                     Ok(())
+                }
+
+                async fn release_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                    let released = sqlx::query(
+                        "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = $1, updated_at = $1
+                         WHERE status = 'in_flight'",
+                    )
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    Ok(released)
                 }
             }
         };

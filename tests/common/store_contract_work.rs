@@ -332,6 +332,23 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
         taken_over.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
         [(b, 3)]
     );
+    // A worker starting after a crash takes the dead one's rows back at once, attempts kept.
+    assert_eq!(
+        store.release_outbox_leases(after_lease).await.expect("release"),
+        1
+    );
+    assert_eq!(
+        store
+            .release_outbox_leases(after_lease)
+            .await
+            .expect("nothing in flight"),
+        0
+    );
+    let released = store.claim_outbox(after_lease, 10).await.expect("claim released");
+    assert_eq!(
+        released.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
+        [(b, 4)]
+    );
 
     let parked = store
         .outbox(&OutboxFilter {
