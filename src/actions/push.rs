@@ -20,14 +20,41 @@ impl TaskPusher for SyncEngine {
     }
 }
 
-/// Transient source errors are retried later; everything else parks the task at once.
+/// Transient source errors are retried later; everything else parks the task at once. A 401 that
+/// survived one token refresh is retried later too: a token revoked twice in a row (or a token
+/// endpoint that briefly hands out stale tokens) must not park a task for good. Consent that was
+/// really withdrawn keeps failing and parks the task after the policy's attempts, with the reason.
 fn classify(e: SourceError) -> PushError {
-    if e.is_transient() {
+    if e.is_transient() || e == SourceError::Unauthorized {
         PushError::Transient {
             retry_after: e.retry_after(),
             message: e.to_string(),
         }
     } else {
         PushError::Permanent(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unauthorized_is_retried_later_forbidden_parks() {
+        assert!(matches!(
+            classify(SourceError::Unauthorized),
+            PushError::Transient { .. }
+        ));
+        assert!(matches!(
+            classify(SourceError::Server {
+                status: reqwest::StatusCode::BAD_GATEWAY,
+                retry_after: None
+            }),
+            PushError::Transient { .. }
+        ));
+        assert!(matches!(
+            classify(SourceError::Forbidden),
+            PushError::Permanent(_)
+        ));
     }
 }
