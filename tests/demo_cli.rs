@@ -1,0 +1,130 @@
+//! `zorgsignaal demo` as a user runs it (the README's main command; CI runs the release build):
+//! the debug binary in an empty working directory with `--data-dir`, no config file, no SMTP.
+//! Exit 0, the summary adds up (3 schools, every task created was pushed and is at the mock),
+//! and the digests are `.eml` files without a pupil's surname.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+use mocks::GenParams;
+
+/// The demo's defaults (`zorgsignaal demo --help`): seed 42, 3 schools, 60 pupils, 4 years.
+fn demo_params() -> GenParams {
+    GenParams {
+        seed: 42,
+        schools: 3,
+        pupils_per_school: 60,
+        years: 4,
+        ..GenParams::default()
+    }
+}
+
+#[test]
+fn demo_syncs_evaluates_pushes_and_writes_digests_without_surnames() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data_dir = tmp.path().join("demo-data");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zorgsignaal"));
+    cmd.arg("demo")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .current_dir(tmp.path())
+        .env_remove("RUST_LOG");
+    // Outside settings must not reach the demo (an SMTP host would send real mail).
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ZORGSIGNAAL__") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd.output().expect("run zorgsignaal demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "demo failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let summary = summary(&stdout);
+    let get = |label: &str| -> usize {
+        *summary
+            .get(label)
+            .unwrap_or_else(|| panic!("summary line {label:?} missing in\n{stdout}"))
+    };
+    assert_eq!(get("scholen (schools)"), 3, "{stdout}");
+    let created = get("taken aangemaakt (tasks)");
+    let pushed = get("taken teruggezet (pushed)");
+    assert!(created > 0, "the demo board has planted cases:\n{stdout}");
+    assert_eq!(pushed, created, "every task pushed:\n{stdout}");
+    assert_eq!(get("waarvan bij de mock"), pushed, "tasks at the mock:\n{stdout}");
+    assert!(get("dmt_three_lowest") > 0, "{stdout}");
+    assert!(!summary.contains_key("taken geparkeerd (parked)"), "{stdout}");
+    assert!(data_dir.join("zorgsignaal.sqlite").is_file());
+
+    let mails: Vec<PathBuf> = std::fs::read_dir(data_dir.join("mail"))
+        .expect("mail dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(mails.len(), get("digests geschreven (mails)"), "{stdout}");
+    assert!(mails.len() >= 3, "one digest per school at least: {mails:?}");
+
+    let (dataset, _) = mocks::generate(&demo_params());
+    for path in &mails {
+        let raw = std::fs::read_to_string(path).expect("read eml");
+        let text = decode_quoted_printable(&raw);
+        assert!(text.contains("NIEUWE SIGNALEN"), "{text}");
+        for school in &dataset.schools {
+            for p in &school.leerlingen {
+                assert!(
+                    !contains_word(&text, &p.achternaam),
+                    "surname of pupil {} in {}",
+                    p.id,
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// `label  N` lines of the summary table (label trimmed).
+fn summary(stdout: &str) -> BTreeMap<String, usize> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Samenvatting"))
+        .filter_map(|l| {
+            let (label, n) = l.trim().rsplit_once(' ')?;
+            Some((label.trim().to_owned(), n.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The message with quoted-printable soft breaks removed and `=XX` decoded (headers pass as is).
+fn decode_quoted_printable(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && let Some(hex) = joined.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `word` as a whole word (not inside a longer one), case-sensitive.
+fn contains_word(haystack: &str, word: &str) -> bool {
+    haystack.match_indices(word).any(|(i, _)| {
+        let before = haystack[..i].chars().next_back();
+        let after = haystack[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
