@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
 use tracing::instrument;
 
 use crate::store::{OutboxItem, Store, StoreError};
@@ -70,6 +71,16 @@ impl Default for OutboxPolicy {
 }
 
 impl OutboxPolicy {
+    /// The policy of `[outbox]` (batch size stays the default).
+    pub fn from_settings(s: &crate::settings::OutboxSettings) -> Self {
+        Self {
+            max_attempts: i64::from(s.max_attempts),
+            base_delay: s.retry_base_delay,
+            max_delay: s.retry_max_delay,
+            ..Self::default()
+        }
+    }
+
     /// When to try again after `attempts` claims, or `None` to park. Pure.
     pub fn next_attempt(
         &self,
@@ -99,13 +110,19 @@ pub struct DrainSummary {
     pub retried: usize,
     /// Given up, parked with a reason.
     pub parked: usize,
+    /// Claimed but not pushed because the worker was stopping; due again at once.
+    pub handed_back: usize,
 }
+
+/// The `last_error` of a row handed back unpushed by a stopping worker.
+pub const STOPPED_BEFORE_PUSH: &str = "not pushed yet: the worker stopped";
 
 /// Claims and pushes pending outbox rows until none are due.
 pub struct OutboxWorker {
     store: Arc<dyn Store>,
     pusher: Arc<dyn TaskPusher>,
     policy: OutboxPolicy,
+    stop: Option<CancellationToken>,
 }
 
 impl OutboxWorker {
@@ -115,6 +132,16 @@ impl OutboxWorker {
             store,
             pusher,
             policy,
+            stop: None,
+        }
+    }
+
+    /// Stops between two pushes once `stop` is cancelled (graceful shutdown): the push under way
+    /// finishes and is recorded, the rest of the claimed batch goes back to the queue, due at once.
+    pub fn with_stop(self, stop: CancellationToken) -> Self {
+        Self {
+            stop: Some(stop),
+            ..self
         }
     }
 
@@ -123,6 +150,14 @@ impl OutboxWorker {
     pub async fn drain_once(&self, now: DateTime<Utc>) -> Result<DrainSummary, StoreError> {
         let mut summary = DrainSummary::default();
         for item in self.store.claim_outbox(now, self.policy.batch).await? {
+            if self.stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
+                // Back in the queue rather than waiting out the lease; the claim's attempt counts.
+                self.store
+                    .mark_failed(item.id, STOPPED_BEFORE_PUSH, Some(now))
+                    .await?;
+                summary.handed_back += 1;
+                continue;
+            }
             let key = idempotency_key(&item.task.key);
             match self.pusher.push(&item, &key).await {
                 Ok(remote_id) => {
@@ -159,10 +194,14 @@ impl OutboxWorker {
     pub async fn drain(&self, max_rounds: usize) -> Result<DrainSummary, StoreError> {
         let mut total = DrainSummary::default();
         for _ in 0..max_rounds {
+            if self.stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
+                break;
+            }
             let s = self.drain_once(Utc::now()).await?;
             total.sent += s.sent;
             total.retried += s.retried;
             total.parked += s.parked;
+            total.handed_back += s.handed_back;
             if s.sent + s.retried + s.parked == 0 {
                 break;
             }
@@ -199,6 +238,22 @@ mod tests {
             capped.next_attempt(30, now, None),
             Some(at("2026-03-02T09:00:00Z"))
         );
+    }
+
+    #[test]
+    fn policy_follows_the_outbox_settings() {
+        let defaults = crate::settings::OutboxSettings::default();
+        assert_eq!(OutboxPolicy::from_settings(&defaults), OutboxPolicy::default());
+        let fast = crate::settings::OutboxSettings {
+            max_attempts: 3,
+            retry_base_delay: Duration::from_secs(2),
+            retry_max_delay: Duration::from_secs(5),
+        };
+        let p = OutboxPolicy::from_settings(&fast);
+        let now = at("2026-03-02T08:00:00Z");
+        assert_eq!(p.next_attempt(1, now, None), Some(at("2026-03-02T08:00:02Z")));
+        assert_eq!(p.next_attempt(2, now, None), Some(at("2026-03-02T08:00:04Z")));
+        assert_eq!(p.next_attempt(3, now, None), None);
     }
 
     #[test]

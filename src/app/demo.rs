@@ -107,7 +107,11 @@ async fn run(
     let evaluations = evaluate_schools(store.as_ref(), &settings, None, as_of).await?;
 
     // 3. Push the tasks back to the mock servers.
-    let worker = OutboxWorker::new(store.clone(), engine.clone(), OutboxPolicy::default());
+    let worker = OutboxWorker::new(
+        store.clone(),
+        engine.clone(),
+        OutboxPolicy::from_settings(&settings.outbox),
+    );
     let pushed = worker.drain(1000).await?;
 
     // 4. The IB digests, as on the reference date's 07:30 run.

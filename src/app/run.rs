@@ -235,7 +235,8 @@ async fn outbox_loop(d: &Daemon, shutdown: CancellationToken) {
         Ok(n) => tracing::info!(released = n, "outbox rows of a previous run back in the queue"),
         Err(e) => tracing::warn!(error = %e, "releasing outbox leases failed"),
     }
-    let worker = OutboxWorker::new(d.store.clone(), d.engine.clone(), OutboxPolicy::default());
+    let policy = OutboxPolicy::from_settings(&d.settings.outbox);
+    let worker = OutboxWorker::new(d.store.clone(), d.engine.clone(), policy).with_stop(shutdown.clone());
     while !shutdown.is_cancelled() {
         let pause = match worker.drain_once(Utc::now()).await {
             Ok(s) if s.sent + s.retried + s.parked > 0 => Duration::ZERO,

@@ -23,7 +23,7 @@ pub use rules::RulesSettings;
 pub use schools::{GkvCredentials, OAuthCredentials, SchoolSettings};
 pub use secret::{REDACTED, StoreUrl, serialize_redacted};
 pub use sections::{
-    ApiSettings, BoardSettings, PseudonymisationSettings, ReportSettings, RetentionSettings,
+    ApiSettings, BoardSettings, OutboxSettings, PseudonymisationSettings, ReportSettings, RetentionSettings,
     ScheduleSettings, StoreSettings, SyncSettings, TelemetrySettings,
 };
 pub use sources::{GkvSourceSettings, OAuthSourceSettings, RetrySettings, SourcesSettings};
@@ -75,6 +75,9 @@ pub struct Settings {
     /// `[retention]`.
     #[serde(default)]
     pub retention: RetentionSettings,
+    /// `[outbox]`.
+    #[serde(default)]
+    pub outbox: OutboxSettings,
     /// `[report]`.
     #[serde(default)]
     pub report: ReportSettings,

@@ -129,6 +129,30 @@ impl Default for RetentionSettings {
     }
 }
 
+/// `[outbox]`: how the daemon retries pushing tasks back (the HTTP retries of one push come first).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Attempts per task before it is parked with the reason (default 8).
+    pub max_attempts: u32,
+    /// Wait after the first failed attempt; doubles per attempt (default 30s).
+    #[serde(with = "humantime_serde")]
+    pub retry_base_delay: Duration,
+    /// Longest wait between two attempts (default 1h).
+    #[serde(with = "humantime_serde")]
+    pub retry_max_delay: Duration,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            retry_base_delay: Duration::from_secs(30),
+            retry_max_delay: Duration::from_secs(3600),
+        }
+    }
+}
+
 /// `[report]`: the board report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -157,6 +157,15 @@ fn invalid_values_name_their_key() {
         issue_keys("[telemetry]\nlevel = \"zorgsignaal=loud\""),
         ["telemetry.level"]
     );
+    assert_eq!(
+        issue_keys("[outbox]\nmax_attempts = 0\nretry_base_delay = \"0s\""),
+        ["outbox.max_attempts", "outbox.retry_base_delay"]
+    );
+    assert_eq!(
+        issue_keys("[outbox]\nretry_base_delay = \"2m\"\nretry_max_delay = \"1m\""),
+        ["outbox.retry_max_delay"]
+    );
+    assert!(issue_keys("[outbox]\nmax_attempts = 3\nretry_base_delay = \"2s\"").is_empty());
 }
 
 #[test]

@@ -91,6 +91,14 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
             );
         }
     }
+    v.at_least("outbox.max_attempts", u64::from(s.outbox.max_attempts), 1);
+    v.positive("outbox.retry_base_delay", s.outbox.retry_base_delay);
+    if s.outbox.retry_max_delay < s.outbox.retry_base_delay {
+        v.push(
+            "outbox.retry_max_delay",
+            "must not be shorter than outbox.retry_base_delay",
+        );
+    }
     v.positive(
         "retention.pupil_data_after_leaving",
         s.retention.pupil_data_after_leaving,
