@@ -4,11 +4,12 @@
 //! `zorgsignaal sync` and `evaluate --as-of <peildatum>` fill the outbox first (the mock's data
 //! hangs off a fixed reference date; the daemon's own sync would evaluate on today). Then:
 //! - the daemon's continuous outbox drainer pushes every task; it is killed with SIGKILL while
-//!   the mock holds some but not all of them, and restarted; at the end every outbox row is sent
+//!   the mock holds some but not all of them, restarted, stopped with SIGTERM while draining
+//!   (exit 0: it stops between two pushes), and restarted again; at the end every outbox row is sent
 //!   and the mock holds each task exactly once (matched by idempotency key and remote id), with
 //!   and without 20 % injected faults (half of the 5xx on task creation come after the task was
 //!   stored, so only the idempotency key keeps those at once);
-//! - SIGTERM stops the daemon with exit 0 within the deadline;
+//! - SIGTERM stops the daemon with exit 0 within the deadline, mid-drain and idle;
 //! - the daemon's digest job (every 5 s here) stays quiet: the config declares a school holiday
 //!   around today, which also keeps the test independent of the weekday. The digest itself is
 //!   then sent through the library with the daemon's settings on the first weekday from the
@@ -40,9 +41,9 @@ use world::*;
 
 /// Deadline for each wait (first push, stop); generous for a loaded 2-core machine.
 const WAIT: Duration = Duration::from_secs(45);
-/// Deadline for the drain after the restart: a task whose push failed after the HTTP retries
-/// comes back after the outbox's first backoff (30 s).
-const DRAIN_WAIT: Duration = Duration::from_secs(90);
+/// Deadline for the drain after the restart (a task whose push failed after the HTTP retries
+/// comes back after the outbox backoff, 2 s doubling in the test config).
+const DRAIN_WAIT: Duration = Duration::from_secs(60);
 
 fn params() -> GenParams {
     GenParams {
@@ -142,7 +143,26 @@ async fn scenario(faults: bool) {
         "the daemon drained everything before it could be killed ({before_restart} of {total})"
     );
 
-    // 2. Restarted, it finishes: every row sent, the mock holds each task once.
+    // 2. Restarted, it goes on; SIGTERM while it drains: it stops between two pushes, exit 0.
+    let daemon = Daemon::start(&daemon_config, &log);
+    poll(WAIT, "progress after the restart", || async {
+        (pushed_at_mock(&board).len() > before_restart).then_some(())
+    })
+    .await;
+    let status = daemon.sigterm(WAIT).await;
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "SIGTERM mid-drain; log: {}",
+        read_log(&log)
+    );
+    let before_second_restart = pushed_at_mock(&board).len();
+    assert!(
+        before_second_restart < total,
+        "the daemon drained everything before SIGTERM ({before_second_restart} of {total})"
+    );
+
+    // 3. Restarted again, it finishes: every row sent, the mock holds each task once.
     let mut daemon = Daemon::start(&daemon_config, &log);
     let store_ref = store.as_ref();
     poll(DRAIN_WAIT, "every outbox row sent after the restart", || async {
@@ -162,12 +182,12 @@ async fn scenario(faults: bool) {
     assert_exactly_once(&rows, &board);
     board.set_faults(FaultConfig::default());
 
-    // 3. Graceful stop.
+    // 4. Graceful stop when idle.
     let status = daemon.sigterm(WAIT).await;
     assert_eq!(status.code(), Some(0), "SIGTERM exit; log: {}", read_log(&log));
     assert_exactly_once(&outbox(store.as_ref()).await, &board);
 
-    // 4. The daemon's digest job was quiet in the holiday; the digest on a school day arrives once
+    // 5. The daemon's digest job was quiet in the holiday; the digest on a school day arrives once
     //    per IB address over real SMTP.
     assert!(
         sink::received(&sink.dir).is_empty(),

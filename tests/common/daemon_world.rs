@@ -51,7 +51,7 @@ pub struct ConfigParams<'a> {
 
 /// The settings TOML: every school of `dataset` with its IB addresses and credentials, sources
 /// at `board`, SMTP without TLS to the sink with authentication, schedules that never fire
-/// except the digest (every 5 s, quiet in the configured holiday).
+/// except the digest (every 5 s, quiet in the configured holiday), outbox retries after 2 s.
 pub fn config_toml(dataset: &Dataset, board: &MockBoard, p: &ConfigParams<'_>) -> String {
     let mut t = format!(
         "[store]\nurl = \"{url}\"\n\n[board]\nname = \"Stichting E2E\"\n\n\
@@ -62,7 +62,8 @@ pub fn config_toml(dataset: &Dataset, board: &MockBoard, p: &ConfigParams<'_>) -
          [mail]\nenabled = true\nhost = \"127.0.0.1\"\nport = {smtp}\ntls = \"none\"\n\
          username = \"zorgsignaal\"\npassword = \"{SMTP_PASSWORD}\"\n\
          from = \"zorgsignaal@e2e.example.nl\"\ndashboard_url = \"https://zorgsignaal.e2e.example.nl\"\n\n\
-         [[mail.holidays]]\nname = \"testvakantie\"\nfrom = {from}\nto = {to}\n\n",
+         [[mail.holidays]]\nname = \"testvakantie\"\nfrom = {from}\nto = {to}\n\n\
+         [outbox]\nretry_base_delay = \"2s\"\nretry_max_delay = \"10s\"\n\n",
         url = p.store_url,
         api = p.api_port,
         smtp = p.smtp_port,
