@@ -180,6 +180,14 @@ async fn scenario(faults: bool) {
     let rows = outbox(store.as_ref()).await;
     assert_eq!(rows.len(), total, "the daemon made no new tasks");
     assert_exactly_once(&rows, &board);
+    // Under faults the mock saw more task POSTs than it holds tasks: re-sent pushes (responses
+    // lost after the task was stored among them) were absorbed by the idempotency key.
+    let posts = board.request_count("parnassys.taken.post") + board.request_count("leeruniek.tasks.post");
+    if faults {
+        assert!(posts > total as u64, "{posts} task POSTs for {total} tasks");
+    } else {
+        assert!(posts >= total as u64, "{posts} task POSTs for {total} tasks");
+    }
     board.set_faults(FaultConfig::default());
 
     // 4. Graceful stop when idle.
