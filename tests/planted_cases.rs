@@ -154,7 +154,29 @@ async fn signals_by_pupil(store: &dyn Store, expected: &[Expected]) -> SignalsBy
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_planted_case_comes_out_as_expected_after_sync_and_evaluate() {
-    let params = GenParams::default();
+    planted_cases_hold(GenParams::default()).await;
+}
+
+/// Reference dates where the planted histories meet their edges: the June 15 deadline itself (the
+/// retaken E sitting must already be seen), the 30 days before it (an OPP is reminded, the coming
+/// deadline counts) and spring (M round done, E not yet). A small board keeps it quick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_planted_cases_also_hold_on_other_reference_dates() {
+    for as_of in ["2026-06-15", "2026-05-20", "2027-03-20"] {
+        planted_cases_hold(GenParams {
+            seed: 9,
+            schools: 1,
+            pupils_per_school: 15,
+            as_of: as_of.parse().expect("date"),
+            ..GenParams::default()
+        })
+        .await;
+    }
+}
+
+/// Generates and serves the board of `params`, syncs it into a fresh SQLite store, evaluates every
+/// school at `params.as_of` and checks every planted expectation.
+async fn planted_cases_hold(params: GenParams) {
     let as_of = params.as_of;
     let (dataset, expected) = mocks::generate(&params);
     assert!(!expected.is_empty(), "the default board plants cases");
