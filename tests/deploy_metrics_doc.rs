@@ -1,7 +1,8 @@
 //! Every metric the code can expose on `/metrics` is explained in docs/OPERATIONS.md, and the guide
-//! names no metric the code does not have. The list comes from scanning `src/`: `counter!`,
-//! `gauge!` and `histogram!` calls (literal names, or `const` names resolved across the tree) and
-//! every `"zorgsignaal_…"` string literal.
+//! names no metric that neither the code nor the textfile script has. The list comes from scanning
+//! `src/`: `counter!`, `gauge!` and `histogram!` calls (literal names, or `const` names resolved
+//! across the tree) and every `"zorgsignaal_…"` string literal; the textfile script's metrics are
+//! its `# TYPE` lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -26,9 +27,8 @@ fn is_name_char(c: char) -> bool {
 
 /// `zorgsignaal_…` metric names starting right after each `"` in `text`.
 fn quoted_names(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.match_indices("\"zorgsignaal_").map(move |(i, _)| {
-        text[i + 1..].chars().take_while(|c| is_name_char(*c)).collect()
-    })
+    text.match_indices("\"zorgsignaal_")
+        .map(move |(i, _)| text[i + 1..].chars().take_while(|c| is_name_char(*c)).collect())
 }
 
 /// `const NAME: &str = "zorgsignaal_…";` anywhere in the tree.
@@ -39,7 +39,9 @@ fn constants(sources: &[(PathBuf, String)]) -> BTreeMap<String, String> {
             let Some(rest) = line.trim().trim_start_matches("pub ").strip_prefix("const ") else {
                 continue;
             };
-            let Some((ident, value)) = rest.split_once(": &str =") else { continue };
+            let Some((ident, value)) = rest.split_once(": &str =") else {
+                continue;
+            };
             if let Some(name) = quoted_names(value).next() {
                 consts.insert(ident.trim().to_owned(), name);
             }
@@ -57,13 +59,15 @@ fn macro_names(sources: &[(PathBuf, String)], consts: &BTreeMap<String, String>)
         for mac in MACROS {
             for (i, _) in text.match_indices(mac) {
                 let arg = text[i + mac.len()..].trim_start();
-                if arg.starts_with('"') {
-                    let name: String = arg[1..].chars().take_while(|c| is_name_char(*c)).collect();
+                if let Some(literal) = arg.strip_prefix('"') {
+                    let name: String = literal.chars().take_while(|c| is_name_char(*c)).collect();
                     names.insert(name);
                     continue;
                 }
-                let ident: String =
-                    arg.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();
+                let ident: String = arg
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                    .collect();
                 let last = ident.rsplit("::").next().unwrap_or_default();
                 match consts.get(last) {
                     Some(name) => {
@@ -74,7 +78,10 @@ fn macro_names(sources: &[(PathBuf, String)], consts: &BTreeMap<String, String>)
             }
         }
     }
-    assert!(unresolved.is_empty(), "metric names the scan cannot resolve: {unresolved:#?}");
+    assert!(
+        unresolved.is_empty(),
+        "metric names the scan cannot resolve: {unresolved:#?}"
+    );
     names
 }
 
@@ -110,6 +117,23 @@ fn exposed_metrics() -> BTreeSet<String> {
     names
 }
 
+/// Metrics written by `deploy/monitoring/zorgsignaal-textfile.sh` (its `# TYPE name kind` lines).
+fn textfile_metrics() -> BTreeSet<String> {
+    let script = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/monitoring/zorgsignaal-textfile.sh"),
+    )
+    .expect("read the textfile script");
+    script
+        .match_indices("# TYPE ")
+        .map(|(i, m)| {
+            script[i + m.len()..]
+                .chars()
+                .take_while(|c| is_name_char(*c))
+                .collect()
+        })
+        .collect()
+}
+
 fn operations_guide() -> String {
     fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/OPERATIONS.md"))
         .expect("docs/OPERATIONS.md exists")
@@ -119,18 +143,43 @@ fn operations_guide() -> String {
 fn every_metric_the_code_exposes_is_explained_in_the_operations_guide() {
     let exposed = exposed_metrics();
     // The scan itself must find the metrics known to exist, or it proves nothing.
-    for known in ["zorgsignaal_api_requests_total", "zorgsignaal_http_requests_total"] {
+    for known in [
+        "zorgsignaal_api_requests_total",
+        "zorgsignaal_http_requests_total",
+    ] {
         assert!(exposed.contains(known), "scan missed {known}: {exposed:?}");
     }
     let documented = doc_names(&operations_guide());
     let missing: Vec<_> = exposed.difference(&documented).collect();
-    assert!(missing.is_empty(), "metrics missing from docs/OPERATIONS.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "metrics missing from docs/OPERATIONS.md: {missing:?}"
+    );
+}
+
+#[test]
+fn every_textfile_metric_is_explained_in_the_operations_guide() {
+    let textfile = textfile_metrics();
+    assert!(
+        textfile.contains("zorgsignaal_outbox_rows"),
+        "scan missed the outbox gauge: {textfile:?}"
+    );
+    let documented = doc_names(&operations_guide());
+    let missing: Vec<_> = textfile.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "textfile metrics missing from docs/OPERATIONS.md: {missing:?}"
+    );
 }
 
 #[test]
 fn the_operations_guide_names_no_metric_the_code_lacks() {
-    let exposed = exposed_metrics();
+    let mut known = exposed_metrics();
+    known.extend(textfile_metrics());
     let documented = doc_names(&operations_guide());
-    let unknown: Vec<_> = documented.difference(&exposed).collect();
-    assert!(unknown.is_empty(), "docs/OPERATIONS.md names metrics no code exposes: {unknown:?}");
+    let unknown: Vec<_> = documented.difference(&known).collect();
+    assert!(
+        unknown.is_empty(),
+        "docs/OPERATIONS.md names metrics nothing exposes: {unknown:?}"
+    );
 }

@@ -30,13 +30,20 @@ fn service_values(key: &str) -> Vec<String> {
 
 fn one_value(key: &str) -> String {
     let values = service_values(key);
-    assert_eq!(values.len(), 1, "the unit has exactly one {key}= line: {values:?}");
+    assert_eq!(
+        values.len(),
+        1,
+        "the unit has exactly one {key}= line: {values:?}"
+    );
     values.into_iter().next().expect("one value")
 }
 
 /// Subcommands this binary knows, from `zorgsignaal --help`.
 fn has_subcommand(name: &str) -> bool {
-    let out = Command::new(BIN).arg("--help").output().expect("run zorgsignaal --help");
+    let out = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("run zorgsignaal --help");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .any(|l| l.split_whitespace().next() == Some(name))
@@ -54,11 +61,18 @@ fn free_port() -> u16 {
 fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Some((status, body))
 }
 
@@ -92,7 +106,11 @@ fn daemon_starts_like_the_systemd_unit_answers_healthz_and_stops_cleanly_on_sigt
 
     // The data directory: the unit's WorkingDirectory (= StateDirectory, = ReadWritePaths).
     let working_dir = one_value("WorkingDirectory");
-    assert_eq!(service_values("ReadWritePaths"), vec![working_dir.clone()], "only the data dir is writable");
+    assert_eq!(
+        service_values("ReadWritePaths"),
+        vec![working_dir.clone()],
+        "only the data dir is writable"
+    );
     assert_eq!(one_value("StateDirectory"), "zorgsignaal");
     assert_eq!(working_dir, "/var/lib/zorgsignaal");
     let data = root.path().join("data");
@@ -120,7 +138,11 @@ fn daemon_starts_like_the_systemd_unit_answers_healthz_and_stops_cleanly_on_sigt
         .map(|a| a.replace("%d", &creds.display().to_string()))
         .collect();
     assert_eq!(args.remove(0), UNIT_BIN, "ExecStart runs the installed binary");
-    assert_eq!(args.last().map(String::as_str), Some("run"), "the unit runs the daemon");
+    assert_eq!(
+        args.last().map(String::as_str),
+        Some("run"),
+        "the unit runs the daemon"
+    );
     if !has_subcommand("run") {
         eprintln!("note: this binary has no `run` subcommand yet; starting `serve` in its place");
         *args.last_mut().expect("subcommand") = "serve".to_owned();
@@ -135,10 +157,13 @@ fn daemon_starts_like_the_systemd_unit_answers_healthz_and_stops_cleanly_on_sigt
         let (k, v) = line.split_once('=').expect("Environment=KEY=VALUE");
         cmd.env(k, v);
     }
-    cmd.env("ZORGSIGNAAL__STORE__URL", format!("sqlite://{}/zorgsignaal.sqlite", data.display()))
-        .env("ZORGSIGNAAL__API__LISTEN", format!("127.0.0.1:{port}"))
-        .env("ZORGSIGNAAL__REPORT__OUTPUT_DIR", data.join("reports"))
-        .env("ZORGSIGNAAL__TELEMETRY__LEVEL", "info");
+    cmd.env(
+        "ZORGSIGNAAL__STORE__URL",
+        format!("sqlite://{}/zorgsignaal.sqlite", data.display()),
+    )
+    .env("ZORGSIGNAAL__API__LISTEN", format!("127.0.0.1:{port}"))
+    .env("ZORGSIGNAAL__REPORT__OUTPUT_DIR", data.join("reports"))
+    .env("ZORGSIGNAAL__TELEMETRY__LEVEL", "info");
     if let Some(uid) = service_uid {
         use std::os::unix::process::CommandExt;
         cmd.uid(uid).gid(uid);
@@ -185,10 +210,18 @@ fn daemon_starts_like_the_systemd_unit_answers_healthz_and_stops_cleanly_on_sigt
         let _ = child.kill();
         panic!("daemon did not stop within TimeoutStopSec; log:\n{}", log_text());
     };
-    assert!(status.success(), "daemon exited with {status}; log:\n{}", log_text());
+    assert!(
+        status.success(),
+        "daemon exited with {status}; log:\n{}",
+        log_text()
+    );
 
     // It wrote its database into the data directory and nothing into the credentials.
-    assert!(data.join("zorgsignaal.sqlite").exists(), "database in the data dir; log:\n{}", log_text());
+    assert!(
+        data.join("zorgsignaal.sqlite").exists(),
+        "database in the data dir; log:\n{}",
+        log_text()
+    );
     let in_creds: Vec<_> = fs::read_dir(&creds)
         .expect("list credentials")
         .map(|e| e.expect("entry").file_name())
@@ -201,7 +234,10 @@ fn daemon_starts_like_the_systemd_unit_answers_healthz_and_stops_cleanly_on_sigt
 fn unit_keeps_secrets_out_and_is_hardened_as_documented() {
     for key in ["password", "secret", "ZORGSIGNAAL__"] {
         for line in UNIT.lines().filter(|l| !l.trim_start().starts_with('#')) {
-            assert!(!line.contains(key), "unit line holds a secret-looking value: {line}");
+            assert!(
+                !line.contains(key),
+                "unit line holds a secret-looking value: {line}"
+            );
         }
     }
     for (key, want) in [
@@ -219,7 +255,16 @@ fn unit_keeps_secrets_out_and_is_hardened_as_documented() {
     }
     assert!(service_values("SystemCallFilter").contains(&"@system-service".to_owned()));
     assert_eq!(one_value("EnvironmentFile"), "-/etc/zorgsignaal/zorgsignaal.env");
-    assert!(one_value("ExecStartPost").contains("${HEALTHZ_URL}"), "readiness check on /healthz");
-    let stop: u64 = one_value("TimeoutStopSec").trim_end_matches('s').parse().expect("seconds");
-    assert!(stop > 30, "TimeoutStopSec must exceed the daemon's 30 s shutdown deadline");
+    assert!(
+        one_value("ExecStartPost").contains("${HEALTHZ_URL}"),
+        "readiness check on /healthz"
+    );
+    let stop: u64 = one_value("TimeoutStopSec")
+        .trim_end_matches('s')
+        .parse()
+        .expect("seconds");
+    assert!(
+        stop > 30,
+        "TimeoutStopSec must exceed the daemon's 30 s shutdown deadline"
+    );
 }

@@ -60,6 +60,7 @@ systemctl daemon-reload
 
 # Schema upgrades run before the new binary serves (running migrate twice changes nothing). It
 # runs inside the same sandbox as the service, as the service user, in the data directory.
+# shellcheck disable=SC2016 # $CREDENTIALS_DIRECTORY is expanded by the inner shell, on purpose.
 systemd-run --quiet --wait --pipe --collect \
     --property=User=zorgsignaal --property=Group=zorgsignaal \
     --property=WorkingDirectory=/var/lib/zorgsignaal \
