@@ -9,8 +9,9 @@
 #    `zorgsignaal check-config`; the install script and this script parse (bash -n, shellcheck
 #    when installed).
 # 3. Container image: tries `podman build`, then `buildah bud` (installing podman from the
-#    distribution when no engine is present). When no engine can run here, or the base images
-#    cannot be fetched, it says so and does NOT claim a build; the Containerfile and compose
+#    distribution when no engine is present), first probing that the engine can build at all (a
+#    scratch image). When no engine can run here, or the base images cannot be fetched, it says
+#    so and does NOT claim a build; the Containerfile and compose
 #    file then get a structural lint instead. A build that starts and fails is a failure.
 #
 # Environment: ZORGSIGNAAL_BIN (default: target/release/zorgsignaal, else target/debug/zorgsignaal,
@@ -194,6 +195,22 @@ fi
 if ! info=$("$engine" info 2>&1); then
     note "container image NOT built: $engine cannot run in this environment:"
     echo "$info" | tail -n 5 | sed 's/^/    /'
+    note "Containerfile linted only"
+    exit 0
+fi
+# Can the engine build at all here (storage, namespaces)? A scratch image needs no registry.
+mkdir -p "$tmp/probe" && echo probe >"$tmp/probe/file"
+printf 'FROM scratch\nCOPY file /file\n' >"$tmp/probe/Containerfile"
+case $engine in
+    podman) probe=(podman build -q -t localhost/zorgsignaal-probe:ci "$tmp/probe") ;;
+    buildah) probe=(buildah bud -q -t localhost/zorgsignaal-probe:ci "$tmp/probe") ;;
+esac
+if probe_out=$("${probe[@]}" 2>&1); then
+    echo "$engine can build images here (probe: a scratch image)"
+    "$engine" rmi -f localhost/zorgsignaal-probe:ci >/dev/null 2>&1 || true
+else
+    note "container image NOT built: $engine cannot build even a scratch image here:"
+    echo "$probe_out" | tail -n 5 | sed 's/^/    /'
     note "Containerfile linted only"
     exit 0
 fi

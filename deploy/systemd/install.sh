@@ -40,14 +40,22 @@ elif [ -n "$config" ]; then
     install -m 0600 -o root -g root "$config" /etc/zorgsignaal/zorgsignaal.toml
 fi
 if [ ! -e /etc/zorgsignaal/zorgsignaal.env ]; then
-    install -m 0600 -o root -g root "$repo/deploy/env.example" /etc/zorgsignaal/zorgsignaal.env
-    echo "installed /etc/zorgsignaal/zorgsignaal.env from deploy/env.example: fill in the secrets"
+    # Every name commented out: an empty value would override the configuration file's value.
+    install -m 0600 -o root -g root /dev/null /etc/zorgsignaal/zorgsignaal.env
+    sed -E 's/^([A-Z0-9_]+=)/# \1/' "$repo/deploy/env.example" >/etc/zorgsignaal/zorgsignaal.env
+    echo "installed /etc/zorgsignaal/zorgsignaal.env: uncomment and fill in the secrets you keep there"
 fi
 chmod 0600 /etc/zorgsignaal/zorgsignaal.toml /etc/zorgsignaal/zorgsignaal.env
 
 # Refuse to start on a configuration the binary rejects (exit 2 names each bad key).
-"$binary" --config /etc/zorgsignaal/zorgsignaal.toml check-config >/dev/null \
-    || die "check-config rejected /etc/zorgsignaal/zorgsignaal.toml (see above)"
+# The environment file counts too, as it will for the service.
+(
+    set -a
+    # shellcheck disable=SC1091 # the file is created above
+    . /etc/zorgsignaal/zorgsignaal.env
+    set +a
+    "$binary" --config /etc/zorgsignaal/zorgsignaal.toml check-config >/dev/null
+) || die "check-config rejected /etc/zorgsignaal/zorgsignaal.toml with /etc/zorgsignaal/zorgsignaal.env (see above)"
 
 was_active=no
 systemctl is-active --quiet zorgsignaal.service && was_active=yes
