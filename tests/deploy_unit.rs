@@ -12,11 +12,18 @@ use std::time::{Duration, Instant};
 
 const UNIT: &str = include_str!("../deploy/systemd/zorgsignaal.service");
 const SHIPPED_CONFIG: &str = include_str!("../config/zorgsignaal.toml");
-const BIN: &str = env!("CARGO_BIN_EXE_zorgsignaal");
+/// The binary cargo built for this test (debug under `cargo test`).
+const CARGO_BIN: &str = env!("CARGO_BIN_EXE_zorgsignaal");
 /// Where the unit expects the binary; replaced by the binary cargo built for this test.
 const UNIT_BIN: &str = "/usr/local/bin/zorgsignaal";
 /// Unprivileged account the daemon runs as when the test runs as root (root ignores file modes).
 const NOBODY: u32 = 65534;
+
+/// The binary under test: `ZORGSIGNAAL_BIN` (e.g. `target/release/zorgsignaal`, as CI installs it)
+/// or the one cargo built.
+fn binary() -> std::path::PathBuf {
+    std::env::var_os("ZORGSIGNAAL_BIN").map_or_else(|| CARGO_BIN.into(), Into::into)
+}
 
 /// Values of every `Key=` line of the unit's `[Service]` section, in order.
 fn service_values(key: &str) -> Vec<String> {
@@ -40,7 +47,7 @@ fn one_value(key: &str) -> String {
 
 /// Subcommands this binary knows, from `zorgsignaal --help`.
 fn has_subcommand(name: &str) -> bool {
-    let out = Command::new(BIN)
+    let out = Command::new(binary())
         .arg("--help")
         .output()
         .expect("run zorgsignaal --help");
@@ -150,7 +157,8 @@ fn daemon_starts_like_the_systemd_unit_answers_healthz_and_stops_cleanly_on_sigt
 
     // The environment: the unit's Environment= lines plus what the env file would hold.
     let port = free_port();
-    let mut cmd = Command::new(BIN);
+    let mut cmd = Command::new(binary());
+    eprintln!("binary under test: {}", binary().display());
     cmd.args(&args).current_dir(&data).env_clear();
     cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
     for line in service_values("Environment") {
@@ -222,6 +230,12 @@ fn daemon_starts_like_the_systemd_unit_answers_healthz_and_stops_cleanly_on_sigt
         "database in the data dir; log:\n{}",
         log_text()
     );
+    if let Some(uid) = service_uid {
+        let owner = fs::metadata(data.join("zorgsignaal.sqlite"))
+            .expect("stat database")
+            .uid();
+        assert_eq!(owner, uid, "the daemon ran as the unprivileged service user");
+    }
     let in_creds: Vec<_> = fs::read_dir(&creds)
         .expect("list credentials")
         .map(|e| e.expect("entry").file_name())
