@@ -10,7 +10,7 @@
 #    when installed).
 # 3. Container image: tries `podman build`, then `buildah bud` (installing podman from the
 #    distribution when no engine is present), first probing that the engine can build at all (a
-#    scratch image). When no engine can run here, or the base images cannot be fetched, it says
+#    scratch image with a RUN step; default isolation, else chroot isolation). When no engine can run here, or the base images cannot be fetched, it says
 #    so and does NOT claim a build; the Containerfile and compose
 #    file then get a structural lint instead. A build that starts and fails is a failure.
 #
@@ -198,22 +198,42 @@ if ! info=$("$engine" info 2>&1); then
     note "Containerfile linted only"
     exit 0
 fi
-# Can the engine build at all here (storage, namespaces)? A scratch image needs no registry.
-mkdir -p "$tmp/probe" && echo probe >"$tmp/probe/file"
-printf 'FROM scratch\nCOPY file /file\n' >"$tmp/probe/Containerfile"
-case $engine in
-    podman) probe=(podman build -q -t localhost/zorgsignaal-probe:ci "$tmp/probe") ;;
-    buildah) probe=(buildah bud -q -t localhost/zorgsignaal-probe:ci "$tmp/probe") ;;
-esac
-if probe_out=$("${probe[@]}" 2>&1); then
-    echo "$engine can build images here (probe: a scratch image)"
-    "$engine" rmi -f localhost/zorgsignaal-probe:ci >/dev/null 2>&1 || true
-else
-    note "container image NOT built: $engine cannot build even a scratch image here:"
-    echo "$probe_out" | tail -n 5 | sed 's/^/    /'
+# Can the engine build at all here (storage, namespaces, running a RUN step)? The probe needs no
+# registry: a scratch image holding /bin/true and its libraries, which RUNs it. Sandboxed CI
+# machines often cannot start an OCI runtime (no setrlimit, no namespaces); chroot isolation
+# then still works, and the real build uses whichever isolation the probe needed.
+probe_ctx="$tmp/probe"
+for f in /bin/true $(ldd /bin/true | grep -o '/[^ ]*'); do
+    install -D -m 0755 "$(realpath "$f")" "$probe_ctx$f"
+done
+printf 'FROM scratch\nCOPY . /\nRUN ["/bin/true"]\n' >"$probe_ctx/Containerfile"
+build_cmd() {
+    case $engine in
+        podman) echo podman build ;;
+        buildah) echo buildah bud ;;
+    esac
+}
+isolation=""
+for iso in default chroot; do
+    opts=()
+    [ "$iso" = chroot ] && opts=(--isolation=chroot)
+    # shellcheck disable=SC2046 # the command is two words on purpose
+    if probe_out=$($(build_cmd) "${opts[@]}" -q -t localhost/zorgsignaal-probe:ci "$probe_ctx" 2>&1); then
+        isolation=$iso
+        "$engine" rmi -f localhost/zorgsignaal-probe:ci >/dev/null 2>&1 || true
+        break
+    fi
+    echo "$engine build with $iso isolation cannot run a RUN step here:"
+    echo "$probe_out" | tail -n 2 | sed 's/^/    /'
+done
+if [ -z "$isolation" ]; then
+    note "container image NOT built: $engine cannot build an image with a RUN step in this environment"
     note "Containerfile linted only"
     exit 0
 fi
+echo "$engine can build images here (probe with a RUN step, $isolation isolation)"
+build_opts=()
+[ "$isolation" = chroot ] && build_opts=(--isolation=chroot)
 base=$(sed -nE 's/^ARG RUST_VERSION=(.*)/\1/p' "$CONTAINERFILE")
 release=$(sed -nE 's/^ARG DEBIAN_RELEASE=(.*)/\1/p' "$CONTAINERFILE")
 if ! pull=$("$engine" pull "docker.io/library/rust:${base}-${release}" 2>&1); then
@@ -222,8 +242,7 @@ if ! pull=$("$engine" pull "docker.io/library/rust:${base}-${release}" 2>&1); th
     note "Containerfile linted only"
     exit 0
 fi
-case $engine in
-    podman) podman build -f "$CONTAINERFILE" -t localhost/zorgsignaal:ci . || die "podman build failed" ;;
-    buildah) buildah bud -f "$CONTAINERFILE" -t localhost/zorgsignaal:ci . || die "buildah bud failed" ;;
-esac
-echo "container image built with $engine: localhost/zorgsignaal:ci"
+# shellcheck disable=SC2046 # the command is two words on purpose
+$(build_cmd) "${build_opts[@]}" -f "$CONTAINERFILE" -t localhost/zorgsignaal:ci . \
+    || die "$(build_cmd) of $CONTAINERFILE failed"
+echo "container image built with $engine ($isolation isolation): localhost/zorgsignaal:ci"
