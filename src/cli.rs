@@ -50,6 +50,8 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// The whole loop with no set-up: generated board, in-process mock servers, SQLite, digests.
     Demo(DemoArgs),
+    /// The daemon: schedules, sync, evaluation, outbox, digests and the dashboard, until SIGTERM.
+    Run,
     /// Import an OSO overstapdossier or a CSV results export (all or nothing; exit 2 when invalid).
     Import(ImportArgs),
     /// Write reports (bestuursrapportage).
@@ -80,6 +82,9 @@ pub struct DemoArgs {
     /// School years of history.
     #[arg(long, default_value_t = 4)]
     pub years: u32,
+    /// Afterwards keep running as the daemon with the dashboard (Ctrl-C stops it).
+    #[arg(long)]
+    pub serve: bool,
 }
 
 /// Options of `outbox`.
@@ -255,6 +260,7 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
                 schools: a.schools,
                 pupils_per_school: a.pupils_per_school,
                 years: a.years,
+                serve: a.serve,
             };
             crate::app::runtime()?.block_on(crate::app::demo::demo(&opts))
         }
@@ -280,6 +286,7 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => commands::migrate(settings).await,
+        Command::Run => commands::run_daemon(settings).await,
         Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
         Command::Signals(a) => {
             commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod domain;
 pub mod report;
 pub mod rules;
+pub mod schedule;
 pub mod settings;
 pub mod sources;
 pub mod store;

@@ -134,6 +134,24 @@ impl Driver {
             .to_string()
     }
 
+    /// Waits (polling, 15 s deadline) until the page URL ends with `suffix`: a click returns
+    /// before the navigation it starts has finished on a loaded machine. On timeout the page text
+    /// is in the panic message.
+    async fn wait_for_url(&self, suffix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = self.current_url().await;
+            if url.ends_with(suffix) {
+                return url;
+            }
+            if Instant::now() >= deadline {
+                let text = self.script("return document.body.innerText", json!([])).await;
+                panic!("landed on {url}, expected …{suffix}; page says: {text}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn screenshot(&self, path: &Path) {
         let v = self.call("GET", "/screenshot", Value::Null).await;
         let png = base64::engine::general_purpose::STANDARD
@@ -168,15 +186,13 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
     d.type_into("#username", "ib_a").await;
     d.type_into("#password", world::PASSWORD).await;
     d.click("form[action='/login'] button[type='submit']").await;
-    let url = d.current_url().await;
-    assert!(url.ends_with("/scholen/11ZW"), "landed on {url}");
+    d.wait_for_url("/scholen/11ZW").await;
     if let Some(dir) = &shots {
         d.screenshot(&dir.join("dashboard-school.png")).await;
     }
 
     d.click(&format!("a[href='/leerlingen/{}']", w.a.pupil)).await;
-    let url = d.current_url().await;
-    assert!(url.ends_with(&format!("/leerlingen/{}", w.a.pupil)), "on {url}");
+    d.wait_for_url(&format!("/leerlingen/{}", w.a.pupil)).await;
     let rule = d
         .script(
             "return document.getElementById(arguments[0]).textContent",
@@ -221,13 +237,20 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let text = d.script("return document.body.innerText", json!([])).await;
-    assert!(
-        text.as_str()
+    // The form's redirect may still be loading: poll the page text with a deadline.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = d.script("return document.body.innerText", json!([])).await;
+        if text
+            .as_str()
             .unwrap_or_default()
-            .contains(&format!("uitgesteld tot {until}")),
-        "page shows the snooze"
-    );
+            .contains(&format!("uitgesteld tot {until}"))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "page does not show the snooze: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let audit = w.store.audit_entries(50).await.expect("audit");
     assert!(
         audit

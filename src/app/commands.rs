@@ -192,3 +192,22 @@ pub async fn outbox(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `zorgsignaal run`: the daemon on the configured API address until SIGTERM/SIGINT.
+pub async fn run_daemon(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    let listener = tokio::net::TcpListener::bind(settings.api.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.api.listen))?;
+    tracing::info!(addr = %settings.api.listen, "API listening");
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        super::run::shutdown_signal().await;
+        trigger.cancel();
+    });
+    super::run::run(settings.clone(), listener, Some(metrics), shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -31,6 +31,8 @@ pub struct DemoOptions {
     pub pupils_per_school: usize,
     /// School years of history.
     pub years: u32,
+    /// Keep running as the daemon with the dashboard afterwards (until Ctrl-C).
+    pub serve: bool,
 }
 
 /// Runs the demo and prints the summary; `Ok` with exit 0 when every step succeeded.
@@ -134,16 +136,71 @@ async fn run(
     } else {
         println!("Digests (e-mails) als .eml-bestanden in {}", mail_dir.display());
     }
-    Ok(if pushed.parked > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    if pushed.parked > 0 {
+        return Ok(ExitCode::FAILURE);
+    }
+    if opts.serve {
+        serve(settings).await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `demo --serve`: demo users with a fresh random password, then the daemon on the configured
+/// API address with the mocks still running, until Ctrl-C/SIGTERM.
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    use crate::api::auth::{hash_password, random_token};
+    use crate::store::{NewUser, Role};
+    use secrecy::SecretString;
+
+    let store = open_store(&settings).await?;
+    let password = random_token().chars().take(16).collect::<String>();
+    let hash = hash_password(&SecretString::from(password.clone()))
+        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+    let schools: Vec<_> = settings.schools.iter().map(|s| s.brin.clone()).collect();
+    for (username, role) in [
+        ("ib", Role::Ib),
+        ("bestuur", Role::Board),
+        ("beheer", Role::Operator),
+    ] {
+        let user = NewUser {
+            username: username.to_owned(),
+            role,
+            schools: if role == Role::Ib {
+                schools.clone()
+            } else {
+                Vec::new()
+            },
+            password_hash: hash.clone(),
+        };
+        store
+            .create_user(&user)
+            .await
+            .with_context(|| format!("creating demo user {username}"))?;
+    }
+    store.close().await;
+    let listener = tokio::net::TcpListener::bind(settings.api.listen)
+        .await
+        .with_context(|| format!("binding {}", settings.api.listen))?;
+    println!(
+        "\nDashboard: {} — log in as ib, bestuur or beheer with password {password}\nStoppen met Ctrl-C.",
+        settings.api.public_url
+    );
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        super::run::shutdown_signal().await;
+        trigger.cancel();
+    });
+    super::run::run(settings, listener, Some(metrics), shutdown).await
 }
 
 /// The demo configuration: every generated school with its own ladder and IB addresses, all three
-/// sources at the in-process mocks, the store in the data dir, digests on.
-fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool) -> String {
+/// sources at the in-process mocks, the store in the data dir, digests on (to `localhost:25` unless
+/// `smtp`, when the environment names the mail host). Also used by the planted-case integration test.
+pub fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool) -> String {
     let mut t = String::new();
     let _ = write!(
         t,

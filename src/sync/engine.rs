@@ -168,17 +168,16 @@ impl SyncEngine {
     /// in the summary and recorded on its stream.
     #[tracing::instrument(skip_all, fields(full = opts.full))]
     pub async fn run_once(&self, opts: &SyncOptions, progress: &dyn Progress) -> SyncSummary {
-        let selected: Vec<&SchoolSources> = self
-            .schools
-            .iter()
-            .filter(|s| opts.school.as_ref().is_none_or(|b| *b == s.brin))
+        // Indices, not references, as stream items: a closure over `&SchoolSources` arguments is
+        // not general enough over lifetimes for the future to be `Send` in a spawned job.
+        let selected: Vec<usize> = (0..self.schools.len())
+            .filter(|&i| opts.school.as_ref().is_none_or(|b| *b == self.schools[i].brin))
             .collect();
-        let mut per_school: Vec<(usize, Vec<StreamOutcome>)> =
-            futures::stream::iter(selected.into_iter().enumerate())
-                .map(|(i, s)| async move { (i, self.sync_school(s, opts, progress).await) })
-                .buffer_unordered(opts.concurrency.max(1))
-                .collect()
-                .await;
+        let mut per_school: Vec<(usize, Vec<StreamOutcome>)> = futures::stream::iter(selected)
+            .map(|i| async move { (i, self.sync_school(&self.schools[i], opts, progress).await) })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
         per_school.sort_by_key(|(i, _)| *i);
         SyncSummary {
             streams: per_school.into_iter().flat_map(|(_, s)| s).collect(),

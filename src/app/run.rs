@@ -1,0 +1,336 @@
+//! `zorgsignaal run`: the daemon. One store, one sync engine, one mailer, built once; the
+//! scheduler (cron ticks only enqueue), the job runner, the outbox drainer, a metrics refresher
+//! and the HTTP API run under one cancellation token. SIGTERM/SIGINT cancel it; each loop finishes
+//! its unit of work and the process stops within the shutdown deadline. Crash safety does not
+//! depend on that: every unit of work is a transaction, so `kill -9` loses nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::evaluate::{Scope, evaluate_schools_scoped};
+use super::{open_store, today_amsterdam};
+use crate::actions::mail::{Mailer, send_digests, send_urgent};
+use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
+use crate::api::{AppState, serve};
+use crate::domain::Source;
+use crate::schedule::{
+    Clock, JOB_BOARD_REPORT, JOB_DIGEST, JOB_EVALUATE, JOB_GKV_SNAPSHOT, JOB_RETENTION, JOB_SYNC, JobFailure,
+    Runner, Scheduler, SchedulerOptions,
+};
+use crate::settings::Settings;
+use crate::store::{OutboxFilter, OutboxStatus, Store};
+use crate::sync::{NoProgress, SyncEngine, SyncOptions};
+
+/// How long a graceful stop may take before the remaining work is abandoned (it is crash-safe).
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
+
+/// Everything the daemon's loops share, built once.
+struct Daemon {
+    settings: Arc<Settings>,
+    store: Arc<dyn Store>,
+    engine: Arc<SyncEngine>,
+    mailer: Option<Arc<Mailer>>,
+    /// Day of the last evaluation of every pupil, and start of the last evaluation run.
+    evaluated: tokio::sync::Mutex<(Option<chrono::NaiveDate>, Option<chrono::DateTime<Utc>>)>,
+}
+
+impl Daemon {
+    /// The first evaluation of a day covers every pupil (date-based rules move with the date);
+    /// later ones only pupils whose data changed since the previous run started.
+    async fn evaluate(&self) -> Result<Vec<super::evaluate::SchoolEvaluationSummary>, JobFailure> {
+        let mut evaluated = self.evaluated.lock().await;
+        let (today, started) = (today_amsterdam(), Utc::now());
+        let scope = match *evaluated {
+            (Some(day), Some(last)) if day == today => Scope::ChangedSince(last),
+            _ => Scope::AllPupils,
+        };
+        let summaries = evaluate_schools_scoped(self.store.as_ref(), &self.settings, None, today, scope)
+            .await
+            .map_err(|e| JobFailure(format!("evaluate: {e}")))?;
+        if scope == Scope::AllPupils {
+            evaluated.0 = Some(today);
+        }
+        evaluated.1 = Some(started);
+        Ok(summaries)
+    }
+}
+
+/// Runs the daemon until `shutdown` is cancelled. `listener` is the API's (port 0 in tests).
+pub async fn run(
+    settings: Settings,
+    listener: TcpListener,
+    metrics: Option<PrometheusHandle>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let settings = Arc::new(settings);
+    let store = open_store(&settings).await.context("opening the store")?;
+    let engine =
+        Arc::new(SyncEngine::from_settings(&settings, store.clone()).context("building the sync engine")?);
+    let mailer = if settings.mail.enabled {
+        Some(Arc::new(
+            Mailer::from_settings(&settings.mail).context("building the mailer")?,
+        ))
+    } else {
+        None
+    };
+    let daemon = Arc::new(Daemon {
+        settings: settings.clone(),
+        store: store.clone(),
+        engine,
+        mailer,
+        evaluated: tokio::sync::Mutex::new((None, None)),
+    });
+    let scheduler = Scheduler::from_settings(&settings.schedule, SchedulerOptions::default())
+        .context("reading the schedules")?;
+    let runner = runner(&daemon);
+    let state = AppState::new(store.clone(), settings.api.clone());
+    let state = AppState {
+        metrics,
+        mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
+        ..state
+    };
+
+    let tracker = TaskTracker::new();
+    {
+        let (store, token) = (store.clone(), shutdown.clone());
+        tracker.spawn(async move { scheduler.run(store.as_ref(), Clock::System, token).await });
+    }
+    {
+        let (store, token) = (store.clone(), shutdown.clone());
+        tracker.spawn(async move { runner.run(store.as_ref(), Clock::System, token).await });
+    }
+    {
+        let (d, token) = (daemon.clone(), shutdown.clone());
+        tracker.spawn(async move { outbox_loop(&d, token).await });
+    }
+    {
+        let (d, token) = (daemon.clone(), shutdown.clone());
+        tracker.spawn(async move { metrics_loop(&d, token).await });
+    }
+    let api_token = shutdown.clone();
+    tracker.spawn(async move {
+        if let Err(e) = serve(listener, state, api_token.clone()).await {
+            tracing::error!(error = %e, "API server stopped");
+            api_token.cancel();
+        }
+    });
+    tracker.close();
+    tracing::info!(schools = settings.schools.len(), "daemon running");
+    shutdown.cancelled().await;
+    tracing::info!(deadline_s = SHUTDOWN_DEADLINE.as_secs(), "shutting down");
+    if tokio::time::timeout(SHUTDOWN_DEADLINE, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown deadline passed; abandoning running work (it is crash-safe)");
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// The job handlers: sync (REST streams), GKV snapshot, evaluate (after each), digest, retention,
+/// board report.
+fn runner(d: &Arc<Daemon>) -> Runner {
+    let worker = format!("{}:{}", hostname(), std::process::id());
+    // The half-hourly sync reads the REST streams; the GKV snapshot (pupils, groups) runs daily.
+    let sync = |sources: &'static [Source]| {
+        let d = d.clone();
+        move |_run| {
+            let d = d.clone();
+            async move {
+                let mut failed = 0;
+                for source in sources {
+                    let opts = SyncOptions {
+                        source: Some(*source),
+                        ..SyncOptions::new(today_amsterdam())
+                    };
+                    let summary = d.engine.run_once(&opts, &NoProgress).await;
+                    metrics::counter!("zorgsignaal_sync_records_total", "source" => source.as_str())
+                        .increment(summary.records() as u64);
+                    failed += summary.streams.iter().filter(|s| s.is_failure()).count();
+                }
+                if failed > 0 {
+                    return Err(JobFailure(format!("sync: {failed} stream(s) failed")));
+                }
+                Ok(())
+            }
+        }
+    };
+    let evaluate = {
+        let d = d.clone();
+        move |_run| {
+            let d = d.clone();
+            async move {
+                let summaries = d.evaluate().await?;
+                for s in &summaries {
+                    for (rule, n) in &s.findings_per_rule {
+                        metrics::gauge!("zorgsignaal_rule_findings", "rule" => rule.clone(), "school" => s.school.clone())
+                            .set(*n as f64);
+                    }
+                }
+                if let Some(mailer) = &d.mailer {
+                    let sent = send_urgent(d.store.as_ref(), &d.settings, mailer, Utc::now())
+                        .await
+                        .map_err(|e| JobFailure(format!("urgent mail: {e}")))?;
+                    metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "urgent")
+                        .increment(sent.sent as u64);
+                }
+                Ok(())
+            }
+        }
+    };
+    let digest = {
+        let d = d.clone();
+        move |_run| {
+            let d = d.clone();
+            async move {
+                let Some(mailer) = &d.mailer else { return Ok(()) };
+                match send_digests(d.store.as_ref(), &d.settings, mailer, Utc::now()).await {
+                    Ok(sent) => {
+                        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "digest")
+                            .increment(sent.sent as u64);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
+                        Err(JobFailure(format!("digest: {e}")))
+                    }
+                }
+            }
+        }
+    };
+    let retention = {
+        let d = d.clone();
+        move |_run| {
+            let d = d.clone();
+            async move {
+                let keep = chrono::Duration::from_std(d.settings.retention.pupil_data_after_leaving)
+                    .map_err(|e| JobFailure(format!("retention period: {e}")))?;
+                let before = today_amsterdam() - keep;
+                let deleted = d
+                    .store
+                    .delete_pupils_left_before(before)
+                    .await
+                    .map_err(|e| JobFailure(format!("retention: {e}")))?;
+                metrics::counter!("zorgsignaal_retention_deleted_pupils_total").increment(deleted as u64);
+                tracing::info!(deleted, %before, "retention run");
+                Ok(())
+            }
+        }
+    };
+    let report = {
+        let d = d.clone();
+        move |_run| {
+            let d = d.clone();
+            async move {
+                let dir = d.settings.report.output_dir.join(today_amsterdam().to_string());
+                crate::report::report_job(d.store.as_ref(), &d.settings, None, today_amsterdam(), &dir)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| JobFailure(format!("board report: {e}")))
+            }
+        }
+    };
+    Runner::new(worker)
+        .with_default_follow_ups()
+        .with_handler(JOB_SYNC, sync(&[Source::Parnassys, Source::Leeruniek]))
+        .with_handler(JOB_GKV_SNAPSHOT, sync(&[Source::ParnassysGkv]))
+        .with_handler(JOB_EVALUATE, evaluate)
+        .with_handler(JOB_DIGEST, digest)
+        .with_handler(JOB_RETENTION, retention)
+        .with_handler(JOB_BOARD_REPORT, report)
+}
+
+/// Drains the outbox continuously: every few seconds, and at once again while work is found.
+async fn outbox_loop(d: &Daemon, shutdown: CancellationToken) {
+    let worker = OutboxWorker::new(d.store.clone(), d.engine.clone(), OutboxPolicy::default());
+    while !shutdown.is_cancelled() {
+        let pause = match worker.drain_once(Utc::now()).await {
+            Ok(s) if s.sent + s.retried + s.parked > 0 => Duration::ZERO,
+            Ok(_) => Duration::from_secs(5),
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox drain failed; retrying");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// Refreshes the gauges that describe the store (sync lag, quarantine, outbox) every 30 s.
+async fn metrics_loop(d: &Daemon, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        if let Err(e) = refresh_gauges(d.store.as_ref()).await {
+            tracing::warn!(error = %e, "metrics refresh failed");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(Duration::from_secs(30)) => {}
+        }
+    }
+}
+
+async fn refresh_gauges(store: &dyn Store) -> Result<(), crate::store::StoreError> {
+    let now = Utc::now();
+    for s in store.stream_statuses().await? {
+        let labels = [
+            ("source", s.source.as_str().to_owned()),
+            ("school", s.school.to_string()),
+            ("stream", s.stream.clone()),
+        ];
+        if let Some(ok) = s.last_success_at {
+            metrics::gauge!("zorgsignaal_sync_lag_seconds", &labels).set((now - ok).num_seconds() as f64);
+        }
+        metrics::gauge!("zorgsignaal_sync_stream_records", &labels).set(s.records as f64);
+        metrics::gauge!("zorgsignaal_quarantine_records", &labels).set(s.quarantined as f64);
+        metrics::gauge!("zorgsignaal_sync_consecutive_failures", &labels).set(s.consecutive_failures as f64);
+    }
+    for status in [
+        OutboxStatus::Pending,
+        OutboxStatus::InFlight,
+        OutboxStatus::Parked,
+    ] {
+        let n = store
+            .outbox(&OutboxFilter {
+                status: Some(status),
+                school: None,
+            })
+            .await?
+            .len();
+        metrics::gauge!("zorgsignaal_outbox_items", "status" => status.as_str()).set(n as f64);
+    }
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "zorgsignaal".to_owned())
+}
+
+/// Waits for SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        () = term => {},
+    }
+}
