@@ -72,17 +72,6 @@ $verify_out"
 [ -z "$verify_out" ] || die "systemd-analyze verify printed warnings:
 $verify_out"
 echo "systemd-analyze verify: ok (unit as shipped, ExecStart path -> $BIN)"
-# The textfile-metrics service and timer, the same way (ExecStart -> the script in this checkout).
-TEXTFILE=deploy/monitoring/zorgsignaal-textfile
-sed "s#^ExecStart=/usr/local/lib/zorgsignaal/zorgsignaal-textfile.sh #ExecStart=$(realpath $TEXTFILE.sh) #" \
-    "$TEXTFILE.service" >"$tmp/zorgsignaal-textfile.service"
-cp "$TEXTFILE.timer" "$tmp/zorgsignaal-textfile.timer"
-verify_out=$(systemd-analyze verify --man=no "$tmp/zorgsignaal-textfile.service" "$tmp/zorgsignaal-textfile.timer" 2>&1) \
-    || die "systemd-analyze verify of the textfile units failed:
-$verify_out"
-[ -z "$verify_out" ] || die "systemd-analyze verify printed warnings for the textfile units:
-$verify_out"
-echo "systemd-analyze verify: ok ($TEXTFILE.service, $TEXTFILE.timer)"
 if systemd-analyze security --help >/dev/null 2>&1 \
     && out=$(systemd-analyze security --offline=true "$tmp/zorgsignaal.service" 2>&1); then
     echo "$out" | tail -n 1
@@ -105,12 +94,11 @@ for kv in "${container_env[@]}"; do mapped+=("${kv//\/var\/lib\/zorgsignaal/$tmp
 env -i PATH="$PATH" "${mapped[@]}" "$BIN" --config config/zorgsignaal.toml check-config >/dev/null \
     || die "the Containerfile's ENV defaults do not pass check-config"
 echo "Containerfile ENV defaults over config/zorgsignaal.toml: check-config ok"
-for script in deploy/systemd/install.sh deploy/ci-checks.sh deploy/monitoring/zorgsignaal-textfile.sh; do
+for script in deploy/systemd/install.sh deploy/ci-checks.sh; do
     bash -n "$script" || die "$script does not parse"
 done
 if command -v shellcheck >/dev/null 2>&1; then
-    shellcheck deploy/systemd/install.sh deploy/ci-checks.sh deploy/monitoring/zorgsignaal-textfile.sh \
-        || die "shellcheck"
+    shellcheck deploy/systemd/install.sh deploy/ci-checks.sh || die "shellcheck"
     echo "shellcheck: ok"
 else
     note "shellcheck not installed: scripts checked with bash -n only"

@@ -1,8 +1,7 @@
 //! Every metric the code can expose on `/metrics` is explained in docs/OPERATIONS.md, and the guide
-//! names no metric that neither the code nor the textfile script has. The list comes from scanning
-//! `src/`: `counter!`, `gauge!` and `histogram!` calls (literal names, or `const` names resolved
-//! across the tree) and every `"zorgsignaal_…"` string literal; the textfile script's metrics are
-//! its `# TYPE` lines.
+//! names no metric the code does not have. The list comes from scanning `src/`: `counter!`,
+//! `gauge!` and `histogram!` calls (literal names, or `const` names resolved across the tree) and
+//! every `"zorgsignaal_…"` string literal.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -117,23 +116,6 @@ fn exposed_metrics() -> BTreeSet<String> {
     names
 }
 
-/// Metrics written by `deploy/monitoring/zorgsignaal-textfile.sh` (its `# TYPE name kind` lines).
-fn textfile_metrics() -> BTreeSet<String> {
-    let script = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/monitoring/zorgsignaal-textfile.sh"),
-    )
-    .expect("read the textfile script");
-    script
-        .match_indices("# TYPE ")
-        .map(|(i, m)| {
-            script[i + m.len()..]
-                .chars()
-                .take_while(|c| is_name_char(*c))
-                .collect()
-        })
-        .collect()
-}
-
 fn operations_guide() -> String {
     fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/OPERATIONS.md"))
         .expect("docs/OPERATIONS.md exists")
@@ -158,28 +140,12 @@ fn every_metric_the_code_exposes_is_explained_in_the_operations_guide() {
 }
 
 #[test]
-fn every_textfile_metric_is_explained_in_the_operations_guide() {
-    let textfile = textfile_metrics();
-    assert!(
-        textfile.contains("zorgsignaal_outbox_rows"),
-        "scan missed the outbox gauge: {textfile:?}"
-    );
-    let documented = doc_names(&operations_guide());
-    let missing: Vec<_> = textfile.difference(&documented).collect();
-    assert!(
-        missing.is_empty(),
-        "textfile metrics missing from docs/OPERATIONS.md: {missing:?}"
-    );
-}
-
-#[test]
 fn the_operations_guide_names_no_metric_the_code_lacks() {
-    let mut known = exposed_metrics();
-    known.extend(textfile_metrics());
+    let exposed = exposed_metrics();
     let documented = doc_names(&operations_guide());
-    let unknown: Vec<_> = documented.difference(&known).collect();
+    let unknown: Vec<_> = documented.difference(&exposed).collect();
     assert!(
         unknown.is_empty(),
-        "docs/OPERATIONS.md names metrics nothing exposes: {unknown:?}"
+        "docs/OPERATIONS.md names metrics no code exposes: {unknown:?}"
     );
 }

@@ -277,8 +277,9 @@ fn unit_keeps_secrets_out_and_is_hardened_as_documented() {
         .trim_end_matches('s')
         .parse()
         .expect("seconds");
+    let deadline = zorgsignaal::app::run::SHUTDOWN_DEADLINE.as_secs();
     assert!(
-        stop > 30,
-        "TimeoutStopSec must exceed the daemon's 30 s shutdown deadline"
+        stop > deadline,
+        "TimeoutStopSec={stop}s must exceed the {deadline} s shutdown deadline"
     );
 }
