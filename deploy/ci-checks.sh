@@ -141,6 +141,17 @@ lint_containerfile() {
     echo "$final" | grep -qE '^ENTRYPOINT \[' || problems+=("ENTRYPOINT not in exec form")
     echo "$final" | grep -qE '^EXPOSE 8080' || problems+=("EXPOSE 8080 missing")
     grep -qE '^ADD +https?://' "$f" && problems+=("ADD of a remote URL")
+    # Each `--bin NAME` of the builder's cargo command is a binary of a package it selects (-p).
+    local cargo_line packages bins bin
+    cargo_line=$(grep -E '^\s+cargo build ' "$f" | head -n 1)
+    packages=$(echo "$cargo_line" | grep -oE -- '-p [a-z0-9_-]+' | awk '{print $2}')
+    bins=$(cargo metadata --no-deps --format-version 1 --offline 2>/dev/null | jq -r --arg p "$packages" \
+        '.packages[] | select(.name as $n | ($p | split("\n")) | index($n)) | .targets[]
+         | select(.kind | index("bin")) | .name')
+    for bin in $(echo "$cargo_line" | grep -oE -- '--bin [a-z0-9_-]+' | awk '{print $2}'); do
+        echo "$bins" | grep -qx "$bin" || problems+=("cargo build --bin $bin: no such binary in -p ${packages//$'\n'/ -p }")
+    done
+    echo "$cargo_line" | grep -qE -- '--bin ' || problems+=("no cargo build --bin in the builder")
     if grep -qE 'apt-get install' "$f" && ! grep -q 'rm -rf /var/lib/apt/lists' "$f"; then
         problems+=("apt lists not cleaned")
     fi
@@ -164,6 +175,7 @@ lint_containerfile() {
 }
 
 step "container image"
+command -v jq >/dev/null 2>&1 || apt_install jq || die "cannot install jq (the lint reads cargo metadata with it)"
 lint_containerfile || die "Containerfile/compose lint"
 if [ "${DEPLOY_SKIP_IMAGE:-}" = 1 ]; then
     note "DEPLOY_SKIP_IMAGE=1: container image NOT built (lint only)"
