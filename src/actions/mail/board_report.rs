@@ -131,3 +131,7 @@ fn body_text(report: &BoardReport, stem: &str) -> String {
     text.push_str("\n\nDeze mail is automatisch verstuurd door Zorgsignaal.\n");
     text
 }
+
+#[cfg(test)]
+#[path = "board_report_tests.rs"]
+mod tests;
