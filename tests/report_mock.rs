@@ -4,8 +4,9 @@
 //! with the default threshold, every shown number is exact and every `<5` is 1–4. No output file
 //! contains a generated pupil name, pupil id or national-id hash. Then the report is mailed over
 //! real SMTP to the aiosmtpd sink (`tests/support/smtp_sink.py`): one mail to the board address
-//! with the HTML and the CSV attached and no pupil name. Without aiosmtpd the mail part fails when
-//! `CI` is set and prints "skipped" otherwise.
+//! with the HTML and the CSV attached and no pupil name; and the daemon's `board_report` job does
+//! the same when its run is claimed. Without aiosmtpd the mail parts fail when `CI` is set and
+//! print "skipped" otherwise.
 
 #[path = "support/smtp_sink.rs"]
 mod sink;
@@ -502,4 +503,128 @@ async fn mail_the_report(
     )
     .await;
     assert_eq!(logged, 1, "the mail is in the mail log");
+}
+
+/// The daemon's `board_report` job: a run in the job table is claimed by `zorgsignaal run`'s
+/// runner, which writes the report under `report.output_dir/<today>` and mails it to the board
+/// over SMTP, logging the mail with kind `board_report`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemons_monthly_job_writes_and_mails_the_report() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let sink_dir = tmp.path().join("sink");
+    std::fs::create_dir_all(&sink_dir).expect("sink dir");
+    let Some(sink) = sink::start_sink(&sink_dir).await else {
+        return;
+    };
+    let db_path = tmp.path().join("zorgsignaal.sqlite");
+    let reports = tmp.path().join("reports");
+    // Schedules that fire on no day near the test (29 February), so only the enqueued run runs.
+    let never = "0 0 29 2 *";
+    let toml = format!(
+        r#"
+[store]
+url = "sqlite://{db}"
+[board]
+name = "Stichting Demoscholen"
+report_emails = ["bestuur@demoscholen.example.nl"]
+[pseudonymisation]
+key = "demo-pseudonymisation-key-0000"
+[[schools]]
+brin = "11ZW"
+name = "OBS De Klimop"
+care_ladder = "abcd"
+ib_emails = ["ib@klimop.example.nl"]
+[mail]
+enabled = true
+host = "127.0.0.1"
+port = {port}
+tls = "none"
+username = "zorgsignaal"
+password = "{password}"
+from = "zorgsignaal@demo.example.nl"
+dashboard_url = "http://127.0.0.1:8080"
+[schedule]
+sync = "{never}"
+gkv_snapshot = "{never}"
+digest = "{never}"
+retention = "{never}"
+board_report = "{never}"
+[report]
+output_dir = "{reports}"
+"#,
+        db = db_path.display(),
+        port = sink.port,
+        password = fixture::SMTP_PASSWORD,
+        reports = reports.display(),
+    );
+    let settings = Settings::from_toml_str(&toml).expect("daemon settings");
+    let store = open_store(&settings).await.expect("store");
+    assert!(
+        store
+            .enqueue_job("board_report", chrono::Utc::now())
+            .await
+            .expect("enqueue")
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listener");
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let daemon = tokio::spawn(zorgsignaal::app::run::run(
+        settings,
+        listener,
+        None,
+        shutdown.clone(),
+    ));
+
+    // Wait (with a deadline, polling) for the mail to be logged: it is logged after the sink
+    // accepted it, so the sink has it too by then.
+    let db = SqlitePool::connect(&format!("sqlite://{}", db_path.display()))
+        .await
+        .expect("open the SQLite file");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let logged = loop {
+        let n = count(
+            &db,
+            "SELECT COUNT(*) FROM mail_log WHERE kind = 'board_report'",
+            &[],
+        )
+        .await;
+        if n > 0 || tokio::time::Instant::now() > deadline {
+            break n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    shutdown.cancel();
+    daemon.await.expect("join").expect("daemon stops cleanly");
+    store.close().await;
+    assert_eq!(logged, 1, "the job mailed the report once");
+    let mails = sink::received(&sink.dir);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].1.contains("Rcpt: bestuur@demoscholen.example.nl"));
+    // One directory named after the job's day (read back, not recomputed: no midnight race).
+    let dirs: Vec<std::path::PathBuf> = std::fs::read_dir(&reports)
+        .expect("report dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let written = &dirs[0];
+    let day = written.file_name().and_then(|n| n.to_str()).expect("dir name");
+    assert!(day.parse::<NaiveDate>().is_ok(), "{day} is a date");
+    for file in ["report.html", "report.csv", "report.json"] {
+        assert!(
+            written.join(file).is_file(),
+            "{file} written under {}",
+            written.display()
+        );
+    }
+    let csv = std::fs::read_to_string(written.join("report.csv")).expect("csv");
+    assert!(
+        mails[0].1.contains(csv.trim_end()),
+        "the mailed CSV is the written one"
+    );
+    let (status,): (String,) = sqlx::query_as("SELECT status FROM jobs WHERE job = 'board_report'")
+        .fetch_one(&db)
+        .await
+        .expect("job row");
+    assert_eq!(status, "done");
 }
