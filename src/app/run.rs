@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 
 use super::evaluate::{Scope, evaluate_schools_scoped};
 use super::{open_store, today_amsterdam};
-use crate::actions::mail::{Mailer, send_digests, send_urgent};
+use crate::actions::mail::{Mailer, send_board_report, send_digests, send_urgent};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::api::{AppState, serve};
 use crate::domain::Source;
@@ -230,11 +230,33 @@ fn runner(d: &Arc<Daemon>) -> Runner {
         move |_run| {
             let d = d.clone();
             async move {
-                let dir = d.settings.report.output_dir.join(today_amsterdam().to_string());
-                crate::report::report_job(d.store.as_ref(), &d.settings, None, today_amsterdam(), &dir)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| JobFailure(format!("board report: {e}")))
+                let today = today_amsterdam();
+                let dir = d.settings.report.output_dir.join(today.to_string());
+                let (report, written) =
+                    crate::report::report_job(d.store.as_ref(), &d.settings, None, today, &dir)
+                        .await
+                        .map_err(|e| JobFailure(format!("board report: {e}")))?;
+                let Some(mailer) = &d.mailer else { return Ok(()) };
+                match send_board_report(
+                    d.store.as_ref(),
+                    mailer,
+                    &d.settings,
+                    &report,
+                    &written,
+                    Utc::now(),
+                )
+                .await
+                {
+                    Ok(sent) => {
+                        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "board_report")
+                            .increment(sent as u64);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
+                        Err(JobFailure(format!("board report mail: {e}")))
+                    }
+                }
             }
         }
     };
