@@ -84,7 +84,7 @@ fn unknown_key_exits_2_naming_the_key() {
 #[test]
 fn bad_cron_expression_exits_2_naming_the_schedule() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let body = SHIPPED.replace("board_report = \"0 6 1 * *\"", "board_report = \"0 6 32 * *\"");
+    let body = SHIPPED.replace("board_report = \"30 6 1W * *\"", "board_report = \"0 6 32 * *\"");
     let out = check(&write_config(dir.path(), &body), &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(

@@ -202,8 +202,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// The demo configuration: every generated school with its own ladder and IB addresses, all three
-/// sources at the in-process mocks, the store in the data dir, digests on.
-fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool) -> String {
+/// sources at the in-process mocks, the store in the data dir, digests on (to `localhost:25` unless
+/// `smtp`, when the environment names the mail host). Also used by the planted-case integration test.
+pub fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool) -> String {
     let mut t = String::new();
     let _ = write!(
         t,

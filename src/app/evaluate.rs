@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tracing::instrument;
 
@@ -66,14 +66,25 @@ pub fn school_context(settings: &Settings, brin: &Brin) -> Result<SchoolContext,
 /// Evaluates every pupil of one school as of `as_of` and stores what was found: new signals are
 /// created open, known ones get their evidence refreshed (never their status), tasks are created
 /// once by key (with their outbox row).
-#[instrument(skip_all, fields(school = %brin, as_of = %as_of), err)]
+#[instrument(skip_all, fields(school = %brin, as_of = %as_of, scope = ?scope), err)]
 pub async fn evaluate_school(
     store: &dyn Store,
     brin: &Brin,
     ctx: &SchoolContext,
     as_of: NaiveDate,
+    scope: Scope,
 ) -> Result<SchoolEvaluationSummary, EvaluateError> {
-    let stored = store.pupil_histories(brin).await?;
+    let stored = match scope {
+        Scope::AllPupils => store.pupil_histories(brin).await?,
+        Scope::ChangedSince(since) => {
+            let ids = store.pupils_changed_since(brin, since).await?;
+            if ids.is_empty() {
+                Vec::new()
+            } else {
+                store.pupil_histories_for(brin, &ids).await?
+            }
+        }
+    };
     let prior = store
         .signals(&SignalFilter {
             school: Some(brin.clone()),
@@ -133,12 +144,33 @@ pub async fn evaluate_school(
     Ok(summary)
 }
 
-/// Evaluates every configured school (or one) and returns a summary per school.
+/// Which pupils an evaluation looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every pupil: needed at least daily, because the date-based rules (plan evaluation dates,
+    /// the OPP deadline, how long a signal has been open) change with the date alone.
+    AllPupils,
+    /// Only pupils whose data changed since then: the re-evaluation right after a sync.
+    ChangedSince(DateTime<Utc>),
+}
+
+/// Evaluates every pupil of every configured school (or one) and returns a summary per school.
 pub async fn evaluate_schools(
     store: &dyn Store,
     settings: &Settings,
     only: Option<&Brin>,
     as_of: NaiveDate,
+) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
+    evaluate_schools_scoped(store, settings, only, as_of, Scope::AllPupils).await
+}
+
+/// Evaluates the pupils `scope` names in every configured school (or one).
+pub async fn evaluate_schools_scoped(
+    store: &dyn Store,
+    settings: &Settings,
+    only: Option<&Brin>,
+    as_of: NaiveDate,
+    scope: Scope,
 ) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
     if let Some(b) = only
         && settings.school(b).is_none()
@@ -152,7 +184,7 @@ pub async fn evaluate_schools(
         .filter(|s| only.is_none_or(|b| *b == s.brin))
     {
         let ctx = school_context(settings, &school.brin)?;
-        out.push(evaluate_school(store, &school.brin, &ctx, as_of).await?);
+        out.push(evaluate_school(store, &school.brin, &ctx, as_of, scope).await?);
     }
     Ok(out)
 }

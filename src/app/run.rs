@@ -14,9 +14,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::evaluate::evaluate_schools;
+use super::evaluate::{Scope, evaluate_schools_scoped};
 use super::{open_store, today_amsterdam};
-use crate::actions::mail::{Mailer, send_digests, send_urgent};
+use crate::actions::mail::{Mailer, send_board_report, send_digests, send_urgent};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::api::{AppState, serve};
 use crate::domain::Source;
@@ -37,6 +37,29 @@ struct Daemon {
     store: Arc<dyn Store>,
     engine: Arc<SyncEngine>,
     mailer: Option<Arc<Mailer>>,
+    /// Day of the last evaluation of every pupil, and start of the last evaluation run.
+    evaluated: tokio::sync::Mutex<(Option<chrono::NaiveDate>, Option<chrono::DateTime<Utc>>)>,
+}
+
+impl Daemon {
+    /// The first evaluation of a day covers every pupil (date-based rules move with the date);
+    /// later ones only pupils whose data changed since the previous run started.
+    async fn evaluate(&self) -> Result<Vec<super::evaluate::SchoolEvaluationSummary>, JobFailure> {
+        let mut evaluated = self.evaluated.lock().await;
+        let (today, started) = (today_amsterdam(), Utc::now());
+        let scope = match *evaluated {
+            (Some(day), Some(last)) if day == today => Scope::ChangedSince(last),
+            _ => Scope::AllPupils,
+        };
+        let summaries = evaluate_schools_scoped(self.store.as_ref(), &self.settings, None, today, scope)
+            .await
+            .map_err(|e| JobFailure(format!("evaluate: {e}")))?;
+        if scope == Scope::AllPupils {
+            evaluated.0 = Some(today);
+        }
+        evaluated.1 = Some(started);
+        Ok(summaries)
+    }
 }
 
 /// Runs the daemon until `shutdown` is cancelled. `listener` is the API's (port 0 in tests).
@@ -62,6 +85,7 @@ pub async fn run(
         store: store.clone(),
         engine,
         mailer,
+        evaluated: tokio::sync::Mutex::new((None, None)),
     });
     let scheduler = Scheduler::from_settings(&settings.schedule, SchedulerOptions::default())
         .context("reading the schedules")?;
@@ -144,9 +168,7 @@ fn runner(d: &Arc<Daemon>) -> Runner {
         move |_run| {
             let d = d.clone();
             async move {
-                let summaries = evaluate_schools(d.store.as_ref(), &d.settings, None, today_amsterdam())
-                    .await
-                    .map_err(|e| JobFailure(format!("evaluate: {e}")))?;
+                let summaries = d.evaluate().await?;
                 for s in &summaries {
                     for (rule, n) in &s.findings_per_rule {
                         metrics::gauge!("zorgsignaal_rule_findings", "rule" => rule.clone(), "school" => s.school.clone())
@@ -208,11 +230,33 @@ fn runner(d: &Arc<Daemon>) -> Runner {
         move |_run| {
             let d = d.clone();
             async move {
-                let dir = d.settings.report.output_dir.join(today_amsterdam().to_string());
-                crate::report::report_job(d.store.as_ref(), &d.settings, None, today_amsterdam(), &dir)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| JobFailure(format!("board report: {e}")))
+                let today = today_amsterdam();
+                let dir = d.settings.report.output_dir.join(today.to_string());
+                let (report, written) =
+                    crate::report::report_job(d.store.as_ref(), &d.settings, None, today, &dir)
+                        .await
+                        .map_err(|e| JobFailure(format!("board report: {e}")))?;
+                let Some(mailer) = &d.mailer else { return Ok(()) };
+                match send_board_report(
+                    d.store.as_ref(),
+                    mailer,
+                    &d.settings,
+                    &report,
+                    &written,
+                    Utc::now(),
+                )
+                .await
+                {
+                    Ok(sent) => {
+                        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "board_report")
+                            .increment(sent as u64);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
+                        Err(JobFailure(format!("board report mail: {e}")))
+                    }
+                }
             }
         }
     };

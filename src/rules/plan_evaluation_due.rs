@@ -174,6 +174,29 @@ mod tests {
     }
 
     #[test]
+    fn an_evaluation_exactly_one_period_before_an_explicit_date_is_the_previous_cycle() {
+        // Planted case: OPP (level 4, 8 weeks) evaluated on 30-09, next evaluation set for 25-11.
+        let opp = |evaluated: NaiveDate| {
+            Pupil::new(6).plan(PlanKind::Opp, None, d(2026, 4, 20), |pl| {
+                pl.care_level = Some("4".into());
+                pl.evaluation_due = Some(d(2026, 11, 25));
+                pl.evaluations = vec![eval(evaluated, EvaluationOutcome::Achieved)];
+            })
+        };
+        let got = due(opp(d(2026, 9, 30)), d(2026, 11, 19));
+        assert_eq!(got.len(), 1, "the 30-09 evaluation belongs to the previous cycle");
+        assert_eq!(got[0].tasks[0].due_on, Some(d(2026, 11, 25)));
+        assert!(
+            due(opp(d(2026, 10, 1)), d(2026, 11, 19)).is_empty(),
+            "an evaluation less than a period before the date settles it"
+        );
+        assert!(
+            due(opp(d(2026, 11, 18)), d(2026, 11, 19)).is_empty(),
+            "an early evaluation settles it"
+        );
+    }
+
+    #[test]
     fn group_plans_are_reminded_once_per_group() {
         let h = Pupil::new(6)
             .plan(

@@ -40,9 +40,10 @@ pub fn period_weeks(ctx: &SchoolContext, plan: &SupportPlan) -> u32 {
         })
 }
 
-/// The evaluation still owed on `as_of`, if any. With an explicit date, an evaluation within one
-/// period before that date (or later) settles it; without one, the next is due one period after
-/// the start or the last evaluation.
+/// The evaluation still owed on `as_of`, if any. With an explicit date, an evaluation less than one
+/// period before that date (or later) settles it; one held exactly a period earlier is the previous
+/// cycle's (the date is then last evaluation + period, as a computed date would be) and does not.
+/// Without an explicit date, the next is due one period after the start or the last evaluation.
 pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Option<Deadline> {
     let period = Duration::weeks(i64::from(period_weeks(ctx, plan)));
     let last_eval = plan
@@ -53,7 +54,7 @@ pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Opt
         .max();
     match plan.evaluation_due {
         Some(due) => {
-            let settled = last_eval.is_some_and(|e| e >= due - period);
+            let settled = last_eval.is_some_and(|e| e > due - period);
             (!settled).then_some(Deadline { due, explicit: true })
         }
         None => {

@@ -71,7 +71,7 @@ pub struct ScheduleSettings {
     pub digest: String,
     /// Retention clean-up (default daily 03:00).
     pub retention: String,
-    /// Board report (bestuursrapportage) (default the 1st of each month 06:00).
+    /// Board report (bestuursrapportage) (default the first weekday of each month 06:30: `30 6 1W * *`).
     pub board_report: String,
 }
 
@@ -82,7 +82,7 @@ impl Default for ScheduleSettings {
             gkv_snapshot: "0 6 * * *".into(),
             digest: "30 7 * * 1-5".into(),
             retention: "0 3 * * *".into(),
-            board_report: "0 6 1 * *".into(),
+            board_report: "30 6 1W * *".into(),
         }
     }
 }

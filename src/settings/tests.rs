@@ -405,3 +405,34 @@ fn environment_school_overrides_merge_with_the_files() {
     .expect_err("unknown key");
     assert_eq!(err.issues[0].key, "rules.schools.11zw.level_drop.min_dorp");
 }
+
+#[test]
+fn board_report_default_runs_on_the_first_weekday_of_each_month() {
+    use chrono::{Datelike, NaiveDate, TimeZone, Timelike, Weekday};
+    let tz = ScheduleSettings::TIMEZONE;
+    let cron = ScheduleSettings::default()
+        .cron("board_report")
+        .expect("board_report is a schedule")
+        .expect("the default parses");
+    let mut at = tz
+        .with_ymd_and_hms(2025, 12, 31, 12, 0, 0)
+        .single()
+        .expect("time");
+    // 36 months, including 1sts on a Saturday (2026-08-01) and a Sunday (2026-02-01).
+    for _ in 0..36 {
+        let next = cron.find_next_occurrence(&at, false).expect("next firing");
+        let first_of_month =
+            NaiveDate::from_ymd_opt(next.year(), next.month(), 1).expect("first of the month");
+        let first_weekday = first_of_month
+            .iter_days()
+            .find(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+            .expect("a weekday");
+        assert_eq!(next.date_naive(), first_weekday, "{next}");
+        assert_eq!((next.hour(), next.minute()), (6, 30), "{next}");
+        at = next;
+    }
+    assert_eq!(
+        at.date_naive(),
+        NaiveDate::from_ymd_opt(2028, 12, 1).expect("date")
+    );
+}

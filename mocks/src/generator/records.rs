@@ -132,7 +132,7 @@ impl SchoolGen<'_> {
             groep_id: Some(gid),
             soort: self.cat.sym("handelingsplan"),
             domein: Some(self.cat.sym(domain)),
-            titel: format!("Handelingsplan {}", domain.replace('_', " ")),
+            titel: format!("Handelingsplan {}", dutch_domain(domain)),
             eigenaar: owner.into(),
             zorgniveau: Some(self.cat.sym(code)),
             startdatum: start,
@@ -295,5 +295,17 @@ impl SchoolGen<'_> {
                 });
             }
         }
+    }
+}
+
+/// The Dutch name a school writes in a plan title for a domain identifier.
+fn dutch_domain(domain: &str) -> &str {
+    match domain {
+        "mathematics" => "rekenen",
+        "technical_reading" => "technisch lezen",
+        "word_reading" => "woordlezen",
+        "reading_comprehension" => "begrijpend lezen",
+        "spelling" => "spelling",
+        other => other,
     }
 }

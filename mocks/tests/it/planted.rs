@@ -192,11 +192,14 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
             out.push(("plan_evaluation_overdue".into(), None, None));
         }
     }
-    let june = NaiveDate::from_ymd_opt(as_of.year(), 6, 15).expect("date");
-    let deadline = if june <= as_of {
+    // The deadline the OPP check is about: the latest June 15 on or before as_of + 30 days (an
+    // OPP is reminded from 30 days before the deadline on).
+    let probe = as_of + Days::new(30);
+    let june = NaiveDate::from_ymd_opt(probe.year(), 6, 15).expect("date");
+    let deadline = if june <= probe {
         june
     } else {
-        june.with_year(as_of.year() - 1).expect("date")
+        june.with_year(probe.year() - 1).expect("date")
     };
     let year_start = NaiveDate::from_ymd_opt(deadline.year() - 1, 8, 1).expect("date");
     for p in plans
@@ -206,7 +209,7 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
         if !p
             .evaluaties
             .iter()
-            .any(|e| e.datum >= year_start && e.datum <= deadline)
+            .any(|e| e.datum >= year_start && e.datum <= deadline.min(as_of))
         {
             out.push(("opp_yearly_evaluation".into(), None, None));
         }
@@ -244,6 +247,9 @@ fn an_independent_checker_agrees_with_every_planted_expectation() {
         "2026-07-01",
         "2027-06-20",
         "2025-10-05",
+        "2026-06-01",
+        "2027-05-16",
+        "2026-06-15",
     ] {
         let as_of: NaiveDate = as_of.parse().expect("date");
         let (ds, expected) = generate(&mocks::GenParams {

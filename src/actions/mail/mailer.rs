@@ -85,19 +85,32 @@ impl Mailer {
     /// reply to DATA; file: written and renamed into place).
     pub async fn send(&self, from: &str, digest: &Digest) -> Result<(), MailError> {
         let message = build_message(from, digest)?;
+        self.deliver(&digest.to, &digest.subject, digest.school.as_str(), message)
+            .await
+    }
+
+    /// Delivers a built `message` to `to` (the envelope recipient, for errors and the memory
+    /// transport); `file_stem` starts the `.eml` name of the file transport.
+    pub(super) async fn deliver(
+        &self,
+        to: &str,
+        subject: &str,
+        file_stem: &str,
+        message: Message,
+    ) -> Result<(), MailError> {
         match self {
             Self::Smtp(transport) => {
                 transport.send(message).await.map_err(|source| MailError::Smtp {
-                    to: digest.to.clone(),
+                    to: to.to_owned(),
                     source,
                 })?;
             }
-            Self::File(dir) => write_eml(dir, digest, &message.formatted()).await?,
+            Self::File(dir) => write_eml(dir, file_stem, &message.formatted()).await?,
             Self::Memory(sent) => {
                 let mut sent = sent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 sent.push(SentMail {
-                    to: digest.to.clone(),
-                    subject: digest.subject.clone(),
+                    to: to.to_owned(),
+                    subject: subject.to_owned(),
                     raw: String::from_utf8_lossy(&message.formatted()).into_owned(),
                 });
             }
@@ -134,14 +147,14 @@ fn build_message(from: &str, digest: &Digest) -> Result<Message, MailError> {
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
-/// Writes `<brin>-<uuid>.eml` via a temporary file and a rename, so a reader never sees half a mail.
-async fn write_eml(dir: &std::path::Path, digest: &Digest, raw: &[u8]) -> Result<(), MailError> {
+/// Writes `<file_stem>-<uuid>.eml` via a temporary file and a rename, so a reader never sees half a mail.
+async fn write_eml(dir: &std::path::Path, file_stem: &str, raw: &[u8]) -> Result<(), MailError> {
     let io = |path: &std::path::Path| {
         let path = path.display().to_string();
         move |source| MailError::File { path, source }
     };
     tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
-    let name = format!("{}-{}.eml", digest.school, uuid::Uuid::new_v4());
+    let name = format!("{file_stem}-{}.eml", uuid::Uuid::new_v4());
     let tmp = dir.join(format!(".{name}.tmp"));
     let path = dir.join(name);
     tokio::fs::write(&tmp, raw).await.map_err(io(&tmp))?;

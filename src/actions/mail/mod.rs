@@ -1,7 +1,9 @@
 //! Mail to the IB (DOMAIN.md §7, docs/MAIL.md): a pure digest model ([`build_digest`]), the
 //! collector that fills it from the store ([`collect_digest_input`]), the transports
-//! ([`Mailer`]) and the sending policy ([`send_digests`], [`send_urgent`]).
+//! ([`Mailer`]), the sending policy ([`send_digests`], [`send_urgent`]) and the board report
+//! mail ([`send_board_report`]).
 
+mod board_report;
 mod collect;
 mod digest;
 mod mailer;
@@ -10,6 +12,7 @@ mod render;
 #[cfg(test)]
 mod tests;
 
+pub use board_report::{BOARD_REPORT_MAIL_KIND, board_report_subject, send_board_report};
 pub use collect::collect_digest_input;
 pub use digest::{Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, build_digest};
 pub use mailer::{Mailer, SentMail};
@@ -47,6 +50,15 @@ pub enum MailError {
     #[error("writing mail file {path}: {source}")]
     File {
         /// File written.
+        path: String,
+        /// I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading a file to attach failed.
+    #[error("reading attachment {path}: {source}")]
+    Attachment {
+        /// File read.
         path: String,
         /// I/O error.
         #[source]

@@ -29,6 +29,10 @@ pub struct Expected {
     pub description: String,
 }
 
+/// Days before June 15 from which an unevaluated OPP is reminded (`opp_yearly_evaluation`'s
+/// default `remind_days_before` in the rule engine).
+pub(super) const OPP_REMIND_DAYS: u64 = 30;
+
 /// Result row: date, stated moment, `SCALE:LEVEL` (or empty), percentile, ability score.
 pub(super) type Row<'s> = (NaiveDate, Option<StatedMoment>, &'s str, Option<u8>, Option<f64>);
 /// Plan evaluation: date and outcome.
@@ -88,6 +92,15 @@ impl Planter<'_, '_> {
         if self.as_of >= ymd(y, 6, 15) { y } else { y - 1 }
     }
 
+    /// Year of the June 15 deadline the OPP cases are about: the latest one on or before `as_of` +
+    /// [`OPP_REMIND_DAYS`]. Within that lead before a deadline the coming deadline counts (the
+    /// engine already reminds then), so the near-misses are evaluated for, or outside, that year.
+    fn opp_anchor_year(&self) -> i32 {
+        let probe = self.as_of + Days::new(OPP_REMIND_DAYS);
+        let y = probe.year();
+        if probe >= ymd(y, 6, 15) { y } else { y - 1 }
+    }
+
     fn dates(&self) -> Dates {
         let a = self.anchor_year();
         Dates {
@@ -96,7 +109,7 @@ impl Planter<'_, '_> {
             m26: ymd(a, 1, 28),
             e26: ymd(a, 6, 3),
             tussen: ymd(a, 4, 8),
-            e26_retake: ymd(a, 6, 17),
+            e26_retake: ymd(a, 6, 12),
         }
     }
 

@@ -213,7 +213,7 @@ impl Planter<'_, '_> {
     }
 
     pub(super) fn opp_yearly(&mut self) {
-        let y = self.anchor_year();
+        let y = self.opp_anchor_year();
         let b1 = 2;
         let cases: Vec<OppCase> = vec![
             (
@@ -222,7 +222,7 @@ impl Planter<'_, '_> {
                 None,
                 vec![],
                 true,
-                "OPP sinds september, in het afgelopen schooljaar nooit geëvalueerd vóór 15 juni: vuurt.",
+                "OPP sinds september, in dat schooljaar niet geëvalueerd vóór 15 juni: vuurt.",
             ),
             (
                 "opp",
@@ -241,7 +241,7 @@ impl Planter<'_, '_> {
                     (ymd(y - 1, 2, 10), "behaald"),
                 ],
                 true,
-                "OPP elk jaar geëvalueerd behalve het afgelopen schooljaar: vuurt.",
+                "OPP elk jaar geëvalueerd behalve het schooljaar van de (naderende) 15 juni: vuurt.",
             ),
             (
                 "opp",

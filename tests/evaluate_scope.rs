@@ -1,0 +1,55 @@
+//! Re-evaluation after a sync touches only pupils with new data; the first evaluation of a day
+//! covers everyone (date-based rules move with the date alone).
+
+#[path = "common/sync_world.rs"]
+mod world;
+
+use chrono::Utc;
+use mocks::MockConfig;
+use world::*;
+use zorgsignaal::app::evaluate::{Scope, evaluate_schools_scoped};
+use zorgsignaal::settings::Settings;
+use zorgsignaal::sync::NoProgress;
+
+#[tokio::test]
+async fn re_evaluation_after_a_sync_touches_only_pupils_with_new_data() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store.clone());
+    let opts = options(&board);
+    let first = engine.run_once(&opts, &NoProgress).await;
+    assert!(!first.any_failed(), "{}", first.render());
+    let settings = Settings::from_toml_str(&config_toml(&board, &url, 25, 50)).expect("settings");
+    let as_of = opts.today;
+
+    let all = evaluate_schools_scoped(store.as_ref(), &settings, None, as_of, Scope::AllPupils)
+        .await
+        .expect("evaluate all");
+    let pupils_total: usize = all.iter().map(|s| s.pupils).sum();
+    assert!(pupils_total > 5, "the board has pupils: {all:?}");
+
+    // Nothing changed: a scoped re-evaluation looks at nobody.
+    let since = Utc::now();
+    let idle = evaluate_schools_scoped(store.as_ref(), &settings, None, as_of, Scope::ChangedSince(since))
+        .await
+        .expect("evaluate changed");
+    assert_eq!(idle.iter().map(|s| s.pupils).sum::<usize>(), 0);
+
+    // One result of one pupil changes at the source: after the sync, exactly that pupil.
+    let brin = board.schools()[0].clone();
+    let result = board.inspect(|st| st.schools[&brin].results.iter().next().expect("a result").clone());
+    let mut changed = result.clone();
+    changed.score = Some(changed.score.unwrap_or(0.0) + 7.0);
+    board.upsert_result(&brin, changed).expect("change a result");
+    let second = engine.run_once(&opts, &NoProgress).await;
+    assert!(!second.any_failed(), "{}", second.render());
+    let scoped = evaluate_schools_scoped(store.as_ref(), &settings, None, as_of, Scope::ChangedSince(since))
+        .await
+        .expect("evaluate changed");
+    assert_eq!(scoped.iter().map(|s| s.pupils).sum::<usize>(), 1, "{scoped:?}");
+    assert_eq!(
+        scoped.iter().map(|s| s.signals_created).sum::<usize>(),
+        0,
+        "nothing new for one score"
+    );
+}
