@@ -141,27 +141,10 @@ pub async fn serve_command(settings: &Settings) -> anyhow::Result<ExitCode> {
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        crate::app::run::shutdown_signal().await;
         trigger.cancel();
     });
     serve(listener, state, shutdown).await.context("serving")?;
     store.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let term = async {
-            if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                s.recv().await;
-            }
-        };
-        tokio::select! { _ = ctrl_c => {}, () = term => {} }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

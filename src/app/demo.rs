@@ -182,23 +182,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             .with_context(|| format!("creating demo user {username}"))?;
     }
     store.close().await;
-    let listener = tokio::net::TcpListener::bind(settings.api.listen)
-        .await
-        .with_context(|| format!("binding {}", settings.api.listen))?;
     println!(
         "\nDashboard: {} — log in as ib, bestuur or beheer with password {password}\nStoppen met Ctrl-C.",
         settings.api.public_url
     );
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .context("installing the metrics recorder")?;
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let trigger = shutdown.clone();
-    tokio::spawn(async move {
-        super::run::shutdown_signal().await;
-        trigger.cancel();
-    });
-    super::run::run(settings, listener, Some(metrics), shutdown).await
+    super::commands::run_daemon(&settings).await.map(|_| ())
 }
 
 /// The demo configuration: every generated school with its own ladder and IB addresses, all three
