@@ -213,9 +213,15 @@ mod tests {
             })
         );
         let many = first_start(&hostile::many_attributes("x", 200_000));
-        assert!(matches!(many, Err(XmlLimitError::TooManyAttributes { limit: 64, .. })), "{many:?}");
+        assert!(
+            matches!(many, Err(XmlLimitError::TooManyAttributes { limit: 64, .. })),
+            "{many:?}"
+        );
         let ns = first_start(&hostile::many_namespaces("x", 200_000));
-        assert!(matches!(ns, Err(XmlLimitError::TooManyNamespaces { limit: 32, .. })), "{ns:?}");
+        assert!(
+            matches!(ns, Err(XmlLimitError::TooManyNamespaces { limit: 32, .. })),
+            "{ns:?}"
+        );
     }
 
     #[test]

@@ -310,20 +310,50 @@ mod tests {
         );
         let err = read(doc(hostile::many_attributes("leerling", 100_000)).as_bytes()).expect_err("many");
         assert!(
-            matches!(err, OsoError::Refused { line: 3, limit: XmlLimitError::TooManyAttributes { .. } }),
+            matches!(
+                err,
+                OsoError::Refused {
+                    line: 3,
+                    limit: XmlLimitError::TooManyAttributes { .. }
+                }
+            ),
             "{err}"
         );
         // RUSTSEC-2026-0195: a flood of namespace declarations, also in a dropped subtree.
         let err = read(doc(hostile::many_namespaces("leerling", 100_000)).as_bytes()).expect_err("ns");
         assert!(
-            matches!(err, OsoError::Refused { line: 3, limit: XmlLimitError::TooManyNamespaces { .. } }),
+            matches!(
+                err,
+                OsoError::Refused {
+                    line: 3,
+                    limit: XmlLimitError::TooManyNamespaces { .. }
+                }
+            ),
             "{err}"
         );
         let deep = format!("<dossier>{}", "<a>".repeat(100));
         let err = read(deep.as_bytes()).expect_err("deep");
-        assert!(matches!(err, OsoError::Refused { limit: XmlLimitError::TooDeep { .. }, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                OsoError::Refused {
+                    limit: XmlLimitError::TooDeep { .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let huge = vec![b' '; MAX_XML_BYTES + 1];
         let err = read(&huge).expect_err("size");
-        assert!(matches!(err, OsoError::Refused { line: 1, limit: XmlLimitError::TooLarge { .. } }), "{err}");
+        assert!(
+            matches!(
+                err,
+                OsoError::Refused {
+                    line: 1,
+                    limit: XmlLimitError::TooLarge { .. }
+                }
+            ),
+            "{err}"
+        );
     }
 }

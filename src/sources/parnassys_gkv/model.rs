@@ -104,7 +104,8 @@ pub(crate) fn parse_snapshot(xml: &str) -> Result<WireSnapshot, WireError> {
                         .map_err(|e| WireError::Malformed(format!("invalid entity: {e}")))?;
                     let ch = match r
                         .resolve_char_ref()
-                        .map_err(|e| WireError::Malformed(format!("invalid entity: {e}")))? {
+                        .map_err(|e| WireError::Malformed(format!("invalid entity: {e}")))?
+                    {
                         Some(c) => c.to_string(),
                         None => quick_xml::escape::resolve_predefined_entity(&entity)
                             .unwrap_or("")
@@ -193,19 +194,24 @@ mod tests {
                 if element == "leerling" && attribute == "a3"),
             "{err:?}"
         );
-        let err = parse_snapshot(&answer_with(&hostile::many_attributes("leerling", 100_000))).expect_err("many");
+        let err =
+            parse_snapshot(&answer_with(&hostile::many_attributes("leerling", 100_000))).expect_err("many");
         assert!(
             matches!(err, WireError::Refused(XmlLimitError::TooManyAttributes { .. })),
             "{err:?}"
         );
         // RUSTSEC-2026-0195: a flood of namespace declarations on one tag.
-        let err = parse_snapshot(&answer_with(&hostile::many_namespaces("leerling", 100_000))).expect_err("ns");
+        let err =
+            parse_snapshot(&answer_with(&hostile::many_namespaces("leerling", 100_000))).expect_err("ns");
         assert!(
             matches!(err, WireError::Refused(XmlLimitError::TooManyNamespaces { .. })),
             "{err:?}"
         );
         let huge = " ".repeat(crate::sources::xml::MAX_XML_BYTES + 1);
         let err = parse_snapshot(&huge).expect_err("size");
-        assert!(matches!(err, WireError::Refused(XmlLimitError::TooLarge { .. })), "{err:?}");
+        assert!(
+            matches!(err, WireError::Refused(XmlLimitError::TooLarge { .. })),
+            "{err:?}"
+        );
     }
 }
