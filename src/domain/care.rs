@@ -193,7 +193,13 @@ impl CareLadder {
                 levels: vec![
                     l("Basiszorg", "Basiszorg in de groep", Basis, None, 2),
                     l("Breedtezorg", "Breedtezorg met HGPD", Extra, Some(8), 3),
-                    l("Dieptezorg", "Dieptezorg met externe expertise", Specialised, Some(8), 4),
+                    l(
+                        "Dieptezorg",
+                        "Dieptezorg met externe expertise",
+                        Specialised,
+                        Some(8),
+                        4,
+                    ),
                 ],
             },
         ]
@@ -247,7 +253,10 @@ mod tests {
             assert_eq!(get(ladder).protocol_level(code), Some(*want), "{ladder} {code}");
         }
         // Seed 004: actieplan on niveau 2 runs 4-6 weeks.
-        assert_eq!(get("niveaus-1-6").evaluation_weeks(PlanKind::ActionPlan, Some("2")), 6);
+        assert_eq!(
+            get("niveaus-1-6").evaluation_weeks(PlanKind::ActionPlan, Some("2")),
+            6
+        );
         // Seed 002: the OPP is niveau 3; niveau 4 is referral, reached only from niveau 3.
         let n14 = get("niveaus-1-4");
         assert_eq!(n14.next_after("2").map(|l| l.name.contains("OPP")), Some(true));

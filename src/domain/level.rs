@@ -237,10 +237,7 @@ impl fmt::Display for Level {
         const LETTERS: [&str; 5] = ["A", "B", "C", "D", "E"];
         match *self {
             Self::Iv { ordinal, minus } => {
-                let r = ROMAN
-                    .get(usize::from(ordinal))
-                    .copied()
-                    .unwrap_or("?");
+                let r = ROMAN.get(usize::from(ordinal)).copied().unwrap_or("?");
                 write!(f, "{r}{}", if minus { "-" } else { "" })
             }
             Self::Ae { ordinal } => f.write_str(

@@ -335,7 +335,11 @@ mod tests {
         assert_eq!(third.len(), 1);
         let first_key = third[0].signal.key.clone();
         assert_eq!(first_key, "dmt_three_lowest/p1/word_reading/r1001");
-        assert_eq!(third[0].signal.severity, Severity::Medium, "plain V: criterion unknown");
+        assert_eq!(
+            third[0].signal.severity,
+            Severity::Medium,
+            "plain V: criterion unknown"
+        );
         assert_eq!(
             third[0].tasks[0].title,
             "Drie keer V op de DMT: percentiel ontbreekt"
@@ -449,7 +453,15 @@ mod tests {
     #[test]
     fn severity_and_wording_follow_the_criterion() {
         let m = dates();
-        let table: &[(&str, [(&str, &str); 3], EedCriterion, Severity, &str, &str)] = &[
+        type Case<'s> = (
+            &'s str,
+            [(&'s str, &'s str); 3],
+            EedCriterion,
+            Severity,
+            &'s str,
+            &'s str,
+        );
+        let table: &[Case<'_>] = &[
             (
                 "three V- (met)",
                 [("IV", "V-"), ("IV", "V-"), ("IV", "V-")],
@@ -486,7 +498,11 @@ mod tests {
             assert_eq!(f.signal.eed_criterion, Some(*crit), "{name}");
             assert_eq!(f.signal.severity, *sev, "{name}");
             assert_eq!(f.tasks[0].title, *title, "{name}");
-            assert!(f.signal.explanation.contains(text), "{name}: {}", f.signal.explanation);
+            assert!(
+                f.signal.explanation.contains(text),
+                "{name}: {}",
+                f.signal.explanation
+            );
         }
     }
 
@@ -504,7 +520,10 @@ mod tests {
         assert_eq!(got[0].signal.eed_criterion, Some(EedCriterion::Met));
         assert_eq!(got[0].signal.severity, Severity::High);
         assert!(
-            got[0].signal.explanation.starts_with("Drie opeenvolgende DMT-afnames op niveau V of lager (M3 V-, E3 V-, M4 V-)"),
+            got[0]
+                .signal
+                .explanation
+                .starts_with("Drie opeenvolgende DMT-afnames op niveau V of lager (M3 V-, E3 V-, M4 V-)"),
             "{}",
             got[0].signal.explanation
         );
@@ -539,7 +558,12 @@ mod tests {
             .dmt(d(2025, 6, 10), "V-")
             .dmt(d(2026, 1, 20), "V-")
             .build();
-        assert!(!run(&consecutive, d(2026, 7, 1))[0].signal.explanation.contains("Let op"));
+        assert!(
+            !run(&consecutive, d(2026, 7, 1))[0]
+                .signal
+                .explanation
+                .contains("Let op")
+        );
     }
 
     /// Issue 16 item 4: an established dyslexieverklaring means no research advice, no dossier
@@ -588,7 +612,11 @@ mod tests {
             .result("DMT", "DMT", m[2], &[("AE", "E"), ("PC", "14")])
             .build();
         let got = run(&h, d(2025, 2, 1));
-        assert_eq!(got[0].signal.eed_criterion, Some(EedCriterion::NotMet), "P14 decides");
+        assert_eq!(
+            got[0].signal.eed_criterion,
+            Some(EedCriterion::NotMet),
+            "P14 decides"
+        );
         let note = got[0].signal.evidence[2].note.clone().unwrap_or_default();
         assert!(note.contains("E (A–E, DMT-norm 2009) en P14"), "{note}");
     }

@@ -74,7 +74,12 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
     let (from, to) = (first.taken_on, last.taken_on);
     let p = &input.ctx.params.eed_check;
     let ladder = &input.ctx.ladder;
-    let protocol = |hp: &HistoryPlan| hp.plan.care_level.as_deref().and_then(|c| ladder.protocol_level(c));
+    let protocol = |hp: &HistoryPlan| {
+        hp.plan
+            .care_level
+            .as_deref()
+            .and_then(|c| ladder.protocol_level(c))
+    };
     let reading: Vec<&HistoryPlan> = input
         .history
         .plans
@@ -90,7 +95,11 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
     counting.sort_by_key(|hp| (hp.plan.start, hp.id));
     // Intensive: protocol level 3 by the ladder, or reading help one level lower that meets the
     // protocol's minutes (seed 000's A2 with an IHP, seed 002's niveau 2 with extra leestijd).
-    let enough_minutes = |hp: &HistoryPlan| hp.plan.minutes_per_week.is_some_and(|m| m >= p.min_minutes_per_week);
+    let enough_minutes = |hp: &HistoryPlan| {
+        hp.plan
+            .minutes_per_week
+            .is_some_and(|m| m >= p.min_minutes_per_week)
+    };
     let is_intensive = |hp: &HistoryPlan| {
         protocol(hp).is_some_and(|l| {
             l >= p.intensive_protocol_level || (l + 1 == p.intensive_protocol_level && enough_minutes(hp))
@@ -209,7 +218,12 @@ fn age_flag(input: &RuleInput<'_>) -> Option<String> {
             "De leerling is op {} {age} geworden: vergoede ED-zorg moet vóór de {age}e verjaardag gestart zijn.",
             text::date(limit)
         ))
-    } else if grade8 || input.as_of.checked_add_months(Months::new(12)).is_some_and(|d| d >= limit) {
+    } else if grade8
+        || input
+            .as_of
+            .checked_add_months(Months::new(12))
+            .is_some_and(|d| d >= limit)
+    {
         Some(format!(
             "Vergoede ED-zorg moet starten vóór de {age}e verjaardag ({}): aanmelding niet uitstellen.",
             text::date(limit)
@@ -417,15 +431,25 @@ mod tests {
             let got = run_in(&with_plan(level, *minutes).build(), &c);
             assert_eq!(got.len(), 1, "{ladder} {level}");
             let b = body(&got);
-            assert_eq!(b.contains("lijkt compleet"), *complete, "{ladder} {level} {minutes}: {b}");
+            assert_eq!(
+                b.contains("lijkt compleet"),
+                *complete,
+                "{ladder} {level} {minutes}: {b}"
+            );
         }
-        let b = body(&run_in(&with_plan("A2", 30).build(), &SchoolContext::with_preset("abcd")));
+        let b = body(&run_in(
+            &with_plan("A2", 30).build(),
+            &SchoolContext::with_preset("abcd"),
+        ));
         assert!(
             b.contains("Geen intensieve leesinterventie op protocolniveau 3 (specifieke interventie; bij deze school zorgniveau B1 of hoger, of begeleiding in de groep met minstens 60 minuten per week)."),
             "{b}"
         );
         let b = body(&run(&with_plan("1", 120).build()));
-        assert!(b.contains("Geen plan voor technisch lezen op protocolniveau 2"), "{b}");
+        assert!(
+            b.contains("Geen plan voor technisch lezen op protocolniveau 2"),
+            "{b}"
+        );
     }
 
     #[test]
@@ -438,7 +462,10 @@ mod tests {
             "Het leesdossier lijkt compleet. Aanmelding voor dyslexieonderzoek (ED-regeling) voorbereiden."
         );
         assert!(
-            got[0].signal.explanation.contains("lijkt compleet: 50 weken intensieve interventie"),
+            got[0]
+                .signal
+                .explanation
+                .contains("lijkt compleet: 50 weken intensieve interventie"),
             "{}",
             got[0].signal.explanation
         );
@@ -456,8 +483,14 @@ mod tests {
             )
             .build();
         let body = run(&partial)[0].tasks[0].body.clone();
-        assert!(body.contains("Intensieve interventie duurde 8 weken; nodig is minstens 20 weken."), "{body}");
-        assert!(body.contains("30 minuten per week; nodig is minstens 60"), "{body}");
+        assert!(
+            body.contains("Intensieve interventie duurde 8 weken; nodig is minstens 20 weken."),
+            "{body}"
+        );
+        assert!(
+            body.contains("30 minuten per week; nodig is minstens 60"),
+            "{body}"
+        );
         assert!(body.contains("Evaluatie ontbreekt"), "{body}");
         assert!(body.contains("Spellinggegevens ontbreken"), "{body}");
         assert!(body.starts_with("Voor het ED-dossier ontbreekt nog:"), "{body}");
@@ -494,7 +527,11 @@ mod tests {
         let b = body(&run(&old));
         assert!(b.contains("De leerling is op 01-12-2024 13 geworden"), "{b}");
         // Groep 8 without a birth date.
-        let unknown = with_plan("3", 60).no_grades().grade(7, 2023).grade(8, 2024).build();
+        let unknown = with_plan("3", 60)
+            .no_grades()
+            .grade(7, 2023)
+            .grade(8, 2024)
+            .build();
         assert!(body(&run(&unknown)).contains("Groep 8 en geboortedatum onbekend"));
         // Groep 6, young enough: no flag.
         let young = with_plan("3", 60).born(d(2016, 3, 1)).build();

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::RuleParams;
-use crate::domain::{Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult};
+use crate::domain::{
+    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult,
+};
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

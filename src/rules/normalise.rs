@@ -461,17 +461,41 @@ mod tests {
     /// I–V (2018) over A–E (2009) — and the conflict is named; I+ marks the seven-level display.
     #[test]
     fn norm_conflicts_and_the_seven_level_display() {
-        let table: &[(&str, &[(&str, &str)], Option<bool>, bool)] = &[
-            ("E beside P14: the percentile decides", &[("AE", "E"), ("PC", "14")], Some(false), true),
+        type Case<'s> = (&'s str, &'s [(&'s str, &'s str)], Option<bool>, bool);
+        let table: &[Case<'_>] = &[
+            (
+                "E beside P14: the percentile decides",
+                &[("AE", "E"), ("PC", "14")],
+                Some(false),
+                true,
+            ),
             ("V- beside P14", &[("IV", "V-"), ("PC", "14")], Some(false), true),
-            ("E beside IV: the newest norm decides", &[("AE", "E"), ("IV", "IV")], Some(false), true),
-            ("E beside V-: agree", &[("AE", "E"), ("IV", "V-")], Some(true), false),
+            (
+                "E beside IV: the newest norm decides",
+                &[("AE", "E"), ("IV", "IV")],
+                Some(false),
+                true,
+            ),
+            (
+                "E beside V-: agree",
+                &[("AE", "E"), ("IV", "V-")],
+                Some(true),
+                false,
+            ),
             ("V beside P8", &[("IV", "V"), ("PC", "8")], Some(true), false),
             ("plain V alone", &[("IV", "V")], None, false),
-            ("E beside a plain V", &[("AE", "E"), ("IV", "V")], Some(true), false),
+            (
+                "E beside a plain V",
+                &[("AE", "E"), ("IV", "V")],
+                Some(true),
+                false,
+            ),
         ];
         for (name, scores, want, conflict) in table {
-            let n = norm(Pupil::new(1).result("DMT", "DMT", d(2025, 1, 20), scores), d(2025, 12, 31));
+            let n = norm(
+                Pupil::new(1).result("DMT", "DMT", d(2025, 1, 20), scores),
+                d(2025, 12, 31),
+            );
             let m = &n.main(LearningDomain::WordReading)[0];
             assert_eq!(m.lowest_ten, *want, "{name}");
             assert_eq!(m.conflict.is_some(), *conflict, "{name}: {:?}", m.conflict);
@@ -480,7 +504,10 @@ mod tests {
             Pupil::new(1).result("DMT", "DMT", d(2024, 1, 20), &[("AE", "E"), ("PC", "14")]),
             d(2025, 12, 31),
         );
-        let note = n.main(LearningDomain::WordReading)[0].evidence().note.unwrap_or_default();
+        let note = n.main(LearningDomain::WordReading)[0]
+            .evidence()
+            .note
+            .unwrap_or_default();
         assert_eq!(
             note,
             "Twee scores van deze afname spreken elkaar tegen: E (A–E, DMT-norm 2009) en P14 (percentiel); P14 telt."
@@ -494,14 +521,21 @@ mod tests {
             d(2025, 12, 31),
         );
         assert_eq!(seven.main(LearningDomain::WordReading)[0].lowest_ten, Some(false));
-        let mut params = RuleParams::default();
-        params.seven_level_display = true;
+        let params = RuleParams {
+            seven_level_display: true,
+            ..RuleParams::default()
+        };
         let configured = normalise(
-            &Pupil::new(1).result("DMT", "DMT", d(2025, 1, 20), &[("IV", "V")]).build(),
+            &Pupil::new(1)
+                .result("DMT", "DMT", d(2025, 1, 20), &[("IV", "V")])
+                .build(),
             d(2025, 12, 31),
             &params,
             &Classifier::new(&params.domain_mapping),
         );
-        assert_eq!(configured.main(LearningDomain::WordReading)[0].lowest_ten, Some(false));
+        assert_eq!(
+            configured.main(LearningDomain::WordReading)[0].lowest_ten,
+            Some(false)
+        );
     }
 }
