@@ -53,6 +53,7 @@ contract! {
     import_attaches_to_the_pupil_with_the_same_national_id_and_marks_nobody_left,
     import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport,
     failed_import_commits_nothing,
+    dyslexia_statements_reach_the_history_and_go_with_a_tombstone,
     quarantine_keeps_raw_records_and_counts,
     cursors_and_stream_health,
     histories_and_changed_pupils,

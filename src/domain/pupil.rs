@@ -32,6 +32,22 @@ pub struct Pupil {
     pub dyslexia_statement: Option<DyslexiaStatement>,
 }
 
+/// A dyslexieverklaring as one source's record (ParnasSys REST `dyslexieverklaringen`, or the
+/// pupil of an OSO/CSV file): which pupil, and the date. Nothing else of the diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DyslexiaStatementRecord {
+    /// Source system.
+    pub source: Source,
+    /// School.
+    pub school: Brin,
+    /// Source id of the statement (a file's pupil id for OSO/CSV).
+    pub external_id: String,
+    /// Source pupil id.
+    pub pupil_external_id: String,
+    /// Date of the statement, when given.
+    pub on: Option<NaiveDate>,
+}
+
 /// An established dyslexieverklaring (OSO `diagnose` F81.0, a CSV column, the ParnasSys REST
 /// field). Data minimisation: only that it exists and its date — never the report, the
 /// diagnostician or any other part of a diagnosis.

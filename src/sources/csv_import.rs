@@ -8,7 +8,9 @@ use std::io::Read;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::domain::{AbilityScore, Brin, Grade, Pupil, ReferenceScore, Source, TestResult};
+use crate::domain::{
+    AbilityScore, Brin, DyslexiaStatement, Grade, Pupil, ReferenceScore, Source, TestResult,
+};
 
 /// At most this many problems are collected before the importer stops looking.
 pub const MAX_PROBLEMS: usize = 100;
@@ -93,10 +95,11 @@ enum Col {
     Vaardigheidsscore,
     Niveau,
     Percentiel,
+    Dyslexieverklaring,
 }
 
 impl Col {
-    const ALL: [Col; 13] = [
+    const ALL: [Col; 14] = [
         Col::Leerlingnummer,
         Col::Roepnaam,
         Col::Tussenvoegsel,
@@ -110,6 +113,7 @@ impl Col {
         Col::Vaardigheidsscore,
         Col::Niveau,
         Col::Percentiel,
+        Col::Dyslexieverklaring,
     ];
     const REQUIRED: [Col; 5] = [
         Col::Leerlingnummer,
@@ -134,6 +138,7 @@ impl Col {
             Col::Vaardigheidsscore => "vaardigheidsscore",
             Col::Niveau => "niveau",
             Col::Percentiel => "percentiel",
+            Col::Dyslexieverklaring => "dyslexieverklaring",
         }
     }
 
@@ -150,6 +155,7 @@ impl Col {
             "datum" | "afname" => "afnamedatum",
             "percentielscore" => "percentiel",
             "voorvoegsel" => "tussenvoegsel",
+            "dyslexie" => "dyslexieverklaring",
             other => other,
         };
         Col::ALL.into_iter().find(|c| c.name() == alias)
@@ -159,7 +165,12 @@ impl Col {
     fn personal(self) -> bool {
         matches!(
             self,
-            Col::Leerlingnummer | Col::Roepnaam | Col::Tussenvoegsel | Col::Achternaam | Col::Geboortedatum
+            Col::Leerlingnummer
+                | Col::Roepnaam
+                | Col::Tussenvoegsel
+                | Col::Achternaam
+                | Col::Geboortedatum
+                | Col::Dyslexieverklaring
         )
     }
 }
@@ -295,7 +306,19 @@ fn pupil_of(school: &Brin, number: &str, f: &rows::Fields) -> Pupil {
         surname: f.achternaam.clone(),
         birth_date: f.geboortedatum,
         left_on: None,
-        dyslexia_statement: None,
+        dyslexia_statement: f.dyslexieverklaring,
+    }
+}
+
+/// `dyslexieverklaring`: a date (the statement's date), `ja` (undated) or `nee`/empty (none).
+/// Only the fact and the date are kept (data minimisation).
+fn parse_dyslexia_statement(v: &str) -> Result<Option<DyslexiaStatement>, String> {
+    match v.trim().to_lowercase().as_str() {
+        "" | "nee" | "n" | "0" | "false" | "-" => Ok(None),
+        "ja" | "j" | "x" | "1" | "true" => Ok(Some(DyslexiaStatement { on: None })),
+        _ => parse_date(v)
+            .map(|on| Some(DyslexiaStatement { on: Some(on) }))
+            .ok_or_else(|| "expected a date (dd-mm-jjjj), ja or nee".to_string()),
     }
 }
 
@@ -330,6 +353,48 @@ fn result_of(school: &Brin, number: &str, f: &rows::Fields) -> TestResult {
 
 #[cfg(test)]
 mod tests {
+
+    /// Issue 16 item 4: the `dyslexieverklaring` column: a date, ja or nee; only the fact and the
+    /// date are kept, and a value on any row of the pupil counts.
+    #[test]
+    fn dyslexieverklaring_column() {
+        for (value, want) in [
+            ("", None),
+            ("nee", None),
+            ("ja", Some(None)),
+            ("12-03-2024", Some(Some("2024-03-12"))),
+            ("2024-03-12", Some(Some("2024-03-12"))),
+        ] {
+            let got = parse_dyslexia_statement(value).expect(value);
+            assert_eq!(
+                got.map(|s| s.on.map(|d| d.to_string())),
+                want.map(|o| o.map(str::to_string)),
+                "{value}"
+            );
+        }
+        assert!(parse_dyslexia_statement("misschien").is_err());
+        let csv = "leerlingnummer;roepnaam;achternaam;toets;afnamedatum;niveau;dyslexie\n\
+                   12;Ali;Jansen;DMT;20-01-2026;V-;\n\
+                   12;Ali;Jansen;DMT;10-06-2026;V-;01-05-2026\n\
+                   13;Bo;Smit;DMT;20-01-2026;IV;nee\n";
+        let school = Brin::parse("12AB").expect("brin");
+        let import = parse_results_csv(csv.as_bytes(), &school).expect("valid");
+        let statement = |n: &str| {
+            import
+                .pupils
+                .iter()
+                .find(|p| p.external_id == n)
+                .and_then(|p| p.dyslexia_statement)
+                .map(|s| s.on.map(|d| d.to_string()))
+        };
+        assert_eq!(statement("12"), Some(Some("2026-05-01".to_string())));
+        assert_eq!(statement("13"), None);
+        let bad = "leerlingnummer;roepnaam;achternaam;toets;afnamedatum;niveau;dyslexieverklaring\n\
+                   12;Ali;Jansen;DMT;20-01-2026;V-;geheim-detail\n";
+        let err = parse_results_csv(bad.as_bytes(), &school).expect_err("bad value");
+        assert!(!err.to_string().contains("geheim"), "{err}");
+    }
+
     use super::*;
     use crate::domain::Level;
 

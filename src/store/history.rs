@@ -94,6 +94,25 @@ macro_rules! impl_history_store {
                         );
                     }
 
+                    // Dyslexieverklaringen: undated when any source gives no date, else the earliest.
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT d.pupil_id, d.stated_on FROM dyslexia_statements d JOIN pupils p ON p.id = d.pupil_id
+                         WHERE d.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
+                    );
+                    q.push_bind(school.as_str());
+                    restrict(&mut q, "d.pupil_id", ids);
+                    q.push(" ORDER BY d.pupil_id, d.id");
+                    let statements: Vec<(i64, Option<chrono::NaiveDate>)> = q.build_query_as().fetch_all(&self.pool).await?;
+                    for (pupil_id, on) in statements {
+                        if let Some(h) = out.get_mut(&pupil_id) {
+                            let merged = match h.pupil.pupil.dyslexia_statement {
+                                None => on,
+                                Some(prev) => prev.on.zip(on).map(|(a, b)| a.min(b)),
+                            };
+                            h.pupil.pupil.dyslexia_statement = Some($crate::domain::DyslexiaStatement { on: merged });
+                        }
+                    }
+
                     let mut q = QueryBuilder::<$db>::new(
                         "SELECT m.pupil_id, p.school, p.external_id AS pupil_external_id,
                                 g.external_id AS group_external_id, m.grade, m.from_on, m.to_on

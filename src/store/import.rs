@@ -142,6 +142,23 @@ macro_rules! impl_import_apply {
                             p
                         })
                         .collect();
+                    // Dyslexieverklaringen of the file's pupils: the fact and date only, keyed by the
+                    // file's pupil id, on the pupil the file was matched to. A file without one
+                    // withdraws nothing (a file is no full picture).
+                    page.dyslexia_statements = batch
+                        .pupils
+                        .iter()
+                        .filter_map(|p| {
+                            let statement = p.dyslexia_statement?;
+                            Some($crate::domain::DyslexiaStatementRecord {
+                                source: batch.source,
+                                school: brin.clone(),
+                                external_id: p.external_id.clone(),
+                                pupil_external_id: readdress(&p.external_id).unwrap_or_else(|| p.external_id.clone()),
+                                on: statement.on,
+                            })
+                        })
+                        .collect();
                     summary.records = Self::apply_page_records(&mut tx, &page, now).await?;
                     tx.commit().await?;
                     Ok(summary)
@@ -184,6 +201,7 @@ macro_rules! impl_import_apply {
                         let stored = row.into_stored()?.pupil;
                         let incoming = Pupil {
                             left_on: stored.left_on,
+                            dyslexia_statement: stored.dyslexia_statement,
                             ..p.clone()
                         };
                         if stored == incoming {

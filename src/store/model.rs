@@ -5,7 +5,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Brin, Group, Membership, Note, Pupil, School, Source, SupportPlan, TestResult};
+use crate::domain::{
+    Brin, DyslexiaStatementRecord, Group, Membership, Note, Pupil, School, Source, SupportPlan, TestResult,
+};
 
 /// What [`super::SyncStore::apply_snapshot`] changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -32,6 +34,8 @@ pub enum RecordKind {
     Note,
     /// Plan (handelingsplan, groepsplan, OPP).
     Plan,
+    /// Dyslexieverklaring (fact and date only).
+    DyslexiaStatement,
 }
 
 /// A source's statement that a record was deleted there.
@@ -75,6 +79,8 @@ pub struct PageBatch {
     pub notes: Vec<Note>,
     /// Plans to insert or update (with their evaluations).
     pub plans: Vec<SupportPlan>,
+    /// Dyslexieverklaringen to insert or update (fact and date only).
+    pub dyslexia_statements: Vec<DyslexiaStatementRecord>,
     /// Records deleted at the source (soft-deleted here).
     pub tombstones: Vec<Tombstone>,
     /// Records set aside.
@@ -95,6 +101,7 @@ impl PageBatch {
             results: Vec::new(),
             notes: Vec::new(),
             plans: Vec::new(),
+            dyslexia_statements: Vec::new(),
             tombstones: Vec::new(),
             quarantine: Vec::new(),
             new_cursor: None,
@@ -116,6 +123,8 @@ pub struct PageSummary {
     pub notes: usize,
     /// Plans inserted or changed (evaluations included).
     pub plans: usize,
+    /// Dyslexieverklaringen inserted or changed.
+    pub dyslexia_statements: usize,
     /// Results, notes and plans re-sent without change (nothing written).
     pub unchanged: usize,
     /// Tombstones that soft-deleted something.

@@ -7,7 +7,7 @@ macro_rules! impl_page_apply {
         const _: () = {
             use chrono::{DateTime, Utc};
 
-            use $crate::domain::{Brin, Evaluation, Note, Source, SupportPlan};
+            use $crate::domain::{Brin, DyslexiaStatementRecord, Evaluation, Note, Source, SupportPlan};
             use $crate::store::error::StoreError;
             use $crate::store::model::*;
             use $crate::store::results::ResultOutcome;
@@ -20,7 +20,11 @@ macro_rules! impl_page_apply {
                     let now = Utc::now();
                     let mut tx = self.begin_write().await?;
                     let summary = Self::apply_page_records(&mut tx, batch, now).await?;
-                    let records = batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
+                    let records = batch.results.len()
+                        + batch.notes.len()
+                        + batch.plans.len()
+                        + batch.dyslexia_statements.len()
+                        + batch.tombstones.len();
                     sqlx::query(
                         "INSERT INTO sync_cursors (source, school, stream, cursor, last_success_at, last_error,
                            last_error_at, consecutive_failures, records, quarantined, updated_at)
@@ -59,6 +63,7 @@ macro_rules! impl_page_apply {
                     if batch.results.iter().any(|r| foreign(r.source, &r.school))
                         || batch.notes.iter().any(|n| foreign(n.source, &n.school))
                         || batch.plans.iter().any(|p| foreign(p.source, &p.school))
+                        || batch.dyslexia_statements.iter().any(|d| foreign(d.source, &d.school))
                     {
                         return Err(StoreError::InvalidData(format!(
                             "page of {} {} {} holds a record of another source or school",
@@ -84,6 +89,13 @@ macro_rules! impl_page_apply {
                     for p in &batch.plans {
                         if Self::upsert_plan(tx, p, now).await? {
                             summary.plans += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    for d in &batch.dyslexia_statements {
+                        if Self::upsert_dyslexia_statement(tx, d, now).await? {
+                            summary.dyslexia_statements += 1;
                         } else {
                             summary.unchanged += 1;
                         }
@@ -143,6 +155,35 @@ macro_rules! impl_page_apply {
                 }
 
                 /// Writes a note; false when it was stored, live and identical.
+                /// Stores a dyslexieverklaring (fact and date only); false when unchanged.
+                pub(crate) async fn upsert_dyslexia_statement(
+                    tx: &mut Tx,
+                    d: &DyslexiaStatementRecord,
+                    now: DateTime<Utc>,
+                ) -> Result<bool, StoreError> {
+                    let what = format!("dyslexieverklaring {}", d.external_id);
+                    let pupil_id = Self::required_pupil_id(tx, &d.school, &d.pupil_external_id, &what).await?;
+                    let written = sqlx::query(
+                        "INSERT INTO dyslexia_statements (source, school, external_id, pupil_id, stated_on,
+                           created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $6)
+                         ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+                           stated_on = excluded.stated_on, updated_at = excluded.updated_at, deleted_at = NULL
+                         WHERE dyslexia_statements.deleted_at IS NOT NULL
+                            OR dyslexia_statements.pupil_id <> excluded.pupil_id
+                            OR dyslexia_statements.stated_on IS DISTINCT FROM excluded.stated_on",
+                    )
+                    .bind(d.source.as_str())
+                    .bind(d.school.as_str())
+                    .bind(&d.external_id)
+                    .bind(pupil_id)
+                    .bind(d.on)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(written.rows_affected() > 0)
+                }
+
                 async fn upsert_note(tx: &mut Tx, n: &Note, now: DateTime<Utc>) -> Result<bool, StoreError> {
                     let pupil_id = match &n.pupil_external_id {
                         Some(p) => {
@@ -287,6 +328,10 @@ macro_rules! impl_page_apply {
                         }
                         RecordKind::Result => {
                             "UPDATE result_sources SET deleted_at = $4
+                             WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
+                        }
+                        RecordKind::DyslexiaStatement => {
+                            "UPDATE dyslexia_statements SET deleted_at = $4, updated_at = $4
                              WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
                         }
                     };

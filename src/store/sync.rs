@@ -211,7 +211,12 @@ macro_rules! impl_sync_store {
                             Some(row) => {
                                 let id = row.id;
                                 let stored = row.into_stored()?.pupil;
-                                if stored == *p {
+                                // A snapshot says nothing about a dyslexieverklaring (own table).
+                                let incoming = Pupil {
+                                    dyslexia_statement: stored.dyslexia_statement,
+                                    ..p.clone()
+                                };
+                                if stored == incoming {
                                     summary.unchanged += 1;
                                 } else {
                                     if stored.left_on.is_some() && p.left_on.is_none() {
@@ -453,6 +458,10 @@ macro_rules! impl_sync_store {
                         }
                         RecordKind::Plan => {
                             "SELECT external_id FROM plans
+                             WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
+                        }
+                        RecordKind::DyslexiaStatement => {
+                            "SELECT external_id FROM dyslexia_statements
                              WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
                         }
                     };

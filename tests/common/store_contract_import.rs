@@ -178,3 +178,135 @@ pub async fn failed_import_commits_nothing(ctx: Ctx) {
         .expect_err("a GKV pupil in an OSO import");
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
 }
+
+/// Issue 16 item 4: a dyslexieverklaring from a file (OSO, CSV) or a REST page is stored as the
+/// fact and its date only, reaches the pupil's history on the pupil the file was matched to, a
+/// later file without one withdraws nothing, a REST tombstone withdraws that source's statement,
+/// and the earliest date wins (undated wins over dated).
+pub async fn dyslexia_statements_reach_the_history_and_go_with_a_tombstone(ctx: Ctx) {
+    use zorgsignaal::domain::{DyslexiaStatement, DyslexiaStatementRecord};
+    use zorgsignaal::store::{RecordKind, Tombstone};
+
+    let store = ctx.store.as_ref();
+    store.upsert_school(&school(brin())).await.expect("school");
+    let mut p1 = pupil("p1");
+    p1.national_id_hash = Some("hash-1".into());
+    store
+        .apply_snapshot(
+            &brin(),
+            year(),
+            &[p1, pupil("p2")],
+            &[group("g1")],
+            &[membership("p1", "g1"), membership("p2", "g1")],
+            at(2025, 9, 1, 3),
+        )
+        .await
+        .expect("snapshot");
+    let history = |hs: &[zorgsignaal::store::PupilHistory], id: &str| {
+        hs.iter()
+            .find(|h| h.pupil.pupil.external_id == id)
+            .and_then(|h| h.pupil.pupil.dyslexia_statement)
+    };
+    let before = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(history(&before, "p1"), None);
+
+    // OSO dossier of p1 (matched by hash) with a dyslexieverklaring dated 12-03-2024.
+    let mut file = oso_pupil("oso:aa", Some("hash-1"));
+    file.dyslexia_statement = Some(DyslexiaStatement {
+        on: Some(date(2024, 3, 12)),
+    });
+    let mut batch = ImportBatch::new(Source::Oso, school(brin()));
+    batch.pupils = vec![file.clone()];
+    let summary = store.apply_import(&batch).await.expect("import");
+    assert_eq!(summary.pupils_matched, 1);
+    assert_eq!(summary.records.dyslexia_statements, 1);
+    let hs = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(
+        history(&hs, "p1"),
+        Some(DyslexiaStatement {
+            on: Some(date(2024, 3, 12))
+        })
+    );
+    assert_eq!(history(&hs, "p2"), None, "only the matched pupil");
+    // The same file again changes nothing; a file without the statement withdraws nothing.
+    let again = store.apply_import(&batch).await.expect("again");
+    assert_eq!(again.records.dyslexia_statements, 0);
+    batch.pupils = vec![oso_pupil("oso:aa", Some("hash-1"))];
+    store.apply_import(&batch).await.expect("without");
+    let hs = store.pupil_histories(&brin()).await.expect("histories");
+    assert!(history(&hs, "p1").is_some());
+
+    // ParnasSys REST: an undated statement for p2, and an earlier one for p1.
+    let mut page = PageBatch::new(Source::Parnassys, brin(), "dyslexia_statements");
+    page.dyslexia_statements = vec![
+        DyslexiaStatementRecord {
+            source: Source::Parnassys,
+            school: brin(),
+            external_id: "dv-1".into(),
+            pupil_external_id: "p2".into(),
+            on: None,
+        },
+        DyslexiaStatementRecord {
+            source: Source::Parnassys,
+            school: brin(),
+            external_id: "dv-2".into(),
+            pupil_external_id: "p1".into(),
+            on: Some(date(2023, 11, 1)),
+        },
+    ];
+    let summary = store.apply_page(&page).await.expect("page");
+    assert_eq!(summary.dyslexia_statements, 2);
+    let hs = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(history(&hs, "p2"), Some(DyslexiaStatement { on: None }));
+    assert_eq!(
+        history(&hs, "p1"),
+        Some(DyslexiaStatement {
+            on: Some(date(2023, 11, 1))
+        }),
+        "the earliest date of two sources"
+    );
+    assert_eq!(
+        store
+            .live_external_ids(Source::Parnassys, &brin(), RecordKind::DyslexiaStatement)
+            .await
+            .expect("ids"),
+        ["dv-1", "dv-2"]
+    );
+
+    // A tombstone withdraws ParnasSys' statement of p2; p1 keeps the OSO one.
+    let mut gone = PageBatch::new(Source::Parnassys, brin(), "dyslexia_statements");
+    gone.tombstones = vec![
+        Tombstone {
+            kind: RecordKind::DyslexiaStatement,
+            external_id: "dv-1".into(),
+        },
+        Tombstone {
+            kind: RecordKind::DyslexiaStatement,
+            external_id: "dv-2".into(),
+        },
+    ];
+    let summary = store.apply_page(&gone).await.expect("tombstones");
+    assert_eq!(summary.tombstoned, 2);
+    let hs = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(history(&hs, "p2"), None);
+    assert_eq!(
+        history(&hs, "p1"),
+        Some(DyslexiaStatement {
+            on: Some(date(2024, 3, 12))
+        })
+    );
+
+    // A statement for a pupil the store does not know fails the page.
+    let mut unknown = PageBatch::new(Source::Parnassys, brin(), "dyslexia_statements");
+    unknown.dyslexia_statements = vec![DyslexiaStatementRecord {
+        source: Source::Parnassys,
+        school: brin(),
+        external_id: "dv-9".into(),
+        pupil_external_id: "nobody".into(),
+        on: None,
+    }];
+    assert!(matches!(
+        store.apply_page(&unknown).await,
+        Err(StoreError::InvalidData(_))
+    ));
+}

@@ -7,10 +7,10 @@ use chrono::NaiveDate;
 use csv::ByteRecord;
 
 use super::{
-    Col, CsvError, CsvImport, CsvProblem, MAX_PROBLEMS, clip, parse_date, parse_decimal, parse_niveau,
-    pupil_of, result_of,
+    Col, CsvError, CsvImport, CsvProblem, MAX_PROBLEMS, clip, parse_date, parse_decimal,
+    parse_dyslexia_statement, parse_niveau, pupil_of, result_of,
 };
-use crate::domain::{Brin, Grade, Pupil, ReferenceScore};
+use crate::domain::{Brin, DyslexiaStatement, Grade, Pupil, ReferenceScore};
 
 /// The parsed fields of one data row.
 pub(super) struct Fields {
@@ -26,6 +26,7 @@ pub(super) struct Fields {
     pub vaardigheidsscore: Option<f64>,
     pub niveau: Option<ReferenceScore>,
     pub percentiel: Option<ReferenceScore>,
+    pub dyslexieverklaring: Option<DyslexiaStatement>,
 }
 
 /// Accumulates records and problems over the file.
@@ -198,6 +199,9 @@ impl RowParser {
         let percentiel = self.parsed(row, raw, Col::Percentiel, |v| {
             ReferenceScore::parse("PC", v).map_err(|e| e.to_string())
         });
+        let dyslexieverklaring = self
+            .parsed(row, raw, Col::Dyslexieverklaring, parse_dyslexia_statement)
+            .flatten();
         if self.problems.len() > before {
             return None;
         }
@@ -223,6 +227,7 @@ impl RowParser {
             vaardigheidsscore,
             niveau,
             percentiel,
+            dyslexieverklaring,
         })
     }
 
@@ -282,8 +287,15 @@ impl RowParser {
             }
             None => {
                 self.pupil_index.insert(number.to_string(), self.pupils.len());
-                self.pupils.push((row, pupil));
+                self.pupils.push((row, pupil.clone()));
             }
+        }
+        // A dyslexieverklaring on any row of the pupil counts (rows may leave the column empty).
+        if let Some(&i) = self.pupil_index.get(number)
+            && let Some((_, known)) = self.pupils.get_mut(i)
+            && known.dyslexia_statement.is_none()
+        {
+            known.dyslexia_statement = pupil.dyslexia_statement;
         }
         let result = result_of(&self.school, number, &f);
         if let Some(&first) = self.result_rows.get(&result.external_id) {

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use super::tree::Node;
 use super::{OsoDossier, OsoError, OsoSchool, SchoolPeriod};
 use crate::domain::{
-    AbilityScore, Brin, DomainMapping, ExternalIdHasher, Grade, PlanKind, Pupil, ReferenceScore, SchoolYear,
-    Source, SupportPlan, TestResult,
+    AbilityScore, Brin, DomainMapping, DyslexiaStatement, ExternalIdHasher, Grade, PlanKind, Pupil,
+    ReferenceScore, SchoolYear, Source, SupportPlan, TestResult,
 };
 
 /// Builds the dossier from the tree rooted at `<dossier>`.
@@ -24,7 +24,8 @@ pub(super) fn dossier(root: &Node, hasher: &ExternalIdHasher) -> Result<OsoDossi
         branch: branch(required(school_node, "vestigingscode")?)?,
     };
     let leerling = required(school_node, "leerling")?;
-    let pupil = pupil(leerling, &school, hasher)?;
+    let mut pupil = pupil(leerling, &school, hasher)?;
+    pupil.dyslexia_statement = dyslexia_statement(leerling)?;
     let mut ids = IdSeq::default();
 
     let school_history = match leerling.child("schoolloopbaanlijst") {
@@ -76,6 +77,32 @@ pub(super) fn dossier(root: &Node, hasher: &ExternalIdHasher) -> Result<OsoDossi
         results,
         plans,
     })
+}
+
+/// A `diagnose` with an ICD-10 code F81.0 (specifieke leesstoornis, dyslexie) under
+/// `onderwijsondersteuning`: only the fact and its `datum` are taken (the earliest, or none when
+/// any such block has no date); name, diagnostician, institution and documents are never read.
+fn dyslexia_statement(leerling: &Node) -> Result<Option<DyslexiaStatement>, OsoError> {
+    let Some(support) = leerling.child("onderwijsondersteuning") else {
+        return Ok(None);
+    };
+    let mut found: Option<DyslexiaStatement> = None;
+    for diagnose in support.children_named("diagnose") {
+        let dyslexia = diagnose
+            .children_named("code")
+            .any(|c| c.text.trim().to_ascii_uppercase().starts_with("F81.0"));
+        if !dyslexia {
+            continue;
+        }
+        let on = optional_date(diagnose, "datum")?;
+        found = Some(DyslexiaStatement {
+            on: match found {
+                None => on,
+                Some(prev) => prev.on.zip(on).map(|(a, b)| a.min(b)),
+            },
+        });
+    }
+    Ok(found)
 }
 
 fn pupil(leerling: &Node, school: &OsoSchool, hasher: &ExternalIdHasher) -> Result<Pupil, OsoError> {

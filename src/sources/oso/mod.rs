@@ -229,6 +229,53 @@ mod tests {
         );
     }
 
+    /// Issue 16 item 4: a `diagnose` with code F81.0 is a dyslexieverklaring (fact and date
+    /// only); other diagnoses are not read.
+    #[test]
+    fn dyslexia_diagnosis_becomes_only_a_fact_and_a_date() {
+        let diagnose = |code: &str, datum: &str| {
+            format!(
+                "<diagnose>\n<code>{code}</code>\n<naam>Dyslexie</naam>\n{datum}\n<doorwie>Drs. X</doorwie>\n\
+                 <instantie>Instituut</instantie>\n</diagnose>"
+            )
+        };
+        let with = |blocks: &[String]| {
+            dossier(&format!(
+                "{PUPIL}\n<onderwijsondersteuning>\n{}\n</onderwijsondersteuning>",
+                blocks.join("\n")
+            ))
+        };
+        type Case<'s> = (&'s str, Vec<String>, Option<Option<&'s str>>);
+        let table: &[Case<'_>] = &[
+            ("no diagnose", vec![], None),
+            (
+                "ADHD only",
+                vec![diagnose("F90.0+", "<datum>2020-01-01</datum>")],
+                None,
+            ),
+            (
+                "F81.0 with date",
+                vec![diagnose("F81.0", "<datum>2024-03-12</datum>")],
+                Some(Some("2024-03-12")),
+            ),
+            ("F81.0 without date", vec![diagnose("f81.0", "")], Some(None)),
+            (
+                "two statements: the earliest date",
+                vec![
+                    diagnose("F81.0", "<datum>2024-03-12</datum>"),
+                    diagnose("F81.0", "<datum>2023-05-01</datum>"),
+                ],
+                Some(Some("2023-05-01")),
+            ),
+        ];
+        for (name, blocks, want) in table {
+            let d = parse_dossier(with(blocks).as_bytes(), &hasher()).expect(name);
+            let got = d.pupil.dyslexia_statement.map(|s| s.on.map(|on| on.to_string()));
+            let want = want.map(|o| o.map(str::to_string));
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
     #[test]
     fn bad_dates_do_not_echo_the_birth_date() {
         let xml = dossier(&format!("{PUPIL}\n<geboortedatum>2017-13-45</geboortedatum>"));

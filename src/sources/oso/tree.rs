@@ -8,8 +8,10 @@ use super::OsoError;
 use crate::sources::xml::{check_size, check_start};
 
 /// Element names kept when their parent is kept (the root `dossier` is always kept). Everything
-/// else — `adreslijst`, `communicatielijst`, `diagnose`, `document`, `verzorger`, `huisarts`,
-/// `gba`, `overstapadvies`, `afgenomendoor`, … — is read for well-formedness and then dropped.
+/// else — `adreslijst`, `communicatielijst`, `document`, `verzorger`, `huisarts`, `gba`,
+/// `overstapadvies`, `afgenomendoor`, a diagnose's `doorwie` and `instantie`, … — is read for
+/// well-formedness and then dropped. Of a `diagnose` only `code` and `datum` matter (a
+/// dyslexieverklaring, F81.0: the fact and its date; issue 16).
 const KEPT: &[&str] = &[
     "metadata",
     "datum",
@@ -34,6 +36,8 @@ const KEPT: &[&str] = &[
     "begindatum",
     "einddatum",
     "onderwijsondersteuning",
+    "diagnose",
+    "code",
     "handelingsplan",
     "startdatum",
     "isgerichtop",
