@@ -12,7 +12,7 @@ use crate::domain::{EedCriterion, Evidence, LearningDomain, Severity, TaskKind};
 /// Rule id.
 pub const RULE_ID: &str = "eed_check";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+pub const RULE_VERSION: u32 = 2;
 
 /// What the dossier check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub fn check_dossier(input: &RuleInput<'_>, from: NaiveDate, to: NaiveDate) -> D
         ));
     }
 
-    // Weeks: merge the plans' periods clipped to the window.
+    // Weeks: merge the plans' periods clipped to the window; holidays do not count (school weeks).
     let mut spans: Vec<(NaiveDate, NaiveDate)> = qualifying
         .iter()
         .map(|hp| {
@@ -95,14 +95,14 @@ pub fn check_dossier(input: &RuleInput<'_>, from: NaiveDate, to: NaiveDate) -> D
         cur = match cur {
             Some((ca, cb)) if a <= cb => Some((ca, cb.max(b))),
             Some((ca, cb)) => {
-                days += (cb - ca).num_days() + 1;
+                days += input.ctx.calendar.school_days_between(ca, cb);
                 Some((a, b))
             }
             None => Some((a, b)),
         };
     }
     if let Some((ca, cb)) = cur {
-        days += (cb - ca).num_days() + 1;
+        days += input.ctx.calendar.school_days_between(ca, cb);
     }
     let weeks = u32::try_from(days / 7).unwrap_or(u32::MAX);
     if !qualifying.is_empty() && weeks < p.min_intervention_weeks {

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::RuleParams;
-use crate::domain::{Brin, CareLadder, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult};
+use crate::domain::{
+    Brin, CareLadder, LearningDomain, Membership, SchoolCalendar, SignalStatus, SupportPlan, TestResult,
+};
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,10 +68,14 @@ pub struct SchoolContext {
     pub params: RuleParams,
     /// Zorgniveaus of the school.
     pub ladder: CareLadder,
+    /// The school's holidays: plan and OPP deadlines and the EED weeks count school weeks.
+    #[serde(default)]
+    pub calendar: SchoolCalendar,
 }
 
 impl SchoolContext {
-    /// Default parameters with the named preset ladder, or an empty ladder when the name is unknown.
+    /// Default parameters with the named preset ladder (or an empty ladder when the name is
+    /// unknown) and no holidays.
     pub fn with_preset(ladder_name: &str) -> Self {
         let ladder = CareLadder::presets()
             .into_iter()
@@ -81,6 +87,7 @@ impl SchoolContext {
         Self {
             params: RuleParams::default(),
             ladder,
+            calendar: SchoolCalendar::none(),
         }
     }
 }
