@@ -220,12 +220,12 @@ fn eed_weeks_do_not_count_holidays() {
     };
     let noord = with_calendar(SchoolCalendar::new(Some(HolidayRegion::Noord), &[]));
     assert!(
-        body(&ctx()).contains("Interventie duurde 8 weken"),
+        body(&ctx()).contains("interventie duurde 8 weken"),
         "{}",
         body(&ctx())
     );
     assert!(
-        body(&noord).contains("Interventie duurde 7 weken"),
+        body(&noord).contains("interventie duurde 7 weken"),
         "{}",
         body(&noord)
     );
