@@ -17,4 +17,4 @@ pub mod request;
 pub mod retry;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
