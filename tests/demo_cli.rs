@@ -132,11 +132,19 @@ fn contains_word(haystack: &str, word: &str) -> bool {
 /// `zorgsignaal demo` with the environment cleared of `ZORGSIGNAAL__` names, plus `extra`.
 fn demo_command(tmp: &std::path::Path, data_dir: &std::path::Path, extra: &[(&str, String)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zorgsignaal"));
-    cmd.args(["demo", "--schools", "1", "--pupils-per-school", "8", "--years", "1"])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .current_dir(tmp)
-        .env_remove("RUST_LOG");
+    cmd.args([
+        "demo",
+        "--schools",
+        "1",
+        "--pupils-per-school",
+        "8",
+        "--years",
+        "1",
+    ])
+    .arg("--data-dir")
+    .arg(data_dir)
+    .current_dir(tmp)
+    .env_remove("RUST_LOG");
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("ZORGSIGNAAL__") {
             cmd.env_remove(key);
@@ -157,7 +165,10 @@ fn the_demo_ignores_a_store_url_in_the_environment() {
     let out = demo_command(
         tmp.path(),
         &data_dir,
-        &[("ZORGSIGNAAL__STORE__URL", format!("sqlite://{}", production.display()))],
+        &[(
+            "ZORGSIGNAAL__STORE__URL",
+            format!("sqlite://{}", production.display()),
+        )],
     )
     .output()
     .expect("run zorgsignaal demo");

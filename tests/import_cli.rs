@@ -256,11 +256,24 @@ fn a_dossier_of_an_unconfigured_school_is_refused_naming_school_and_choices() {
     let out = world.run(&["import", "--oso", fixture.to_str().expect("path")]);
     assert_exit(&out, 2);
     let stderr = text(&out.stderr);
-    for needle in ["12AB", "niet geconfigureerd", "--school", "11ZW", "23QK", "niets opgeslagen"] {
+    for needle in [
+        "12AB",
+        "niet geconfigureerd",
+        "--school",
+        "11ZW",
+        "23QK",
+        "niets opgeslagen",
+    ] {
         assert!(stderr.contains(needle), "{needle:?} missing: {stderr}");
     }
     assert!(world.histories("12AB").is_empty(), "nothing stored for 12AB");
-    let out = world.run(&["import", "--oso", fixture.to_str().expect("path"), "--school", "98XX"]);
+    let out = world.run(&[
+        "import",
+        "--oso",
+        fixture.to_str().expect("path"),
+        "--school",
+        "98XX",
+    ]);
     assert_exit(&out, 2);
     assert!(world.histories("98XX").is_empty(), "nothing stored for 98XX");
 }

@@ -71,8 +71,11 @@ pub fn claim_data_dir(dir: &Path) -> anyhow::Result<PathBuf> {
                 foreign.join(", ")
             );
         }
-        std::fs::write(&marker, "Created by `zorgsignaal demo`; the demo replaces the database here on every run.\n")
-            .with_context(|| format!("writing {}", marker.display()))?;
+        std::fs::write(
+            &marker,
+            "Created by `zorgsignaal demo`; the demo replaces the database here on every run.\n",
+        )
+        .with_context(|| format!("writing {}", marker.display()))?;
     }
     Ok(dir.join(DEMO_DATABASE))
 }

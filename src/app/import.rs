@@ -58,7 +58,11 @@ fn configured_school(settings: &Settings, brin: &Brin, from_file: bool) -> Resul
         format!("{whose} is niet geconfigureerd: gegevens van die school zou geen enkele regel zien"),
         format!(
             "geef met --school BRIN de geconfigureerde school waar de leerling nu staat, of voeg de school toe aan [[schools]]; geconfigureerde scholen: {}",
-            if configured.is_empty() { "geen".to_owned() } else { configured }
+            if configured.is_empty() {
+                "geen".to_owned()
+            } else {
+                configured
+            }
         ),
     ])
 }
@@ -78,10 +82,7 @@ pub fn prepare(
                 Err(e) => return Ok(Err(vec![e.to_string()])),
             };
             let target = match school {
-                Some(b) => configured_school(settings, b, false).map(|t| {
-                    dossier.assign_to_school(b);
-                    t
-                }),
+                Some(b) => configured_school(settings, b, false).inspect(|_| dossier.assign_to_school(b)),
                 None => configured_school(settings, &dossier.school.brin, true),
             };
             let target = match target {
@@ -280,7 +281,10 @@ mod tests {
         let unknown = Brin::parse("00YY").expect("brin");
         let lines = configured_school(&s, &unknown, true).expect_err("not configured");
         let text = lines.join("\n");
-        assert!(text.contains("00YY") && text.contains("niet geconfigureerd"), "{text}");
+        assert!(
+            text.contains("00YY") && text.contains("niet geconfigureerd"),
+            "{text}"
+        );
         assert!(text.contains("--school"), "{text}");
         assert!(text.contains("11ZW") && text.contains("23QK"), "{text}");
     }

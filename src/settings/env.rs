@@ -53,7 +53,10 @@ impl EnvOverrides {
             .iter()
             .cloned()
             .partition(|(k, _)| sections.iter().any(|s| k.split('.').next() == Some(*s)));
-        (Self { pairs: kept }, dropped.into_iter().map(|(k, _)| k).collect())
+        (
+            Self { pairs: kept },
+            dropped.into_iter().map(|(k, _)| k).collect(),
+        )
     }
 
     /// The dotted keys that are overridden (never the values: they may be secrets).
