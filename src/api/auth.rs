@@ -173,7 +173,7 @@ fn cookie<'c>(state: &AppState, name: &'c str, value: String) -> Cookie<'c> {
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.settings.is_https())
+        .secure(state.settings.cookies_secure())
         .build()
 }
 
