@@ -316,17 +316,113 @@ async fn lifecycle_actions_change_the_store_and_are_audited() {
 }
 
 #[tokio::test]
-async fn logins_are_limited_per_account_and_address() {
+async fn logins_are_limited_per_account_from_every_address() {
     let w = World::spawn().await;
-    let c = w.anonymous();
+    let attacker = w.anonymous_from("127.0.0.2");
     for _ in 0..5 {
-        assert_eq!(c.login("ib_a", "fout wachtwoord").await.status(), 401);
+        assert_eq!(attacker.login("ib_a", "fout wachtwoord").await.status(), 401);
     }
-    let res = c.login("ib_a", PASSWORD).await;
+    let res = attacker.login("ib_a", PASSWORD).await;
     assert_eq!(res.status(), 429, "the right password is refused while limited");
     assert!(cookie_value(&res, "zs_session").is_none());
-    // Another account from the same address is not affected.
-    assert_eq!(c.login("ib_b", PASSWORD).await.status(), 303);
+    // Another loopback address does not start afresh for the same account.
+    let res = w.anonymous_from("127.0.0.3").login("ib_a", PASSWORD).await;
+    assert_eq!(res.status(), 429, "the account is limited from every address");
+    // Another account is not affected.
+    assert_eq!(attacker.login("ib_b", PASSWORD).await.status(), 303);
+
+    // Failed and refused logins are in the audit log, under the account's name.
+    let audit = w.store.audit_entries(100).await.expect("audit");
+    let count = |action: &str| {
+        audit
+            .iter()
+            .filter(|e| e.actor == "ib_a" && e.action == action)
+            .count()
+    };
+    assert_eq!(count("login.failed"), 5);
+    assert_eq!(count("login.refused"), 2);
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_address_for_every_account() {
+    let w = World::spawn_with(zorgsignaal::settings::ApiSettings {
+        login_max_failures_per_ip: 4,
+        ..Default::default()
+    })
+    .await;
+    let spray = w.anonymous_from("127.0.0.4");
+    for name in ["ib_a", "ib_b", "bestuur", "iemand"] {
+        assert_eq!(spray.login(name, "fout wachtwoord").await.status(), 401);
+    }
+    let res = spray.login("directie_a", PASSWORD).await;
+    assert_eq!(res.status(), 429, "the address is limited for every account");
+    assert_eq!(
+        w.anonymous_from("127.0.0.5")
+            .login("directie_a", PASSWORD)
+            .await
+            .status(),
+        303,
+        "other addresses are not"
+    );
+    // An unknown name is audited without the typed name (it may be a mistyped password).
+    let audit = w.store.audit_entries(100).await.expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "login.failed" && e.actor == "-" && e.subject == "user:unknown")
+    );
+    assert!(!audit.iter().any(|e| e.actor == "iemand"));
+}
+
+#[tokio::test]
+async fn parallel_bad_logins_cannot_outrun_the_limit() {
+    let w = World::spawn().await;
+    let c = std::sync::Arc::new(w.anonymous_from("127.0.0.6"));
+    let mut tasks = Vec::new();
+    for _ in 0..30 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            c.login("ib_a", "fout wachtwoord").await.status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("task"));
+    }
+    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(unauthorized + limited, 30, "{statuses:?}");
+    assert!(
+        unauthorized <= 5,
+        "at most login_max_failures passwords checked: {statuses:?}"
+    );
+    assert_eq!(limited, 30 - unauthorized);
+}
+
+#[tokio::test]
+async fn expired_and_revoked_tokens_are_refused() {
+    let w = World::spawn().await;
+    let now = chrono::Utc::now();
+    let hash = |t: &str| zorgsignaal::api::auth::token_hash(t);
+    let http = reqwest::Client::new();
+    let me = |token: &'static str| {
+        http.get(format!("{}/api/v1/me", w.base))
+            .bearer_auth(token)
+            .send()
+    };
+    w.store
+        .create_api_token("beheer", &hash("old"), "oud", now - TimeDelta::seconds(1))
+        .await
+        .expect("expired token");
+    let live = w
+        .store
+        .create_api_token("beheer", &hash("live"), "nieuw", now + TimeDelta::days(1))
+        .await
+        .expect("token");
+    assert_eq!(me("old").await.expect("get").status(), 401, "expired");
+    assert_eq!(me("live").await.expect("get").status(), 200);
+    w.store.revoke_api_token(live).await.expect("revoke");
+    assert_eq!(me("live").await.expect("get").status(), 401, "revoked");
 }
 
 #[tokio::test]
@@ -334,7 +430,12 @@ async fn bearer_tokens_work_without_csrf_and_with_the_same_authorisation() {
     let w = World::spawn().await;
     let token = zorgsignaal::api::auth::random_token();
     w.store
-        .create_api_token("ib_a", &zorgsignaal::api::auth::token_hash(&token), "test")
+        .create_api_token(
+            "ib_a",
+            &zorgsignaal::api::auth::token_hash(&token),
+            "test",
+            chrono::Utc::now() + TimeDelta::days(1),
+        )
         .await
         .expect("token");
     let http = reqwest::Client::new();

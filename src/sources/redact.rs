@@ -167,8 +167,8 @@ fn xml_tokens(text: &str) -> Vec<String> {
                 "<![CDATA[…]]>".to_owned(),
                 after.find("]]>").map_or(rest.len(), |e| 9 + e + 3),
             )
-        } else if rest.starts_with("<?") {
-            let name: String = rest[2..]
+        } else if let Some(after) = rest.strip_prefix("<?") {
+            let name: String = after
                 .chars()
                 .take_while(|c| !c.is_whitespace() && *c != '?' && *c != '>')
                 .collect();
@@ -329,7 +329,7 @@ mod tests {
             let bodies = [
                 format!(r#"{{"tekst": "{text}"}}"#),
                 format!("<t a='{text}'>{text}</t>"),
-                format!("{text}"),
+                text.clone(),
             ];
             for body in bodies {
                 let out = safe_preview(body.as_bytes(), &[]);
