@@ -1,4 +1,4 @@
-//! Zorgniveaus: each school has its own support ladder (DOMAIN.md §5). Ladders are data; the
+//! Zorgniveaus: each school has its own support ladder (docs/DOMAIN.md §5). Ladders are data; the
 //! examples from the seed documents ship as named presets.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Niveaus: the level scales of Dutch pupil monitoring (DOMAIN.md §4). A level always keeps its
+//! Niveaus: the level scales of Dutch pupil monitoring (docs/DOMAIN.md §4). A level always keeps its
 //! scale; letters are never compared across scales.
 
 use std::fmt;

@@ -1,4 +1,4 @@
-//! Plain domain types of Zorgsignaal (DOMAIN.md §2–§5). No I/O, no async: every other module
+//! Plain domain types of Zorgsignaal (docs/DOMAIN.md §2–§5). No I/O, no async: every other module
 //! depends on these, and these depend on nothing but `chrono`/`serde`.
 
 pub mod care;

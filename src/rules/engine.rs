@@ -147,7 +147,7 @@ fn evaluate_prepared(
     (findings, stats)
 }
 
-/// Alertmanager-style inhibition (DOMAIN.md §7): no `lowest_level_repeated` on word reading
+/// Alertmanager-style inhibition (docs/DOMAIN.md §7): no `lowest_level_repeated` on word reading
 /// while `dmt_three_lowest` fires now or is still active for the pupil.
 fn inhibit(findings: &mut Vec<Finding>, history: &PupilHistory) {
     let dmt_now = findings

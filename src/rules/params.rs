@@ -1,5 +1,5 @@
-//! Rule parameters (DOMAIN.md §6). Every number is configurable per board (`[rules]`) and per
-//! school (`[rules.schools.BRIN]`, merged over the board's values). Defaults follow DOMAIN.md.
+//! Rule parameters (docs/DOMAIN.md §6). Every number is configurable per board (`[rules]`) and per
+//! school (`[rules.schools.BRIN]`, merged over the board's values). Defaults follow docs/DOMAIN.md.
 
 use serde::{Deserialize, Serialize};
 
