@@ -112,6 +112,13 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
     v.positive("api.session_ttl", s.api.session_ttl);
     v.positive("api.login_window", s.api.login_window);
     v.at_least("api.login_max_failures", u64::from(s.api.login_max_failures), 1);
+    v.at_least(
+        "api.login_max_failures_per_ip",
+        u64::from(s.api.login_max_failures_per_ip),
+        1,
+    );
+    v.positive("api.token_ttl", s.api.token_ttl);
+    v.positive("api.snooze_max", s.api.snooze_max);
     if let Err(e) = crate::telemetry::filter(&s.telemetry.level, 0) {
         v.push("telemetry.level", e.to_string());
     }
