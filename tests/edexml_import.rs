@@ -90,13 +90,22 @@ fn the_official_example_imports_pupils_groups_and_memberships_and_nothing_else()
     let dry = world.run(&["import", "--edexml", file, "--school", "23QK", "--dry-run"]);
     assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
     assert!(text(&dry).contains("3 leerling(en)"), "{}", text(&dry));
-    assert!(!world.db().exists() || world.histories("23QK").is_empty(), "dry run stores nothing");
+    assert!(
+        !world.db().exists() || world.histories("23QK").is_empty(),
+        "dry run stores nothing"
+    );
 
     let out = world.run(&["import", "--edexml", file, "--school", "23QK"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let shown = text(&out);
-    assert!(shown.contains("EDEXML-bestand ingelezen voor school 23QK"), "{shown}");
-    assert!(shown.contains("brincode 99ZZ"), "the file's own BRIN is named: {shown}");
+    assert!(
+        shown.contains("EDEXML-bestand ingelezen voor school 23QK"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("brincode 99ZZ"),
+        "the file's own BRIN is named: {shown}"
+    );
     assert!(shown.contains("3 leerkracht(en)"), "{shown}");
     for name in ["Wimpie", "Assati", "Gradje"] {
         assert!(!shown.contains(name), "{name} printed");
@@ -117,9 +126,21 @@ fn the_official_example_imports_pupils_groups_and_memberships_and_nothing_else()
     assert!(wimpie.memberships.iter().all(|m| m.grade.get() == 4));
 
     let db = world.database_text();
-    assert!(db.contains("Kabouters") && db.contains("Samgroep 3"), "groups stored");
+    assert!(
+        db.contains("Kabouters") && db.contains("Samgroep 3"),
+        "groups stored"
+    );
     assert!(db.contains("Assati"), "the byte check has teeth");
-    for private in ["6971VB", "133456785", "Opmerking X", "Vestiging Huissen", "Veldman", "Manusje", "0,3", "id.school"] {
+    for private in [
+        "6971VB",
+        "133456785",
+        "Opmerking X",
+        "Vestiging Huissen",
+        "Veldman",
+        "Manusje",
+        "0,3",
+        "id.school",
+    ] {
         assert!(!db.contains(private), "{private:?} stored");
     }
 
@@ -139,7 +160,13 @@ fn edexml_needs_a_school_and_a_broken_file_stores_nothing() {
 
     let broken = world.dir.path().join("kapot.xml");
     std::fs::write(&broken, "<EDEX><school><schooljaar>2025-2026</schooljaar></school>\n<leerlingen><leerling key=\"1\"><roepnaam>Xander</roepnaam><geboortedatum>21-06-2016</geboortedatum></leerling></leerlingen></EDEX>").expect("write");
-    let out = world.run(&["import", "--edexml", broken.to_str().expect("utf-8"), "--school", "23QK"]);
+    let out = world.run(&[
+        "import",
+        "--edexml",
+        broken.to_str().expect("utf-8"),
+        "--school",
+        "23QK",
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("line 2"), "{}", text(&out));
     assert!(!text(&out).contains("Xander"));

@@ -115,7 +115,9 @@ pub fn prepare(
                 Err(e) => return Ok(Err(vec![e.to_string()])),
             };
             if let Some(file_brin) = roster.brin.as_ref().filter(|b| *b != brin) {
-                println!("let op: het bestand noemt brincode {file_brin}; ingelezen voor school {brin} (--school)");
+                println!(
+                    "let op: het bestand noemt brincode {file_brin}; ingelezen voor school {brin} (--school)"
+                );
             }
             let mut batch = ImportBatch::new(Source::Edexml, school_for(settings, brin, brin.as_str()));
             batch.pupils = roster.pupils;
@@ -191,8 +193,10 @@ fn csv_memberships(batch: &mut ImportBatch, results: &[TestResult], grades: &Has
 /// error (exit 2), never read whole.
 fn read_xml(path: &Path, what: &str) -> anyhow::Result<Result<Vec<u8>, Vec<String>>> {
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES)
-        .map_err(|e| vec![format!("{what} refused: {e}")]))
+    Ok(
+        crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES)
+            .map_err(|e| vec![format!("{what} refused: {e}")]),
+    )
 }
 
 /// `rij N, kolom X: …` for one CSV problem.

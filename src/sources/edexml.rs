@@ -76,7 +76,10 @@ fn keep(parent: &str, name: &str) -> bool {
         "EDEX" | "leerlinggegevens" => {
             matches!(name, "school" | "groepen" | "leerlingen" | "leerkrachten")
         }
-        "school" => matches!(name, "schooljaar" | "peildatum" | "brincode" | "dependancecode" | "schoolkey"),
+        "school" => matches!(
+            name,
+            "schooljaar" | "peildatum" | "brincode" | "dependancecode" | "schoolkey"
+        ),
         "groepen" => matches!(name, "groep" | "samengestelde_groep"),
         "groep" | "samengestelde_groep" => matches!(name, "naam" | "jaargroep" | "rol"),
         "leerlingen" => name == "leerling",
@@ -104,7 +107,11 @@ fn keep(parent: &str, name: &str) -> bool {
 
 /// Parses an EDEXML 2.1 file; every record is registered at `school` (the import's `--school`;
 /// the file's own brincode is reported in [`EdexmlRoster::brin`]).
-pub fn parse_edexml(xml: &[u8], school: &Brin, hasher: &ExternalIdHasher) -> Result<EdexmlRoster, EdexmlError> {
+pub fn parse_edexml(
+    xml: &[u8],
+    school: &Brin,
+    hasher: &ExternalIdHasher,
+) -> Result<EdexmlRoster, EdexmlError> {
     let root = read_tree(xml, &keep)?;
     if root.name != "EDEX" {
         return Err(EdexmlError::Invalid {
@@ -126,7 +133,8 @@ pub(crate) fn roster_from(
 ) -> Result<EdexmlRoster, EdexmlError> {
     let school = required(root, "school")?;
     let year_text = required_text(school, "schooljaar")?;
-    let school_year = SchoolYear::parse(year_text).map_err(|e| invalid(school, "schooljaar", e.to_string()))?;
+    let school_year =
+        SchoolYear::parse(year_text).map_err(|e| invalid(school, "schooljaar", e.to_string()))?;
     let brin = match school.child("brincode") {
         Some(b) => Some(Brin::parse(b.text.trim()).map_err(|e| invalid(b, "brincode", e.to_string()))?),
         None => None,
@@ -212,15 +220,25 @@ pub(crate) fn roster_from(
             }
             for r in &refs {
                 if !known_group(r) {
-                    return Err(invalid(l, "groep", "refers to a group that is not in <groepen>".into()));
+                    return Err(invalid(
+                        l,
+                        "groep",
+                        "refers to a group that is not in <groepen>".into(),
+                    ));
                 }
             }
-            let grade = l.text_of("jaargroep").and_then(|j| Grade::parse(j).ok()).or_else(|| {
-                l.child("groep").and_then(|g| {
-                    let key = g.attribute("key")?;
-                    group_grades.iter().find(|(k, _)| k == key).and_then(|(_, gr)| *gr)
-                })
-            });
+            let grade = l
+                .text_of("jaargroep")
+                .and_then(|j| Grade::parse(j).ok())
+                .or_else(|| {
+                    l.child("groep").and_then(|g| {
+                        let key = g.attribute("key")?;
+                        group_grades
+                            .iter()
+                            .find(|(k, _)| k == key)
+                            .and_then(|(_, gr)| *gr)
+                    })
+                });
             match grade {
                 Some(grade) => {
                     for r in refs {
@@ -253,7 +271,11 @@ pub(crate) fn roster_from(
                         k.to_owned()
                     };
                     if !known_group(&id) {
-                        return Err(invalid(g, "groep", "refers to a group that is not in <groepen>".into()));
+                        return Err(invalid(
+                            g,
+                            "groep",
+                            "refers to a group that is not in <groepen>".into(),
+                        ));
                     }
                     taught.push(id);
                 }
@@ -331,23 +353,45 @@ mod tests {
         assert_eq!(r.brin.as_ref().map(Brin::as_str), Some("99ZZ"));
         assert_eq!(r.school_year, SchoolYear::starting(2014));
         assert_eq!(r.groups.len(), 8);
-        assert!(r.groups.iter().any(|g| g.external_id == "sg:sg1" && g.name == "Samgroep 1"));
+        assert!(
+            r.groups
+                .iter()
+                .any(|g| g.external_id == "sg:sg1" && g.name == "Samgroep 1")
+        );
         assert_eq!(r.pupils.len(), 3);
-        assert!(r.pupils.iter().all(|p| p.school == school() && p.source == Source::Edexml));
+        assert!(
+            r.pupils
+                .iter()
+                .all(|p| p.school == school() && p.source == Source::Edexml)
+        );
         let wimpie = &r.pupils[0];
-        assert_eq!((wimpie.given_name.as_str(), wimpie.surname.as_str()), ("Wimpie", ""));
+        assert_eq!(
+            (wimpie.given_name.as_str(), wimpie.surname.as_str()),
+            ("Wimpie", "")
+        );
         assert!(wimpie.national_id_hash.is_some(), "ECK iD hashed");
         let assati = &r.pupils[1];
-        assert_eq!((assati.given_name.as_str(), assati.surname.as_str()), ("Ismaël", "Assati"));
+        assert_eq!(
+            (assati.given_name.as_str(), assati.surname.as_str()),
+            ("Ismaël", "Assati")
+        );
         assert_eq!(assati.national_id_hash, Some(hasher().hash("bsn", "133456785")));
         let hof = &r.pupils[2];
         assert_eq!(hof.surname_prefix.as_deref(), Some("van 't"));
         assert_eq!(hof.left_on, NaiveDate::from_ymd_opt(2014, 7, 18));
         // Wimpie: groep GRP4B and two samengestelde groepen, grade 4; Assati has a grade but no
         // group; Hof's jaargroep H is no primary grade.
-        let ids: Vec<&str> = r.memberships.iter().map(|m| m.group_external_id.as_str()).collect();
+        let ids: Vec<&str> = r
+            .memberships
+            .iter()
+            .map(|m| m.group_external_id.as_str())
+            .collect();
         assert_eq!(ids, ["GRP4B", "sg:sg1", "sg:sg2"]);
-        assert!(r.memberships.iter().all(|m| m.grade.get() == 4 && m.pupil_external_id == "00001"));
+        assert!(
+            r.memberships
+                .iter()
+                .all(|m| m.grade.get() == 4 && m.pupil_external_id == "00001")
+        );
         assert_eq!(r.pupils_without_grade, 1);
         assert_eq!(r.teachers.len(), 3);
         assert_eq!(r.teachers[1].groups, ["002", "sg:sg1", "001", "sg:sg2", "sg:sg3"]);
@@ -357,7 +401,17 @@ mod tests {
     fn nothing_beyond_the_kept_fields_is_read() {
         let r = parse_edexml(EXAMPLE, &school(), &hasher()).expect("the official example");
         let dump = format!("{r:?}");
-        for absent in ["6971VB", "133456785", "MA", "0,3", "Opmerking", "Huissen", "Bemmel", "Veldman", "Uilke"] {
+        for absent in [
+            "6971VB",
+            "133456785",
+            "MA",
+            "0,3",
+            "Opmerking",
+            "Huissen",
+            "Bemmel",
+            "Veldman",
+            "Uilke",
+        ] {
             assert!(!dump.contains(absent), "{absent} leaked into the parsed roster");
         }
     }
@@ -381,6 +435,9 @@ mod tests {
             "<EDEX>{}</leerling></EDEX>",
             crate::sources::xml::hostile::duplicate_attributes("leerling")
         );
-        assert!(matches!(parse_edexml(hostile.as_bytes(), &school(), &hasher()), Err(EdexmlError::Xml(_))));
+        assert!(matches!(
+            parse_edexml(hostile.as_bytes(), &school(), &hasher()),
+            Err(EdexmlError::Xml(_))
+        ));
     }
 }

@@ -224,7 +224,8 @@ pub fn read_tree(xml: &[u8], keep: &dyn Fn(&str, &str) -> bool) -> Result<Elemen
         .collect();
     let line_of = |offset: usize| newlines.partition_point(|&nl| nl < offset) + 1;
     let malformed = |line: usize, reason: String| XmlReadError::Malformed { line, reason };
-    let text = std::str::from_utf8(xml).map_err(|e| malformed(line_of(e.valid_up_to()), "not valid UTF-8".into()))?;
+    let text = std::str::from_utf8(xml)
+        .map_err(|e| malformed(line_of(e.valid_up_to()), "not valid UTF-8".into()))?;
     let mut reader = NsReader::from_str(text);
     reader.config_mut().expand_empty_elements = true;
     reader.config_mut().check_end_names = true;
@@ -236,7 +237,13 @@ pub fn read_tree(xml: &[u8], keep: &dyn Fn(&str, &str) -> bool) -> Result<Elemen
     let mut root: Option<Element> = None;
     loop {
         let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let at = line_of(before + xml[before.min(xml.len())..].iter().take_while(|b| b.is_ascii_whitespace()).count());
+        let at = line_of(
+            before
+                + xml[before.min(xml.len())..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count(),
+        );
         let (ns, event) = match reader.read_resolved_event() {
             Ok(ok) => ok,
             Err(quick_xml::Error::Namespace(quick_xml::name::NamespaceError::TooManyDeclarations(_))) => {
@@ -259,7 +266,8 @@ pub fn read_tree(xml: &[u8], keep: &dyn Fn(&str, &str) -> bool) -> Result<Elemen
         };
         match event {
             Event::Start(start) => {
-                check_start(&start, stack.len() + 1).map_err(|limit| XmlReadError::Limit { line: at, limit })?;
+                check_start(&start, stack.len() + 1)
+                    .map_err(|limit| XmlReadError::Limit { line: at, limit })?;
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 if stack.is_empty() && root.is_some() {
                     return Err(malformed(at, "content after the root element".into()));
@@ -331,7 +339,10 @@ pub fn read_tree(xml: &[u8], keep: &dyn Fn(&str, &str) -> bool) -> Result<Elemen
             Event::DocType(_) => return Err(malformed(at, "a DOCTYPE is not accepted".into())),
             Event::Eof => {
                 if let Some((_, name)) = stack.last() {
-                    return Err(malformed(line_of(xml.len()), format!("unexpected end of file inside <{name}>")));
+                    return Err(malformed(
+                        line_of(xml.len()),
+                        format!("unexpected end of file inside <{name}>"),
+                    ));
                 }
                 break;
             }
@@ -441,25 +452,43 @@ mod tests {
         let root = read_tree(xml.as_bytes(), &keep).expect("well-formed");
         assert_eq!(root.namespace.as_deref(), Some("urn:r"));
         let a = root.child("a").expect("a");
-        assert_eq!((a.line, a.text.as_str(), a.attribute("k")), (3, "x < y", Some("1&2")));
-        assert_eq!(root.child("b").and_then(|b| b.namespace.as_deref()), Some("urn:o"));
+        assert_eq!(
+            (a.line, a.text.as_str(), a.attribute("k")),
+            (3, "x < y", Some("1&2"))
+        );
+        assert_eq!(
+            root.child("b").and_then(|b| b.namespace.as_deref()),
+            Some("urn:o")
+        );
         assert!(!format!("{root:?}").contains("Geheim"));
         let all = |_: &str, _: &str| true;
-        let dup = format!("<r>\n{}</leerling></r>", hostile::duplicate_attributes("leerling"));
+        let dup = format!(
+            "<r>\n{}</leerling></r>",
+            hostile::duplicate_attributes("leerling")
+        );
         assert!(matches!(
             read_tree(dup.as_bytes(), &all),
-            Err(XmlReadError::Limit { line: 2, limit: XmlLimitError::DuplicateAttribute { .. } })
+            Err(XmlReadError::Limit {
+                line: 2,
+                limit: XmlLimitError::DuplicateAttribute { .. }
+            })
         ));
         let ns = format!("<r>\n{}</x></r>", hostile::many_namespaces("x", 50_000));
         assert!(matches!(
             read_tree(ns.as_bytes(), &all),
-            Err(XmlReadError::Limit { line: 2, limit: XmlLimitError::TooManyNamespaces { .. } })
+            Err(XmlReadError::Limit {
+                line: 2,
+                limit: XmlLimitError::TooManyNamespaces { .. }
+            })
         ));
         assert!(matches!(
             read_tree(b"<!DOCTYPE r [<!ENTITY e \"x\">]><r>&e;</r>", &all),
             Err(XmlReadError::Malformed { .. })
         ));
-        assert!(matches!(read_tree(b"<r><a></r>", &all), Err(XmlReadError::Malformed { .. })));
+        assert!(matches!(
+            read_tree(b"<r><a></r>", &all),
+            Err(XmlReadError::Malformed { .. })
+        ));
     }
 
     #[test]
