@@ -208,6 +208,7 @@ pub(crate) fn roster_from(
                 surname: l.text_of("achternaam").unwrap_or_default().to_owned(),
                 birth_date,
                 left_on,
+                dyslexia_statement: None,
             });
             let mut refs: Vec<String> = Vec::new();
             if let Some(g) = l.child("groep") {
