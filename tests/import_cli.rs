@@ -39,15 +39,14 @@ fn manifest(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// The official examples, vendored in `tests/fixtures/oso/` (origin in its README).
 fn examples_dir() -> PathBuf {
-    std::env::var_os("OSO_EXAMPLES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest("../shared/formats/oso"))
+    manifest("tests/fixtures/oso")
 }
 
 fn examples(suffix: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(examples_dir())
-        .expect("OSO examples directory (set OSO_EXAMPLES_DIR)")
+        .expect("OSO examples directory tests/fixtures/oso")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.to_string_lossy().ends_with(suffix))
         .collect();

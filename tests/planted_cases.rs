@@ -223,7 +223,7 @@ async fn planted_cases_hold(params: GenParams) {
     assert!(!expected.is_empty(), "the default board plants cases");
     assert!(expected.iter().all(|e| e.as_of == as_of));
 
-    // Enough planted cases on both sides for every rule of DOMAIN.md §6.
+    // Enough planted cases on both sides for every rule of docs/DOMAIN.md §6.
     let mut per_rule: BTreeMap<&str, (usize, usize)> = RULES.iter().map(|(r, _)| (*r, (0, 0))).collect();
     for e in &expected {
         let counts = per_rule
@@ -238,7 +238,7 @@ async fn planted_cases_hold(params: GenParams) {
     assert_eq!(
         per_rule.len(),
         12,
-        "DOMAIN.md §6 has ten rules; issue 16 added reference_level_low and avi_stagnation"
+        "docs/DOMAIN.md §6 has ten rules; issue 16 added reference_level_low and avi_stagnation"
     );
     for (rule, (fires, silent)) in &per_rule {
         assert!(

@@ -217,5 +217,7 @@ fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal
             .collect(),
         plans,
         open_signals: prior.remove(&pupil_id).unwrap_or_default(),
+        birth_date: h.pupil.pupil.birth_date,
+        dyslexia_statement: h.pupil.pupil.dyslexia_statement,
     }
 }

@@ -62,7 +62,11 @@ pub fn prepare(
 ) -> anyhow::Result<Result<ImportBatch, Vec<String>>> {
     match file {
         ImportFile::Oso(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes = match crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES) {
+                Ok(b) => b,
+                Err(e) => return Ok(Err(vec![format!("OSO dossier refused: {e}")])),
+            };
             let mut dossier = match parse_dossier(&bytes, &settings.id_hasher()) {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(vec![e.to_string()])),
@@ -284,5 +288,18 @@ mod tests {
             reason: "not a date".into(),
         };
         assert_eq!(dutch_problem(&p), "rij 3, kolom afnamedatum: not a date");
+    }
+
+    #[test]
+    fn an_oversized_oso_file_is_refused_as_a_file_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("groot.xml");
+        let file = std::fs::File::create(&path).expect("create");
+        let too_big = u64::try_from(crate::sources::xml::MAX_XML_BYTES).expect("fits") + 1;
+        file.set_len(too_big).expect("sparse file");
+        let lines = prepare(&settings(), ImportFile::Oso(&path), None)
+            .expect("no operator error")
+            .expect_err("refused");
+        assert!(lines[0].contains("too large"), "{lines:?}");
     }
 }

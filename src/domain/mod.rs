@@ -1,4 +1,4 @@
-//! Plain domain types of Zorgsignaal (DOMAIN.md §2–§5). No I/O, no async: every other module
+//! Plain domain types of Zorgsignaal (docs/DOMAIN.md §2–§5). No I/O, no async: every other module
 //! depends on these, and these depend on nothing but `chrono`/`serde`.
 
 pub mod care;
@@ -18,7 +18,7 @@ pub use level::{Level, LevelError, ReferenceScore, Scale};
 pub use moment::{Moment, MomentKind, MomentWindows, MonthDay};
 pub use note::Note;
 pub use plan::{Evaluation, EvaluationOutcome, PlanKind, SupportPlan};
-pub use pupil::{Group, Membership, Pupil};
+pub use pupil::{DyslexiaStatement, Group, Membership, Pupil};
 pub use result::{
     AbilityScore, ConfidenceInterval, DomainMapping, DomainPattern, LearningDomain, TestResult,
 };

@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::RuleParams;
-use crate::domain::{Brin, CareLadder, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult};
+use crate::domain::{
+    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult,
+};
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +26,12 @@ pub struct PupilHistory {
     pub plans: Vec<HistoryPlan>,
     /// Signals already stored for this pupil (feed `signal_without_plan` and inhibition).
     pub open_signals: Vec<PriorSignal>,
+    /// Geboortedatum: reimbursed ED care must start before the 13th birthday (`eed_check`).
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
+    /// An established dyslexieverklaring (fact and date only): no dyslexia research is advised.
+    #[serde(default)]
+    pub dyslexia_statement: Option<DyslexiaStatement>,
 }
 
 /// A stored test result with its store id.

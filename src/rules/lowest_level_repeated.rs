@@ -11,7 +11,8 @@ use crate::domain::Severity;
 pub const RULE_ID: &str = "lowest_level_repeated";
 /// Rule version.
 /// 2: only current runs (ending at the domain's latest main round), one series per test, from
-/// groep 3 (issue 16, items 2 and 13).
+/// groep 3 (issue 16, items 2 and 13); not on word reading for a pupil with a dyslexieverklaring
+/// (issue 16 item 4).
 pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule for every domain (word reading is inhibited by the engine while

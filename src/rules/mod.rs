@@ -1,5 +1,5 @@
 //! The signal engine: pure functions from a pupil's history, a reference date and parameters to
-//! findings (DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
+//! findings (docs/DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
 
 pub mod avi_stagnation;
 pub mod dmt_three_lowest;

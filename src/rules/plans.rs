@@ -101,5 +101,6 @@ pub fn evidence(hp: &HistoryPlan) -> Evidence {
         percentile: None,
         ability_score: None,
         source: Some(hp.plan.source),
+        note: None,
     }
 }

@@ -1,4 +1,4 @@
-//! `[mail]`: SMTP and the IB digest (DOMAIN.md §7).
+//! `[mail]`: SMTP and the IB digest (docs/DOMAIN.md §7).
 
 use chrono::NaiveDate;
 use secrecy::SecretString;

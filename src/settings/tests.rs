@@ -180,9 +180,22 @@ fn schools_must_use_a_known_care_ladder() {
     );
 
     let own = bad.clone()
-        + "[[care_ladders]]\nname = \"abcde\"\n[[care_ladders.levels]]\ncode = \"1\"\nname = \"x\"\ntier = \"basis\"\n";
+        + "[[care_ladders]]\nname = \"abcde\"\n[[care_ladders.levels]]\ncode = \"1\"\nname = \"x\"\ntier = \"basis\"\nprotocol_level = 1\n";
     let s = Settings::from_toml_str(&own).expect("own ladder is known");
     assert_eq!(s.care_ladder("abcde").map(|l| l.levels.len()), Some(1));
+}
+
+#[test]
+fn care_ladder_steps_need_a_protocol_level() {
+    let missing = "[[care_ladders]]\nname = \"eigen\"\n[[care_ladders.levels]]\ncode = \"1\"\nname = \"x\"\ntier = \"basis\"\n\
+                   [[care_ladders.levels]]\ncode = \"2\"\nname = \"y\"\ntier = \"basis\"\nprotocol_level = 5\n";
+    assert_eq!(
+        issue_keys(missing),
+        [
+            "care_ladders[0].levels[0].protocol_level",
+            "care_ladders[0].levels[1].protocol_level"
+        ]
+    );
 }
 
 #[test]

@@ -162,6 +162,13 @@ fn care_ladders(s: &Settings, v: &mut Issues) {
                     format!("code {:?} appears twice", level.code),
                 );
             }
+            if !level.protocol_level.is_some_and(|p| (1..=4).contains(&p)) {
+                v.push(
+                    format!("{key}.levels[{j}].protocol_level"),
+                    "required: the dyslexia-protocol level of this step, 1 (basis), 2 (extra in de \
+                     groep), 3 (specifieke interventie) or 4 (extern)",
+                );
+            }
         }
     }
 }

@@ -68,6 +68,10 @@ pub enum SourceError {
     /// Any other non-retryable failure (4xx, invalid URL, invalid configuration).
     #[error("permanent error: {0}")]
     Permanent(String),
+    /// An XML answer broke a limit of [`crate::sources::xml`] (too large, duplicate attributes,
+    /// too many namespace declarations, …); permanent: the same answer would be refused again.
+    #[error("XML answer refused: {0}")]
+    XmlRefused(crate::sources::xml::XmlLimitError),
 }
 
 fn fmt_retry_after(retry_after: Option<Duration>) -> String {
@@ -117,6 +121,7 @@ impl SourceError {
             Self::CircuitOpen => "circuit_open".to_owned(),
             Self::Revoked { .. } => "revoked".to_owned(),
             Self::Permanent(_) => "permanent".to_owned(),
+            Self::XmlRefused(_) => "xml_refused".to_owned(),
         }
     }
 

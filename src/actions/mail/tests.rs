@@ -26,6 +26,7 @@ fn pupil(id: &str, given: &str, prefix: Option<&str>, surname: &str) -> Pupil {
         surname: surname.into(),
         birth_date: None,
         left_on: None,
+        dyslexia_statement: None,
     }
 }
 
@@ -136,7 +137,7 @@ fn groups_by_groep_with_the_explanations_and_a_dashboard_link() {
         assert!(d.html.contains(&format!("Uitleg bij signaal {n}.")), "{}", d.html);
     }
     assert!(
-        text.contains("NIEUWE SIGNALEN") && text.contains("OPEN EED-CHECKS"),
+        text.contains("NIEUWE SIGNALEN") && text.contains("OPEN ED-CHECKS"),
         "{text}"
     );
     assert!(text.contains("evaluatie te laat"), "{text}");
@@ -161,7 +162,7 @@ fn subject_counts_news_and_names_no_pupil() {
     let d = build(&sample(), PupilNames::RoepnaamInitial);
     assert_eq!(
         d.subject,
-        "Zorgsignaal: 3 nieuwe signalen en 1 EED-check voor OBS De Klimop (ma 30 nov)"
+        "Zorgsignaal: 3 nieuwe signalen en 1 ED-check voor OBS De Klimop (ma 30 nov)"
     );
     for name in ["Sanne", "Daan", "Emma", "Vries", "Kuipers", "Bakker"] {
         assert!(!d.subject.contains(name), "{}", d.subject);

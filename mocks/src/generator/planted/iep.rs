@@ -8,6 +8,8 @@ use super::{Planter, Row};
 use crate::generator::catalog::{TestDef, ymd};
 use crate::model::StatedMoment;
 
+/// An AVI row: date, stated moment, `AVI:<level>`.
+type AviRow<'s> = (NaiveDate, Option<StatedMoment>, &'s str);
 /// A case: test and rows, rule, domain, fires, description.
 type Case<'s> = (Vec<(&'s TestDef, Row<'s>)>, &'s str, &'s str, bool, &'s str);
 
@@ -155,7 +157,7 @@ impl Planter<'_, '_> {
         let d = self.dates();
         let avi = self.cat().avi.clone();
         let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
-        let cases: Vec<(Vec<(NaiveDate, Option<StatedMoment>, &str)>, bool, &str)> = vec![
+        let cases: Vec<(Vec<AviRow<'_>>, bool, &str)> = vec![
             (
                 vec![(d.e25, e, "AVI:M4"), (d.m26, m, "AVI:M4"), (d.e26, e, "AVI:M4")],
                 true,
