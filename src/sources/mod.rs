@@ -18,4 +18,4 @@ pub mod retry;
 pub mod xml;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;

@@ -275,6 +275,17 @@ impl World {
         }
     }
 
+    /// Like [`World::anonymous`], but connecting from another loopback address (`127.0.0.2`…).
+    pub fn anonymous_from(&self, ip: &str) -> Client {
+        let mut c = self.anonymous();
+        c.http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(ip.parse::<std::net::IpAddr>().expect("ip"))
+            .build()
+            .expect("client");
+        c
+    }
+
     /// A client logged in through the login form.
     pub async fn login(&self, user: &str) -> Client {
         let mut c = self.anonymous();
