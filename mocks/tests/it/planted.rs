@@ -65,11 +65,14 @@ fn low(l: &Level<'_>) -> bool {
     matches!(l.letter, "V" | "V-" | "E") || l.pct.is_some_and(|p| p <= 20)
 }
 
-/// `Some(true)` lowest 10 %, `Some(false)` known not, `None` unknown.
-fn lowest10(l: &Level<'_>) -> Option<bool> {
-    if matches!(l.letter, "V-" | "E") || l.pct.is_some_and(|p| p <= 10) {
+/// `Some(true)` lowest 10 %, `Some(false)` known not, `None` unknown. The percentile decides
+/// over a letter; in the seven-level display (the pupil has an I+ somewhere) a plain V is P11-20.
+fn lowest10(l: &Level<'_>, seven: bool) -> Option<bool> {
+    if let Some(p) = l.pct {
+        Some(p <= 10)
+    } else if matches!(l.letter, "V-" | "E") {
         Some(true)
-    } else if l.pct.is_some() || !matches!(l.letter, "V") {
+    } else if !matches!(l.letter, "V") || seven {
         Some(false)
     } else {
         None
@@ -128,12 +131,13 @@ fn avi(r: &TestResult) -> Option<i32> {
 fn learning(
     rs: &[&TestResult],
     grade: &dyn Fn(NaiveDate) -> u8,
+    seven: bool,
 ) -> Vec<(&'static str, Option<&'static str>, NaiveDate)> {
     let mut out = Vec::new();
     let lv: Vec<Option<Level<'_>>> = rs.iter().map(|r| level(r)).collect();
     let n = rs.len();
     if n >= 3 && lv[n - 3..].iter().all(|l| l.as_ref().is_some_and(low)) {
-        let l10: Vec<Option<bool>> = lv[n - 3..].iter().flatten().map(lowest10).collect();
+        let l10: Vec<Option<bool>> = lv[n - 3..].iter().flatten().map(|l| lowest10(l, seven)).collect();
         let eed = if l10.iter().all(|x| *x == Some(true)) {
             "met"
         } else if l10.contains(&Some(false)) {
@@ -240,8 +244,9 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
     // Signals the data showed before the previous school year ask for nothing (issue 16).
     let (now, _) = school_year(as_of);
     let mut out = Vec::new();
+    let seven = results.iter().any(|r| score(r, "IV") == Some("I+"));
     for (d, rs) in mains(&results) {
-        for (rule, eed, date) in learning(&rs, &grade) {
+        for (rule, eed, date) in learning(&rs, &grade, seven) {
             out.push((rule.to_string(), Some(d.to_string()), eed.map(String::from)));
             if rule == "dmt_three_lowest" && eed == Some("met") {
                 out.push(("eed_check".into(), Some(d.to_string()), None));

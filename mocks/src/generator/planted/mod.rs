@@ -70,6 +70,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
         ahead: Vec::new(),
     };
     p.dmt();
+    p.dmt_levels_and_rounds();
     p.lowest_level_repeated();
     p.level_drop();
     p.no_growth();

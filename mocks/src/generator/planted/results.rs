@@ -135,6 +135,126 @@ impl Planter<'_, '_> {
         }
     }
 
+    /// Issue 16: the seven-level display (I+), a P15 triple, a missed round and two norms of one
+    /// sitting that disagree.
+    pub(super) fn dmt_levels_and_rounds(&mut self) {
+        let d = self.dates();
+        let c = self.cat();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let w = Some("word_reading");
+        let rule = "dmt_three_lowest";
+
+        // I+ on rekenen from the same source: seven levels, so a plain V is P11-20.
+        let pid = self.pupil();
+        let rekenen = c.cito[0].clone();
+        self.results(pid, &rekenen, &[(d.m25, m, "IV:I+", None, None)]);
+        let dmt = c.dmt_2018.clone();
+        self.results(
+            pid,
+            &dmt,
+            &[
+                (d.e25, e, "IV:V", None, None),
+                (d.m26, m, "IV:V", None, None),
+                (d.e26, e, "IV:V", None, None),
+            ],
+        );
+        self.expect(
+            rule,
+            pid,
+            w,
+            true,
+            Some("not_met"),
+            "Zeven niveaus (I+ bij rekenen): drie keer een kale V op de DMT is P11-20, vuurt met EED niet gehaald (medium, begeleiding intensiveren).",
+        );
+        self.expect(
+            "eed_check",
+            pid,
+            w,
+            false,
+            None,
+            "Near-miss ED-check: drie keer V in de zevenniveauweergave is niet de laagste 10 %.",
+        );
+
+        // P15 triple.
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &dmt,
+            &[
+                (d.e25, e, "IV:V", Some(15), None),
+                (d.m26, m, "IV:V", Some(14), None),
+                (d.e26, e, "IV:V", Some(16), None),
+            ],
+        );
+        self.expect(
+            rule,
+            pid,
+            w,
+            true,
+            Some("not_met"),
+            "Drie keer V op P15, P14, P16: vuurt met EED niet gehaald (medium, begeleiding intensiveren).",
+        );
+        self.expect(
+            "eed_check",
+            pid,
+            w,
+            false,
+            None,
+            "Near-miss ED-check: P14-P16 is niet de laagste 10 %.",
+        );
+
+        // Missed round: M, (no E), M, E.
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &dmt,
+            &[
+                (d.m25, m, "IV:V-", Some(5), None),
+                (d.m26, m, "IV:V-", Some(4), None),
+                (d.e26, e, "IV:V-", Some(6), None),
+            ],
+        );
+        self.expect(
+            rule,
+            pid,
+            w,
+            true,
+            Some("met"),
+            "Gemiste hoofdmeting (M, -, M, E) met drie keer V-: vuurt, EED gehaald; de uitleg noemt de gemiste ronde.",
+        );
+        self.expect(
+            "eed_check",
+            pid,
+            w,
+            true,
+            None,
+            "ED-check bij een gemiste hoofdmeting: vuurt en noemt de ontbrekende ronde in de dossiercheck.",
+        );
+
+        // Two norms of one sitting: a 2009 E beside P14; the percentile decides.
+        let pid = self.pupil();
+        let old = c.dmt_2009.clone();
+        self.results(pid, &dmt, &[(d.e25, e, "IV:V-", Some(5), None)]);
+        self.results(pid, &old, &[(d.m26, m, "AE:E", Some(14), None)]);
+        self.results(pid, &dmt, &[(d.e26, e, "IV:V-", Some(3), None)]);
+        self.expect(
+            rule,
+            pid,
+            w,
+            true,
+            Some("not_met"),
+            "V- (P5), E naast P14 (norm 2009 tegen percentiel), V- (P3): het percentiel beslist, EED niet gehaald.",
+        );
+        self.expect(
+            "eed_check",
+            pid,
+            w,
+            false,
+            None,
+            "Near-miss ED-check: de afname met E en P14 telt als P14.",
+        );
+    }
+
     pub(super) fn lowest_level_repeated(&mut self) {
         let d = self.dates();
         let c = self.cat();
