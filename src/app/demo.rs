@@ -291,6 +291,15 @@ pub fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: b
             lid = c.leeruniek.0,
             lsec = c.leeruniek.1,
         );
+        for v in &school.vakanties {
+            let _ = write!(
+                t,
+                "[[schools.calendar.holidays]]\nfrom = {}\nto = {}\nname = \"{}\"\n\n",
+                v.van,
+                v.tot,
+                toml_escape(&v.naam)
+            );
+        }
     }
     let _ = write!(
         t,

@@ -10,6 +10,9 @@ use super::{ConfigIssue, OAuthCredentials, OAuthSourceSettings, Settings};
 use crate::domain::CareLadder;
 use crate::rules::RuleParams;
 
+/// A holiday this long or longer is a typo (a summer holiday is six weeks).
+const MAX_HOLIDAY_DAYS: i64 = 70;
+
 /// Minimum length of the pseudonymisation key.
 const MIN_KEY_CHARS: usize = 16;
 
@@ -214,6 +217,23 @@ fn schools(s: &Settings, v: &mut Issues) {
         }
         v.emails(&format!("{key}.ib_emails"), &school.ib_emails);
         v.emails(&format!("{key}.directie_emails"), &school.directie_emails);
+        for (j, h) in school.calendar.holidays.iter().enumerate() {
+            let hkey = format!("{key}.calendar.holidays[{j}]");
+            if h.from > h.to {
+                v.push(hkey.clone(), format!("from {} is after to {}", h.from, h.to));
+            } else if (h.to - h.from).num_days() >= MAX_HOLIDAY_DAYS {
+                v.push(
+                    hkey.clone(),
+                    format!(
+                        "{} to {} is longer than any school holiday ({MAX_HOLIDAY_DAYS} days or more); check the years",
+                        h.from, h.to
+                    ),
+                );
+            }
+            if h.name.trim().is_empty() {
+                v.push(format!("{hkey}.name"), "must not be empty");
+            }
+        }
         if let Some(gkv) = &school.parnassys_gkv {
             v.secret(&format!("{key}.parnassys_gkv.key"), &gkv.key);
         }
