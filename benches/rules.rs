@@ -176,6 +176,8 @@ fn pupil(school: &Brin, school_no: usize, n: usize, rng: &mut Lcg) -> PupilHisto
         results,
         plans,
         open_signals,
+        birth_date: None,
+        dyslexia_statement: None,
     }
 }
 

@@ -200,13 +200,37 @@ pub enum UserCommand {
         /// Login name.
         username: String,
     },
-    /// Create a bearer token for the JSON API and print it (shown once).
+    /// Create a bearer token for the JSON API and print it (shown once): `user token NAME`;
+    /// or `user token list [NAME]`, `user token revoke ID`.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Token {
-        /// Login name.
-        username: String,
+        /// Login name (to create a token).
+        #[arg(required = true)]
+        username: Option<String>,
         /// What the token is for.
         #[arg(long, default_value = "api")]
         label: String,
+        /// How long the token is valid (`90d`, `1y`); default `api.token_ttl`.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        ttl: Option<std::time::Duration>,
+        /// `list` or `revoke` instead of creating a token.
+        #[command(subcommand)]
+        action: Option<TokenCommand>,
+    },
+}
+
+/// `user token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// List API tokens (id, user, label, created, expires; never the token).
+    List {
+        /// Only this user's tokens.
+        username: Option<String>,
+    },
+    /// Revoke an API token by its id (from `user token list`).
+    Revoke {
+        /// Token id.
+        id: i64,
     },
 }
 
@@ -367,7 +391,23 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
                 } => users_cmd::add(settings, username, *role, schools).await,
                 UserCommand::Passwd { username } => users_cmd::passwd(settings, username).await,
                 UserCommand::Remove { username } => users_cmd::remove(settings, username).await,
-                UserCommand::Token { username, label } => users_cmd::token(settings, username, label).await,
+                UserCommand::Token {
+                    action: Some(TokenCommand::List { username }),
+                    ..
+                } => users_cmd::token_list(settings, username.as_deref()).await,
+                UserCommand::Token {
+                    action: Some(TokenCommand::Revoke { id }),
+                    ..
+                } => users_cmd::token_revoke(settings, *id).await,
+                UserCommand::Token {
+                    username,
+                    label,
+                    ttl,
+                    action: None,
+                } => {
+                    let username = username.as_deref().unwrap_or_default();
+                    users_cmd::token(settings, username, label, *ttl).await
+                }
             }
         }
         Command::Serve => crate::api::users_cmd::serve_command(settings).await,

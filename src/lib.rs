@@ -2,6 +2,8 @@
 //! onderwijs. Sources are pulled into a store, pure rules find signals, actions push tasks back
 //! and mail the IB, reports go to the board. See docs/ARCHITECTURE.md.
 
+#![warn(missing_docs)]
+
 pub mod actions;
 pub mod api;
 pub mod app;

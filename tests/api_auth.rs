@@ -316,17 +316,113 @@ async fn lifecycle_actions_change_the_store_and_are_audited() {
 }
 
 #[tokio::test]
-async fn logins_are_limited_per_account_and_address() {
+async fn logins_are_limited_per_account_from_every_address() {
     let w = World::spawn().await;
-    let c = w.anonymous();
+    let attacker = w.anonymous_from("127.0.0.2");
     for _ in 0..5 {
-        assert_eq!(c.login("ib_a", "fout wachtwoord").await.status(), 401);
+        assert_eq!(attacker.login("ib_a", "fout wachtwoord").await.status(), 401);
     }
-    let res = c.login("ib_a", PASSWORD).await;
+    let res = attacker.login("ib_a", PASSWORD).await;
     assert_eq!(res.status(), 429, "the right password is refused while limited");
     assert!(cookie_value(&res, "zs_session").is_none());
-    // Another account from the same address is not affected.
-    assert_eq!(c.login("ib_b", PASSWORD).await.status(), 303);
+    // Another loopback address does not start afresh for the same account.
+    let res = w.anonymous_from("127.0.0.3").login("ib_a", PASSWORD).await;
+    assert_eq!(res.status(), 429, "the account is limited from every address");
+    // Another account is not affected.
+    assert_eq!(attacker.login("ib_b", PASSWORD).await.status(), 303);
+
+    // Failed and refused logins are in the audit log, under the account's name.
+    let audit = w.store.audit_entries(100).await.expect("audit");
+    let count = |action: &str| {
+        audit
+            .iter()
+            .filter(|e| e.actor == "ib_a" && e.action == action)
+            .count()
+    };
+    assert_eq!(count("login.failed"), 5);
+    assert_eq!(count("login.refused"), 2);
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_address_for_every_account() {
+    let w = World::spawn_with(zorgsignaal::settings::ApiSettings {
+        login_max_failures_per_ip: 4,
+        ..Default::default()
+    })
+    .await;
+    let spray = w.anonymous_from("127.0.0.4");
+    for name in ["ib_a", "ib_b", "bestuur", "iemand"] {
+        assert_eq!(spray.login(name, "fout wachtwoord").await.status(), 401);
+    }
+    let res = spray.login("directie_a", PASSWORD).await;
+    assert_eq!(res.status(), 429, "the address is limited for every account");
+    assert_eq!(
+        w.anonymous_from("127.0.0.5")
+            .login("directie_a", PASSWORD)
+            .await
+            .status(),
+        303,
+        "other addresses are not"
+    );
+    // An unknown name is audited without the typed name (it may be a mistyped password).
+    let audit = w.store.audit_entries(100).await.expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "login.failed" && e.actor == "-" && e.subject == "user:unknown")
+    );
+    assert!(!audit.iter().any(|e| e.actor == "iemand"));
+}
+
+#[tokio::test]
+async fn parallel_bad_logins_cannot_outrun_the_limit() {
+    let w = World::spawn().await;
+    let c = std::sync::Arc::new(w.anonymous_from("127.0.0.6"));
+    let mut tasks = Vec::new();
+    for _ in 0..30 {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            c.login("ib_a", "fout wachtwoord").await.status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("task"));
+    }
+    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(unauthorized + limited, 30, "{statuses:?}");
+    assert!(
+        unauthorized <= 5,
+        "at most login_max_failures passwords checked: {statuses:?}"
+    );
+    assert_eq!(limited, 30 - unauthorized);
+}
+
+#[tokio::test]
+async fn expired_and_revoked_tokens_are_refused() {
+    let w = World::spawn().await;
+    let now = chrono::Utc::now();
+    let hash = |t: &str| zorgsignaal::api::auth::token_hash(t);
+    let http = reqwest::Client::new();
+    let me = |token: &'static str| {
+        http.get(format!("{}/api/v1/me", w.base))
+            .bearer_auth(token)
+            .send()
+    };
+    w.store
+        .create_api_token("beheer", &hash("old"), "oud", now - TimeDelta::seconds(1))
+        .await
+        .expect("expired token");
+    let live = w
+        .store
+        .create_api_token("beheer", &hash("live"), "nieuw", now + TimeDelta::days(1))
+        .await
+        .expect("token");
+    assert_eq!(me("old").await.expect("get").status(), 401, "expired");
+    assert_eq!(me("live").await.expect("get").status(), 200);
+    w.store.revoke_api_token(live).await.expect("revoke");
+    assert_eq!(me("live").await.expect("get").status(), 401, "revoked");
 }
 
 #[tokio::test]
@@ -334,7 +430,12 @@ async fn bearer_tokens_work_without_csrf_and_with_the_same_authorisation() {
     let w = World::spawn().await;
     let token = zorgsignaal::api::auth::random_token();
     w.store
-        .create_api_token("ib_a", &zorgsignaal::api::auth::token_hash(&token), "test")
+        .create_api_token(
+            "ib_a",
+            &zorgsignaal::api::auth::token_hash(&token),
+            "test",
+            chrono::Utc::now() + TimeDelta::days(1),
+        )
         .await
         .expect("token");
     let http = reqwest::Client::new();
@@ -374,10 +475,14 @@ async fn bearer_tokens_work_without_csrf_and_with_the_same_authorisation() {
 }
 
 #[tokio::test]
-async fn session_cookies_are_http_only_strict_and_secure_behind_https() {
+async fn session_cookies_are_secure_unless_explicitly_on_plain_loopback_http() {
     for (public_url, secure) in [
         ("http://127.0.0.1:8080", false),
+        ("http://localhost:8080", false),
+        ("http://[::1]:8080", false),
         ("https://zorg.example.nl", true),
+        ("http://zorg.example.nl", true),
+        ("http://10.0.0.5:8080", true),
     ] {
         let w = World::spawn_with(zorgsignaal::settings::ApiSettings {
             public_url: public_url.into(),
@@ -396,8 +501,139 @@ async fn session_cookies_are_http_only_strict_and_secure_behind_https() {
             .to_string();
         assert!(set.contains("HttpOnly"), "{set}");
         assert!(set.contains("SameSite=Strict"), "{set}");
-        assert_eq!(set.contains("Secure"), secure, "{set}");
+        assert_eq!(set.contains("Secure"), secure, "{public_url}: {set}");
     }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_pupil_data_is_not_cached() {
+    let w = World::spawn().await;
+    let anon = w.anonymous();
+    let ib = w.login("ib_a").await;
+    let pupil_page = format!("/leerlingen/{}", w.a.pupil);
+    let pupil_json = format!("/api/v1/pupils/{}", w.a.pupil);
+    let responses = [
+        ("/login", anon.get("/login").await),
+        ("/ (redirect)", anon.get("/").await),
+        ("/healthz", anon.get("/healthz").await),
+        ("/scholen/11ZW", ib.get("/scholen/11ZW").await),
+        ("pupil page", ib.get(&pupil_page).await),
+        ("pupil json", ib.get(&pupil_json).await),
+        ("404 page", ib.get("/leerlingen/999999").await),
+    ];
+    for (what, res) in &responses {
+        let h = res.headers();
+        let get = |name: &str| {
+            h.get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let csp = get("content-security-policy");
+        assert!(csp.contains("default-src 'none'"), "{what}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+        assert_eq!(get("x-frame-options"), "DENY", "{what}");
+        assert_eq!(get("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(get("referrer-policy"), "no-referrer", "{what}");
+        assert_eq!(get("cache-control"), "no-store", "{what}");
+    }
+    // No inline script or style anywhere: the pages link the stylesheet, which is served.
+    let html = ib.get(&pupil_page).await.text().await.expect("page");
+    assert!(html.contains("<svg"), "chart present");
+    for inline in ["<script", "<style", "style=", " on"] {
+        let found = html.match_indices(inline).any(|(i, _)| {
+            // " on" only counts as an event handler attribute (onclick=, onload=, ...).
+            inline != " on"
+                || html[i + 3..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .count()
+                    > 0
+                    && html[i + 3..]
+                        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                        .starts_with('=')
+        });
+        assert!(!found, "inline {inline:?} in the pupil page");
+    }
+    let css = anon.get("/static/zorgsignaal.css").await;
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/css")
+    );
+    assert!(css.text().await.expect("css").contains(".card"));
+    assert!(html.contains("href=\"/static/zorgsignaal.css\""));
+}
+
+#[tokio::test]
+async fn snoozing_is_limited_to_the_horizon_and_reasons_are_capped() {
+    let w = World::spawn_with(zorgsignaal::settings::ApiSettings {
+        snooze_max: std::time::Duration::from_secs(30 * 86_400),
+        ..Default::default()
+    })
+    .await;
+    let c = w.login("ib_a").await;
+    let today = zorgsignaal::app::today_amsterdam();
+    let id = w.a.signal;
+    let too_far = (today + TimeDelta::days(31)).to_string();
+    let res = c
+        .post_json(
+            &format!("/api/v1/signals/{id}/snooze"),
+            json!({"until": too_far}),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = c
+        .post_form(
+            &format!("/signalen/{id}/snooze"),
+            &[("csrf", &c.csrf), ("until", "2099-01-01")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        w.store.signal(id).await.expect("signal").signal.snoozed_until,
+        None
+    );
+    let within = today + TimeDelta::days(30);
+    let res = c
+        .post_json(
+            &format!("/api/v1/signals/{id}/snooze"),
+            json!({"until": within.to_string()}),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        w.store.signal(id).await.expect("signal").signal.snoozed_until,
+        Some(within)
+    );
+
+    let long = "x".repeat(zorgsignaal::api::views::MAX_REASON_CHARS + 1);
+    let res = c
+        .post_json(
+            &format!("/api/v1/signals/{id}/dismiss"),
+            json!({"reason": long}),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_ne!(
+        w.store.signal(id).await.expect("signal").signal.status,
+        SignalStatus::Dismissed
+    );
+    let fits = "x".repeat(zorgsignaal::api::views::MAX_REASON_CHARS);
+    let res = c
+        .post_json(
+            &format!("/api/v1/signals/{id}/dismiss"),
+            json!({"reason": fits}),
+            true,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! `zorgsignaal user add|passwd|token|remove` through the real binary: the password comes from
+//! `zorgsignaal user add|passwd|token [list|revoke]|remove` through the real binary: the password comes from
 //! standard input, never from arguments; the stored hash is argon2 and verifies.
 
 use std::io::Write;
@@ -88,15 +88,84 @@ async fn users_are_added_changed_given_tokens_and_removed() {
         &hash
     ));
 
-    let out = zorgsignaal(&["user", "token", "ib1"], &db, "");
-    assert!(out.status.success());
-    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let hash_of = |t: &str| zorgsignaal::api::auth::token_hash(t);
+    let now = chrono::Utc::now();
+    let make_token = |args: &[&str]| {
+        let out = zorgsignaal(args, &db, "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let token = make_token(&["user", "token", "ib1"]);
     assert_eq!(token.len(), 64);
-    let by_token = store
-        .user_by_token(&zorgsignaal::api::auth::token_hash(&token))
-        .await
-        .expect("token");
+    let by_token = store.user_by_token(&hash_of(&token), now).await.expect("token");
     assert_eq!(by_token.map(|u| u.username).as_deref(), Some("ib1"));
+    // The default lifetime is api.token_ttl (365 days); --ttl sets another.
+    let later = now + chrono::TimeDelta::days(364);
+    assert!(
+        store
+            .user_by_token(&hash_of(&token), later)
+            .await
+            .expect("token")
+            .is_some()
+    );
+    let much_later = now + chrono::TimeDelta::days(366);
+    assert!(
+        store
+            .user_by_token(&hash_of(&token), much_later)
+            .await
+            .expect("token")
+            .is_none(),
+        "expired"
+    );
+    let short = make_token(&["user", "token", "ib1", "--label", "kort", "--ttl", "2days"]);
+    assert!(
+        store
+            .user_by_token(&hash_of(&short), now + chrono::TimeDelta::days(3))
+            .await
+            .expect("token")
+            .is_none()
+    );
+
+    // list shows ids and labels, never a token; revoke stops one.
+    let out = zorgsignaal(&["user", "token", "list"], &db, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !listing.contains(&token) && !listing.contains(&hash_of(&token)),
+        "{listing}"
+    );
+    let tokens = store.api_tokens(Some("ib1")).await.expect("tokens");
+    assert_eq!(
+        tokens.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
+        ["api", "kort"]
+    );
+    for t in &tokens {
+        assert!(
+            listing.contains(&format!("{}\tib1\t{}", t.id, t.label)),
+            "{listing}"
+        );
+    }
+    let out = zorgsignaal(&["user", "token", "revoke", &tokens[1].id.to_string()], &db, "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(store.api_tokens(None).await.expect("tokens").len(), 1);
+    assert_eq!(
+        zorgsignaal(&["user", "token", "revoke", "999999"], &db, "")
+            .status
+            .code(),
+        Some(1)
+    );
+
+    // A new password revokes every token of the user.
+    let out = zorgsignaal(&["user", "passwd", "ib1"], &db, "een derde lang wachtwoord\n");
+    assert!(out.status.success());
+    assert!(
+        store
+            .user_by_token(&hash_of(&token), now)
+            .await
+            .expect("token")
+            .is_none()
+    );
+    assert!(store.api_tokens(Some("ib1")).await.expect("tokens").is_empty());
 
     assert!(zorgsignaal(&["user", "remove", "ib1"], &db, "").status.success());
     assert_eq!(

@@ -86,6 +86,7 @@ async fn seed_school(store: &dyn Store, i: usize) -> Brin {
             surname: "Achternaam".into(),
             birth_date: None,
             left_on: None,
+            dyslexia_statement: None,
         })
         .collect();
     let members: Vec<Membership> = (0..PUPILS)

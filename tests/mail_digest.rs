@@ -394,6 +394,38 @@ async fn quiet_on_weekends_and_holidays() {
 }
 
 #[tokio::test]
+async fn a_holiday_of_one_school_keeps_only_that_schools_mail_quiet() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = seeded_store(tmp.path()).await;
+    plant_all(store.as_ref()).await;
+    let monday = monday_morning();
+    let day = monday.with_timezone(&Amsterdam).date_naive();
+    let mut settings = settings(25, "");
+    settings.schools[0].calendar.holidays = vec![zorgsignaal::settings::Holiday {
+        from: day,
+        to: day + TimeDelta::days(4),
+        name: "studieweek".into(),
+    }];
+    let (mailer, sent) = Mailer::memory();
+    let s = send_digests(store.as_ref(), &settings, &mailer, monday)
+        .await
+        .expect("send");
+    assert_eq!((s.sent, s.quiet_schools), (2, 1), "{s:?}");
+    assert!(
+        sent.lock()
+            .expect("list")
+            .iter()
+            .all(|m| m.to.contains("regenboog"))
+    );
+    // The next Monday the Klimop IB gets the start overview.
+    let s = send_digests(store.as_ref(), &settings, &mailer, monday + TimeDelta::days(7))
+        .await
+        .expect("send");
+    assert_eq!(s.sent, 1, "{s:?}");
+    assert_eq!(sent.lock().expect("list")[2].to, "ib@klimop.example.nl");
+}
+
+#[tokio::test]
 async fn immediate_mail_only_for_high_severity() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = seeded_store(tmp.path()).await;

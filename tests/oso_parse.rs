@@ -7,22 +7,15 @@ use secrecy::SecretString;
 use zorgsignaal::domain::{ExternalIdHasher, Level, PlanKind, Source};
 use zorgsignaal::sources::oso::{OsoError, parse_dossier};
 
-/// `OSO_EXAMPLES_DIR`, else `../shared/formats/oso` next to the workspace (see docs/IMPORT.md).
+/// The official examples, vendored in `tests/fixtures/oso/` (origin in its README).
 fn examples_dir() -> PathBuf {
-    std::env::var_os("OSO_EXAMPLES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/formats/oso"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oso")
 }
 
 fn examples(suffix: &str) -> Vec<(String, Vec<u8>)> {
     let dir = examples_dir();
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "OSO examples not found in {} ({e}); set OSO_EXAMPLES_DIR",
-                dir.display()
-            )
-        })
+        .unwrap_or_else(|e| panic!("OSO examples not found in {} ({e})", dir.display()))
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.to_string_lossy().ends_with(suffix))
         .map(|p| {

@@ -223,7 +223,7 @@ async fn planted_cases_hold(params: GenParams) {
     assert!(!expected.is_empty(), "the default board plants cases");
     assert!(expected.iter().all(|e| e.as_of == as_of));
 
-    // Enough planted cases on both sides for every rule of DOMAIN.md §6.
+    // Enough planted cases on both sides for every rule of docs/DOMAIN.md §6.
     let mut per_rule: BTreeMap<&str, (usize, usize)> = RULES.iter().map(|(r, _)| (*r, (0, 0))).collect();
     for e in &expected {
         let counts = per_rule
@@ -235,7 +235,7 @@ async fn planted_cases_hold(params: GenParams) {
             other => panic!("unknown expectation {other:?}"),
         }
     }
-    assert_eq!(per_rule.len(), 10, "DOMAIN.md §6 has ten rules");
+    assert_eq!(per_rule.len(), 10, "docs/DOMAIN.md §6 has ten rules");
     for (rule, (fires, silent)) in &per_rule {
         assert!(
             *fires >= 3 && *silent >= 3,

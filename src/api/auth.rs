@@ -1,7 +1,9 @@
 //! Login, sessions, bearer tokens and CSRF. Passwords are argon2 hashes; session ids and API
 //! tokens are random and stored as SHA-256; each session carries its own CSRF token that every
 //! state-changing request must echo (form field `csrf` or header `X-CSRF-Token`). The login form
-//! itself uses a double-submit cookie. Failed logins are limited per account and address.
+//! itself uses a double-submit cookie. Failed logins are limited per account (from every
+//! address) and per address (for every account) with an atomic check; argon2 runs on a blocking
+//! thread and costs the same for unknown names.
 
 use std::net::SocketAddr;
 
@@ -48,6 +50,26 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
     })
+}
+
+/// A hash of a random password with the default parameters, verified against for names that do
+/// not exist, so an unknown name costs the same argon2 time as a known one.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&SecretString::from(random_token())).unwrap_or_default());
+
+/// Checks a login on a blocking thread (argon2 takes tens of milliseconds of CPU): the user when
+/// `password` matches his hash. Unknown names are verified against [`DUMMY_HASH`] and fail.
+pub async fn check_login(password: String, found: Option<(User, String)>) -> Option<User> {
+    tokio::task::spawn_blocking(move || match found {
+        Some((user, hash)) => verify_password(&password, &hash).then_some(user),
+        None => {
+            let _ = verify_password(&password, &DUMMY_HASH);
+            None
+        }
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 /// 32 random bytes, hex.
@@ -116,7 +138,10 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Optio
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        let user = state.store.user_by_token(&token_hash(token.trim())).await?;
+        let user = state
+            .store
+            .user_by_token(&token_hash(token.trim()), Utc::now())
+            .await?;
         return Ok(user.map(|user| Viewer {
             user,
             credential: Credential::Bearer,
@@ -173,7 +198,7 @@ fn cookie<'c>(state: &AppState, name: &'c str, value: String) -> Cookie<'c> {
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.settings.is_https())
+        .secure(state.settings.cookies_secure())
         .build()
 }
 
@@ -224,34 +249,41 @@ pub async fn login_submit(
     let now = Utc::now();
     let username = form.username.trim().to_string();
     let window = TimeDelta::from_std(state.settings.login_window).unwrap_or(TimeDelta::minutes(15));
-    let failures = state
+    // Registered before anything is checked, so parallel attempts cannot all pass the limit.
+    let gate = state
         .store
-        .login_failures_since(&username, &ip, now - window)
+        .begin_login_attempt(&username, &ip, now, now - window)
         .await?;
     let retry = |msg: &str| {
         let csrf = random_token();
         let jar = jar.clone().add(cookie(&state, LOGIN_CSRF_COOKIE, csrf.clone()));
         (jar, page("Inloggen", None, &login_form(&csrf, Some(msg))))
     };
-    if failures >= i64::from(state.settings.login_max_failures) {
+    let found = state.store.user_with_hash(&username).await?;
+    // The audit log names known accounts only: a typed unknown name may be a mistyped password.
+    let (actor, subject) = found.as_ref().map_or_else(
+        || ("-".to_string(), "user:unknown".to_string()),
+        |(u, _)| (u.username.clone(), format!("user:{}", u.id)),
+    );
+    if gate.account_failures > i64::from(state.settings.login_max_failures)
+        || gate.ip_failures > i64::from(state.settings.login_max_failures_per_ip)
+    {
         tracing::warn!(%ip, "login refused: too many failed attempts");
+        state.store.audit(&actor, "login.refused", None, &subject).await?;
         let (jar, html) = retry(&ApiError::TooManyAttempts.to_string());
         return Ok((ApiError::TooManyAttempts.status(), jar, html).into_response());
     }
-    let found = state.store.user_with_hash(&username).await?;
-    let user = found.and_then(|(user, hash)| verify_password(&form.password, &hash).then_some(user));
-    state
-        .store
-        .record_login_attempt(&username, &ip, user.is_some(), now)
-        .await?;
-    // Expired sessions and attempts past the window (they hold IP addresses) are not kept.
+    let user = check_login(form.password, found).await;
+    // Expired sessions and tokens, and attempts past the window (they hold IP addresses), go.
     if let Err(e) = state.store.prune_auth(now, now - window).await {
         tracing::warn!(error = %e, "pruning sessions and login attempts failed");
     }
     let Some(user) = user else {
+        state.store.audit(&actor, "login.failed", None, &subject).await?;
         let (jar, html) = retry("Gebruikersnaam of wachtwoord klopt niet.");
         return Ok((axum::http::StatusCode::UNAUTHORIZED, jar, html).into_response());
     };
+    state.store.login_succeeded(gate.attempt_id).await?;
     let session = random_token();
     let ttl = TimeDelta::from_std(state.settings.session_ttl).unwrap_or(TimeDelta::hours(8));
     state
@@ -315,6 +347,32 @@ mod tests {
         assert!(verify_password("correct horse", &hash));
         assert!(!verify_password("wrong", &hash));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn unknown_names_cost_a_verification_with_the_same_parameters() {
+        // The dummy hash is a real argon2id hash with the parameters of every stored hash, so
+        // verifying against it takes as long as a real check.
+        let real = hash_password(&SecretString::from("correct horse")).expect("hash");
+        let (real, dummy) = (
+            PasswordHash::new(&real).expect("real"),
+            PasswordHash::new(&DUMMY_HASH).expect("dummy"),
+        );
+        assert_eq!(real.algorithm, dummy.algorithm);
+        assert_eq!(real.params, dummy.params);
+        assert_eq!(check_login("correct horse".into(), None).await, None);
+        let user = User {
+            id: 1,
+            username: "ib".into(),
+            role: crate::store::Role::Ib,
+            schools: Vec::new(),
+        };
+        let hash = hash_password(&SecretString::from("correct horse")).expect("hash");
+        assert_eq!(
+            check_login("correct horse".into(), Some((user.clone(), hash.clone()))).await,
+            Some(user.clone())
+        );
+        assert_eq!(check_login("wrong".into(), Some((user, hash))).await, None);
     }
 
     #[test]

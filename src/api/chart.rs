@@ -76,7 +76,7 @@ pub fn svg(points: &[SeriesPoint]) -> String {
     }
     let mut s = format!(
         "<svg role=\"img\" aria-labelledby=\"grafiek-titel\" viewBox=\"0 0 {W} {H}\" width=\"100%\" \
-         style=\"max-width:{W}px;background:#fff\"><title id=\"grafiek-titel\">Niveaus per domein over de \
+         class=\"chart\"><title id=\"grafiek-titel\">Niveaus per domein over de \
          toetsmomenten (I bovenaan, V onderaan)</title>"
     );
     for (o, label) in ["I", "II", "III", "IV", "V"].iter().enumerate() {

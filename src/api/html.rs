@@ -35,7 +35,8 @@ pub fn csrf_field(token: &str) -> String {
     format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(token))
 }
 
-const STYLE: &str = "
+/// The stylesheet, served as [`STYLESHEET_PATH`] (no inline styles: the CSP allows only `'self'`).
+pub const STYLE: &str = "
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;color:#1a1a1a;background:#f6f7f9;line-height:1.5;font-size:1rem}
 header{background:#123c69;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between}
@@ -63,8 +64,12 @@ a:focus,button:focus,input:focus{outline:3px solid #f4a259;outline-offset:2px}
 .scroll{overflow-x:auto}
 .skip{position:absolute;left:-999px}
 .skip:focus{left:1rem;top:1rem;background:#fff;color:#123c69;padding:.5rem;z-index:10}
+.chart{max-width:640px;background:#fff}
 @media (max-width:48rem){th,td{padding:.35rem}main{padding:.5rem}}
 ";
+
+/// Where the stylesheet is served.
+pub const STYLESHEET_PATH: &str = "/static/zorgsignaal.css";
 
 /// A whole Dutch page with the navigation bar (when logged in) and `body` in `<main>`.
 pub fn page(title: &str, nav: Option<&Nav<'_>>, body: &str) -> Html<String> {
@@ -80,7 +85,7 @@ pub fn page(title: &str, nav: Option<&Nav<'_>>, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Zorgsignaal</title><style>{STYLE}</style></head>\
+         <title>{} · Zorgsignaal</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
          <body><a class=\"skip\" href=\"#inhoud\">Naar de inhoud</a><header>{}</header><main id=\"inhoud\">{}</main></body></html>",
         esc(title),
         if nav.is_empty() {

@@ -61,6 +61,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home))
+        .route(html::STYLESHEET_PATH, get(stylesheet))
         .route("/login", get(auth::login_page).post(auth::login_submit))
         .route("/logout", post(auth::logout))
         .route("/scholen/{brin}", get(pages::school_page))
@@ -81,8 +82,53 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/outbox", get(json::outbox))
         .route("/api/v1/board", get(json::board))
         .route_layer(axum::middleware::from_fn(record_metrics))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The Content-Security-Policy of every response: nothing inline, nothing from elsewhere, no
+/// framing. Pages load only the stylesheet of [`html::STYLESHEET_PATH`]; the chart is inline SVG
+/// markup with presentation attributes (no `style`, no script).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// `GET /static/zorgsignaal.css`: the dashboard's stylesheet (cacheable: it holds no data).
+async fn stylesheet() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        html::STYLE,
+    )
+}
+
+/// Sets the security headers on every response: CSP, `X-Frame-Options: DENY`,
+/// `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, and `Cache-Control:
+/// no-store` unless the handler chose a policy itself (only the stylesheet does): pages and JSON
+/// with pupil data never land in a browser or proxy cache.
+async fn security_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 /// Counts requests and their duration per route pattern and status class

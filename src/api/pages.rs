@@ -159,8 +159,9 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
             "<form method=\"post\" action=\"/signalen/{id}/snooze\">{csrf}<label for=\"tot-{id}\">Uitstellen tot\
              <input type=\"date\" id=\"tot-{id}\" name=\"until\" required></label><button type=\"submit\">Uitstellen</button></form>\
              <form method=\"post\" action=\"/signalen/{id}/dismiss\">{csrf}<label for=\"reden-{id}\">Reden\
-             <input id=\"reden-{id}\" name=\"reason\" required></label><button type=\"submit\">Terzijde leggen</button></form>\
-             <form method=\"post\" action=\"/signalen/{id}/resolve\">{csrf}<button type=\"submit\">Afhandelen</button></form></div>"
+             <input id=\"reden-{id}\" name=\"reason\" maxlength=\"{max}\" required></label><button type=\"submit\">Terzijde leggen</button></form>\
+             <form method=\"post\" action=\"/signalen/{id}/resolve\">{csrf}<button type=\"submit\">Afhandelen</button></form></div>",
+            max = views::MAX_REASON_CHARS
         );
     }
     if !s.events.is_empty() {

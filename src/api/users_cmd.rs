@@ -75,7 +75,8 @@ pub async fn add(
     }
 }
 
-/// `user passwd NAME`: new password from standard input; ends the user's sessions.
+/// `user passwd NAME`: new password from standard input; ends the user's sessions and revokes
+/// his API tokens.
 pub async fn passwd(settings: &Settings, username: &str) -> anyhow::Result<ExitCode> {
     let password = read_password()?;
     let store = open_store(settings).await.context("opening the store")?;
@@ -83,7 +84,7 @@ pub async fn passwd(settings: &Settings, username: &str) -> anyhow::Result<ExitC
     store.close().await;
     match done {
         Ok(()) => {
-            println!("password of {username} changed");
+            println!("password of {username} changed; sessions ended, API tokens revoked");
             Ok(ExitCode::SUCCESS)
         }
         Err(StoreError::NotFound) => bail!("no user {username}"),
@@ -106,18 +107,75 @@ pub async fn remove(settings: &Settings, username: &str) -> anyhow::Result<ExitC
     }
 }
 
-/// `user token NAME --label LABEL`: prints a new bearer token for the JSON API (shown once).
-pub async fn token(settings: &Settings, username: &str, label: &str) -> anyhow::Result<ExitCode> {
+/// `user token NAME --label LABEL [--ttl DURATION]`: prints a new bearer token for the JSON API
+/// (shown once), valid for `ttl` (default `api.token_ttl`).
+pub async fn token(
+    settings: &Settings,
+    username: &str,
+    label: &str,
+    ttl: Option<std::time::Duration>,
+) -> anyhow::Result<ExitCode> {
+    let ttl = ttl.unwrap_or(settings.api.token_ttl);
+    if ttl.is_zero() {
+        bail!("--ttl must be longer than zero");
+    }
+    let ttl = chrono::TimeDelta::from_std(ttl).context("--ttl is too long")?;
+    let expires_at = chrono::Utc::now()
+        .checked_add_signed(ttl)
+        .context("--ttl is too long")?;
     let store = open_store(settings).await.context("opening the store")?;
     let token = random_token();
-    let done = store.create_api_token(username, &token_hash(&token), label).await;
+    let done = store
+        .create_api_token(username, &token_hash(&token), label, expires_at)
+        .await;
     store.close().await;
     match done {
-        Ok(()) => {
+        Ok(id) => {
             println!("{token}");
+            eprintln!(
+                "token {id} for {username}, valid until {} (UTC)",
+                expires_at.format("%Y-%m-%d %H:%M")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(StoreError::NotFound) => bail!("no user {username}"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `user token list [NAME]`: the API tokens (never their value), one per line.
+pub async fn token_list(settings: &Settings, username: Option<&str>) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await.context("opening the store")?;
+    let tokens = store.api_tokens(username).await;
+    store.close().await;
+    let tokens = tokens?;
+    println!("id\tuser\tlabel\tcreated (UTC)\texpires (UTC)");
+    let now = chrono::Utc::now();
+    for t in tokens {
+        println!(
+            "{}\t{}\t{}\t{}\t{}{}",
+            t.id,
+            t.username,
+            t.label,
+            t.created_at.format("%Y-%m-%d %H:%M"),
+            t.expires_at.format("%Y-%m-%d %H:%M"),
+            if t.expires_at <= now { " (expired)" } else { "" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `user token revoke ID`: the token stops working at once.
+pub async fn token_revoke(settings: &Settings, id: i64) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings).await.context("opening the store")?;
+    let done = store.revoke_api_token(id).await;
+    store.close().await;
+    match done {
+        Ok(()) => {
+            println!("token {id} revoked");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::NotFound) => bail!("no token {id}"),
         Err(e) => Err(e.into()),
     }
 }

@@ -313,6 +313,20 @@ impl SignalAction {
     }
 }
 
+/// Longest reason (for dismissing or resolving a signal) accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// A trimmed, non-empty reason of at most [`MAX_REASON_CHARS`] characters (`None` when absent).
+fn checked_reason(reason: Option<&str>) -> Result<Option<&str>, ApiError> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Err(ApiError::BadRequest(format!(
+            "de reden is te lang (hoogstens {MAX_REASON_CHARS} tekens)"
+        )));
+    }
+    Ok(reason)
+}
+
 /// Applies an action (the store writes the timeline event and the audit row).
 pub async fn apply_action(
     state: &AppState,
@@ -332,12 +346,13 @@ pub async fn apply_action(
                 .await?
         }
         SignalAction::Resolve => {
+            let reason = checked_reason(reason)?;
             store
                 .set_signal_status(id, SignalStatus::Resolved, reason, None, actor)
                 .await?
         }
         SignalAction::Dismiss => {
-            let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+            let reason = checked_reason(reason)?;
             let Some(reason) = reason else {
                 return Err(ApiError::BadRequest(
                     "geef een reden op om terzijde te leggen".into(),
@@ -348,9 +363,20 @@ pub async fn apply_action(
                 .await?
         }
         SignalAction::Snooze => {
-            let Some(until) = until.filter(|d| *d > today_amsterdam()) else {
+            let today = today_amsterdam();
+            let Some(until) = until.filter(|d| *d > today) else {
                 return Err(ApiError::BadRequest("kies een datum in de toekomst".into()));
             };
+            let max_days = i64::try_from(state.settings.snooze_max.as_secs() / 86_400).unwrap_or(i64::MAX);
+            let latest = today
+                .checked_add_signed(chrono::TimeDelta::days(max_days))
+                .unwrap_or(NaiveDate::MAX);
+            if until > latest {
+                return Err(ApiError::BadRequest(format!(
+                    "uitstellen kan tot uiterlijk {}",
+                    latest.format("%d-%m-%Y")
+                )));
+            }
             store.snooze_signal(id, Some(until), actor).await?
         }
     };

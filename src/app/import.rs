@@ -18,10 +18,6 @@ use crate::store::{ImportBatch, ImportSummary};
 /// Exit code for a file that cannot be imported (invalid XML/CSV, missing element).
 pub const EXIT_INVALID_FILE: u8 = 2;
 
-/// Care ladder of a school that is added by an import but not configured (the first preset,
-/// seed 000); configure the school to choose another.
-pub const DEFAULT_CARE_LADDER: &str = "abcd";
-
 /// What to import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFile<'a> {
@@ -40,17 +36,35 @@ pub enum ImportMode {
     DryRun,
 }
 
-/// The school record for `brin`: the configured one (name, care ladder), else `name` with
-/// [`DEFAULT_CARE_LADDER`].
-fn school_for(settings: &Settings, brin: &Brin, name: &str) -> School {
-    settings.school(brin).map_or_else(
-        || School {
-            brin: brin.clone(),
-            name: name.to_string(),
-            care_ladder: DEFAULT_CARE_LADDER.to_string(),
-        },
-        |s| s.school(),
-    )
+/// The configured school record for `brin`, or the Dutch lines refusing the import: data of a
+/// school that is not configured would be stored and then never evaluated (no rule, digest or
+/// dashboard sees an unconfigured school), so it is not stored at all.
+fn configured_school(settings: &Settings, brin: &Brin, from_file: bool) -> Result<School, Vec<String>> {
+    if let Some(s) = settings.school(brin) {
+        return Ok(s.school());
+    }
+    let configured = settings
+        .schools
+        .iter()
+        .map(|s| format!("{} ({})", s.brin, s.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let whose = if from_file {
+        format!("school {brin} uit het bestand")
+    } else {
+        format!("school {brin} (--school)")
+    };
+    Err(vec![
+        format!("{whose} is niet geconfigureerd: gegevens van die school zou geen enkele regel zien"),
+        format!(
+            "geef met --school BRIN de geconfigureerde school waar de leerling nu staat, of voeg de school toe aan [[schools]]; geconfigureerde scholen: {}",
+            if configured.is_empty() {
+                "geen".to_owned()
+            } else {
+                configured
+            }
+        ),
+    ])
 }
 
 /// Reads and parses the file into an import batch; `Err` holds the Dutch/operator lines to print
@@ -62,17 +76,22 @@ pub fn prepare(
 ) -> anyhow::Result<Result<ImportBatch, Vec<String>>> {
     match file {
         ImportFile::Oso(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes = match crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES) {
+                Ok(b) => b,
+                Err(e) => return Ok(Err(vec![format!("OSO dossier refused: {e}")])),
+            };
             let mut dossier = match parse_dossier(&bytes, &settings.id_hasher()) {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(vec![e.to_string()])),
             };
             let target = match school {
-                Some(b) => {
-                    dossier.assign_to_school(b);
-                    school_for(settings, b, b.as_str())
-                }
-                None => school_for(settings, &dossier.school.brin, &dossier.school.name),
+                Some(b) => configured_school(settings, b, false).inspect(|_| dossier.assign_to_school(b)),
+                None => configured_school(settings, &dossier.school.brin, true),
+            };
+            let target = match target {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
             };
             let mut batch = ImportBatch::new(Source::Oso, target);
             let pupil_id = dossier.pupil.external_id.clone();
@@ -115,7 +134,11 @@ pub fn prepare(
             if !parsed.ignored_columns.is_empty() {
                 println!("genegeerde kolommen: {}", parsed.ignored_columns.join(", "));
             }
-            let mut batch = ImportBatch::new(Source::Csv, school_for(settings, brin, brin.as_str()));
+            let target = match configured_school(settings, brin, false) {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let mut batch = ImportBatch::new(Source::Csv, target);
             csv_memberships(&mut batch, &parsed.results, &parsed.grades);
             batch.pupils = parsed.pupils;
             batch.results = parsed.results;
@@ -251,21 +274,45 @@ mod tests {
     }
 
     #[test]
-    fn configured_school_keeps_its_ladder_and_an_unknown_one_gets_the_default() {
+    fn a_configured_school_keeps_its_ladder_and_an_unknown_one_is_refused_naming_the_choices() {
         let s = settings();
         let configured = Brin::parse("23QK").expect("brin");
-        let school = school_for(&s, &configured, "Naam uit het dossier");
+        let school = configured_school(&s, &configured, true).expect("configured");
         assert_eq!(
             (school.name.as_str(), school.care_ladder.as_str()),
             ("Testschool De Regenboog", "niveaus-1-6")
         );
         let unknown = Brin::parse("00YY").expect("brin");
-        let school = school_for(&s, &unknown, "Naam uit het dossier");
-        assert_eq!(school.name, "Naam uit het dossier");
-        assert_eq!(school.care_ladder, DEFAULT_CARE_LADDER);
+        let lines = configured_school(&s, &unknown, true).expect_err("not configured");
+        let text = lines.join("\n");
         assert!(
-            s.care_ladder(DEFAULT_CARE_LADDER).is_some(),
-            "the default is a preset"
+            text.contains("00YY") && text.contains("niet geconfigureerd"),
+            "{text}"
+        );
+        assert!(text.contains("--school"), "{text}");
+        assert!(text.contains("11ZW") && text.contains("23QK"), "{text}");
+    }
+
+    #[test]
+    fn an_oso_dossier_of_an_unconfigured_school_is_refused_and_a_school_flag_redirects_it() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oso_dmt_three.xml");
+        // The fixture's dossier comes from school 12AB, which config/test.toml does not have.
+        let foreign = path;
+        let refused = prepare(&settings(), ImportFile::Oso(&foreign), None)
+            .expect("readable")
+            .expect_err("refused");
+        assert!(refused.join(" ").contains("12AB"), "{refused:?}");
+        let target = Brin::parse("11ZW").expect("brin");
+        let batch = prepare(&settings(), ImportFile::Oso(&foreign), Some(&target))
+            .expect("readable")
+            .expect("accepted for a configured school");
+        assert_eq!(batch.school.brin, target);
+        let other = Brin::parse("98XX").expect("brin");
+        assert!(
+            prepare(&settings(), ImportFile::Oso(&foreign), Some(&other))
+                .expect("readable")
+                .is_err(),
+            "--school must name a configured school too"
         );
     }
 
@@ -284,5 +331,18 @@ mod tests {
             reason: "not a date".into(),
         };
         assert_eq!(dutch_problem(&p), "rij 3, kolom afnamedatum: not a date");
+    }
+
+    #[test]
+    fn an_oversized_oso_file_is_refused_as_a_file_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("groot.xml");
+        let file = std::fs::File::create(&path).expect("create");
+        let too_big = u64::try_from(crate::sources::xml::MAX_XML_BYTES).expect("fits") + 1;
+        file.set_len(too_big).expect("sparse file");
+        let lines = prepare(&settings(), ImportFile::Oso(&path), None)
+            .expect("no operator error")
+            .expect_err("refused");
+        assert!(lines[0].contains("too large"), "{lines:?}");
     }
 }

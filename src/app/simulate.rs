@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone, Utc, Weekday};
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use mocks::{Expected, GenParams, MockBoard, MockConfig, Timeline};
 use serde_json::{Value, json};
@@ -22,8 +22,9 @@ use super::open_store;
 use super::run::{Daemon, runner};
 use crate::actions::mail::{MailKind, Mailer, SentInfo, school_quiet_reason};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
+use crate::domain::HolidayRegion;
 use crate::schedule::{Clock, Scheduler, SchedulerOptions};
-use crate::settings::{Holiday, SchoolSettings, Settings};
+use crate::settings::{CalendarSettings, Holiday, SchoolSettings, Settings};
 use crate::store::SignalFilter;
 use crate::sync::SyncEngine;
 
@@ -73,9 +74,9 @@ pub async fn simulate(opts: &SimulateOptions) -> anyhow::Result<Value> {
         as_of: opts.to,
         planted: true,
     };
-    // The planted cases come due on the last school day of the period (so they fall inside it).
-    let calendar = sim_holidays();
-    let planted_as_of = last_school_day(opts.from, opts.to, &calendar);
+    // The planted cases (in school 0) come due on its last school day of the period, so they
+    // fall inside it.
+    let planted_as_of = last_school_day(opts.from, opts.to, &sim_calendar(0));
     let (full, expected) =
         tokio::task::spawn_blocking(move || mocks::generate_with_planted_as_of(&params, planted_as_of))
             .await
@@ -85,27 +86,20 @@ pub async fn simulate(opts: &SimulateOptions) -> anyhow::Result<Value> {
     let board = MockBoard::start(MockConfig::fixture(start_view))
         .await
         .context("starting the mock servers")?;
-    let result = run(opts, &timeline, &board, &expected, calendar).await;
+    let result = run(opts, &timeline, &board, &expected).await;
     board.shutdown().await;
     result
 }
 
-/// Dutch school holidays 2025-2026 (regio midden, Rijksoverheid) and the public holidays that
-/// fall on school days, plus the summer holidays around it: the simulation's school calendar.
-/// Other periods get weekends only.
-pub fn sim_holidays() -> Vec<Holiday> {
+/// The public holidays of 2025-2026 on which schools are closed and that fall outside the national
+/// school holidays: the simulation adds them to every school's calendar as its own dates.
+pub fn public_holidays() -> Vec<Holiday> {
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
     [
-        (d(2025, 7, 19), d(2025, 8, 31), "zomervakantie"),
-        (d(2025, 10, 18), d(2025, 10, 26), "herfstvakantie"),
-        (d(2025, 12, 20), d(2026, 1, 4), "kerstvakantie"),
-        (d(2026, 2, 14), d(2026, 2, 22), "voorjaarsvakantie"),
         (d(2026, 4, 3), d(2026, 4, 3), "Goede Vrijdag"),
         (d(2026, 4, 6), d(2026, 4, 6), "Tweede Paasdag"),
-        (d(2026, 4, 25), d(2026, 5, 3), "meivakantie"),
         (d(2026, 5, 14), d(2026, 5, 15), "Hemelvaart"),
         (d(2026, 5, 25), d(2026, 5, 25), "Tweede Pinksterdag"),
-        (d(2026, 7, 18), d(2026, 8, 30), "zomervakantie"),
     ]
     .into_iter()
     .map(|(from, to, name)| Holiday {
@@ -116,14 +110,20 @@ pub fn sim_holidays() -> Vec<Holiday> {
     .collect()
 }
 
-fn is_weekday_outside(date: NaiveDate, holidays: &[Holiday]) -> bool {
-    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
-        && !holidays.iter().any(|h| h.from <= date && date <= h.to)
+/// The calendar of the simulated school `index`: the vakantieregio's national holidays (midden,
+/// noord, zuid in turn, so holidays differ between schools) plus [`public_holidays`].
+pub fn sim_calendar(index: usize) -> CalendarSettings {
+    let region = [HolidayRegion::Midden, HolidayRegion::Noord, HolidayRegion::Zuid][index % 3];
+    CalendarSettings {
+        region: Some(region),
+        holidays: public_holidays(),
+    }
 }
 
-fn last_school_day(from: NaiveDate, to: NaiveDate, holidays: &[Holiday]) -> NaiveDate {
+fn last_school_day(from: NaiveDate, to: NaiveDate, calendar: &CalendarSettings) -> NaiveDate {
+    let calendar = calendar.to_calendar();
     let mut d = to;
-    while d > from && !is_weekday_outside(d, holidays) {
+    while d > from && !calendar.is_school_day(d) {
         d = d.pred_opt().unwrap_or(from);
     }
     d
@@ -138,9 +138,10 @@ fn midnight(day: NaiveDate) -> DateTime<Utc> {
         .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
 }
 
+/// Claims `dir` like the demo does (a folder with someone else's database is refused) and
+/// clears the previous run's database, mails and reports.
 fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let db = dir.join("zorgsignaal.sqlite");
+    let db = super::demo::claim_data_dir(dir)?;
     for suffix in ["", "-wal", "-shm"] {
         let f = PathBuf::from(format!("{}{suffix}", db.display()));
         if f.exists() {
@@ -161,7 +162,6 @@ async fn run(
     timeline: &Timeline,
     board: &MockBoard,
     expected: &[Expected],
-    calendar: Vec<Holiday>,
 ) -> anyhow::Result<Value> {
     let db = prepare_dir(&opts.data_dir)?;
     let mail_dir = opts.data_dir.join("mail");
@@ -169,7 +169,9 @@ async fn run(
     let mut settings = Settings::from_toml_str(&toml)
         .map_err(|e| anyhow::anyhow!("simulation configuration invalid: {e}"))?;
     settings.schedule.sync = SIM_SYNC_SCHEDULE.to_owned();
-    settings.mail.holidays = calendar;
+    for (i, school) in settings.schools.iter_mut().enumerate() {
+        school.calendar = sim_calendar(i);
+    }
     settings.board.report_emails = vec![BOARD_ADDRESS.to_owned()];
     settings.report.output_dir = opts.data_dir.join("reports");
     // The mocks are in-process on loopback: no need to be polite to them.
@@ -626,13 +628,19 @@ mod tests {
     }
 
     #[test]
-    fn the_calendar_knows_the_dutch_holidays_of_2025_2026() {
-        let h = sim_holidays();
+    fn the_simulated_schools_have_their_regions_holidays_and_the_public_ones() {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
-        assert!(!is_weekday_outside(d(2025, 12, 24), &h), "kerstvakantie");
-        assert!(!is_weekday_outside(d(2026, 5, 14), &h), "Hemelvaart");
-        assert!(is_weekday_outside(d(2026, 1, 28), &h));
-        assert_eq!(last_school_day(d(2025, 8, 1), d(2026, 7, 31), &h), d(2026, 7, 17));
+        let midden = sim_calendar(0).to_calendar();
+        let noord = sim_calendar(1).to_calendar();
+        assert!(!midden.is_school_day(d(2025, 12, 24)), "kerstvakantie");
+        assert!(!midden.is_school_day(d(2026, 5, 14)), "Hemelvaart");
+        assert!(midden.is_school_day(d(2026, 1, 28)));
+        // Voorjaarsvakantie 2026: midden 14-22 Feb, noord 21 Feb - 1 Mar.
+        assert!(!midden.is_school_day(d(2026, 2, 16)) && noord.is_school_day(d(2026, 2, 16)));
+        assert_eq!(
+            last_school_day(d(2025, 8, 1), d(2026, 7, 31), &sim_calendar(0)),
+            d(2026, 7, 17)
+        );
         // Midnight in Amsterdam: 22:00 UTC in summer, 23:00 in winter.
         assert_eq!(midnight(d(2026, 7, 1)).to_rfc3339(), "2026-06-30T22:00:00+00:00");
         assert_eq!(midnight(d(2026, 1, 1)).to_rfc3339(), "2025-12-31T23:00:00+00:00");

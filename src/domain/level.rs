@@ -1,4 +1,4 @@
-//! Niveaus: the level scales of Dutch pupil monitoring (DOMAIN.md §4). A level always keeps its
+//! Niveaus: the level scales of Dutch pupil monitoring (docs/DOMAIN.md §4). A level always keeps its
 //! scale; letters are never compared across scales.
 
 use std::fmt;
@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scale {
-    /// I–V in 20 % bands, with V- (vijf min) for P0–10. OSO code `IV`.
+    /// I–V in 20 % bands, with V- (vijf min) for P0–10; also the seven-level display I+ … V-
+    /// (I+ = P90–100, V = P11–20, V- = P0–10). OSO code `IV`.
     Iv,
     /// A–E (old, unequal bands; E = P0–10). OSO code `AE`.
     Ae,
@@ -48,9 +49,10 @@ impl Scale {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "scale", content = "value", rename_all = "snake_case")]
 pub enum Level {
-    /// I–V; `ordinal` 1 (I, best) to 5 (V); `minus` marks V- (P0–10).
+    /// I–V; `ordinal` 1 (I, best) to 5 (V); `minus` marks V- (P0–10); `ordinal` 0 is I+ (the
+    /// top 10 % of the seven-level display).
     Iv {
-        /// 1 = I … 5 = V.
+        /// 0 = I+, 1 = I … 5 = V.
         ordinal: u8,
         /// V- (only with ordinal 5).
         minus: bool,
@@ -88,7 +90,7 @@ pub enum LevelError {
 }
 
 impl Level {
-    /// Parses a level written on `scale`: `I`…`V`, `V-`/`V–`/`Vmin` (also Arabic `1`…`5`) on I–V;
+    /// Parses a level written on `scale`: `I+`, `I`…`V`, `V-`/`V–`/`Vmin` (also Arabic `1`…`5`) on I–V;
     /// `A`…`E` on A–E; `0`…`100` (optionally `P23`) as percentile; `1F`, `2F`, `1S` as reference level.
     pub fn parse(input: &str, scale: Scale) -> Result<Self, LevelError> {
         let raw = input.trim();
@@ -99,6 +101,12 @@ impl Level {
         };
         match scale {
             Scale::Iv => {
+                if matches!(s.replace(' ', "").as_str(), "I+" | "1+" | "IPLUS") {
+                    return Ok(Self::Iv {
+                        ordinal: 0,
+                        minus: false,
+                    });
+                }
                 let (body, minus) = if let Some(b) = s.strip_suffix("MIN") {
                     (b.trim(), true)
                 } else if let Some(b) = s.strip_suffix('-') {
@@ -161,6 +169,18 @@ impl Level {
         }
     }
 
+    /// Only the seven-level display (I+ … V-) writes I+: a source that shows it uses V for
+    /// P11–20, so a plain V of that test is *not* in the lowest 10 %.
+    pub fn is_seven_level(self) -> bool {
+        matches!(
+            self,
+            Self::Iv {
+                ordinal: 0,
+                minus: false
+            }
+        )
+    }
+
     /// The scale this level is on.
     pub fn scale(self) -> Scale {
         match self {
@@ -182,7 +202,8 @@ impl Level {
     }
 
     /// "V(E)", the lowest 10 %: V-, E or P≤10. `None` when not known from this level alone
-    /// (a plain V is only known to be ≤ P20; reference levels are no band).
+    /// (a plain V is only known to be ≤ P20 — unless the source shows the seven-level display,
+    /// see [`Level::is_seven_level`]; reference levels are no band).
     pub fn is_lowest_ten_percent(self) -> Option<bool> {
         match self {
             Self::Iv {
@@ -200,11 +221,11 @@ impl Level {
         }
     }
 
-    /// Position on an ordinal 1 (best) – 5 (lowest) band scale, for drops; V- counts as V.
-    /// `None` for percentiles and reference levels.
+    /// Position on an ordinal 1 (best) – 5 (lowest) band scale, for drops; V- counts as V and
+    /// I+ as I. `None` for percentiles and reference levels.
     pub fn band_ordinal(self) -> Option<u8> {
         match self {
-            Self::Iv { ordinal, .. } | Self::Ae { ordinal } => Some(ordinal),
+            Self::Iv { ordinal, .. } | Self::Ae { ordinal } => Some(ordinal.max(1)),
             _ => None,
         }
     }
@@ -212,14 +233,11 @@ impl Level {
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const ROMAN: [&str; 5] = ["I", "II", "III", "IV", "V"];
+        const ROMAN: [&str; 6] = ["I+", "I", "II", "III", "IV", "V"];
         const LETTERS: [&str; 5] = ["A", "B", "C", "D", "E"];
         match *self {
             Self::Iv { ordinal, minus } => {
-                let r = ROMAN
-                    .get(usize::from(ordinal.saturating_sub(1)))
-                    .copied()
-                    .unwrap_or("?");
+                let r = ROMAN.get(usize::from(ordinal)).copied().unwrap_or("?");
                 write!(f, "{r}{}", if minus { "-" } else { "" })
             }
             Self::Ae { ordinal } => f.write_str(
@@ -408,8 +426,23 @@ mod tests {
     }
 
     #[test]
+    fn seven_level_display_i_plus() {
+        let i_plus = Level::parse("I+", Scale::Iv).expect("I+");
+        assert!(i_plus.is_seven_level());
+        assert_eq!(i_plus.to_string(), "I+");
+        assert_eq!(i_plus.band_ordinal(), Some(1), "I+ counts as I for drops");
+        assert_eq!(i_plus.is_v_or_lower(), Some(false));
+        assert_eq!(i_plus.is_lowest_ten_percent(), Some(false));
+        assert_eq!(Level::parse("i +", Scale::Iv), Ok(i_plus));
+        assert!(!Level::parse("I", Scale::Iv).expect("I").is_seven_level());
+        assert!(Level::parse("V+", Scale::Iv).is_err());
+        assert!(Level::parse("I+", Scale::Ae).is_err());
+    }
+
+    #[test]
     fn display_round_trips() {
         for (s, sc) in [
+            ("I+", Scale::Iv),
             ("V-", Scale::Iv),
             ("III", Scale::Iv),
             ("E", Scale::Ae),

@@ -1,6 +1,7 @@
-//! Plain domain types of Zorgsignaal (DOMAIN.md §2–§5). No I/O, no async: every other module
+//! Plain domain types of Zorgsignaal (docs/DOMAIN.md §2–§5). No I/O, no async: every other module
 //! depends on these, and these depend on nothing but `chrono`/`serde`.
 
+pub mod calendar;
 pub mod care;
 pub mod ids;
 pub mod level;
@@ -12,13 +13,14 @@ pub mod result;
 pub mod school;
 pub mod signal;
 
+pub use calendar::{HolidayRegion, SchoolCalendar, SchoolHoliday};
 pub use care::{CareLadder, CareLevel, NationalTier};
 pub use ids::{ExternalIdHasher, Source};
 pub use level::{Level, LevelError, ReferenceScore, Scale};
 pub use moment::{Moment, MomentKind, MomentWindows, MonthDay};
 pub use note::Note;
 pub use plan::{Evaluation, EvaluationOutcome, PlanKind, SupportPlan};
-pub use pupil::{Group, Membership, Pupil};
+pub use pupil::{DyslexiaStatement, Group, Membership, Pupil};
 pub use result::{AbilityScore, DomainMapping, DomainPattern, LearningDomain, TestResult};
 pub use school::{Brin, Grade, School, SchoolYear};
 pub use signal::{EedCriterion, Evidence, Severity, Signal, SignalStatus, Task, TaskKind};

@@ -1,5 +1,5 @@
 //! Toetsmoment: main measurements M (mid-year) and E (end of year), or a tussenmeting, derived
-//! from the afnamedatum with configurable windows (DOMAIN.md §4).
+//! from the afnamedatum with configurable windows (docs/DOMAIN.md §4).
 
 use std::fmt;
 

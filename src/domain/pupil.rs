@@ -27,6 +27,18 @@ pub struct Pupil {
     pub birth_date: Option<NaiveDate>,
     /// Date the pupil left the school (uitschrijfdatum), if so.
     pub left_on: Option<NaiveDate>,
+    /// Dyslexieverklaring, when one is established: only the fact and its date.
+    #[serde(default)]
+    pub dyslexia_statement: Option<DyslexiaStatement>,
+}
+
+/// An established dyslexieverklaring (OSO `diagnose` F81.0, a CSV column, the ParnasSys REST
+/// field). Data minimisation: only that it exists and its date — never the report, the
+/// diagnostician or any other part of a diagnosis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DyslexiaStatement {
+    /// Date of the statement, when the source gives one.
+    pub on: Option<NaiveDate>,
 }
 
 impl Pupil {
@@ -112,6 +124,7 @@ mod tests {
             surname: "Vries".into(),
             birth_date: None,
             left_on: None,
+            dyslexia_statement: None,
         }
     }
 

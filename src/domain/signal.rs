@@ -155,6 +155,9 @@ pub struct Evidence {
     pub ability_score: Option<f64>,
     /// Source of the piece.
     pub source: Option<Source>,
+    /// Dutch remark on this piece (two norms of one sitting that disagree, a missed round, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A detected concern about one pupil.

@@ -34,7 +34,7 @@ table, tr, .charts svg { page-break-inside: avoid; }
 pub fn rule_label(rule: &str) -> String {
     match rule {
         "dmt_three_lowest" => "Drie keer V(E) op DMT".into(),
-        "eed_check" => "EED-check dyslexiedossier".into(),
+        "eed_check" => "ED-check dyslexiedossier".into(),
         "lowest_level_repeated" => "Twee keer laagste niveau".into(),
         "level_drop" => "Daling van twee niveaus".into(),
         "no_growth" => "Geen groei vaardigheidsscore".into(),
@@ -120,7 +120,7 @@ fn rows(report: &BoardReport, unit: &Unit) -> Vec<(String, String, &'static str,
     for rule in &report.rules {
         r.push((format!("signals_open:{rule}"), rule_label(rule), "", true));
     }
-    r.push(("eed_checks_opened".into(), "EED-checks geopend".into(), "", false));
+    r.push(("eed_checks_opened".into(), "ED-checks geopend".into(), "", false));
     for k in PLAN_KINDS {
         let label = match k {
             crate::domain::PlanKind::ActionPlan => "Handelingsplannen actief",

@@ -1,91 +1,52 @@
-//! `eed_check`: when `dmt_three_lowest` fires with the EED criterion met, list what the dyslexia
-//! dossier (ED-regeling) still lacks: reading interventions between the measurements at the
-//! school's zorgniveau 2 and 3, enough weeks, enough minutes per week, and their evaluations.
+//! `eed_check`: when `dmt_three_lowest` has the ED criterion met (three in a row in the lowest
+//! 10 %), list what the dyslexia dossier (ED-regeling, Protocol Dyslexie Diagnostiek en
+//! Behandeling 3.0) still lacks: reading help at protocol level 2 and an intensive intervention
+//! at protocol level 3 between the measurements (enough weeks and minutes a week, evaluated),
+//! spelling data, consecutive rounds, and — from groep 8 — care starting before the 13th birthday.
+//! Ladder steps are judged by their protocol level (`CareLevel::protocol_level`), never by number.
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 
 use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::normalise::{Measurement, grade_on};
 use super::{HistoryPlan, dmt_three_lowest, text};
-use crate::domain::{EedCriterion, Evidence, LearningDomain, Severity, TaskKind};
+use crate::domain::care::protocol_level_name;
+use crate::domain::{EedCriterion, Evidence, LearningDomain, SchoolCalendar, Severity, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "eed_check";
-/// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// Rule version. 2: protocol levels instead of ladder steps, intensive help at level 2 counts,
+/// spelling data, the 13th birthday, missed rounds, a stable window, ED wording (issue 16).
+pub const RULE_VERSION: u32 = 2;
 
 /// What the dossier check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierCheck {
-    /// Reading plans overlapping the measurement window at zorgniveau ≥ the step-2 level.
+    /// Reading plans overlapping the window at protocol level ≥ `min_protocol_level`.
     pub plans: Vec<i64>,
-    /// Weeks of intervention within the window (overlaps merged).
+    /// Of those, the ones that count as intensive (protocol level 3, or level 2 with enough minutes).
+    pub intensive: Vec<i64>,
+    /// Weeks of intensive intervention within the window (overlaps merged).
     pub weeks: u32,
     /// Dutch lines for what is missing; empty when the dossier looks complete.
     pub missing: Vec<String>,
+    /// Dutch warnings that are no missing piece (the 13th birthday in groep 8).
+    pub flags: Vec<String>,
 }
 
-/// Checks the dossier over the window `[from, to]` (first and last of the three measurements).
-pub fn check_dossier(input: &RuleInput<'_>, from: NaiveDate, to: NaiveDate) -> DossierCheck {
-    let p = &input.ctx.params.eed_check;
-    let ladder = &input.ctx.ladder;
-    let step_index = |step: u8| usize::from(step.max(1)) - 1;
-    let level_pos = |hp: &HistoryPlan| hp.plan.care_level.as_deref().and_then(|c| ladder.position(c));
-    let reading: Vec<&HistoryPlan> = input
-        .history
-        .plans
+/// Weeks of the merged plan periods within `[from, to]`; holiday days do not count (school weeks,
+/// docs/RULES.md §1a).
+fn span_weeks(
+    plans: &[&HistoryPlan],
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: NaiveDate,
+    calendar: &SchoolCalendar,
+) -> u32 {
+    let mut spans: Vec<(NaiveDate, NaiveDate)> = plans
         .iter()
-        .filter(|hp| hp.plan.domain.is_some_and(LearningDomain::is_reading))
-        .filter(|hp| hp.plan.start <= to && hp.plan.end.unwrap_or(input.as_of) >= from)
-        .collect();
-    let min_pos = step_index(p.min_ladder_step);
-    let mut qualifying: Vec<&HistoryPlan> = reading
-        .iter()
-        .copied()
-        .filter(|hp| level_pos(hp).is_some_and(|pos| pos >= min_pos))
-        .collect();
-    qualifying.sort_by_key(|hp| (hp.plan.start, hp.id));
-    let step_name = |step: u8| {
-        ladder
-            .levels
-            .get(step_index(step))
-            .map_or_else(|| format!("stap {step}"), |l| l.code.clone())
-    };
-
-    let mut missing = Vec::new();
-    if qualifying.is_empty() {
-        missing.push(format!(
-            "Geen handelingsplan technisch lezen op zorgniveau {} of hoger tussen {} en {}.",
-            step_name(p.min_ladder_step),
-            text::date(from),
-            text::date(to)
-        ));
-    } else if !qualifying
-        .iter()
-        .any(|hp| level_pos(hp).is_some_and(|pos| pos >= step_index(p.intensive_ladder_step)))
-    {
-        missing.push(format!(
-            "Geen intensieve interventie op zorgniveau {} of hoger.",
-            step_name(p.intensive_ladder_step)
-        ));
-    }
-    let unknown_level = reading.iter().filter(|hp| level_pos(hp).is_none()).count();
-    if unknown_level > 0 {
-        missing.push(format!(
-            "Zorgniveau onbekend bij {} plan(nen) technisch lezen.",
-            unknown_level
-        ));
-    }
-
-    // Weeks: merge the plans' periods clipped to the window.
-    let mut spans: Vec<(NaiveDate, NaiveDate)> = qualifying
-        .iter()
-        .map(|hp| {
-            (
-                hp.plan.start.max(from),
-                hp.plan.end.unwrap_or(input.as_of).min(to),
-            )
-        })
+        .map(|hp| (hp.plan.start.max(from), hp.plan.end.unwrap_or(as_of).min(to)))
         .filter(|(a, b)| a <= b)
         .collect();
     spans.sort();
@@ -95,45 +56,188 @@ pub fn check_dossier(input: &RuleInput<'_>, from: NaiveDate, to: NaiveDate) -> D
         cur = match cur {
             Some((ca, cb)) if a <= cb => Some((ca, cb.max(b))),
             Some((ca, cb)) => {
-                days += (cb - ca).num_days() + 1;
+                days += calendar.school_days_between(ca, cb);
                 Some((a, b))
             }
             None => Some((a, b)),
         };
     }
     if let Some((ca, cb)) = cur {
-        days += (cb - ca).num_days() + 1;
+        days += calendar.school_days_between(ca, cb);
     }
-    let weeks = u32::try_from(days / 7).unwrap_or(u32::MAX);
-    if !qualifying.is_empty() && weeks < p.min_intervention_weeks {
+    u32::try_from(days / 7).unwrap_or(u32::MAX)
+}
+
+/// Checks the dossier over `window` (the three measurements that met the criterion).
+pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierCheck {
+    let (Some(first), Some(last)) = (window.first(), window.last()) else {
+        return DossierCheck {
+            plans: Vec::new(),
+            intensive: Vec::new(),
+            weeks: 0,
+            missing: Vec::new(),
+            flags: Vec::new(),
+        };
+    };
+    let (from, to) = (first.taken_on, last.taken_on);
+    let p = &input.ctx.params.eed_check;
+    let ladder = &input.ctx.ladder;
+    let protocol = |hp: &HistoryPlan| {
+        hp.plan
+            .care_level
+            .as_deref()
+            .and_then(|c| ladder.protocol_level(c))
+    };
+    let reading: Vec<&HistoryPlan> = input
+        .history
+        .plans
+        .iter()
+        .filter(|hp| hp.plan.domain.is_some_and(LearningDomain::is_reading))
+        .filter(|hp| hp.plan.start <= to && hp.plan.end.unwrap_or(input.as_of) >= from)
+        .collect();
+    let mut counting: Vec<&HistoryPlan> = reading
+        .iter()
+        .copied()
+        .filter(|hp| protocol(hp).is_some_and(|l| l >= p.min_protocol_level))
+        .collect();
+    counting.sort_by_key(|hp| (hp.plan.start, hp.id));
+    // Intensive: protocol level 3 by the ladder, or reading help one level lower that meets the
+    // protocol's minutes (seed 000's A2 with an IHP, seed 002's niveau 2 with extra leestijd).
+    let enough_minutes = |hp: &HistoryPlan| {
+        hp.plan
+            .minutes_per_week
+            .is_some_and(|m| m >= p.min_minutes_per_week)
+    };
+    let is_intensive = |hp: &HistoryPlan| {
+        protocol(hp).is_some_and(|l| {
+            l >= p.intensive_protocol_level || (l + 1 == p.intensive_protocol_level && enough_minutes(hp))
+        })
+    };
+    let intensive: Vec<&HistoryPlan> = counting.iter().copied().filter(|hp| is_intensive(hp)).collect();
+    let codes = |min: u8| {
+        let c = ladder.codes_from_protocol_level(min);
+        match c.first() {
+            Some(first) if c.len() > 1 => format!("zorgniveau {first} of hoger"),
+            Some(first) => format!("zorgniveau {first}"),
+            None => "geen zorgniveau op de zorgladder".to_string(),
+        }
+    };
+
+    let mut missing = Vec::new();
+    let mut flags = Vec::new();
+    if let Some(line) = age_flag(input) {
+        flags.push(line);
+    }
+    if counting.is_empty() {
         missing.push(format!(
-            "Interventie duurde {weeks} weken; nodig is minstens {} weken.",
+            "Geen plan voor technisch lezen op protocolniveau {} ({}; bij deze school {}) tussen {} en {}.",
+            p.min_protocol_level,
+            protocol_level_name(p.min_protocol_level),
+            codes(p.min_protocol_level),
+            text::date(from),
+            text::date(to)
+        ));
+    } else if intensive.is_empty() {
+        missing.push(format!(
+            "Geen intensieve leesinterventie op protocolniveau {} ({}; bij deze school {}, of begeleiding in de groep met minstens {} minuten per week).",
+            p.intensive_protocol_level,
+            protocol_level_name(p.intensive_protocol_level),
+            codes(p.intensive_protocol_level),
+            p.min_minutes_per_week
+        ));
+    }
+    let unknown_level = reading.iter().filter(|hp| protocol(hp).is_none()).count();
+    if unknown_level == 1 {
+        missing.push("Zorgniveau onbekend bij 1 plan technisch lezen.".to_string());
+    } else if unknown_level > 1 {
+        missing.push(format!(
+            "Zorgniveau onbekend bij {unknown_level} plannen technisch lezen."
+        ));
+    }
+    let weeks = span_weeks(&intensive, from, to, input.as_of, &input.ctx.calendar);
+    if !intensive.is_empty() && weeks < p.min_intervention_weeks {
+        missing.push(format!(
+            "Intensieve interventie duurde {}; nodig is minstens {} weken.",
+            text::weeks(weeks),
             p.min_intervention_weeks
         ));
     }
-    for hp in &qualifying {
+    for hp in &counting {
         let name = format!(
             "{} '{}' ({})",
             hp.plan.kind.dutch(),
             hp.plan.title,
             text::date(hp.plan.start)
         );
+        let specific = protocol(hp).is_some_and(|l| l >= p.intensive_protocol_level);
+        // The protocol's minutes concern the intensive intervention: a level-2 plan with fewer
+        // minutes is ordinary help in the group, only worth naming while nothing is intensive.
         match hp.plan.minutes_per_week {
-            None => missing.push(format!("Intensiteit (minuten per week) onbekend bij {name}.")),
-            Some(m) if m < p.min_minutes_per_week => missing.push(format!(
+            None if specific || intensive.is_empty() => {
+                missing.push(format!("Intensiteit (minuten per week) onbekend bij {name}."));
+            }
+            Some(m) if m < p.min_minutes_per_week && specific => missing.push(format!(
                 "{name}: {m} minuten per week; nodig is minstens {}.",
                 p.min_minutes_per_week
             )),
-            Some(_) => {}
+            _ => {}
         }
         if !hp.plan.evaluations.iter().any(|e| e.date <= input.as_of) {
             missing.push(format!("Evaluatie ontbreekt bij {name}."));
         }
     }
+    if input.norm.main(LearningDomain::Spelling).is_empty() {
+        missing.push(
+            "Spellinggegevens ontbreken: het dossier vraagt ook spellingresultaten (geen spellingtoets gevonden)."
+                .to_string(),
+        );
+    }
+    let missed = dmt_three_lowest::missed_rounds(input, window);
+    if !missed.is_empty() {
+        missing.push(format!(
+            "Geen DMT bij {}: de drie metingen liggen niet in opeenvolgende rondes; licht dit toe in het dossier.",
+            text::join_and(&missed)
+        ));
+    }
     DossierCheck {
-        plans: qualifying.iter().map(|hp| hp.id).collect(),
+        plans: counting.iter().map(|hp| hp.id).collect(),
+        intensive: intensive.iter().map(|hp| hp.id).collect(),
         weeks,
         missing,
+        flags,
+    }
+}
+
+/// From groep 8 (or within a year of it): reimbursed ED care must start before the 13th
+/// birthday.
+fn age_flag(input: &RuleInput<'_>) -> Option<String> {
+    let age = input.ctx.params.eed_check.start_before_age;
+    let grade8 = grade_on(&input.history.memberships, input.as_of).is_some_and(|g| g.get() >= 8);
+    let Some(born) = input.history.birth_date else {
+        return grade8.then(|| {
+            format!(
+                "Groep 8 en geboortedatum onbekend: vergoede ED-zorg moet starten vóór de {age}e verjaardag."
+            )
+        });
+    };
+    let limit = born.checked_add_months(Months::new(age.saturating_mul(12)))?;
+    if input.as_of >= limit {
+        Some(format!(
+            "De leerling is op {} {age} geworden: vergoede ED-zorg moet vóór de {age}e verjaardag gestart zijn.",
+            text::date(limit)
+        ))
+    } else if grade8
+        || input
+            .as_of
+            .checked_add_months(Months::new(12))
+            .is_some_and(|d| d >= limit)
+    {
+        Some(format!(
+            "Vergoede ED-zorg moet starten vóór de {age}e verjaardag ({}): aanmelding niet uitstellen.",
+            text::date(limit)
+        ))
+    } else {
+        None
     }
 }
 
@@ -148,24 +252,16 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
     if hit.criterion != EedCriterion::Met {
         return Vec::new();
     }
-    let (Some(anchor), Some(first), Some(last)) = (hit.run.first(), hit.last.first(), hit.last.last()) else {
+    // The window is the first three-in-a-row of the run that met the criterion: stable as the
+    // run grows, so the check keeps its state (and its one task) while the run lasts.
+    let window = &hit.window;
+    let (Some(anchor), Some(w0), Some(wn)) = (hit.run.first(), window.first(), window.last()) else {
         return Vec::new();
     };
-    // The task window is the first three-in-a-row of the run that met the criterion: stable as
-    // the run grows, so the dossier task is created once per run.
-    let n = hit.last.len();
-    let window = hit
-        .run
-        .windows(n)
-        .find(|w| dmt_three_lowest::criterion(w) == EedCriterion::Met)
-        .unwrap_or(&hit.last);
-    let (Some(w0), Some(wn)) = (window.first(), window.last()) else {
-        return Vec::new();
-    };
-    let check = check_dossier(input, first.taken_on, last.taken_on);
+    let check = check_dossier(input, window);
     let pupil = input.history.pupil_id;
     let domain = Some(LearningDomain::WordReading);
-    let mut evidence: Vec<Evidence> = hit.last.iter().map(|m| m.evidence()).collect();
+    let mut evidence: Vec<Evidence> = window.iter().map(|m| m.evidence()).collect();
     let mut dossier: Vec<&HistoryPlan> = input
         .history
         .plans
@@ -185,28 +281,43 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
             percentile: None,
             ability_score: None,
             source: Some(hp.plan.source),
+            note: check
+                .intensive
+                .contains(&hp.id)
+                .then(|| "Telt als intensieve interventie (protocolniveau 3).".to_string()),
         });
     }
+    let flags = if check.flags.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", check.flags.join(" "))
+    };
     let (explanation, body) = if check.missing.is_empty() {
         (
             format!(
-                "EED-criterium voldaan ({}). Het leesdossier lijkt compleet: {} weken interventie.",
-                text::shorts(&hit.last),
-                check.weeks
+                "ED-criterium voldaan ({}). Het leesdossier lijkt compleet: {} intensieve interventie.{flags}",
+                text::shorts(window),
+                text::weeks(check.weeks)
             ),
-            "Het leesdossier lijkt compleet. Aanmelding voor dyslexieonderzoek (EED) voorbereiden."
-                .to_string(),
+            format!(
+                "Het leesdossier lijkt compleet. Aanmelding voor dyslexieonderzoek (ED-regeling) voorbereiden.{flags}"
+            ),
         )
     } else {
         (
             format!(
-                "EED-criterium voldaan ({}). Het leesdossier is nog niet compleet. {}",
-                text::shorts(&hit.last),
+                "ED-criterium voldaan ({}). Het leesdossier is nog niet compleet. {}{flags}",
+                text::shorts(window),
                 check.missing.join(" ")
             ),
             format!(
-                "Voor het EED-dossier ontbreekt nog:\n- {}",
-                check.missing.join("\n- ")
+                "Voor het ED-dossier ontbreekt nog:\n- {}{}",
+                check.missing.join("\n- "),
+                if check.flags.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n\n{}", check.flags.join("\n"))
+                }
             ),
         )
     };
@@ -230,7 +341,7 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
             ),
             kind: TaskKind::IbTask,
             target: task_target(hit.run.iter().rev().map(|m| m.source)),
-            title: "EED-dossier controleren".into(),
+            title: "ED-dossier controleren".into(),
             body,
             due_on: None,
         }],
@@ -240,15 +351,19 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::super::testkit::{Pupil, ctx, d, eval};
-    use super::super::{PupilHistory, evaluate as engine_evaluate};
+    use super::super::{PupilHistory, SchoolContext, evaluate as engine_evaluate};
     use super::*;
     use crate::domain::{EvaluationOutcome, PlanKind};
 
-    fn run(h: &PupilHistory) -> Vec<Finding> {
-        engine_evaluate(h, d(2025, 2, 1), &ctx())
+    fn run_in(h: &PupilHistory, c: &SchoolContext) -> Vec<Finding> {
+        engine_evaluate(h, d(2025, 2, 1), c)
             .into_iter()
             .filter(|f| f.signal.rule == RULE_ID)
             .collect()
+    }
+
+    fn run(h: &PupilHistory) -> Vec<Finding> {
+        run_in(h, &ctx())
     }
 
     fn lows(levels: [&str; 3]) -> Pupil {
@@ -256,6 +371,27 @@ mod tests {
             .dmt(d(2024, 1, 20), levels[0])
             .dmt(d(2024, 6, 10), levels[1])
             .dmt(d(2025, 1, 20), levels[2])
+    }
+
+    /// Three V-, spelling data, and one evaluated reading plan at `level` over the whole window.
+    fn with_plan(level: &str, minutes: u32) -> Pupil {
+        lows(["V-", "V-", "V-"])
+            .result("CSP", "Spelling", d(2024, 6, 12), &[("IV", "IV")])
+            .plan(
+                PlanKind::ActionPlan,
+                Some(LearningDomain::TechnicalReading),
+                d(2024, 2, 1),
+                |p| {
+                    p.care_level = Some(level.into());
+                    p.end = Some(d(2025, 1, 15));
+                    p.minutes_per_week = Some(minutes);
+                    p.evaluations = vec![eval(d(2024, 6, 30), EvaluationOutcome::PartlyAchieved)];
+                },
+            )
+    }
+
+    fn body(got: &[Finding]) -> String {
+        got.first().map(|f| f.tasks[0].body.clone()).unwrap_or_default()
     }
 
     #[test]
@@ -272,43 +408,74 @@ mod tests {
         assert_eq!(got.len(), 1);
         let body = &got[0].tasks[0].body;
         assert!(
-            body.contains("Geen handelingsplan technisch lezen op zorgniveau 2"),
+            body.contains("Geen plan voor technisch lezen op protocolniveau 2 (extra begeleiding in de groep; bij deze school zorgniveau 2 of hoger)"),
             "{body}"
+        );
+        assert_eq!(got[0].tasks[0].title, "ED-dossier controleren");
+        assert!(got[0].signal.explanation.starts_with("ED-criterium voldaan"));
+    }
+
+    /// Issue 16 item 1: ladder steps are judged by their protocol level; intensive reading help
+    /// on protocol level 2 counts when it meets the protocol's minutes.
+    #[test]
+    fn protocol_levels_not_ladder_steps() {
+        let table: &[(&str, &str, u32, bool)] = &[
+            ("niveaus-1-6", "2", 30, false),
+            ("niveaus-1-6", "2", 60, true),
+            ("niveaus-1-6", "3", 60, true),
+            ("niveaus-1-6", "1", 120, false),
+            // Seed 000: A2 with an IHP of an hour a week is the intensive intervention; no OPP needed.
+            ("abcd", "A2", 60, true),
+            ("abcd", "A2", 30, false),
+            ("abcd", "B1", 60, true),
+            // Seed 002: niveau 2 with extra leestijd; niveau 3 is the OPP, not required.
+            ("niveaus-1-4", "2", 90, true),
+            ("niveaus-1-4", "2", 20, false),
+            ("basis-breedte-diepte", "Breedtezorg", 60, true),
+            ("niveaus-1-5", "3", 60, true),
+        ];
+        for (ladder, level, minutes, complete) in table {
+            let c = SchoolContext::with_preset(ladder);
+            let got = run_in(&with_plan(level, *minutes).build(), &c);
+            assert_eq!(got.len(), 1, "{ladder} {level}");
+            let b = body(&got);
+            assert_eq!(
+                b.contains("lijkt compleet"),
+                *complete,
+                "{ladder} {level} {minutes}: {b}"
+            );
+        }
+        let b = body(&run_in(
+            &with_plan("A2", 30).build(),
+            &SchoolContext::with_preset("abcd"),
+        ));
+        assert!(
+            b.contains("Geen intensieve leesinterventie op protocolniveau 3 (specifieke interventie; bij deze school zorgniveau B1 of hoger, of begeleiding in de groep met minstens 60 minuten per week)."),
+            "{b}"
+        );
+        let b = body(&run(&with_plan("1", 120).build()));
+        assert!(
+            b.contains("Geen plan voor technisch lezen op protocolniveau 2"),
+            "{b}"
         );
     }
 
     #[test]
     fn complete_dossier_and_partial_dossier() {
-        let complete = lows(["V-", "V-", "V-"])
-            .plan(
-                PlanKind::ActionPlan,
-                Some(LearningDomain::TechnicalReading),
-                d(2024, 2, 1),
-                |p| {
-                    p.care_level = Some("2".into());
-                    p.end = Some(d(2024, 6, 30));
-                    p.minutes_per_week = Some(60);
-                    p.evaluations = vec![eval(d(2024, 6, 30), EvaluationOutcome::PartlyAchieved)];
-                },
-            )
-            .plan(
-                PlanKind::ActionPlan,
-                Some(LearningDomain::WordReading),
-                d(2024, 9, 1),
-                |p| {
-                    p.care_level = Some("3".into());
-                    p.end = Some(d(2025, 1, 15));
-                    p.minutes_per_week = Some(90);
-                    p.evaluations = vec![eval(d(2025, 1, 15), EvaluationOutcome::NotAchieved)];
-                },
-            )
-            .build();
+        let complete = with_plan("3", 90).build();
         let got = run(&complete);
         assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].tasks[0].body,
+            "Het leesdossier lijkt compleet. Aanmelding voor dyslexieonderzoek (ED-regeling) voorbereiden."
+        );
         assert!(
-            got[0].tasks[0].body.contains("lijkt compleet"),
+            got[0]
+                .signal
+                .explanation
+                .contains("lijkt compleet: 50 weken intensieve interventie"),
             "{}",
-            got[0].tasks[0].body
+            got[0].signal.explanation
         );
 
         let partial = lows(["V-", "V-", "V-"])
@@ -317,7 +484,7 @@ mod tests {
                 Some(LearningDomain::WordReading),
                 d(2024, 9, 1),
                 |p| {
-                    p.care_level = Some("2".into());
+                    p.care_level = Some("3".into());
                     p.end = Some(d(2024, 11, 1));
                     p.minutes_per_week = Some(30);
                 },
@@ -325,11 +492,73 @@ mod tests {
             .build();
         let body = run(&partial)[0].tasks[0].body.clone();
         assert!(
-            body.contains("Geen intensieve interventie op zorgniveau 3"),
+            body.contains("Intensieve interventie duurde 8 weken; nodig is minstens 20 weken."),
             "{body}"
         );
-        assert!(body.contains("Interventie duurde 8 weken"), "{body}");
-        assert!(body.contains("30 minuten per week"), "{body}");
+        assert!(
+            body.contains("30 minuten per week; nodig is minstens 60"),
+            "{body}"
+        );
         assert!(body.contains("Evaluatie ontbreekt"), "{body}");
+        assert!(body.contains("Spellinggegevens ontbreken"), "{body}");
+        assert!(body.starts_with("Voor het ED-dossier ontbreekt nog:"), "{body}");
+    }
+
+    /// Issue 16 item 7: spelling data, the 13th birthday from groep 8, missed rounds.
+    #[test]
+    fn dossier_per_pddb_3() {
+        let b = body(&run(&with_plan("3", 60).build()));
+        assert!(!b.contains("Spelling"), "{b}");
+
+        // Groep 8, 13th birthday later this year: flagged, the dossier still complete otherwise.
+        let g8 = with_plan("3", 60)
+            .no_grades()
+            .grade(7, 2023)
+            .grade(8, 2024)
+            .born(d(2012, 9, 1))
+            .build();
+        let got = run(&g8);
+        assert!(
+            got[0].tasks[0].body.contains(
+                "Vergoede ED-zorg moet starten vóór de 13e verjaardag (01-09-2025): aanmelding niet uitstellen."
+            ),
+            "{}",
+            got[0].tasks[0].body
+        );
+        // Already 13.
+        let old = with_plan("3", 60)
+            .no_grades()
+            .grade(7, 2023)
+            .grade(8, 2024)
+            .born(d(2011, 12, 1))
+            .build();
+        let b = body(&run(&old));
+        assert!(b.contains("De leerling is op 01-12-2024 13 geworden"), "{b}");
+        // Groep 8 without a birth date.
+        let unknown = with_plan("3", 60)
+            .no_grades()
+            .grade(7, 2023)
+            .grade(8, 2024)
+            .build();
+        assert!(body(&run(&unknown)).contains("Groep 8 en geboortedatum onbekend"));
+        // Groep 6, young enough: no flag.
+        let young = with_plan("3", 60).born(d(2016, 3, 1)).build();
+        assert!(!body(&run(&young)).contains("verjaardag"));
+
+        // M4, —, M5: the missed round is in the dossier check.
+        let gap = Pupil::new(2)
+            .dmt(d(2024, 1, 20), "V-")
+            .dmt(d(2025, 1, 20), "V-")
+            .dmt(d(2025, 6, 10), "V-")
+            .build();
+        let got = engine_evaluate(&gap, d(2025, 7, 1), &ctx())
+            .into_iter()
+            .filter(|f| f.signal.rule == RULE_ID)
+            .collect::<Vec<_>>();
+        assert!(
+            body(&got).contains("Geen DMT bij E3: de drie metingen liggen niet in opeenvolgende rondes"),
+            "{}",
+            body(&got)
+        );
     }
 }

@@ -127,7 +127,7 @@ fn evaluate_prepared(
     findings.extend(plan_ineffective::evaluate(&input));
 
     let before = findings.len();
-    inhibit(&mut findings, history);
+    inhibit(&mut findings, history, as_of);
     let inhibited = before - findings.len();
     // Runs last: it reads the signals found above (after inhibition) as well as the stored ones.
     let open = signal_without_plan::open_learning_signals(&history.open_signals, &findings, as_of);
@@ -147,9 +147,13 @@ fn evaluate_prepared(
     (findings, stats)
 }
 
-/// Alertmanager-style inhibition (DOMAIN.md §7): no `lowest_level_repeated` on word reading
-/// while `dmt_three_lowest` fires now or is still active for the pupil.
-fn inhibit(findings: &mut Vec<Finding>, history: &PupilHistory) {
+/// Alertmanager-style inhibition (docs/DOMAIN.md §7): no `lowest_level_repeated` on word reading
+/// while `dmt_three_lowest` fires now or is still active for the pupil, nor for a pupil with an
+/// established dyslexieverklaring (low word reading is known and being handled; issue 16 item 4).
+fn inhibit(findings: &mut Vec<Finding>, history: &PupilHistory, as_of: NaiveDate) {
+    let dyslexia = history
+        .dyslexia_statement
+        .is_some_and(|s| s.on.is_none_or(|on| on <= as_of));
     let dmt_now = findings
         .iter()
         .any(|f| f.signal.rule == dmt_three_lowest::RULE_ID);
@@ -158,7 +162,7 @@ fn inhibit(findings: &mut Vec<Finding>, history: &PupilHistory) {
             && s.status.is_active()
             && s.domain.is_none_or(|d| d == LearningDomain::WordReading)
     });
-    if dmt_now || dmt_stored {
+    if dmt_now || dmt_stored || dyslexia {
         findings.retain(|f| {
             !(f.signal.rule == lowest_level_repeated::RULE_ID
                 && f.signal.domain == Some(LearningDomain::WordReading))

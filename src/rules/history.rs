@@ -5,7 +5,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::RuleParams;
-use crate::domain::{Brin, CareLadder, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult};
+use crate::domain::{
+    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, SignalStatus,
+    SupportPlan, TestResult,
+};
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,12 @@ pub struct PupilHistory {
     pub plans: Vec<HistoryPlan>,
     /// Signals already stored for this pupil (feed `signal_without_plan` and inhibition).
     pub open_signals: Vec<PriorSignal>,
+    /// Geboortedatum: reimbursed ED care must start before the 13th birthday (`eed_check`).
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
+    /// An established dyslexieverklaring (fact and date only): no dyslexia research is advised.
+    #[serde(default)]
+    pub dyslexia_statement: Option<DyslexiaStatement>,
 }
 
 /// A stored test result with its store id.
@@ -66,10 +75,14 @@ pub struct SchoolContext {
     pub params: RuleParams,
     /// Zorgniveaus of the school.
     pub ladder: CareLadder,
+    /// The school's holidays: plan and OPP deadlines and the EED weeks count school weeks.
+    #[serde(default)]
+    pub calendar: SchoolCalendar,
 }
 
 impl SchoolContext {
-    /// Default parameters with the named preset ladder, or an empty ladder when the name is unknown.
+    /// Default parameters with the named preset ladder (or an empty ladder when the name is
+    /// unknown) and no holidays.
     pub fn with_preset(ladder_name: &str) -> Self {
         let ladder = CareLadder::presets()
             .into_iter()
@@ -81,6 +94,7 @@ impl SchoolContext {
         Self {
             params: RuleParams::default(),
             ladder,
+            calendar: SchoolCalendar::none(),
         }
     }
 }

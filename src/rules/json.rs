@@ -69,6 +69,10 @@ pub struct EvidenceJson {
     pub percentile: Option<u8>,
     /// Vaardigheidsscore, when carried.
     pub ability_score: Option<f64>,
+    /// Dutch remark (two norms of one sitting that disagree, a missed round), or null. Added in
+    /// rule set 2 (issue 16); absent in older output, hence the default.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl From<&Evidence> for EvidenceJson {
@@ -82,6 +86,7 @@ impl From<&Evidence> for EvidenceJson {
             scale: e.scale.clone(),
             percentile: e.percentile,
             ability_score: e.ability_score,
+            note: e.note.clone(),
         }
     }
 }
@@ -129,6 +134,7 @@ mod tests {
             surname: "Vries".into(),
             birth_date: None,
             left_on: None,
+            dyslexia_statement: None,
         }
     }
 
@@ -190,7 +196,7 @@ mod tests {
             json["evidence"][1],
             serde_json::json!({
                 "kind": "result", "date": "2024-06-10", "test": "Drie-Minuten-Toets", "moment": "E3",
-                "level": "E", "scale": "AE", "percentile": 4, "ability_score": 31.0
+                "level": "E", "scale": "AE", "percentile": 4, "ability_score": 31.0, "note": null
             })
         );
         let back: SignalJson = serde_json::from_value(json).expect("round trip");

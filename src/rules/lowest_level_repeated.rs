@@ -10,7 +10,8 @@ use crate::domain::Severity;
 /// Rule id.
 pub const RULE_ID: &str = "lowest_level_repeated";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// 2: not on word reading for a pupil with a dyslexieverklaring (issue 16 item 4).
+pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule for every domain (word reading is inhibited by the engine while
 /// `dmt_three_lowest` covers it).

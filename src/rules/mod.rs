@@ -1,5 +1,5 @@
 //! The signal engine: pure functions from a pupil's history, a reference date and parameters to
-//! findings (DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
+//! findings (docs/DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
 
 pub mod dmt_three_lowest;
 pub mod eed_check;
@@ -20,6 +20,8 @@ pub mod plans;
 pub mod signal_without_plan;
 pub mod text;
 
+#[cfg(test)]
+mod calendar_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{HistoryResult, PupilHistory, RuleParams};
 use crate::domain::level::{percentile, preferred_band};
 use crate::domain::{
-    AbilityScore, DomainMapping, Evidence, Grade, LearningDomain, Level, Membership, Moment, Source,
+    AbilityScore, DomainMapping, Evidence, Grade, LearningDomain, Level, Membership, Moment, Scale, Source,
 };
 
 /// Counts of what normalisation set aside; summed over pupils for `evaluate` and `status`.
@@ -70,6 +70,9 @@ pub struct Measurement {
     pub other_level: Option<Level>,
     /// Vaardigheidsscore on its own scale.
     pub ability: Option<AbilityScore>,
+    /// Dutch note when two scores of this sitting disagree (a 2009-norm E beside a 2018-norm P14)
+    /// and which one decided; shown in the evidence.
+    pub conflict: Option<String>,
 }
 
 impl Measurement {
@@ -100,6 +103,7 @@ impl Measurement {
             percentile: self.percentile,
             ability_score: self.ability.as_ref().map(|a| a.value),
             source: Some(self.source),
+            note: self.conflict.clone(),
         }
     }
 }
@@ -244,13 +248,28 @@ pub fn normalise(
         }
     }
 
-    // 4. Measurements per domain, ordered by date (doublures: never by grade).
+    // 4. Measurements per domain, ordered by date (doublures: never by grade). A source that
+    //    writes I+ anywhere for this pupil shows the seven-level display (plain V = P11–20).
+    let seven_level: Vec<Source> = history
+        .results
+        .iter()
+        .filter(|hr| {
+            params.seven_level_display
+                || hr
+                    .result
+                    .reference_scores
+                    .iter()
+                    .any(|s| s.level.is_some_and(Level::is_seven_level))
+        })
+        .map(|hr| hr.result.source)
+        .collect();
     let mut domains: BTreeMap<LearningDomain, Vec<Measurement>> = BTreeMap::new();
     for ((domain, _, moment), hr) in per_test {
+        let seven = params.seven_level_display || seven_level.contains(&hr.result.source);
         domains
             .entry(domain)
             .or_default()
-            .push(measurement(hr, domain, moment, &history.memberships));
+            .push(measurement(hr, domain, moment, &history.memberships, seven));
     }
     for list in domains.values_mut() {
         list.sort_by_key(|m| (m.taken_on, m.result_id));
@@ -258,22 +277,66 @@ pub fn normalise(
     Normalised { domains, stats }
 }
 
+/// "Lowest 10 %" of one score; with the seven-level display a plain V is P11–20.
+fn lowest_ten_of(level: Level, seven_level: bool) -> Option<bool> {
+    match level {
+        Level::Iv {
+            ordinal: 5,
+            minus: false,
+        } if seven_level => Some(false),
+        other => other.is_lowest_ten_percent(),
+    }
+}
+
+/// Dutch name of the norm a score belongs to, for the conflict note.
+fn norm_name(level: Level) -> &'static str {
+    match level {
+        Level::Ae { .. } => "A–E, DMT-norm 2009",
+        Level::Iv { .. } => "I–V, norm 2018",
+        Level::Percentile(_) => "percentiel",
+        Level::Reference { .. } => "referentieniveau",
+    }
+}
+
+/// Lowest 10 % of a sitting and, when its scores disagree, the note naming the conflict. The
+/// percentile decides, else the newest norm (I–V before A–E) — issue 16 item 5.
+fn lowest_ten_of_sitting(levels: &[Level], seven_level: bool) -> (Option<bool>, Option<String>) {
+    let known: Vec<(Level, bool)> = levels
+        .iter()
+        .filter_map(|&l| lowest_ten_of(l, seven_level).map(|v| (l, v)))
+        .collect();
+    let pick = |scale: Scale| known.iter().find(|(l, _)| l.scale() == scale).copied();
+    let decider = pick(Scale::Percentile)
+        .or_else(|| pick(Scale::Iv))
+        .or_else(|| pick(Scale::Ae));
+    let Some((decided_by, value)) = decider else {
+        return (None, None);
+    };
+    let conflict = known
+        .iter()
+        .find(|(_, v)| *v != value)
+        .map(|(other, _)| {
+            format!(
+                "Twee scores van deze afname spreken elkaar tegen: {other} ({}) en {decided_by} ({}); {decided_by} telt.",
+                norm_name(*other),
+                norm_name(decided_by)
+            )
+        });
+    (Some(value), conflict)
+}
+
 fn measurement(
     hr: &HistoryResult,
     domain: LearningDomain,
     moment: Moment,
     memberships: &[Membership],
+    seven_level: bool,
 ) -> Measurement {
     let r = &hr.result;
     let scores = &r.reference_scores;
     let levels = || scores.iter().filter_map(|s| s.level);
-    let lowest_ten = if levels().any(|l| l.is_lowest_ten_percent() == Some(true)) {
-        Some(true)
-    } else if levels().any(|l| l.is_lowest_ten_percent() == Some(false)) {
-        Some(false)
-    } else {
-        None
-    };
+    let all: Vec<Level> = levels().collect();
+    let (lowest_ten, conflict) = lowest_ten_of_sitting(&all, seven_level);
     Measurement {
         result_id: hr.id,
         source: r.source,
@@ -291,6 +354,7 @@ fn measurement(
         lowest_ten,
         other_level: levels().find(|l| l.band_ordinal().is_none() && !matches!(l, Level::Percentile(_))),
         ability: r.ability.clone(),
+        conflict,
     }
 }
 
@@ -391,5 +455,87 @@ mod tests {
             .map(|m| m.lowest_ten)
             .collect();
         assert_eq!(got, [Some(true), Some(false), None]);
+    }
+
+    /// Issue 16 item 5: two norms of one sitting that disagree — the percentile decides, else
+    /// I–V (2018) over A–E (2009) — and the conflict is named; I+ marks the seven-level display.
+    #[test]
+    fn norm_conflicts_and_the_seven_level_display() {
+        type Case<'s> = (&'s str, &'s [(&'s str, &'s str)], Option<bool>, bool);
+        let table: &[Case<'_>] = &[
+            (
+                "E beside P14: the percentile decides",
+                &[("AE", "E"), ("PC", "14")],
+                Some(false),
+                true,
+            ),
+            ("V- beside P14", &[("IV", "V-"), ("PC", "14")], Some(false), true),
+            (
+                "E beside IV: the newest norm decides",
+                &[("AE", "E"), ("IV", "IV")],
+                Some(false),
+                true,
+            ),
+            (
+                "E beside V-: agree",
+                &[("AE", "E"), ("IV", "V-")],
+                Some(true),
+                false,
+            ),
+            ("V beside P8", &[("IV", "V"), ("PC", "8")], Some(true), false),
+            ("plain V alone", &[("IV", "V")], None, false),
+            (
+                "E beside a plain V",
+                &[("AE", "E"), ("IV", "V")],
+                Some(true),
+                false,
+            ),
+        ];
+        for (name, scores, want, conflict) in table {
+            let n = norm(
+                Pupil::new(1).result("DMT", "DMT", d(2025, 1, 20), scores),
+                d(2025, 12, 31),
+            );
+            let m = &n.main(LearningDomain::WordReading)[0];
+            assert_eq!(m.lowest_ten, *want, "{name}");
+            assert_eq!(m.conflict.is_some(), *conflict, "{name}: {:?}", m.conflict);
+        }
+        let n = norm(
+            Pupil::new(1).result("DMT", "DMT", d(2024, 1, 20), &[("AE", "E"), ("PC", "14")]),
+            d(2025, 12, 31),
+        );
+        let note = n.main(LearningDomain::WordReading)[0]
+            .evidence()
+            .note
+            .unwrap_or_default();
+        assert_eq!(
+            note,
+            "Twee scores van deze afname spreken elkaar tegen: E (A–E, DMT-norm 2009) en P14 (percentiel); P14 telt."
+        );
+
+        // I+ anywhere from the same source: that source shows seven levels, a plain V is P11–20.
+        let seven = norm(
+            Pupil::new(1)
+                .result("REK", "Rekenen-Wiskunde", d(2024, 1, 22), &[("IV", "I+")])
+                .result("DMT", "DMT", d(2025, 1, 20), &[("IV", "V")]),
+            d(2025, 12, 31),
+        );
+        assert_eq!(seven.main(LearningDomain::WordReading)[0].lowest_ten, Some(false));
+        let params = RuleParams {
+            seven_level_display: true,
+            ..RuleParams::default()
+        };
+        let configured = normalise(
+            &Pupil::new(1)
+                .result("DMT", "DMT", d(2025, 1, 20), &[("IV", "V")])
+                .build(),
+            d(2025, 12, 31),
+            &params,
+            &Classifier::new(&params.domain_mapping),
+        );
+        assert_eq!(
+            configured.main(LearningDomain::WordReading)[0].lowest_ten,
+            Some(false)
+        );
     }
 }

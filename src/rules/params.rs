@@ -1,5 +1,5 @@
-//! Rule parameters (DOMAIN.md §6). Every number is configurable per board (`[rules]`) and per
-//! school (`[rules.schools.BRIN]`, merged over the board's values). Defaults follow DOMAIN.md.
+//! Rule parameters (docs/DOMAIN.md §6). Every number is configurable per board (`[rules]`) and per
+//! school (`[rules.schools.BRIN]`, merged over the board's values). Defaults follow docs/DOMAIN.md.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,9 @@ pub struct RuleParams {
     pub moment_windows: MomentWindows,
     /// Test → domain mapping; first matching pattern wins.
     pub domain_mapping: DomainMapping,
+    /// The school's LVS shows the seven-level display (I+ … V-) for I–V levels, so a plain V
+    /// means P11–20 (not the lowest 10 %). Also assumed per source when a result shows I+.
+    pub seven_level_display: bool,
     /// `dmt_three_lowest`.
     pub dmt_three_lowest: DmtThreeLowest,
     /// `eed_check`.
@@ -54,20 +57,25 @@ impl Default for DmtThreeLowest {
     }
 }
 
-/// What the EED dossier needs (ED-regeling).
+/// What the ED dossier needs (ED-regeling, Protocol Dyslexie Diagnostiek en Behandeling 3.0).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EedCheck {
     /// Rule on/off.
     pub enabled: bool,
-    /// Total weeks of reading intervention required between the measurements (default 20).
+    /// Total weeks of intensive reading intervention required between the measurements (default 20).
     pub min_intervention_weeks: u32,
     /// Minimum intensity in minutes per week (default 60).
     pub min_minutes_per_week: u32,
-    /// Step on the school's ladder (1 = lowest) from which a reading plan counts (default 2).
-    pub min_ladder_step: u8,
-    /// Step on the ladder of the intensive intervention the dossier needs (default 3).
-    pub intensive_ladder_step: u8,
+    /// Protocol level (a ladder step's `protocol_level`) from which a reading plan counts (default
+    /// 2, extra begeleiding in de groep).
+    pub min_protocol_level: u8,
+    /// Protocol level of the intensive intervention the dossier needs (default 3, specifieke
+    /// interventie). A reading plan one level lower with at least `min_minutes_per_week` counts
+    /// as intensive too (seed 000's A2 with an IHP, seed 002's niveau 2 with extra leestijd).
+    pub intensive_protocol_level: u8,
+    /// Reimbursed ED care must start before this birthday (default 13); flagged from groep 8.
+    pub start_before_age: u32,
 }
 
 impl Default for EedCheck {
@@ -76,8 +84,9 @@ impl Default for EedCheck {
             enabled: true,
             min_intervention_weeks: 20,
             min_minutes_per_week: 60,
-            min_ladder_step: 2,
-            intensive_ladder_step: 3,
+            min_protocol_level: 2,
+            intensive_protocol_level: 3,
+            start_before_age: 13,
         }
     }
 }

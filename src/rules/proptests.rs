@@ -169,6 +169,8 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
         results,
         plans,
         open_signals,
+        birth_date: None,
+        dyslexia_statement: None,
     }
 }
 

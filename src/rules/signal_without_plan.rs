@@ -134,6 +134,7 @@ fn finding(
                     percentile: None,
                     ability_score: None,
                     source: None,
+                    note: None,
                 })
                 .collect(),
             eed_criterion: None,

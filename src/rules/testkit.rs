@@ -42,6 +42,8 @@ impl Pupil {
                 results: Vec::new(),
                 plans: Vec::new(),
                 open_signals: Vec::new(),
+                birth_date: None,
+                dyslexia_statement: None,
             },
             next_id: pupil_id * 1000 + 1,
         };
@@ -171,6 +173,18 @@ impl Pupil {
             opened_on,
             status,
         });
+        self
+    }
+
+    /// Sets the geboortedatum.
+    pub fn born(mut self, on: NaiveDate) -> Self {
+        self.h.birth_date = Some(on);
+        self
+    }
+
+    /// Gives the pupil a dyslexieverklaring dated `on`.
+    pub fn dyslexia_statement(mut self, on: Option<NaiveDate>) -> Self {
+        self.h.dyslexia_statement = Some(crate::domain::DyslexiaStatement { on });
         self
     }
 

@@ -41,11 +41,29 @@ pub fn shorts_with_dates(ms: &[&Measurement]) -> String {
         .join(", ")
 }
 
+/// Dutch enumeration: `a`, `a en b`, `a, b en c`.
+pub fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} en {last}", init.join(", ")),
+    }
+}
+
+/// `1 week`, `3 weken`.
+pub fn weeks(n: u32) -> String {
+    if n == 1 {
+        "1 week".into()
+    } else {
+        format!("{n} weken")
+    }
+}
+
 /// Dutch label of a rule id, for texts that mention another signal.
 pub fn rule_label(rule: &str) -> &str {
     match rule {
         "dmt_three_lowest" => "drie keer V(E) op DMT",
-        "eed_check" => "EED-dossier controleren",
+        "eed_check" => "ED-dossier controleren",
         "lowest_level_repeated" => "herhaald laagste niveau",
         "level_drop" => "daling in niveau",
         "no_growth" => "geen groei",
@@ -71,5 +89,9 @@ mod tests {
             date(NaiveDate::from_ymd_opt(2026, 1, 9).expect("date")),
             "09-01-2026"
         );
+        assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b en c");
+        assert_eq!(join_and(&["a".into()]), "a");
+        assert_eq!(weeks(1), "1 week");
+        assert_eq!(weeks(20), "20 weken");
     }
 }

@@ -181,25 +181,48 @@ impl Default for ReportSettings {
 pub struct ApiSettings {
     /// Address to listen on (default `127.0.0.1:8080`).
     pub listen: SocketAddr,
-    /// URL users reach the dashboard at (links in mails); `https://` makes cookies `Secure`.
+    /// URL users reach the dashboard at (links in mails). Cookies are `Secure` unless this is a
+    /// plain `http://` URL on a loopback address (`127.0.0.1`, `::1`, `localhost`).
     pub public_url: String,
     /// How long a login session lasts (default 8 hours).
     #[serde(with = "humantime_serde")]
     pub session_ttl: Duration,
-    /// Failed logins per account and address before further attempts are refused (default 5).
+    /// Failed logins of one account (from any address) within `login_window` before further
+    /// logins of that account are refused (default 5).
     pub login_max_failures: u32,
+    /// Failed logins from one address (for any account) within `login_window` before further
+    /// logins from that address are refused (default 20).
+    pub login_max_failures_per_ip: u32,
     /// Window in which failed logins count (default 15 minutes).
     #[serde(with = "humantime_serde")]
     pub login_window: Duration,
+    /// How long a new API token is valid (default 365 days); `user token --ttl` overrides it.
+    #[serde(with = "humantime_serde")]
+    pub token_ttl: Duration,
+    /// Furthest a signal may be snoozed into the future (default 365 days, one school year).
+    #[serde(with = "humantime_serde")]
+    pub snooze_max: Duration,
 }
 
 impl ApiSettings {
-    /// Whether the dashboard is reached over TLS (cookies then carry `Secure`).
-    pub fn is_https(&self) -> bool {
-        self.public_url
-            .trim()
-            .to_ascii_lowercase()
-            .starts_with("https://")
+    /// Whether cookies carry `Secure`: always, except when `public_url` is explicitly plain
+    /// `http://` on a loopback address (a local trial or a test).
+    pub fn cookies_secure(&self) -> bool {
+        !self.is_plain_loopback_http()
+    }
+
+    /// Whether `public_url` is `http://` on `127.0.0.0/8`, `::1` or `localhost`.
+    pub fn is_plain_loopback_http(&self) -> bool {
+        let Ok(url) = reqwest::Url::parse(self.public_url.trim()) else {
+            return false;
+        };
+        if url.scheme() != "http" {
+            return false;
+        }
+        let host = url.host_str().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 
@@ -210,7 +233,10 @@ impl Default for ApiSettings {
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl: Duration::from_secs(8 * 3600),
             login_max_failures: 5,
+            login_max_failures_per_ip: 20,
             login_window: Duration::from_secs(15 * 60),
+            token_ttl: Duration::from_secs(365 * 24 * 3600),
+            snooze_max: Duration::from_secs(365 * 24 * 3600),
         }
     }
 }

@@ -295,6 +295,7 @@ fn pupil_of(school: &Brin, number: &str, f: &rows::Fields) -> Pupil {
         surname: f.achternaam.clone(),
         birth_date: f.geboortedatum,
         left_on: None,
+        dyslexia_statement: None,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod ratelimit;
 pub mod redact;
 pub mod request;
 pub mod retry;
+pub mod xml;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;

@@ -59,7 +59,7 @@ pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
 pub use sync::SyncStore;
-pub use users::{NewUser, Role, SessionRecord, User, UserStore};
+pub use users::{ApiTokenInfo, LoginGate, NewUser, Role, SessionRecord, User, UserStore};
 pub use work_model::*;
 
 /// Which database engine a store runs on.

@@ -78,6 +78,7 @@ impl PupilRow {
                 surname: self.surname,
                 birth_date: self.birth_date,
                 left_on: self.left_on,
+                dyslexia_statement: None,
             },
         })
     }

@@ -1,5 +1,5 @@
 //! Dashboard users (gebruikers) with their role and schools, login sessions with a CSRF token,
-//! API bearer tokens and login attempts for rate limiting. Secrets are stored only as hashes:
+//! API bearer tokens (with an expiry) and login attempts for rate limiting. Secrets are stored only as hashes:
 //! argon2 for passwords (computed by the caller), SHA-256 for session ids and tokens.
 
 use std::fmt;
@@ -150,34 +150,72 @@ pub trait UserStore: Send + Sync {
     /// Ends a session (no error when it is gone already).
     async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
 
-    /// Stores an API token by the SHA-256 (hex) of its value.
-    async fn create_api_token(&self, username: &str, token_hash: &str, label: &str)
-    -> Result<(), StoreError>;
+    /// Stores an API token by the SHA-256 (hex) of its value, valid until `expires_at`; returns
+    /// its id (for listing and revoking). [`StoreError::NotFound`] when the user is unknown.
+    async fn create_api_token(
+        &self,
+        username: &str,
+        token_hash: &str,
+        label: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<i64, StoreError>;
 
-    /// The user an API token hash belongs to.
-    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+    /// The user an API token hash belongs to, when the token has not expired at `now`.
+    async fn user_by_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
 
-    /// Records a login attempt for rate limiting.
-    async fn record_login_attempt(
+    /// API tokens (never their value or hash), of one user or of everybody, by user and id.
+    async fn api_tokens(&self, username: Option<&str>) -> Result<Vec<ApiTokenInfo>, StoreError>;
+
+    /// Revokes one API token by id; [`StoreError::NotFound`] when there is none.
+    async fn revoke_api_token(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Registers a login attempt *before* the password is checked and counts, in the same
+    /// step, the failed attempts at or after `since` of this account (from every address) and
+    /// of this address (for every account), this attempt included. The attempt is stored as
+    /// failed; [`UserStore::login_succeeded`] turns it into a success. Because each attempt is
+    /// written before it is counted, N parallel attempts see N distinct counts: at most the
+    /// limit of them get through (an atomic limiter).
+    async fn begin_login_attempt(
         &self,
         username: &str,
         ip: &str,
-        success: bool,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+        since: DateTime<Utc>,
+    ) -> Result<LoginGate, StoreError>;
 
-    /// Deletes sessions expired at `now` and login attempts (which hold IP addresses) older than
-    /// `attempts_before`; returns how many rows went.
+    /// Marks an attempt of [`UserStore::begin_login_attempt`] as successful.
+    async fn login_succeeded(&self, attempt_id: i64) -> Result<(), StoreError>;
+
+    /// Deletes sessions expired at `now`, API tokens expired at `now` and login attempts (which
+    /// hold IP addresses) older than `attempts_before`; returns how many rows went.
     async fn prune_auth(&self, now: DateTime<Utc>, attempts_before: DateTime<Utc>)
     -> Result<u64, StoreError>;
+}
 
-    /// Failed attempts for this name from this address at or after `since`.
-    async fn login_failures_since(
-        &self,
-        username: &str,
-        ip: &str,
-        since: DateTime<Utc>,
-    ) -> Result<i64, StoreError>;
+/// What [`UserStore::begin_login_attempt`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginGate {
+    /// The stored attempt.
+    pub attempt_id: i64,
+    /// Failed attempts of the account (any address) in the window, this one included.
+    pub account_failures: i64,
+    /// Failed attempts from the address (any account) in the window, this one included.
+    pub ip_failures: i64,
+}
+
+/// An API token as listed (no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiTokenInfo {
+    /// Id for `user token revoke`.
+    pub id: i64,
+    /// Whose token.
+    pub username: String,
+    /// What it is for.
+    pub label: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Decodes the stored comma-separated school list.
@@ -203,7 +241,7 @@ macro_rules! impl_user_store {
             use chrono::{DateTime, Utc};
 
             use $crate::store::error::StoreError;
-            use $crate::store::users::{NewUser, SessionRecord, User, UserStore, decode_user};
+            use $crate::store::users::{ApiTokenInfo, LoginGate, NewUser, SessionRecord, User, UserStore, decode_user};
 
             type UserRow = (i64, String, String, String);
 
@@ -264,7 +302,12 @@ macro_rules! impl_user_store {
                     .bind(username)
                     .fetch_one(&mut *tx)
                     .await?;
+                    // A new password ends every way in: sessions and API tokens.
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
@@ -342,47 +385,116 @@ macro_rules! impl_user_store {
                     username: &str,
                     token_hash: &str,
                     label: &str,
-                ) -> Result<(), StoreError> {
+                    expires_at: DateTime<Utc>,
+                ) -> Result<i64, StoreError> {
                     let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
                         .bind(username)
                         .fetch_optional(&self.pool)
                         .await?;
                     let (user_id,) = user.ok_or(StoreError::NotFound)?;
-                    sqlx::query(
-                        "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4)",
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at)
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     )
                     .bind(token_hash)
                     .bind(user_id)
                     .bind(label)
                     .bind(Utc::now())
-                    .execute(&self.pool)
+                    .bind(expires_at)
+                    .fetch_one(&self.pool)
                     .await?;
-                    Ok(())
+                    Ok(id)
                 }
 
-                async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+                async fn user_by_token(
+                    &self,
+                    token_hash: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<Option<User>, StoreError> {
                     let row: Option<UserRow> = sqlx::query_as(
                         "SELECT u.id, u.username, u.role, u.schools FROM api_tokens t
-                         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+                         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.expires_at > $2",
                     )
                     .bind(token_hash)
+                    .bind(now)
                     .fetch_optional(&self.pool)
                     .await?;
                     row.map(to_user).transpose()
                 }
 
-                async fn record_login_attempt(
+                async fn api_tokens(&self, username: Option<&str>) -> Result<Vec<ApiTokenInfo>, StoreError> {
+                    let rows: Vec<(i64, String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+                        "SELECT t.id, u.username, t.label, t.created_at, t.expires_at FROM api_tokens t
+                         JOIN users u ON u.id = t.user_id
+                         WHERE $1 IS NULL OR u.username = $1 ORDER BY u.username, t.id",
+                    )
+                    .bind(username)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(id, username, label, created_at, expires_at)| ApiTokenInfo {
+                            id,
+                            username,
+                            label,
+                            created_at,
+                            expires_at,
+                        })
+                        .collect())
+                }
+
+                async fn revoke_api_token(&self, id: i64) -> Result<(), StoreError> {
+                    let gone = sqlx::query("DELETE FROM api_tokens WHERE id = $1")
+                        .bind(id)
+                        .execute(&self.pool)
+                        .await?
+                        .rows_affected();
+                    if gone == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    Ok(())
+                }
+
+                async fn begin_login_attempt(
                     &self,
                     username: &str,
                     ip: &str,
-                    success: bool,
                     at: DateTime<Utc>,
-                ) -> Result<(), StoreError> {
-                    sqlx::query("INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, $4)")
-                        .bind(username)
-                        .bind(ip)
-                        .bind(at)
-                        .bind(success)
+                    since: DateTime<Utc>,
+                ) -> Result<LoginGate, StoreError> {
+                    // The insert commits on its own before the count: of N concurrent attempts the
+                    // k-th to commit counts at least k rows, on both engines and across instances.
+                    let (attempt_id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, FALSE)
+                         RETURNING id",
+                    )
+                    .bind(username)
+                    .bind(ip)
+                    .bind(at)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    let (account_failures, ip_failures): (i64, i64) = sqlx::query_as(
+                        "SELECT
+                           (SELECT COUNT(*) FROM login_attempts
+                             WHERE username = $1 AND at >= $3 AND success = FALSE),
+                           (SELECT COUNT(*) FROM login_attempts
+                             WHERE ip = $2 AND at >= $3 AND success = FALSE)",
+                    )
+                    .bind(username)
+                    .bind(ip)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(LoginGate {
+                        attempt_id,
+                        account_failures,
+                        ip_failures,
+                    })
+                }
+
+                async fn login_succeeded(&self, attempt_id: i64) -> Result<(), StoreError> {
+                    sqlx::query("UPDATE login_attempts SET success = TRUE WHERE id = $1")
+                        .bind(attempt_id)
                         .execute(&self.pool)
                         .await?;
                     Ok(())
@@ -398,30 +510,17 @@ macro_rules! impl_user_store {
                         .execute(&self.pool)
                         .await?
                         .rows_affected();
+                    let tokens = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
+                        .bind(now)
+                        .execute(&self.pool)
+                        .await?
+                        .rows_affected();
                     let attempts = sqlx::query("DELETE FROM login_attempts WHERE at < $1")
                         .bind(attempts_before)
                         .execute(&self.pool)
                         .await?
                         .rows_affected();
-                    Ok(sessions + attempts)
-                }
-
-                async fn login_failures_since(
-                    &self,
-                    username: &str,
-                    ip: &str,
-                    since: DateTime<Utc>,
-                ) -> Result<i64, StoreError> {
-                    let (n,): (i64,) = sqlx::query_as(
-                        "SELECT COUNT(*) FROM login_attempts
-                         WHERE username = $1 AND ip = $2 AND at >= $3 AND success = FALSE",
-                    )
-                    .bind(username)
-                    .bind(ip)
-                    .bind(since)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(n)
+                    Ok(sessions + tokens + attempts)
                 }
             }
         };

@@ -74,6 +74,7 @@ async fn seed_school(store: &dyn Store, brin: &Brin, name: &str, pupil_name: &st
         surname: "Vries".into(),
         birth_date: Some(date(2017, 3, 4)),
         left_on: None,
+        dyslexia_statement: None,
     };
     let group = Group {
         school: brin.clone(),
@@ -159,6 +160,7 @@ async fn seed_school(store: &dyn Store, brin: &Brin, name: &str, pupil_name: &st
                 percentile: Some(8),
                 ability_score: None,
                 source: Some(Source::Parnassys),
+                note: None,
             })
             .collect(),
         eed_criterion: Some(zorgsignaal::domain::EedCriterion::Met),
@@ -271,6 +273,17 @@ impl World {
             session: None,
             csrf: String::new(),
         }
+    }
+
+    /// Like [`World::anonymous`], but connecting from another loopback address (`127.0.0.2`…).
+    pub fn anonymous_from(&self, ip: &str) -> Client {
+        let mut c = self.anonymous();
+        c.http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(ip.parse::<std::net::IpAddr>().expect("ip"))
+            .build()
+            .expect("client");
+        c
     }
 
     /// A client logged in through the login form.
@@ -423,6 +436,7 @@ pub async fn seed_showcase(store: &dyn Store) {
             surname: surname.into(),
             birth_date: Some(date(2016, 5, 1)),
             left_on: None,
+            dyslexia_statement: None,
         });
         let g = format!("g{grade}");
         if !groups.iter().any(|x| x.external_id == g) {

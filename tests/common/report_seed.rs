@@ -196,6 +196,7 @@ pub async fn seed() -> Seed {
                 surname: surname.into(),
                 birth_date: Some(d(2014 + i32::from(8 - grade.min(8)), 5, 1)),
                 left_on: None,
+                dyslexia_statement: None,
             });
             roster.push((id, grade));
         };
@@ -363,6 +364,7 @@ pub async fn seed() -> Seed {
                         percentile: None,
                         ability_score: None,
                         source: Some(Source::Parnassys),
+                        note: None,
                     }],
                     eed_criterion: None,
                     snoozed_until: None,

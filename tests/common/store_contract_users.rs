@@ -90,54 +90,118 @@ pub async fn users_sessions_tokens_and_login_attempts(ctx: Ctx) {
         Err(StoreError::NotFound)
     ));
 
-    // Tokens.
-    store.create_api_token("ib", "t1", "script").await.expect("token");
+    // Tokens: found while not expired, listed without secrets, revoked by id and by a new
+    // password.
+    let t1 = store
+        .create_api_token("ib", "t1", "script", now + TimeDelta::days(30))
+        .await
+        .expect("token");
     assert_eq!(
-        store.user_by_token("t1").await.expect("token").map(|u| u.id),
+        store.user_by_token("t1", now).await.expect("token").map(|u| u.id),
         Some(ib.id)
     );
-    assert!(store.user_by_token("t2").await.expect("token").is_none());
+    assert!(
+        store
+            .user_by_token("t1", now + TimeDelta::days(31))
+            .await
+            .expect("token")
+            .is_none(),
+        "expired"
+    );
+    assert!(store.user_by_token("t2", now).await.expect("token").is_none());
     assert!(matches!(
-        store.create_api_token("nobody", "t3", "x").await,
+        store
+            .create_api_token("nobody", "t3", "x", now + TimeDelta::days(1))
+            .await,
         Err(StoreError::NotFound)
     ));
+    let t4 = store
+        .create_api_token("ib", "t4", "tweede", now + TimeDelta::days(1))
+        .await
+        .expect("token");
+    let b1 = store
+        .create_api_token("bestuur", "b1", "rapport", now - TimeDelta::minutes(5))
+        .await
+        .expect("expired token");
+    let listed = store.api_tokens(None).await.expect("list");
+    assert_eq!(
+        listed
+            .iter()
+            .map(|t| (t.id, t.username.as_str(), t.label.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (b1, "bestuur", "rapport"),
+            (t1, "ib", "script"),
+            (t4, "ib", "tweede")
+        ]
+    );
+    assert_eq!(store.api_tokens(Some("ib")).await.expect("list").len(), 2);
+    assert_eq!(
+        listed[1].expires_at.timestamp(),
+        (now + TimeDelta::days(30)).timestamp()
+    );
+    store.revoke_api_token(t4).await.expect("revoke");
+    assert!(store.user_by_token("t4", now).await.expect("token").is_none());
+    assert!(matches!(
+        store.revoke_api_token(t4).await,
+        Err(StoreError::NotFound)
+    ));
+    store.set_password("ib", "$argon2id$newer").await.expect("passwd");
+    assert!(
+        store.user_by_token("t1", now).await.expect("token").is_none(),
+        "a new password revokes the user's tokens"
+    );
+    assert!(store.api_tokens(Some("ib")).await.expect("list").is_empty());
+    store
+        .create_api_token("ib", "t5", "script", now + TimeDelta::days(30))
+        .await
+        .expect("token");
 
-    // Login attempts count failures per name and address inside the window.
-    for i in 0..3 {
-        store
-            .record_login_attempt("ib", "10.0.0.1", false, now - TimeDelta::minutes(i))
-            .await
-            .expect("attempt");
-    }
-    store
-        .record_login_attempt("ib", "10.0.0.1", true, now)
-        .await
-        .expect("success");
-    store
-        .record_login_attempt("ib", "10.0.0.2", false, now)
-        .await
-        .expect("other ip");
-    store
-        .record_login_attempt("ib", "10.0.0.1", false, now - TimeDelta::hours(1))
+    // Login attempts: each is stored as failed before it is counted; the counts are per account
+    // (every address) and per address (every account), inside the window, this one included.
+    let since = now - TimeDelta::minutes(15);
+    let old = store
+        .begin_login_attempt(
+            "ib",
+            "10.0.0.1",
+            now - TimeDelta::hours(1),
+            now - TimeDelta::hours(2),
+        )
         .await
         .expect("old");
-    let since = now - TimeDelta::minutes(15);
+    assert_eq!((old.account_failures, old.ip_failures), (1, 1));
+    let mut last = None;
+    for (name, ip) in [("ib", "10.0.0.1"), ("ib", "10.0.0.2"), ("other", "10.0.0.1")] {
+        last = Some(
+            store
+                .begin_login_attempt(name, ip, now, since)
+                .await
+                .expect("attempt"),
+        );
+    }
+    let gate = last.expect("gate");
     assert_eq!(
-        store
-            .login_failures_since("ib", "10.0.0.1", since)
-            .await
-            .expect("count"),
-        3
+        (gate.account_failures, gate.ip_failures),
+        (1, 2),
+        "other@10.0.0.1"
     );
+    let gate = store
+        .begin_login_attempt("ib", "10.0.0.3", now, since)
+        .await
+        .expect("attempt");
+    assert_eq!((gate.account_failures, gate.ip_failures), (3, 1));
+    store.login_succeeded(gate.attempt_id).await.expect("success");
+    let gate = store
+        .begin_login_attempt("ib", "10.0.0.3", now, since)
+        .await
+        .expect("attempt");
     assert_eq!(
-        store
-            .login_failures_since("ib", "10.0.0.2", since)
-            .await
-            .expect("count"),
-        1
+        (gate.account_failures, gate.ip_failures),
+        (3, 1),
+        "a success does not count as a failure"
     );
 
-    // Pruning drops expired sessions and attempts before the cut-off, nothing else.
+    // Pruning drops expired sessions and tokens and attempts before the cut-off, nothing else.
     store
         .create_session("h5", ib.id, "csrf5", now - TimeDelta::minutes(1))
         .await
@@ -148,16 +212,18 @@ pub async fn users_sessions_tokens_and_login_attempts(ctx: Ctx) {
         .expect("live");
     let pruned = store.prune_auth(now, since).await.expect("prune");
     assert_eq!(
-        pruned, 2,
-        "session h5 (h2 went with the password change) and the hour-old attempt"
+        pruned, 3,
+        "session h5 (h2 went with the password change), token b1 and the hour-old attempt"
     );
     assert!(store.session("h6", now).await.expect("session").is_some());
+    assert_eq!(store.api_tokens(None).await.expect("list").len(), 1);
+    let gate = store
+        .begin_login_attempt("ib", "10.0.0.9", now, now - TimeDelta::days(1))
+        .await
+        .expect("attempt");
     assert_eq!(
-        store
-            .login_failures_since("ib", "10.0.0.1", now - TimeDelta::days(1))
-            .await
-            .expect("count"),
-        3
+        gate.account_failures, 4,
+        "the old attempt is gone, the others stay"
     );
 
     // Removing a user removes his sessions and tokens.
@@ -167,6 +233,7 @@ pub async fn users_sessions_tokens_and_login_attempts(ctx: Ctx) {
         .expect("session");
     store.remove_user("ib").await.expect("remove");
     assert!(store.session("h4", now).await.expect("session").is_none());
-    assert!(store.user_by_token("t1").await.expect("token").is_none());
+    assert!(store.user_by_token("t5", now).await.expect("token").is_none());
+    assert!(store.api_tokens(None).await.expect("list").is_empty());
     assert!(matches!(store.remove_user("ib").await, Err(StoreError::NotFound)));
 }

@@ -135,6 +135,7 @@ pub fn pupil(id: &str) -> Pupil {
         surname: "Jansen".into(),
         birth_date: Some(date(2017, 3, 4)),
         left_on: None,
+        dyslexia_statement: None,
     }
 }
 
@@ -218,6 +219,7 @@ pub fn signal(key: &str, pupil: &str, result_ids: &[&str]) -> Signal {
                 percentile: None,
                 ability_score: None,
                 source: Some(Source::Parnassys),
+                note: None,
             })
             .collect(),
         eed_criterion: None,

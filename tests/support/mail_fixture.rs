@@ -130,6 +130,7 @@ pub async fn seeded_store(dir: &Path) -> Arc<dyn Store> {
                 surname: p.surname.into(),
                 birth_date: None,
                 left_on: None,
+                dyslexia_statement: None,
             })
             .collect();
         let mut grades: Vec<u8> = mine.iter().map(|p| p.grade).collect();

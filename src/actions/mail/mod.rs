@@ -1,4 +1,4 @@
-//! Mail to the IB (DOMAIN.md §7, docs/MAIL.md): a pure digest model ([`build_digest`]), the
+//! Mail to the IB (docs/DOMAIN.md §7, docs/MAIL.md): a pure digest model ([`build_digest`]), the
 //! collector that fills it from the store ([`collect_digest_input`]), the transports
 //! ([`Mailer`]), the sending policy ([`send_digests`], [`send_urgent`]) and the board report
 //! mail ([`send_board_report`]).

@@ -79,13 +79,22 @@ pub fn quiet_reason(mail: &MailSettings, now: DateTime<Utc>) -> Option<Quiet> {
         .map(|h| Quiet::Holiday(h.name.clone()))
 }
 
-/// Whether mail about `school` is held back at `now` (its weekend and holidays).
+/// Whether mail about `school` is held back at `now`: disabled, weekend, a board-wide
+/// `mail.holidays` day, or a holiday of the school's own calendar (`[schools.calendar]`: its
+/// vakantieregio and its own dates), all in Europe/Amsterdam.
 pub fn school_quiet_reason(
     settings: &Settings,
-    _school: &SchoolSettings,
+    school: &SchoolSettings,
     now: DateTime<Utc>,
 ) -> Option<Quiet> {
-    quiet_reason(&settings.mail, now)
+    if let Some(quiet) = quiet_reason(&settings.mail, now) {
+        return Some(quiet);
+    }
+    let date: NaiveDate = now.with_timezone(&Amsterdam).date_naive();
+    school
+        .school_calendar()
+        .holiday_on(date)
+        .map(|h| Quiet::Holiday(h.name.clone()))
 }
 
 /// The scheduled digest: for every configured school and each of its IB addresses, the start

@@ -68,7 +68,7 @@ pub(super) fn headline(signals: usize, evaluations: usize, eed: usize) -> String
         parts.push(plural(evaluations, "evaluatie", "evaluaties"));
     }
     if eed > 0 {
-        parts.push(plural(eed, "EED-check", "EED-checks"));
+        parts.push(plural(eed, "ED-check", "ED-checks"));
     }
     match parts.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} en {last}", rest.join(", ")),
@@ -89,7 +89,7 @@ pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
 pub(crate) fn rule_label(rule: &str) -> &str {
     match rule {
         "dmt_three_lowest" => "drie keer V(E) op de DMT",
-        "eed_check" => "EED-dossier nakijken",
+        "eed_check" => "ED-dossier nakijken",
         "lowest_level_repeated" => "twee keer het laagste niveau",
         "level_drop" => "daling van twee niveaus of meer",
         "no_growth" => "geen groei",

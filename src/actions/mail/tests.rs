@@ -29,6 +29,7 @@ fn pupil(id: &str, given: &str, prefix: Option<&str>, surname: &str) -> Pupil {
         surname: surname.into(),
         birth_date: None,
         left_on: None,
+        dyslexia_statement: None,
     }
 }
 
@@ -143,9 +144,7 @@ fn one_line_per_pupil_worst_first_grouped_with_a_dashboard_link() {
     let g6 = text.find("Groep 6").expect("groep 6");
     assert!(g4 < g6, "{text}");
     let sanne = text
-        .find(
-            "- Sanne V.: EED-dossier nakijken (woordlezen (DMT), prioriteit hoog); drie keer V(E) op de DMT",
-        )
+        .find("- Sanne V.: ED-dossier nakijken (woordlezen (DMT), prioriteit hoog); drie keer V(E) op de DMT")
         .or_else(|| {
             text.find("- Sanne V.: drie keer V(E) op de DMT (woordlezen (DMT), prioriteit hoog); EED-dossier")
         })
@@ -282,7 +281,7 @@ fn subject_counts_news_and_names_no_pupil() {
     let d = build(&sample(), PupilNames::RoepnaamInitial);
     assert_eq!(
         d.subject,
-        "Zorgsignaal: 3 nieuwe signalen en 1 EED-check voor OBS De Klimop (ma 30 nov)"
+        "Zorgsignaal: 3 nieuwe signalen en 1 ED-check voor OBS De Klimop (ma 30 nov)"
     );
     for name in ["Sanne", "Daan", "Emma", "Vries", "Kuipers", "Bakker"] {
         assert!(!d.subject.contains(name), "{}", d.subject);
@@ -303,7 +302,7 @@ fn never_the_full_surname() {
 #[test]
 fn initials_setting_hides_the_roepnaam() {
     let d = build(&sample(), PupilNames::Initials);
-    assert!(d.text.contains("- S.V.: EED-dossier nakijken"), "{}", d.text);
+    assert!(d.text.contains("- S.V.: ED-dossier nakijken"), "{}", d.text);
     assert!(d.text.contains("- D.K.:"), "{}", d.text);
     for given in ["Sanne", "Daan", "Emma"] {
         assert!(!d.text.contains(given) && !d.html.contains(given), "{given}");

@@ -112,6 +112,7 @@ fn pupil(leerling: &Node, school: &OsoSchool, hasher: &ExternalIdHasher) -> Resu
         surname,
         birth_date,
         left_on: None,
+        dyslexia_statement: None,
     })
 }
 

@@ -41,6 +41,15 @@ pub enum OsoError {
         /// Why (the value is only echoed for non-personal fields).
         reason: String,
     },
+    /// The file broke a limit of [`crate::sources::xml`]: too large, a repeated attribute name,
+    /// too many attributes or namespace declarations on one tag, too deep.
+    #[error("OSO dossier line {line}: refused: {limit}")]
+    Refused {
+        /// Line of the offending tag (1 for the size).
+        line: usize,
+        /// The limit it broke.
+        limit: crate::sources::xml::XmlLimitError,
+    },
     /// The pupil carries neither `bsn`, `onderwijsnummer` nor `leerlingid`.
     #[error(
         "OSO dossier line {line}: <leerling> has no bsn, onderwijsnummer or leerlingid to identify the pupil"

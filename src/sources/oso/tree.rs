@@ -5,6 +5,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::OsoError;
+use crate::sources::xml::{check_size, check_start};
 
 /// Element names kept when their parent is kept (the root `dossier` is always kept). Everything
 /// else — `adreslijst`, `communicatielijst`, `diagnose`, `document`, `verzorger`, `huisarts`,
@@ -119,6 +120,7 @@ struct Open {
 
 /// Reads the whole document into a pruned tree rooted at `<dossier>`.
 pub(crate) fn read(xml: &[u8]) -> Result<Node, OsoError> {
+    check_size(xml.len()).map_err(|limit| OsoError::Refused { line: 1, limit })?;
     let lines = Lines::new(xml);
     let text = std::str::from_utf8(xml).map_err(|e| OsoError::Xml {
         line: lines.line_of(e.valid_up_to()),
@@ -139,6 +141,7 @@ pub(crate) fn read(xml: &[u8]) -> Result<Node, OsoError> {
             Event::Start(start) => {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 let line = lines.line_of(before + first_non_space(&xml[before.min(xml.len())..]));
+                check_start(&start, stack.len() + 1).map_err(|limit| OsoError::Refused { line, limit })?;
                 if stack.is_empty() && root.is_some() {
                     return Err(OsoError::Xml {
                         line,
@@ -292,5 +295,65 @@ mod tests {
         assert!(matches!(err, OsoError::Xml { line: 3, .. }), "{err}");
         let err = read(b"<other/>").expect_err("root");
         assert!(err.to_string().contains("expected <dossier>"));
+    }
+
+    #[test]
+    fn hostile_dossiers_are_refused_with_the_limit_they_broke() {
+        use crate::sources::xml::{MAX_XML_BYTES, XmlLimitError, hostile};
+        let doc = |tag: String| format!("<dossier>\n<metadata>\n{tag}</leerling>\n</metadata>\n</dossier>");
+        // RUSTSEC-2026-0194: a repeated attribute name.
+        let err = read(doc(hostile::duplicate_attributes("leerling")).as_bytes()).expect_err("dup");
+        assert!(
+            matches!(&err, OsoError::Refused { line: 3, limit: XmlLimitError::DuplicateAttribute { attribute, .. } }
+                if attribute == "a3"),
+            "{err}"
+        );
+        let err = read(doc(hostile::many_attributes("leerling", 100_000)).as_bytes()).expect_err("many");
+        assert!(
+            matches!(
+                err,
+                OsoError::Refused {
+                    line: 3,
+                    limit: XmlLimitError::TooManyAttributes { .. }
+                }
+            ),
+            "{err}"
+        );
+        // RUSTSEC-2026-0195: a flood of namespace declarations, also in a dropped subtree.
+        let err = read(doc(hostile::many_namespaces("leerling", 100_000)).as_bytes()).expect_err("ns");
+        assert!(
+            matches!(
+                err,
+                OsoError::Refused {
+                    line: 3,
+                    limit: XmlLimitError::TooManyNamespaces { .. }
+                }
+            ),
+            "{err}"
+        );
+        let deep = format!("<dossier>{}", "<a>".repeat(100));
+        let err = read(deep.as_bytes()).expect_err("deep");
+        assert!(
+            matches!(
+                err,
+                OsoError::Refused {
+                    limit: XmlLimitError::TooDeep { .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let huge = vec![b' '; MAX_XML_BYTES + 1];
+        let err = read(&huge).expect_err("size");
+        assert!(
+            matches!(
+                err,
+                OsoError::Refused {
+                    line: 1,
+                    limit: XmlLimitError::TooLarge { .. }
+                }
+            ),
+            "{err}"
+        );
     }
 }

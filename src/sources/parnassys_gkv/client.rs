@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 
-use super::model::{WireSnapshot, envelope, fault_string, parse_snapshot};
+use super::model::{WireError, WireSnapshot, envelope, fault_string, parse_snapshot};
 use crate::domain::{Brin, SchoolYear};
 use crate::sources::error::SourceError;
 use crate::sources::http::{HttpClient, RequestSpec};
@@ -53,9 +53,12 @@ impl GkvClient {
                 .await
             {
                 Ok(xml) => {
-                    return parse_snapshot(&xml).map_err(|reason| SourceError::Decode {
-                        reason,
-                        body_preview: String::new(),
+                    return parse_snapshot(&xml).map_err(|e| match e {
+                        WireError::Malformed(reason) => SourceError::Decode {
+                            reason,
+                            body_preview: String::new(),
+                        },
+                        WireError::Refused(limit) => SourceError::XmlRefused(limit),
                     });
                 }
                 Err(SourceError::SoapFault { status, body }) => {

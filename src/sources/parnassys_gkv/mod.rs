@@ -144,6 +144,7 @@ fn pupil(school: &Brin, f: &Fields) -> Result<Pupil, String> {
         surname: required("achternaam", field(f, "achternaam"))?,
         birth_date: opt_date("geboortedatum", field(f, "geboortedatum"))?,
         left_on: opt_date("uitstroomDatum", field(f, "uitstroomDatum"))?,
+        dyslexia_statement: None,
     })
 }
 

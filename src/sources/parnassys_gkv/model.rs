@@ -8,6 +8,8 @@ use quick_xml::escape::escape;
 use quick_xml::events::Event;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::sources::xml::{XmlLimitError, check_size, check_start};
+
 /// SOAP 1.1 envelope namespace.
 const SOAP_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// GKV service namespace.
@@ -41,8 +43,18 @@ pub(crate) fn envelope(leveranciernaam: &str, key: &SecretString, brin: &str, ye
     ))
 }
 
+/// Why a `getLeerlingen` response was not read.
+#[derive(Debug)]
+pub(crate) enum WireError {
+    /// Not well-formed; says where, never what it held.
+    Malformed(String),
+    /// It broke a limit of [`crate::sources::xml`].
+    Refused(XmlLimitError),
+}
+
 /// Reads a `getLeerlingen` response. Errors say where the XML broke, never what it held.
-pub(crate) fn parse_snapshot(xml: &str) -> Result<WireSnapshot, String> {
+pub(crate) fn parse_snapshot(xml: &str) -> Result<WireSnapshot, WireError> {
+    check_size(xml.len()).map_err(WireError::Refused)?;
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<String> = Vec::new();
     let mut current: Option<Fields> = None;
@@ -59,17 +71,19 @@ pub(crate) fn parse_snapshot(xml: &str) -> Result<WireSnapshot, String> {
         }
     };
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("invalid XML at byte {}: {e}", reader.buffer_position()))?;
+        let event = reader.read_event().map_err(|e| {
+            WireError::Malformed(format!("invalid XML at byte {}: {e}", reader.buffer_position()))
+        })?;
         match event {
             Event::Start(e) => {
+                check_start(&e, stack.len() + 1).map_err(WireError::Refused)?;
                 stack.push(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
                 if record_of(&stack).is_some() {
                     current = Some(Fields::new());
                 }
             }
             Event::Empty(e) => {
+                check_start(&e, stack.len() + 1).map_err(WireError::Refused)?;
                 if let Some(fields) = current.as_mut() {
                     let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                     fields.entry(name).or_default();
@@ -77,14 +91,21 @@ pub(crate) fn parse_snapshot(xml: &str) -> Result<WireSnapshot, String> {
             }
             Event::Text(t) => {
                 if let (Some(fields), Some(name)) = (current.as_mut(), stack.last()) {
-                    let text = t.decode().map_err(|e| format!("invalid text: {e}"))?;
+                    let text = t
+                        .decode()
+                        .map_err(|e| WireError::Malformed(format!("invalid text: {e}")))?;
                     fields.entry(name.clone()).or_default().push_str(&text);
                 }
             }
             Event::GeneralRef(r) => {
                 if let (Some(fields), Some(name)) = (current.as_mut(), stack.last()) {
-                    let entity = r.decode().map_err(|e| format!("invalid entity: {e}"))?;
-                    let ch = match r.resolve_char_ref().map_err(|e| format!("invalid entity: {e}"))? {
+                    let entity = r
+                        .decode()
+                        .map_err(|e| WireError::Malformed(format!("invalid entity: {e}")))?;
+                    let ch = match r
+                        .resolve_char_ref()
+                        .map_err(|e| WireError::Malformed(format!("invalid entity: {e}")))?
+                    {
                         Some(c) => c.to_string(),
                         None => quick_xml::escape::resolve_predefined_entity(&entity)
                             .unwrap_or("")
@@ -153,6 +174,44 @@ mod tests {
         assert_eq!(
             fault_string("<faultstring>AUTHENTICATION_FAILED: x</faultstring>"),
             "AUTHENTICATION_FAILED: x"
+        );
+    }
+
+    fn answer_with(tag: &str) -> String {
+        format!(
+            "<s:Envelope xmlns:s=\"x\"><s:Body><r><leerlingen>{tag}<id>7</id></leerling>\
+             </leerlingen></r></s:Body></s:Envelope>"
+        )
+    }
+
+    #[test]
+    fn hostile_answers_are_refused_with_the_limit_they_broke() {
+        use crate::sources::xml::hostile;
+        // RUSTSEC-2026-0194: a repeated attribute name among many.
+        let err = parse_snapshot(&answer_with(&hostile::duplicate_attributes("leerling"))).expect_err("dup");
+        assert!(
+            matches!(&err, WireError::Refused(XmlLimitError::DuplicateAttribute { element, attribute })
+                if element == "leerling" && attribute == "a3"),
+            "{err:?}"
+        );
+        let err =
+            parse_snapshot(&answer_with(&hostile::many_attributes("leerling", 100_000))).expect_err("many");
+        assert!(
+            matches!(err, WireError::Refused(XmlLimitError::TooManyAttributes { .. })),
+            "{err:?}"
+        );
+        // RUSTSEC-2026-0195: a flood of namespace declarations on one tag.
+        let err =
+            parse_snapshot(&answer_with(&hostile::many_namespaces("leerling", 100_000))).expect_err("ns");
+        assert!(
+            matches!(err, WireError::Refused(XmlLimitError::TooManyNamespaces { .. })),
+            "{err:?}"
+        );
+        let huge = " ".repeat(crate::sources::xml::MAX_XML_BYTES + 1);
+        let err = parse_snapshot(&huge).expect_err("size");
+        assert!(
+            matches!(err, WireError::Refused(XmlLimitError::TooLarge { .. })),
+            "{err:?}"
         );
     }
 }

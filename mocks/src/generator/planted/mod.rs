@@ -1,4 +1,4 @@
-//! Planted cases: pupils with hand-specified histories for every rule of DOMAIN.md §6, each with
+//! Planted cases: pupils with hand-specified histories for every rule of docs/DOMAIN.md §6, each with
 //! the expected outcome at the dataset's `as_of` (what `--emit-expected` writes).
 
 use chrono::{Datelike, Days, NaiveDate};
@@ -11,7 +11,7 @@ use crate::model::{Membership, Plan, PlanEvaluation, ReferenceScore, StatedMomen
 /// One planted expectation (an element of the `--emit-expected` file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expected {
-    /// Rule id (DOMAIN.md §6).
+    /// Rule id (docs/DOMAIN.md §6).
     pub rule: String,
     /// BRIN of the pupil's school.
     pub school: String,
@@ -70,6 +70,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.level_drop();
     p.no_growth();
     p.plan_due_and_overdue();
+    p.holiday_crossing();
     p.opp_yearly();
     p.ineffective();
     p.without_plan();
