@@ -128,3 +128,94 @@ fn contains_word(haystack: &str, word: &str) -> bool {
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
     })
 }
+
+/// `zorgsignaal demo` with the environment cleared of `ZORGSIGNAAL__` names, plus `extra`.
+fn demo_command(tmp: &std::path::Path, data_dir: &std::path::Path, extra: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zorgsignaal"));
+    cmd.args([
+        "demo",
+        "--schools",
+        "1",
+        "--pupils-per-school",
+        "8",
+        "--years",
+        "1",
+    ])
+    .arg("--data-dir")
+    .arg(data_dir)
+    .current_dir(tmp)
+    .env_remove("RUST_LOG");
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ZORGSIGNAAL__") {
+            cmd.env_remove(key);
+        }
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+#[test]
+fn the_demo_ignores_a_store_url_in_the_environment() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data_dir = tmp.path().join("demo-data");
+    // As in the container image: the environment names the production database.
+    let production = tmp.path().join("production.sqlite");
+    let out = demo_command(
+        tmp.path(),
+        &data_dir,
+        &[(
+            "ZORGSIGNAAL__STORE__URL",
+            format!("sqlite://{}", production.display()),
+        )],
+    )
+    .output()
+    .expect("run zorgsignaal demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "demo failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !production.exists(),
+        "the demo wrote into the store the environment named"
+    );
+    assert!(data_dir.join("zorgsignaal.sqlite").is_file(), "{stdout}");
+    assert!(stdout.contains("store.url"), "the ignored key is named: {stdout}");
+}
+
+#[test]
+fn the_demo_refuses_a_data_dir_holding_a_database_it_did_not_create() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data_dir = tmp.path().join("var-lib-zorgsignaal");
+    std::fs::create_dir_all(&data_dir).expect("dir");
+    let foreign = data_dir.join("zorgsignaal.sqlite");
+    std::fs::write(&foreign, b"SQLite format 3\0 production data").expect("write");
+    let out = demo_command(tmp.path(), &data_dir, &[])
+        .output()
+        .expect("run zorgsignaal demo");
+    assert!(!out.status.success(), "the demo must refuse");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("did not create") && stderr.contains("zorgsignaal.sqlite"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(&foreign).expect("still there"),
+        b"SQLite format 3\0 production data",
+        "the foreign database is untouched"
+    );
+
+    // A folder the demo made itself is reused: the second run replaces its own database.
+    let own = tmp.path().join("demo-data");
+    for run in 0..2 {
+        let out = demo_command(tmp.path(), &own, &[]).output().expect("run demo");
+        assert!(
+            out.status.success(),
+            "run {run}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -137,9 +137,17 @@ fn official_full_examples_store_every_toets_and_reference_score_and_no_private_t
     for path in examples("_full.xml") {
         let name = path.file_name().expect("name").to_string_lossy().into_owned();
         let xml = std::fs::read(&path).expect("read example");
-        let parsed = parse_dossier(&xml, &hasher).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut parsed = parse_dossier(&xml, &hasher).unwrap_or_else(|e| panic!("{name}: {e}"));
+        parsed.assign_to_school(&Brin::parse("11ZW").expect("brin"));
         let world = World::new();
-        let out = world.run(&["import", "--oso", path.to_str().expect("utf-8 path")]);
+        // The examples come from a school config/test.toml does not have: --school places them.
+        let out = world.run(&[
+            "import",
+            "--oso",
+            path.to_str().expect("utf-8 path"),
+            "--school",
+            "11ZW",
+        ]);
         assert_exit(&out, 0);
         let stdout = text(&out.stdout);
         assert!(stdout.contains(&parsed.pupil.initials()), "{name}: {stdout}");
@@ -149,7 +157,7 @@ fn official_full_examples_store_every_toets_and_reference_score_and_no_private_t
             "{name}: surname in output"
         );
 
-        let histories = world.histories(parsed.school.brin.as_str());
+        let histories = world.histories("11ZW");
         assert_eq!(histories.len(), 1, "{name}: one pupil");
         let stored = &histories[0].results;
         assert!(!parsed.results.is_empty(), "{name}");
@@ -196,9 +204,15 @@ fn opt_out_examples_import_cleanly_with_zero_results() {
     for path in examples("_opt_out.xml") {
         let name = path.file_name().expect("name").to_string_lossy().into_owned();
         let world = World::new();
-        let out = world.run(&["import", "--oso", path.to_str().expect("utf-8 path")]);
+        let out = world.run(&[
+            "import",
+            "--oso",
+            path.to_str().expect("utf-8 path"),
+            "--school",
+            "11ZW",
+        ]);
         assert_exit(&out, 0);
-        let histories = world.histories("00YY");
+        let histories = world.histories("11ZW");
         assert_eq!(histories.len(), 1, "{name}: the pupil is registered");
         assert!(histories[0].results.is_empty(), "{name}: zero results");
     }
@@ -232,6 +246,36 @@ fn broken_or_incomplete_xml_exits_2_naming_the_line_and_stores_nothing() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("<leerling>/<achternaam>"), "{stderr}");
     assert!(world.histories("11ZW").is_empty());
+}
+
+#[test]
+fn a_dossier_of_an_unconfigured_school_is_refused_naming_school_and_choices() {
+    let world = World::new();
+    // The fixture's dossier names school 12AB; config/test.toml has 11ZW and 23QK.
+    let fixture = manifest("tests/fixtures/oso_dmt_three.xml");
+    let out = world.run(&["import", "--oso", fixture.to_str().expect("path")]);
+    assert_exit(&out, 2);
+    let stderr = text(&out.stderr);
+    for needle in [
+        "12AB",
+        "niet geconfigureerd",
+        "--school",
+        "11ZW",
+        "23QK",
+        "niets opgeslagen",
+    ] {
+        assert!(stderr.contains(needle), "{needle:?} missing: {stderr}");
+    }
+    assert!(world.histories("12AB").is_empty(), "nothing stored for 12AB");
+    let out = world.run(&[
+        "import",
+        "--oso",
+        fixture.to_str().expect("path"),
+        "--school",
+        "98XX",
+    ]);
+    assert_exit(&out, 2);
+    assert!(world.histories("98XX").is_empty(), "nothing stored for 98XX");
 }
 
 #[test]

@@ -92,6 +92,23 @@ pub struct School {
     pub lu_group_plans: Vec<LuGroupPlan>,
     /// Leeruniek notes.
     pub lu_notes: Vec<LuNote>,
+    /// School holidays (vakanties) the school's configuration lists (not served by any source: a
+    /// school's rooster lives in its schoolgids). The demo configuration writes them into
+    /// `[schools.calendar]`; the planted holiday case needs one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vakanties: Vec<Vacation>,
+}
+
+/// A school holiday, inclusive dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vacation {
+    /// First day off.
+    pub van: NaiveDate,
+    /// Last day off.
+    pub tot: NaiveDate,
+    /// Name.
+    pub naam: String,
 }
 
 /// A staff member (medewerker).

@@ -35,8 +35,55 @@ pub struct DemoOptions {
     pub serve: bool,
 }
 
+/// Marks a data dir as the demo's own (written before the demo creates its database there).
+pub const DEMO_MARKER: &str = ".zorgsignaal-demo";
+
+/// Name of the demo database in its data dir.
+pub const DEMO_DATABASE: &str = "zorgsignaal.sqlite";
+
+/// The only environment sections the demo takes (mail: send the digests to an SMTP sink; api:
+/// the dashboard address of `--serve`; telemetry: logging). Everything else — `store.url` above
+/// all — is the demo's own, whatever the environment says.
+const DEMO_ENV_SECTIONS: [&str; 3] = ["mail", "api", "telemetry"];
+
+/// Makes `dir` the demo's data dir and returns the database path, or refuses: a dir holding a
+/// database (any `*.sqlite`, `*.sqlite3` or `*.db` file) without the demo's marker is someone
+/// else's, and the demo replaces its database on every run.
+pub fn claim_data_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let marker = dir.join(DEMO_MARKER);
+    if !marker.is_file() {
+        let foreign: Vec<String> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                [".sqlite", ".sqlite3", ".db", ".sqlite-wal", ".db-wal"]
+                    .iter()
+                    .any(|ext| n.ends_with(ext))
+            })
+            .collect();
+        if !foreign.is_empty() {
+            anyhow::bail!(
+                "{} holds a database the demo did not create ({}); the demo replaces its database \
+                 on every run, so it refuses this folder: choose an empty or new --data-dir",
+                dir.display(),
+                foreign.join(", ")
+            );
+        }
+        std::fs::write(
+            &marker,
+            "Created by `zorgsignaal demo`; the demo replaces the database here on every run.\n",
+        )
+        .with_context(|| format!("writing {}", marker.display()))?;
+    }
+    Ok(dir.join(DEMO_DATABASE))
+}
+
 /// Runs the demo and prints the summary; `Ok` with exit 0 when every step succeeded.
 pub async fn demo(opts: &DemoOptions) -> anyhow::Result<ExitCode> {
+    // Refuse a foreign folder before anything else happens.
+    let db = claim_data_dir(&opts.data_dir)?;
     let params = GenParams {
         seed: opts.seed,
         schools: opts.schools,
@@ -59,20 +106,18 @@ pub async fn demo(opts: &DemoOptions) -> anyhow::Result<ExitCode> {
         board.parnassys_url(),
         board.leeruniek_url()
     );
-    let result = run(opts, &dataset, &board, as_of).await;
+    let result = run(opts, &db, &dataset, &board, as_of).await;
     board.shutdown().await;
     result
 }
 
 async fn run(
     opts: &DemoOptions,
+    db: &Path,
     dataset: &Dataset,
     board: &MockBoard,
     as_of: NaiveDate,
 ) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&opts.data_dir)
-        .with_context(|| format!("creating {}", opts.data_dir.display()))?;
-    let db = opts.data_dir.join("zorgsignaal.sqlite");
     for suffix in ["", "-wal", "-shm"] {
         let f = PathBuf::from(format!("{}{suffix}", db.display()));
         if f.exists() {
@@ -83,9 +128,15 @@ async fn run(
     let mail_dir = opts.data_dir.join("mail");
     std::fs::create_dir_all(&mail_dir).with_context(|| format!("creating {}", mail_dir.display()))?;
 
-    let env = EnvOverrides::from_process();
+    let (env, ignored) = EnvOverrides::from_process().only_sections(&DEMO_ENV_SECTIONS);
+    if !ignored.is_empty() {
+        println!(
+            "Genegeerd (de demo gebruikt alleen haar eigen map): {}",
+            ignored.join(", ")
+        );
+    }
     let smtp_configured = env.keys().any(|k| k == "mail.host");
-    let toml = demo_config_toml(dataset, board, &db, smtp_configured);
+    let toml = demo_config_toml(dataset, board, db, smtp_configured);
     let settings = Settings::from_toml_str_with_env(&toml, &env)
         .map_err(|e| anyhow::anyhow!("demo configuration invalid: {e}"))?;
     let store = open_store(&settings).await.context("opening the demo database")?;
@@ -240,6 +291,15 @@ pub fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: b
             lid = c.leeruniek.0,
             lsec = c.leeruniek.1,
         );
+        for v in &school.vakanties {
+            let _ = write!(
+                t,
+                "[[schools.calendar.holidays]]\nfrom = {}\nto = {}\nname = \"{}\"\n\n",
+                v.van,
+                v.tot,
+                toml_escape(&v.naam)
+            );
+        }
     }
     let _ = write!(
         t,

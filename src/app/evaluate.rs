@@ -49,7 +49,7 @@ pub enum EvaluateError {
     UnknownLadder(String, Brin),
 }
 
-/// The rule context of a configured school: its merged parameters and its ladder.
+/// The rule context of a configured school: its merged parameters, its ladder and its holidays.
 pub fn school_context(settings: &Settings, brin: &Brin) -> Result<SchoolContext, EvaluateError> {
     let school = settings
         .school(brin)
@@ -60,6 +60,7 @@ pub fn school_context(settings: &Settings, brin: &Brin) -> Result<SchoolContext,
     Ok(SchoolContext {
         params: settings.rules_for(brin),
         ladder,
+        calendar: school.school_calendar(),
     })
 }
 

@@ -12,15 +12,12 @@ use super::open_store;
 use crate::domain::{Brin, Grade, Group, Membership, Pupil, School, SchoolYear, Source, TestResult};
 use crate::settings::Settings;
 use crate::sources::csv_import::parse_results_csv;
+use crate::sources::edexml::parse_edexml;
 use crate::sources::oso::parse_dossier;
 use crate::store::{ImportBatch, ImportSummary};
 
 /// Exit code for a file that cannot be imported (invalid XML/CSV, missing element).
 pub const EXIT_INVALID_FILE: u8 = 2;
-
-/// Care ladder of a school that is added by an import but not configured (the first preset,
-/// seed 000); configure the school to choose another.
-pub const DEFAULT_CARE_LADDER: &str = "abcd";
 
 /// What to import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +26,8 @@ pub enum ImportFile<'a> {
     Oso(&'a Path),
     /// A CSV results export.
     Csv(&'a Path),
+    /// An EDEXML 2.1 export (pupils, groups, memberships).
+    Edexml(&'a Path),
 }
 
 /// Whether to store or only check and report.
@@ -40,17 +39,35 @@ pub enum ImportMode {
     DryRun,
 }
 
-/// The school record for `brin`: the configured one (name, care ladder), else `name` with
-/// [`DEFAULT_CARE_LADDER`].
-fn school_for(settings: &Settings, brin: &Brin, name: &str) -> School {
-    settings.school(brin).map_or_else(
-        || School {
-            brin: brin.clone(),
-            name: name.to_string(),
-            care_ladder: DEFAULT_CARE_LADDER.to_string(),
-        },
-        |s| s.school(),
-    )
+/// The configured school record for `brin`, or the Dutch lines refusing the import: data of a
+/// school that is not configured would be stored and then never evaluated (no rule, digest or
+/// dashboard sees an unconfigured school), so it is not stored at all.
+fn configured_school(settings: &Settings, brin: &Brin, from_file: bool) -> Result<School, Vec<String>> {
+    if let Some(s) = settings.school(brin) {
+        return Ok(s.school());
+    }
+    let configured = settings
+        .schools
+        .iter()
+        .map(|s| format!("{} ({})", s.brin, s.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let whose = if from_file {
+        format!("school {brin} uit het bestand")
+    } else {
+        format!("school {brin} (--school)")
+    };
+    Err(vec![
+        format!("{whose} is niet geconfigureerd: gegevens van die school zou geen enkele regel zien"),
+        format!(
+            "geef met --school BRIN de geconfigureerde school waar de leerling nu staat, of voeg de school toe aan [[schools]]; geconfigureerde scholen: {}",
+            if configured.is_empty() {
+                "geen".to_owned()
+            } else {
+                configured
+            }
+        ),
+    ])
 }
 
 /// Reads and parses the file into an import batch; `Err` holds the Dutch/operator lines to print
@@ -62,21 +79,21 @@ pub fn prepare(
 ) -> anyhow::Result<Result<ImportBatch, Vec<String>>> {
     match file {
         ImportFile::Oso(path) => {
-            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-            let bytes = match crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES) {
+            let bytes = match read_xml(path, "OSO dossier")? {
                 Ok(b) => b,
-                Err(e) => return Ok(Err(vec![format!("OSO dossier refused: {e}")])),
+                Err(lines) => return Ok(Err(lines)),
             };
             let mut dossier = match parse_dossier(&bytes, &settings.id_hasher()) {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(vec![e.to_string()])),
             };
             let target = match school {
-                Some(b) => {
-                    dossier.assign_to_school(b);
-                    school_for(settings, b, b.as_str())
-                }
-                None => school_for(settings, &dossier.school.brin, &dossier.school.name),
+                Some(b) => configured_school(settings, b, false).inspect(|_| dossier.assign_to_school(b)),
+                None => configured_school(settings, &dossier.school.brin, true),
+            };
+            let target = match target {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
             };
             let mut batch = ImportBatch::new(Source::Oso, target);
             let pupil_id = dossier.pupil.external_id.clone();
@@ -102,6 +119,33 @@ pub fn prepare(
             batch.plans = dossier.plans;
             Ok(Ok(batch))
         }
+        ImportFile::Edexml(path) => {
+            let brin = school.context("--edexml needs --school BRIN")?;
+            let bytes = match read_xml(path, "EDEXML")? {
+                Ok(b) => b,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let roster = match parse_edexml(&bytes, brin, &settings.id_hasher()) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(vec![e.to_string()])),
+            };
+            if let Some(file_brin) = roster.brin.as_ref().filter(|b| *b != brin) {
+                println!(
+                    "let op: het bestand noemt brincode {file_brin}; ingelezen voor school {brin} (--school)"
+                );
+            }
+            let mut batch = ImportBatch::new(Source::Edexml, school_for(settings, brin, brin.as_str()));
+            batch.pupils = roster.pupils;
+            batch.groups = roster.groups;
+            batch.memberships = roster.memberships;
+            println!(
+                "{} leerkracht(en) in het bestand: niet opgeslagen; {} leerling(en) zonder jaargroep 1-8: \
+                 zonder groepsindeling",
+                roster.teachers.len(),
+                roster.pupils_without_grade
+            );
+            Ok(Ok(batch))
+        }
         ImportFile::Csv(path) => {
             let brin = school.context("--csv needs --school BRIN")?;
             let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
@@ -119,7 +163,11 @@ pub fn prepare(
             if !parsed.ignored_columns.is_empty() {
                 println!("genegeerde kolommen: {}", parsed.ignored_columns.join(", "));
             }
-            let mut batch = ImportBatch::new(Source::Csv, school_for(settings, brin, brin.as_str()));
+            let target = match configured_school(settings, brin, false) {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let mut batch = ImportBatch::new(Source::Csv, target);
             csv_memberships(&mut batch, &parsed.results, &parsed.grades);
             batch.pupils = parsed.pupils;
             batch.results = parsed.results;
@@ -160,6 +208,16 @@ fn csv_memberships(batch: &mut ImportBatch, results: &[TestResult], grades: &Has
     }
 }
 
+/// Reads an XML file of at most [`crate::sources::xml::MAX_XML_BYTES`]; a larger one is a file
+/// error (exit 2), never read whole.
+fn read_xml(path: &Path, what: &str) -> anyhow::Result<Result<Vec<u8>, Vec<String>>> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(
+        crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES)
+            .map_err(|e| vec![format!("{what} refused: {e}")]),
+    )
+}
+
 /// `rij N, kolom X: …` for one CSV problem.
 fn dutch_problem(p: &crate::sources::csv_import::CsvProblem) -> String {
     match &p.column {
@@ -195,6 +253,7 @@ pub async fn import(
     let what = match file {
         ImportFile::Oso(_) => "OSO-dossier",
         ImportFile::Csv(_) => "CSV-bestand",
+        ImportFile::Edexml(_) => "EDEXML-bestand",
     };
     let brin = batch.school.brin.clone();
     if mode == ImportMode::DryRun {
@@ -255,21 +314,45 @@ mod tests {
     }
 
     #[test]
-    fn configured_school_keeps_its_ladder_and_an_unknown_one_gets_the_default() {
+    fn a_configured_school_keeps_its_ladder_and_an_unknown_one_is_refused_naming_the_choices() {
         let s = settings();
         let configured = Brin::parse("23QK").expect("brin");
-        let school = school_for(&s, &configured, "Naam uit het dossier");
+        let school = configured_school(&s, &configured, true).expect("configured");
         assert_eq!(
             (school.name.as_str(), school.care_ladder.as_str()),
             ("Testschool De Regenboog", "niveaus-1-6")
         );
         let unknown = Brin::parse("00YY").expect("brin");
-        let school = school_for(&s, &unknown, "Naam uit het dossier");
-        assert_eq!(school.name, "Naam uit het dossier");
-        assert_eq!(school.care_ladder, DEFAULT_CARE_LADDER);
+        let lines = configured_school(&s, &unknown, true).expect_err("not configured");
+        let text = lines.join("\n");
         assert!(
-            s.care_ladder(DEFAULT_CARE_LADDER).is_some(),
-            "the default is a preset"
+            text.contains("00YY") && text.contains("niet geconfigureerd"),
+            "{text}"
+        );
+        assert!(text.contains("--school"), "{text}");
+        assert!(text.contains("11ZW") && text.contains("23QK"), "{text}");
+    }
+
+    #[test]
+    fn an_oso_dossier_of_an_unconfigured_school_is_refused_and_a_school_flag_redirects_it() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oso_dmt_three.xml");
+        // The fixture's dossier comes from school 12AB, which config/test.toml does not have.
+        let foreign = path;
+        let refused = prepare(&settings(), ImportFile::Oso(&foreign), None)
+            .expect("readable")
+            .expect_err("refused");
+        assert!(refused.join(" ").contains("12AB"), "{refused:?}");
+        let target = Brin::parse("11ZW").expect("brin");
+        let batch = prepare(&settings(), ImportFile::Oso(&foreign), Some(&target))
+            .expect("readable")
+            .expect("accepted for a configured school");
+        assert_eq!(batch.school.brin, target);
+        let other = Brin::parse("98XX").expect("brin");
+        assert!(
+            prepare(&settings(), ImportFile::Oso(&foreign), Some(&other))
+                .expect("readable")
+                .is_err(),
+            "--school must name a configured school too"
         );
     }
 

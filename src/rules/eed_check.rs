@@ -12,7 +12,7 @@ use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task
 use super::normalise::{Measurement, grade_on};
 use super::{HistoryPlan, dmt_three_lowest, text};
 use crate::domain::care::protocol_level_name;
-use crate::domain::{EedCriterion, Evidence, LearningDomain, Severity, TaskKind};
+use crate::domain::{EedCriterion, Evidence, LearningDomain, SchoolCalendar, Severity, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "eed_check";
@@ -35,7 +35,15 @@ pub struct DossierCheck {
     pub flags: Vec<String>,
 }
 
-fn span_weeks(plans: &[&HistoryPlan], from: NaiveDate, to: NaiveDate, as_of: NaiveDate) -> u32 {
+/// Weeks of the merged plan periods within `[from, to]`; holiday days do not count (school weeks,
+/// docs/RULES.md §1a).
+fn span_weeks(
+    plans: &[&HistoryPlan],
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: NaiveDate,
+    calendar: &SchoolCalendar,
+) -> u32 {
     let mut spans: Vec<(NaiveDate, NaiveDate)> = plans
         .iter()
         .map(|hp| (hp.plan.start.max(from), hp.plan.end.unwrap_or(as_of).min(to)))
@@ -48,14 +56,14 @@ fn span_weeks(plans: &[&HistoryPlan], from: NaiveDate, to: NaiveDate, as_of: Nai
         cur = match cur {
             Some((ca, cb)) if a <= cb => Some((ca, cb.max(b))),
             Some((ca, cb)) => {
-                days += (cb - ca).num_days() + 1;
+                days += calendar.school_days_between(ca, cb);
                 Some((a, b))
             }
             None => Some((a, b)),
         };
     }
     if let Some((ca, cb)) = cur {
-        days += (cb - ca).num_days() + 1;
+        days += calendar.school_days_between(ca, cb);
     }
     u32::try_from(days / 7).unwrap_or(u32::MAX)
 }
@@ -146,7 +154,7 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
             "Zorgniveau onbekend bij {unknown_level} plannen technisch lezen."
         ));
     }
-    let weeks = span_weeks(&intensive, from, to, input.as_of);
+    let weeks = span_weeks(&intensive, from, to, input.as_of, &input.ctx.calendar);
     if !intensive.is_empty() && weeks < p.min_intervention_weeks {
         missing.push(format!(
             "Intensieve interventie duurde {}; nodig is minstens {} weken.",

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::RuleParams;
 use crate::domain::{
-    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SignalStatus, SupportPlan, TestResult,
+    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, SignalStatus,
+    SupportPlan, TestResult,
 };
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
@@ -74,10 +75,14 @@ pub struct SchoolContext {
     pub params: RuleParams,
     /// Zorgniveaus of the school.
     pub ladder: CareLadder,
+    /// The school's holidays: plan and OPP deadlines and the EED weeks count school weeks.
+    #[serde(default)]
+    pub calendar: SchoolCalendar,
 }
 
 impl SchoolContext {
-    /// Default parameters with the named preset ladder, or an empty ladder when the name is unknown.
+    /// Default parameters with the named preset ladder (or an empty ladder when the name is
+    /// unknown) and no holidays.
     pub fn with_preset(ladder_name: &str) -> Self {
         let ladder = CareLadder::presets()
             .into_iter()
@@ -89,6 +94,7 @@ impl SchoolContext {
         Self {
             params: RuleParams::default(),
             ladder,
+            calendar: SchoolCalendar::none(),
         }
     }
 }

@@ -21,6 +21,8 @@ pub mod signal_without_plan;
 pub mod text;
 
 #[cfg(test)]
+mod calendar_tests;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 pub(crate) mod testkit;

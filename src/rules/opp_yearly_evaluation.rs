@@ -11,7 +11,7 @@ use crate::domain::{PlanKind, SchoolYear, Severity, TaskKind};
 /// Rule id.
 pub const RULE_ID: &str = "opp_yearly_evaluation";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
@@ -113,8 +113,10 @@ fn yearly(input: &RuleInput<'_>, hp: &HistoryPlan, year: SchoolYear, deadline: N
     }
 }
 
-/// After each M and E window of the current year: an evaluation dated from the window's first day
-/// on is expected within `round_grace_weeks` after the window's last day.
+/// After each M and E window of the current year (and the E window of the previous year): an
+/// evaluation dated from the window's first day on is expected within `round_grace_weeks` school
+/// weeks after the window's last day (holidays pause the count, so the E round's date lands after
+/// the summer holiday instead of in it).
 fn rounds(
     input: &RuleInput<'_>,
     hp: &HistoryPlan,
@@ -124,11 +126,18 @@ fn rounds(
     let p = &input.ctx.params.opp_yearly_evaluation;
     let w = &input.ctx.params.moment_windows;
     let mut out = Vec::new();
-    for (label, from, to) in [("M", w.mid_from, w.mid_to), ("E", w.end_from, w.end_to)] {
+    // The current year's M and E rounds, and last year's E round: its evaluation falls around the
+    // summer holiday, so it is still owed (and checked) in the new school year.
+    let rounds = [
+        (year, "M", w.mid_from, w.mid_to),
+        (year, "E", w.end_from, w.end_to),
+        (year.previous(), "E", w.end_from, w.end_to),
+    ];
+    for (year, label, from, to) in rounds {
         let (Some(from), Some(to)) = (from.in_school_year(year), to.in_school_year(year)) else {
             continue;
         };
-        let expected_by = to + Duration::weeks(i64::from(p.round_grace_weeks));
+        let expected_by = input.ctx.calendar.add_school_weeks(to, p.round_grace_weeks);
         if hp.plan.start > to || input.as_of <= expected_by || evaluated_since(from) {
             continue;
         }

@@ -11,7 +11,7 @@ use crate::domain::{Severity, TaskKind};
 /// Rule id.
 pub const RULE_ID: &str = "plan_evaluation_overdue";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule on the pupil's own plans.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {

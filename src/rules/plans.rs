@@ -1,7 +1,7 @@
 //! Shared plan logic: which plans are the pupil's own, when an evaluation is due, and the
 //! evidence record of a plan.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::engine::RuleInput;
 use super::text;
@@ -40,12 +40,14 @@ pub fn period_weeks(ctx: &SchoolContext, plan: &SupportPlan) -> u32 {
         })
 }
 
-/// The evaluation still owed on `as_of`, if any. With an explicit date, an evaluation less than one
-/// period before that date (or later) settles it; one held exactly a period earlier is the previous
-/// cycle's (the date is then last evaluation + period, as a computed date would be) and does not.
-/// Without an explicit date, the next is due one period after the start or the last evaluation.
+/// The evaluation still owed on `as_of`, if any. Periods count school weeks: the school's holidays
+/// pause them ([`crate::domain::SchoolCalendar::add_school_weeks`]). With an explicit date, an
+/// evaluation less than one period before that date (or later) settles it; one held exactly a period
+/// earlier is the previous cycle's (the date is then last evaluation + period, as a computed date
+/// would be) and does not. Without an explicit date, the next is due one period after the start or
+/// the last evaluation.
 pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Option<Deadline> {
-    let period = Duration::weeks(i64::from(period_weeks(ctx, plan)));
+    let weeks = period_weeks(ctx, plan);
     let last_eval = plan
         .evaluations
         .iter()
@@ -54,13 +56,13 @@ pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Opt
         .max();
     match plan.evaluation_due {
         Some(due) => {
-            let settled = last_eval.is_some_and(|e| e > due - period);
+            let settled = last_eval.is_some_and(|e| e > ctx.calendar.sub_school_weeks(due, weeks));
             (!settled).then_some(Deadline { due, explicit: true })
         }
         None => {
             let base = last_eval.map_or(plan.start, |e| e.max(plan.start));
             Some(Deadline {
-                due: base + period,
+                due: ctx.calendar.add_school_weeks(base, weeks),
                 explicit: false,
             })
         }

@@ -45,6 +45,20 @@ impl EnvOverrides {
         Self { pairs }
     }
 
+    /// Only the overrides under the top-level `sections` (e.g. `mail`), and the dotted keys of
+    /// the ones left out (never the values).
+    pub fn only_sections(&self, sections: &[&str]) -> (Self, Vec<String>) {
+        let (kept, dropped): (Vec<_>, Vec<_>) = self
+            .pairs
+            .iter()
+            .cloned()
+            .partition(|(k, _)| sections.iter().any(|s| k.split('.').next() == Some(*s)));
+        (
+            Self { pairs: kept },
+            dropped.into_iter().map(|(k, _)| k).collect(),
+        )
+    }
+
     /// The dotted keys that are overridden (never the values: they may be secrets).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.pairs.iter().map(|(k, _)| k.as_str())

@@ -97,7 +97,7 @@ pub struct Holiday {
 }
 
 /// Dates written either as TOML dates (`2026-10-17`) or as strings (`"2026-10-17"`).
-mod toml_date {
+pub(super) mod toml_date {
     use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use env::EnvOverrides;
 pub use mail::{Holiday, MailSettings, MailTls, PupilNames};
 pub use rules::RulesSettings;
-pub use schools::{GkvCredentials, OAuthCredentials, SchoolSettings};
+pub use schools::{CalendarSettings, GkvCredentials, OAuthCredentials, SchoolSettings};
 pub use secret::{REDACTED, StoreUrl, serialize_redacted};
 pub use sections::{
     ApiSettings, BoardSettings, OutboxSettings, PseudonymisationSettings, ReportSettings, RetentionSettings,
@@ -28,7 +28,7 @@ pub use sections::{
 };
 pub use sources::{GkvSourceSettings, OAuthSourceSettings, RetrySettings, SourcesSettings};
 
-use crate::domain::{Brin, CareLadder, ExternalIdHasher};
+use crate::domain::{Brin, CareLadder, ExternalIdHasher, SchoolCalendar};
 use crate::rules::RuleParams;
 
 /// The documented configuration file as shipped (`config/zorgsignaal.toml`).
@@ -175,6 +175,14 @@ impl Settings {
     /// The school with `brin`.
     pub fn school(&self, brin: &Brin) -> Option<&SchoolSettings> {
         self.schools.iter().find(|s| &s.brin == brin)
+    }
+
+    /// The holiday calendar of the school with `brin` (empty for an unknown school). Pure: whether a
+    /// date is a school day for that school is `settings.school_calendar(brin).is_school_day(date)`.
+    pub fn school_calendar(&self, brin: &Brin) -> SchoolCalendar {
+        self.school(brin)
+            .map(SchoolSettings::school_calendar)
+            .unwrap_or_default()
     }
 
     /// The care ladder named `name`: a `[[care_ladders]]` entry, else a preset.

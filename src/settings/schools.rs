@@ -4,8 +4,9 @@
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+use super::mail::Holiday;
 use super::secret::serialize_redacted;
-use crate::domain::{Brin, School};
+use crate::domain::{Brin, HolidayRegion, School, SchoolCalendar, SchoolHoliday};
 
 /// One school (`[[schools]]`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -23,6 +24,10 @@ pub struct SchoolSettings {
     /// Directie, for escalations.
     #[serde(default)]
     pub directie_emails: Vec<String>,
+    /// The school's holidays (`[schools.calendar]`): they pause plan, OPP and EED deadlines and
+    /// decide which days are school days.
+    #[serde(default)]
+    pub calendar: CalendarSettings,
     /// ParnasSys GKV (SOAP) credentials, if this school uses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parnassys_gkv: Option<GkvCredentials>,
@@ -42,6 +47,36 @@ impl SchoolSettings {
             name: self.name.clone(),
             care_ladder: self.care_ladder.clone(),
         }
+    }
+
+    /// The school's holiday calendar: its region's national holidays plus its own dates.
+    pub fn school_calendar(&self) -> SchoolCalendar {
+        self.calendar.to_calendar()
+    }
+}
+
+/// `[schools.calendar]`: the school's vakantieregio and/or its own holiday dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalendarSettings {
+    /// `noord`, `midden` or `zuid`: the national schoolvakanties of that region (OCW dates,
+    /// school years 2024-2025 to 2027-2028). Unset: only `holidays` count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<HolidayRegion>,
+    /// Explicit holidays, inclusive dates (`[[schools.calendar.holidays]] from, to, name`), added
+    /// to the region's: studiedagen, a second meiweek, or every holiday of a school that deviates.
+    pub holidays: Vec<Holiday>,
+}
+
+impl CalendarSettings {
+    /// The domain calendar.
+    pub fn to_calendar(&self) -> SchoolCalendar {
+        let explicit: Vec<SchoolHoliday> = self
+            .holidays
+            .iter()
+            .map(|h| SchoolHoliday::new(h.from, h.to, h.name.clone()))
+            .collect();
+        SchoolCalendar::new(self.region, &explicit)
     }
 }
 

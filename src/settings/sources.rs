@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+/// Default cap on a source's response body: 32 MiB (the HTTP layer's default too).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
 /// `[sources]`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -29,6 +32,8 @@ pub struct GkvSourceSettings {
     /// Timeout per request (default 30s).
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
+    /// Largest response body accepted, in bytes (default 32 MiB); a longer answer fails.
+    pub max_response_bytes: u64,
 }
 
 impl Default for GkvSourceSettings {
@@ -38,6 +43,7 @@ impl Default for GkvSourceSettings {
             base_url: String::new(),
             leveranciernaam: String::new(),
             timeout: Duration::from_secs(30),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct OAuthSourceSettings {
     pub retry: RetrySettings,
     /// Consecutive failures after which calls stop for a while (default 5).
     pub circuit_breaker_threshold: u32,
+    /// Largest response body accepted, in bytes (default 32 MiB); a longer page fails.
+    pub max_response_bytes: u64,
 }
 
 impl Default for OAuthSourceSettings {
@@ -76,6 +84,7 @@ impl Default for OAuthSourceSettings {
             rate_limit_per_second: 5,
             retry: RetrySettings::default(),
             circuit_breaker_threshold: 5,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

@@ -335,6 +335,41 @@ fn holidays_accept_toml_dates_and_must_be_ordered() {
 }
 
 #[test]
+fn school_calendar_is_typed_validated_and_named_by_key() {
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let ok = "[schools.calendar]\nregion = \"midden\"\n\
+              [[schools.calendar.holidays]]\nfrom = 2026-06-19\nto = \"2026-06-19\"\nname = \"studiedag\"\n";
+    let s = load(ok).expect("valid");
+    let cal = s.school_calendar(&brin("11ZW"));
+    assert!(!cal.is_school_day(day(2026, 8, 27)), "zomervakantie midden");
+    assert!(!cal.is_school_day(day(2026, 6, 19)), "the explicit studiedag");
+    assert!(cal.is_school_day(day(2026, 6, 18)));
+    assert!(
+        load("").expect("valid").school_calendar(&brin("11ZW")).is_empty(),
+        "no calendar by default"
+    );
+    assert!(s.school_calendar(&brin("99XX")).is_empty(), "unknown school");
+
+    assert_eq!(
+        issue_keys("[schools.calendar]\nregion = \"oost\"\n"),
+        ["schools[0].calendar.region"]
+    );
+    assert_eq!(
+        issue_keys("[schools.calendar]\nregio = \"noord\"\n"),
+        ["schools[0].calendar.regio"]
+    );
+    let backwards = "[[schools.calendar.holidays]]\nfrom = 2026-10-25\nto = 2026-10-17\nname = \"herfst\"\n";
+    assert_eq!(issue_keys(backwards), ["schools[0].calendar.holidays[0]"]);
+    let typo = "[[schools.calendar.holidays]]\nfrom = 2025-10-17\nto = 2026-10-25\nname = \"herfst\"\n";
+    assert_eq!(issue_keys(typo), ["schools[0].calendar.holidays[0]"]);
+    let unnamed = "[[schools.calendar.holidays]]\nfrom = 2026-10-17\nto = 2026-10-25\nname = \" \"\n";
+    assert_eq!(issue_keys(unnamed), ["schools[0].calendar.holidays[0].name"]);
+    let bad_date =
+        "[[schools.calendar.holidays]]\nfrom = \"17-10-2026\"\nto = 2026-10-25\nname = \"herfst\"\n";
+    assert_eq!(issue_keys(bad_date), ["schools[0].calendar.holidays[0].from"]);
+}
+
+#[test]
 fn every_default_schedule_parses() {
     let s = ScheduleSettings::default();
     for (name, _) in s.entries() {

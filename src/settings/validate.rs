@@ -10,6 +10,9 @@ use super::{ConfigIssue, OAuthCredentials, OAuthSourceSettings, Settings};
 use crate::domain::CareLadder;
 use crate::rules::RuleParams;
 
+/// A holiday this long or longer is a typo (a summer holiday is six weeks).
+const MAX_HOLIDAY_DAYS: i64 = 70;
+
 /// Minimum length of the pseudonymisation key.
 const MIN_KEY_CHARS: usize = 16;
 
@@ -218,6 +221,23 @@ fn schools(s: &Settings, v: &mut Issues) {
         }
         v.emails(&format!("{key}.ib_emails"), &school.ib_emails);
         v.emails(&format!("{key}.directie_emails"), &school.directie_emails);
+        for (j, h) in school.calendar.holidays.iter().enumerate() {
+            let hkey = format!("{key}.calendar.holidays[{j}]");
+            if h.from > h.to {
+                v.push(hkey.clone(), format!("from {} is after to {}", h.from, h.to));
+            } else if (h.to - h.from).num_days() >= MAX_HOLIDAY_DAYS {
+                v.push(
+                    hkey.clone(),
+                    format!(
+                        "{} to {} is longer than any school holiday ({MAX_HOLIDAY_DAYS} days or more); check the years",
+                        h.from, h.to
+                    ),
+                );
+            }
+            if h.name.trim().is_empty() {
+                v.push(format!("{hkey}.name"), "must not be empty");
+            }
+        }
         if let Some(gkv) = &school.parnassys_gkv {
             v.secret(&format!("{key}.parnassys_gkv.key"), &gkv.key);
         }
@@ -236,6 +256,9 @@ fn schools(s: &Settings, v: &mut Issues) {
     }
 }
 
+/// A response cap below this would fail ordinary pages (an empty page is ~100 bytes).
+const MIN_RESPONSE_BYTES: u64 = 64 * 1024;
+
 fn sources(s: &Settings, v: &mut Issues) {
     let gkv = &s.sources.parnassys_gkv;
     // A disabled source may leave its URL empty, but whatever is written must be usable.
@@ -246,6 +269,11 @@ fn sources(s: &Settings, v: &mut Issues) {
         v.push("sources.parnassys_gkv.leveranciernaam", "must not be empty");
     }
     v.positive("sources.parnassys_gkv.timeout", gkv.timeout);
+    v.at_least(
+        "sources.parnassys_gkv.max_response_bytes",
+        gkv.max_response_bytes,
+        MIN_RESPONSE_BYTES,
+    );
     oauth_source(v, "sources.parnassys", &s.sources.parnassys);
     oauth_source(v, "sources.leeruniek", &s.sources.leeruniek);
 }
@@ -258,6 +286,11 @@ fn oauth_source(v: &mut Issues, key: &str, src: &OAuthSourceSettings) {
         v.url(&format!("{key}.token_url"), &src.token_url);
     }
     v.positive(&format!("{key}.timeout"), src.timeout);
+    v.at_least(
+        &format!("{key}.max_response_bytes"),
+        src.max_response_bytes,
+        MIN_RESPONSE_BYTES,
+    );
     v.at_least(
         &format!("{key}.rate_limit_per_second"),
         u64::from(src.rate_limit_per_second),

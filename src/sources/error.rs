@@ -65,6 +65,20 @@ pub enum SourceError {
         /// The full fault envelope, secrets redacted.
         body: String,
     },
+    /// The response body was longer than the configured cap (`max_response_bytes`); not retried,
+    /// the same request would bring the same body.
+    #[error("response body exceeds the limit of {limit} bytes (sources.*.max_response_bytes)")]
+    TooLarge {
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// The source answered `has_more` with a cursor it had already returned in this run: paging
+    /// would never end, so the stream stops.
+    #[error("paging made no progress: the source repeated cursor {cursor} with more pages announced")]
+    NoProgress {
+        /// The repeated cursor (opaque source text, no pupil data).
+        cursor: String,
+    },
     /// Any other non-retryable failure (4xx, invalid URL, invalid configuration).
     #[error("permanent error: {0}")]
     Permanent(String),
@@ -120,6 +134,8 @@ impl SourceError {
             Self::Decode { .. } => "decode".to_owned(),
             Self::CircuitOpen => "circuit_open".to_owned(),
             Self::Revoked { .. } => "revoked".to_owned(),
+            Self::TooLarge { .. } => "too_large".to_owned(),
+            Self::NoProgress { .. } => "no_progress".to_owned(),
             Self::Permanent(_) => "permanent".to_owned(),
             Self::XmlRefused(_) => "xml_refused".to_owned(),
         }

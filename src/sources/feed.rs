@@ -11,7 +11,7 @@ use crate::sources::request::RequestSpec;
 ///
 /// The mode is part of the stored text so that a crash in the middle of the initial full listing
 /// resumes that listing (`cursor=`) instead of treating its cursor as a change-feed position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FeedPosition {
     /// Nothing read yet (or `--full`): start a full listing.
     Start,

@@ -57,7 +57,13 @@ pub struct HttpConfig {
     pub breaker_cooldown: Duration,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Largest response body read (bytes); a longer one fails with [`SourceError::TooLarge`].
+    pub max_response_bytes: u64,
 }
+
+/// Default cap on a response body: 32 MiB, far above a page of 200 records or a GKV snapshot
+/// of a large school, far below what would hurt the daemon.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -72,6 +78,7 @@ impl Default for HttpConfig {
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(60),
             user_agent: concat!("zorgsignaal/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -329,11 +336,11 @@ impl HttpClient {
             let response = builder.send().await.map_err(SourceError::from_reqwest)?;
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(SourceError::from_reqwest)?;
+            let body = read_capped(response, self.config.max_response_bytes).await?;
             Ok(RawResponse {
                 status,
                 headers,
-                body: body.to_vec(),
+                body,
             })
         }
         .await;
@@ -371,6 +378,23 @@ impl HttpClient {
         }
         Err(classify_status(raw.status, &raw.headers, chrono::Utc::now()))
     }
+}
+
+/// Reads a body chunk by chunk and stops as soon as it passes `limit` bytes (a declared
+/// `Content-Length` above the limit stops before reading anything), so a runaway or hostile
+/// source cannot make us buffer an unbounded answer.
+async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, SourceError> {
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(SourceError::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(SourceError::from_reqwest)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(SourceError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn secret_strs<'a>(req: &'a RequestSpec<'_>) -> Vec<&'a str> {

@@ -3,6 +3,7 @@
 
 pub mod breaker;
 pub mod csv_import;
+pub mod edexml;
 pub mod error;
 pub mod feed;
 pub mod http;
@@ -18,4 +19,4 @@ pub mod retry;
 pub mod xml;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;

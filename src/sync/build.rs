@@ -24,6 +24,7 @@ fn http_config(s: &OAuthSourceSettings) -> HttpConfig {
         max_attempts: s.retry.max_attempts.max(1),
         max_retry_time: s.retry.max_total_time,
         breaker_threshold: s.circuit_breaker_threshold.max(1),
+        max_response_bytes: s.max_response_bytes,
         ..HttpConfig::default()
     }
 }
@@ -57,6 +58,7 @@ impl SyncEngine {
                 "parnassys_gkv",
                 HttpConfig {
                     timeout: src.parnassys_gkv.timeout,
+                    max_response_bytes: src.parnassys_gkv.max_response_bytes,
                     ..HttpConfig::default()
                 },
             )?;

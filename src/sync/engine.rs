@@ -317,6 +317,9 @@ impl SyncEngine {
         // deleted at the source without a tombstone. (A listing resumed after a crash saw only
         // part, so it reconciles nothing; the next `--full` does.)
         let mut listed: Option<HashSet<String>> = (at == FeedPosition::Start).then(HashSet::new);
+        // Positions read in this run: a source that announces more pages but hands back a cursor
+        // we already read from would keep us paging forever.
+        let mut visited: HashSet<FeedPosition> = HashSet::from([at.clone()]);
         loop {
             let page = self
                 .fetch(stream, school, &at, opts.page_size, categories)
@@ -347,10 +350,15 @@ impl SyncEngine {
             outcome.records += records;
             outcome.quarantined += summary.quarantined;
             progress.page_applied(source, school, name, records);
-            at = next;
             if last {
                 return Ok(());
             }
+            if has_more && !visited.insert(next.clone()) {
+                let cursor = next.to_stored().unwrap_or_default();
+                tracing::error!(source = %source, stream = name, %cursor, "paging made no progress, stream stopped");
+                return Err(SourceError::NoProgress { cursor }.into());
+            }
+            at = next;
         }
     }
 
@@ -390,5 +398,112 @@ impl SyncEngine {
                 other => return other,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::sources::http::{HttpClient, HttpConfig};
+    use crate::sources::oauth::{ClientAuth, OAuthConfig};
+    use crate::sources::test_support::{Reply, Script, serve, token_reply};
+    use crate::sync::NoProgress;
+
+    /// An engine with ParnasSys REST only (no GKV, so no snapshot is needed), whose API answers
+    /// from `api` and whose token endpoint always hands out a token.
+    async fn engine_against(api: Arc<Script>, config: HttpConfig) -> (SyncEngine, Brin) {
+        let brin = Brin::parse("11ZW").expect("brin");
+        let api_base = serve(api).await;
+        let token_base = serve(Script::new([token_reply("t", 3600)])).await;
+        let http = HttpClient::new("parnassys", config).expect("client");
+        let tokens = TokenSource::new(
+            "parnassys",
+            http.reqwest(),
+            OAuthConfig {
+                token_url: format!("{token_base}/oauth/token"),
+                client_id: "zs".into(),
+                client_secret: SecretString::from("s"),
+                scopes: vec![],
+                skew: Duration::from_secs(10),
+                auth: ClientAuth::BasicHeader,
+            },
+        )
+        .expect("tokens");
+        let store = crate::store::open("sqlite::memory:").await.expect("store");
+        store.migrate().await.expect("migrate");
+        let engine = SyncEngine::new(
+            store,
+            None,
+            Some(ParnassysClient::new(http, api_base)),
+            None,
+            vec![SchoolSources {
+                brin: brin.clone(),
+                gkv_key: None,
+                parnassys: Some(tokens),
+                leeruniek: None,
+            }],
+        );
+        (engine, brin)
+    }
+
+    fn page(cursor: &str, has_more: bool) -> Reply {
+        Reply::new(
+            200,
+            format!(r#"{{"items":[],"tombstones":[],"next_cursor":"{cursor}","has_more":{has_more}}}"#),
+        )
+        .header("content-type", "application/json")
+    }
+
+    #[tokio::test]
+    async fn a_source_repeating_its_cursor_with_more_pages_stops_the_stream() {
+        // Two good pages, then the same cursor over and over while announcing more pages.
+        let api = Script::new([page("a", true), page("b", true), page("b", true)]);
+        let (engine, _) = engine_against(api.clone(), HttpConfig::default()).await;
+        let mut opts = SyncOptions::new(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"));
+        opts.source = Some(Source::Parnassys);
+        let summary = tokio::time::timeout(Duration::from_secs(60), engine.run_once(&opts, &NoProgress))
+            .await
+            .expect("the sync ends instead of paging forever");
+        let results = summary
+            .streams
+            .iter()
+            .find(|s| s.stream == "results")
+            .expect("results stream");
+        let StreamState::Failed { message } = &results.state else {
+            panic!("expected a failed stream, got {:?}", results.state)
+        };
+        assert!(message.contains("paging made no progress"), "{message}");
+        assert!(message.contains("page:b"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_cap_fails_the_page_with_a_specific_error() {
+        let big = format!(
+            r#"{{"items":[],"tombstones":[],"next_cursor":"{}","has_more":false}}"#,
+            "x".repeat(4096)
+        );
+        let api = Script::new([Reply::new(200, big).header("content-type", "application/json")]);
+        let config = HttpConfig {
+            max_response_bytes: 1024,
+            ..HttpConfig::default()
+        };
+        let (engine, _) = engine_against(api, config).await;
+        let mut opts = SyncOptions::new(NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"));
+        opts.source = Some(Source::Parnassys);
+        let summary = engine.run_once(&opts, &NoProgress).await;
+        let results = summary
+            .streams
+            .iter()
+            .find(|s| s.stream == "results")
+            .expect("results stream");
+        let StreamState::Failed { message } = &results.state else {
+            panic!("expected a failed stream, got {:?}", results.state)
+        };
+        assert!(message.contains("exceeds the limit of 1024 bytes"), "{message}");
     }
 }

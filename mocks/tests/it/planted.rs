@@ -147,13 +147,26 @@ fn active(p: &Plan, on: NaiveDate) -> bool {
     p.startdatum <= on && p.einddatum.is_none_or(|e| e >= on)
 }
 
-fn due(p: &Plan) -> NaiveDate {
+/// Due date: the explicit date, else start + the period in school weeks: `7 × weeks` days that
+/// are not in one of the school's `vakanties` are counted after the start.
+fn due(p: &Plan, school: &School) -> NaiveDate {
     let weeks = match (p.zorgniveau.as_deref(), &*p.soort) {
         (Some("A1" | "A2"), _) | (None, "handelingsplan") => 6,
         (Some(_), "groepsplan") | (None, "groepsplan") => 12,
         _ => 8,
     };
-    p.evaluatiedatum.unwrap_or(p.startdatum + Days::new(7 * weeks))
+    if let Some(d) = p.evaluatiedatum {
+        return d;
+    }
+    let off = |d: NaiveDate| school.vakanties.iter().any(|v| v.van <= d && d <= v.tot);
+    let (mut day, mut left) = (p.startdatum, 7 * weeks);
+    while left > 0 {
+        day = day + Days::new(1);
+        if !off(day) {
+            left -= 1;
+        }
+    }
+    day
 }
 
 /// Which rules fire for one pupil, with their domain (None for pure plan rules).
@@ -184,7 +197,7 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
         }
     }
     for p in plans.iter().filter(|p| active(p, as_of)) {
-        let d = due(p);
+        let d = due(p, school);
         if d >= as_of && d <= as_of + Days::new(7) {
             out.push(("plan_evaluation_due".into(), None, None));
         }

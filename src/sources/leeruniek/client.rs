@@ -1,7 +1,7 @@
 //! HTTP side of the Leeruniek adapter: one page of a stream (loading the note-category tree when
 //! a note names a category not known yet), and pushing a task.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use reqwest::StatusCode;
 
@@ -96,6 +96,7 @@ impl LeeruniekClient {
         tokens: &TokenSource,
     ) -> Result<NoteCategories, SourceError> {
         let mut at = FeedPosition::Start;
+        let mut visited = HashSet::from([at.clone()]);
         let mut paths = HashMap::new();
         loop {
             let req = RequestSpec::new(self.url(school, "note-categories"))
@@ -110,7 +111,12 @@ impl LeeruniekClient {
             if !page.has_more {
                 break;
             }
-            at = at.advance(page.next_cursor, true);
+            let next = at.advance(page.next_cursor, true);
+            if !visited.insert(next.clone()) {
+                let cursor = next.to_stored().unwrap_or_default();
+                return Err(SourceError::NoProgress { cursor });
+            }
+            at = next;
         }
         Ok(NoteCategories { paths, loaded: true })
     }

@@ -70,6 +70,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.level_drop();
     p.no_growth();
     p.plan_due_and_overdue();
+    p.holiday_crossing();
     p.opp_yearly();
     p.ineffective();
     p.without_plan();

@@ -212,6 +212,53 @@ impl Planter<'_, '_> {
         }
     }
 
+    /// A holiday from 7 to 13 days after `as_of` in the school's calendar, and a plan whose
+    /// computed deadline crosses it (issue 16 item 11). The holiday lies after every other planted
+    /// plan window (they end at `as_of` + 6 days or hold either way), so no earlier case moves.
+    pub(super) fn holiday_crossing(&mut self) {
+        let (from, to) = (self.day(7), self.day(13));
+        self.g.school.vakanties.push(crate::model::Vacation {
+            van: from,
+            tot: to,
+            naam: "vakantie (testgeval)".into(),
+        });
+        let a2 = 1;
+        let pid = self.pupil();
+        self.plan(
+            pid,
+            "handelingsplan",
+            Some("spelling"),
+            a2,
+            self.day(-35),
+            None,
+            None,
+            &[],
+        );
+        let text = "Handelingsplan zonder datum; start + 6 weken (A2) viel over 7 dagen, maar de vakantie over \
+                    7 t/m 13 dagen pauzeert de termijn: de evaluatie schuift naar over 14 dagen.";
+        self.expect("plan_evaluation_due", pid, None, false, None, text);
+        self.expect("plan_evaluation_overdue", pid, None, false, None, text);
+        let pid = self.pupil();
+        self.plan(
+            pid,
+            "handelingsplan",
+            Some("spelling"),
+            a2,
+            self.day(-36),
+            None,
+            None,
+            &[],
+        );
+        self.expect(
+            "plan_evaluation_due",
+            pid,
+            None,
+            true,
+            None,
+            "Handelingsplan zonder datum; start + 6 weken (A2) valt over 6 dagen, de dag vóór de vakantie: vuurt.",
+        );
+    }
+
     pub(super) fn opp_yearly(&mut self) {
         let y = self.opp_anchor_year();
         let b1 = 2;
