@@ -134,7 +134,11 @@ pub fn prepare(
                     "let op: het bestand noemt brincode {file_brin}; ingelezen voor school {brin} (--school)"
                 );
             }
-            let mut batch = ImportBatch::new(Source::Edexml, school_for(settings, brin, brin.as_str()));
+            let target = match configured_school(settings, brin, false) {
+                Ok(s) => s,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let mut batch = ImportBatch::new(Source::Edexml, target);
             batch.pupils = roster.pupils;
             batch.groups = roster.groups;
             batch.memberships = roster.memberships;
