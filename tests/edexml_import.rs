@@ -157,6 +157,20 @@ fn edexml_needs_a_school_and_a_broken_file_stores_nothing() {
     let path = example();
     let out = world.run(&["import", "--edexml", path.to_str().expect("utf-8")]);
     assert_ne!(out.status.code(), Some(0), "--school is required");
+    let out = world.run(&[
+        "import",
+        "--edexml",
+        path.to_str().expect("utf-8"),
+        "--school",
+        "00YY",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unconfigured school is refused: {}",
+        text(&out)
+    );
+    assert!(text(&out).contains("niet geconfigureerd"), "{}", text(&out));
 
     let broken = world.dir.path().join("kapot.xml");
     std::fs::write(&broken, "<EDEX><school><schooljaar>2025-2026</schooljaar></school>\n<leerlingen><leerling key=\"1\"><roepnaam>Xander</roepnaam><geboortedatum>21-06-2016</geboortedatum></leerling></leerlingen></EDEX>").expect("write");

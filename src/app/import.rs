@@ -121,6 +121,10 @@ pub fn prepare(
         }
         ImportFile::Edexml(path) => {
             let brin = school.context("--edexml needs --school BRIN")?;
+            let target = match configured_school(settings, brin, false) {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
+            };
             let bytes = match read_xml(path, "EDEXML")? {
                 Ok(b) => b,
                 Err(lines) => return Ok(Err(lines)),
@@ -134,10 +138,6 @@ pub fn prepare(
                     "let op: het bestand noemt brincode {file_brin}; ingelezen voor school {brin} (--school)"
                 );
             }
-            let target = match configured_school(settings, brin, false) {
-                Ok(s) => s,
-                Err(lines) => return Ok(Err(lines)),
-            };
             let mut batch = ImportBatch::new(Source::Edexml, target);
             batch.pupils = roster.pupils;
             batch.groups = roster.groups;
