@@ -8,6 +8,7 @@ pub mod import;
 pub mod report_cmd;
 pub mod retention;
 pub mod run;
+pub mod simulate;
 
 use std::sync::Arc;
 
