@@ -59,6 +59,7 @@ contract! {
     signal_upsert_never_duplicates_and_appends_evidence,
     signal_lifecycle_is_enforced_and_audited,
     task_creates_exactly_one_outbox_row,
+    directie_escalations_get_no_outbox_row,
     outbox_claims_are_exclusive,
     outbox_failures_retry_park_and_lease_expiry,
     jobs_are_deduplicated_per_slot_across_processes,

@@ -6,6 +6,7 @@
 mod board_report;
 mod collect;
 mod digest;
+mod directie;
 mod mailer;
 mod policy;
 mod render;
@@ -15,6 +16,7 @@ mod tests;
 pub use board_report::{BOARD_REPORT_MAIL_KIND, board_report_subject, send_board_report};
 pub use collect::collect_digest_input;
 pub use digest::{Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, build_digest};
+pub use directie::{DIRECTIE_MAIL_KIND, build_directie_mail, send_directie_escalations};
 pub use mailer::{Mailer, SentMail};
 pub use policy::{DIGEST_LOOKBACK_DAYS, Quiet, SendSummary, quiet_reason, send_digests, send_urgent};
 

@@ -170,7 +170,7 @@ async fn run(
 /// When the last mail to `to` within [`DIGEST_LOOKBACK_DAYS`] was sent, to one second (the mail
 /// log answers "how many since t", which falls as t grows, so the last time is found by
 /// bisection: about 21 counts). `now` when a mail is logged at or after `now`.
-async fn last_mail_at(
+pub(super) async fn last_mail_at(
     store: &dyn Store,
     to: &str,
     now: DateTime<Utc>,
