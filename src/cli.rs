@@ -52,7 +52,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// The daemon: schedules, sync, evaluation, outbox, digests and the dashboard, until SIGTERM.
     Run,
-    /// Import an OSO overstapdossier or a CSV results export (all or nothing; exit 2 when invalid).
+    /// Import an OSO overstapdossier, a CSV results export, an EDEXML export or a UWLR results
+    /// message (all or nothing; exit 2 when invalid).
     Import(ImportArgs),
     /// Write reports (bestuursrapportage).
     #[command(subcommand)]
@@ -107,7 +108,7 @@ fn parse_outbox_status(s: &str) -> Result<crate::store::OutboxStatus, String> {
 
 /// Options of `import`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv"])))]
+#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv", "edexml"])))]
 pub struct ImportArgs {
     /// OSO overstapdossier (XML) to import.
     #[arg(long, value_name = "FILE.xml")]
@@ -115,6 +116,9 @@ pub struct ImportArgs {
     /// CSV results export to import (needs --school).
     #[arg(long, value_name = "FILE.csv", requires = "school")]
     pub csv: Option<PathBuf>,
+    /// EDEXML 2.1 export (pupils, groups, memberships; needs --school).
+    #[arg(long, value_name = "FILE.xml", requires = "school")]
+    pub edexml: Option<PathBuf>,
     /// School to register the records at (BRIN); for OSO default: the dossier's huidigeschool.
     #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
     pub school: Option<crate::domain::Brin>,
@@ -318,10 +322,11 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Outbox(a) => commands::outbox(settings, a.status, a.retry, a.json).await,
         Command::Import(a) => {
             use crate::app::import::{ImportFile, ImportMode, import};
-            let file = match (&a.oso, &a.csv) {
-                (Some(p), _) => ImportFile::Oso(p),
-                (None, Some(p)) => ImportFile::Csv(p),
-                (None, None) => anyhow::bail!("import needs --oso FILE or --csv FILE"),
+            let file = match (&a.oso, &a.csv, &a.edexml) {
+                (Some(p), ..) => ImportFile::Oso(p),
+                (None, Some(p), _) => ImportFile::Csv(p),
+                (None, None, Some(p)) => ImportFile::Edexml(p),
+                (None, None, None) => anyhow::bail!("import needs --oso, --csv or --edexml FILE"),
             };
             let mode = if a.dry_run {
                 ImportMode::DryRun

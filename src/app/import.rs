@@ -12,6 +12,7 @@ use super::open_store;
 use crate::domain::{Brin, Grade, Group, Membership, Pupil, School, SchoolYear, Source, TestResult};
 use crate::settings::Settings;
 use crate::sources::csv_import::parse_results_csv;
+use crate::sources::edexml::parse_edexml;
 use crate::sources::oso::parse_dossier;
 use crate::store::{ImportBatch, ImportSummary};
 
@@ -25,6 +26,8 @@ pub enum ImportFile<'a> {
     Oso(&'a Path),
     /// A CSV results export.
     Csv(&'a Path),
+    /// An EDEXML 2.1 export (pupils, groups, memberships).
+    Edexml(&'a Path),
 }
 
 /// Whether to store or only check and report.
@@ -76,10 +79,9 @@ pub fn prepare(
 ) -> anyhow::Result<Result<ImportBatch, Vec<String>>> {
     match file {
         ImportFile::Oso(path) => {
-            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-            let bytes = match crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES) {
+            let bytes = match read_xml(path, "OSO dossier")? {
                 Ok(b) => b,
-                Err(e) => return Ok(Err(vec![format!("OSO dossier refused: {e}")])),
+                Err(lines) => return Ok(Err(lines)),
             };
             let mut dossier = match parse_dossier(&bytes, &settings.id_hasher()) {
                 Ok(d) => d,
@@ -115,6 +117,37 @@ pub fn prepare(
             batch.pupils.push(dossier.pupil);
             batch.results = dossier.results;
             batch.plans = dossier.plans;
+            Ok(Ok(batch))
+        }
+        ImportFile::Edexml(path) => {
+            let brin = school.context("--edexml needs --school BRIN")?;
+            let target = match configured_school(settings, brin, false) {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let bytes = match read_xml(path, "EDEXML")? {
+                Ok(b) => b,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let roster = match parse_edexml(&bytes, brin, &settings.id_hasher()) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(vec![e.to_string()])),
+            };
+            if let Some(file_brin) = roster.brin.as_ref().filter(|b| *b != brin) {
+                println!(
+                    "let op: het bestand noemt brincode {file_brin}; ingelezen voor school {brin} (--school)"
+                );
+            }
+            let mut batch = ImportBatch::new(Source::Edexml, target);
+            batch.pupils = roster.pupils;
+            batch.groups = roster.groups;
+            batch.memberships = roster.memberships;
+            println!(
+                "{} leerkracht(en) in het bestand: niet opgeslagen; {} leerling(en) zonder jaargroep 1-8: \
+                 zonder groepsindeling",
+                roster.teachers.len(),
+                roster.pupils_without_grade
+            );
             Ok(Ok(batch))
         }
         ImportFile::Csv(path) => {
@@ -179,6 +212,16 @@ fn csv_memberships(batch: &mut ImportBatch, results: &[TestResult], grades: &Has
     }
 }
 
+/// Reads an XML file of at most [`crate::sources::xml::MAX_XML_BYTES`]; a larger one is a file
+/// error (exit 2), never read whole.
+fn read_xml(path: &Path, what: &str) -> anyhow::Result<Result<Vec<u8>, Vec<String>>> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(
+        crate::sources::xml::read_capped(file, crate::sources::xml::MAX_XML_BYTES)
+            .map_err(|e| vec![format!("{what} refused: {e}")]),
+    )
+}
+
 /// `rij N, kolom X: …` for one CSV problem.
 fn dutch_problem(p: &crate::sources::csv_import::CsvProblem) -> String {
     match &p.column {
@@ -214,6 +257,7 @@ pub async fn import(
     let what = match file {
         ImportFile::Oso(_) => "OSO-dossier",
         ImportFile::Csv(_) => "CSV-bestand",
+        ImportFile::Edexml(_) => "EDEXML-bestand",
     };
     let brin = batch.school.brin.clone();
     if mode == ImportMode::DryRun {

@@ -23,16 +23,22 @@ pub enum Source {
     Oso,
     /// CSV export import.
     Csv,
+    /// EDEXML 2.1 file import (pupils, groups, memberships).
+    Edexml,
+    /// UWLR 2.2: pupil data (`HaalLeerlinggegevens`) and results (`BrengLeerresultaten`).
+    Uwlr,
 }
 
 impl Source {
     /// All sources, in a stable order.
-    pub const ALL: [Source; 5] = [
+    pub const ALL: [Source; 7] = [
         Self::ParnassysGkv,
         Self::Parnassys,
         Self::Leeruniek,
         Self::Oso,
         Self::Csv,
+        Self::Edexml,
+        Self::Uwlr,
     ];
 
     /// Stable identifier as written to the store and config (`parnassys_gkv`, …).
@@ -43,6 +49,8 @@ impl Source {
             Self::Leeruniek => "leeruniek",
             Self::Oso => "oso",
             Self::Csv => "csv",
+            Self::Edexml => "edexml",
+            Self::Uwlr => "uwlr",
         }
     }
 
@@ -55,7 +63,7 @@ impl Source {
                 ParseError::new(
                     "source",
                     input,
-                    "expected parnassys_gkv, parnassys, leeruniek, oso or csv",
+                    "expected parnassys_gkv, parnassys, leeruniek, oso, csv, edexml or uwlr",
                 )
             })
     }

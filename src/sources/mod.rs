@@ -3,6 +3,7 @@
 
 pub mod breaker;
 pub mod csv_import;
+pub mod edexml;
 pub mod error;
 pub mod feed;
 pub mod http;
