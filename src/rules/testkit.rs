@@ -122,7 +122,17 @@ impl Pupil {
             r.ability = Some(AbilityScore {
                 value,
                 scale: scale.into(),
+                interval: None,
             })
+        })
+    }
+
+    /// Gives the last result's ability score a betrouwbaarheidsinterval.
+    pub fn interval(self, low: f64, high: f64) -> Self {
+        self.with(|r| {
+            if let Some(a) = &mut r.ability {
+                a.interval = crate::domain::ConfidenceInterval::new(low, high);
+            }
         })
     }
 

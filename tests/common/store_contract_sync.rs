@@ -574,7 +574,14 @@ pub async fn histories_and_changed_pupils(ctx: Ctx) {
 
     let mark = chrono::Utc::now();
     let mut page = PageBatch::new(Source::Parnassys, brin(), "results");
-    page.results = vec![result(Source::Parnassys, "r1", "p2", date(2026, 1, 20), "V")];
+    let mut r1 = result(Source::Parnassys, "r1", "p2", date(2026, 1, 20), "V");
+    // The betrouwbaarheidsinterval of the ability score is stored with it (issue 16, item 9).
+    r1.ability = Some(zorgsignaal::domain::AbilityScore {
+        value: 150.0,
+        scale: "cito-dmt-2018".into(),
+        interval: zorgsignaal::domain::ConfidenceInterval::new(146.5, 153.5),
+    });
+    page.results = vec![r1];
     store.apply_page(&page).await.expect("page");
     let changed = store.pupils_changed_since(&brin(), mark).await.expect("changed");
     let p2 = all
@@ -610,6 +617,12 @@ pub async fn histories_and_changed_pupils(ctx: Ctx) {
     assert_eq!(got, HashSet::from([p2, ids[0]]));
     let h2 = some.iter().find(|h| h.pupil.id == p2).expect("p2 history");
     assert_eq!(h2.results.len(), 1);
+    let ability = h2.results[0].result.ability.as_ref().expect("ability kept");
+    assert_eq!(
+        ability.interval.map(|i| (i.low, i.high)),
+        Some((146.5, 153.5)),
+        "interval round-trips"
+    );
     assert_eq!(h2.memberships.len(), 1);
     assert!(
         store

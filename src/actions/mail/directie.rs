@@ -11,9 +11,9 @@ use chrono_tz::Europe::Amsterdam;
 use sha2::{Digest as _, Sha256};
 
 use super::MailError;
-use super::digest::{Digest, DigestPolicy};
+use super::digest::{Digest, DigestPolicy, MailKind};
 use super::mailer::Mailer;
-use super::policy::{DIGEST_LOOKBACK_DAYS, SendSummary, last_mail_at, quiet_reason};
+use super::policy::{SendSummary, quiet_reason, school_quiet_reason};
 use crate::domain::{Pupil, School};
 use crate::rules::text;
 use crate::settings::Settings;
@@ -22,10 +22,14 @@ use crate::store::{EscalationRow, MailRecord, Store};
 /// `kind` of the directie mail in the mail log.
 pub const DIRECTIE_MAIL_KIND: &str = "directie";
 
+/// How far back a first directie mail looks for escalations.
+pub const DIRECTIE_LOOKBACK_DAYS: i64 = 14;
+
 /// For every school and each of its `directie_emails`: one mail with the escalations raised since
-/// the last mail to that address (at most [`DIGEST_LOOKBACK_DAYS`] back), when there are any. Quiet
-/// at the same times as the digest (disabled, weekend, `[mail] holidays`); same hourly limit per
-/// address. Recorded after the transport accepted it.
+/// the last mail to that address (at most [`DIRECTIE_LOOKBACK_DAYS`] back), when there are any.
+/// Quiet at the same times as the digest (disabled, weekend, `[mail] holidays`, the school's own
+/// holidays); at most `max_per_ib_per_hour` mails per address per hour. Recorded after the
+/// transport accepted it.
 pub async fn send_directie_escalations(
     store: &dyn Store,
     settings: &Settings,
@@ -42,8 +46,12 @@ pub async fn send_directie_escalations(
     let policy = DigestPolicy::from_settings(mail);
     let mut summary = SendSummary::default();
     for school_settings in settings.schools.iter().filter(|s| !s.directie_emails.is_empty()) {
+        if school_quiet_reason(settings, school_settings, now).is_some() {
+            summary.quiet_schools += school_settings.directie_emails.len();
+            continue;
+        }
         let school = school_settings.school();
-        let lookback = now - TimeDelta::days(DIGEST_LOOKBACK_DAYS);
+        let lookback = now - TimeDelta::days(DIRECTIE_LOOKBACK_DAYS);
         let all = store.directie_escalations(&school.brin, lookback).await?;
         if all.is_empty() {
             summary.no_news += school_settings.directie_emails.len();
@@ -74,7 +82,7 @@ pub async fn send_directie_escalations(
                 continue;
             }
             let message = build_directie_mail(&school, to, &new, &pupils, &policy, now);
-            mailer.send(&mail.from, &message).await?;
+            mailer.send(&mail.from, &message, now).await?;
             store
                 .record_mail(&MailRecord {
                     to: to.to_owned(),
@@ -142,12 +150,43 @@ pub fn build_directie_mail(
     Digest {
         to: to.to_owned(),
         school: school.brin.clone(),
+        kind: MailKind::Directie,
+        lines: n,
+        repeat_lines: 0,
+        named: Vec::new(),
         subject,
         text: text_body,
         html,
         new_items: n,
         has_new_high: false,
     }
+}
+
+/// When the last mail to `to` within [`DIRECTIE_LOOKBACK_DAYS`] was sent, to one second (the mail
+/// log answers "how many since t", which falls as t grows, so the last time is found by
+/// bisection). `now` when a mail is logged at or after `now`.
+async fn last_mail_at(
+    store: &dyn Store,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, crate::store::StoreError> {
+    let mut lo = now - TimeDelta::days(DIRECTIE_LOOKBACK_DAYS);
+    if store.mails_sent_since(to, lo).await? == 0 {
+        return Ok(None);
+    }
+    let mut hi = now;
+    if store.mails_sent_since(to, hi).await? > 0 {
+        return Ok(Some(now));
+    }
+    while hi - lo > TimeDelta::seconds(1) {
+        let mid = lo + (hi - lo) / 2;
+        if store.mails_sent_since(to, mid).await? > 0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Some(lo))
 }
 
 fn escape(s: &str) -> String {
