@@ -101,6 +101,7 @@ fn pupil(school: &Brin, school_no: usize, n: usize, rng: &mut Lcg) -> PupilHisto
                         ability: Some(AbilityScore {
                             value: 100.0 + f64::from(y * 10) + rng.below(15) as f64,
                             scale: format!("cito-{code}"),
+                            interval: None,
                         }),
                         reference_scores: vec![level(rng, weak)],
                     },

@@ -53,6 +53,7 @@ contract! {
     import_attaches_to_the_pupil_with_the_same_national_id_and_marks_nobody_left,
     import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport,
     failed_import_commits_nothing,
+    uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_key,
     quarantine_keeps_raw_records_and_counts,
     cursors_and_stream_health,
     histories_and_changed_pupils,

@@ -137,6 +137,19 @@ pub struct AbilityScore {
     pub value: f64,
     /// Scale code, e.g. `cito-dmt-2018`, `iep-ontwikkelscore`.
     pub scale: String,
+    /// Betrouwbaarheidsinterval (bivlaag, bivhoog) when the source gives one (UWLR/OSO
+    /// `toetsscore`): growth is only real when it leaves this band.
+    #[serde(default)]
+    pub interval: Option<ScoreInterval>,
+}
+
+/// Betrouwbaarheidsinterval of a vaardigheidsscore: `low` (bivlaag) to `high` (bivhoog).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScoreInterval {
+    /// bivlaag.
+    pub low: f64,
+    /// bivhoog.
+    pub high: f64,
 }
 
 /// A test result (toetsresultaat) as the store holds it.

@@ -108,6 +108,7 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
                 ability: ability.map(|(v, iep)| AbilityScore {
                     value: f64::from(v),
                     scale: if iep { "iep" } else { "cito" }.into(),
+                    interval: None,
                 }),
                 reference_scores: scores
                     .into_iter()

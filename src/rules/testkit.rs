@@ -122,6 +122,7 @@ impl Pupil {
             r.ability = Some(AbilityScore {
                 value,
                 scale: scale.into(),
+                interval: None,
             })
         })
     }

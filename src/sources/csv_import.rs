@@ -323,6 +323,7 @@ fn result_of(school: &Brin, number: &str, f: &rows::Fields) -> TestResult {
         ability: f.vaardigheidsscore.map(|value| AbilityScore {
             value,
             scale: format!("csv:{}", f.toets.to_lowercase()),
+            interval: None,
         }),
         reference_scores,
     }

@@ -114,7 +114,7 @@ macro_rules! impl_history_store {
                         "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
                                 p.external_id AS pupil_external_id, r.test_code, r.part_code, r.test_name,
                                 r.provider, r.taken_on, r.stated_moment, r.raw_score, r.ability_value,
-                                r.ability_scale, r.reference_scores
+                                r.ability_scale, r.ability_low, r.ability_high, r.reference_scores
                          FROM results r JOIN pupils p ON p.id = r.pupil_id
                          WHERE r.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
                     );

@@ -69,7 +69,7 @@ macro_rules! impl_result_upsert {
                                 "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
                                    p.external_id AS pupil_external_id, r.test_code, r.part_code,
                                    r.test_name, r.provider, r.taken_on, r.stated_moment, r.raw_score,
-                                   r.ability_value, r.ability_scale, r.reference_scores
+                                   r.ability_value, r.ability_scale, r.ability_low, r.ability_high, r.reference_scores
                                  FROM results r JOIN pupils p ON p.id = r.pupil_id WHERE r.id = $1",
                             )
                             .bind(result_id)
@@ -139,15 +139,15 @@ macro_rules! impl_result_upsert {
                         None => {
                             "INSERT INTO results (pupil_id, content_key, test_code, part_code, test_name, provider,
                                taken_on, stated_moment, raw_score, ability_value, ability_scale, reference_scores,
-                               source, school, external_id, created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+                               source, school, external_id, created_at, updated_at, ability_low, ability_high)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)
                              RETURNING id"
                         }
                         Some(_) => {
                             "UPDATE results SET pupil_id = $1, content_key = $2, test_code = $3, part_code = $4,
                                test_name = $5, provider = $6, taken_on = $7, stated_moment = $8, raw_score = $9,
                                ability_value = $10, ability_scale = $11, reference_scores = $12, updated_at = $16,
-                               deleted_at = NULL
+                               ability_low = $17, ability_high = $18, deleted_at = NULL
                              WHERE source = $13 AND school = $14 AND external_id = $15 RETURNING id"
                         }
                     };
@@ -168,6 +168,8 @@ macro_rules! impl_result_upsert {
                         .bind(r.school.as_str())
                         .bind(&r.external_id)
                         .bind(now)
+                        .bind(r.ability.as_ref().and_then(|a| a.interval).map(|i| i.low))
+                        .bind(r.ability.as_ref().and_then(|a| a.interval).map(|i| i.high))
                         .fetch_one(&mut **tx)
                         .await?;
                     Ok(id)

@@ -131,13 +131,22 @@ pub(crate) struct ResultRow {
     pub raw_score: Option<f64>,
     pub ability_value: Option<f64>,
     pub ability_scale: Option<String>,
+    pub ability_low: Option<f64>,
+    pub ability_high: Option<f64>,
     pub reference_scores: String,
 }
 
 impl ResultRow {
     pub fn into_stored(self) -> Result<StoredResult, StoreError> {
         let ability = match (self.ability_value, self.ability_scale) {
-            (Some(value), Some(scale)) => Some(AbilityScore { value, scale }),
+            (Some(value), Some(scale)) => Some(AbilityScore {
+                value,
+                scale,
+                interval: match (self.ability_low, self.ability_high) {
+                    (Some(low), Some(high)) => Some(crate::domain::ScoreInterval { low, high }),
+                    _ => None,
+                },
+            }),
             _ => None,
         };
         let reference_scores: Vec<ReferenceScore> = from_json("reference_scores", &self.reference_scores)?;

@@ -192,6 +192,7 @@ fn result(
             ability = Some(AbilityScore {
                 value,
                 scale: format!("oso:{scale}"),
+                interval: None,
             });
         }
     }

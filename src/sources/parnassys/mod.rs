@@ -110,6 +110,7 @@ fn result(school: &Brin, w: WireResult) -> Result<TestResult, String> {
             .clone()
             .filter(|s| !s.trim().is_empty())
             .unwrap_or_else(|| code.to_ascii_lowercase()),
+        interval: None,
     });
     let mut reference_scores = Vec::with_capacity(w.referentiescores.len());
     for r in &w.referentiescores {
