@@ -235,7 +235,11 @@ async fn planted_cases_hold(params: GenParams) {
             other => panic!("unknown expectation {other:?}"),
         }
     }
-    assert_eq!(per_rule.len(), 10, "docs/DOMAIN.md §6 has ten rules");
+    assert_eq!(
+        per_rule.len(),
+        12,
+        "docs/DOMAIN.md §6 has ten rules; issue 16 added reference_level_low and avi_stagnation"
+    );
     for (rule, (fires, silent)) in &per_rule {
         assert!(
             *fires >= 3 && *silent >= 3,

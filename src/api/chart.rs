@@ -34,7 +34,7 @@ pub fn series(history: &PupilHistory, mapping: &DomainMapping) -> Vec<SeriesPoin
         .iter()
         .filter_map(|r| {
             let r = &r.result;
-            let domain = mapping.classify(&r.test_code, &r.test_name)?;
+            let domain = mapping.classify_result(&r.test_code, &r.test_name, r.part_code.as_deref())?;
             let level = preferred_band(&r.reference_scores)?;
             Some(SeriesPoint {
                 domain,

@@ -21,7 +21,9 @@ pub use moment::{Moment, MomentKind, MomentWindows, MonthDay};
 pub use note::Note;
 pub use plan::{Evaluation, EvaluationOutcome, PlanKind, SupportPlan};
 pub use pupil::{DyslexiaStatement, Group, Membership, Pupil};
-pub use result::{AbilityScore, DomainMapping, DomainPattern, LearningDomain, ScoreInterval, TestResult};
+pub use result::{
+    AbilityScore, ConfidenceInterval, DomainMapping, DomainPattern, LearningDomain, TestResult,
+};
 pub use school::{Brin, Grade, School, SchoolYear};
 pub use signal::{EedCriterion, Evidence, Severity, Signal, SignalStatus, Task, TaskKind};
 

@@ -38,6 +38,8 @@ pub fn rule_label(rule: &str) -> String {
         "lowest_level_repeated" => "Twee keer laagste niveau".into(),
         "level_drop" => "Daling van twee niveaus".into(),
         "no_growth" => "Geen groei vaardigheidsscore".into(),
+        "reference_level_low" => "Referentieniveau onder 1F".into(),
+        "avi_stagnation" => "AVI-niveau staat stil".into(),
         "plan_evaluation_due" => "Evaluatie plan binnenkort".into(),
         "plan_evaluation_overdue" => "Evaluatie plan verlopen".into(),
         "opp_yearly_evaluation" => "Jaarlijkse OPP-evaluatie".into(),

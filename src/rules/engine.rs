@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::finding::group_subject;
 use super::normalise::{Classifier, NormaliseStats, Normalised, normalise};
 use super::{
-    Finding, HistoryPlan, PupilHistory, SchoolContext, dmt_three_lowest, eed_check, level_drop,
-    lowest_level_repeated, no_growth, opp_yearly_evaluation, plan_evaluation_due, plan_evaluation_overdue,
-    plan_ineffective, signal_without_plan,
+    Finding, HistoryPlan, PupilHistory, SchoolContext, avi_stagnation, dmt_three_lowest, eed_check,
+    level_drop, lowest_level_repeated, no_growth, opp_yearly_evaluation, plan_evaluation_due,
+    plan_evaluation_overdue, plan_ineffective, reference_level_low, signal_without_plan,
 };
 use crate::domain::{LearningDomain, PlanKind};
 
@@ -121,6 +121,8 @@ fn evaluate_prepared(
     findings.extend(lowest_level_repeated::evaluate(&input));
     findings.extend(level_drop::evaluate(&input));
     findings.extend(no_growth::evaluate(&input));
+    findings.extend(reference_level_low::evaluate(&input));
+    findings.extend(avi_stagnation::evaluate(&input));
     findings.extend(plan_evaluation_due::evaluate(&input));
     findings.extend(plan_evaluation_overdue::evaluate(&input));
     findings.extend(opp_yearly_evaluation::evaluate(&input));
@@ -129,6 +131,7 @@ fn evaluate_prepared(
     let before = findings.len();
     inhibit(&mut findings, history, as_of);
     let inhibited = before - findings.len();
+    drop_tasks_of_history(&mut findings, as_of);
     // Runs last: it reads the signals found above (after inhibition) as well as the stored ones.
     let open = signal_without_plan::open_learning_signals(&history.open_signals, &findings, as_of);
     findings.extend(signal_without_plan::evaluate(&input, &open));
@@ -145,6 +148,18 @@ fn evaluate_prepared(
     findings.sort_by(|a, b| a.signal.key.cmp(&b.signal.key));
     findings.dedup_by(|a, b| a.signal.key == b.signal.key);
     (findings, stats)
+}
+
+/// Issue 16, item 2: a learning signal the data showed before the previous school year is history
+/// (the start overview shows it); it is still stored, but asks nobody for a task.
+fn drop_tasks_of_history(findings: &mut [Finding], as_of: NaiveDate) {
+    for f in findings {
+        if signal_without_plan::LEARNING_RULES.contains(&f.signal.rule.as_str())
+            && !signal_without_plan::is_recent(f.opened_on(as_of), as_of)
+        {
+            f.tasks.clear();
+        }
+    }
 }
 
 /// Alertmanager-style inhibition (docs/DOMAIN.md §7): no `lowest_level_repeated` on word reading

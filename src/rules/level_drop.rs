@@ -9,7 +9,9 @@ use crate::domain::Severity;
 /// Rule id.
 pub const RULE_ID: &str = "level_drop";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// 2: only the pair ending at the domain's latest main round, within one test series, from groep 3
+/// (issue 16, items 2 and 13).
+pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
@@ -18,8 +20,11 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    for domain in input.norm.domains() {
-        let series = input.norm.level_series(domain);
+    for (domain, series) in input
+        .norm
+        .domains()
+        .flat_map(|d| input.norm.current_series(d).into_iter().map(move |s| (d, s)))
+    {
         let [.., prev, last] = series.as_slice() else {
             continue;
         };
@@ -101,6 +106,18 @@ mod tests {
                 None,
             ),
         ];
+        // Issue 16, item 2: a drop in an abandoned test is history once a later round exists.
+        let h = Pupil::new(4)
+            .result("CSP", "Spelling", d(2025, 1, 20), &[("IV", "I")])
+            .result("CSP", "Spelling", d(2025, 6, 10), &[("IV", "IV")])
+            .result("IEP-TV", "IEP Taalverzorging", d(2026, 1, 20), &[("RNTRM", "2F")])
+            .build();
+        assert!(
+            engine_evaluate(&h, d(2026, 2, 1), &ctx())
+                .iter()
+                .all(|f| f.signal.rule != RULE_ID),
+            "old Cito drop after an IEP round"
+        );
         for (name, a, b, want) in cases {
             let h = Pupil::new(4)
                 .result("CSP", "Spelling", d(2025, 1, 20), &[(a.0, a.1)])

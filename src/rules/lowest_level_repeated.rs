@@ -10,7 +10,9 @@ use crate::domain::Severity;
 /// Rule id.
 pub const RULE_ID: &str = "lowest_level_repeated";
 /// Rule version.
-/// 2: not on word reading for a pupil with a dyslexieverklaring (issue 16 item 4).
+/// 2: only current runs (ending at the domain's latest main round), one series per test, from
+/// groep 3 (issue 16, items 2 and 13); not on word reading for a pupil with a dyslexieverklaring
+/// (issue 16 item 4).
 pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule for every domain (word reading is inhibited by the engine while
@@ -22,8 +24,11 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
     }
     let n = p.consecutive.max(1);
     let mut out = Vec::new();
-    for domain in input.norm.domains() {
-        let series = input.norm.level_series(domain);
+    for (domain, series) in input
+        .norm
+        .domains()
+        .flat_map(|d| input.norm.current_series(d).into_iter().map(move |s| (d, s)))
+    {
         let run = trailing_low_run(&series);
         let (Some(anchor), Some(last)) = (run.first(), run.get(run.len().saturating_sub(n)..)) else {
             continue;
@@ -143,5 +148,47 @@ mod tests {
             run(p).is_empty(),
             "inhibited by the dmt signal of this evaluation"
         );
+    }
+
+    /// Issue 16, item 2: seed 004 switched from Cito to IEP; the old Cito run is history.
+    #[test]
+    fn an_old_cito_run_is_silent_after_a_later_iep_round() {
+        let cito = |p: Pupil| {
+            p.result("RW", "Cito Rekenen", d(2023, 1, 20), &[("IV", "V")])
+                .result("RW", "Cito Rekenen", d(2023, 6, 10), &[("IV", "V-")])
+        };
+        let cases: Vec<(&str, Pupil, usize)> = vec![
+            ("the Cito run alone fires", cito(Pupil::new(3).grade(4, 2022)), 1),
+            (
+                "an IEP round with only a referentieniveau ends it",
+                cito(Pupil::new(3).grade(4, 2022)).result(
+                    "IEP-RK",
+                    "IEP Rekenen",
+                    d(2024, 1, 22),
+                    &[("RNTRM", "1F")],
+                ),
+                0,
+            ),
+            (
+                "an IEP round with a percentile starts its own series",
+                cito(Pupil::new(3).grade(4, 2022))
+                    .result("IEP-RK", "IEP Rekenen", d(2024, 1, 22), &[("PC", "12")])
+                    .result("IEP-RK", "IEP Rekenen", d(2024, 6, 12), &[("PC", "14")]),
+                1,
+            ),
+            (
+                "a later round in another domain does not end it",
+                cito(Pupil::new(3).grade(4, 2022)).result("SP", "Spelling", d(2024, 1, 22), &[("IV", "V")]),
+                1,
+            ),
+        ];
+        for (name, p, want) in cases {
+            let got = run(p);
+            assert_eq!(got.len(), want, "{name}: {got:?}");
+        }
+        let got = run(cito(Pupil::new(3).grade(4, 2022))
+            .result("IEP-RK", "IEP Rekenen", d(2024, 1, 22), &[("PC", "12")])
+            .result("IEP-RK", "IEP Rekenen", d(2024, 6, 12), &[("PC", "14")]));
+        assert!(got[0].signal.explanation.contains("(M3 P12, E3 P14)"), "{got:?}");
     }
 }

@@ -1,6 +1,7 @@
 //! The signal engine: pure functions from a pupil's history, a reference date and parameters to
 //! findings (docs/DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
 
+pub mod avi_stagnation;
 pub mod dmt_three_lowest;
 pub mod eed_check;
 pub mod engine;
@@ -17,6 +18,7 @@ pub mod plan_evaluation_due;
 pub mod plan_evaluation_overdue;
 pub mod plan_ineffective;
 pub mod plans;
+pub mod reference_level_low;
 pub mod signal_without_plan;
 pub mod text;
 
@@ -38,7 +40,7 @@ pub use normalise::NormaliseStats;
 pub use params::RuleParams;
 
 /// Every rule id with its version, in evaluation order (for `status` and the docs).
-pub const RULES: [(&str, u32); 10] = [
+pub const RULES: [(&str, u32); 12] = [
     (dmt_three_lowest::RULE_ID, dmt_three_lowest::RULE_VERSION),
     (eed_check::RULE_ID, eed_check::RULE_VERSION),
     (
@@ -47,6 +49,8 @@ pub const RULES: [(&str, u32); 10] = [
     ),
     (level_drop::RULE_ID, level_drop::RULE_VERSION),
     (no_growth::RULE_ID, no_growth::RULE_VERSION),
+    (reference_level_low::RULE_ID, reference_level_low::RULE_VERSION),
+    (avi_stagnation::RULE_ID, avi_stagnation::RULE_VERSION),
     (plan_evaluation_due::RULE_ID, plan_evaluation_due::RULE_VERSION),
     (
         plan_evaluation_overdue::RULE_ID,

@@ -1,20 +1,41 @@
-//! `no_growth`: the vaardigheidsscore did not rise between two consecutive main measurements in
-//! one domain, compared only within one scale code (Cito and IEP scores never mix).
+//! `no_growth`: the vaardigheidsscore did not grow from one main round to the same round a school
+//! year later (M→M, E→E), beyond the measurement error, compared only within one scale code (Cito
+//! and IEP scores never mix). Issue 16, item 9: no signal for the summer dip (E→M) or for a dip
+//! within the betrouwbaarheidsinterval.
 
 use std::collections::BTreeMap;
 
 use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, signal_key};
 use super::normalise::Measurement;
-use crate::domain::Severity;
+use crate::domain::{AbilityScore, Moment, Severity};
 
 /// Rule id.
 pub const RULE_ID: &str = "no_growth";
-/// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// Rule version. 2: like with like (the same round a year earlier) with a margin for measurement
+/// error (issue 16, item 9).
+pub const RULE_VERSION: u32 = 2;
 
-/// Runs the rule. Only the pair ending at the domain's latest moment counts, and only when no
-/// other main measurement in the domain lies between the two.
+/// The margin for measurement error between two scores: with a betrouwbaarheidsinterval on both,
+/// the standard combination of their half-widths (√(h₁² + h₂²)); otherwise `points`.
+pub fn margin(a: &AbilityScore, b: &AbilityScore, points: f64) -> f64 {
+    match (a.interval, b.interval) {
+        (Some(x), Some(y)) => x.half_width().hypot(y.half_width()),
+        _ => points.max(0.0),
+    }
+}
+
+/// A score with a decimal comma (`187`, `187,5`).
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}").replace('.', ",")
+    }
+}
+
+/// Runs the rule. Per domain and scale code: the score at the domain's latest main round against
+/// the score at the same round one school year earlier.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
     let p = &input.ctx.params.no_growth;
     if !p.enabled {
@@ -26,8 +47,12 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
         let Some(latest) = all.iter().map(|m| m.moment).max() else {
             continue;
         };
+        let year_before = Moment {
+            school_year: latest.school_year.previous(),
+            kind: latest.kind,
+        };
         // Per scale code: one score per moment (latest sitting, then highest id).
-        let mut per_scale: BTreeMap<&str, BTreeMap<_, &Measurement>> = BTreeMap::new();
+        let mut per_scale: BTreeMap<&str, BTreeMap<Moment, &Measurement>> = BTreeMap::new();
         for m in all {
             let Some(a) = &m.ability else { continue };
             let slot = per_scale
@@ -40,24 +65,25 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
             }
         }
         for (scale, by_moment) in per_scale {
-            let ms: Vec<&Measurement> = by_moment.into_values().collect();
-            let [.., prev, last] = ms.as_slice() else {
+            let (Some(last), Some(prev)) = (by_moment.get(&latest), by_moment.get(&year_before)) else {
                 continue;
             };
-            if last.moment != latest
-                || all
-                    .iter()
-                    .any(|m| m.moment > prev.moment && m.moment < last.moment)
-            {
-                continue;
-            }
             let (Some(a), Some(b)) = (&prev.ability, &last.ability) else {
                 continue;
             };
             let rise = b.value - a.value;
-            if !rise.is_finite() || rise > p.min_rise {
+            let margin = margin(a, b, p.margin_points);
+            if !rise.is_finite() || rise >= p.min_rise - margin {
                 continue;
             }
+            let why = if a.interval.is_some() && b.interval.is_some() {
+                format!(
+                    "groter dan de meetfout volgens de betrouwbaarheidsintervallen ({})",
+                    num(margin)
+                )
+            } else {
+                format!("groter dan de meetfout van {} punten", num(margin))
+            };
             out.push(Finding {
                 signal: SignalDraft {
                     key: signal_key(
@@ -71,11 +97,12 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
                     domain: Some(domain),
                     severity: Severity::Low,
                     explanation: format!(
-                        "Geen groei in vaardigheidsscore bij {}: {} ({}) en daarna {} ({}), schaal {scale}.",
+                        "Geen groei in vaardigheidsscore bij {}: {} ({}) en een jaar later {} ({}), schaal \
+                         {scale}; de daling is {why}.",
                         domain.dutch(),
-                        a.value,
+                        num(a.value),
                         prev.label,
-                        b.value,
+                        num(b.value),
                         last.label
                     ),
                     evidence: vec![prev.evidence(), last.evidence()],
@@ -94,66 +121,139 @@ mod tests {
     use super::super::testkit::{Pupil, ctx, d};
     use super::*;
 
-    fn fired(p: Pupil) -> Vec<String> {
-        engine_evaluate(&p.build(), d(2025, 7, 1), &ctx())
+    fn fired(p: Pupil, as_of: chrono::NaiveDate) -> Vec<String> {
+        engine_evaluate(&p.build(), as_of, &ctx())
             .into_iter()
             .filter(|f| f.signal.rule == RULE_ID)
             .map(|f| f.signal.explanation)
             .collect()
     }
 
+    fn rw(p: Pupil, on: chrono::NaiveDate, value: f64) -> Pupil {
+        p.result("RW", "Rekenen", on, &[]).ability(value, "cito")
+    }
+
+    /// Issue 16, item 9: like with like, with a margin; the summer dip is no signal.
     #[test]
     fn table() {
-        type Ability = (f64, &'static str);
-        let cases: &[(&str, Ability, Ability, bool)] = &[
-            ("equal score fires", (140.0, "cito"), (140.0, "cito"), true),
-            ("fall fires", (140.0, "cito"), (137.5, "cito"), true),
-            ("rise is a near miss", (140.0, "cito"), (140.5, "cito"), false),
+        let (e24, m25, e25, m26) = (d(2024, 6, 10), d(2025, 1, 20), d(2025, 6, 10), d(2026, 1, 20));
+        // (name, scores (date, value, interval), as_of, fires)
+        type Row = (chrono::NaiveDate, f64, Option<(f64, f64)>);
+        let cases: &[(&str, &[Row], chrono::NaiveDate, bool)] = &[
             (
-                "different scales never compare",
-                (140.0, "cito"),
-                (20.0, "iep"),
+                "E to E a year later, fallen beyond the margin",
+                &[(e24, 150.0, None), (e25, 144.0, None)],
+                d(2025, 7, 1),
+                true,
+            ),
+            (
+                "M to M a year later, fallen beyond the margin",
+                &[(m25, 150.0, None), (m26, 140.0, None)],
+                d(2026, 2, 1),
+                true,
+            ),
+            (
+                "a dip within the default margin (5 points) is measurement error",
+                &[(e24, 150.0, None), (e25, 146.0, None)],
+                d(2025, 7, 1),
+                false,
+            ),
+            (
+                "equal a year later is within the margin",
+                &[(e24, 150.0, None), (e25, 150.0, None)],
+                d(2025, 7, 1),
+                false,
+            ),
+            (
+                "the summer dip E to M is no signal",
+                &[(e25, 150.0, None), (m26, 130.0, None)],
+                d(2026, 2, 1),
+                false,
+            ),
+            (
+                "M to E within a year is not like with like",
+                &[(m25, 150.0, None), (e25, 130.0, None)],
+                d(2025, 7, 1),
+                false,
+            ),
+            (
+                "intervals: the dip lies within the combined interval",
+                &[
+                    (e24, 150.0, Some((144.0, 156.0))),
+                    (e25, 143.0, Some((137.0, 149.0))),
+                ],
+                d(2025, 7, 1),
+                false,
+            ),
+            (
+                "intervals: the dip is beyond the combined interval",
+                &[
+                    (e24, 150.0, Some((148.0, 152.0))),
+                    (e25, 146.0, Some((144.0, 148.0))),
+                ],
+                d(2025, 7, 1),
+                true,
+            ),
+            (
+                "a rise never fires",
+                &[(e24, 150.0, None), (e25, 170.0, None)],
+                d(2025, 7, 1),
                 false,
             ),
         ];
-        for (name, a, b, fires) in cases {
-            let p = Pupil::new(5)
-                .result("RW", "Rekenen", d(2025, 1, 20), &[])
-                .ability(a.0, a.1)
-                .result("RW", "Rekenen", d(2025, 6, 10), &[])
-                .ability(b.0, b.1);
-            assert_eq!(!fired(p).is_empty(), *fires, "{name}");
+        for (name, rows, as_of, fires) in cases {
+            let mut p = Pupil::new(5);
+            for (on, value, interval) in *rows {
+                p = rw(p, *on, *value);
+                if let Some((lo, hi)) = interval {
+                    p = p.interval(*lo, *hi);
+                }
+            }
+            assert_eq!(!fired(p, *as_of).is_empty(), *fires, "{name}");
         }
     }
 
     #[test]
-    fn iep_reference_only_results_count_on_their_own_scale() {
-        let p = Pupil::new(5)
-            .result("IEP-RW", "IEP Rekenen", d(2025, 1, 20), &[("RNTRM", "1F")])
-            .ability(88.0, "iep-ontwikkelscore")
-            .result("IEP-RW", "IEP Rekenen", d(2025, 6, 10), &[("RNTRM", "1F")])
-            .ability(86.0, "iep-ontwikkelscore");
+    fn explanation_and_scales() {
+        let p = rw(rw(Pupil::new(5), d(2024, 6, 10), 150.5), d(2025, 6, 10), 144.0);
         assert_eq!(
-            fired(p),
+            fired(p, d(2025, 7, 1)),
             vec![
-                "Geen groei in vaardigheidsscore bij rekenen-wiskunde: 88 (M4) en daarna 86 (E4), schaal \
-                  iep-ontwikkelscore."
+                "Geen groei in vaardigheidsscore bij rekenen-wiskunde: 150,5 (E3) en een jaar later 144 (E4), \
+                 schaal cito; de daling is groter dan de meetfout van 5 punten."
                     .to_string()
             ]
         );
+        // Different scales never compare.
+        let p = Pupil::new(5)
+            .result("RW", "Rekenen", d(2024, 6, 10), &[])
+            .ability(140.0, "cito")
+            .result("IEP-RK", "IEP Rekenen", d(2025, 6, 10), &[])
+            .ability(20.0, "iep");
+        assert!(fired(p, d(2025, 7, 1)).is_empty());
+    }
+
+    #[test]
+    fn iep_ontwikkelscore_counts_on_its_own_scale() {
+        let p = Pupil::new(5)
+            .result("IEP-RK", "IEP Rekenen", d(2024, 6, 10), &[("RNTRM", "1F")])
+            .ability(88.0, "iep-ontwikkelscore")
+            .result("IEP-RK", "IEP Rekenen", d(2025, 6, 10), &[("RNTRM", "1F")])
+            .ability(80.0, "iep-ontwikkelscore");
+        assert_eq!(fired(p, d(2025, 7, 1)).len(), 1);
     }
 
     #[test]
     fn old_pairs_on_an_abandoned_scale_do_not_fire() {
         let p = Pupil::new(5)
-            .result("RW", "Cito Rekenen", d(2024, 1, 20), &[])
-            .ability(140.0, "cito")
+            .result("RW", "Cito Rekenen", d(2023, 6, 10), &[])
+            .ability(150.0, "cito")
             .result("RW", "Cito Rekenen", d(2024, 6, 10), &[])
             .ability(139.0, "cito")
-            .result("IEP-RW", "IEP Rekenen", d(2025, 1, 20), &[])
+            .result("IEP-RK", "IEP Rekenen", d(2025, 1, 20), &[])
             .ability(80.0, "iep")
-            .result("IEP-RW", "IEP Rekenen", d(2025, 6, 10), &[])
+            .result("IEP-RK", "IEP Rekenen", d(2025, 6, 10), &[])
             .ability(90.0, "iep");
-        assert!(fired(p).is_empty());
+        assert!(fired(p, d(2025, 7, 1)).is_empty());
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{HistoryResult, PupilHistory, RuleParams};
 use crate::domain::level::{percentile, preferred_band};
+use crate::domain::result::{part_fallback, part_text};
 use crate::domain::{
     AbilityScore, DomainMapping, Evidence, Grade, LearningDomain, Level, Membership, Moment, Scale, Source,
 };
@@ -27,6 +28,9 @@ pub struct NormaliseStats {
     pub duplicates: usize,
     /// Earlier results of one test at one moment, replaced by the latest.
     pub superseded: usize,
+    /// Results taken before groep 3 (kleutertoetsen): the LVS rules start in groep 3.
+    #[serde(default)]
+    pub before_grade_3: usize,
 }
 
 impl NormaliseStats {
@@ -38,6 +42,7 @@ impl NormaliseStats {
         self.between_measurements += other.between_measurements;
         self.duplicates += other.duplicates;
         self.superseded += other.superseded;
+        self.before_grade_3 += other.before_grade_3;
     }
 }
 
@@ -52,6 +57,11 @@ pub struct Measurement {
     pub domain: LearningDomain,
     /// Test display name.
     pub test_name: String,
+    /// The test series within the domain ([`series_key`]): levels are only followed within one
+    /// test (DMT 2009 and 2018 norms are one series; Cito and IEP are two).
+    pub series: String,
+    /// The pupil's grade on the afnamedatum, when known.
+    pub grade: Option<Grade>,
     /// afnamedatum.
     pub taken_on: NaiveDate,
     /// Toetsmoment (M or E).
@@ -68,6 +78,10 @@ pub struct Measurement {
     pub lowest_ten: Option<bool>,
     /// A non-band level to show (referentieniveau), when there is no band.
     pub other_level: Option<Level>,
+    /// Referentieniveau (1F/2F/1S, or below 1F), when the result carries one.
+    pub reference: Option<Level>,
+    /// AVI level on its own scale ([`avi_ordinal`]), when the result carries one.
+    pub avi: Option<u8>,
     /// Vaardigheidsscore on its own scale.
     pub ability: Option<AbilityScore>,
     /// Dutch note when two scores of this sitting disagree (a 2009-norm E beside a 2018-norm P14)
@@ -111,7 +125,7 @@ impl Measurement {
 /// Test → domain classification with the patterns lower-cased once.
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    patterns: Vec<(String, LearningDomain)>,
+    patterns: Vec<(String, Option<LearningDomain>)>,
 }
 
 impl Classifier {
@@ -126,13 +140,29 @@ impl Classifier {
         }
     }
 
-    /// Same answer as [`DomainMapping::classify`], first matching pattern wins.
-    pub fn classify(&self, test_code: &str, test_name: &str) -> Option<LearningDomain> {
-        let hay = format!("{test_code} {test_name}").to_lowercase();
-        self.patterns
-            .iter()
-            .find(|(p, _)| hay.contains(p.as_str()))
-            .map(|(_, d)| *d)
+    /// Same answer as [`DomainMapping::classify_result`]: first matching pattern wins, a pattern
+    /// without domain says "no level of any domain", a Drempelonderzoek goes by its onderdeel.
+    pub fn classify(
+        &self,
+        test_code: &str,
+        test_name: &str,
+        part_code: Option<&str>,
+    ) -> Option<LearningDomain> {
+        match part_text(test_code, test_name, part_code) {
+            Some(part) => self
+                .patterns
+                .iter()
+                .find(|(p, _)| part.contains(p.as_str()))
+                .map(|(_, d)| *d)
+                .unwrap_or_else(|| part_fallback(&part)),
+            None => {
+                let hay = format!("{test_code} {test_name}").to_lowercase();
+                self.patterns
+                    .iter()
+                    .find(|(p, _)| hay.contains(p.as_str()))
+                    .and_then(|(_, d)| *d)
+            }
+        }
     }
 }
 
@@ -155,19 +185,130 @@ impl Normalised {
         self.domains.keys().copied()
     }
 
-    /// The level series of `domain`: one measurement with a band per moment (the latest sitting,
-    /// tie → highest id), ordered by date. Results without a band do not count as levels.
-    pub fn level_series(&self, domain: LearningDomain) -> Vec<&Measurement> {
-        let mut per_moment: BTreeMap<Moment, &Measurement> = BTreeMap::new();
+    /// Every level series of `domain`, one per test ([`Measurement::series`]): the measurements
+    /// with a band, one per moment, ordered by date; series in key order.
+    pub fn test_series(&self, domain: LearningDomain) -> Vec<Vec<&Measurement>> {
+        let mut per_series: BTreeMap<&str, BTreeMap<Moment, &Measurement>> = BTreeMap::new();
         for m in self.main(domain).iter().filter(|m| m.band.is_some()) {
-            let slot = per_moment.entry(m.moment).or_insert(m);
+            let slot = per_series
+                .entry(m.series.as_str())
+                .or_default()
+                .entry(m.moment)
+                .or_insert(m);
             if (m.taken_on, m.result_id) > (slot.taken_on, slot.result_id) {
                 *slot = m;
             }
         }
-        let mut series: Vec<&Measurement> = per_moment.into_values().collect();
-        series.sort_by_key(|m| (m.taken_on, m.result_id));
-        series
+        per_series
+            .into_values()
+            .map(|by_moment| {
+                let mut series: Vec<&Measurement> = by_moment.into_values().collect();
+                series.sort_by_key(|m| (m.taken_on, m.result_id));
+                series
+            })
+            .collect()
+    }
+
+    /// The domain's latest main round: the latest moment of any main measurement in the domain,
+    /// with or without a band (an IEP round with only a referentieniveau counts). Word reading is
+    /// the exception: only rounds of a test with a band count there, so the DMT stays the DMT.
+    pub fn latest_round(&self, domain: LearningDomain) -> Option<Moment> {
+        self.main(domain)
+            .iter()
+            .filter(|m| domain != LearningDomain::WordReading || m.band.is_some())
+            .map(|m| m.moment)
+            .max()
+    }
+
+    /// The *current* level series of `domain`: those that end at the domain's latest main round
+    /// ([`Normalised::latest_round`]). After a later IEP round an older Cito series is history.
+    pub fn current_series(&self, domain: LearningDomain) -> Vec<Vec<&Measurement>> {
+        let Some(latest) = self.latest_round(domain) else {
+            return Vec::new();
+        };
+        self.test_series(domain)
+            .into_iter()
+            .filter(|s| s.last().is_some_and(|m| m.moment == latest))
+            .collect()
+    }
+
+    /// The one current level series the single-series rules judge (`dmt_three_lowest`): of the
+    /// current series, the one with the longest trailing low run, then the first by key. Empty
+    /// when no series is current.
+    pub fn level_series(&self, domain: LearningDomain) -> Vec<&Measurement> {
+        let mut best: Vec<&Measurement> = Vec::new();
+        let mut best_run = 0;
+        for s in self.current_series(domain) {
+            let run = trailing_low_run(&s).len();
+            if best.is_empty() || run > best_run {
+                best_run = run;
+                best = s;
+            }
+        }
+        best
+    }
+}
+
+/// The series key of a result within its domain: the toetscode, plus the onderdeel for a
+/// Drempelonderzoek and a `/WERKWOORDEN` suffix for Spelling werkwoorden (its own series even
+/// under the spelling toetscode); every DMT (any code, norm or provider) is the one series `DMT`.
+pub fn series_key(test_code: &str, test_name: &str, part_code: Option<&str>) -> String {
+    let code = test_code.trim().to_ascii_uppercase();
+    let hay = format!("{test_code} {test_name}").to_lowercase();
+    if hay.contains("drempel") {
+        return format!(
+            "{code}/{}/{}",
+            part_code.unwrap_or("").trim().to_ascii_uppercase(),
+            test_name.trim().to_ascii_uppercase()
+        );
+    }
+    if hay.contains("werkwoord") {
+        return format!("{code}/WERKWOORDEN");
+    }
+    // The DMT stays the DMT, whatever its code, norm edition or provider.
+    if ["dmt", "drie-minuten", "drieminuten", "drie minuten"]
+        .iter()
+        .any(|p| hay.contains(p))
+    {
+        return "DMT".into();
+    }
+    code
+}
+
+/// AVI level on its own ordinal scale: AVI-Start 0, M3 1, E3 2, M4 3, … E7 10, AVI-Plus 11.
+/// `None` for anything else (the old AVI 1–9 levels are not compared with the new ones).
+pub fn avi_ordinal(value: &str) -> Option<u8> {
+    let v = value.trim().to_ascii_uppercase().replace(['-', ' '], "");
+    let v = v.strip_prefix("AVI").unwrap_or(&v);
+    match v {
+        "START" => Some(0),
+        "PLUS" | "+" => Some(11),
+        _ => {
+            let (kind, grade) = v.split_at_checked(1)?;
+            let grade: u8 = grade.parse().ok()?;
+            if !(3..=7).contains(&grade) {
+                return None;
+            }
+            let base = (grade - 3) * 2 + 1;
+            match kind {
+                "M" => Some(base),
+                "E" => Some(base + 1),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Dutch display of an AVI ordinal (`E4`, `AVI-Start`, `AVI-Plus`).
+pub fn avi_label(ordinal: u8) -> String {
+    match ordinal {
+        0 => "AVI-Start".into(),
+        11.. => "AVI-Plus".into(),
+        n => {
+            let grade = (n - 1) / 2 + 3;
+            let kind = if n % 2 == 1 { "M" } else { "E" };
+            format!("{kind}{grade}")
+        }
     }
 }
 
@@ -182,15 +323,15 @@ pub fn normalise(
         results: history.results.len(),
         ..NormaliseStats::default()
     };
-    let mut domain_cache: HashMap<(&str, &str), Option<LearningDomain>> = HashMap::new();
+    let mut domain_cache: HashMap<(&str, &str, Option<&str>), Option<LearningDomain>> = HashMap::new();
 
     // 1. Domain, date and moment filters.
     let mut kept: Vec<(&HistoryResult, LearningDomain, Moment)> = Vec::new();
     for hr in &history.results {
         let r = &hr.result;
         let domain = *domain_cache
-            .entry((r.test_code.as_str(), r.test_name.as_str()))
-            .or_insert_with(|| cls.classify(&r.test_code, &r.test_name));
+            .entry((r.test_code.as_str(), r.test_name.as_str(), r.part_code.as_deref()))
+            .or_insert_with(|| cls.classify(&r.test_code, &r.test_name, r.part_code.as_deref()));
         let Some(domain) = domain else {
             stats.unknown_tests += 1;
             continue;
@@ -205,6 +346,11 @@ pub fn normalise(
         }
         if !moment.kind.is_main_measurement() {
             stats.between_measurements += 1;
+            continue;
+        }
+        // The LVS rules start in groep 3 (kleutertoetsen are no levels of these domains).
+        if grade_on(&history.memberships, r.taken_on).is_some_and(|g| g.get() < 3) {
+            stats.before_grade_3 += 1;
             continue;
         }
         kept.push((hr, domain, moment));
@@ -229,11 +375,16 @@ pub fn normalise(
         }
     }
 
-    // 3. Several results of one test at one moment: the latest afnamedatum wins; on the same day
-    //    a total (no part code) beats a card, then the highest id.
+    // 3. Several results of one test (series) at one moment: the latest afnamedatum wins; on the
+    //    same day a total (no part code) beats a card, then the highest id.
     let mut per_test: HashMap<(LearningDomain, String, Moment), &HistoryResult> = HashMap::new();
     for (hr, domain, moment) in sittings.into_values() {
-        let key = (domain, hr.result.test_code.trim().to_ascii_uppercase(), moment);
+        let r = &hr.result;
+        let key = (
+            domain,
+            series_key(&r.test_code, &r.test_name, r.part_code.as_deref()),
+            moment,
+        );
         let rank = |h: &HistoryResult| (h.result.taken_on, h.result.part_code.is_none(), h.id);
         match per_test.entry(key) {
             std::collections::hash_map::Entry::Vacant(v) => {
@@ -264,12 +415,16 @@ pub fn normalise(
         .map(|hr| hr.result.source)
         .collect();
     let mut domains: BTreeMap<LearningDomain, Vec<Measurement>> = BTreeMap::new();
-    for ((domain, _, moment), hr) in per_test {
+    for ((domain, series, moment), hr) in per_test {
         let seven = params.seven_level_display || seven_level.contains(&hr.result.source);
-        domains
-            .entry(domain)
-            .or_default()
-            .push(measurement(hr, domain, moment, &history.memberships, seven));
+        domains.entry(domain).or_default().push(measurement(
+            hr,
+            domain,
+            series,
+            moment,
+            &history.memberships,
+            seven,
+        ));
     }
     for list in domains.values_mut() {
         list.sort_by_key(|m| (m.taken_on, m.result_id));
@@ -328,6 +483,7 @@ fn lowest_ten_of_sitting(levels: &[Level], seven_level: bool) -> (Option<bool>, 
 fn measurement(
     hr: &HistoryResult,
     domain: LearningDomain,
+    series: String,
     moment: Moment,
     memberships: &[Membership],
     seven_level: bool,
@@ -337,10 +493,13 @@ fn measurement(
     let levels = || scores.iter().filter_map(|s| s.level);
     let all: Vec<Level> = levels().collect();
     let (lowest_ten, conflict) = lowest_ten_of_sitting(&all, seven_level);
+    let grade = grade_on(memberships, r.taken_on);
     Measurement {
         result_id: hr.id,
         source: r.source,
         domain,
+        series,
+        grade,
         test_name: if r.test_name.trim().is_empty() {
             r.test_code.clone()
         } else {
@@ -348,11 +507,16 @@ fn measurement(
         },
         taken_on: r.taken_on,
         moment,
-        label: moment.label(grade_on(memberships, r.taken_on)),
+        label: moment.label(grade),
         band: preferred_band(scores),
         percentile: percentile(scores),
         lowest_ten,
         other_level: levels().find(|l| l.band_ordinal().is_none() && !matches!(l, Level::Percentile(_))),
+        reference: levels().find(|l| matches!(l, Level::Reference { .. })),
+        avi: scores
+            .iter()
+            .filter(|s| s.code.trim().eq_ignore_ascii_case("AVI"))
+            .find_map(|s| avi_ordinal(&s.value)),
         ability: r.ability.clone(),
         conflict,
     }
@@ -393,6 +557,146 @@ mod tests {
         )
     }
 
+    fn rw(p: Pupil, on: NaiveDate, scores: &[(&str, &str)]) -> Pupil {
+        p.result("RW", "Cito Rekenen-Wiskunde", on, scores)
+    }
+
+    fn iep(p: Pupil, on: NaiveDate, scores: &[(&str, &str)]) -> Pupil {
+        p.result("IEP-RK", "IEP Rekenen", on, scores)
+    }
+
+    /// Issue 16, item 2: a run is current only when it ends at the domain's latest main round.
+    #[test]
+    fn only_series_ending_at_the_latest_round_are_current() {
+        type Build = fn() -> Pupil;
+        // (name, pupil, domain, current series lengths)
+        let cases: &[(&str, Build, LearningDomain, &[usize])] = &[
+            (
+                "Cito run ending at the latest round is current",
+                || {
+                    rw(
+                        rw(Pupil::new(1), d(2024, 1, 20), &[("IV", "V")]),
+                        d(2024, 6, 10),
+                        &[("IV", "V")],
+                    )
+                },
+                LearningDomain::Mathematics,
+                &[2],
+            ),
+            (
+                "a later IEP round without a band ends the Cito run",
+                || {
+                    iep(
+                        rw(
+                            rw(Pupil::new(1), d(2024, 1, 20), &[("IV", "V")]),
+                            d(2024, 6, 10),
+                            &[("IV", "V")],
+                        ),
+                        d(2025, 1, 20),
+                        &[("RNTRM", "1F")],
+                    )
+                },
+                LearningDomain::Mathematics,
+                &[],
+            ),
+            (
+                "a later IEP round with a percentile is its own series",
+                || {
+                    iep(
+                        rw(
+                            rw(Pupil::new(1), d(2024, 1, 20), &[("IV", "V")]),
+                            d(2024, 6, 10),
+                            &[("IV", "V")],
+                        ),
+                        d(2025, 1, 20),
+                        &[("PC", "15")],
+                    )
+                },
+                LearningDomain::Mathematics,
+                &[1],
+            ),
+            (
+                "the DMT stays the DMT: a bandless word-reading result does not end it",
+                || {
+                    Pupil::new(1)
+                        .dmt(d(2024, 1, 20), "V")
+                        .dmt(d(2024, 6, 10), "V")
+                        .result("IEP-TL", "IEP Woordlezen", d(2025, 1, 20), &[("RNTRM", "1F")])
+                },
+                LearningDomain::WordReading,
+                &[2],
+            ),
+            (
+                "DMT 2009 (A-E) and 2018 (I-V) norms are one series",
+                || {
+                    Pupil::new(1)
+                        .result("DMT", "Drie-Minuten-Toets 2009", d(2024, 1, 20), &[("AE", "E")])
+                        .dmt(d(2024, 6, 10), "V")
+                },
+                LearningDomain::WordReading,
+                &[2],
+            ),
+            (
+                "spelling werkwoorden is its own series",
+                || {
+                    Pupil::new(1)
+                        .result("SP", "Spelling", d(2024, 1, 20), &[("IV", "V")])
+                        .result("SP", "Spelling werkwoorden", d(2024, 1, 20), &[("IV", "II")])
+                        .with(|r| r.part_code = Some("WW".into()))
+                        .result("SP", "Spelling", d(2024, 6, 10), &[("IV", "V")])
+                        .result("SP", "Spelling werkwoorden", d(2024, 6, 10), &[("IV", "II")])
+                        .with(|r| r.part_code = Some("WW".into()))
+                },
+                LearningDomain::Spelling,
+                &[2, 2],
+            ),
+        ];
+        for (name, build, domain, want) in cases {
+            let n = norm(build(), d(2025, 12, 31));
+            let got: Vec<usize> = n.current_series(*domain).iter().map(Vec::len).collect();
+            assert_eq!(got, *want, "{name}");
+        }
+    }
+
+    /// Issue 16, item 13: the LVS rules start in groep 3; Drempelonderzoek goes by its onderdeel.
+    #[test]
+    fn kleuter_results_and_drempel_parts() {
+        let n = norm(
+            Pupil::new(1)
+                .grade(2, 2022)
+                .result("RW", "Rekenen", d(2023, 1, 20), &[("IV", "V")])
+                .result("DO", "Drempelonderzoek", d(2025, 1, 20), &[("PC", "5")])
+                .with(|r| r.part_code = Some("Rekenen".into()))
+                .result("DO", "Drempelonderzoek", d(2025, 1, 20), &[("PC", "50")])
+                .with(|r| r.part_code = Some("Technisch lezen".into())),
+            d(2025, 12, 31),
+        );
+        assert_eq!(n.stats.before_grade_3, 1);
+        assert_eq!(n.main(LearningDomain::Mathematics).len(), 1);
+        assert_eq!(n.main(LearningDomain::Mathematics)[0].percentile, Some(5));
+        assert_eq!(n.main(LearningDomain::TechnicalReading)[0].percentile, Some(50));
+    }
+
+    #[test]
+    fn avi_levels_have_their_own_scale() {
+        let cases = [
+            ("AVI-Start", Some(0)),
+            ("M3", Some(1)),
+            ("E3", Some(2)),
+            ("avi m4", Some(3)),
+            ("E7", Some(10)),
+            ("AVI-Plus", Some(11)),
+            ("E8", None),
+            ("9", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(avi_ordinal(text), want, "{text}");
+            if let Some(o) = want {
+                assert_eq!(avi_ordinal(&avi_label(o)), Some(o));
+            }
+        }
+    }
+
     #[test]
     fn counts_what_it_sets_aside() {
         let n = norm(
@@ -415,6 +719,7 @@ mod tests {
                 between_measurements: 1,
                 duplicates: 1,
                 superseded: 1,
+                before_grade_3: 0,
             }
         );
         let series = n.level_series(LearningDomain::WordReading);

@@ -26,6 +26,10 @@ pub struct RuleParams {
     pub level_drop: LevelDrop,
     /// `no_growth`.
     pub no_growth: NoGrowth,
+    /// `reference_level_low`.
+    pub reference_level_low: ReferenceLevelLow,
+    /// `avi_stagnation`.
+    pub avi_stagnation: AviStagnation,
     /// `plan_evaluation_due`.
     pub plan_evaluation_due: PlanEvaluationDue,
     /// `plan_evaluation_overdue`.
@@ -129,14 +133,18 @@ impl Default for LevelDrop {
     }
 }
 
-/// Ability score did not rise between consecutive main measurements.
+/// Ability score did not grow from a main round to the same round a year later.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NoGrowth {
     /// Rule on/off.
     pub enabled: bool,
-    /// Minimum rise that counts as growth (default 0: any rise).
+    /// Rise that counts as growth (default 0); the rule fires when the rise stays below it by more
+    /// than the margin for measurement error.
     pub min_rise: f64,
+    /// Margin for measurement error in ability points when the source gives no
+    /// betrouwbaarheidsinterval (default 5).
+    pub margin_points: f64,
 }
 
 impl Default for NoGrowth {
@@ -144,6 +152,45 @@ impl Default for NoGrowth {
         Self {
             enabled: true,
             min_rise: 0.0,
+            margin_points: 5.0,
+        }
+    }
+}
+
+/// Referentieniveau below 1F (IEP), or 1F not reached on the doorstroomtoets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReferenceLevelLow {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// First groep in which a referentieniveau below 1F is a signal (default 6).
+    pub from_grade: u8,
+}
+
+impl Default for ReferenceLevelLow {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            from_grade: 6,
+        }
+    }
+}
+
+/// AVI level not risen over a number of main rounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AviStagnation {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Main rounds without a rise (default 2).
+    pub rounds: u8,
+}
+
+impl Default for AviStagnation {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            rounds: 2,
         }
     }
 }

@@ -7,22 +7,40 @@ use chrono::Duration;
 
 use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key};
-use super::{PriorSignal, dmt_three_lowest, eed_check, level_drop, lowest_level_repeated, no_growth, text};
-use crate::domain::{Evidence, LearningDomain, Severity, Source, TaskKind};
+use super::{
+    PriorSignal, avi_stagnation, dmt_three_lowest, eed_check, level_drop, lowest_level_repeated, no_growth,
+    reference_level_low, text,
+};
+use crate::domain::{Evidence, LearningDomain, SchoolYear, Severity, Source, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "signal_without_plan";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// 2: only signals opened in the current or previous school year, and no low-severity signals
+/// (issue 16, items 2 and 9).
+pub const RULE_VERSION: u32 = 2;
 
 /// Rules whose signals are learning signals.
-pub const LEARNING_RULES: [&str; 5] = [
+pub const LEARNING_RULES: [&str; 7] = [
     dmt_three_lowest::RULE_ID,
     eed_check::RULE_ID,
     lowest_level_repeated::RULE_ID,
     level_drop::RULE_ID,
     no_growth::RULE_ID,
+    reference_level_low::RULE_ID,
+    avi_stagnation::RULE_ID,
 ];
+
+/// Learning rules of low severity: their signals are for the IB's overview and never ask a
+/// teacher for a plan (issue 16, item 9).
+pub const LOW_SEVERITY_RULES: [&str; 1] = [no_growth::RULE_ID];
+
+/// Whether a signal opened on `opened_on` belongs to the current or the previous school year of
+/// `as_of` (older ones are history: start overview, no tasks; issue 16, item 2).
+pub fn is_recent(opened_on: chrono::NaiveDate, as_of: chrono::NaiveDate) -> bool {
+    let now = SchoolYear::of_date(as_of);
+    SchoolYear::of_date(opened_on) >= now.previous()
+}
 
 /// Whether a plan for `plan` covers a signal in `signal`: the same domain, and the two kinds of
 /// technical reading cover each other. A plan without a domain covers nothing.
@@ -44,6 +62,8 @@ pub fn evaluate(input: &RuleInput<'_>, open: &[PriorSignal]) -> Vec<Finding> {
         let Some(domain) = s.domain else { continue };
         if s.status.is_active()
             && LEARNING_RULES.contains(&s.rule.as_str())
+            && !LOW_SEVERITY_RULES.contains(&s.rule.as_str())
+            && is_recent(s.opened_on, input.as_of)
             && input.as_of >= s.opened_on + Duration::weeks(i64::from(p.weeks))
         {
             per_domain.entry(domain).or_default().push(s);
@@ -233,7 +253,7 @@ mod tests {
             ),
             (
                 "plan without domain covers nothing",
-                "no_growth",
+                "level_drop",
                 Spelling,
                 SignalStatus::Open,
                 Some(None),
@@ -245,6 +265,15 @@ mod tests {
                 "level_drop",
                 Spelling,
                 SignalStatus::Resolved,
+                None,
+                d(2026, 3, 1),
+                false,
+            ),
+            (
+                "a low-severity signal asks no teacher for a plan",
+                "no_growth",
+                Spelling,
+                SignalStatus::Open,
                 None,
                 d(2026, 3, 1),
                 false,
@@ -273,6 +302,45 @@ mod tests {
                 assert_eq!(f.tasks[0].kind, TaskKind::TeacherTask);
             }
         }
+    }
+
+    /// Issue 16, item 2: signals from before the previous school year are history.
+    #[test]
+    fn only_signals_of_the_current_or_previous_school_year() {
+        // (opened on, as of, fires)
+        let cases = [
+            (d(2025, 9, 1), d(2026, 3, 1), true),
+            (d(2024, 8, 1), d(2026, 3, 1), true),
+            (d(2024, 7, 31), d(2026, 3, 1), false),
+            (d(2022, 1, 10), d(2026, 3, 1), false),
+        ];
+        for (opened, as_of, fires) in cases {
+            let p = Pupil::new(10).prior("k", "level_drop", Some(Spelling), opened, SignalStatus::Open);
+            let got = engine_evaluate(&p.build(), as_of, &ctx());
+            assert_eq!(
+                got.iter().any(|f| f.signal.rule == RULE_ID),
+                fires,
+                "opened {opened}, as of {as_of}"
+            );
+        }
+        // A run the data showed three school years ago is still a signal, without a task.
+        let old = Pupil::new(7)
+            .dmt(d(2023, 1, 20), "V-")
+            .dmt(d(2023, 6, 10), "V-")
+            .dmt(d(2024, 1, 19), "V-")
+            .build();
+        let found = engine_evaluate(&old, d(2026, 3, 9), &ctx());
+        let dmt: Vec<_> = found
+            .iter()
+            .filter(|f| f.signal.rule == "dmt_three_lowest")
+            .collect();
+        assert_eq!(dmt.len(), 1);
+        assert!(dmt[0].tasks.is_empty(), "history asks for no task");
+        assert!(found.iter().all(|f| f.signal.rule != RULE_ID));
+        assert!(found.iter().all(|f| f.tasks.is_empty()));
+        // The same run one school year later is recent: tasks as before.
+        let found = engine_evaluate(&old, d(2025, 3, 9), &ctx());
+        assert!(found.iter().any(|f| f.signal.rule == RULE_ID));
     }
 
     #[test]

@@ -127,6 +127,15 @@ impl Pupil {
         })
     }
 
+    /// Gives the last result's ability score a betrouwbaarheidsinterval.
+    pub fn interval(self, low: f64, high: f64) -> Self {
+        self.with(|r| {
+            if let Some(a) = &mut r.ability {
+                a.interval = crate::domain::ConfidenceInterval::new(low, high);
+            }
+        })
+    }
+
     /// Adds a plan; `f` fills in the rest.
     pub fn plan(
         mut self,

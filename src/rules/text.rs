@@ -67,6 +67,8 @@ pub fn rule_label(rule: &str) -> &str {
         "lowest_level_repeated" => "herhaald laagste niveau",
         "level_drop" => "daling in niveau",
         "no_growth" => "geen groei",
+        "reference_level_low" => "referentieniveau onder 1F",
+        "avi_stagnation" => "AVI-niveau staat stil",
         "plan_evaluation_due" => "evaluatie plan binnenkort",
         "plan_evaluation_overdue" => "evaluatie plan te laat",
         "opp_yearly_evaluation" => "jaarlijkse evaluatie OPP",

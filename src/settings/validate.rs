@@ -329,12 +329,20 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
         ("plan_ineffective.consecutive", p.plan_ineffective.consecutive),
         ("level_drop.min_drop", usize::from(p.level_drop.min_drop)),
         ("signal_without_plan.weeks", p.signal_without_plan.weeks as usize),
+        ("avi_stagnation.rounds", usize::from(p.avi_stagnation.rounds)),
+        (
+            "reference_level_low.from_grade",
+            usize::from(p.reference_level_low.from_grade),
+        ),
     ];
     for (name, value) in counts {
         v.at_least(&format!("{key}.{name}"), value as u64, 1);
     }
     if !p.no_growth.min_rise.is_finite() || p.no_growth.min_rise < 0.0 {
         v.push(format!("{key}.no_growth.min_rise"), "must be zero or more");
+    }
+    if !p.no_growth.margin_points.is_finite() || p.no_growth.margin_points < 0.0 {
+        v.push(format!("{key}.no_growth.margin_points"), "must be zero or more");
     }
 }
 

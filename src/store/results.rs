@@ -69,7 +69,8 @@ macro_rules! impl_result_upsert {
                                 "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
                                    p.external_id AS pupil_external_id, r.test_code, r.part_code,
                                    r.test_name, r.provider, r.taken_on, r.stated_moment, r.raw_score,
-                                   r.ability_value, r.ability_scale, r.ability_low, r.ability_high, r.reference_scores
+                                   r.ability_value, r.ability_scale, r.ability_low, r.ability_high,
+                                   r.reference_scores
                                  FROM results r JOIN pupils p ON p.id = r.pupil_id WHERE r.id = $1",
                             )
                             .bind(result_id)
@@ -140,7 +141,8 @@ macro_rules! impl_result_upsert {
                             "INSERT INTO results (pupil_id, content_key, test_code, part_code, test_name, provider,
                                taken_on, stated_moment, raw_score, ability_value, ability_scale, reference_scores,
                                source, school, external_id, created_at, updated_at, ability_low, ability_high)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16,
+                               $17, $18)
                              RETURNING id"
                         }
                         Some(_) => {

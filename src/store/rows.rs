@@ -143,7 +143,7 @@ impl ResultRow {
                 value,
                 scale,
                 interval: match (self.ability_low, self.ability_high) {
-                    (Some(low), Some(high)) => Some(crate::domain::ScoreInterval { low, high }),
+                    (Some(low), Some(high)) => crate::domain::ConfidenceInterval::new(low, high),
                     _ => None,
                 },
             }),

@@ -182,7 +182,7 @@ pub async fn failed_import_commits_nothing(ctx: Ctx) {
 /// UWLR results keep the vaardigheidsscore's betrouwbaarheidsinterval (bivlaag/bivhoog) through
 /// the store, and a re-delivery under the same `resultaat/@key` changes nothing (issue 12).
 pub async fn uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_key(ctx: Ctx) {
-    use zorgsignaal::domain::{AbilityScore, ScoreInterval};
+    use zorgsignaal::domain::{AbilityScore, ConfidenceInterval};
     let store = ctx.store.as_ref();
     enrol(store, &["1001"]).await;
     let mut batch = ImportBatch::new(Source::Uwlr, school(brin()));
@@ -190,7 +190,7 @@ pub async fn uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_ke
     r.ability = Some(AbilityScore {
         value: 32.0,
         scale: "uwlr:DMT".into(),
-        interval: Some(ScoreInterval {
+        interval: Some(ConfidenceInterval {
             low: 28.5,
             high: 35.5,
         }),

@@ -6,12 +6,14 @@ use mocks::{GenParams, MockBoard, MockConfig, fixture, generate};
 
 use crate::common::{get, small_params, token};
 
-const RULES: [&str; 10] = [
+const RULES: [&str; 12] = [
     "dmt_three_lowest",
     "eed_check",
     "lowest_level_repeated",
     "level_drop",
     "no_growth",
+    "reference_level_low",
+    "avi_stagnation",
     "plan_evaluation_due",
     "plan_evaluation_overdue",
     "opp_yearly_evaluation",

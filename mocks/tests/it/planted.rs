@@ -20,6 +20,11 @@ fn domain(r: &TestResult) -> &'static str {
     }
 }
 
+/// The school year (its start year) of a date.
+fn school_year(d: NaiveDate) -> (i32, ()) {
+    (if d.month() >= 8 { d.year() } else { d.year() - 1 }, ())
+}
+
 /// `Some(("M"|"E", school-year start))` for a main measurement, by date only.
 fn main_moment(d: NaiveDate) -> Option<(&'static str, i32)> {
     let md = (d.month(), d.day());
@@ -102,8 +107,28 @@ fn mains<'a>(results: &[&'a TestResult]) -> BTreeMap<&'static str, Vec<&'a TestR
     out
 }
 
-/// Learning rules on one domain's main measurements: (rule, eed, firing date).
-fn learning(rs: &[&TestResult]) -> Vec<(&'static str, Option<&'static str>, NaiveDate)> {
+/// The value of reference score `code`, if any.
+fn score<'a>(r: &'a TestResult, code: &str) -> Option<&'a str> {
+    r.referentiescores
+        .iter()
+        .find(|s| &*s.code == code)
+        .map(|s| &*s.waarde)
+}
+
+/// AVI level as a number: M3 1, E3 2, M4 3, …
+fn avi(r: &TestResult) -> Option<i32> {
+    let v = score(r, "AVI")?;
+    let (kind, grade) = v.split_at(1);
+    let grade: i32 = grade.parse().ok()?;
+    Some((grade - 3) * 2 + if kind == "M" { 1 } else { 2 })
+}
+
+/// Learning rules on one domain's main measurements: (rule, eed, firing date). `grade` gives
+/// the pupil's groep on a date.
+fn learning(
+    rs: &[&TestResult],
+    grade: &dyn Fn(NaiveDate) -> u8,
+) -> Vec<(&'static str, Option<&'static str>, NaiveDate)> {
     let mut out = Vec::new();
     let lv: Vec<Option<Level<'_>>> = rs.iter().map(|r| level(r)).collect();
     let n = rs.len();
@@ -132,13 +157,32 @@ fn learning(rs: &[&TestResult]) -> Vec<(&'static str, Option<&'static str>, Naiv
         {
             out.push(("level_drop", None, rs[n - 1].afnamedatum));
         }
-        let (a, b) = (rs[n - 2], rs[n - 1]);
-        if let (Some(x), Some(y)) = (a.vaardigheidsscore, b.vaardigheidsscore)
-            && a.vaardigheidsschaal == b.vaardigheidsschaal
-            && y <= x
+        // Like with like: the latest score against the same round a year earlier, same scale,
+        // fallen by more than the 5-point margin.
+        let b = rs[n - 1];
+        let year_before = main_moment(b.afnamedatum).map(|(k, y)| (k, y - 1));
+        if let Some(a) = rs.iter().find(|a| {
+            main_moment(a.afnamedatum) == year_before && a.vaardigheidsschaal == b.vaardigheidsschaal
+        }) && let (Some(x), Some(y)) = (a.vaardigheidsscore, b.vaardigheidsscore)
+            && y < x - 5.0
         {
             out.push(("no_growth", None, b.afnamedatum));
         }
+    }
+    // IEP: the latest round below 1F from groep 6 on.
+    if let Some(last) = rs.last()
+        && score(last, "RNTRM") == Some("<1F")
+        && grade(last.afnamedatum) >= 6
+    {
+        out.push(("reference_level_low", None, last.afnamedatum));
+    }
+    // AVI: the last three rounds, none above the first.
+    let levels: Vec<i32> = rs.iter().filter_map(|r| avi(r)).collect();
+    if levels.len() == rs.len()
+        && let Some(start) = (0..levels.len()).find(|&s| levels[s..].iter().all(|&l| l <= levels[s]))
+        && levels.len() - start >= 3
+    {
+        out.push(("avi_stagnation", None, rs[n - 1].afnamedatum));
     }
     out
 }
@@ -181,9 +225,23 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
         .iter()
         .filter(|p| p.leerling_id == Some(pupil))
         .collect();
+    let memberships: Vec<_> = school
+        .groepsindelingen
+        .iter()
+        .filter(|m| m.leerling == pupil)
+        .collect();
+    let grade = |on: NaiveDate| {
+        memberships
+            .iter()
+            .filter(|m| m.vanaf_datum <= on && m.tot_datum.is_none_or(|t| t >= on))
+            .max_by_key(|m| m.vanaf_datum)
+            .map_or(0, |m| m.leerjaar)
+    };
+    // Signals the data showed before the previous school year ask for nothing (issue 16).
+    let (now, _) = school_year(as_of);
     let mut out = Vec::new();
     for (d, rs) in mains(&results) {
-        for (rule, eed, date) in learning(&rs) {
+        for (rule, eed, date) in learning(&rs, &grade) {
             out.push((rule.to_string(), Some(d.to_string()), eed.map(String::from)));
             if rule == "dmt_three_lowest" && eed == Some("met") {
                 out.push(("eed_check".into(), Some(d.to_string()), None));
@@ -191,7 +249,11 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
             let covered = plans
                 .iter()
                 .any(|p| active(p, as_of) && p.domein.as_deref() == Some(d));
-            if date + Days::new(42) <= as_of && !covered {
+            if date + Days::new(42) <= as_of
+                && !covered
+                && rule != "no_growth"
+                && school_year(date).0 >= now - 1
+            {
                 out.push(("signal_without_plan".into(), Some(d.to_string()), None));
             }
         }

@@ -93,6 +93,8 @@ fn rule_label(rule: &str) -> &str {
         "lowest_level_repeated" => "twee keer het laagste niveau",
         "level_drop" => "daling van twee niveaus of meer",
         "no_growth" => "geen groei",
+        "reference_level_low" => "referentieniveau onder 1F",
+        "avi_stagnation" => "AVI-niveau staat stil",
         "plan_evaluation_due" => "evaluatie binnenkort",
         "plan_evaluation_overdue" => "evaluatie te laat",
         "opp_yearly_evaluation" => "jaarlijkse OPP-evaluatie",

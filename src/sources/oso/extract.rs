@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use super::tree::Node;
 use super::{OsoDossier, OsoError, OsoSchool, SchoolPeriod};
 use crate::domain::{
-    AbilityScore, Brin, DomainMapping, ExternalIdHasher, Grade, PlanKind, Pupil, ReferenceScore, SchoolYear,
-    Source, SupportPlan, TestResult,
+    AbilityScore, Brin, ConfidenceInterval, DomainMapping, ExternalIdHasher, Grade, PlanKind, Pupil,
+    ReferenceScore, SchoolYear, Source, SupportPlan, TestResult,
 };
 
 /// Builds the dossier from the tree rooted at `<dossier>`.
@@ -189,10 +189,17 @@ fn result(
         raw_score = optional_number(score, "aantalgoed")?;
         if let Some(value) = optional_number(score, "vaardigheidsscore")? {
             let scale = score.text_of("codevaardigheidsschaal").unwrap_or(code);
+            let interval = match score.child("betrouwbaarheidsinterval") {
+                Some(biv) => match (optional_number(biv, "bivlaag")?, optional_number(biv, "bivhoog")?) {
+                    (Some(low), Some(high)) => ConfidenceInterval::new(low, high),
+                    _ => None,
+                },
+                None => None,
+            };
             ability = Some(AbilityScore {
                 value,
                 scale: format!("oso:{scale}"),
-                interval: None,
+                interval,
             });
         }
     }

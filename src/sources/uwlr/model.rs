@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-use crate::domain::{AbilityScore, Brin, ReferenceScore, SchoolYear, ScoreInterval, Source, TestResult};
+use crate::domain::{AbilityScore, Brin, ConfidenceInterval, ReferenceScore, SchoolYear, Source, TestResult};
 use crate::sources::xml::{Element, XmlReadError, read_tree};
 
 /// Namespace of the UWLR results message.
@@ -337,7 +337,10 @@ fn oso_outcome(o: &Element) -> Result<Outcome, UwlrError> {
                 only(b, &["bivlaag", "bivhoog"])?;
                 let low = decimal(b, "bivlaag")?.ok_or_else(|| missing(b, "bivlaag"))?;
                 let high = decimal(b, "bivhoog")?.ok_or_else(|| missing(b, "bivhoog"))?;
-                Some(ScoreInterval { low, high })
+                Some(
+                    ConfidenceInterval::new(low, high)
+                        .ok_or_else(|| schema(b, "bivlaag must not be above bivhoog".into()))?,
+                )
             }
             None => None,
         };
@@ -505,7 +508,7 @@ mod tests {
         let ability = first.ability.as_ref().expect("ability");
         assert_eq!(
             ability.interval,
-            Some(ScoreInterval {
+            Some(ConfidenceInterval {
                 low: 28.5,
                 high: 35.5
             })

@@ -44,8 +44,11 @@ struct Planter<'g, 'a> {
     as_of: NaiveDate,
     groups: Vec<(u64, u8, NaiveDate)>,
     current_group: u64,
+    /// Groups two grades ahead (created on first use), for the IEP cases from groep 6 on.
+    ahead: Vec<(u64, u8, NaiveDate)>,
 }
 
+mod iep;
 mod plans;
 mod results;
 
@@ -64,6 +67,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
         as_of,
         groups,
         current_group,
+        ahead: Vec::new(),
     };
     p.dmt();
     p.lowest_level_repeated();
@@ -74,6 +78,8 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.opp_yearly();
     p.ineffective();
     p.without_plan();
+    p.iep_school();
+    p.avi();
     p.out
 }
 
@@ -123,10 +129,14 @@ impl Planter<'_, '_> {
     }
 
     fn pupil(&mut self) -> u64 {
+        self.pupil_in(&self.groups.clone())
+    }
+
+    fn pupil_in(&mut self, groups: &[(u64, u8, NaiveDate)]) -> u64 {
         let born = ymd(self.as_of.year() - 10, 3, 1) + Days::new(self.g.rng().random_range_u64(0..300));
         let idx = self.g.new_pupil(born, true);
         let id = self.g.school.leerlingen[idx].id;
-        for &(gid, grade, from) in &self.groups {
+        for &(gid, grade, from) in groups {
             self.g.school.groepsindelingen.push(Membership {
                 leerling: id,
                 groep: gid,
@@ -136,6 +146,20 @@ impl Planter<'_, '_> {
             });
         }
         id
+    }
+
+    /// A planted pupil two grades ahead of the others (groep 8 now, groep 6 and 7 before), in
+    /// groups of their own.
+    fn pupil_ahead(&mut self) -> u64 {
+        if self.ahead.is_empty() {
+            let base = self.groups.clone();
+            for (_, grade, from) in base {
+                let g = (grade + 2).min(8);
+                let id = self.g.new_group(from.year(), g, "Y");
+                self.ahead.push((id, g, from));
+            }
+        }
+        self.pupil_in(&self.ahead.clone())
     }
 
     fn results(&mut self, pid: u64, test: &TestDef, rows: &[Row<'_>]) {

@@ -302,63 +302,86 @@ impl Planter<'_, '_> {
             c.iep[1].clone(),
         );
         let mid = "IV:III";
+        // Like with like (issue 16, item 9): the latest round against the same round a year
+        // earlier (E→E, M→M), beyond the default margin of 5 points.
         let cases: Vec<GrowthCase<'_>> = vec![
             (
                 vec![
-                    (&rw, (d.e25, e, mid, Some(50), Some(150.0))),
-                    (&rw, (d.m26, m, mid, Some(50), Some(160.0))),
-                    (&rw, (d.e26, e, mid, Some(45), Some(155.0))),
+                    (&rw, (d.e25, e, mid, Some(50), Some(160.0))),
+                    (&rw, (d.m26, m, mid, Some(50), Some(165.0))),
+                    (&rw, (d.e26, e, mid, Some(45), Some(152.0))),
                 ],
                 "mathematics",
                 true,
-                "Rekenen vaardigheidsscore 160 → 155: geen groei, vuurt.",
+                "Rekenen E 160 en een jaar later E 152: gedaald, meer dan de meetfout, vuurt.",
             ),
             (
                 vec![
-                    (&sp, (d.m26, m, mid, Some(50), Some(140.0))),
-                    (&sp, (d.e26, e, mid, Some(45), Some(140.0))),
+                    (&sp, (d.m25, m, mid, Some(50), Some(140.0))),
+                    (&sp, (d.e25, e, mid, Some(50), Some(146.0))),
+                    (&sp, (d.m26, m, mid, Some(45), Some(133.0))),
                 ],
                 "spelling",
                 true,
-                "Spelling 140 → 140: gelijk gebleven, vuurt.",
+                "Spelling M 140 en een jaar later M 133: gedaald, vuurt.",
             ),
             (
                 vec![
                     (&bl, (d.e25, e, mid, Some(50), Some(120.0))),
-                    (&bl, (d.m26, m, mid, Some(45), Some(118.0))),
+                    (&bl, (d.e26, e, mid, Some(45), Some(112.0))),
                 ],
                 "reading_comprehension",
                 true,
-                "Begrijpend lezen 120 → 118: gedaald, vuurt.",
+                "Begrijpend lezen E 120 en een jaar later E 112: gedaald, vuurt.",
             ),
             (
                 vec![
-                    (&rw, (d.m26, m, mid, Some(50), Some(150.0))),
+                    (&rw, (d.e25, e, mid, Some(50), Some(150.0))),
                     (&rw, (d.e26, e, mid, Some(50), Some(158.0))),
                 ],
                 "mathematics",
                 false,
-                "Near-miss: 150 → 158 is groei.",
+                "Near-miss: E 150 en een jaar later E 158 is groei.",
             ),
             (
                 vec![
                     (&sp, (d.e25, e, mid, Some(50), Some(150.0))),
                     (&iep_tv, (d.m26, m, "", None, Some(80.0))),
-                    (&iep_tv, (d.e26, e, "", None, Some(86.0))),
+                    (&iep_tv, (d.e26, e, "", None, Some(76.0))),
                 ],
                 "spelling",
                 false,
-                "Near-miss: Cito 150 en daarna IEP 80 → 86: andere schaal, niet vergelijken; binnen IEP groei.",
+                "Near-miss: Cito 150 en daarna IEP 80 en 76: andere schaal, niet vergelijken; binnen IEP geen \
+                 ronde van een jaar eerder.",
             ),
             (
                 vec![
-                    (&rw, (d.m26, m, mid, Some(50), Some(150.0))),
+                    (&rw, (d.e25, e, mid, Some(50), Some(150.0))),
                     (&rw, (d.tussen, None, mid, Some(45), Some(140.0))),
                     (&rw, (d.e26, e, mid, Some(50), Some(158.0))),
                 ],
                 "mathematics",
                 false,
-                "Near-miss: de lagere tussenmeting (140) telt niet; 150 → 158 is groei.",
+                "Near-miss: de lagere tussenmeting (140) telt niet; E 150 naar E 158 is groei.",
+            ),
+            (
+                vec![
+                    (&rw, (d.m25, m, mid, Some(50), Some(150.0))),
+                    (&rw, (d.e25, e, mid, Some(50), Some(160.0))),
+                    (&rw, (d.m26, m, mid, Some(50), Some(152.0))),
+                ],
+                "mathematics",
+                false,
+                "Near-miss: zomerdip E 160 naar M 152 telt niet; M 150 naar M 152 is groei.",
+            ),
+            (
+                vec![
+                    (&bl, (d.e25, e, mid, Some(50), Some(130.0))),
+                    (&bl, (d.e26, e, mid, Some(45), Some(127.0))),
+                ],
+                "reading_comprehension",
+                false,
+                "Near-miss: E 130 en een jaar later E 127: binnen de meetfout van 5 punten.",
             ),
         ];
         for (rows, domain, fires, desc) in cases {

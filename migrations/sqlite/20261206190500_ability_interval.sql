@@ -1,0 +1,4 @@
+-- Betrouwbaarheidsinterval of a vaardigheidsscore (OSO/UWLR bivlaag/bivhoog): the margin
+-- no_growth allows for measurement error (issue 16, item 9).
+ALTER TABLE results ADD COLUMN ability_low REAL;
+ALTER TABLE results ADD COLUMN ability_high REAL;
