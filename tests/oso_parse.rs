@@ -332,3 +332,27 @@ fn an_impossible_level_in_an_official_example_rejects_it_with_the_line() {
         )
     );
 }
+
+/// Issue 16, item 9: the betrouwbaarheidsinterval (`bivlaag`/`bivhoog`) of a vaardigheidsscore is
+/// kept as the score's interval, the margin `no_growth` allows for measurement error.
+#[test]
+fn the_betrouwbaarheidsinterval_is_kept_with_the_ability_score() {
+    let xml = std::fs::read(examples_dir().join("Voorbeelddossier_OV_BB_full.xml")).expect("example");
+    let text = String::from_utf8(xml.clone()).expect("utf-8");
+    let dossier = parse_dossier(&xml, &hasher()).expect("example parses");
+    let with_interval: Vec<_> = dossier
+        .results
+        .iter()
+        .filter_map(|r| r.ability.as_ref())
+        .filter_map(|a| a.interval.map(|i| (a.value, i.low, i.high)))
+        .collect();
+    assert_eq!(with_interval.len(), count(&text, "<betrouwbaarheidsinterval>"));
+    assert!(with_interval.contains(&(2.0, 60.0, 140.0)), "{with_interval:?}");
+    let without = dossier
+        .results
+        .iter()
+        .filter_map(|r| r.ability.as_ref())
+        .filter(|a| a.interval.is_none())
+        .count();
+    assert!(without > 0, "scores without an interval stay without one");
+}

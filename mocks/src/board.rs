@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::MockError;
 use crate::faults::FaultConfig;
 use crate::generator::{Expected, GenParams, generate};
-use crate::model::{Dataset, Note, Plan, System, TestResult};
+use crate::model::{Dataset, Membership, Note, Plan, System, TestResult};
 use crate::server::{Shared, gkv, rest};
 use crate::state::{Record, State, StreamKind};
 use crate::tasks::{LuTask, PsTask};
@@ -236,12 +236,50 @@ impl MockBoard {
         self.delete(brin, StreamKind::Plans, id)
     }
 
+    /// Moves the reference date to `day` (simulation): every record of `timeline` that appears or
+    /// changes after the current reference date up to `day` goes into its change feed, and the GKV
+    /// roster (pupils, groups, groepsindelingen, school years) becomes the one of `day`. Returns
+    /// the number of records released.
+    pub fn advance_to(&self, timeline: &crate::timeline::Timeline, day: chrono::NaiveDate) -> usize {
+        let mut st = self.shared.write();
+        let after = st.as_of;
+        let changes = timeline.changes(after, day);
+        let released = changes.len();
+        for (brin, record) in changes {
+            if let Err(e) = st.upsert(&brin, record) {
+                tracing::warn!(error = %e, "timeline record for an unknown school");
+            }
+        }
+        let brins: Vec<String> = timeline.full().schools.iter().map(|s| s.brin.clone()).collect();
+        for (i, brin) in brins.iter().enumerate() {
+            let Some((pupils, groups, members)) = timeline.roster_at(i, day) else {
+                continue;
+            };
+            if let Ok(s) = st.school_mut(brin) {
+                s.leerlingen = pupils;
+                s.groepen = groups;
+                s.groepsindelingen = members;
+            }
+        }
+        st.school_years = timeline.school_years_at(day);
+        st.as_of = day;
+        released
+    }
+
     /// Removes a pupil from the current school year's GKV snapshot (the pupil left).
     pub fn remove_pupil(&self, brin: &str, pupil_id: u64) -> Result<bool, MockError> {
         let mut st = self.shared.write();
         let s = st.school_mut(brin)?;
         let known = s.leerlingen.iter().any(|p| p.id == pupil_id);
         Ok(known && s.left.insert(pupil_id))
+    }
+
+    /// Enrols a pupil through group memberships (groepsindelingen): from now on the GKV snapshot
+    /// of the memberships' school years lists them (a pupil who arrives during the day).
+    pub fn add_memberships(&self, brin: &str, memberships: Vec<Membership>) -> Result<(), MockError> {
+        let mut st = self.shared.write();
+        st.school_mut(brin)?.groepsindelingen.extend(memberships);
+        Ok(())
     }
 
     /// Revokes consent: the school's GKV key and REST access stop working.
