@@ -50,6 +50,8 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// The whole loop with no set-up: generated board, in-process mock servers, SQLite, digests.
     Demo(DemoArgs),
+    /// Replay a period day by day on a generated board (no waiting) and measure the IB mails.
+    Simulate(SimulateArgs),
     /// The daemon: schedules, sync, evaluation, outbox, digests and the dashboard, until SIGTERM.
     Run,
     /// Import an OSO overstapdossier, a CSV results export, an EDEXML export or a UWLR results
@@ -86,6 +88,32 @@ pub struct DemoArgs {
     /// Afterwards keep running as the daemon with the dashboard (Ctrl-C stops it).
     #[arg(long)]
     pub serve: bool,
+}
+
+/// Options of `simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// First day to replay (YYYY-MM-DD).
+    #[arg(long, default_value = "2025-08-01")]
+    pub from: chrono::NaiveDate,
+    /// Last day to replay (YYYY-MM-DD, inclusive).
+    #[arg(long, default_value = "2026-07-31")]
+    pub to: chrono::NaiveDate,
+    /// Seed of the generated board (same seed, same mails and figures).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Number of schools.
+    #[arg(long, default_value_t = 10)]
+    pub schools: usize,
+    /// Pupils per school.
+    #[arg(long, default_value_t = 250)]
+    pub pupils_per_school: usize,
+    /// Folder for the database, the mails (`mail/*.eml`) and the board reports (replaced).
+    #[arg(long, value_name = "DIR", default_value = "zorgsignaal-simulatie")]
+    pub data_dir: PathBuf,
+    /// Print the figures as exactly one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `outbox`.
@@ -292,6 +320,24 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
             };
             crate::app::runtime()?.block_on(crate::app::demo::demo(&opts))
         }
+        // The simulation, too, builds its configuration from the generated board.
+        Command::Simulate(a) => {
+            let opts = crate::app::simulate::SimulateOptions {
+                from: a.from,
+                to: a.to,
+                seed: a.seed,
+                schools: a.schools,
+                pupils_per_school: a.pupils_per_school,
+                data_dir: a.data_dir.clone(),
+            };
+            let figures = crate::app::runtime()?.block_on(crate::app::simulate::simulate(&opts))?;
+            if a.json {
+                println!("{figures}");
+            } else {
+                print!("{}", crate::app::simulate::render_summary(&figures));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         other => {
             let settings = match settings {
                 Ok(s) => s,
@@ -310,9 +356,11 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
 async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<ExitCode> {
     use crate::app::commands;
     match command {
-        Command::CheckConfig(_) | Command::Sync(_) | Command::Status(_) | Command::Demo(_) => {
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::CheckConfig(_)
+        | Command::Sync(_)
+        | Command::Status(_)
+        | Command::Demo(_)
+        | Command::Simulate(_) => Ok(ExitCode::SUCCESS),
         Command::Migrate => commands::migrate(settings).await,
         Command::Run => commands::run_daemon(settings).await,
         Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,

@@ -1,6 +1,7 @@
-//! The IB digest end to end: a seeded SQLite store, the sending policy, and delivery over real
+//! The IB mails end to end: a seeded SQLite store, the sending policy, and delivery over real
 //! SMTP on loopback to a sink built on aiosmtpd (`tests/support/smtp_sink.py`); plus the policy
-//! (rate limit, quiet times, urgent path, no news) with the memory and file transports.
+//! (start overview first, one mail per IB per school per school day, weekly "nog open", quiet
+//! times, urgent path, no news) with the memory and file transports.
 //!
 //! The SMTP test needs `python3 -m pip install aiosmtpd`. Without it the test fails when `CI` is
 //! set and prints "skipped: aiosmtpd not installed" otherwise.
@@ -10,7 +11,7 @@ mod fixture;
 #[path = "support/smtp_sink.rs"]
 mod sink;
 
-use chrono::{Datelike, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, TimeDelta, Utc, Weekday};
 use chrono_tz::Europe::Amsterdam;
 use secrecy::ExposeSecret;
 use zorgsignaal::actions::mail::{Mailer, Quiet, send_digests, send_urgent};
@@ -19,8 +20,45 @@ use zorgsignaal::settings::MailTls;
 
 use fixture::*;
 use sink::{received, start_sink};
+
+/// The value of header `name` in a raw message (first occurrence, unfolded).
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    let head = raw.split("\r\n\r\n").next().unwrap_or(raw);
+    let head = head.split("\n\n").next().unwrap_or(head);
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Every mail is a well-formed automatic mail: Message-ID, Date, Auto-Submitted, List-Id.
+fn assert_automatic_headers(raw: &str, list_label: &str) {
+    let id = header(raw, "Message-ID").unwrap_or_else(|| panic!("no Message-ID in\n{raw}"));
+    assert!(
+        id.starts_with('<') && id.ends_with('>') && id.contains('@'),
+        "{id}"
+    );
+    let date = header(raw, "Date").unwrap_or_else(|| panic!("no Date in\n{raw}"));
+    assert!(DateTime::parse_from_rfc2822(date).is_ok(), "Date {date:?}");
+    assert_eq!(header(raw, "Auto-Submitted"), Some("auto-generated"), "{raw}");
+    let list = header(raw, "List-Id").unwrap_or_else(|| panic!("no List-Id in\n{raw}"));
+    assert!(list.contains(&format!("<{list_label}.")), "{list}");
+}
+
+/// A Monday at 07:30 Amsterdam at least three weeks back (signals are planted on the real clock).
+fn monday_morning() -> DateTime<Utc> {
+    let mut day = Utc::now().with_timezone(&Amsterdam).date_naive() - TimeDelta::days(21);
+    while day.weekday() != Weekday::Mon {
+        day -= TimeDelta::days(1);
+    }
+    day.and_hms_opt(7, 30, 0)
+        .and_then(|t| t.and_local_timezone(Amsterdam).single())
+        .expect("07:30")
+        .with_timezone(&Utc)
+}
+
 #[tokio::test]
-async fn digest_arrives_over_real_smtp_once_per_ib_without_surnames_or_secrets() {
+async fn start_overview_then_digest_arrive_over_real_smtp_with_headers_without_surnames_or_secrets() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let sink_dir = tmp.path().join("sink");
     std::fs::create_dir_all(&sink_dir).expect("sink dir");
@@ -32,7 +70,7 @@ async fn digest_arrives_over_real_smtp_once_per_ib_without_surnames_or_secrets()
     let settings = settings(sink.port, "");
     assert_eq!(settings.mail.password.expose_secret(), SMTP_PASSWORD);
     let mailer = Mailer::from_settings(&settings.mail).expect("smtp mailer");
-    let now = weekday_from_now(-1);
+    let now = monday_morning();
 
     let first = send_digests(store.as_ref(), &settings, &mailer, now)
         .await
@@ -61,11 +99,11 @@ async fn digest_arrives_over_real_smtp_once_per_ib_without_surnames_or_secrets()
     let klimop = &mails
         .iter()
         .find(|(_, t)| t.contains("Rcpt: ib@klimop.example.nl"))
-        .expect("klimop digest")
+        .expect("klimop start overview")
         .1;
     let subject = klimop.lines().next().expect("subject line");
     assert!(
-        subject.starts_with("Subject: Zorgsignaal: 2 nieuwe signalen voor OBS De Klimop ("),
+        subject.starts_with("Subject: Zorgsignaal: startoverzicht voor OBS De Klimop ("),
         "{subject}"
     );
     for p in &PUPILS {
@@ -81,22 +119,29 @@ async fn digest_arrives_over_real_smtp_once_per_ib_without_surnames_or_secrets()
         DROP,
         "Groep 4",
         "Groep 6",
+        "Per regel:",
         "/scholen/11ZW",
     ] {
         assert!(klimop.contains(expected), "{expected:?} missing in\n{klimop}");
     }
+    // The high one first.
+    assert!(klimop.find("Sanne V.") < klimop.find("Daan K."), "{klimop}");
     // Lotte has no signal: she is not mentioned.
     assert!(!klimop.contains("Lotte"), "{klimop}");
     let regenboog = &mails
         .iter()
         .find(|(_, t)| t.contains("Rcpt: ib2@regenboog.example.nl"))
-        .expect("regenboog digest")
+        .expect("regenboog start overview")
         .1;
     assert!(
         regenboog.contains("Emma B.") && regenboog.contains(GROWTH),
         "{regenboog}"
     );
+    let mut ids = Vec::new();
     for (raw, text) in &mails {
+        let school = if text.contains("Klimop") { "11zw" } else { "23qk" };
+        assert_automatic_headers(raw, school);
+        ids.push(header(raw, "Message-ID").expect("id").to_owned());
         for p in &PUPILS {
             assert!(
                 !raw.contains(p.surname) && !text.contains(p.surname),
@@ -112,13 +157,38 @@ async fn digest_arrives_over_real_smtp_once_per_ib_without_surnames_or_secrets()
             );
         }
     }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "every mail has its own Message-ID");
 
-    // Within the hour: nothing more, whatever the news.
-    let second = send_digests(store.as_ref(), &settings, &mailer, now + TimeDelta::minutes(20))
+    // The same school day: nothing more, whatever the news.
+    plant(store.as_ref(), "11ZW", "p3", "level_drop", Severity::Medium, DROP).await;
+    let second = send_digests(store.as_ref(), &settings, &mailer, now + TimeDelta::hours(3))
         .await
         .expect("second run");
-    assert_eq!(second.sent, 0, "{second:?}");
+    assert_eq!((second.sent, second.rate_limited), (0, 3), "{second:?}");
     assert_eq!(received(&sink.dir).len(), 3);
+
+    // The next school day: a digest with only the news (Lotte), with the same headers.
+    let third = send_digests(store.as_ref(), &settings, &mailer, now + TimeDelta::days(1))
+        .await
+        .expect("third run");
+    assert_eq!((third.sent, third.no_news), (1, 2), "{third:?}");
+    let mails = received(&sink.dir);
+    let (raw, text) = mails.last().expect("the digest");
+    assert_automatic_headers(raw, "11zw");
+    assert!(
+        text.contains("Subject: Zorgsignaal: 1 nieuw signaal voor OBS De Klimop"),
+        "{text}"
+    );
+    assert!(text.contains("Lotte Z.") && !text.contains("Sanne V."), "{text}");
+    assert!(!raw.contains("Zwaneveld"), "{raw}");
+    // The List-Id of a school is stable from mail to mail.
+    let overview = mails
+        .iter()
+        .find(|(_, t)| t.contains("Rcpt: ib@klimop.example.nl"))
+        .expect("klimop start overview");
+    assert_eq!(header(raw, "List-Id"), header(&overview.0, "List-Id"));
 }
 
 #[tokio::test]
@@ -151,27 +221,75 @@ async fn failed_smtp_send_is_an_error_and_not_recorded() {
 // The policy with the memory transport
 
 #[tokio::test]
-async fn at_most_one_mail_per_ib_per_hour() {
+async fn at_most_one_mail_per_ib_per_school_per_school_day() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = seeded_store(tmp.path()).await;
     plant_all(store.as_ref()).await;
     let settings = settings(25, "");
     let (mailer, sent) = Mailer::memory();
-    let now = weekday_from_now(-1);
+    let now = monday_morning();
     let first = send_digests(store.as_ref(), &settings, &mailer, now)
         .await
         .expect("send");
     assert_eq!(first.sent, 3);
-    let again = send_digests(store.as_ref(), &settings, &mailer, now + TimeDelta::minutes(59))
+    plant(
+        store.as_ref(),
+        "11ZW",
+        "p3",
+        "dmt_three_lowest",
+        Severity::High,
+        DMT,
+    )
+    .await;
+    // Even an urgent item waits for the next school day once the day's mail went out.
+    let again = send_urgent(store.as_ref(), &settings, &mailer, now + TimeDelta::hours(8))
         .await
         .expect("send");
     assert_eq!((again.sent, again.rate_limited), (0, 3), "{again:?}");
     assert_eq!(sent.lock().expect("list").len(), 3);
+    let next = send_urgent(
+        store.as_ref(),
+        &settings,
+        &mailer,
+        now + TimeDelta::days(1) - TimeDelta::hours(1),
+    )
+    .await
+    .expect("send");
+    assert_eq!(next.sent, 1, "{next:?}");
     let recorded = store
         .mails_sent_since("ib@klimop.example.nl", now - TimeDelta::minutes(1))
         .await
         .expect("count");
-    assert_eq!(recorded, 1);
+    assert_eq!(recorded, 2);
+}
+
+#[tokio::test]
+async fn an_ib_of_two_schools_gets_each_schools_mail() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = seeded_store(tmp.path()).await;
+    plant_all(store.as_ref()).await;
+    let mut settings = settings(25, "");
+    settings.schools[1].ib_emails = vec!["ib@klimop.example.nl".into()];
+    let (mailer, sent) = Mailer::memory();
+    let now = monday_morning();
+    let first = send_digests(store.as_ref(), &settings, &mailer, now)
+        .await
+        .expect("send");
+    assert_eq!((first.sent, first.rate_limited), (2, 0), "{first:?}");
+    plant(store.as_ref(), "11ZW", "p3", "level_drop", Severity::Medium, DROP).await;
+    let next = send_digests(store.as_ref(), &settings, &mailer, now + TimeDelta::days(1))
+        .await
+        .expect("send");
+    // Klimop's news goes out; Regenboog's "nothing new" is not confused with Klimop's mail.
+    assert_eq!(
+        (next.sent, next.no_news, next.rate_limited),
+        (1, 1, 0),
+        "{next:?}"
+    );
+    let sent = sent.lock().expect("list");
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|m| m.to == "ib@klimop.example.nl"));
+    assert!(sent[2].subject.contains("OBS De Klimop"), "{}", sent[2].subject);
 }
 
 #[tokio::test]
@@ -181,13 +299,12 @@ async fn nothing_new_since_the_last_mail_sends_nothing() {
     plant_all(store.as_ref()).await;
     let settings = settings(25, "");
     let (mailer, sent) = Mailer::memory();
-    // A digest went out after the signals were found (a later weekday), then comes the next run.
-    let later = weekday_from_now(1);
-    let first = send_digests(store.as_ref(), &settings, &mailer, later)
+    let now = monday_morning();
+    let first = send_digests(store.as_ref(), &settings, &mailer, now)
         .await
         .expect("send");
     assert_eq!(first.sent, 3);
-    let next = send_digests(store.as_ref(), &settings, &mailer, later + TimeDelta::hours(2))
+    let next = send_digests(store.as_ref(), &settings, &mailer, now + TimeDelta::days(1))
         .await
         .expect("send");
     assert_eq!(
@@ -196,6 +313,51 @@ async fn nothing_new_since_the_last_mail_sends_nothing() {
         "{next:?}"
     );
     assert_eq!(sent.lock().expect("list").len(), 3);
+}
+
+#[tokio::test]
+async fn an_unchanged_open_item_is_repeated_at_most_weekly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = seeded_store(tmp.path()).await;
+    plant_all(store.as_ref()).await;
+    let settings = settings(25, "");
+    let (mailer, sent) = Mailer::memory();
+    let monday = monday_morning();
+    send_digests(store.as_ref(), &settings, &mailer, monday)
+        .await
+        .expect("start overview");
+    let mut nog_open = Vec::new();
+    // Something new every school day for two weeks: Sanne's high DMT signal (unchanged, open)
+    // may ride along in "nog open" at most once a week.
+    let mut n = 0;
+    for day in 1..=13 {
+        let now = monday + TimeDelta::days(day);
+        if matches!(
+            now.with_timezone(&Amsterdam).weekday(),
+            Weekday::Sat | Weekday::Sun
+        ) {
+            continue;
+        }
+        n += 1;
+        let rule = if n % 2 == 0 { "level_drop" } else { "no_growth" };
+        // A fresh signal key every day: a new signal for Lotte.
+        plant_keyed(store.as_ref(), "11ZW", "p3", rule, &format!("dag-{day}")).await;
+        let s = send_digests(store.as_ref(), &settings, &mailer, now)
+            .await
+            .expect("send");
+        assert_eq!(s.sent, 1, "day {day}: {s:?}");
+        let sent = sent.lock().expect("list");
+        let text = &sent.last().expect("mail").raw;
+        if text.contains("NOG OPEN") {
+            assert!(text.contains("Sanne V."), "{text}");
+            nog_open.push(day);
+        }
+    }
+    assert_eq!(
+        nog_open,
+        vec![7],
+        "repeated a week after the start overview, once"
+    );
 }
 
 #[tokio::test]
@@ -232,13 +394,57 @@ async fn quiet_on_weekends_and_holidays() {
 }
 
 #[tokio::test]
+async fn a_holiday_of_one_school_keeps_only_that_schools_mail_quiet() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = seeded_store(tmp.path()).await;
+    plant_all(store.as_ref()).await;
+    let monday = monday_morning();
+    let day = monday.with_timezone(&Amsterdam).date_naive();
+    let mut settings = settings(25, "");
+    settings.schools[0].calendar.holidays = vec![zorgsignaal::settings::Holiday {
+        from: day,
+        to: day + TimeDelta::days(4),
+        name: "studieweek".into(),
+    }];
+    let (mailer, sent) = Mailer::memory();
+    let s = send_digests(store.as_ref(), &settings, &mailer, monday)
+        .await
+        .expect("send");
+    assert_eq!((s.sent, s.quiet_schools), (2, 1), "{s:?}");
+    assert!(
+        sent.lock()
+            .expect("list")
+            .iter()
+            .all(|m| m.to.contains("regenboog"))
+    );
+    // The next Monday the Klimop IB gets the start overview.
+    let s = send_digests(store.as_ref(), &settings, &mailer, monday + TimeDelta::days(7))
+        .await
+        .expect("send");
+    assert_eq!(s.sent, 1, "{s:?}");
+    assert_eq!(sent.lock().expect("list")[2].to, "ib@klimop.example.nl");
+}
+
+#[tokio::test]
 async fn immediate_mail_only_for_high_severity() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let store = seeded_store(tmp.path()).await;
-    plant(store.as_ref(), "11ZW", "p2", "level_drop", Severity::Medium, DROP).await;
     let settings = settings(25, "");
     let (mailer, sent) = Mailer::memory();
-    let now = weekday_from_now(-1);
+    let monday = monday_morning();
+    // The first evaluation of a school: the start overview, also from the urgent path.
+    let overview = send_urgent(store.as_ref(), &settings, &mailer, monday)
+        .await
+        .expect("send");
+    assert_eq!(overview.sent, 3, "{overview:?}");
+    assert!(
+        sent.lock()
+            .expect("list")
+            .iter()
+            .all(|m| m.subject.contains("startoverzicht"))
+    );
+    plant(store.as_ref(), "11ZW", "p2", "level_drop", Severity::Medium, DROP).await;
+    let now = monday + TimeDelta::days(1);
     let none = send_urgent(store.as_ref(), &settings, &mailer, now)
         .await
         .expect("send");
@@ -257,12 +463,12 @@ async fn immediate_mail_only_for_high_severity() {
         .expect("send");
     assert_eq!(urgent.sent, 1, "{urgent:?}");
     let sent = sent.lock().expect("list");
-    assert_eq!(sent[0].to, "ib@klimop.example.nl");
+    assert_eq!(sent[3].to, "ib@klimop.example.nl");
     // The immediate mail is the whole digest: the medium signal rides along.
     assert!(
-        sent[0].subject.contains("2 nieuwe signalen"),
+        sent[3].subject.contains("2 nieuwe signalen"),
         "{}",
-        sent[0].subject
+        sent[3].subject
     );
 }
 
@@ -273,7 +479,7 @@ async fn file_mailer_writes_one_eml_per_mail_for_the_demo() {
     plant_all(store.as_ref()).await;
     let out = tmp.path().join("mails");
     let mailer = Mailer::File(out.clone());
-    let summary = send_digests(store.as_ref(), &settings(25, ""), &mailer, weekday_from_now(-1))
+    let summary = send_digests(store.as_ref(), &settings(25, ""), &mailer, monday_morning())
         .await
         .expect("send");
     assert_eq!(summary.sent, 3);
@@ -291,6 +497,10 @@ async fn file_mailer_writes_one_eml_per_mail_for_the_demo() {
         raw.contains("Subject: ") && raw.contains("multipart/alternative"),
         "{raw}"
     );
+    for f in &files {
+        let raw = std::fs::read_to_string(out.join(f)).expect("eml");
+        assert_automatic_headers(&raw, &f[..4].to_ascii_lowercase());
+    }
 }
 
 #[test]

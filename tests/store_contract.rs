@@ -63,6 +63,7 @@ contract! {
     outbox_failures_retry_park_and_lease_expiry,
     jobs_are_deduplicated_per_slot_across_processes,
     audit_and_mail_log,
+    mail_items_per_ib_and_school,
     retention_deletes_everything_of_a_pupil_and_logs_it,
     users_sessions_tokens_and_login_attempts,
     roster_gives_grades_and_evaluations_due_and_overdue,

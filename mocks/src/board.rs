@@ -236,6 +236,36 @@ impl MockBoard {
         self.delete(brin, StreamKind::Plans, id)
     }
 
+    /// Moves the reference date to `day` (simulation): every record of `timeline` that appears or
+    /// changes after the current reference date up to `day` goes into its change feed, and the GKV
+    /// roster (pupils, groups, groepsindelingen, school years) becomes the one of `day`. Returns
+    /// the number of records released.
+    pub fn advance_to(&self, timeline: &crate::timeline::Timeline, day: chrono::NaiveDate) -> usize {
+        let mut st = self.shared.write();
+        let after = st.as_of;
+        let changes = timeline.changes(after, day);
+        let released = changes.len();
+        for (brin, record) in changes {
+            if let Err(e) = st.upsert(&brin, record) {
+                tracing::warn!(error = %e, "timeline record for an unknown school");
+            }
+        }
+        let brins: Vec<String> = timeline.full().schools.iter().map(|s| s.brin.clone()).collect();
+        for (i, brin) in brins.iter().enumerate() {
+            let Some((pupils, groups, members)) = timeline.roster_at(i, day) else {
+                continue;
+            };
+            if let Ok(s) = st.school_mut(brin) {
+                s.leerlingen = pupils;
+                s.groepen = groups;
+                s.groepsindelingen = members;
+            }
+        }
+        st.school_years = timeline.school_years_at(day);
+        st.as_of = day;
+        released
+    }
+
     /// Removes a pupil from the current school year's GKV snapshot (the pupil left).
     pub fn remove_pupil(&self, brin: &str, pupil_id: u64) -> Result<bool, MockError> {
         let mut st = self.shared.write();

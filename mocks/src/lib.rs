@@ -11,10 +11,12 @@ pub mod model;
 pub mod server;
 pub mod state;
 pub mod tasks;
+pub mod timeline;
 
 pub use board::{DataSource, MockBoard, MockConfig, SchoolCredentials};
 pub use error::MockError;
 pub use faults::{FaultConfig, FaultKind};
-pub use generator::{Expected, GenParams, generate};
+pub use generator::{Expected, GenParams, generate, generate_with_planted_as_of};
 pub use model::Dataset;
 pub use state::{Record, StreamKind};
+pub use timeline::Timeline;

@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod import;
 pub mod report_cmd;
 pub mod run;
+pub mod simulate;
 
 use std::sync::Arc;
 

@@ -15,8 +15,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::evaluate::{Scope, evaluate_schools_scoped};
-use super::{open_store, today_amsterdam};
-use crate::actions::mail::{Mailer, send_board_report, send_digests, send_urgent};
+use super::open_store;
+use crate::actions::mail::{Mailer, SentInfo, send_board_report, send_digests, send_urgent};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::api::{AppState, serve};
 use crate::domain::Source;
@@ -31,22 +31,55 @@ use crate::sync::{NoProgress, SyncEngine, SyncOptions};
 /// How long a graceful stop may take before the remaining work is abandoned (it is crash-safe).
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(20);
 
-/// Everything the daemon's loops share, built once.
-struct Daemon {
-    settings: Arc<Settings>,
-    store: Arc<dyn Store>,
-    engine: Arc<SyncEngine>,
-    mailer: Option<Arc<Mailer>>,
+/// Everything the daemon's loops share, built once. `zorgsignaal simulate` builds the same with a
+/// manual clock.
+pub(crate) struct Daemon {
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) engine: Arc<SyncEngine>,
+    pub(crate) mailer: Option<Arc<Mailer>>,
+    /// Where the jobs read "now" and "today" (the scheduler's clock).
+    pub(crate) clock: Clock,
     /// Day of the last evaluation of every pupil, and start of the last evaluation run.
     evaluated: tokio::sync::Mutex<(Option<chrono::NaiveDate>, Option<chrono::DateTime<Utc>>)>,
+    /// Every mail the jobs sent, when someone listens (the simulation's figures).
+    pub(crate) sent: Option<Arc<std::sync::Mutex<Vec<SentInfo>>>>,
 }
 
 impl Daemon {
+    /// The daemon's shared parts.
+    pub(crate) fn new(
+        settings: Arc<Settings>,
+        store: Arc<dyn Store>,
+        engine: Arc<SyncEngine>,
+        mailer: Option<Arc<Mailer>>,
+        clock: Clock,
+    ) -> Self {
+        Self {
+            settings,
+            store,
+            engine,
+            mailer,
+            clock,
+            evaluated: tokio::sync::Mutex::new((None, None)),
+            sent: None,
+        }
+    }
+
+    fn observe(&self, summary: &crate::actions::mail::SendSummary) {
+        if let Some(sent) = &self.sent {
+            sent.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend(summary.mails.iter().cloned());
+        }
+    }
+
     /// The first evaluation of a day covers every pupil (date-based rules move with the date);
     /// later ones only pupils whose data changed since the previous run started.
     async fn evaluate(&self) -> Result<Vec<super::evaluate::SchoolEvaluationSummary>, JobFailure> {
         let mut evaluated = self.evaluated.lock().await;
-        let (today, started) = (today_amsterdam(), Utc::now());
+        // "Started" is compared with the store's change stamps, which follow the system clock.
+        let (today, started) = (self.clock.today_amsterdam(), Utc::now());
         let scope = match *evaluated {
             (Some(day), Some(last)) if day == today => Scope::ChangedSince(last),
             _ => Scope::AllPupils,
@@ -80,13 +113,13 @@ pub async fn run(
     } else {
         None
     };
-    let daemon = Arc::new(Daemon {
-        settings: settings.clone(),
-        store: store.clone(),
+    let daemon = Arc::new(Daemon::new(
+        settings.clone(),
+        store.clone(),
         engine,
         mailer,
-        evaluated: tokio::sync::Mutex::new((None, None)),
-    });
+        Clock::System,
+    ));
     let scheduler = Scheduler::from_settings(&settings.schedule, SchedulerOptions::default())
         .context("reading the schedules")?;
     let runner = runner(&daemon);
@@ -137,7 +170,7 @@ pub async fn run(
 
 /// The job handlers: sync (REST streams), GKV snapshot, evaluate (after each), digest, retention,
 /// board report.
-fn runner(d: &Arc<Daemon>) -> Runner {
+pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
     let worker = format!("{}:{}", hostname(), std::process::id());
     // The half-hourly sync reads the REST streams; the GKV snapshot (pupils, groups) runs daily.
     let sync = |sources: &'static [Source]| {
@@ -149,7 +182,7 @@ fn runner(d: &Arc<Daemon>) -> Runner {
                 for source in sources {
                     let opts = SyncOptions {
                         source: Some(*source),
-                        ..SyncOptions::new(today_amsterdam())
+                        ..SyncOptions::new(d.clock.today_amsterdam())
                     };
                     let summary = d.engine.run_once(&opts, &NoProgress).await;
                     metrics::counter!("zorgsignaal_sync_records_total", "source" => source.as_str())
@@ -176,9 +209,10 @@ fn runner(d: &Arc<Daemon>) -> Runner {
                     }
                 }
                 if let Some(mailer) = &d.mailer {
-                    let sent = send_urgent(d.store.as_ref(), &d.settings, mailer, Utc::now())
+                    let sent = send_urgent(d.store.as_ref(), &d.settings, mailer, d.clock.now())
                         .await
                         .map_err(|e| JobFailure(format!("urgent mail: {e}")))?;
+                    d.observe(&sent);
                     metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "urgent")
                         .increment(sent.sent as u64);
                 }
@@ -192,8 +226,9 @@ fn runner(d: &Arc<Daemon>) -> Runner {
             let d = d.clone();
             async move {
                 let Some(mailer) = &d.mailer else { return Ok(()) };
-                match send_digests(d.store.as_ref(), &d.settings, mailer, Utc::now()).await {
+                match send_digests(d.store.as_ref(), &d.settings, mailer, d.clock.now()).await {
                     Ok(sent) => {
+                        d.observe(&sent);
                         metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "digest")
                             .increment(sent.sent as u64);
                         Ok(())
@@ -213,7 +248,7 @@ fn runner(d: &Arc<Daemon>) -> Runner {
             async move {
                 let keep = chrono::Duration::from_std(d.settings.retention.pupil_data_after_leaving)
                     .map_err(|e| JobFailure(format!("retention period: {e}")))?;
-                let before = today_amsterdam() - keep;
+                let before = d.clock.today_amsterdam() - keep;
                 let deleted = d
                     .store
                     .delete_pupils_left_before(before)
@@ -230,7 +265,7 @@ fn runner(d: &Arc<Daemon>) -> Runner {
         move |_run| {
             let d = d.clone();
             async move {
-                let today = today_amsterdam();
+                let today = d.clock.today_amsterdam();
                 let dir = d.settings.report.output_dir.join(today.to_string());
                 let (report, written) =
                     crate::report::report_job(d.store.as_ref(), &d.settings, None, today, &dir)
@@ -243,7 +278,7 @@ fn runner(d: &Arc<Daemon>) -> Runner {
                     &d.settings,
                     &report,
                     &written,
-                    Utc::now(),
+                    d.clock.now(),
                 )
                 .await
                 {

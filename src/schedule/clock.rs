@@ -1,11 +1,13 @@
 //! The wall clock the scheduler and runner read: the system clock, or one anchored to tokio's
 //! clock so tests drive whole days with paused time.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::time::Instant;
 
 /// Where "now" comes from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Clock {
     /// [`Utc::now`]: production.
     System,
@@ -17,6 +19,9 @@ pub enum Clock {
         /// The tokio instant the anchor was taken at.
         instant: Instant,
     },
+    /// Set by hand ([`Clock::set`]): `zorgsignaal simulate` steps it from schedule slot to slot,
+    /// so a school year replays without waiting. Clones share the time.
+    Manual(Arc<Mutex<DateTime<Utc>>>),
 }
 
 impl Clock {
@@ -28,10 +33,30 @@ impl Clock {
         }
     }
 
+    /// A hand-set clock reading `utc` until [`Clock::set`] moves it.
+    pub fn manual(utc: DateTime<Utc>) -> Self {
+        Self::Manual(Arc::new(Mutex::new(utc)))
+    }
+
+    /// Moves a manual clock (and every clone of it) to `utc`; other clocks ignore it.
+    pub fn set(&self, utc: DateTime<Utc>) {
+        if let Self::Manual(t) = self {
+            *t.lock().unwrap_or_else(PoisonError::into_inner) = utc;
+        }
+    }
+
+    /// Today in Europe/Amsterdam on this clock: the school's calendar day.
+    pub fn today_amsterdam(&self) -> chrono::NaiveDate {
+        self.now()
+            .with_timezone(&chrono_tz::Europe::Amsterdam)
+            .date_naive()
+    }
+
     /// The current time.
     pub fn now(&self) -> DateTime<Utc> {
         match self {
             Self::System => Utc::now(),
+            Self::Manual(t) => *t.lock().unwrap_or_else(PoisonError::into_inner),
             Self::Anchored { utc, instant } => {
                 let elapsed = TimeDelta::from_std(instant.elapsed()).unwrap_or(TimeDelta::MAX);
                 utc.checked_add_signed(elapsed)
@@ -59,5 +84,20 @@ mod tests {
         assert_eq!(clock.now(), start);
         tokio::time::sleep(Duration::from_secs(5400)).await;
         assert_eq!(clock.now(), start + TimeDelta::minutes(90));
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_set_and_clones_share_it() {
+        let start = Utc
+            .with_ymd_and_hms(2025, 10, 26, 0, 30, 0)
+            .single()
+            .expect("valid");
+        let clock = Clock::manual(start);
+        let other = clock.clone();
+        assert_eq!(other.now(), start);
+        clock.set(start + TimeDelta::hours(23));
+        assert_eq!(other.now(), start + TimeDelta::hours(23));
+        // 23:30 UTC on the fall-back day is already Monday in Amsterdam.
+        assert_eq!(other.today_amsterdam().to_string(), "2025-10-27");
     }
 }

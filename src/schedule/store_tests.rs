@@ -155,7 +155,7 @@ async fn two_schedulers_enqueue_each_slot_once(
     let shutdown = CancellationToken::new();
     let spawn = |store: Arc<dyn Store>| {
         let scheduler = Scheduler::from_settings(&settings, SchedulerOptions::default()).expect("defaults");
-        let shutdown = shutdown.clone();
+        let (shutdown, clock) = (shutdown.clone(), clock.clone());
         tokio::spawn(async move { scheduler.run(&StillClockQueue(store), clock, shutdown).await })
     };
     let (a, b) = (spawn(store.clone()), spawn(store.clone()));

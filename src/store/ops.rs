@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::error::StoreError;
-use super::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
+use super::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
 use crate::domain::Brin;
 
 /// How long a claimed job stays with its worker before another may take it over.
@@ -47,6 +47,26 @@ pub trait OpsStore: Send + Sync {
     /// Mails sent to `to` at or after `since` (for "at most one mail per IB per hour").
     async fn mails_sent_since(&self, to: &str, since: DateTime<Utc>) -> Result<i64, StoreError>;
 
+    /// Records a sent mail about one school together with the signals it named (one
+    /// transaction): each `(signal id, fingerprint)` is stored as mailed to `mail.to` for
+    /// `mail.school` at `mail.sent_at` (first time kept, last time and fingerprint updated).
+    async fn record_mail_items(&self, mail: &MailRecord, items: &[(i64, String)]) -> Result<(), StoreError>;
+
+    /// When the last mail of `kind` (any kind when `None`) to `to` about `school` was sent: an IB
+    /// address listed at two schools has a last mail per school.
+    async fn last_school_mail(
+        &self,
+        to: &str,
+        school: &Brin,
+        kind: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// The signals mails to `to` about `school` have named, with the fingerprint last mailed.
+    async fn mailed_items(&self, to: &str, school: &Brin) -> Result<Vec<MailedItem>, StoreError>;
+
+    /// Names of the groups of `school` by source group id (`4b`, `5/6`), for the digest.
+    async fn group_names(&self, school: &Brin) -> Result<Vec<(String, String)>, StoreError>;
+
     /// Deletes every pupil who left before `date` with everything of theirs (memberships, results,
     /// notes, plans, signals, tasks, outbox rows) and writes one deletion-log row per pupil.
     async fn delete_pupils_left_before(&self, date: NaiveDate) -> Result<usize, StoreError>;
@@ -71,7 +91,7 @@ macro_rules! impl_ops_store {
 
             use $crate::domain::Brin;
             use $crate::store::error::StoreError;
-            use $crate::store::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord};
+            use $crate::store::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
             use $crate::store::ops::{INSERT_AUDIT, JOB_LEASE_SECS, OpsStore, pupil_hash};
             use $crate::store::work_rows::{AuditRow, DeletionRow};
 
@@ -190,6 +210,93 @@ macro_rules! impl_ops_store {
                             .fetch_one(&self.pool)
                             .await?;
                     Ok(n)
+                }
+
+                async fn record_mail_items(
+                    &self,
+                    mail: &MailRecord,
+                    items: &[(i64, String)],
+                ) -> Result<(), StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    sqlx::query(
+                        "INSERT INTO mail_log (sent_at, recipient, kind, school, subject_hash)
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(mail.sent_at)
+                    .bind(&mail.to)
+                    .bind(&mail.kind)
+                    .bind(mail.school.as_ref().map(Brin::as_str))
+                    .bind(&mail.subject_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                    let school = mail.school.as_ref().map(Brin::as_str).unwrap_or_default();
+                    for (signal_id, fingerprint) in items {
+                        sqlx::query(
+                            "INSERT INTO mail_items
+                               (recipient, school, signal_id, fingerprint, first_mailed_at, last_mailed_at)
+                             VALUES ($1, $2, $3, $4, $5, $5)
+                             ON CONFLICT (recipient, school, signal_id)
+                             DO UPDATE SET fingerprint = excluded.fingerprint, last_mailed_at = excluded.last_mailed_at",
+                        )
+                        .bind(&mail.to)
+                        .bind(school)
+                        .bind(signal_id)
+                        .bind(fingerprint)
+                        .bind(mail.sent_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn last_school_mail(
+                    &self,
+                    to: &str,
+                    school: &Brin,
+                    kind: Option<&str>,
+                ) -> Result<Option<DateTime<Utc>>, StoreError> {
+                    let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                        "SELECT sent_at FROM mail_log
+                         WHERE recipient = $1 AND school = $2 AND ($3 IS NULL OR kind = $3)
+                         ORDER BY sent_at DESC LIMIT 1",
+                    )
+                    .bind(to)
+                    .bind(school.as_str())
+                    .bind(kind)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    Ok(row.map(|r| r.0))
+                }
+
+                async fn mailed_items(&self, to: &str, school: &Brin) -> Result<Vec<MailedItem>, StoreError> {
+                    let rows: Vec<(i64, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+                        "SELECT signal_id, fingerprint, first_mailed_at, last_mailed_at FROM mail_items
+                         WHERE recipient = $1 AND school = $2 ORDER BY signal_id",
+                    )
+                    .bind(to)
+                    .bind(school.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(signal_id, fingerprint, first_mailed_at, last_mailed_at)| MailedItem {
+                            signal_id,
+                            fingerprint,
+                            first_mailed_at,
+                            last_mailed_at,
+                        })
+                        .collect())
+                }
+
+                async fn group_names(&self, school: &Brin) -> Result<Vec<(String, String)>, StoreError> {
+                    Ok(sqlx::query_as(
+                        "SELECT external_id, name FROM groups WHERE school = $1 AND deleted_at IS NULL
+                         ORDER BY external_id",
+                    )
+                    .bind(school.as_str())
+                    .fetch_all(&self.pool)
+                    .await?)
                 }
 
                 #[tracing::instrument(skip_all, fields(before = %date), err)]

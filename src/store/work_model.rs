@@ -162,6 +162,19 @@ pub struct MailRecord {
     pub sent_at: DateTime<Utc>,
 }
 
+/// A signal a mail named to one IB of one school (signal economy: new once, repeated weekly).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MailedItem {
+    /// Signal store id.
+    pub signal_id: i64,
+    /// What the mail showed of it (its severity): a change makes the item new again.
+    pub fingerprint: String,
+    /// First mail that named it.
+    pub first_mailed_at: DateTime<Utc>,
+    /// Latest mail that named it.
+    pub last_mailed_at: DateTime<Utc>,
+}
+
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {

@@ -512,6 +512,84 @@ pub async fn audit_and_mail_log(ctx: Ctx) {
     );
 }
 
+pub async fn mail_items_per_ib_and_school(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let p1 = pupil_id(&ctx, "p1").await;
+    let id = store
+        .upsert_signal(&signal("k1", "p1", &["1"]), p1)
+        .await
+        .expect("signal")
+        .id();
+    let mail = |kind: &str, h| MailRecord {
+        to: "ib@regenboog.nl".into(),
+        kind: kind.into(),
+        school: Some(brin()),
+        subject_hash: "ab12".into(),
+        sent_at: at(2026, 2, 2, h),
+    };
+    assert_eq!(
+        store
+            .last_school_mail("ib@regenboog.nl", &brin(), None)
+            .await
+            .expect("last"),
+        None
+    );
+    store
+        .record_mail_items(&mail("start_overview", 7), &[(id, "medium".into())])
+        .await
+        .expect("overview");
+    store
+        .record_mail_items(&mail("digest", 9), &[(id, "high".into())])
+        .await
+        .expect("digest");
+    assert_eq!(
+        store
+            .last_school_mail("ib@regenboog.nl", &brin(), None)
+            .await
+            .expect("last"),
+        Some(at(2026, 2, 2, 9))
+    );
+    assert_eq!(
+        store
+            .last_school_mail("ib@regenboog.nl", &brin(), Some("start_overview"))
+            .await
+            .expect("last"),
+        Some(at(2026, 2, 2, 7))
+    );
+    // Another school of the same IB has its own last mail.
+    assert_eq!(
+        store
+            .last_school_mail("ib@regenboog.nl", &other_brin(), None)
+            .await
+            .expect("last"),
+        None
+    );
+    let items = store
+        .mailed_items("ib@regenboog.nl", &brin())
+        .await
+        .expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (
+            items[0].signal_id,
+            items[0].fingerprint.as_str(),
+            items[0].first_mailed_at,
+            items[0].last_mailed_at
+        ),
+        (id, "high", at(2026, 2, 2, 7), at(2026, 2, 2, 9))
+    );
+    assert!(
+        store
+            .mailed_items("ib@regenboog.nl", &other_brin())
+            .await
+            .expect("items")
+            .is_empty()
+    );
+    let names = store.group_names(&brin()).await.expect("groups");
+    assert_eq!(names, vec![("g1".to_owned(), "Groep g1".to_owned())]);
+}
+
 pub async fn retention_deletes_everything_of_a_pupil_and_logs_it(ctx: Ctx) {
     let store = ctx.store.as_ref();
     enrol(store, &["p1", "p2"]).await;

@@ -171,6 +171,24 @@ pub async fn plant(
     severity: Severity,
     explanation: &str,
 ) {
+    plant_with_key(store, school, pupil, rule, severity, explanation, "2026").await;
+}
+
+/// A medium signal under its own key (`suffix`): a new signal each time.
+#[allow(dead_code)]
+pub async fn plant_keyed(store: &dyn Store, school: &str, pupil: &str, rule: &str, suffix: &str) {
+    plant_with_key(store, school, pupil, rule, Severity::Medium, DROP, suffix).await;
+}
+
+async fn plant_with_key(
+    store: &dyn Store,
+    school: &str,
+    pupil: &str,
+    rule: &str,
+    severity: Severity,
+    explanation: &str,
+    suffix: &str,
+) {
     let known = store.known_pupils(&brin(school)).await.expect("known pupils");
     let id = known
         .iter()
@@ -183,7 +201,7 @@ pub async fn plant(
         _ => LearningDomain::WordReading,
     };
     let signal = Signal {
-        key: format!("{rule}/p{id}/{domain}/2026"),
+        key: format!("{rule}/p{id}/{domain}/{suffix}"),
         rule: rule.into(),
         rule_version: 1,
         school: brin(school),

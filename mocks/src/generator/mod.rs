@@ -55,6 +55,14 @@ pub const LEERUNIEK_SCOPES: &[&str] = &["groupplans.read", "notes.read", "tasks.
 
 /// Generates a board and the planted-case expectations.
 pub fn generate(params: &GenParams) -> (Dataset, Vec<Expected>) {
+    generate_with_planted_as_of(params, params.as_of)
+}
+
+/// Like [`generate`], with the planted cases anchored on `planted_as_of` (on or before
+/// `params.as_of`) instead: `zorgsignaal simulate` generates a whole school year and plants the
+/// cases so that they come due on a school day inside it (their expectations hold on that day).
+pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate) -> (Dataset, Vec<Expected>) {
+    let planted_as_of = planted_as_of.min(params.as_of);
     let last_year = catalog::school_year_start(params.as_of);
     let first_year = last_year + 1 - params.years.max(1) as i32;
     let cat = catalog::Catalog::new();
@@ -72,7 +80,7 @@ pub fn generate(params: &GenParams) -> (Dataset, Vec<Expected>) {
                         let mut g = school::SchoolGen::new(params, cat, idx);
                         g.simulate(first_year, last_year, params.pupils_per_school);
                         let expected = if idx == 0 && params.planted {
-                            planted::plant(&mut g, params.as_of, first_year, last_year)
+                            planted::plant(&mut g, planted_as_of, first_year, last_year)
                         } else {
                             Vec::new()
                         };

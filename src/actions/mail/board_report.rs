@@ -8,6 +8,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sha2::{Digest as _, Sha256};
 
+use super::mailer::{AutoHeaders, ListId};
 use super::{MailError, Mailer};
 use crate::report::{BoardReport, WrittenReport};
 use crate::settings::Settings;
@@ -62,7 +63,15 @@ pub async fn send_board_report(
     let text = body_text(report, &stem);
     let mut sent = 0;
     for to in recipients {
-        let message = Message::builder()
+        let headers = AutoHeaders {
+            list: ListId::Board,
+            kind: BOARD_REPORT_MAIL_KIND,
+            to,
+            subject: &subject,
+            sent_at: now,
+        };
+        let message = headers
+            .apply(Message::builder(), from.email.as_ref())
             .from(from.clone())
             .to(parse_mailbox(to, "board.report_emails")?)
             .subject(subject.clone())
@@ -75,7 +84,8 @@ pub async fn send_board_report(
                     .singlepart(Attachment::new(format!("{stem}.csv")).body(csv.clone(), csv_type()?)),
             )
             .map_err(|e| MailError::Build(e.to_string()))?;
-        mailer.deliver(to, &subject, "bestuur", message).await?;
+        let file_stem = headers.file_stem("bestuur");
+        mailer.deliver(to, &subject, &file_stem, message).await?;
         store
             .record_mail(&MailRecord {
                 to: to.clone(),

@@ -103,6 +103,16 @@ async fn every_board_address_gets_one_mail_with_both_files_and_it_is_logged() {
         );
         let raw = mail.raw.replace("\r\n", "\n").replace("\n ", " ");
         assert!(raw.contains("multipart/mixed"), "{raw}");
+        // A well-formed automatic mail (RFC 3834, RFC 2919).
+        let raw = format!("\n{raw}");
+        for header in [
+            "\nAuto-Submitted: auto-generated\n",
+            "\nList-Id: Zorgsignaal bestuur <bestuur.zorgsignaal.",
+            "\nMessage-ID: <",
+            "\nDate: ",
+        ] {
+            assert!(raw.contains(header), "{header:?} missing:\n{raw}");
+        }
         for (name, kind) in [
             ("bestuursrapportage-2026-03-02.html", "text/html"),
             ("bestuursrapportage-2026-03-02.csv", "text/csv"),

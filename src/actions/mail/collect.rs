@@ -1,27 +1,29 @@
 //! Filling a [`DigestInput`] from the store: active signals of one school with the pupil's
-//! display data and groep on the digest date.
+//! display data and group on the digest date, marked new or due for a repeat for one IB.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use super::digest::{DigestInput, DigestItem, ItemKind};
-use crate::domain::{Brin, Grade, Pupil, SignalStatus};
+use super::digest::{DigestInput, DigestItem, ItemKind, REPEAT_AFTER_DAYS};
+use crate::domain::{Brin, Grade, Pupil, Severity, SignalStatus};
 use crate::rules::{eed_check, plan_evaluation_due, plan_evaluation_overdue};
 use crate::store::{PupilHistory, SignalFilter, SignalRow, Store, StoreError};
 
-/// Collects what a digest for `school` on `as_of` may show, with news meaning "created or
-/// changed at or after `since`" (the last mail to the IB):
-/// - new signals: `open` signals (not snoozed) of every rule except the three below, only when new;
-/// - evaluations due/overdue (`plan_evaluation_due`/`_overdue`) and EED checks (`eed_check`):
-///   every active one (open or acknowledged, not snoozed), new only when `open` and changed since.
+/// Collects every active (open or acknowledged, not snoozed) signal of `school` on `as_of` for
+/// the IB `to`, at `now`:
+/// - `is_new`: open, and never named to `to` about this school, or named with another severity;
+/// - `repeat`: open, named before with the same severity, last named [`REPEAT_AFTER_DAYS`] days
+///   or more before `now`, and worth a reminder: an evaluation due or overdue, an EED check, or
+///   `high` severity (a plain learning signal is told once; the dashboard keeps it).
 ///
 /// Signals of pupils no longer in the store (retention) are left out.
 pub async fn collect_digest_input(
     store: &dyn Store,
     school: &Brin,
-    since: DateTime<Utc>,
+    to: &str,
     as_of: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<DigestInput, StoreError> {
     let rows = store
         .signals(&SignalFilter {
@@ -37,34 +39,52 @@ pub async fn collect_digest_input(
     if rows.is_empty() {
         return Ok(DigestInput::default());
     }
-    let pupils: HashMap<i64, (Pupil, Option<Grade>)> = store
+    let groups: HashMap<String, String> = store.group_names(school).await?.into_iter().collect();
+    let pupils: HashMap<i64, (Pupil, Option<Grade>, Option<String>)> = store
         .pupil_histories(school)
         .await?
         .into_iter()
-        .map(|h| (h.pupil.id, pupil_and_grade(h, as_of)))
+        .map(|h| (h.pupil.id, pupil_and_group(h, as_of, &groups)))
         .collect();
+    let mailed: HashMap<i64, (String, DateTime<Utc>)> = store
+        .mailed_items(to, school)
+        .await?
+        .into_iter()
+        .map(|m| (m.signal_id, (m.fingerprint, m.last_mailed_at)))
+        .collect();
+    let repeat_before = now - TimeDelta::days(REPEAT_AFTER_DAYS) + TimeDelta::hours(1);
     let mut items = Vec::new();
     for row in rows {
-        let Some((pupil, grade)) = pupils.get(&row.pupil_id) else {
+        let Some((pupil, grade, group)) = pupils.get(&row.pupil_id) else {
             continue;
         };
         let kind = kind_of(&row.signal.rule);
         let open = row.signal.status == SignalStatus::Open;
-        let is_new = open && row.updated_at >= since;
-        if kind == ItemKind::NewSignal && !is_new {
-            continue;
-        }
-        items.push(DigestItem {
+        let mut item = DigestItem {
             signal_id: row.id,
             kind,
             pupil: pupil.clone(),
             grade: *grade,
+            group: group.clone(),
             rule: row.signal.rule,
             domain: row.signal.domain,
             severity: row.signal.severity,
             explanation: row.signal.explanation,
-            is_new,
-        });
+            opened_on: row.signal.opened_on,
+            open,
+            is_new: false,
+            repeat: false,
+        };
+        match mailed.get(&row.id) {
+            None => item.is_new = open,
+            Some((fingerprint, _)) if *fingerprint != item.fingerprint() => item.is_new = open,
+            Some((_, last)) => {
+                let worth = kind != ItemKind::NewSignal || item.severity == Severity::High;
+                // An hour of slack: a 07:30 digest a week after a 07:35 one still repeats.
+                item.repeat = open && worth && *last < repeat_before;
+            }
+        }
+        items.push(item);
     }
     Ok(DigestInput { items })
 }
@@ -82,14 +102,19 @@ fn kind_of(rule: &str) -> ItemKind {
     }
 }
 
-/// The pupil and his jaargroep on `as_of` (else in his latest groepsindeling).
-fn pupil_and_grade(history: PupilHistory, as_of: NaiveDate) -> (Pupil, Option<Grade>) {
-    let grade = history
+/// The pupil, his jaargroep and group name on `as_of` (else in his latest groepsindeling).
+fn pupil_and_group(
+    history: PupilHistory,
+    as_of: NaiveDate,
+    groups: &HashMap<String, String>,
+) -> (Pupil, Option<Grade>, Option<String>) {
+    let membership = history
         .memberships
         .iter()
         .filter(|m| m.covers(as_of))
         .max_by_key(|m| m.from)
-        .or_else(|| history.memberships.iter().max_by_key(|m| m.from))
-        .map(|m| m.grade);
-    (history.pupil.pupil, grade)
+        .or_else(|| history.memberships.iter().max_by_key(|m| m.from));
+    let grade = membership.map(|m| m.grade);
+    let group = membership.and_then(|m| groups.get(&m.group_external_id).cloned());
+    (history.pupil.pupil, grade, group)
 }

@@ -1,5 +1,8 @@
-//! The IB digest (samenvatting voor de IB) as plain data: what is new for one school, grouped by
-//! groep, turned into a Dutch subject, plain text and HTML. Pure: no store, no clock, no I/O.
+//! The IB mails as plain data (signal economy, issue 17): the daily digest (samenvatting) and the
+//! start overview (startoverzicht), each one line per pupil, worst first, with a hard cap on the
+//! lines and the rest as counts. Pure: no store, no clock, no I/O.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -8,6 +11,15 @@ use super::MailError;
 use super::render;
 use crate::domain::{Brin, Grade, LearningDomain, Pupil, School, Severity};
 use crate::settings::{MailSettings, PupilNames};
+
+/// At most this many pupil lines of news in a daily digest; the rest is counted.
+pub const MAX_NEW_LINES: usize = 15;
+/// At most this many pupil lines in the "nog open" part of a digest; the rest is counted.
+pub const MAX_REPEAT_LINES: usize = 10;
+/// At most this many pupil lines in a start overview; the rest is counted per rule and group.
+pub const MAX_OVERVIEW_LINES: usize = 25;
+/// An unchanged open item is named again at most once per this many days ("nog open").
+pub const REPEAT_AFTER_DAYS: i64 = 7;
 
 /// Which part of the digest an item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -22,7 +34,30 @@ pub enum ItemKind {
     EedCheck,
 }
 
-/// One line of the digest: a stored signal with the pupil's display data and groep.
+/// What kind of mail to an IB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// The scheduled daily digest (07:30 on school days).
+    Digest,
+    /// The same digest sent right after an evaluation because of a new `high` item.
+    Urgent,
+    /// The first mail about a school: its state by priority (startoverzicht).
+    StartOverview,
+}
+
+impl MailKind {
+    /// `digest`, `urgent`, `start_overview` (the mail log's kind).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Digest => "digest",
+            Self::Urgent => "urgent",
+            Self::StartOverview => "start_overview",
+        }
+    }
+}
+
+/// One active signal with the pupil's display data and group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DigestItem {
     /// Signal store id.
@@ -33,6 +68,8 @@ pub struct DigestItem {
     pub pupil: Pupil,
     /// Jaargroep the pupil is in on the digest date (`None` when unknown).
     pub grade: Option<Grade>,
+    /// Name of the pupil's group on the digest date (`4b`, `5/6`), when known.
+    pub group: Option<String>,
     /// Rule id.
     pub rule: String,
     /// Leerdomein, when the signal has one.
@@ -41,15 +78,28 @@ pub struct DigestItem {
     pub severity: Severity,
     /// The rule's Dutch explanation (uitleg); rules never put names in it.
     pub explanation: String,
-    /// Whether the item is news since the last mail to this IB. Evaluations and EED checks that
-    /// are still open are re-mentioned (not new) only when a digest goes out anyway.
+    /// Day the signal was opened (its age orders lines of equal severity: oldest first).
+    pub opened_on: NaiveDate,
+    /// Open (not acknowledged); only open items are news or repeated.
+    pub open: bool,
+    /// Never named to this IB, or named with another severity: news.
     pub is_new: bool,
+    /// Named before, unchanged, still open, last named [`REPEAT_AFTER_DAYS`] or more ago, and of
+    /// a kind worth a reminder: goes into "nog open".
+    pub repeat: bool,
 }
 
-/// What the collector found for one school.
+impl DigestItem {
+    /// What a mail shows of the item; a change makes it news again (its severity).
+    pub fn fingerprint(&self) -> String {
+        self.severity.as_str().to_owned()
+    }
+}
+
+/// What the collector found for one school: every active (not snoozed) signal.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DigestInput {
-    /// Items in any order; [`build_digest`] groups and sorts them.
+    /// Items in any order; the builders group and sort them.
     pub items: Vec<DigestItem>,
 }
 
@@ -59,7 +109,7 @@ impl DigestInput {
         self.items.iter().any(|i| i.is_new)
     }
 
-    /// Whether a new item has `high` severity (the only reason for an immediate mail).
+    /// Whether a new item has `high` severity (the only reason for a same-day mail).
     pub fn has_new_high(&self) -> bool {
         self.items
             .iter()
@@ -67,12 +117,12 @@ impl DigestInput {
     }
 }
 
-/// How the digest names pupils and where it links to.
+/// How the mails name pupils and where they link to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestPolicy {
     /// `roepnaam_initial` (default) or `initials`.
     pub pupil_names: PupilNames,
-    /// Dashboard base URL; the digest links to `{dashboard_url}/scholen/{brin}`. Empty: no link.
+    /// Dashboard base URL; the mail links to `{dashboard_url}/scholen/{brin}`. Empty: no link.
     pub dashboard_url: String,
 }
 
@@ -100,62 +150,180 @@ impl DigestPolicy {
     }
 }
 
-/// A rendered digest for one IB of one school.
+/// A rendered mail for one IB of one school.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digest {
     /// Recipient (IB address).
     pub to: String,
     /// School.
     pub school: Brin,
+    /// Digest, urgent digest or start overview.
+    pub kind: MailKind,
     /// Subject: counts, school name and date; never a pupil name.
     pub subject: String,
     /// Plain-text body.
     pub text: String,
     /// HTML body.
     pub html: String,
-    /// New items in it.
+    /// New items (signals) in it, named on a line or counted.
     pub new_items: usize,
     /// Whether a new item has `high` severity.
     pub has_new_high: bool,
+    /// Pupil lines in the mail (news and "nog open"; for a start overview its lines).
+    pub lines: usize,
+    /// Pupil lines in the "nog open" part.
+    pub repeat_lines: usize,
+    /// Signals the mail accounts for, with their fingerprint: those named on a line (for a
+    /// start overview every active signal, the counted ones included). Recorded as mailed.
+    pub named: Vec<(i64, String)>,
 }
 
-/// Builds the digest of `items` for `ib_email` at `school` on `as_of`; `Ok(None)` when nothing is
-/// new (then nothing is sent). Items are grouped by groep (jaargroep), then sorted by the name
-/// as shown and rule, so the same input always renders the same mail.
+/// One pupil's items, worst first.
+pub(super) struct PupilLine<'a> {
+    pub items: Vec<&'a DigestItem>,
+}
+
+impl PupilLine<'_> {
+    fn worst(&self) -> &DigestItem {
+        self.items[0]
+    }
+
+    /// Sort key: severity (high first), then age (oldest first), then the pupil and the id.
+    fn key(&self) -> (std::cmp::Reverse<Severity>, NaiveDate, &str, i64) {
+        let w = self.worst();
+        let oldest = self
+            .items
+            .iter()
+            .map(|i| i.opened_on)
+            .min()
+            .unwrap_or(w.opened_on);
+        (
+            std::cmp::Reverse(w.severity),
+            oldest,
+            w.pupil.external_id.as_str(),
+            w.signal_id,
+        )
+    }
+}
+
+/// Groups `items` into one line per pupil, each line's items worst first, the lines sorted by
+/// severity then age.
+pub(super) fn pupil_lines<'a>(items: impl IntoIterator<Item = &'a DigestItem>) -> Vec<PupilLine<'a>> {
+    let mut by_pupil: BTreeMap<&str, Vec<&DigestItem>> = BTreeMap::new();
+    for item in items {
+        by_pupil
+            .entry(item.pupil.external_id.as_str())
+            .or_default()
+            .push(item);
+    }
+    let mut lines: Vec<PupilLine<'a>> = by_pupil
+        .into_values()
+        .map(|mut items| {
+            items.sort_by(|a, b| {
+                (std::cmp::Reverse(a.severity), a.opened_on, &a.rule, a.signal_id).cmp(&(
+                    std::cmp::Reverse(b.severity),
+                    b.opened_on,
+                    &b.rule,
+                    b.signal_id,
+                ))
+            });
+            PupilLine { items }
+        })
+        .collect();
+    lines.sort_by(|a, b| a.key().cmp(&b.key()));
+    lines
+}
+
+/// Builds the daily digest of `input` for `ib_email` at `school` on `as_of`; `Ok(None)` when
+/// nothing is new (then nothing is sent). At most [`MAX_NEW_LINES`] pupil lines of news and
+/// [`MAX_REPEAT_LINES`] of "nog open", the rest counted.
 pub fn build_digest(
     school: &School,
     ib_email: &str,
-    items: &DigestInput,
+    input: &DigestInput,
     as_of: NaiveDate,
     policy: &DigestPolicy,
+    kind: MailKind,
 ) -> Result<Option<Digest>, MailError> {
-    if !items.has_news() {
+    if !input.has_news() {
         return Ok(None);
     }
-    let count_new = |kinds: &[ItemKind]| {
-        items
-            .items
-            .iter()
-            .filter(|i| i.is_new && kinds.contains(&i.kind))
-            .count()
-    };
-    let new_signals = count_new(&[ItemKind::NewSignal]);
-    let new_evaluations = count_new(&[ItemKind::EvaluationDue, ItemKind::EvaluationOverdue]);
-    let new_eed = count_new(&[ItemKind::EedCheck]);
+    let new: Vec<&DigestItem> = input.items.iter().filter(|i| i.is_new).collect();
+    let count = |kinds: &[ItemKind]| new.iter().filter(|i| kinds.contains(&i.kind)).count();
+    let new_signals = count(&[ItemKind::NewSignal]);
+    let new_evaluations = count(&[ItemKind::EvaluationDue, ItemKind::EvaluationOverdue]);
+    let new_eed = count(&[ItemKind::EedCheck]);
     let headline = render::headline(new_signals, new_evaluations, new_eed);
     let subject = format!(
         "Zorgsignaal: {headline} voor {} ({})",
         school.name.trim(),
         render::short_date(as_of)
     );
-    let view = render::DigestView::new(school, items, as_of, policy, &headline);
+    let new_lines = pupil_lines(new.iter().copied());
+    let repeat_lines = pupil_lines(input.items.iter().filter(|i| i.repeat && !i.is_new));
+    let (shown_new, rest_new) = new_lines.split_at(new_lines.len().min(MAX_NEW_LINES));
+    let (shown_rep, rest_rep) = repeat_lines.split_at(repeat_lines.len().min(MAX_REPEAT_LINES));
+    let named: Vec<(i64, String)> = shown_new
+        .iter()
+        .chain(shown_rep)
+        .flat_map(|l| l.items.iter().map(|i| (i.signal_id, i.fingerprint())))
+        .collect();
+    let view = render::MailView::digest(
+        school,
+        as_of,
+        policy,
+        &headline,
+        (shown_new, rest_new),
+        (shown_rep, rest_rep),
+    );
     Ok(Some(Digest {
         to: ib_email.to_owned(),
         school: school.brin.clone(),
+        kind,
         subject,
         text: view.text()?,
         html: view.html()?,
-        new_items: new_signals + new_evaluations + new_eed,
-        has_new_high: items.has_new_high(),
+        new_items: new.len(),
+        has_new_high: input.has_new_high(),
+        lines: shown_new.len() + shown_rep.len(),
+        repeat_lines: shown_rep.len(),
+        named,
     }))
+}
+
+/// Builds the start overview (startoverzicht): every active signal of the school, one line per
+/// pupil, high first, at most [`MAX_OVERVIEW_LINES`] lines, then counts per rule and per group and
+/// the dashboard link. Every active signal counts as mailed afterwards (none is "new" later).
+pub fn build_start_overview(
+    school: &School,
+    ib_email: &str,
+    input: &DigestInput,
+    as_of: NaiveDate,
+    policy: &DigestPolicy,
+) -> Result<Digest, MailError> {
+    let lines = pupil_lines(input.items.iter());
+    let (shown, rest) = lines.split_at(lines.len().min(MAX_OVERVIEW_LINES));
+    let subject = format!(
+        "Zorgsignaal: startoverzicht voor {} ({})",
+        school.name.trim(),
+        render::short_date(as_of)
+    );
+    let view = render::MailView::start_overview(school, input, as_of, policy, shown, rest.len());
+    Ok(Digest {
+        to: ib_email.to_owned(),
+        school: school.brin.clone(),
+        kind: MailKind::StartOverview,
+        subject,
+        text: view.text()?,
+        html: view.html()?,
+        new_items: input.items.len(),
+        has_new_high: input.items.iter().any(|i| i.severity == Severity::High),
+        lines: shown.len(),
+        repeat_lines: 0,
+        named: input
+            .items
+            .iter()
+            .map(|i| (i.signal_id, i.fingerprint()))
+            .collect(),
+    })
 }

@@ -5,10 +5,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use chrono::{DateTime, Utc};
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MessageBuilder, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
+use sha2::{Digest as _, Sha256};
 
 use super::MailError;
 use super::digest::Digest;
@@ -81,12 +84,19 @@ impl Mailer {
         (Self::Memory(Arc::clone(&sent)), sent)
     }
 
-    /// Sends `digest` from `from`. Returns only once the mail is accepted (SMTP: the server's
-    /// reply to DATA; file: written and renamed into place).
-    pub async fn send(&self, from: &str, digest: &Digest) -> Result<(), MailError> {
-        let message = build_message(from, digest)?;
-        self.deliver(&digest.to, &digest.subject, digest.school.as_str(), message)
-            .await
+    /// Sends `digest` from `from`, dated `now`. Returns only once the mail is accepted (SMTP: the
+    /// server's reply to DATA; file: written and renamed into place).
+    pub async fn send(&self, from: &str, digest: &Digest, now: DateTime<Utc>) -> Result<(), MailError> {
+        let headers = AutoHeaders {
+            list: ListId::School(digest.school.as_str()),
+            kind: digest.kind.as_str(),
+            to: &digest.to,
+            subject: &digest.subject,
+            sent_at: now,
+        };
+        let message = build_message(from, digest, &headers)?;
+        let stem = headers.file_stem(digest.school.as_str());
+        self.deliver(&digest.to, &digest.subject, &stem, message).await
     }
 
     /// Delivers a built `message` to `to` (the envelope recipient, for errors and the memory
@@ -119,8 +129,96 @@ impl Mailer {
     }
 }
 
+/// Which list a mail belongs to (`List-Id`, RFC 2919): one per school, one for the board.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum ListId<'a> {
+    /// The IB mails of one school (BRIN).
+    School(&'a str),
+    /// The board report.
+    Board,
+}
+
+/// The headers of a well-formed automatic mail: `Message-ID`, `Date`, `Auto-Submitted:
+/// auto-generated` (RFC 3834: no out-of-office replies) and a stable `List-Id`.
+#[derive(Debug, Clone)]
+pub(super) struct AutoHeaders<'a> {
+    /// Its list.
+    pub list: ListId<'a>,
+    /// Mail kind (`digest`, `start_overview`, `board_report`).
+    pub kind: &'a str,
+    /// Recipient.
+    pub to: &'a str,
+    /// Subject.
+    pub subject: &'a str,
+    /// The `Date`.
+    pub sent_at: DateTime<Utc>,
+}
+
+impl AutoHeaders<'_> {
+    /// Hex digest of recipient, list, kind, time and subject: the same mail gets the same id
+    /// (a re-sent copy after a crash is recognisable), two mails never share one.
+    fn hash(&self) -> String {
+        let list = match self.list {
+            ListId::School(brin) => brin,
+            ListId::Board => "bestuur",
+        };
+        let text = format!(
+            "{}|{list}|{}|{}|{}",
+            self.to,
+            self.kind,
+            self.sent_at.to_rfc3339(),
+            self.subject
+        );
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+
+    /// `.eml` name (without extension) of the file transport: `<stem>-<time>-<kind>-<hash>`, so a
+    /// replay with the same seed writes the same files.
+    pub(super) fn file_stem(&self, stem: &str) -> String {
+        format!(
+            "{stem}-{}-{}-{}",
+            self.sent_at.format("%Y%m%dT%H%M%SZ"),
+            self.kind,
+            self.hash().get(..12).unwrap_or_default()
+        )
+    }
+
+    /// Adds the headers to `builder`; the id's domain is `from`'s.
+    pub(super) fn apply(&self, builder: MessageBuilder, from: &str) -> MessageBuilder {
+        let domain = from
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim().trim_end_matches('>').to_ascii_lowercase())
+            .filter(|d| {
+                !d.is_empty()
+                    && d.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            })
+            .unwrap_or_else(|| "zorgsignaal.invalid".to_owned());
+        let hash = self.hash();
+        let list_id = match self.list {
+            ListId::School(brin) => format!(
+                "Zorgsignaal {brin} <{}.scholen.zorgsignaal.{domain}>",
+                brin.to_ascii_lowercase()
+            ),
+            ListId::Board => format!("Zorgsignaal bestuur <bestuur.zorgsignaal.{domain}>"),
+        };
+        let raw =
+            |name: &'static str, value: String| HeaderValue::new(HeaderName::new_from_ascii_str(name), value);
+        builder
+            .message_id(Some(format!(
+                "<{}.{}@{domain}>",
+                hash.get(..32).unwrap_or_default(),
+                self.kind
+            )))
+            .date(std::time::SystemTime::from(self.sent_at))
+            .raw_header(raw("Auto-Submitted", "auto-generated".to_owned()))
+            .raw_header(raw("X-Auto-Response-Suppress", "All".to_owned()))
+            .raw_header(raw("List-Id", list_id))
+    }
+}
+
 /// The MIME message: multipart/alternative with the plain text and the HTML.
-fn build_message(from: &str, digest: &Digest) -> Result<Message, MailError> {
+fn build_message(from: &str, digest: &Digest, headers: &AutoHeaders<'_>) -> Result<Message, MailError> {
     let from: Mailbox =
         from.trim()
             .parse()
@@ -136,7 +234,8 @@ fn build_message(from: &str, digest: &Digest) -> Result<Message, MailError> {
             field: "schools.ib_emails",
             reason: e.to_string(),
         })?;
-    Message::builder()
+    headers
+        .apply(Message::builder(), from.email.as_ref())
         .from(from)
         .to(to)
         .subject(digest.subject.clone())
@@ -147,14 +246,14 @@ fn build_message(from: &str, digest: &Digest) -> Result<Message, MailError> {
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
-/// Writes `<file_stem>-<uuid>.eml` via a temporary file and a rename, so a reader never sees half a mail.
+/// Writes `<file_stem>.eml` via a temporary file and a rename, so a reader never sees half a mail.
 async fn write_eml(dir: &std::path::Path, file_stem: &str, raw: &[u8]) -> Result<(), MailError> {
     let io = |path: &std::path::Path| {
         let path = path.display().to_string();
         move |source| MailError::File { path, source }
     };
     tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
-    let name = format!("{file_stem}-{}.eml", uuid::Uuid::new_v4());
+    let name = format!("{file_stem}.eml");
     let tmp = dir.join(format!(".{name}.tmp"));
     let path = dir.join(name);
     tokio::fs::write(&tmp, raw).await.map_err(io(&tmp))?;

@@ -14,9 +14,14 @@ mod tests;
 
 pub use board_report::{BOARD_REPORT_MAIL_KIND, board_report_subject, send_board_report};
 pub use collect::collect_digest_input;
-pub use digest::{Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, build_digest};
+pub use digest::{
+    Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES,
+    MAX_REPEAT_LINES, MailKind, REPEAT_AFTER_DAYS, build_digest, build_start_overview,
+};
 pub use mailer::{Mailer, SentMail};
-pub use policy::{DIGEST_LOOKBACK_DAYS, Quiet, SendSummary, quiet_reason, send_digests, send_urgent};
+pub use policy::{
+    Quiet, SendSummary, SentInfo, quiet_reason, school_quiet_reason, send_digests, send_urgent,
+};
 
 use crate::store::StoreError;
 

@@ -1,21 +1,20 @@
-//! When a digest goes out (verzendbeleid): only with news, at most `max_per_ib_per_hour` mails
-//! per IB per hour, never on weekends or configured holidays (Europe/Amsterdam), immediate mails
-//! only for new `high` items; every mail recorded after the transport accepted it.
+//! When a mail to an IB goes out (verzendbeleid, signal economy): first a start overview, then
+//! only with news, at most one mail per IB per school per school day, never on that school's
+//! weekends or holidays (Europe/Amsterdam), same-day mails only for new `high` items; every mail
+//! recorded with the signals it named after the transport accepted it.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Europe::Amsterdam;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::MailError;
 use super::collect::collect_digest_input;
-use super::digest::{DigestPolicy, build_digest};
+use super::digest::{DigestPolicy, MailKind, build_digest, build_start_overview};
 use super::mailer::Mailer;
-use crate::settings::{MailSettings, Settings};
-use crate::store::{MailRecord, Store, StoreError};
-
-/// News older than this is never "new": the window of the first digest to an IB.
-pub const DIGEST_LOOKBACK_DAYS: i64 = 14;
+use crate::domain::Source;
+use crate::settings::{MailSettings, SchoolSettings, Settings};
+use crate::store::{MailRecord, Store};
 
 /// Why no mail goes out at all right now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,17 +27,41 @@ pub enum Quiet {
     Disabled,
 }
 
+/// One mail a run sent (for the simulation's figures and the logs; no pupil data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SentInfo {
+    /// Recipient.
+    pub to: String,
+    /// School.
+    pub school: String,
+    /// Digest, urgent digest or start overview.
+    pub kind: MailKind,
+    /// When.
+    pub sent_at: DateTime<Utc>,
+    /// Pupil lines in it (news and "nog open"; the start overview's lines).
+    pub lines: usize,
+    /// Pupil lines in its "nog open" part.
+    pub repeat_lines: usize,
+    /// Signal ids named on a line (for a start overview: every active signal it accounts for).
+    pub named: Vec<i64>,
+}
+
 /// What one run of the policy did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SendSummary {
-    /// Set when the run sent nothing on purpose.
+    /// Set when the run sent nothing on purpose (mail disabled, or every school quiet).
     pub quiet: Option<Quiet>,
     /// Mails sent (and recorded).
     pub sent: usize,
     /// School × IB pairs without news.
     pub no_news: usize,
-    /// School × IB pairs with news held back by the hourly limit (sent on a later run).
+    /// School × IB pairs with news held back because that IB already had this school's mail of
+    /// the day (sent on the next school day).
     pub rate_limited: usize,
+    /// School × IB pairs skipped because the school has a holiday or weekend.
+    pub quiet_schools: usize,
+    /// The mails sent.
+    pub mails: Vec<SentInfo>,
 }
 
 /// Whether mail is held back at `now`: disabled, weekend or holiday in Europe/Amsterdam.
@@ -56,44 +79,66 @@ pub fn quiet_reason(mail: &MailSettings, now: DateTime<Utc>) -> Option<Quiet> {
         .map(|h| Quiet::Holiday(h.name.clone()))
 }
 
-/// The scheduled digest: for every configured school and each of its IB addresses, a digest of
-/// what is new since the last mail to that address, when there is news and the hourly limit
-/// allows. The first failed send ends the run with its error; mails sent before it are
-/// recorded, so a rerun sends only what is still owed.
+/// Whether mail about `school` is held back at `now`: disabled, weekend, a board-wide
+/// `mail.holidays` day, or a holiday of the school's own calendar (`[schools.calendar]`: its
+/// vakantieregio and its own dates), all in Europe/Amsterdam.
+pub fn school_quiet_reason(
+    settings: &Settings,
+    school: &SchoolSettings,
+    now: DateTime<Utc>,
+) -> Option<Quiet> {
+    if let Some(quiet) = quiet_reason(&settings.mail, now) {
+        return Some(quiet);
+    }
+    let date: NaiveDate = now.with_timezone(&Amsterdam).date_naive();
+    school
+        .school_calendar()
+        .holiday_on(date)
+        .map(|h| Quiet::Holiday(h.name.clone()))
+}
+
+/// The scheduled digest: for every configured school and each of its IB addresses, the start
+/// overview if that IB never had one for the school, else a digest of what is new, at most one
+/// mail per IB per school per school day. The first failed send ends the run with its error;
+/// mails sent before it are recorded, so a rerun sends only what is still owed.
 pub async fn send_digests(
     store: &dyn Store,
     settings: &Settings,
     mailer: &Mailer,
     now: DateTime<Utc>,
 ) -> Result<SendSummary, MailError> {
-    run(store, settings, mailer, now, Kind::Digest).await
+    run(store, settings, mailer, now, MailKind::Digest).await
 }
 
-/// The immediate mail for `high` severity: like [`send_digests`], but only where a new item
-/// has `high` severity (e.g. three times V(E) on the DMT). The mail is the full digest, so the
-/// next scheduled digest starts after it; same hourly limit and quiet times.
+/// The same-day mail for `high` severity (after an evaluation): like [`send_digests`], but a
+/// digest only where a new item has `high` severity (e.g. three times V(E) on the DMT), and a
+/// start overview where an IB has none yet (the first evaluation of a school). Still one mail
+/// per IB per school per school day: the next day's digest starts after it.
 pub async fn send_urgent(
     store: &dyn Store,
     settings: &Settings,
     mailer: &Mailer,
     now: DateTime<Utc>,
 ) -> Result<SendSummary, MailError> {
-    run(store, settings, mailer, now, Kind::Urgent).await
+    run(store, settings, mailer, now, MailKind::Urgent).await
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Digest,
-    Urgent,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Digest => "digest",
-            Self::Urgent => "urgent",
-        }
+/// Whether a school's state is worth a start overview: it has pupils and, when REST sources
+/// (ParnasSys, Leeruniek) are configured for it, one of their streams synced successfully — the
+/// 06:00 GKV snapshot alone brings pupils without results, and an overview of that would be
+/// empty and followed by a flood of "new" signals.
+async fn school_ready(store: &dyn Store, school: &SchoolSettings) -> Result<bool, MailError> {
+    if store.known_pupils(&school.brin).await?.is_empty() {
+        return Ok(false);
     }
+    if school.parnassys.is_none() && school.leeruniek.is_none() {
+        return Ok(true);
+    }
+    Ok(store.stream_statuses().await?.iter().any(|s| {
+        s.school == school.brin
+            && matches!(s.source, Source::Parnassys | Source::Leeruniek)
+            && s.last_success_at.is_some()
+    }))
 }
 
 async fn run(
@@ -101,96 +146,104 @@ async fn run(
     settings: &Settings,
     mailer: &Mailer,
     now: DateTime<Utc>,
-    kind: Kind,
+    kind: MailKind,
 ) -> Result<SendSummary, MailError> {
     let mail = &settings.mail;
-    if let Some(quiet) = quiet_reason(mail, now) {
-        tracing::info!(kind = kind.as_str(), reason = ?quiet, "mail quiet: nothing sent");
+    if !mail.enabled {
         return Ok(SendSummary {
-            quiet: Some(quiet),
+            quiet: Some(Quiet::Disabled),
             ..SendSummary::default()
         });
     }
     let policy = DigestPolicy::from_settings(mail);
     let as_of = now.with_timezone(&Amsterdam).date_naive();
     let mut summary = SendSummary::default();
+    let mut quiet_all: Option<Option<Quiet>> = None;
     for school_settings in &settings.schools {
         let school = school_settings.school();
+        let quiet = school_quiet_reason(settings, school_settings, now);
+        quiet_all = Some(match quiet_all {
+            None => quiet.clone(),
+            Some(q) if q == quiet => q,
+            Some(_) => None,
+        });
+        if let Some(quiet) = quiet {
+            tracing::debug!(school = %school.brin, kind = kind.as_str(), reason = ?quiet, "mail quiet for this school");
+            summary.quiet_schools += 1;
+            continue;
+        }
         let mut seen: Vec<&str> = Vec::new();
         for to in school_settings.ib_emails.iter().map(|e| e.trim()) {
             if to.is_empty() || seen.contains(&to) {
                 continue;
             }
             seen.push(to);
-            let since = last_mail_at(store, to, now)
-                .await?
-                .unwrap_or(now - TimeDelta::days(DIGEST_LOOKBACK_DAYS));
-            let input = collect_digest_input(store, &school.brin, since, as_of).await?;
-            let wanted = match kind {
-                Kind::Digest => input.has_news(),
-                Kind::Urgent => input.has_new_high(),
-            };
-            let built = if wanted {
-                build_digest(&school, to, &input, as_of, &policy)?
-            } else {
-                None
-            };
-            let digest = match built {
-                Some(d) => d,
-                None => {
-                    summary.no_news += 1;
-                    continue;
-                }
-            };
-            let recent = store.mails_sent_since(to, now - TimeDelta::hours(1)).await?;
-            if recent >= i64::from(mail.max_per_ib_per_hour) {
-                tracing::info!(school = %school.brin, kind = kind.as_str(), "mail held back by the hourly limit");
+            // One mail per IB per school per school day, counted per school: an IB of two
+            // schools gets each school's mail.
+            let last = store.last_school_mail(to, &school.brin, None).await?;
+            if last.is_some_and(|t| t.with_timezone(&Amsterdam).date_naive() >= as_of) {
                 summary.rate_limited += 1;
                 continue;
             }
-            mailer.send(&mail.from, &digest).await?;
+            let overview_sent = store
+                .last_school_mail(to, &school.brin, Some(MailKind::StartOverview.as_str()))
+                .await?
+                .is_some();
+            let input = collect_digest_input(store, &school.brin, to, as_of, now).await?;
+            let built = if !overview_sent {
+                // The first mail about a school is its start overview, once its first complete
+                // sync was evaluated.
+                if school_ready(store, school_settings).await? {
+                    Some(build_start_overview(&school, to, &input, as_of, &policy)?)
+                } else {
+                    None
+                }
+            } else {
+                let wanted = match kind {
+                    MailKind::Urgent => input.has_new_high(),
+                    _ => input.has_news(),
+                };
+                if wanted {
+                    build_digest(&school, to, &input, as_of, &policy, kind)?
+                } else {
+                    None
+                }
+            };
+            let Some(digest) = built else {
+                summary.no_news += 1;
+                continue;
+            };
+            mailer.send(&mail.from, &digest, now).await?;
             // Recorded only after the transport accepted the mail: a crash between the two
             // sends it once more on the next run (at-least-once), never loses it.
             store
-                .record_mail(&MailRecord {
-                    to: to.to_owned(),
-                    kind: kind.as_str().to_owned(),
-                    school: Some(school.brin.clone()),
-                    subject_hash: hex::encode(Sha256::digest(digest.subject.as_bytes())),
-                    sent_at: now,
-                })
+                .record_mail_items(
+                    &MailRecord {
+                        to: to.to_owned(),
+                        kind: digest.kind.as_str().to_owned(),
+                        school: Some(school.brin.clone()),
+                        subject_hash: hex::encode(Sha256::digest(digest.subject.as_bytes())),
+                        sent_at: now,
+                    },
+                    &digest.named,
+                )
                 .await?;
-            tracing::info!(school = %school.brin, kind = kind.as_str(), items = digest.new_items, "mail sent");
+            tracing::info!(school = %school.brin, kind = digest.kind.as_str(), items = digest.new_items,
+                lines = digest.lines, "mail sent");
             summary.sent += 1;
+            summary.mails.push(SentInfo {
+                to: to.to_owned(),
+                school: school.brin.to_string(),
+                kind: digest.kind,
+                sent_at: now,
+                lines: digest.lines,
+                repeat_lines: digest.repeat_lines,
+                named: digest.named.iter().map(|(id, _)| *id).collect(),
+            });
         }
+    }
+    if summary.sent == 0 {
+        summary.quiet = quiet_all.flatten();
     }
     Ok(summary)
-}
-
-/// When the last mail to `to` within [`DIGEST_LOOKBACK_DAYS`] was sent, to one second (the mail
-/// log answers "how many since t", which falls as t grows, so the last time is found by
-/// bisection: about 21 counts). `now` when a mail is logged at or after `now`.
-async fn last_mail_at(
-    store: &dyn Store,
-    to: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let mut lo = now - TimeDelta::days(DIGEST_LOOKBACK_DAYS);
-    if store.mails_sent_since(to, lo).await? == 0 {
-        return Ok(None);
-    }
-    let mut hi = now;
-    if store.mails_sent_since(to, hi).await? > 0 {
-        return Ok(Some(now));
-    }
-    // Invariant: a mail at or after `lo`, none at or after `hi`.
-    while hi - lo > TimeDelta::seconds(1) {
-        let mid = lo + (hi - lo) / 2;
-        if store.mails_sent_since(to, mid).await? > 0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Ok(Some(lo))
 }

@@ -1,13 +1,13 @@
-//! Rendering the digest: the view model the templates (`templates/mail/digest.{txt,html}`) read,
-//! Dutch labels, counts and dates.
+//! Rendering the IB mails (digest, start overview): the view model the templates
+//! (`templates/mail/digest.{txt,html}`) read, Dutch labels, counts and dates.
 
 use std::collections::BTreeMap;
 
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
 
-use super::digest::{DigestInput, DigestItem, DigestPolicy, ItemKind};
-use crate::domain::{Grade, Pupil, School, Severity};
+use super::digest::{DigestInput, DigestItem, DigestPolicy, PupilLine};
+use crate::domain::{Pupil, School, Severity};
 
 const WEEKDAYS_SHORT: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
 const WEEKDAYS: [&str; 7] = [
@@ -77,7 +77,7 @@ pub(super) fn headline(signals: usize, evaluations: usize, eed: usize) -> String
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
@@ -86,7 +86,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 /// Dutch label of a rule for the IB.
-fn rule_label(rule: &str) -> &str {
+pub(crate) fn rule_label(rule: &str) -> &str {
     match rule {
         "dmt_three_lowest" => "drie keer V(E) op de DMT",
         "eed_check" => "ED-dossier nakijken",
@@ -104,100 +104,177 @@ fn rule_label(rule: &str) -> &str {
     }
 }
 
-/// One line: a pupil and what is going on.
+/// One line: a pupil and all of his items, worst first.
 #[derive(Debug, Clone)]
 pub(super) struct LineView {
     /// The pupil as shown (`Sanne V.` or `S.V.`).
     pub pupil: String,
-    /// Rule label, domain and priority.
+    /// The items: rule label, domain and priority, `;`-separated, worst first.
     pub what: String,
-    /// The rule's explanation, names shortened.
+    /// The worst item's explanation, names shortened.
     pub explanation: String,
-    /// Whether to mark the line `(nieuw)`.
-    pub new: bool,
 }
 
-/// Lines of one groep.
+/// Lines of one group.
 #[derive(Debug, Clone)]
 pub(super) struct GroupView {
-    /// `Groep 4`.
+    /// `Groep 4b`.
     pub label: String,
     /// Its lines.
     pub lines: Vec<LineView>,
 }
 
-/// A part of the digest (nieuwe signalen, evaluaties, EED-checks).
+/// A part of a mail (nieuw, nog open, stand van de school).
 #[derive(Debug, Clone)]
 pub(super) struct SectionView {
     /// Heading.
     pub title: &'static str,
-    /// Its groepen.
+    /// Its groups.
     pub groups: Vec<GroupView>,
+    /// Counts of what did not get a line.
+    pub notes: Vec<String>,
 }
 
 /// Everything the templates show.
 #[derive(Debug, Clone)]
-pub(super) struct DigestView {
+pub(super) struct MailView {
     /// School name.
     pub school: String,
     /// `maandag 30 november 2026`.
     pub date: String,
-    /// The new counts in words.
-    pub headline: String,
+    /// The opening sentence.
+    pub intro: String,
     /// Non-empty parts.
     pub sections: Vec<SectionView>,
     /// Dashboard page of the school.
     pub link: Option<String>,
+    /// The closing note.
+    pub footer: &'static str,
 }
 
 /// The plain-text template.
 #[derive(Template)]
 #[template(path = "mail/digest.txt")]
 struct TextTemplate<'a> {
-    v: &'a DigestView,
+    v: &'a MailView,
 }
 
 /// The HTML template (askama escapes every value).
 #[derive(Template)]
 #[template(path = "mail/digest.html")]
 struct HtmlTemplate<'a> {
-    v: &'a DigestView,
+    v: &'a MailView,
 }
 
-impl DigestView {
-    /// The view of `input`: three sections, each grouped by groep; empty sections left out.
-    pub(super) fn new(
+const DIGEST_FOOTER: &str = "Deze mail komt van Zorgsignaal en gaat alleen naar de IB van de school. Leerlingen staan er \
+verkort in; volledige namen en gegevens staan in het dashboard. Je krijgt hooguit één mail per schooldag, alleen als er \
+iets nieuws is; wat open blijft, noemen we hooguit eens per week opnieuw.";
+
+impl MailView {
+    /// The daily digest: news (at most the given lines, the rest counted) and "nog open".
+    pub(super) fn digest(
+        school: &School,
+        as_of: NaiveDate,
+        policy: &DigestPolicy,
+        headline: &str,
+        (new, new_rest): (&[PupilLine<'_>], &[PupilLine<'_>]),
+        (repeat, repeat_rest): (&[PupilLine<'_>], &[PupilLine<'_>]),
+    ) -> Self {
+        let mut sections = vec![SectionView {
+            title: "Nieuw",
+            groups: group(new, policy),
+            notes: rest_note(new_rest, "nieuwe signalen"),
+        }];
+        if !repeat.is_empty() {
+            sections.push(SectionView {
+                title: "Nog open",
+                groups: group(repeat, policy),
+                notes: rest_note(repeat_rest, "open signalen"),
+            });
+        }
+        Self {
+            school: school.name.trim().to_owned(),
+            date: long_date(as_of),
+            intro: format!("Nieuw sinds de vorige mail: {headline}."),
+            sections,
+            link: policy.school_link(&school.brin),
+            footer: DIGEST_FOOTER,
+        }
+    }
+
+    /// The start overview: the first lines by priority, then counts per rule and per group.
+    pub(super) fn start_overview(
         school: &School,
         input: &DigestInput,
         as_of: NaiveDate,
         policy: &DigestPolicy,
-        headline: &str,
+        shown: &[PupilLine<'_>],
+        rest_lines: usize,
     ) -> Self {
-        let parts: [(&'static str, &[ItemKind]); 3] = [
-            ("Nieuwe signalen", &[ItemKind::NewSignal]),
-            (
-                "Evaluaties van plannen",
-                &[ItemKind::EvaluationOverdue, ItemKind::EvaluationDue],
-            ),
-            ("Open ED-checks", &[ItemKind::EedCheck]),
-        ];
-        let sections = parts
-            .into_iter()
-            .filter_map(|(title, kinds)| {
-                let items: Vec<&DigestItem> =
-                    input.items.iter().filter(|i| kinds.contains(&i.kind)).collect();
-                (!items.is_empty()).then(|| SectionView {
-                    title,
-                    groups: group(&items, policy),
-                })
-            })
-            .collect();
+        let pupils: std::collections::BTreeSet<&str> =
+            input.items.iter().map(|i| i.pupil.external_id.as_str()).collect();
+        let intro = if input.items.is_empty() {
+            "Startoverzicht: Zorgsignaal heeft de school voor het eerst nagekeken en vond geen open signalen."
+                .to_owned()
+        } else {
+            format!(
+                "Startoverzicht: Zorgsignaal heeft de school voor het eerst nagekeken. Open zijn nu {} bij {}. \
+                 Hieronder de belangrijkste, hoogste prioriteit eerst; de rest staat in de tellingen en in het dashboard.",
+                plural(input.items.len(), "signaal", "signalen"),
+                plural(pupils.len(), "leerling", "leerlingen"),
+            )
+        };
+        let mut notes = Vec::new();
+        if rest_lines > 0 {
+            notes.push(format!(
+                "En nog {} met open signalen (zie de tellingen en het dashboard).",
+                plural(rest_lines, "leerling", "leerlingen")
+            ));
+        }
+        let mut sections = vec![SectionView {
+            title: "Stand van de school",
+            groups: group(shown, policy),
+            notes,
+        }];
+        if !input.items.is_empty() {
+            let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut per_group: BTreeMap<(bool, String), usize> = BTreeMap::new();
+            for i in &input.items {
+                *per_rule.entry(rule_label(&i.rule)).or_default() += 1;
+                let label = group_label(i);
+                *per_group.entry((label == UNKNOWN_GROUP, label)).or_default() += 1;
+            }
+            let mut notes: Vec<String> = vec![format!(
+                "Per regel: {}.",
+                per_rule
+                    .iter()
+                    .map(|(rule, n)| format!("{rule} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )];
+            notes.push(format!(
+                "Per groep: {}.",
+                per_group
+                    .iter()
+                    .map(|((_, g), n)| format!("{g} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            sections.push(SectionView {
+                title: "Tellingen",
+                groups: Vec::new(),
+                notes,
+            });
+        }
         Self {
             school: school.name.trim().to_owned(),
             date: long_date(as_of),
-            headline: headline.to_owned(),
+            intro,
             sections,
             link: policy.school_link(&school.brin),
+            footer: "Dit startoverzicht komt één keer. Daarna krijg je van Zorgsignaal hooguit één mail per \
+                     schooldag, alleen als er iets nieuws is. Leerlingen staan er verkort in; volledige namen en \
+                     gegevens staan in het dashboard.",
         }
     }
 
@@ -212,27 +289,61 @@ impl DigestView {
     }
 }
 
-/// Groups items by jaargroep (unknown last), lines sorted by shown name, rule and id.
-fn group(items: &[&DigestItem], policy: &DigestPolicy) -> Vec<GroupView> {
-    // Key (unknown?, grade) puts "Groep onbekend" last.
-    type Lines<'a> = Vec<(String, &'a DigestItem)>;
-    let mut by_grade: BTreeMap<(bool, Option<Grade>), Lines<'_>> = BTreeMap::new();
-    for item in items {
-        by_grade
-            .entry((item.grade.is_none(), item.grade))
-            .or_default()
-            .push((policy.display(&item.pupil), item));
+const UNKNOWN_GROUP: &str = "Groep onbekend";
+
+/// `Groep 4b` from the group's name (`4b`, `Groep 4b`), else `Groep 4` from the jaargroep.
+pub(super) fn group_label(item: &DigestItem) -> String {
+    match item.group.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+        Some(name) if name.to_lowercase().starts_with("groep") => name.to_owned(),
+        Some(name) => format!("Groep {name}"),
+        None => item
+            .grade
+            .map_or_else(|| UNKNOWN_GROUP.to_owned(), |g| format!("Groep {g}")),
     }
-    by_grade
-        .into_iter()
-        .map(|((_, grade), mut lines)| {
-            lines.sort_by(|a, b| (&a.0, &a.1.rule, a.1.signal_id).cmp(&(&b.0, &b.1.rule, b.1.signal_id)));
-            GroupView {
-                label: grade.map_or_else(|| "Groep onbekend".to_owned(), |g| format!("Groep {g}")),
-                lines: lines.into_iter().map(|(name, item)| line(name, item)).collect(),
-            }
-        })
-        .collect()
+}
+
+/// `Nog 7 nieuwe signalen bij 5 leerlingen: …` for lines that did not fit.
+fn rest_note(rest: &[PupilLine<'_>], what: &str) -> Vec<String> {
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in rest {
+        for i in &line.items {
+            *per_rule.entry(rule_label(&i.rule)).or_default() += 1;
+        }
+    }
+    let n: usize = per_rule.values().sum();
+    vec![format!(
+        "Nog {n} {what} bij {} in het dashboard: {}.",
+        plural(rest.len(), "leerling", "leerlingen"),
+        per_rule
+            .iter()
+            .map(|(rule, n)| format!("{rule} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )]
+}
+
+/// Lines by group (each group keeps the lines' order: severity, then age); groups in the order
+/// of their first line, so the most urgent group comes first. 4a and 4b are separate groups, a
+/// combination group (`5/6`) is one.
+fn group(lines: &[PupilLine<'_>], policy: &DigestPolicy) -> Vec<GroupView> {
+    let mut out: Vec<GroupView> = Vec::new();
+    for l in lines {
+        let worst = l.items[0];
+        let label = group_label(worst);
+        let shown = policy.display(&worst.pupil);
+        let view = line(shown, l);
+        match out.iter_mut().find(|g| g.label == label) {
+            Some(g) => g.lines.push(view),
+            None => out.push(GroupView {
+                label,
+                lines: vec![view],
+            }),
+        }
+    }
+    out
 }
 
 /// Takes the pupil's names out of an explanation. Rules write none, but an explanation may quote a
@@ -267,21 +378,30 @@ fn scrub(text: &str, pupil: &Pupil, shown: &str) -> String {
     out
 }
 
-fn line(pupil: String, item: &DigestItem) -> LineView {
-    let mut what = rule_label(&item.rule).to_owned();
-    if let Some(domain) = item.domain {
-        what.push_str(", ");
-        what.push_str(domain.dutch());
-    }
-    if item.severity == Severity::High {
-        what.push_str(", prioriteit hoog");
-    }
-    let explanation = scrub(item.explanation.trim(), &item.pupil, &pupil);
+fn line(pupil: String, l: &PupilLine<'_>) -> LineView {
+    let what: Vec<String> = l
+        .items
+        .iter()
+        .map(|item| {
+            let mut what = rule_label(&item.rule).to_owned();
+            let mut extra: Vec<&str> = Vec::new();
+            if let Some(domain) = item.domain {
+                extra.push(domain.dutch());
+            }
+            if item.severity == Severity::High {
+                extra.push("prioriteit hoog");
+            }
+            if !extra.is_empty() {
+                what.push_str(&format!(" ({})", extra.join(", ")));
+            }
+            what
+        })
+        .collect();
+    let worst = l.items[0];
+    let explanation = scrub(worst.explanation.trim(), &worst.pupil, &pupil);
     LineView {
         pupil,
-        what,
+        what: what.join("; "),
         explanation,
-        // In the part of new signals every line is new: the mark is for re-mentioned parts only.
-        new: item.is_new && item.kind != ItemKind::NewSignal,
     }
 }

@@ -2,7 +2,10 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
-use super::digest::{DigestInput, DigestItem, DigestPolicy, ItemKind, build_digest};
+use super::digest::{
+    DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES, MailKind,
+    build_digest, build_start_overview,
+};
 use super::policy::{Quiet, quiet_reason};
 use crate::domain::{Brin, Grade, LearningDomain, Pupil, School, Severity, Source};
 use crate::settings::{Holiday, MailSettings, PupilNames};
@@ -44,11 +47,15 @@ fn item(
         kind,
         pupil,
         grade: Some(Grade::new(grade).expect("grade")),
+        group: None,
         rule: rule.into(),
         domain: Some(LearningDomain::WordReading),
         severity,
         explanation: format!("Uitleg bij signaal {id}."),
+        opened_on: monday() - chrono::Days::new(id as u64),
+        open: true,
         is_new: new,
+        repeat: false,
     }
 }
 
@@ -116,45 +123,157 @@ fn sample() -> DigestInput {
 }
 
 fn build(input: &DigestInput, names: PupilNames) -> super::Digest {
-    build_digest(&school(), "ib@klimop.example", input, monday(), &policy(names))
-        .expect("render")
-        .expect("there is news")
+    build_digest(
+        &school(),
+        "ib@klimop.example",
+        input,
+        monday(),
+        &policy(names),
+        MailKind::Digest,
+    )
+    .expect("render")
+    .expect("there is news")
 }
 
 #[test]
-fn groups_by_groep_with_the_explanations_and_a_dashboard_link() {
+fn one_line_per_pupil_worst_first_grouped_with_a_dashboard_link() {
     let d = build(&sample(), PupilNames::RoepnaamInitial);
     let text = &d.text;
+    // Sanne (high) first: her group before Daan's; all her new signals on one line, worst first.
     let g4 = text.find("Groep 4").expect("groep 4");
     let g6 = text.find("Groep 6").expect("groep 6");
     assert!(g4 < g6, "{text}");
-    // Within groep 4 of the new signals: Emma B. before Sanne V. (sorted by shown name).
+    let sanne = text
+        .find("- Sanne V.: ED-dossier nakijken (woordlezen (DMT), prioriteit hoog); drie keer V(E) op de DMT")
+        .or_else(|| {
+            text.find("- Sanne V.: drie keer V(E) op de DMT (woordlezen (DMT), prioriteit hoog); EED-dossier")
+        })
+        .expect("sanne on one line");
     let emma = text.find("- Emma B.: geen groei").expect("emma");
-    let sanne = text.find("- Sanne V.: drie keer V(E) op de DMT").expect("sanne");
-    assert!(g4 < emma && emma < sanne && sanne < g6, "{text}");
-    for n in 1..=5 {
-        assert!(text.contains(&format!("Uitleg bij signaal {n}.")), "{text}");
-        assert!(d.html.contains(&format!("Uitleg bij signaal {n}.")), "{}", d.html);
-    }
-    assert!(
-        text.contains("NIEUWE SIGNALEN") && text.contains("OPEN ED-CHECKS"),
-        "{text}"
-    );
-    assert!(text.contains("evaluatie te laat"), "{text}");
+    assert!(g4 < sanne && sanne < emma && emma < g6, "{text}");
+    assert_eq!(text.matches("- Sanne V.").count(), 1, "{text}");
+    // Only the new items: Daan's overdue evaluation (not new, not due for a repeat) is not named.
+    assert!(!text.contains("evaluatie te laat"), "{text}");
+    assert!(text.contains("NIEUW") && !text.contains("NOG OPEN"), "{text}");
     assert!(
         text.contains("https://zorgsignaal.example/scholen/11ZW"),
         "{text}"
     );
-    assert!(
-        d.html
-            .contains("href=\"https:&#x2f;&#x2f;zorgsignaal.example&#x2f;scholen&#x2f;11ZW\"")
-            || d.html
-                .contains("href=\"https://zorgsignaal.example/scholen/11ZW\""),
-        "{}",
-        d.html
-    );
     assert_eq!(d.new_items, 4);
+    assert_eq!(d.lines, 3);
     assert!(d.has_new_high);
+    let mut named: Vec<i64> = d.named.iter().map(|n| n.0).collect();
+    named.sort_unstable();
+    assert_eq!(named, vec![1, 2, 3, 5]);
+}
+
+#[test]
+fn at_most_fifteen_lines_the_rest_counted_and_not_marked_as_mailed() {
+    let items: Vec<DigestItem> = (1..=40)
+        .map(|n| {
+            let mut i = item(
+                n,
+                ItemKind::NewSignal,
+                pupil(&format!("p{n}"), "Kim", None, "Jansen"),
+                5,
+                if n % 2 == 0 { "level_drop" } else { "no_growth" },
+                if n == 40 { Severity::High } else { Severity::Medium },
+                true,
+            );
+            i.group = Some(if n % 3 == 0 { "5b".into() } else { "5a".into() });
+            i
+        })
+        .collect();
+    let d = build(&DigestInput { items }, PupilNames::RoepnaamInitial);
+    assert_eq!(d.lines, MAX_NEW_LINES);
+    assert_eq!(d.named.len(), MAX_NEW_LINES);
+    // The high one leads although it is the youngest; then oldest first (40 days old is n=39).
+    assert_eq!(d.named[0].0, 40);
+    assert_eq!(d.named[1].0, 39);
+    assert!(
+        d.text.contains("Nog 25 nieuwe signalen bij 25 leerlingen"),
+        "{}",
+        d.text
+    );
+    // 5a and 5b are separate groups.
+    assert!(
+        d.text.contains("Groep 5a") && d.text.contains("Groep 5b"),
+        "{}",
+        d.text
+    );
+    assert_eq!(d.text.matches("\n- ").count(), MAX_NEW_LINES, "{}", d.text);
+}
+
+#[test]
+fn repeats_go_into_nog_open() {
+    let mut input = sample();
+    input.items[3].repeat = true;
+    let d = build(&input, PupilNames::RoepnaamInitial);
+    let open = d.text.find("NOG OPEN").expect("nog open");
+    let daan = d
+        .text
+        .rfind("- Daan K.: evaluatie te laat")
+        .expect("daan repeated");
+    assert!(open < daan, "{}", d.text);
+    assert_eq!(d.repeat_lines, 1);
+    assert!(d.named.iter().any(|n| n.0 == 4));
+}
+
+#[test]
+fn start_overview_has_at_most_25_lines_then_counts_per_rule_and_group() {
+    let items: Vec<DigestItem> = (1..=60)
+        .map(|n| {
+            let mut i = item(
+                n,
+                ItemKind::NewSignal,
+                pupil(&format!("p{n}"), "Kim", None, "Jansen"),
+                4,
+                "level_drop",
+                if n > 55 { Severity::High } else { Severity::Low },
+                false,
+            );
+            i.group = Some(if n % 2 == 0 { "4a".into() } else { "4/5".into() });
+            i
+        })
+        .collect();
+    let input = DigestInput { items };
+    let d = build_start_overview(
+        &school(),
+        "ib@x.example",
+        &input,
+        monday(),
+        &policy(PupilNames::RoepnaamInitial),
+    )
+    .expect("render");
+    assert_eq!(d.kind, MailKind::StartOverview);
+    assert_eq!(d.lines, MAX_OVERVIEW_LINES);
+    assert_eq!(d.text.matches("\n- ").count(), MAX_OVERVIEW_LINES, "{}", d.text);
+    assert_eq!(d.named.len(), 60, "every active signal counts as mailed");
+    assert!(
+        d.subject
+            .starts_with("Zorgsignaal: startoverzicht voor OBS De Klimop"),
+        "{}",
+        d.subject
+    );
+    assert!(
+        d.text.contains("Per regel: daling van twee niveaus of meer 60."),
+        "{}",
+        d.text
+    );
+    assert!(
+        d.text.contains("Per groep: Groep 4/5 30, Groep 4a 30."),
+        "{}",
+        d.text
+    );
+    assert!(d.text.contains("En nog 35 leerlingen"), "{}", d.text);
+    // High first.
+    let first = d.text.find("\n- ").expect("a line");
+    assert!(
+        d.text[first..]
+            .starts_with("\n- Kim J.: daling van twee niveaus of meer (woordlezen (DMT), prioriteit hoog)"),
+        "{}",
+        d.text
+    );
 }
 
 #[test]
@@ -183,7 +302,7 @@ fn never_the_full_surname() {
 #[test]
 fn initials_setting_hides_the_roepnaam() {
     let d = build(&sample(), PupilNames::Initials);
-    assert!(d.text.contains("- S.V.: drie keer V(E)"), "{}", d.text);
+    assert!(d.text.contains("- S.V.: ED-dossier nakijken"), "{}", d.text);
     assert!(d.text.contains("- D.K.:"), "{}", d.text);
     for given in ["Sanne", "Daan", "Emma"] {
         assert!(!d.text.contains(given) && !d.html.contains(given), "{given}");
@@ -199,7 +318,8 @@ fn no_news_no_mail() {
             "ib@x.example",
             &empty,
             monday(),
-            &policy(PupilNames::Initials)
+            &policy(PupilNames::Initials),
+            MailKind::Digest
         )
         .expect("render")
         .is_none()
@@ -222,7 +342,8 @@ fn no_news_no_mail() {
             "ib@x.example",
             &old,
             monday(),
-            &policy(PupilNames::Initials)
+            &policy(PupilNames::Initials),
+            MailKind::Digest
         )
         .expect("render")
         .is_none()
@@ -233,7 +354,7 @@ fn no_news_no_mail() {
 #[test]
 fn html_escapes_what_it_shows() {
     let mut input = sample();
-    input.items[0].explanation = "Score <V-> & verder".into();
+    input.items[4].explanation = "Score <V-> & verder".into();
     let d = build(&input, PupilNames::RoepnaamInitial);
     assert!(
         d.html.contains("Score &#60;V-&#62; &#38; verder")
@@ -250,9 +371,16 @@ fn no_link_without_dashboard_url() {
         pupil_names: PupilNames::RoepnaamInitial,
         dashboard_url: " ".into(),
     };
-    let d = build_digest(&school(), "ib@x.example", &sample(), monday(), &p)
-        .expect("render")
-        .expect("news");
+    let d = build_digest(
+        &school(),
+        "ib@x.example",
+        &sample(),
+        monday(),
+        &p,
+        MailKind::Digest,
+    )
+    .expect("render")
+    .expect("news");
     assert!(!d.text.contains("/scholen/"), "{}", d.text);
 }
 
@@ -325,7 +453,7 @@ fn quiet_in_holidays_and_when_disabled() {
 #[test]
 fn names_quoted_in_an_explanation_are_shortened() {
     let mut input = sample();
-    input.items[0].explanation =
+    input.items[4].explanation =
         "De evaluatie van het handelingsplan 'Lezen Sanne de Vries' ontbreekt; zie ook plan Vries.".into();
     let d = build(&input, PupilNames::RoepnaamInitial);
     assert!(d.text.contains("'Lezen Sanne V.'"), "{}", d.text);

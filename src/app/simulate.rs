@@ -1,0 +1,648 @@
+//! `zorgsignaal simulate`: replays a period day by day on a generated board, with no waiting, and
+//! measures the signal economy (issue 17). The board is generated once up to the last day; the
+//! mock servers run in-process on loopback and their reference date moves with the simulated day
+//! (`mocks::Timeline`: results appear on their date, plans and evaluations on theirs, pupils
+//! arrive and leave). The daemon's own jobs — sync, GKV snapshot, evaluate, digests, retention,
+//! board report — and the outbox drain run on their schedules, read by the scheduler on a manual
+//! clock that steps from one fire time to the next. Mails go to `.eml` files in the data dir.
+//! The same arguments give the same mails and the same figures.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono_tz::Europe::Amsterdam;
+use mocks::{Expected, GenParams, MockBoard, MockConfig, Timeline};
+use serde_json::{Value, json};
+
+use super::demo::demo_config_toml;
+use super::open_store;
+use super::run::{Daemon, runner};
+use crate::actions::mail::{MailKind, Mailer, SentInfo, school_quiet_reason};
+use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
+use crate::domain::HolidayRegion;
+use crate::schedule::{Clock, Scheduler, SchedulerOptions};
+use crate::settings::{CalendarSettings, Holiday, SchoolSettings, Settings};
+use crate::store::SignalFilter;
+use crate::sync::SyncEngine;
+
+/// The simulation's sync schedule: the mock's data changes once a day (at midnight, when the
+/// reference date moves), so the daemon's 22 half-hourly runs would fetch nothing new after the
+/// first; three runs a school day keep the year within minutes and still pick up pushed tasks.
+pub const SIM_SYNC_SCHEDULE: &str = "0 7,12,16 * * 1-5";
+
+/// The board address the simulated board report goes to.
+const BOARD_ADDRESS: &str = "bestuur@demo.example.nl";
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    /// First day (inclusive).
+    pub from: NaiveDate,
+    /// Last day (inclusive).
+    pub to: NaiveDate,
+    /// Generator seed.
+    pub seed: u64,
+    /// Schools of the generated board.
+    pub schools: usize,
+    /// Pupils per school.
+    pub pupils_per_school: usize,
+    /// Folder for the database, the mails (`mail/`) and the board reports (`reports/`).
+    pub data_dir: PathBuf,
+}
+
+/// A signal as first seen by the simulation.
+#[derive(Debug, Clone)]
+struct Seen {
+    day: NaiveDate,
+    school: String,
+    pupil: String,
+    rule: String,
+    opened_on: NaiveDate,
+}
+
+/// Runs the simulation and returns the figures (the `--json` object).
+pub async fn simulate(opts: &SimulateOptions) -> anyhow::Result<Value> {
+    anyhow::ensure!(opts.from <= opts.to, "--from must not be after --to");
+    let params = GenParams {
+        seed: opts.seed,
+        schools: opts.schools,
+        pupils_per_school: opts.pupils_per_school,
+        years: 4,
+        as_of: opts.to,
+        planted: true,
+    };
+    // The planted cases (in school 0) come due on its last school day of the period, so they
+    // fall inside it.
+    let planted_as_of = last_school_day(opts.from, opts.to, &sim_calendar(0));
+    let (full, expected) =
+        tokio::task::spawn_blocking(move || mocks::generate_with_planted_as_of(&params, planted_as_of))
+            .await
+            .context("generating the board")?;
+    let timeline = Timeline::new(full);
+    let start_view = timeline.view_at(opts.from.pred_opt().unwrap_or(opts.from));
+    let board = MockBoard::start(MockConfig::fixture(start_view))
+        .await
+        .context("starting the mock servers")?;
+    let result = run(opts, &timeline, &board, &expected).await;
+    board.shutdown().await;
+    result
+}
+
+/// The public holidays of 2025-2026 on which schools are closed and that fall outside the national
+/// school holidays: the simulation adds them to every school's calendar as its own dates.
+pub fn public_holidays() -> Vec<Holiday> {
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+    [
+        (d(2026, 4, 3), d(2026, 4, 3), "Goede Vrijdag"),
+        (d(2026, 4, 6), d(2026, 4, 6), "Tweede Paasdag"),
+        (d(2026, 5, 14), d(2026, 5, 15), "Hemelvaart"),
+        (d(2026, 5, 25), d(2026, 5, 25), "Tweede Pinksterdag"),
+    ]
+    .into_iter()
+    .map(|(from, to, name)| Holiday {
+        from,
+        to,
+        name: name.to_owned(),
+    })
+    .collect()
+}
+
+/// The calendar of the simulated school `index`: the vakantieregio's national holidays (midden,
+/// noord, zuid in turn, so holidays differ between schools) plus [`public_holidays`].
+pub fn sim_calendar(index: usize) -> CalendarSettings {
+    let region = [HolidayRegion::Midden, HolidayRegion::Noord, HolidayRegion::Zuid][index % 3];
+    CalendarSettings {
+        region: Some(region),
+        holidays: public_holidays(),
+    }
+}
+
+fn last_school_day(from: NaiveDate, to: NaiveDate, calendar: &CalendarSettings) -> NaiveDate {
+    let calendar = calendar.to_calendar();
+    let mut d = to;
+    while d > from && !calendar.is_school_day(d) {
+        d = d.pred_opt().unwrap_or(from);
+    }
+    d
+}
+
+/// Midnight (00:00 Europe/Amsterdam) at the start of `day`, in UTC.
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    let naive = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    Amsterdam
+        .from_local_datetime(&naive)
+        .earliest()
+        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// Claims `dir` like the demo does (a folder with someone else's database is refused) and
+/// clears the previous run's database, mails and reports.
+fn prepare_dir(dir: &Path) -> anyhow::Result<PathBuf> {
+    let db = super::demo::claim_data_dir(dir)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let f = PathBuf::from(format!("{}{suffix}", db.display()));
+        if f.exists() {
+            std::fs::remove_file(&f).with_context(|| format!("removing {}", f.display()))?;
+        }
+    }
+    for sub in ["mail", "reports"] {
+        let p = dir.join(sub);
+        if p.exists() {
+            std::fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
+        }
+    }
+    Ok(db)
+}
+
+async fn run(
+    opts: &SimulateOptions,
+    timeline: &Timeline,
+    board: &MockBoard,
+    expected: &[Expected],
+) -> anyhow::Result<Value> {
+    let db = prepare_dir(&opts.data_dir)?;
+    let mail_dir = opts.data_dir.join("mail");
+    let toml = demo_config_toml(timeline.full(), board, &db, false);
+    let mut settings = Settings::from_toml_str(&toml)
+        .map_err(|e| anyhow::anyhow!("simulation configuration invalid: {e}"))?;
+    settings.schedule.sync = SIM_SYNC_SCHEDULE.to_owned();
+    for (i, school) in settings.schools.iter_mut().enumerate() {
+        school.calendar = sim_calendar(i);
+    }
+    settings.board.report_emails = vec![BOARD_ADDRESS.to_owned()];
+    settings.report.output_dir = opts.data_dir.join("reports");
+    // The mocks are in-process on loopback: no need to be polite to them.
+    settings.sources.parnassys.rate_limit_per_second = 10_000;
+    settings.sources.leeruniek.rate_limit_per_second = 10_000;
+    let settings = Arc::new(settings);
+    let store = open_store(&settings)
+        .await
+        .context("opening the simulation database")?;
+    let engine =
+        Arc::new(SyncEngine::from_settings(&settings, store.clone()).context("building the sync engine")?);
+    let clock = Clock::manual(midnight(opts.from));
+    let mut daemon = Daemon::new(
+        settings.clone(),
+        store.clone(),
+        engine.clone(),
+        Some(Arc::new(Mailer::File(mail_dir))),
+        clock.clone(),
+    );
+    let sent = Arc::new(std::sync::Mutex::new(Vec::<SentInfo>::new()));
+    daemon.sent = Some(sent.clone());
+    let daemon = Arc::new(daemon);
+    let runner = runner(&daemon);
+    let mut scheduler = Scheduler::from_settings(&settings.schedule, SchedulerOptions::default())
+        .context("reading the schedules")?;
+    let outbox = OutboxWorker::new(
+        store.clone(),
+        engine,
+        OutboxPolicy::from_settings(&settings.outbox),
+    );
+
+    let mut seen: HashMap<i64, Seen> = HashMap::new();
+    let mut job_failures: BTreeMap<String, usize> = BTreeMap::new();
+    let mut jobs_run: BTreeMap<String, usize> = BTreeMap::new();
+    let mut day = opts.from;
+    while day <= opts.to {
+        let start = midnight(day);
+        let next_day = day.succ_opt().context("date overflow")?;
+        let end = midnight(next_day);
+        clock.set(start);
+        let released = board.advance_to(timeline, day);
+        tracing::debug!(%day, released, "reference date moved");
+        let mut cursor = start;
+        loop {
+            let next = scheduler.jobs().filter_map(|(_, s)| s.next_after(cursor)).min();
+            let Some(t) = next.filter(|t| *t < end) else {
+                break;
+            };
+            cursor = t;
+            clock.set(t);
+            scheduler
+                .tick(store.as_ref(), t)
+                .await
+                .context("scheduler tick")?;
+            while let Some(outcome) = runner.run_next(store.as_ref(), t).await.context("job runner")? {
+                *jobs_run.entry(outcome.run.job.clone()).or_default() += 1;
+                if let Err(failure) = &outcome.result {
+                    tracing::warn!(job = %outcome.run.job, %failure, "simulated job failed");
+                    *job_failures.entry(outcome.run.job.clone()).or_default() += 1;
+                }
+            }
+            loop {
+                let s = outbox.drain_once(t).await.context("outbox drain")?;
+                if s.sent + s.retried + s.parked == 0 {
+                    break;
+                }
+            }
+        }
+        // Signals first seen today (the evaluations ran at today's fire times).
+        for row in store.signals(&SignalFilter::default()).await? {
+            seen.entry(row.id).or_insert_with(|| Seen {
+                day,
+                school: row.signal.school.to_string(),
+                pupil: row.signal.pupil_external_id.clone(),
+                rule: row.signal.rule.clone(),
+                opened_on: row.signal.opened_on,
+            });
+        }
+        day = next_day;
+    }
+    let board_mails = store.mails_sent_since(BOARD_ADDRESS, midnight(opts.from)).await?;
+    store.close().await;
+    let mails = sent
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let mut figures = figures(opts, &settings, timeline, expected, &mails, &seen);
+    if let Value::Object(map) = &mut figures {
+        map.insert("board_report_mails".into(), json!(board_mails));
+        map.insert("jobs_run".into(), json!(jobs_run));
+        map.insert("job_failures".into(), json!(job_failures));
+        map.insert("data_dir".into(), json!(opts.data_dir.display().to_string()));
+        map.insert("sync_schedule".into(), json!(SIM_SYNC_SCHEDULE));
+    }
+    Ok(figures)
+}
+
+/// Whether `date` is a school day of `school` (not its weekend or holiday): the mail policy's own
+/// test, at noon.
+pub fn school_day(settings: &Settings, school: &SchoolSettings, date: NaiveDate) -> bool {
+    let noon = Amsterdam
+        .from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap_or_default())
+        .single()
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    school_quiet_reason(settings, school, noon).is_none()
+}
+
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&Amsterdam).date_naive()
+}
+
+/// School days of `school` in `(after, until]`.
+fn school_days_between(
+    settings: &Settings,
+    school: &SchoolSettings,
+    after: NaiveDate,
+    until: NaiveDate,
+) -> usize {
+    let mut n = 0;
+    let mut d = after;
+    while d < until {
+        d = d.succ_opt().unwrap_or(until);
+        if school_day(settings, school, d) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Nearest-rank percentile of sorted `v`.
+fn percentile(v: &[usize], p: f64) -> usize {
+    if v.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    v[rank.clamp(1, v.len()) - 1]
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn figures(
+    opts: &SimulateOptions,
+    settings: &Settings,
+    timeline: &Timeline,
+    expected: &[Expected],
+    mails: &[SentInfo],
+    seen: &HashMap<i64, Seen>,
+) -> Value {
+    let schools: HashMap<&str, &SchoolSettings> =
+        settings.schools.iter().map(|s| (s.brin.as_str(), s)).collect();
+    let school_days = settings.schools.first().map_or(0, |s| {
+        school_days_between(settings, s, opts.from.pred_opt().unwrap_or(opts.from), opts.to)
+    });
+    // Pupils enrolled at some time in the period.
+    let pupils: usize = timeline
+        .full()
+        .schools
+        .iter()
+        .map(|s| {
+            s.groepsindelingen
+                .iter()
+                .filter(|m| m.vanaf_datum <= opts.to && m.tot_datum.is_none_or(|t| t >= opts.from))
+                .map(|m| m.leerling)
+                .collect::<BTreeSet<_>>()
+                .len()
+        })
+        .sum();
+    let ibs: BTreeSet<&str> = settings
+        .schools
+        .iter()
+        .flat_map(|s| s.ib_emails.iter().map(|e| e.trim()))
+        .filter(|e| !e.is_empty())
+        .collect();
+
+    let overviews: Vec<&SentInfo> = mails
+        .iter()
+        .filter(|m| m.kind == MailKind::StartOverview)
+        .collect();
+    let digests: Vec<&SentInfo> = mails
+        .iter()
+        .filter(|m| m.kind != MailKind::StartOverview)
+        .collect();
+    let mut per_day: HashMap<(&str, &str, NaiveDate), usize> = HashMap::new();
+    let mut per_address_day: HashMap<(&str, NaiveDate), usize> = HashMap::new();
+    let mut off_days = 0;
+    for m in mails {
+        let date = local_date(m.sent_at);
+        *per_day
+            .entry((m.to.as_str(), m.school.as_str(), date))
+            .or_default() += 1;
+        *per_address_day.entry((m.to.as_str(), date)).or_default() += 1;
+        if schools
+            .get(m.school.as_str())
+            .is_none_or(|s| !school_day(settings, s, date))
+        {
+            off_days += 1;
+        }
+    }
+    let mut items: Vec<usize> = digests.iter().map(|m| m.lines).collect();
+    items.sort_unstable();
+
+    // Repeats: mails naming one item to one IB within any 7 days.
+    let mut naming: HashMap<(&str, &str, i64), Vec<NaiveDate>> = HashMap::new();
+    for m in mails {
+        for id in &m.named {
+            naming
+                .entry((m.to.as_str(), m.school.as_str(), *id))
+                .or_default()
+                .push(local_date(m.sent_at));
+        }
+    }
+    let max_per_week = naming
+        .values()
+        .map(|dates| {
+            dates
+                .iter()
+                .map(|d| {
+                    dates
+                        .iter()
+                        .filter(|e| **e >= *d && **e < *d + TimeDelta::days(7))
+                        .count()
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0);
+
+    // Signals after the start overview: not accounted for by the school's overview, first seen
+    // on or after its day.
+    let mut overview_of: HashMap<&str, (NaiveDate, BTreeSet<i64>)> = HashMap::new();
+    for o in &overviews {
+        let e = overview_of
+            .entry(o.school.as_str())
+            .or_insert_with(|| (local_date(o.sent_at), BTreeSet::new()));
+        e.1.extend(o.named.iter().copied());
+    }
+    let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for (id, s) in seen {
+        let after = overview_of
+            .get(s.school.as_str())
+            .is_some_and(|(day, named)| !named.contains(id) && s.day >= *day);
+        if after {
+            *by_rule.entry(s.rule.as_str()).or_default() += 1;
+        }
+    }
+    let opened: usize = by_rule.values().sum();
+    let years = ((opts.to - opts.from).num_days() + 1) as f64 / 365.0;
+    let per_100 = |n: usize| {
+        if pupils == 0 || years <= 0.0 {
+            0.0
+        } else {
+            round1(n as f64 * 100.0 / pupils as f64 / years)
+        }
+    };
+    let by_rule_per_100: BTreeMap<&str, f64> = by_rule.iter().map(|(r, n)| (*r, per_100(*n))).collect();
+
+    // Planted cases: found = signalled; latency = school days from the day the finding's data is
+    // in the source (the signal's `opened_on`) to the first mail naming it.
+    let mut first_mail: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    for m in mails {
+        for id in &m.named {
+            first_mail
+                .entry(*id)
+                .and_modify(|t| *t = (*t).min(m.sent_at))
+                .or_insert(m.sent_at);
+        }
+    }
+    let mut planted_expected = 0;
+    let mut found = 0;
+    let mut not_mailed = 0;
+    let mut latency_max: Option<usize> = None;
+    let mut cases = Vec::new();
+    for e in expected.iter().filter(|e| e.expect == "fires") {
+        let signal = seen
+            .iter()
+            .filter(|(_, s)| s.rule == e.rule && s.pupil == e.pupil_id && s.school == e.school)
+            .min_by_key(|(id, s)| (s.day, **id));
+        let trigger = signal.map_or_else(|| last_record_day(timeline, e), |(_, s)| Some(s.opened_on));
+        let Some(trigger) = trigger.filter(|d| *d >= opts.from && *d <= opts.to) else {
+            continue;
+        };
+        planted_expected += 1;
+        let mut latency = None;
+        if let Some((id, _)) = signal {
+            found += 1;
+            match (first_mail.get(id), schools.get(e.school.as_str())) {
+                (Some(t), Some(school)) => {
+                    let l = school_days_between(settings, school, trigger, local_date(*t));
+                    latency_max = Some(latency_max.map_or(l, |m: usize| m.max(l)));
+                    latency = Some(l);
+                }
+                _ => not_mailed += 1,
+            }
+        }
+        cases.push(json!({
+            "rule": e.rule,
+            "pupil_id": e.pupil_id,
+            "source_day": trigger.to_string(),
+            "found": signal.is_some(),
+            "latency_school_days": latency,
+        }));
+    }
+
+    json!({
+        "from": opts.from.to_string(),
+        "to": opts.to.to_string(),
+        "seed": opts.seed,
+        "school_days": school_days,
+        "schools": settings.schools.len(),
+        "pupils": pupils,
+        "ibs": ibs.len(),
+        "start_overview": {
+            "mails": overviews.len(),
+            "lines_max": overviews.iter().map(|m| m.lines).max().unwrap_or(0),
+        },
+        "mails": {
+            "count": digests.len(),
+            "per_ib_per_school_day_max": per_day.values().max().copied().unwrap_or(0),
+            "per_address_per_day_max": per_address_day.values().max().copied().unwrap_or(0),
+            "on_weekend_or_holiday": off_days,
+            "urgent": digests.iter().filter(|m| m.kind == MailKind::Urgent).count(),
+            "items_per_mail": {
+                "median": percentile(&items, 50.0),
+                "p95": percentile(&items, 95.0),
+                "max": items.last().copied().unwrap_or(0),
+            },
+        },
+        "repeats": {
+            "max_mails_per_unchanged_item_per_week": max_per_week,
+            "mails_with_nog_open": digests.iter().filter(|m| m.repeat_lines > 0).count(),
+        },
+        "signals": {
+            "opened": opened,
+            "per_100_pupils_per_year": per_100(opened),
+            "by_rule": by_rule,
+            "by_rule_per_100_pupils_per_year": by_rule_per_100,
+        },
+        "planted": {
+            "expected": planted_expected,
+            "found": found,
+            "latency_school_days_max": latency_max,
+            "not_mailed": not_mailed,
+            "cases": cases,
+        },
+    })
+}
+
+/// The last day a planted pupil's data changes in the source (results, plans, evaluations).
+fn last_record_day(timeline: &Timeline, e: &Expected) -> Option<NaiveDate> {
+    let school = timeline.full().schools.iter().find(|s| s.brin == e.school)?;
+    let id: u64 = e.pupil_id.parse().ok()?;
+    let results = school
+        .resultaten
+        .iter()
+        .filter(|r| r.leerling_id == id)
+        .map(|r| r.afnamedatum);
+    let plans = school
+        .plannen
+        .iter()
+        .filter(|p| p.leerling_id == Some(id))
+        .flat_map(|p| std::iter::once(p.startdatum).chain(p.evaluaties.iter().map(|v| v.datum)));
+    results.chain(plans).max()
+}
+
+/// The human summary of [`simulate`]'s figures.
+pub fn render_summary(v: &Value) -> String {
+    let g = |path: &[&str]| {
+        let mut cur = v;
+        for p in path {
+            cur = &cur[*p];
+        }
+        match cur {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    };
+    let rows = [
+        ("schooldagen (school days)", g(&["school_days"])),
+        ("scholen (schools)", g(&["schools"])),
+        ("leerlingen (pupils)", g(&["pupils"])),
+        ("IB-adressen (IBs)", g(&["ibs"])),
+        (
+            "startoverzichten (start overviews)",
+            format!(
+                "{} (max {} regels)",
+                g(&["start_overview", "mails"]),
+                g(&["start_overview", "lines_max"])
+            ),
+        ),
+        ("digests (mails)", g(&["mails", "count"])),
+        (
+            "max per IB per school per schooldag",
+            g(&["mails", "per_ib_per_school_day_max"]),
+        ),
+        ("in weekend of vakantie", g(&["mails", "on_weekend_or_holiday"])),
+        (
+            "regels per digest",
+            format!(
+                "mediaan {}, p95 {}, max {}",
+                g(&["mails", "items_per_mail", "median"]),
+                g(&["mails", "items_per_mail", "p95"]),
+                g(&["mails", "items_per_mail", "max"])
+            ),
+        ),
+        (
+            "max mails per ongewijzigd item per week",
+            g(&["repeats", "max_mails_per_unchanged_item_per_week"]),
+        ),
+        (
+            "nieuwe signalen na het startoverzicht",
+            format!(
+                "{} ({} per 100 leerlingen per jaar)",
+                g(&["signals", "opened"]),
+                g(&["signals", "per_100_pupils_per_year"])
+            ),
+        ),
+        (
+            "geplante gevallen (planted)",
+            format!(
+                "{} van {} gevonden, vertraging max {} schooldagen",
+                g(&["planted", "found"]),
+                g(&["planted", "expected"]),
+                g(&["planted", "latency_school_days_max"])
+            ),
+        ),
+    ];
+    let mut out = format!(
+        "Zorgsignaal simulatie {} t/m {} (seed {})\n",
+        g(&["from"]),
+        g(&["to"]),
+        g(&["seed"])
+    );
+    for (label, value) in rows {
+        out.push_str(&format!("  {label:<42} {value}\n"));
+    }
+    out.push_str(&format!("Mails (.eml-bestanden): {}/mail\n", g(&["data_dir"])));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(percentile(&v, 50.0), 5);
+        assert_eq!(percentile(&v, 95.0), 10);
+        assert_eq!(percentile(&[], 95.0), 0);
+        assert_eq!(percentile(&[4], 95.0), 4);
+    }
+
+    #[test]
+    fn the_simulated_schools_have_their_regions_holidays_and_the_public_ones() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        let midden = sim_calendar(0).to_calendar();
+        let noord = sim_calendar(1).to_calendar();
+        assert!(!midden.is_school_day(d(2025, 12, 24)), "kerstvakantie");
+        assert!(!midden.is_school_day(d(2026, 5, 14)), "Hemelvaart");
+        assert!(midden.is_school_day(d(2026, 1, 28)));
+        // Voorjaarsvakantie 2026: midden 14-22 Feb, noord 21 Feb - 1 Mar.
+        assert!(!midden.is_school_day(d(2026, 2, 16)) && noord.is_school_day(d(2026, 2, 16)));
+        assert_eq!(
+            last_school_day(d(2025, 8, 1), d(2026, 7, 31), &sim_calendar(0)),
+            d(2026, 7, 17)
+        );
+        // Midnight in Amsterdam: 22:00 UTC in summer, 23:00 in winter.
+        assert_eq!(midnight(d(2026, 7, 1)).to_rfc3339(), "2026-06-30T22:00:00+00:00");
+        assert_eq!(midnight(d(2026, 1, 1)).to_rfc3339(), "2025-12-31T23:00:00+00:00");
+    }
+}
