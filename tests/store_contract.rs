@@ -54,6 +54,7 @@ contract! {
     import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport,
     failed_import_commits_nothing,
     quarantine_keeps_raw_records_and_counts,
+    held_records_wait_for_their_pupil_and_are_applied_once_it_is_known,
     cursors_and_stream_health,
     histories_and_changed_pupils,
     signal_upsert_never_duplicates_and_appends_evidence,

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::MockError;
 use crate::faults::FaultConfig;
 use crate::generator::{Expected, GenParams, generate};
-use crate::model::{Dataset, Note, Plan, System, TestResult};
+use crate::model::{Dataset, Membership, Note, Plan, System, TestResult};
 use crate::server::{Shared, gkv, rest};
 use crate::state::{Record, State, StreamKind};
 use crate::tasks::{LuTask, PsTask};
@@ -272,6 +272,14 @@ impl MockBoard {
         let s = st.school_mut(brin)?;
         let known = s.leerlingen.iter().any(|p| p.id == pupil_id);
         Ok(known && s.left.insert(pupil_id))
+    }
+
+    /// Enrols a pupil through group memberships (groepsindelingen): from now on the GKV snapshot
+    /// of the memberships' school years lists them (a pupil who arrives during the day).
+    pub fn add_memberships(&self, brin: &str, memberships: Vec<Membership>) -> Result<(), MockError> {
+        let mut st = self.shared.write();
+        st.school_mut(brin)?.groepsindelingen.extend(memberships);
+        Ok(())
     }
 
     /// Revokes consent: the school's GKV key and REST access stop working.

@@ -79,6 +79,9 @@ pub struct PageBatch {
     pub tombstones: Vec<Tombstone>,
     /// Records set aside.
     pub quarantine: Vec<QuarantineItem>,
+    /// Records of pupils the store does not know yet, held until the pupil appears
+    /// ([`super::SyncStore::release_held`]).
+    pub held: Vec<HeldRecord>,
     /// Cursor to store once the page is applied; `None` keeps the current one.
     pub new_cursor: Option<String>,
     /// Whether this was the last page of the run (sets `last_success_at`).
@@ -97,6 +100,7 @@ impl PageBatch {
             plans: Vec::new(),
             tombstones: Vec::new(),
             quarantine: Vec::new(),
+            held: Vec::new(),
             new_cursor: None,
             finished: false,
         }
@@ -124,6 +128,83 @@ pub struct PageSummary {
     pub tombstones_unknown: usize,
     /// Records quarantined.
     pub quarantined: usize,
+    /// Records held for a pupil the store does not know yet.
+    pub held: usize,
+}
+
+/// A record that names a pupil the store does not know yet (wachtend op leerling): a new pupil's
+/// first results, notes or plans arrive before the GKV snapshot lists the pupil. Held in
+/// normalised form and applied by [`super::SyncStore::release_held`] once the pupil is known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum HeldRecord {
+    /// Toetsresultaat.
+    Result(TestResult),
+    /// Notitie.
+    Note(Note),
+    /// Plan.
+    Plan(SupportPlan),
+}
+
+impl HeldRecord {
+    /// Which table the record goes to.
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Self::Result(_) => RecordKind::Result,
+            Self::Note(_) => RecordKind::Note,
+            Self::Plan(_) => RecordKind::Plan,
+        }
+    }
+
+    /// Source id of the record.
+    pub fn external_id(&self) -> &str {
+        match self {
+            Self::Result(r) => &r.external_id,
+            Self::Note(n) => &n.external_id,
+            Self::Plan(p) => &p.external_id,
+        }
+    }
+
+    /// The source pupil id it waits for (`None` only for group notes and plans, never held).
+    pub fn pupil_external_id(&self) -> Option<&str> {
+        match self {
+            Self::Result(r) => Some(&r.pupil_external_id),
+            Self::Note(n) => n.pupil_external_id.as_deref(),
+            Self::Plan(p) => p.pupil_external_id.as_deref(),
+        }
+    }
+
+    /// Source and school the record carries.
+    pub fn origin(&self) -> (Source, &Brin) {
+        match self {
+            Self::Result(r) => (r.source, &r.school),
+            Self::Note(n) => (n.source, &n.school),
+            Self::Plan(p) => (p.source, &p.school),
+        }
+    }
+}
+
+/// Held records per stream, for `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldCount {
+    /// Source system.
+    pub source: Source,
+    /// School.
+    pub school: Brin,
+    /// Stream name.
+    pub stream: String,
+    /// Records waiting for their pupil.
+    pub count: i64,
+    /// When the longest-waiting one was first held.
+    pub oldest: DateTime<Utc>,
+}
+
+/// What [`super::SyncStore::release_held`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReleaseSummary {
+    /// Held records whose pupil is now known, applied and no longer held.
+    pub released: usize,
+    /// Records still waiting at this school.
+    pub still_held: usize,
 }
 
 /// Health of one sync stream (source × school × stream).

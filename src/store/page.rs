@@ -59,6 +59,10 @@ macro_rules! impl_page_apply {
                     if batch.results.iter().any(|r| foreign(r.source, &r.school))
                         || batch.notes.iter().any(|n| foreign(n.source, &n.school))
                         || batch.plans.iter().any(|p| foreign(p.source, &p.school))
+                        || batch.held.iter().any(|h| {
+                            let (source, school) = h.origin();
+                            foreign(source, school) || h.pupil_external_id().is_none()
+                        })
                     {
                         return Err(StoreError::InvalidData(format!(
                             "page of {} {} {} holds a record of another source or school",
@@ -66,6 +70,17 @@ macro_rules! impl_page_apply {
                         )));
                     }
                     let mut summary = PageSummary::default();
+                    // A record applied directly or tombstoned supersedes a held older version.
+                    let applied = batch
+                        .results
+                        .iter()
+                        .map(|r| (RecordKind::Result, r.external_id.as_str()))
+                        .chain(batch.notes.iter().map(|n| (RecordKind::Note, n.external_id.as_str())))
+                        .chain(batch.plans.iter().map(|p| (RecordKind::Plan, p.external_id.as_str())))
+                        .chain(batch.tombstones.iter().map(|t| (t.kind, t.external_id.as_str())));
+                    for (kind, external_id) in applied {
+                        Self::unhold(tx, batch.source, &batch.school, kind, external_id).await?;
+                    }
                     for r in &batch.results {
                         match Self::upsert_result(tx, r, now).await? {
                             ResultOutcome::Inserted => summary.results_inserted += 1,
@@ -115,7 +130,91 @@ macro_rules! impl_page_apply {
                         .await?;
                         summary.quarantined += 1;
                     }
+                    for h in &batch.held {
+                        sqlx::query(
+                            "INSERT INTO held_records (source, school, stream, kind, external_id, pupil_external_id,
+                               record, first_held_at, last_seen_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                             ON CONFLICT (source, school, kind, external_id) DO UPDATE SET stream = excluded.stream,
+                               pupil_external_id = excluded.pupil_external_id, record = excluded.record,
+                               last_seen_at = excluded.last_seen_at",
+                        )
+                        .bind(batch.source.as_str())
+                        .bind(batch.school.as_str())
+                        .bind(&batch.stream)
+                        .bind(rows::enum_name(&h.kind())?)
+                        .bind(h.external_id())
+                        .bind(h.pupil_external_id())
+                        .bind(rows::json(h)?)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?;
+                        summary.held += 1;
+                    }
                     Ok(summary)
+                }
+
+                /// Forgets a held record (superseded by a newer version or a tombstone).
+                async fn unhold(
+                    tx: &mut Tx,
+                    source: Source,
+                    school: &Brin,
+                    kind: RecordKind,
+                    external_id: &str,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "DELETE FROM held_records WHERE source = $1 AND school = $2 AND kind = $3 AND external_id = $4",
+                    )
+                    .bind(source.as_str())
+                    .bind(school.as_str())
+                    .bind(rows::enum_name(&kind)?)
+                    .bind(external_id)
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(())
+                }
+
+                /// Applies, in one transaction, every held record of `school` whose pupil the store
+                /// now knows, and forgets them; the rest keeps waiting.
+                pub(crate) async fn release_held_tx(&self, school: &Brin) -> Result<ReleaseSummary, StoreError> {
+                    let now = Utc::now();
+                    let mut tx = self.begin_write().await?;
+                    let ready: Vec<(i64, String)> = sqlx::query_as(
+                        "SELECT h.id, h.record FROM held_records h
+                         WHERE h.school = $1
+                           AND EXISTS (SELECT 1 FROM pupils p WHERE p.school = h.school
+                                         AND p.external_id = h.pupil_external_id AND p.deleted_at IS NULL)
+                         ORDER BY h.id",
+                    )
+                    .bind(school.as_str())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for (id, record) in &ready {
+                        match rows::from_json::<HeldRecord>("held_records.record", record)? {
+                            HeldRecord::Result(r) => {
+                                Self::upsert_result(&mut tx, &r, now).await?;
+                            }
+                            HeldRecord::Note(n) => {
+                                Self::upsert_note(&mut tx, &n, now).await?;
+                            }
+                            HeldRecord::Plan(p) => {
+                                Self::upsert_plan(&mut tx, &p, now).await?;
+                            }
+                        }
+                        sqlx::query("DELETE FROM held_records WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let (still_held,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM held_records WHERE school = $1")
+                        .bind(school.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(ReleaseSummary {
+                        released: ready.len(),
+                        still_held: usize::try_from(still_held).unwrap_or(0),
+                    })
                 }
 
                 /// Store id of a pupil by school and source pupil id (any source, left or not).

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use super::model::{
-    ImportBatch, ImportSummary, PageBatch, PageSummary, QuarantineCount, QuarantineFilter, QuarantineRow,
-    RecordKind, SnapshotSummary, StreamStatus, TestSeen,
+    HeldCount, ImportBatch, ImportSummary, PageBatch, PageSummary, QuarantineCount, QuarantineFilter,
+    QuarantineRow, RecordKind, ReleaseSummary, SnapshotSummary, StreamStatus, TestSeen,
 };
 use crate::domain::{Brin, Group, Membership, Pupil, School, SchoolYear, Source};
 
@@ -35,10 +35,19 @@ pub trait SyncStore: Send + Sync {
         seen_at: DateTime<Utc>,
     ) -> Result<SnapshotSummary, StoreError>;
 
-    /// Applies one page in one transaction: upserts, tombstones, quarantine, cursor and counters
-    /// commit together or not at all. A record of another source or school, or one that names a
+    /// Applies one page in one transaction: upserts, tombstones, quarantine, held records, cursor
+    /// and counters commit together or not at all. A held record replaces an earlier held version
+    /// of the same id; an upsert or tombstone of an id forgets its held version. A record of another source or school, or one that names a
     /// pupil the store does not know, fails the whole page with [`StoreError::InvalidData`].
     async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError>;
+
+    /// Applies every held record of `school` whose pupil the store now knows (the GKV snapshot or
+    /// an import added the pupil), as [`SyncStore::apply_page`] would have, and forgets it; all in
+    /// one transaction. Records whose pupil is still unknown keep waiting.
+    async fn release_held(&self, school: &Brin) -> Result<ReleaseSummary, StoreError>;
+
+    /// Held records per stream (records waiting for their pupil), by source, school and stream.
+    async fn held_counts(&self) -> Result<Vec<HeldCount>, StoreError>;
 
     /// Applies a file import (OSO dossier, CSV export) in one transaction, all or nothing: adds
     /// the school when unknown, matches each pupil to a stored one (national id hash first, then
@@ -316,6 +325,35 @@ macro_rules! impl_sync_store {
                     let summary = self.apply_page_tx(batch).await?;
                     tracing::debug!(?summary, cursor_advanced = batch.new_cursor.is_some(), "page applied");
                     Ok(summary)
+                }
+
+                #[tracing::instrument(skip_all, fields(school = %school), err)]
+                async fn release_held(&self, school: &Brin) -> Result<ReleaseSummary, StoreError> {
+                    let summary = self.release_held_tx(school).await?;
+                    if summary.released > 0 {
+                        tracing::info!(released = summary.released, still_held = summary.still_held, "held records applied");
+                    }
+                    Ok(summary)
+                }
+
+                async fn held_counts(&self) -> Result<Vec<HeldCount>, StoreError> {
+                    let rows: Vec<(String, String, String, i64, DateTime<Utc>)> = sqlx::query_as(
+                        "SELECT source, school, stream, COUNT(*), MIN(first_held_at) FROM held_records
+                         GROUP BY source, school, stream ORDER BY source, school, stream",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter()
+                        .map(|(source, school, stream, count, oldest)| {
+                            Ok(HeldCount {
+                                source: rows::source(&source)?,
+                                school: rows::brin(&school)?,
+                                stream,
+                                count,
+                                oldest,
+                            })
+                        })
+                        .collect()
                 }
 
                 #[tracing::instrument(

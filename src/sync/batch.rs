@@ -1,12 +1,13 @@
-//! Turns a normalised page into a store batch: bad records, unknown pupils and an id seen twice
-//! with different content go to quarantine with a specific reason; the rest is upserted.
+//! Turns a normalised page into a store batch: bad records and an id seen twice with different
+//! content go to quarantine with a specific reason; records of a pupil the store does not know
+//! yet are held until the pupil appears; the rest is upserted.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::domain::{Brin, Source};
 use crate::sources::feed::{FeedPosition, Record, SourcePage};
-use crate::store::{PageBatch, QuarantineItem, RecordKind, Tombstone};
+use crate::store::{HeldRecord, PageBatch, QuarantineItem, RecordKind, Tombstone};
 
 /// Reference and duplicate checks across the pages of one stream run.
 pub(crate) struct PageChecker<'a> {
@@ -84,11 +85,16 @@ impl<'a> PageChecker<'a> {
                     self.seen.insert(id.clone(), hash);
                 }
             }
+            // A pupil not (yet) in the snapshot: a new pupil's first records come before the next
+            // GKV snapshot lists them. Held, not lost; applied once the pupil is known.
             if let Some(pupil) = record.pupil_external_id()
                 && !self.known.contains(pupil)
             {
-                let reason = format!("unknown pupil {pupil}");
-                quarantine(&mut batch, Some(id), rec.raw, reason);
+                batch.held.push(match record {
+                    Record::Result(r) => HeldRecord::Result(r),
+                    Record::Note(n) => HeldRecord::Note(n),
+                    Record::Plan(p) => HeldRecord::Plan(p),
+                });
                 continue;
             }
             match record {
@@ -141,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn repeats_are_dropped_conflicts_and_unknown_pupils_quarantined() {
+    fn repeats_are_dropped_conflicts_quarantined_and_unknown_pupils_held() {
         let known: HashSet<String> = ["p1".to_owned()].into();
         let mut checker = PageChecker::new(&known);
         let b = checker.batch(
@@ -160,8 +166,10 @@ mod tests {
             ),
         );
         assert_eq!(b.results.len(), 1, "an identical repeat is stored once");
-        assert_eq!(b.quarantine.len(), 1);
-        assert_eq!(b.quarantine[0].reason, "unknown pupil p9");
+        assert!(b.quarantine.is_empty(), "{:?}", b.quarantine);
+        assert_eq!(b.held.len(), 1, "the record of the unknown pupil waits");
+        assert_eq!(b.held[0].external_id(), "r2");
+        assert_eq!(b.held[0].pupil_external_id(), Some("p9"));
         assert_eq!(b.tombstones[0].external_id, "gone");
         assert_eq!(b.new_cursor.as_deref(), Some("page:c"));
         assert!(!b.finished);

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{BarProgress, LineProgress, NoProgress, Progress, SyncEngine, SyncOptions};
 use crate::domain::{Brin, Source};
 use crate::settings::Settings;
-use crate::store::{self, Store, StreamStatus};
+use crate::store::{self, HeldCount, Store, StreamStatus};
 
 /// Options of `sync`.
 #[derive(Debug, Args)]
@@ -121,6 +121,8 @@ pub fn sync(settings: &Settings, args: &SyncArgs) -> anyhow::Result<ExitCode> {
 #[derive(Debug, Serialize)]
 struct StatusReport {
     streams: Vec<StreamStatus>,
+    /// Records waiting for a pupil the store does not know yet, per stream.
+    held: Vec<HeldCount>,
     /// Live results whose test no domain mapping knows (kept, but feeding no rule).
     results_with_unmapped_test: i64,
     /// Test codes without a domain.
@@ -132,6 +134,7 @@ pub fn status(settings: &Settings, args: &StatusArgs) -> anyhow::Result<ExitCode
     runtime()?.block_on(async {
         let store = open_store(settings).await?;
         let streams = store.stream_statuses().await?;
+        let held = store.held_counts().await?;
         let mapping = settings.rules.board().domain_mapping.clone();
         let tests = store.tests_seen().await?;
         store.close().await;
@@ -143,6 +146,7 @@ pub fn status(settings: &Settings, args: &StatusArgs) -> anyhow::Result<ExitCode
             results_with_unmapped_test: unmapped.iter().map(|t| t.results).sum(),
             unmapped_tests: unmapped.iter().map(|t| t.code.clone()).collect(),
             streams,
+            held,
         };
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -187,6 +191,16 @@ fn render_status(r: &StatusReport) -> String {
                 s.consecutive_failures
             ));
         }
+    }
+    for h in &r.held {
+        out.push_str(&format!(
+            "  {:<13} {:<6} {:<11} {} wachtend op leerling (held for a pupil not yet in the snapshot), sinds {}\n",
+            h.source.as_str(),
+            h.school.as_str(),
+            h.stream,
+            h.count,
+            h.oldest.format("%Y-%m-%d %H:%M UTC")
+        ));
     }
     out.push_str(&format!(
         "Resultaten met een toets zonder leerdomein (results with an unmapped test): {}",

@@ -207,6 +207,21 @@ impl SyncEngine {
                 pupils_ok = matches!(snapshot, Ok(Some(_)));
             }
         }
+        if pupils_ok {
+            // Records held for pupils that were unknown until now (the snapshot above, or an
+            // import, added them) are applied before the streams read on.
+            match super::busy::retry_busy(|| self.store.release_held(&school.brin)).await {
+                Ok(r) if r.released > 0 => {
+                    tracing::info!(
+                        released = r.released,
+                        still_held = r.still_held,
+                        "held records of new pupils applied"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "cannot apply held records"),
+            }
+        }
         let known: HashSet<String> = match self.store.known_pupils(&school.brin).await {
             Ok(p) => p.into_iter().map(|p| p.external_id).collect(),
             Err(e) => {
@@ -349,6 +364,7 @@ impl SyncEngine {
             outcome.pages += 1;
             outcome.records += records;
             outcome.quarantined += summary.quarantined;
+            outcome.held += summary.held;
             progress.page_applied(source, school, name, records);
             if last {
                 return Ok(());

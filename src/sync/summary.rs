@@ -42,6 +42,8 @@ pub struct StreamOutcome {
     pub records: usize,
     /// Records quarantined.
     pub quarantined: usize,
+    /// Records held because their pupil is not in the store yet (applied once it is).
+    pub held: usize,
     /// How it ended.
     #[serde(flatten)]
     pub state: StreamState,
@@ -57,6 +59,7 @@ impl StreamOutcome {
             pages: 0,
             records: 0,
             quarantined: 0,
+            held: 0,
             state: StreamState::Ok,
         }
     }
@@ -93,6 +96,11 @@ impl SyncSummary {
         self.streams.iter().map(|s| s.quarantined).sum()
     }
 
+    /// Records held for pupils not in the store yet, over all streams.
+    pub fn held(&self) -> usize {
+        self.streams.iter().map(|s| s.held).sum()
+    }
+
     /// The human report: one line per stream, then a total, in Dutch with English in brackets.
     pub fn render(&self) -> String {
         let mut out = String::from("Synchronisatie (sync) klaar:\n");
@@ -103,8 +111,13 @@ impl SyncSummary {
                 StreamState::Stopped { reason } => format!("gestopt (stopped): {reason}"),
                 StreamState::Skipped { reason } => format!("overgeslagen (skipped): {reason}"),
             };
+            let held = if s.held > 0 {
+                format!(", {} wachtend op leerling (held)", s.held)
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "  {:<6} {:<13} {:<11} {:>7} records, {:>4} in quarantaine  {}\n",
+                "  {:<6} {:<13} {:<11} {:>7} records, {:>4} in quarantaine{held}  {}\n",
                 s.school.as_str(),
                 s.source.as_str(),
                 s.stream,

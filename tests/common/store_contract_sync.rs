@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use super::harness::*;
 use zorgsignaal::domain::{Evaluation, EvaluationOutcome, Note, PlanKind, School, Source, SupportPlan};
 use zorgsignaal::store::{
-    PageBatch, QuarantineFilter, QuarantineItem, RecordKind, SnapshotSummary, StoreError, Tombstone,
+    HeldRecord, PageBatch, QuarantineFilter, QuarantineItem, RecordKind, SnapshotSummary, StoreError,
+    Tombstone,
 };
 
 pub async fn migrate_twice_and_schools_are_idempotent(ctx: Ctx) {
@@ -631,4 +632,114 @@ pub async fn histories_and_changed_pupils(ctx: Ctx) {
             .expect("none")
             .is_empty()
     );
+}
+
+/// Records of a pupil the store does not know yet wait (held), are counted, follow newer versions
+/// and tombstones, and are applied by `release_held` once a snapshot brings the pupil.
+pub async fn held_records_wait_for_their_pupil_and_are_applied_once_it_is_known(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let mut batch = PageBatch::new(Source::Parnassys, brin(), "results");
+    batch.held = vec![
+        HeldRecord::Result(result(Source::Parnassys, "r9", "p9", date(2026, 1, 20), "IV")),
+        HeldRecord::Result(result(Source::Parnassys, "r8", "p9", date(2026, 1, 21), "V")),
+    ];
+    batch.new_cursor = Some("since:1".into());
+    let summary = store.apply_page(&batch).await.expect("page with held records");
+    assert_eq!(summary.held, 2);
+    assert_eq!(summary.quarantined, 0);
+    let mut notes = PageBatch::new(Source::Leeruniek, brin(), "notes");
+    notes.held = vec![HeldRecord::Note(note("n9", "p9"))];
+    store.apply_page(&notes).await.expect("held note");
+
+    // Nothing is released while p9 is unknown.
+    let r = store.release_held(&brin()).await.expect("release");
+    assert_eq!((r.released, r.still_held), (0, 3));
+    let counts = store.held_counts().await.expect("counts");
+    let count = |source: Source| {
+        counts
+            .iter()
+            .find(|c| c.source == source && c.school == brin())
+            .map(|c| c.count)
+    };
+    assert_eq!(count(Source::Parnassys), Some(2), "{counts:?}");
+    assert_eq!(count(Source::Leeruniek), Some(1), "{counts:?}");
+
+    // A newer version replaces the held one; a tombstone forgets one.
+    let mut later = PageBatch::new(Source::Parnassys, brin(), "results");
+    later.held = vec![HeldRecord::Result(result(
+        Source::Parnassys,
+        "r9",
+        "p9",
+        date(2026, 1, 20),
+        "V-",
+    ))];
+    later.tombstones = vec![Tombstone {
+        kind: RecordKind::Result,
+        external_id: "r8".into(),
+    }];
+    let s = store.apply_page(&later).await.expect("newer version");
+    assert_eq!(s.held, 1);
+    assert_eq!(count_of(store, Source::Parnassys).await, 1);
+
+    // The pupil arrives with the next snapshot: everything waiting for them is applied, once.
+    enrol(store, &["p1", "p9"]).await;
+    let r = store.release_held(&brin()).await.expect("release");
+    assert_eq!((r.released, r.still_held), (2, 0));
+    assert!(store.held_counts().await.expect("counts").is_empty());
+    let histories = store.pupil_histories(&brin()).await.expect("histories");
+    let p9 = histories
+        .iter()
+        .find(|h| h.pupil.pupil.external_id == "p9")
+        .expect("p9 stored");
+    assert_eq!(p9.results.len(), 1, "r8 was tombstoned while held");
+    assert_eq!(
+        p9.results[0].result.reference_scores[0].value, "V-",
+        "the newest held version is applied"
+    );
+    let r = store.release_held(&brin()).await.expect("release again");
+    assert_eq!(r.released, 0, "released records are not held any more");
+
+    // A held record that arrives later directly (its pupil known by then) is no longer held.
+    let mut held = PageBatch::new(Source::Parnassys, brin(), "results");
+    held.held = vec![HeldRecord::Result(result(
+        Source::Parnassys,
+        "r7",
+        "p7",
+        date(2026, 2, 1),
+        "IV",
+    ))];
+    store.apply_page(&held).await.expect("held");
+    enrol(store, &["p1", "p9", "p7"]).await;
+    let mut direct = PageBatch::new(Source::Parnassys, brin(), "results");
+    direct.results = vec![result(Source::Parnassys, "r7", "p7", date(2026, 2, 1), "III")];
+    store.apply_page(&direct).await.expect("direct");
+    assert_eq!(
+        count_of(store, Source::Parnassys).await,
+        0,
+        "the direct version supersedes the held one"
+    );
+
+    // A held record of another school is refused with the page.
+    let mut foreign = PageBatch::new(Source::Parnassys, other_brin(), "results");
+    foreign.held = vec![HeldRecord::Result(result(
+        Source::Parnassys,
+        "r6",
+        "p6",
+        date(2026, 2, 1),
+        "IV",
+    ))];
+    let err = store.apply_page(&foreign).await.expect_err("foreign held record");
+    assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
+}
+
+async fn count_of(store: &dyn zorgsignaal::store::Store, source: Source) -> i64 {
+    store
+        .held_counts()
+        .await
+        .expect("counts")
+        .iter()
+        .filter(|c| c.source == source)
+        .map(|c| c.count)
+        .sum()
 }
