@@ -136,7 +136,7 @@ fn parse_outbox_status(s: &str) -> Result<crate::store::OutboxStatus, String> {
 
 /// Options of `import`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv", "edexml"])))]
+#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv", "edexml", "uwlr"])))]
 pub struct ImportArgs {
     /// OSO overstapdossier (XML) to import.
     #[arg(long, value_name = "FILE.xml")]
@@ -147,6 +147,9 @@ pub struct ImportArgs {
     /// EDEXML 2.1 export (pupils, groups, memberships; needs --school).
     #[arg(long, value_name = "FILE.xml", requires = "school")]
     pub edexml: Option<PathBuf>,
+    /// UWLR 2.2 `leerresultaten_verzoek` saved as a file (results; needs --school).
+    #[arg(long, value_name = "FILE.xml", requires = "school")]
+    pub uwlr: Option<PathBuf>,
     /// School to register the records at (BRIN); for OSO default: the dossier's huidigeschool.
     #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
     pub school: Option<crate::domain::Brin>,
@@ -370,11 +373,14 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Outbox(a) => commands::outbox(settings, a.status, a.retry, a.json).await,
         Command::Import(a) => {
             use crate::app::import::{ImportFile, ImportMode, import};
-            let file = match (&a.oso, &a.csv, &a.edexml) {
+            let file = match (&a.oso, &a.csv, &a.edexml, &a.uwlr) {
                 (Some(p), ..) => ImportFile::Oso(p),
-                (None, Some(p), _) => ImportFile::Csv(p),
-                (None, None, Some(p)) => ImportFile::Edexml(p),
-                (None, None, None) => anyhow::bail!("import needs --oso, --csv or --edexml FILE"),
+                (None, Some(p), ..) => ImportFile::Csv(p),
+                (None, None, Some(p), _) => ImportFile::Edexml(p),
+                (None, None, None, Some(p)) => ImportFile::Uwlr(p),
+                (None, None, None, None) => {
+                    anyhow::bail!("import needs --oso, --csv, --edexml or --uwlr FILE")
+                }
             };
             let mode = if a.dry_run {
                 ImportMode::DryRun

@@ -40,7 +40,9 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
         )
         .await;
     assert!(
-        rule.as_str().unwrap_or_default().contains("dmt_three_lowest"),
+        rule.as_str()
+            .unwrap_or_default()
+            .contains("drie keer V(E) op DMT"),
         "{rule}"
     );
 
@@ -68,7 +70,8 @@ async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The form's redirect may still be loading: wait for the page text with a deadline.
-    d.wait_for_text(&format!("uitgesteld tot {until}")).await;
+    d.wait_for_text(&format!("uitgesteld tot {}", until.format("%d-%m-%Y")))
+        .await;
     let audit = w.store.audit_entries(50).await.expect("audit");
     assert!(
         audit

@@ -161,7 +161,10 @@ async fn ib_of_the_demo_board_snoozes_a_dmt_signal_in_headless_chromium() {
         )
         .await;
     assert!(
-        heading.as_str().unwrap_or_default().contains("dmt_three_lowest"),
+        heading
+            .as_str()
+            .unwrap_or_default()
+            .contains("drie keer V(E) op DMT"),
         "{heading}"
     );
     if let Some(dir) = &shots {
@@ -201,7 +204,8 @@ async fn ib_of_the_demo_board_snoozes_a_dmt_signal_in_headless_chromium() {
     // the date shows on this signal's own card.
     d.wait_for_url(&format!("/leerlingen/{pupil}#signaal-{signal}"))
         .await;
-    d.wait_for_text(&format!("uitgesteld tot {until}")).await;
+    d.wait_for_text(&format!("uitgesteld tot {}", until.format("%d-%m-%Y")))
+        .await;
     let card = d
         .script(
             "return document.querySelector(arguments[0]).innerText",
@@ -211,7 +215,7 @@ async fn ib_of_the_demo_board_snoozes_a_dmt_signal_in_headless_chromium() {
     assert!(
         card.as_str()
             .unwrap_or_default()
-            .contains(&format!("uitgesteld tot {until}")),
+            .contains(&format!("uitgesteld tot {}", until.format("%d-%m-%Y"))),
         "{card}"
     );
 

@@ -185,3 +185,61 @@ fn edexml_needs_a_school_and_a_broken_file_stores_nothing() {
     assert!(text(&out).contains("line 2"), "{}", text(&out));
     assert!(!text(&out).contains("Xander"));
 }
+
+/// EDEXML for the roll, then a saved UWLR `leerresultaten_verzoek` for the results (issue 12):
+/// the reference scores and the betrouwbaarheidsinterval are stored, plain scores are stored and
+/// counted, and a second import of the same message adds nothing.
+#[test]
+fn a_uwlr_results_file_lands_on_the_edexml_pupils() {
+    let world = World::new();
+    let roll = example();
+    let message = manifest("tests/fixtures/uwlr/messages/leerresultaten_dmt.xml");
+    let message = message.to_str().expect("utf-8");
+    let out = world.run(&[
+        "import",
+        "--edexml",
+        roll.to_str().expect("utf-8"),
+        "--school",
+        "23QK",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let dry = world.run(&["import", "--uwlr", message, "--school", "23QK", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    assert!(text(&dry).contains("4 resultaten"), "{}", text(&dry));
+
+    let wrong = world.run(&["import", "--uwlr", message, "--school", "11ZW"]);
+    assert_eq!(
+        wrong.status.code(),
+        Some(2),
+        "another school's message: {}",
+        text(&wrong)
+    );
+
+    let out = world.run(&["import", "--uwlr", message, "--school", "23QK"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("2 resultaat/resultaten zonder niveau"),
+        "{}",
+        text(&out)
+    );
+    let histories = world.histories("23QK");
+    let wimpie = histories
+        .iter()
+        .find(|h| h.pupil.pupil.external_id == "00001")
+        .expect("pupil 00001");
+    assert_eq!(wimpie.results.len(), 3);
+    let dmt = wimpie
+        .results
+        .iter()
+        .find(|r| r.result.external_id == "r-1")
+        .expect("r-1");
+    let ability = dmt.result.ability.as_ref().expect("ability");
+    let interval = ability.interval.expect("interval kept");
+    assert_eq!((interval.low, interval.high), (28.5, 35.5));
+    assert_eq!(dmt.result.reference_scores[0].value, "V-");
+
+    let again = world.run(&["import", "--uwlr", message, "--school", "23QK"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(text(&again).contains("(0 nieuw"), "{}", text(&again));
+}

@@ -516,3 +516,68 @@ fn smtp_transport_from_settings_for_each_tls_mode() {
     let err = Mailer::from_settings(&s.mail).expect_err("no host");
     assert!(err.to_string().contains("mail.host"), "{err}");
 }
+
+/// Issue 16 item 12: an escalation reaches the directie by mail, inside Zorgsignaal (it has no
+/// outbox row, so it is never written into the pupil's file), once, without the surname.
+#[tokio::test]
+async fn directie_escalations_are_mailed_to_the_directie_once() {
+    use zorgsignaal::actions::mail::send_directie_escalations;
+    use zorgsignaal::domain::{Source, Task, TaskKind};
+    use zorgsignaal::store::OutboxFilter;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = seeded_store(tmp.path()).await;
+    let mut settings = settings(25, "");
+    settings.schools[0].directie_emails = vec!["directie@klimop.example.nl".into()];
+    let (mailer, sent) = Mailer::memory();
+    let now = weekday_from_now(1);
+    let none = send_directie_escalations(store.as_ref(), &settings, &mailer, now)
+        .await
+        .expect("send");
+    assert_eq!(none.sent, 0, "nothing escalated, nothing sent");
+
+    let escalation = Task {
+        key: "plan_evaluation_overdue/p1/none/plan7-2026-03-02/directie".into(),
+        signal_key: Some("plan_evaluation_overdue/p1/none/plan7-2026-03-02".into()),
+        kind: TaskKind::DirectieEscalation,
+        school: brin("11ZW"),
+        pupil_external_id: PUPILS[0].id.into(),
+        target: Source::Parnassys,
+        title: "Evaluatie handelingsplan meer dan 14 dagen te laat".into(),
+        body: "De evaluatie van het handelingsplan 'Lezen' was gepland op 02-03-2026.".into(),
+        due_on: None,
+    };
+    assert!(store.upsert_task(&escalation).await.expect("task"));
+    assert!(
+        store
+            .outbox(&OutboxFilter::default())
+            .await
+            .expect("outbox")
+            .is_empty(),
+        "never pushed into ParnasSys or Leeruniek"
+    );
+    let first = send_directie_escalations(store.as_ref(), &settings, &mailer, now)
+        .await
+        .expect("send");
+    assert_eq!(first.sent, 1, "{first:?}");
+    let mails = sent.lock().expect("list").clone();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, "directie@klimop.example.nl");
+    assert!(
+        mails[0]
+            .subject
+            .starts_with("Zorgsignaal: 1 escalatie voor de directie – OBS De Klimop – "),
+        "{}",
+        mails[0].subject
+    );
+    assert!(
+        mails[0]
+            .raw
+            .contains("Evaluatie handelingsplan meer dan 14 dagen te laat")
+    );
+    assert!(!mails[0].raw.contains(PUPILS[0].surname), "no surname");
+    let again = send_directie_escalations(store.as_ref(), &settings, &mailer, now + TimeDelta::hours(2))
+        .await
+        .expect("send");
+    assert_eq!((again.sent, again.no_news), (0, 1), "{again:?}");
+}

@@ -101,6 +101,28 @@ pub async fn school_page(
         }
         b.push_str("</tbody></table></div>");
     }
+    if !o.escalations.is_empty() {
+        // Escalations stay inside Zorgsignaal: never written into the pupil's file (parents may
+        // read it there).
+        b.push_str(
+            "<h2>Escalaties naar de directie</h2><div class=\"scroll\"><table><thead><tr>\
+             <th scope=\"col\">Leerling</th><th scope=\"col\">Groep</th><th scope=\"col\">Escalatie</th>\
+             <th scope=\"col\">Sinds</th></tr></thead><tbody>",
+        );
+        for e in &o.escalations {
+            let _ = write!(
+                b,
+                "<tr><td><a href=\"/leerlingen/{}\">{}</a></td><td>{}</td><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td></tr>",
+                e.pupil_id,
+                esc(&e.name),
+                esc(&e.group),
+                esc(&e.title),
+                esc(&e.body),
+                crate::rules::text::date(e.raised_on)
+            );
+        }
+        b.push_str("</tbody></table></div>");
+    }
     Ok(render(&v, &o.name, &b))
 }
 
@@ -110,15 +132,15 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
         "<section class=\"card\" aria-labelledby=\"signaal-{id}\"><h3 id=\"signaal-{id}\">{} {} \
          <span class=\"muted\">({}, sinds {})</span></h3><p>Status: <strong data-status=\"{}\">{}</strong>",
         severity_badge(j.severity),
-        esc(&j.rule),
+        esc(crate::rules::text::rule_label(&j.rule)),
         esc(j.domain.map_or("geen domein", |d| d.dutch())),
-        j.opened_on,
+        crate::rules::text::date(j.opened_on),
         j.status.as_str(),
         esc(j.status.dutch()),
         id = j.id
     );
     if let Some(d) = s.snoozed_until.filter(|d| *d > today) {
-        let _ = write!(b, " · uitgesteld tot {d}");
+        let _ = write!(b, " · uitgesteld tot {}", crate::rules::text::date(d));
     }
     if let Some(r) = &s.dismissed_reason {
         let _ = write!(b, " · reden: {}", esc(r));
@@ -134,7 +156,7 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
             let _ = write!(
                 b,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                e.date,
+                crate::rules::text::date(e.date),
                 esc(evidence_kind(&e.kind)),
                 esc(e.test.as_deref().unwrap_or("")),
                 esc(e.moment.as_deref().unwrap_or("")),
@@ -170,9 +192,14 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
             let _ = write!(
                 b,
                 "<li>{} — {} {} {}</li>",
-                e.at.format("%Y-%m-%d %H:%M"),
-                esc(&e.kind),
-                esc(e.actor.as_deref().unwrap_or("")),
+                e.at.with_timezone(&chrono_tz::Europe::Amsterdam)
+                    .format("%d-%m-%Y %H:%M"),
+                esc(&event_dutch(e)),
+                esc(match e.actor.as_deref() {
+                    Some("rules") => "(Zorgsignaal)",
+                    Some(a) => a,
+                    None => "",
+                }),
                 esc(e.reason.as_deref().unwrap_or(""))
             );
         }
@@ -235,6 +262,20 @@ pub async fn pupil_page(
 }
 
 /// Dutch word for an evidence kind.
+/// A timeline event in Dutch: never the stored English event name (issue 16 item 14).
+fn event_dutch(e: &crate::store::SignalEvent) -> String {
+    match e.kind.as_str() {
+        "created" => "signaal aangemaakt".to_string(),
+        "evidence" => "nieuwe onderbouwing".to_string(),
+        "snooze" => "uitgesteld".to_string(),
+        "status" => match e.to_status {
+            Some(to) => format!("status: {}", to.dutch()),
+            None => "status gewijzigd".to_string(),
+        },
+        _ => "wijziging".to_string(),
+    }
+}
+
 fn evidence_kind(kind: &str) -> &str {
     match kind {
         "result" => "toetsresultaat",

@@ -64,6 +64,26 @@ pub struct SchoolOverview {
     pub groups: Vec<GroupSummary>,
     /// Pupils with active signals, most severe first.
     pub pupils: Vec<PupilSummary>,
+    /// Escalations to the directie whose signal is still active, oldest first (issue 16 item 12:
+    /// shown here, never written into the pupil's file).
+    pub escalations: Vec<EscalationSummary>,
+}
+
+/// A directie escalation on the school page.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationSummary {
+    /// Pupil store id.
+    pub pupil_id: i64,
+    /// Pupil name as the roster gives it.
+    pub name: String,
+    /// Groep.
+    pub group: String,
+    /// Dutch title (`Evaluatie handelingsplan meer dan 14 dagen te laat`).
+    pub title: String,
+    /// Dutch body.
+    pub body: String,
+    /// Day it was raised (Europe/Amsterdam).
+    pub raised_on: NaiveDate,
 }
 
 /// A signal with its timeline.
@@ -161,10 +181,12 @@ pub async fn school_overview(state: &AppState, user: &User, brin: &str) -> Resul
     }
     let mut groups: BTreeMap<String, GroupSummary> = BTreeMap::new();
     let mut pupils = Vec::new();
+    let mut names: BTreeMap<i64, (String, String)> = BTreeMap::new();
     for entry in roster {
         let group = entry
             .grade
             .map_or_else(|| "geen groep".to_string(), |g| format!("groep {g}"));
+        names.insert(entry.pupil_id, (entry.name.clone(), group.clone()));
         let g = groups.entry(group.clone()).or_insert_with(|| GroupSummary {
             group: group.clone(),
             ..GroupSummary::default()
@@ -191,11 +213,41 @@ pub async fn school_overview(state: &AppState, user: &User, brin: &str) -> Resul
         }
     }
     pupils.sort_by(|a, b| b.max_severity.cmp(&a.max_severity).then(a.group.cmp(&b.group)));
+    let active_keys: std::collections::HashSet<&str> = signals
+        .iter()
+        .filter(|s| s.signal.status.is_active())
+        .map(|s| s.signal.key.as_str())
+        .collect();
+    let escalations = state
+        .store
+        .directie_escalations(&school, chrono::DateTime::<chrono::Utc>::MIN_UTC)
+        .await?
+        .into_iter()
+        .filter(|e| e.signal_key.as_deref().is_some_and(|k| active_keys.contains(k)))
+        .map(|e| {
+            let (name, group) = names
+                .get(&e.pupil_id)
+                .cloned()
+                .unwrap_or_else(|| ("leerling".to_string(), "geen groep".to_string()));
+            EscalationSummary {
+                pupil_id: e.pupil_id,
+                name,
+                group,
+                title: e.title,
+                body: e.body,
+                raised_on: e
+                    .created_at
+                    .with_timezone(&chrono_tz::Europe::Amsterdam)
+                    .date_naive(),
+            }
+        })
+        .collect();
     Ok(SchoolOverview {
         school: school.to_string(),
         name,
         groups: groups.into_values().collect(),
         pupils,
+        escalations,
     })
 }
 

@@ -28,6 +28,8 @@ pub enum ImportFile<'a> {
     Csv(&'a Path),
     /// An EDEXML 2.1 export (pupils, groups, memberships).
     Edexml(&'a Path),
+    /// A UWLR 2.2 `leerresultaten_verzoek` (results).
+    Uwlr(&'a Path),
 }
 
 /// Whether to store or only check and report.
@@ -150,6 +152,38 @@ pub fn prepare(
             );
             Ok(Ok(batch))
         }
+        ImportFile::Uwlr(path) => {
+            let brin = school.context("--uwlr needs --school BRIN")?;
+            let bytes = match read_xml(path, "UWLR")? {
+                Ok(b) => b,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let message = match crate::sources::uwlr::model::parse_leerresultaten(&bytes) {
+                Ok(m) => m,
+                Err(e) => return Ok(Err(vec![e.to_string()])),
+            };
+            if message.brin.as_ref() != Some(brin) {
+                return Ok(Err(vec![format!(
+                    "UWLR-bericht is voor school {}, niet voor {brin} (--school)",
+                    message.brin.as_ref().map_or("(geen brincode)", |b| b.as_str())
+                )]));
+            }
+            let target = match configured_school(settings, brin, false) {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let converted = message.to_results(brin);
+            if converted.without_level > 0 {
+                println!(
+                    "{} resultaat/resultaten zonder niveau (score of anderresultaat): opgeslagen en geteld, \
+                     tellen niet mee voor de niveauregels",
+                    converted.without_level
+                );
+            }
+            let mut batch = ImportBatch::new(Source::Uwlr, target);
+            batch.results = converted.results;
+            Ok(Ok(batch))
+        }
         ImportFile::Csv(path) => {
             let brin = school.context("--csv needs --school BRIN")?;
             let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
@@ -258,6 +292,7 @@ pub async fn import(
         ImportFile::Oso(_) => "OSO-dossier",
         ImportFile::Csv(_) => "CSV-bestand",
         ImportFile::Edexml(_) => "EDEXML-bestand",
+        ImportFile::Uwlr(_) => "UWLR-bericht",
     };
     let brin = batch.school.brin.clone();
     if mode == ImportMode::DryRun {

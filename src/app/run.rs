@@ -16,7 +16,9 @@ use tokio_util::task::TaskTracker;
 
 use super::evaluate::{Scope, evaluate_schools_scoped};
 use super::open_store;
-use crate::actions::mail::{Mailer, SentInfo, send_board_report, send_digests, send_urgent};
+use crate::actions::mail::{
+    Mailer, SentInfo, send_board_report, send_digests, send_directie_escalations, send_urgent,
+};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::api::{AppState, serve};
 use crate::domain::Source;
@@ -231,6 +233,16 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
                         d.observe(&sent);
                         metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "digest")
                             .increment(sent.sent as u64);
+                        // Escalations go to the directie by mail, never into the pupil's file.
+                        let directie =
+                            send_directie_escalations(d.store.as_ref(), &d.settings, mailer, d.clock.now())
+                                .await
+                                .map_err(|e| {
+                                    metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
+                                    JobFailure(format!("directie mail: {e}"))
+                                })?;
+                        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "directie")
+                            .increment(directie.sent as u64);
                         Ok(())
                     }
                     Err(e) => {

@@ -218,6 +218,13 @@ impl TaskKind {
         }
     }
 
+    /// Whether the task is pushed into the source system (ParnasSys, Leeruniek). A directie
+    /// escalation is not: the pupil's file there may be read by parents, so it stays inside
+    /// Zorgsignaal (mail to `directie_emails`, dashboard) and gets no outbox row (issue 16 item 12).
+    pub fn is_pushed(self) -> bool {
+        !matches!(self, Self::DirectieEscalation)
+    }
+
     /// Parses the identifier.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         match input.trim() {

@@ -10,6 +10,8 @@ use crate::domain::{Severity, TaskKind};
 /// Rule id.
 pub const RULE_ID: &str = "plan_evaluation_due";
 /// Rule version.
+/// Rule version. 2: school weeks (holidays pause deadlines); a group plan is due at its own
+/// evaluation or end date (issue 16 items 10 and 11).
 pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule on the pupil's own plans.
@@ -194,6 +196,115 @@ mod tests {
             due(opp(d(2026, 11, 18)), d(2026, 11, 19)).is_empty(),
             "an early evaluation settles it"
         );
+    }
+
+    #[test]
+    fn a_group_plan_is_due_at_its_own_date_before_the_twelve_week_default() {
+        // Issue 16 item 10: Leeruniek group plans run per M/E period. From 20-08-2025; 12 weeks
+        // would be 12-11-2025.
+        let group_plan = |due: Option<NaiveDate>, end: Option<NaiveDate>, evals: &[NaiveDate]| {
+            let evals: Vec<_> = evals
+                .iter()
+                .map(|e| eval(*e, EvaluationOutcome::PartlyAchieved))
+                .collect();
+            Pupil::new(6)
+                .plan(
+                    PlanKind::GroupPlan,
+                    Some(LearningDomain::Mathematics),
+                    d(2025, 8, 20),
+                    move |pl| {
+                        pl.pupil_external_id = None;
+                        pl.group_external_id = Some("5a".into());
+                        pl.care_level = None;
+                        pl.evaluation_due = due;
+                        pl.end = end;
+                        pl.evaluations = evals;
+                    },
+                )
+                .build()
+        };
+        let first = |h: &crate::rules::PupilHistory, as_of: NaiveDate| {
+            crate::rules::evaluate_group_plans(&h.plans, as_of, &ctx())
+                .first()
+                .map(|f| {
+                    (
+                        f.signal.rule.clone(),
+                        f.signal.key.rsplit('-').take(3).collect::<Vec<_>>().join("-"),
+                    )
+                })
+        };
+        let (m_end, m_due) = (d(2026, 2, 14), d(2026, 2, 14));
+        type Case = (
+            &'static str,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+            Vec<NaiveDate>,
+            NaiveDate,
+            Option<(&'static str, &'static str)>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "no own date: the 12-week default",
+                None,
+                None,
+                vec![],
+                d(2025, 11, 10),
+                Some(("plan_evaluation_due", "12-11-2025")),
+            ),
+            (
+                "own period: not at 12 weeks",
+                None,
+                Some(m_end),
+                vec![],
+                d(2025, 11, 13),
+                None,
+            ),
+            (
+                "own period: due at its end",
+                None,
+                Some(m_end),
+                vec![],
+                d(2026, 2, 10),
+                Some(("plan_evaluation_due", "14-02-2026")),
+            ),
+            (
+                "own evaluation date wins over the end",
+                Some(d(2026, 2, 1)),
+                Some(m_end),
+                vec![],
+                d(2026, 1, 28),
+                Some(("plan_evaluation_due", "01-02-2026")),
+            ),
+            (
+                "after its end, unevaluated: overdue",
+                Some(m_due),
+                Some(m_end),
+                vec![],
+                d(2026, 2, 20),
+                Some(("plan_evaluation_overdue", "14-02-2026")),
+            ),
+            (
+                "evaluated at its end: settled",
+                Some(m_due),
+                Some(m_end),
+                vec![m_end],
+                d(2026, 2, 20),
+                None,
+            ),
+            (
+                "long after its end: the next period took over",
+                Some(m_due),
+                Some(m_end),
+                vec![],
+                d(2026, 6, 1),
+                None,
+            ),
+        ];
+        for (name, due, end, evals, as_of, want) in cases {
+            let got = first(&group_plan(due, end, &evals), as_of);
+            let want = want.map(|(r, date)| (r.to_string(), date.to_string()));
+            assert_eq!(got, want, "{name}");
+        }
     }
 
     #[test]

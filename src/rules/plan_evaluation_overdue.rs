@@ -10,7 +10,8 @@ use crate::domain::{Severity, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "plan_evaluation_overdue";
-/// Rule version.
+/// Rule version. 2: school weeks (holidays pause deadlines); a group plan is due at its own
+/// evaluation or end date and stays overdue for one period after it ends (issue 16 items 10, 11).
 pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule on the pupil's own plans.
@@ -24,7 +25,7 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
 /// The rule for one plan of `subject` (a pupil, or a group for group plans).
 pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolContext) -> Option<Finding> {
     let p = &ctx.params.plan_evaluation_overdue;
-    if !p.enabled || !hp.plan.is_active_on(as_of) {
+    if !p.enabled || !(hp.plan.is_active_on(as_of) || plans::group_period_just_ended(ctx, hp, as_of)) {
         return None;
     }
     let dl = plans::pending(ctx, as_of, &hp.plan)?;

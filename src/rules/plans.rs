@@ -46,6 +46,10 @@ pub fn period_weeks(ctx: &SchoolContext, plan: &SupportPlan) -> u32 {
 /// earlier is the previous cycle's (the date is then last evaluation + period, as a computed date
 /// would be) and does not. Without an explicit date, the next is due one period after the start or
 /// the last evaluation.
+///
+/// A group plan runs for its own period (Leeruniek: one plan per M/E period): its due date is its
+/// own evaluation date, else its end date, and only without either the `group_plan_weeks` default;
+/// any evaluation dated within its period settles it (one period, one evaluation).
 pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Option<Deadline> {
     let weeks = period_weeks(ctx, plan);
     let last_eval = plan
@@ -54,6 +58,12 @@ pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Opt
         .map(|e| e.date)
         .filter(|d| *d <= as_of)
         .max();
+    if plan.kind == PlanKind::GroupPlan
+        && let Some(due) = plan.evaluation_due.or(plan.end)
+    {
+        let settled = last_eval.is_some_and(|e| e >= plan.start);
+        return (!settled).then_some(Deadline { due, explicit: true });
+    }
     match plan.evaluation_due {
         Some(due) => {
             let settled = last_eval.is_some_and(|e| e > ctx.calendar.sub_school_weeks(due, weeks));
@@ -67,6 +77,20 @@ pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Opt
             })
         }
     }
+}
+
+/// Whether `hp` is a group plan whose own period ended before `as_of`, less than one group-plan
+/// period (`group_plan_weeks` school weeks) ago: its evaluation, due at its end, is still owed
+/// and reminded as overdue until the next period's plan has long taken over.
+pub fn group_period_just_ended(ctx: &SchoolContext, hp: &HistoryPlan, as_of: NaiveDate) -> bool {
+    hp.plan.kind == PlanKind::GroupPlan
+        && hp.plan.end.is_some_and(|end| {
+            end < as_of
+                && as_of
+                    <= ctx
+                        .calendar
+                        .add_school_weeks(end, ctx.params.plan_evaluation_due.group_plan_weeks)
+        })
 }
 
 /// `handelingsplan 'Lezen' (technisch lezen, zorgniveau 3)`.

@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod redact;
 pub mod request;
 pub mod retry;
+pub mod uwlr;
 pub mod xml;
 
 #[cfg(test)]

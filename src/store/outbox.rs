@@ -1,12 +1,13 @@
-//! Tasks (taken) and their outbox: one outbox row per task, claimed under a lease so two
-//! workers never push the same task, retried later or parked with the reason.
+//! Tasks (taken) and their outbox: one outbox row per pushed task, claimed under a lease so two
+//! workers never push the same task, retried later or parked with the reason. A directie
+//! escalation is stored as a task without an outbox row: it never leaves Zorgsignaal.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use super::work_model::{OutboxFilter, OutboxItem};
-use crate::domain::Task;
+use super::work_model::{EscalationRow, OutboxFilter, OutboxItem};
+use crate::domain::{Brin, Task};
 
 /// How long a claimed outbox row stays with its worker before another may take it over.
 pub const OUTBOX_LEASE_SECS: i64 = 300;
@@ -15,8 +16,17 @@ pub const OUTBOX_LEASE_SECS: i64 = 300;
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Stores a task keyed by [`Task::key`] with its outbox row, in one transaction; `true` when
-    /// it was new, `false` when a task with that key exists (nothing changes).
+    /// it was new, `false` when a task with that key exists (nothing changes). A task that is not
+    /// pushed ([`crate::domain::TaskKind::is_pushed`]: the directie escalation) gets no outbox row.
     async fn upsert_task(&self, task: &Task) -> Result<bool, StoreError>;
+
+    /// Directie escalations of `school` (tasks of kind `directie_escalation`, which have no outbox
+    /// row) created at or after `since`, oldest first, for the directie mail and the dashboard.
+    async fn directie_escalations(
+        &self,
+        school: &Brin,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<EscalationRow>, StoreError>;
 
     /// Claims up to `limit` rows that are due (pending with `next_attempt_at <= now`, or in flight
     /// with an expired lease): they become in flight for [`OUTBOX_LEASE_SECS`], attempts + 1.
@@ -121,6 +131,11 @@ macro_rules! impl_outbox_store {
                     let Some((task_id,)) = created else {
                         return Ok(false);
                     };
+                    if !task.kind.is_pushed() {
+                        // A directie escalation stays inside Zorgsignaal: no outbox row.
+                        tx.commit().await?;
+                        return Ok(true);
+                    }
                     sqlx::query(
                         "INSERT INTO outbox (task_id, status, attempts, next_attempt_at, created_at, updated_at)
                          VALUES ($1, 'pending', 0, $2, $2, $2)",
@@ -131,6 +146,39 @@ macro_rules! impl_outbox_store {
                     .await?;
                     tx.commit().await?;
                     Ok(true)
+                }
+
+                async fn directie_escalations(
+                    &self,
+                    school: &$crate::domain::Brin,
+                    since: DateTime<Utc>,
+                ) -> Result<Vec<$crate::store::work_model::EscalationRow>, StoreError> {
+                    type Row = (i64, i64, String, Option<String>, String, String, Option<chrono::NaiveDate>, DateTime<Utc>);
+                    let rows: Vec<Row> =
+                        sqlx::query_as(
+                            "SELECT id, pupil_id, key, signal_key, title, body, due_on, created_at FROM tasks
+                             WHERE school = $1 AND kind = 'directie_escalation' AND created_at >= $2
+                             ORDER BY created_at, id",
+                        )
+                        .bind(school.as_str())
+                        .bind(since)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    Ok(rows
+                        .into_iter()
+                        .map(|(task_id, pupil_id, key, signal_key, title, body, due_on, created_at)| {
+                            $crate::store::work_model::EscalationRow {
+                                task_id,
+                                pupil_id,
+                                key,
+                                signal_key,
+                                title,
+                                body,
+                                due_on,
+                                created_at,
+                            }
+                        })
+                        .collect())
                 }
 
                 async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>, StoreError> {

@@ -125,6 +125,27 @@ pub struct OutboxItem {
     pub remote_id: Option<String>,
 }
 
+/// A directie escalation (a task of kind `directie_escalation`, never pushed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EscalationRow {
+    /// Task store id.
+    pub task_id: i64,
+    /// Pupil store id.
+    pub pupil_id: i64,
+    /// Task key.
+    pub key: String,
+    /// Key of the signal it escalates.
+    pub signal_key: Option<String>,
+    /// Dutch title.
+    pub title: String,
+    /// Dutch body.
+    pub body: String,
+    /// Due date of the evaluation it is about, if any.
+    pub due_on: Option<NaiveDate>,
+    /// When the rule raised it.
+    pub created_at: DateTime<Utc>,
+}
+
 /// Filter for [`super::OutboxStore::outbox`]; `None` fields match everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxFilter {

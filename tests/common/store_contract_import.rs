@@ -178,3 +178,36 @@ pub async fn failed_import_commits_nothing(ctx: Ctx) {
         .expect_err("a GKV pupil in an OSO import");
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
 }
+
+/// UWLR results keep the vaardigheidsscore's betrouwbaarheidsinterval (bivlaag/bivhoog) through
+/// the store, and a re-delivery under the same `resultaat/@key` changes nothing (issue 12).
+pub async fn uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_key(ctx: Ctx) {
+    use zorgsignaal::domain::{AbilityScore, ConfidenceInterval};
+    let store = ctx.store.as_ref();
+    enrol(store, &["1001"]).await;
+    let mut batch = ImportBatch::new(Source::Uwlr, school(brin()));
+    let mut r = result(Source::Uwlr, "r-1", "1001", date(2026, 1, 20), "V-");
+    r.ability = Some(AbilityScore {
+        value: 32.0,
+        scale: "uwlr:DMT".into(),
+        interval: Some(ConfidenceInterval {
+            low: 28.5,
+            high: 35.5,
+        }),
+    });
+    let mut plain = result(Source::Uwlr, "r-2", "1001", date(2026, 1, 22), "V");
+    plain.test_code = "WOORD".into();
+    plain.reference_scores.clear();
+    batch.results = vec![r.clone(), plain];
+    let first = store.apply_import(&batch).await.expect("import");
+    assert_eq!(first.records.results_inserted, 2);
+    let again = store.apply_import(&batch).await.expect("again");
+    assert_eq!((again.records.results_inserted, again.records.unchanged), (0, 2));
+    let h = store.pupil_histories(&brin()).await.expect("histories");
+    let stored = h[0]
+        .results
+        .iter()
+        .find(|s| s.result.external_id == "r-1")
+        .expect("r-1");
+    assert_eq!(stored.result.ability, r.ability);
+}

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::TimeDelta;
-use zorgsignaal::domain::{SignalStatus, Source};
+use zorgsignaal::domain::{SignalStatus, Source, Task, TaskKind};
 use zorgsignaal::store::{
     self, MailRecord, OutboxFilter, OutboxStatus, PageBatch, SignalFilter, SignalUpsert, StoreError,
 };
@@ -236,6 +236,41 @@ pub async fn task_creates_exactly_one_outbox_row(ctx: Ctx) {
             .len(),
         1,
         "nothing half-written"
+    );
+}
+
+/// Issue 16 item 12: a directie escalation is stored as a task but never pushed into the pupil's
+/// file (parents may read it there): no outbox row; the directie mail and the dashboard list it.
+pub async fn directie_escalations_get_no_outbox_row(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let escalation = Task {
+        kind: TaskKind::DirectieEscalation,
+        title: "Evaluatie handelingsplan meer dan 14 dagen te laat".into(),
+        ..task("t1/directie", "p1")
+    };
+    let before = chrono::Utc::now() - chrono::TimeDelta::minutes(1);
+    assert!(store.upsert_task(&task("t1", "p1")).await.expect("ib task"));
+    assert!(store.upsert_task(&escalation).await.expect("escalation"));
+    assert!(!store.upsert_task(&escalation).await.expect("same key"));
+    let rows = store.outbox(&OutboxFilter::default()).await.expect("outbox");
+    assert_eq!(rows.len(), 1, "only the IB task is pushed");
+    assert_eq!(rows[0].task.kind, TaskKind::IbTask);
+    let listed = store
+        .directie_escalations(&brin(), before)
+        .await
+        .expect("escalations");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key, "t1/directie");
+    assert_eq!(listed[0].title, escalation.title);
+    let later = chrono::Utc::now() + chrono::TimeDelta::minutes(1);
+    assert!(
+        store
+            .directie_escalations(&brin(), later)
+            .await
+            .expect("escalations")
+            .is_empty(),
+        "only those raised since the given time"
     );
 }
 

@@ -44,6 +44,8 @@ pub enum MailKind {
     Urgent,
     /// The first mail about a school: its state by priority (startoverzicht).
     StartOverview,
+    /// Escalations to the directie (evaluations long overdue), never pushed into the pupil's file.
+    Directie,
 }
 
 impl MailKind {
@@ -53,6 +55,7 @@ impl MailKind {
             Self::Digest => "digest",
             Self::Urgent => "urgent",
             Self::StartOverview => "start_overview",
+            Self::Directie => "directie",
         }
     }
 }

@@ -6,6 +6,7 @@
 mod board_report;
 mod collect;
 mod digest;
+mod directie;
 mod mailer;
 mod policy;
 mod render;
@@ -17,6 +18,9 @@ pub use collect::collect_digest_input;
 pub use digest::{
     Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES,
     MAX_REPEAT_LINES, MailKind, REPEAT_AFTER_DAYS, build_digest, build_start_overview,
+};
+pub use directie::{
+    DIRECTIE_LOOKBACK_DAYS, DIRECTIE_MAIL_KIND, build_directie_mail, send_directie_escalations,
 };
 pub use mailer::{Mailer, SentMail};
 pub use policy::{
