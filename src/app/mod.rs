@@ -6,6 +6,7 @@ pub mod demo;
 pub mod evaluate;
 pub mod import;
 pub mod report_cmd;
+pub mod retention;
 pub mod run;
 pub mod simulate;
 

@@ -258,16 +258,27 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
         move |_run| {
             let d = d.clone();
             async move {
-                let keep = chrono::Duration::from_std(d.settings.retention.pupil_data_after_leaving)
-                    .map_err(|e| JobFailure(format!("retention period: {e}")))?;
-                let before = d.clock.today_amsterdam() - keep;
-                let deleted = d
-                    .store
-                    .delete_pupils_left_before(before)
-                    .await
-                    .map_err(|e| JobFailure(format!("retention: {e}")))?;
+                let outcome = crate::app::retention::run_retention(
+                    d.store.as_ref(),
+                    &d.settings,
+                    d.mailer.as_deref(),
+                    d.clock.today_amsterdam(),
+                    d.clock.now(),
+                )
+                .await
+                .map_err(|e| JobFailure(format!("retention: {e}")))?;
+                let deleted = outcome.pupils;
                 metrics::counter!("zorgsignaal_retention_deleted_pupils_total").increment(deleted as u64);
-                tracing::info!(deleted, %before, "retention run");
+                tracing::info!(
+                    deleted,
+                    group_records = outcome.group_records,
+                    quarantine = outcome.pruned.quarantine,
+                    audit = outcome.pruned.audit,
+                    jobs = outcome.pruned.jobs,
+                    mail_log = outcome.pruned.mail_log,
+                    mail_files = outcome.mail_files,
+                    "retention run"
+                );
                 Ok(())
             }
         }

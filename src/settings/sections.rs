@@ -111,20 +111,40 @@ impl ScheduleSettings {
     }
 }
 
-/// `[retention]`: how long pupil data is kept (bewaartermijn).
+/// `[retention]`: how long pupil data and operational records are kept (bewaartermijn); the
+/// retention job (`schedule.retention`) applies every term. docs/OPERATIONS.md §7 lists them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetentionSettings {
-    /// Pupil data (signals and tasks with it) is deleted this long after the pupil left (default 2 years).
+    /// Pupil data (signals and tasks with it) is deleted this long after the pupil left — or,
+    /// without a known leaving date, after the last day any source delivered the pupil; group
+    /// notes and plans this long after the end of their school year (default 2 years).
     #[serde(with = "humantime_serde")]
     pub pupil_data_after_leaving: Duration,
+    /// Quarantined records are deleted this long after they were last received (default 30 days).
+    #[serde(with = "humantime_serde")]
+    pub quarantine_after: Duration,
+    /// Audit-log rows (who saw or changed what) are deleted at this age (default 2 years).
+    #[serde(with = "humantime_serde")]
+    pub audit_log_after: Duration,
+    /// Finished job runs and the mail log are deleted at this age (default 90 days).
+    #[serde(with = "humantime_serde")]
+    pub jobs_after: Duration,
+    /// `.eml` files of the file mail transport (the demo) are deleted at this age (default 30 days).
+    #[serde(with = "humantime_serde")]
+    pub mail_files_after: Duration,
 }
 
 impl Default for RetentionSettings {
     fn default() -> Self {
+        const DAY: u64 = 86_400;
         Self {
             // humantime's year: 365.25 days.
             pupil_data_after_leaving: Duration::from_secs(2 * 31_557_600),
+            quarantine_after: Duration::from_secs(30 * DAY),
+            audit_log_after: Duration::from_secs(2 * 31_557_600),
+            jobs_after: Duration::from_secs(90 * DAY),
+            mail_files_after: Duration::from_secs(30 * DAY),
         }
     }
 }

@@ -106,6 +106,10 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
         "retention.pupil_data_after_leaving",
         s.retention.pupil_data_after_leaving,
     );
+    v.positive("retention.quarantine_after", s.retention.quarantine_after);
+    v.positive("retention.audit_log_after", s.retention.audit_log_after);
+    v.positive("retention.jobs_after", s.retention.jobs_after);
+    v.positive("retention.mail_files_after", s.retention.mail_files_after);
     v.at_least(
         "report.small_count_threshold",
         u64::from(s.report.small_count_threshold),

@@ -205,12 +205,22 @@ macro_rules! impl_import_apply {
                             .await?;
                             summary.pupils_updated += 1;
                         }
+                        // An import delivers the pupil today: retention counts from here when no
+                        // leaving date is known.
+                        sqlx::query(
+                            "UPDATE pupils SET last_seen_on = $1
+                             WHERE id = $2 AND (last_seen_on IS NULL OR last_seen_on < $1)",
+                        )
+                        .bind(now.date_naive())
+                        .bind(id)
+                        .execute(&mut **tx)
+                        .await?;
                         return Ok((id, p.external_id.clone()));
                     }
                     let (id,): (i64,) = sqlx::query_as(
                         "INSERT INTO pupils (source, school, external_id, national_id_hash, given_name,
-                           surname_prefix, surname, birth_date, left_on, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9) RETURNING id",
+                           surname_prefix, surname, birth_date, left_on, last_seen_on, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $10, $9, $9) RETURNING id",
                     )
                     .bind(p.source.as_str())
                     .bind(p.school.as_str())
@@ -221,6 +231,7 @@ macro_rules! impl_import_apply {
                     .bind(&p.surname)
                     .bind(p.birth_date)
                     .bind(now)
+                    .bind(now.date_naive())
                     .fetch_one(&mut **tx)
                     .await?;
                     summary.pupils_new += 1;

@@ -51,7 +51,7 @@ use async_trait::async_trait;
 pub use error::{DatabaseUrl, StoreError};
 pub use history::HistoryStore;
 pub use model::*;
-pub use ops::{JOB_LEASE_SECS, OpsStore};
+pub use ops::{JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash};
 pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};
 pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};

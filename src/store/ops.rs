@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::error::StoreError;
 use super::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
-use crate::domain::Brin;
+use crate::domain::{Brin, ExternalIdHasher};
 
 /// How long a claimed job stays with its worker before another may take it over.
 pub const JOB_LEASE_SECS: i64 = 3600;
@@ -67,20 +67,60 @@ pub trait OpsStore: Send + Sync {
     /// Names of the groups of `school` by source group id (`4b`, `5/6`), for the digest.
     async fn group_names(&self, school: &Brin) -> Result<Vec<(String, String)>, StoreError>;
 
-    /// Deletes every pupil who left before `date` with everything of theirs (memberships, results,
-    /// notes, plans, signals, tasks, outbox rows) and writes one deletion-log row per pupil.
-    async fn delete_pupils_left_before(&self, date: NaiveDate) -> Result<usize, StoreError>;
+    /// Deletes every pupil who left before `date` — or, without a leaving date, whom no source
+    /// delivered since before `date` (`last_seen_on`) — with everything of theirs (memberships,
+    /// results, notes, plans, signals, tasks, outbox rows) and writes one deletion-log row per
+    /// pupil, its hash keyed with `hasher` ([`pupil_hash`]).
+    async fn delete_pupils_left_before(
+        &self,
+        date: NaiveDate,
+        hasher: &ExternalIdHasher,
+    ) -> Result<usize, StoreError>;
+
+    /// Deletes group notes and group plans (without a pupil) whose school year ended before
+    /// `date`: notes written and plans ended (or, without an end, started) before the first day
+    /// of the school year `date` falls in. Returns how many rows went.
+    async fn delete_group_records_before(&self, date: NaiveDate) -> Result<u64, StoreError>;
+
+    /// Deletes operational records past their term: quarantine rows last received before
+    /// `quarantine_before`, audit rows before `audit_before`, finished (done or failed) job runs
+    /// and mail-log rows before `jobs_before`.
+    async fn prune_operational(&self, cutoffs: &PruneCutoffs) -> Result<PruneCounts, StoreError>;
 
     /// The deletion log, oldest first.
     async fn deletion_log(&self) -> Result<Vec<DeletionRecord>, StoreError>;
 }
 
-/// The deletion-log hash of a pupil: SHA-256 of source, school and source pupil id.
-pub(crate) fn pupil_hash(source: &str, school: &str, external_id: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(
-        format!("{source}|{school}|{external_id}").as_bytes(),
-    ))
+/// Cut-offs of [`OpsStore::prune_operational`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneCutoffs {
+    /// Quarantine rows last received before this go.
+    pub quarantine_before: DateTime<Utc>,
+    /// Audit rows before this go.
+    pub audit_before: DateTime<Utc>,
+    /// Finished job runs and mail-log rows before this go.
+    pub jobs_before: DateTime<Utc>,
+}
+
+/// What [`OpsStore::prune_operational`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneCounts {
+    /// Quarantine rows.
+    pub quarantine: u64,
+    /// Audit rows.
+    pub audit: u64,
+    /// Job runs.
+    pub jobs: u64,
+    /// Mail-log rows.
+    pub mail_log: u64,
+}
+
+/// The deletion-log hash of a pupil: HMAC-SHA-256 with the board's pseudonymisation key
+/// ([`ExternalIdHasher`], kind `pupil`) of `source|school|external_id`. Without the key the
+/// hash cannot be turned back into an id by trying them all; with it, `zorgsignaal
+/// deletion-log --pupil` proves a given pupil was deleted.
+pub fn pupil_hash(hasher: &ExternalIdHasher, source: &str, school: &str, external_id: &str) -> String {
+    hasher.hash("pupil", &format!("{source}|{school}|{external_id}"))
 }
 
 /// Implements [`OpsStore`]; `$skip_locked` is the engine's row-lock clause for claims.
@@ -89,10 +129,12 @@ macro_rules! impl_ops_store {
         const _: () = {
             use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-            use $crate::domain::Brin;
+            use $crate::domain::{Brin, ExternalIdHasher, SchoolYear};
             use $crate::store::error::StoreError;
             use $crate::store::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
-            use $crate::store::ops::{INSERT_AUDIT, JOB_LEASE_SECS, OpsStore, pupil_hash};
+            use $crate::store::ops::{
+                INSERT_AUDIT, JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash,
+            };
             use $crate::store::work_rows::{AuditRow, DeletionRow};
 
             #[async_trait::async_trait]
@@ -300,12 +342,18 @@ macro_rules! impl_ops_store {
                 }
 
                 #[tracing::instrument(skip_all, fields(before = %date), err)]
-                async fn delete_pupils_left_before(&self, date: NaiveDate) -> Result<usize, StoreError> {
+                async fn delete_pupils_left_before(
+                    &self,
+                    date: NaiveDate,
+                    hasher: &ExternalIdHasher,
+                ) -> Result<usize, StoreError> {
                     let now = Utc::now();
                     let mut tx = self.begin_write().await?;
+                    // Without a leaving date (OSO/CSV imports, a school whose GKV link stopped) the
+                    // last day a source delivered the pupil counts as the day the pupil left.
                     let gone: Vec<(i64, String, String, String, NaiveDate)> = sqlx::query_as(
-                        "SELECT id, source, school, external_id, left_on FROM pupils
-                         WHERE left_on IS NOT NULL AND left_on < $1 ORDER BY id",
+                        "SELECT id, source, school, external_id, COALESCE(left_on, last_seen_on) FROM pupils
+                         WHERE COALESCE(left_on, last_seen_on) < $1 ORDER BY id",
                     )
                     .bind(date)
                     .fetch_all(&mut *tx)
@@ -320,7 +368,7 @@ macro_rules! impl_ops_store {
                         sqlx::query(
                             "INSERT INTO deletion_log (pupil_hash, school, left_on, deleted_at) VALUES ($1, $2, $3, $4)",
                         )
-                        .bind(pupil_hash(source, school, external_id))
+                        .bind(pupil_hash(hasher, source, school, external_id))
                         .bind(school)
                         .bind(left_on)
                         .bind(now)
@@ -330,6 +378,54 @@ macro_rules! impl_ops_store {
                     tx.commit().await?;
                     tracing::info!(pupils = gone.len(), "pupil data past its retention period deleted");
                     Ok(gone.len())
+                }
+
+                async fn delete_group_records_before(&self, date: NaiveDate) -> Result<u64, StoreError> {
+                    let year_start = SchoolYear::of_date(date).first_day();
+                    let start_utc = year_start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+                    let mut tx = self.begin_write().await?;
+                    let notes = sqlx::query("DELETE FROM notes WHERE pupil_id IS NULL AND written_at < $1")
+                        .bind(start_utc)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    let plans = sqlx::query(
+                        "DELETE FROM plans WHERE pupil_id IS NULL AND COALESCE(end_on, start_on) < $1",
+                    )
+                    .bind(year_start)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    tx.commit().await?;
+                    Ok(notes + plans)
+                }
+
+                async fn prune_operational(&self, cutoffs: &PruneCutoffs) -> Result<PruneCounts, StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    let quarantine = sqlx::query("DELETE FROM quarantine WHERE last_seen_at < $1")
+                        .bind(cutoffs.quarantine_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    let audit = sqlx::query("DELETE FROM audit_log WHERE at < $1")
+                        .bind(cutoffs.audit_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    let jobs = sqlx::query(
+                        "DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < $1",
+                    )
+                    .bind(cutoffs.jobs_before)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let mail_log = sqlx::query("DELETE FROM mail_log WHERE sent_at < $1")
+                        .bind(cutoffs.jobs_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                    Ok(PruneCounts { quarantine, audit, jobs, mail_log })
                 }
 
                 async fn deletion_log(&self) -> Result<Vec<DeletionRecord>, StoreError> {

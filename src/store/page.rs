@@ -110,6 +110,34 @@ macro_rules! impl_page_apply {
                             summary.tombstones_unknown += 1;
                         }
                     }
+                    // A record that now arrives whole leaves quarantine (one count per page when the
+                    // stream has nothing in quarantine, which is the usual case).
+                    let (held,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM quarantine WHERE source = $1 AND school = $2 AND stream = $3",
+                    )
+                    .bind(batch.source.as_str())
+                    .bind(batch.school.as_str())
+                    .bind(&batch.stream)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    let arrived = batch
+                        .results
+                        .iter()
+                        .map(|r| r.external_id.as_str())
+                        .chain(batch.notes.iter().map(|n| n.external_id.as_str()))
+                        .chain(batch.plans.iter().map(|p| p.external_id.as_str()));
+                    for external_id in arrived.filter(|_| held > 0) {
+                        sqlx::query(
+                            "DELETE FROM quarantine WHERE source = $1 AND school = $2 AND stream = $3
+                               AND external_id = $4",
+                        )
+                        .bind(batch.source.as_str())
+                        .bind(batch.school.as_str())
+                        .bind(&batch.stream)
+                        .bind(external_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     for q in &batch.quarantine {
                         sqlx::query(
                             "INSERT INTO quarantine (source, school, stream, external_id, raw, reason,
@@ -123,7 +151,8 @@ macro_rules! impl_page_apply {
                         .bind(q.school.as_str())
                         .bind(&q.stream)
                         .bind(&q.external_id)
-                        .bind(rows::json(&q.raw)?)
+                        // Only the shape: a quarantined note must not keep its text.
+                        .bind(rows::json(&rows::record_shape(&q.raw))?)
                         .bind(&q.reason)
                         .bind(now)
                         .execute(&mut **tx)

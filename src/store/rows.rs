@@ -45,6 +45,55 @@ pub(crate) fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::InvalidData(format!("cannot serialise: {e}")))
 }
 
+/// What the store keeps of a quarantined record: its shape, never its content. Objects keep their
+/// keys when they look like schema names (ASCII identifiers starting with a lower-case letter or
+/// `_`, at most 40 characters; others become `"?"`); strings become `"string(N)"` (N characters),
+/// numbers `"number"`; booleans and null stay; arrays keep the shape of their first three
+/// elements and `"…(N items)"` when longer; nesting deeper than 6 levels becomes `"…"`.
+pub fn record_shape(value: &serde_json::Value) -> serde_json::Value {
+    fn schema_key(key: &str) -> bool {
+        !key.is_empty()
+            && key.len() <= 40
+            && key.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+    }
+    fn shape(value: &serde_json::Value, depth: usize) -> serde_json::Value {
+        use serde_json::Value;
+        if depth > 6 {
+            return Value::String("…".into());
+        }
+        match value {
+            Value::Null | Value::Bool(_) => value.clone(),
+            Value::Number(_) => Value::String("number".into()),
+            Value::String(s) => Value::String(format!("string({})", s.chars().count())),
+            Value::Array(items) => {
+                let mut out: Vec<Value> = items.iter().take(3).map(|v| shape(v, depth + 1)).collect();
+                if items.len() > 3 {
+                    out.push(Value::String(format!("…({} items)", items.len())));
+                }
+                Value::Array(out)
+            }
+            Value::Object(map) => {
+                let mut out = serde_json::Map::new();
+                let mut unnamed = 0;
+                for (k, v) in map {
+                    let key = if schema_key(k) {
+                        k.clone()
+                    } else {
+                        unnamed += 1;
+                        format!("?{unnamed}")
+                    };
+                    out.insert(key, shape(v, depth + 1));
+                }
+                Value::Object(out)
+            }
+        }
+    }
+    shape(value, 0)
+}
+
 pub(crate) fn from_json<T: DeserializeOwned>(column: &str, s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::decode(column, e))
 }

@@ -250,6 +250,18 @@ macro_rules! impl_sync_store {
                         };
                         pupil_ids.insert(p.external_id.as_str(), id);
                     }
+                    // Retention counts from the last day a source delivered a pupil when no
+                    // leaving date is known (written once a day per pupil).
+                    for id in pupil_ids.values() {
+                        sqlx::query(
+                            "UPDATE pupils SET last_seen_on = $1
+                             WHERE id = $2 AND (last_seen_on IS NULL OR last_seen_on < $1)",
+                        )
+                        .bind(seen_at.date_naive())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
 
                     if !pupils.is_empty() {
                         let seen: HashSet<&str> = pupils.iter().map(|p| p.external_id.as_str()).collect();

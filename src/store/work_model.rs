@@ -214,7 +214,7 @@ pub struct AuditEntry {
 /// Proof that a pupil's data was deleted (bewaartermijn), without the pupil's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeletionRecord {
-    /// SHA-256 (hex) of source, school and source pupil id.
+    /// HMAC-SHA-256 (hex) with the board key of source, school and source pupil id ([`super::pupil_hash`]).
     pub pupil_hash: String,
     /// School.
     pub school: Brin,

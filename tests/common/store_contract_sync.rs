@@ -448,7 +448,7 @@ pub async fn quarantine_keeps_raw_records_and_counts(ctx: Ctx) {
         school: brin(),
         stream: stream.into(),
         external_id: id.map(Into::into),
-        raw: serde_json::json!({"id": id, "score": "VI"}),
+        raw: serde_json::json!({"id": id, "score": "VI", "notitie": "Jansje huilt vaak", "Jansje": [1, 2, 3, 4]}),
         reason: "level VI is not on scale IV".into(),
     };
     let mut page = PageBatch::new(Source::Parnassys, brin(), "results");
@@ -471,7 +471,13 @@ pub async fn quarantine_keeps_raw_records_and_counts(ctx: Ctx) {
         .find(|q| q.item.external_id.as_deref() == Some("r1"))
         .expect("r1");
     assert_eq!(r1.seen_count, 2);
-    assert_eq!(r1.item.raw["score"], "VI");
+    // Only the shape of the record is kept: keys that look like schema names and value types.
+    assert_eq!(
+        r1.item.raw,
+        serde_json::json!({"id": "string(2)", "score": "string(2)", "notitie": "string(17)", "?1": ["number", "number", "number", "…(4 items)"]})
+    );
+    let stored = serde_json::to_string(&all.iter().map(|q| &q.item.raw).collect::<Vec<_>>()).expect("json");
+    assert!(!stored.contains("Jansje") && !stored.contains("VI"), "{stored}");
     let only_notes = store
         .quarantined(&QuarantineFilter {
             stream: Some("notes".into()),
@@ -632,6 +638,103 @@ pub async fn histories_and_changed_pupils(ctx: Ctx) {
             .expect("none")
             .is_empty()
     );
+}
+
+pub async fn quarantine_goes_when_the_record_arrives_and_at_the_end_of_its_term(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let bad = |id: &str| QuarantineItem {
+        source: Source::Parnassys,
+        school: brin(),
+        stream: "results".into(),
+        external_id: Some(id.into()),
+        raw: serde_json::json!({"id": id, "level": "VI"}),
+        reason: "level VI is not on scale IV".into(),
+    };
+    let mut page = PageBatch::new(Source::Parnassys, brin(), "results");
+    page.quarantine = vec![bad("r1"), bad("r2")];
+    store.apply_page(&page).await.expect("bad page");
+    // r1 arrives whole: its quarantine row goes, r2's stays.
+    let mut page = PageBatch::new(Source::Parnassys, brin(), "results");
+    page.results = vec![result(Source::Parnassys, "r1", "p1", date(2025, 10, 1), "IV")];
+    store.apply_page(&page).await.expect("good page");
+    let left: Vec<_> = store
+        .quarantined(&QuarantineFilter::default())
+        .await
+        .expect("quarantine")
+        .into_iter()
+        .filter_map(|q| q.item.external_id)
+        .collect();
+    assert_eq!(left, ["r2"]);
+
+    // The retention term: rows last received before the cut-off go.
+    let now = chrono::Utc::now();
+    let counts = store
+        .prune_operational(&zorgsignaal::store::PruneCutoffs {
+            quarantine_before: now - chrono::TimeDelta::days(1),
+            audit_before: now - chrono::TimeDelta::days(1),
+            jobs_before: now - chrono::TimeDelta::days(1),
+        })
+        .await
+        .expect("prune");
+    assert_eq!(counts.quarantine, 0, "received today");
+    let counts = store
+        .prune_operational(&zorgsignaal::store::PruneCutoffs {
+            quarantine_before: now + chrono::TimeDelta::seconds(5),
+            audit_before: now - chrono::TimeDelta::days(1),
+            jobs_before: now - chrono::TimeDelta::days(1),
+        })
+        .await
+        .expect("prune");
+    assert_eq!(counts.quarantine, 1);
+    assert!(
+        store
+            .quarantined(&QuarantineFilter::default())
+            .await
+            .expect("quarantine")
+            .is_empty()
+    );
+}
+
+pub async fn group_notes_and_plans_expire_with_their_school_year(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let mut group_note = note("n-group", "p1");
+    group_note.pupil_external_id = None;
+    let mut notes = PageBatch::new(Source::Leeruniek, brin(), "notes");
+    notes.notes = vec![group_note, note("n-pupil", "p1")];
+    store.apply_page(&notes).await.expect("notes");
+    let mut plans = PageBatch::new(Source::Parnassys, brin(), "plans");
+    plans.plans = vec![plan("pl-group", None), plan("pl-pupil", Some("p1"))];
+    store.apply_page(&plans).await.expect("plans");
+
+    // Both group records belong to school year 2025/26 (ends 31 July 2026).
+    assert_eq!(
+        store
+            .delete_group_records_before(date(2026, 7, 31))
+            .await
+            .expect("not yet"),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_group_records_before(date(2026, 8, 1))
+            .await
+            .expect("delete"),
+        2,
+        "the group note and the group plan"
+    );
+    assert_eq!(
+        store
+            .delete_group_records_before(date(2030, 8, 1))
+            .await
+            .expect("again"),
+        0,
+        "records of a pupil go with the pupil, not with the school year"
+    );
+    let h = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(h[0].plans.len(), 1, "the pupil's own plan stays");
+    assert!(h[0].group_plans.is_empty(), "the group plan went");
 }
 
 /// Records of a pupil the store does not know yet wait (held), are counted, follow newer versions

@@ -642,6 +642,7 @@ pub async fn retention_deletes_everything_of_a_pupil_and_logs_it(ctx: Ctx) {
         .id();
     store.upsert_task(&task("t1", "p1")).await.expect("task");
 
+    let hasher = zorgsignaal::domain::ExternalIdHasher::new("board key".to_string().into());
     // p1 leaves in October 2025 (missing from the snapshot).
     store
         .apply_snapshot(
@@ -656,14 +657,26 @@ pub async fn retention_deletes_everything_of_a_pupil_and_logs_it(ctx: Ctx) {
         .expect("snapshot");
     assert_eq!(
         store
-            .delete_pupils_left_before(date(2025, 10, 1))
+            .delete_pupils_left_before(date(2025, 10, 1), &hasher)
             .await
             .expect("nothing yet"),
         0
     );
+    // p2 is still delivered by the snapshot on the day of the run.
+    store
+        .apply_snapshot(
+            &brin(),
+            year(),
+            &[pupil("p2")],
+            &[group("g1")],
+            &[membership("p2", "g1")],
+            at(2027, 10, 2, 3),
+        )
+        .await
+        .expect("snapshot");
     assert_eq!(
         store
-            .delete_pupils_left_before(date(2027, 10, 2))
+            .delete_pupils_left_before(date(2027, 10, 2), &hasher)
             .await
             .expect("delete"),
         1
@@ -701,11 +714,159 @@ pub async fn retention_deletes_everything_of_a_pupil_and_logs_it(ctx: Ctx) {
     );
     assert_eq!(log[0].pupil_hash.len(), 64);
     assert!(!log[0].pupil_hash.contains("p1"));
+    // Keyed with the board key: the HMAC of `pupil:source|school|id`, not a plain SHA-256 anyone
+    // can recompute for every id.
+    assert_eq!(
+        log[0].pupil_hash,
+        store::pupil_hash(&hasher, "parnassys_gkv", brin().as_str(), "p1")
+    );
+    assert_eq!(
+        log[0].pupil_hash,
+        hasher.hash("pupil", &format!("parnassys_gkv|{}|p1", brin().as_str()))
+    );
+    let plain = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            format!("parnassys_gkv|{}|p1", brin().as_str()).as_bytes(),
+        ))
+    };
+    assert_ne!(log[0].pupil_hash, plain);
+    let other_key = zorgsignaal::domain::ExternalIdHasher::new("another key".to_string().into());
+    assert_ne!(
+        log[0].pupil_hash,
+        store::pupil_hash(&other_key, "parnassys_gkv", brin().as_str(), "p1")
+    );
     assert_eq!(
         store
-            .delete_pupils_left_before(date(2027, 10, 2))
+            .delete_pupils_left_before(date(2027, 10, 2), &hasher)
             .await
             .expect("again"),
         0
     );
+}
+
+pub async fn retention_covers_pupils_without_a_leaving_date(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    let hasher = zorgsignaal::domain::ExternalIdHasher::new("board key".to_string().into());
+    // A GKV school whose link stopped after the snapshot of 1 September 2025: nobody ever gets a
+    // leaving date, and the last day the pupils were delivered counts instead.
+    enrol(store, &["p1", "p2"]).await;
+    assert_eq!(
+        store
+            .delete_pupils_left_before(date(2025, 9, 1), &hasher)
+            .await
+            .expect("not yet"),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_pupils_left_before(date(2025, 9, 2), &hasher)
+            .await
+            .expect("delete"),
+        2
+    );
+    let log = store.deletion_log().await.expect("log");
+    assert_eq!(
+        log.iter().map(|r| r.left_on).collect::<Vec<_>>(),
+        [date(2025, 9, 1), date(2025, 9, 1)],
+        "the last day seen stands in for the leaving date"
+    );
+
+    // A pupil from a CSV/OSO import is seen on the day of the import (today).
+    let other = other_brin();
+    let mut batch = store::ImportBatch::new(
+        Source::Csv,
+        zorgsignaal::domain::School {
+            brin: other.clone(),
+            name: "OBS Import".into(),
+            care_ladder: "abcd".into(),
+        },
+    );
+    let mut p = pupil("1001");
+    p.school = other.clone();
+    p.source = Source::Csv;
+    batch.pupils = vec![p];
+    store.apply_import(&batch).await.expect("import");
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        store
+            .delete_pupils_left_before(today, &hasher)
+            .await
+            .expect("kept"),
+        0,
+        "imported today"
+    );
+    assert_eq!(
+        store
+            .delete_pupils_left_before(today + TimeDelta::days(1), &hasher)
+            .await
+            .expect("delete"),
+        1,
+        "an imported pupil is covered by the retention rule too"
+    );
+    assert!(store.pupil_histories(&other).await.expect("h").is_empty());
+}
+
+pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    let now = chrono::Utc::now();
+    store
+        .audit("ib", "pupil.view", Some(&brin()), "pupil:1")
+        .await
+        .expect("audit");
+    let slot = at(2025, 1, 1, 3);
+    store.enqueue_job("sync", slot).await.expect("job");
+    let run = store.claim_job(slot, "w1").await.expect("claim").expect("run");
+    store.finish_job(run.id, Ok(())).await.expect("finish");
+    store
+        .enqueue_job("sync", at(2025, 1, 1, 4))
+        .await
+        .expect("queued job");
+    store
+        .record_mail(&MailRecord {
+            sent_at: now - TimeDelta::days(1),
+            to: "ib@school.nl".into(),
+            kind: "digest".into(),
+            school: Some(brin()),
+            subject_hash: "h".into(),
+        })
+        .await
+        .expect("mail");
+
+    // Nothing is old enough yet.
+    let past = now - TimeDelta::days(2);
+    let kept = store
+        .prune_operational(&store::PruneCutoffs {
+            quarantine_before: past,
+            audit_before: past,
+            jobs_before: past,
+        })
+        .await
+        .expect("prune");
+    assert_eq!(kept, store::PruneCounts::default());
+    let later = now + TimeDelta::seconds(5);
+    let gone = store
+        .prune_operational(&store::PruneCutoffs {
+            quarantine_before: past,
+            audit_before: later,
+            jobs_before: later,
+        })
+        .await
+        .expect("prune");
+    assert_eq!((gone.audit, gone.jobs, gone.mail_log), (1, 1, 1), "{gone:?}");
+    assert!(store.audit_entries(10).await.expect("audit").is_empty());
+    assert_eq!(
+        store
+            .mails_sent_since("ib@school.nl", now - TimeDelta::days(30))
+            .await
+            .expect("mails"),
+        0
+    );
+    // A queued (unfinished) job run is never pruned: it still has to run.
+    let queued = store
+        .claim_job(at(2025, 1, 1, 5), "w1")
+        .await
+        .expect("claim")
+        .expect("the queued run is still there");
+    assert_eq!(queued.scheduled_at, at(2025, 1, 1, 4));
 }

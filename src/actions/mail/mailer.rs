@@ -53,6 +53,30 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
+    /// Deletes the `.eml` files of the file transport last modified before `before` (retention
+    /// of `retention.mail_files_after`); returns how many went. Other transports keep nothing.
+    pub fn prune_files(&self, before: std::time::SystemTime) -> std::io::Result<usize> {
+        let Self::File(dir) = self else { return Ok(0) };
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut gone = 0;
+        for entry in entries {
+            let entry = entry?;
+            let path = entry.path();
+            if path.extension().is_none_or(|x| x != "eml") {
+                continue;
+            }
+            if entry.metadata()?.modified()? < before {
+                std::fs::remove_file(&path)?;
+                gone += 1;
+            }
+        }
+        Ok(gone)
+    }
+
     /// The SMTP transport `[mail]` describes: `tls = "starttls"` (upgrade, required), `"tls"`
     /// (TLS from the first byte) or `"none"` (plain, for a local relay or test sink); with
     /// `username` set, authenticates with the secret `password`.
