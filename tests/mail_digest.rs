@@ -19,7 +19,7 @@ use zorgsignaal::domain::Severity;
 use zorgsignaal::settings::MailTls;
 
 use fixture::*;
-use sink::{received, start_sink};
+use sink::{received, start_sink, start_sink_rejecting};
 
 /// The value of header `name` in a raw message (first occurrence, unfolded).
 fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
@@ -215,6 +215,55 @@ async fn failed_smtp_send_is_an_error_and_not_recorded() {
         .await
         .expect("count");
     assert_eq!(recorded, 0, "a failed send must not be recorded");
+}
+
+#[tokio::test]
+async fn a_refused_address_of_one_school_does_not_stop_the_other_schools_mail() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sink_dir = tmp.path().join("sink");
+    std::fs::create_dir_all(&sink_dir).expect("sink dir");
+    // The server refuses De Klimop's IB address; De Regenboog's two IBs must still get theirs.
+    let Some(sink) = start_sink_rejecting(&sink_dir, "klimop").await else {
+        return;
+    };
+    let store = seeded_store(tmp.path()).await;
+    plant_all(store.as_ref()).await;
+    let settings = settings(sink.port, "");
+    let mailer = Mailer::from_settings(&settings.mail).expect("smtp mailer");
+    let now = monday_morning();
+    let err = send_digests(store.as_ref(), &settings, &mailer, now)
+        .await
+        .expect_err("one address is refused");
+    let text = err.to_string();
+    assert!(text.starts_with("1 of 3 mails"), "{text}");
+    assert!(text.contains("ib@klimop.example.nl"), "{text}");
+    assert!(!text.contains(SMTP_PASSWORD), "{text}");
+    let got = received(&sink_dir);
+    assert_eq!(got.len(), 2, "both Regenboog IBs got their mail");
+    assert!(got.iter().all(|(raw, _)| raw.contains("regenboog.example.nl")));
+    for (ib, want) in [
+        ("ib@klimop.example.nl", 0),
+        ("ib@regenboog.example.nl", 1),
+        ("ib2@regenboog.example.nl", 1),
+    ] {
+        let recorded = store
+            .mails_sent_since(ib, now - TimeDelta::days(1))
+            .await
+            .expect("count");
+        assert_eq!(recorded, want, "{ib}: only delivered mail is recorded");
+    }
+    // The retry (the job's next attempt) sends only what failed: the others had their mail of
+    // the day. With the address accepted again, De Klimop's mail goes out once.
+    drop(sink);
+    let Some(sink) = start_sink(&sink_dir).await else {
+        return;
+    };
+    let settings = fixture::settings(sink.port, "");
+    let mailer = Mailer::from_settings(&settings.mail).expect("smtp mailer");
+    let retry = send_digests(store.as_ref(), &settings, &mailer, now + TimeDelta::minutes(5))
+        .await
+        .expect("send");
+    assert_eq!((retry.sent, retry.rate_limited), (1, 2), "{retry:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

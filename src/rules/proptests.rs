@@ -250,4 +250,56 @@ proptest! {
         let c = ctx();
         prop_assert_eq!(evaluate_with_stats(&h, as_of, &c), evaluate_with_stats(&shuffled, as_of, &c));
     }
+
+    /// Issue 16, item 2: a later round in rekenen — here an IEP result with only a
+    /// referentieniveau, a year after everything else — makes every older rekenen run history.
+    #[test]
+    fn a_later_round_makes_older_runs_history(h in history(1)) {
+        let last = h.results.iter().map(|r| r.result.taken_on).max().unwrap_or(day(0));
+        let later = last + Duration::days(400);
+        let mut with_iep = h.clone();
+        let mut iep = h.results.first().map(|r| r.result.clone()).unwrap_or_else(|| TestResult {
+            source: Source::Parnassys,
+            external_id: String::new(),
+            school: brin(),
+            pupil_external_id: h.pupil_external_id.clone(),
+            test_code: String::new(),
+            part_code: None,
+            test_name: String::new(),
+            provider: None,
+            taken_on: later,
+            stated_moment: None,
+            raw_score: None,
+            ability: None,
+            reference_scores: Vec::new(),
+        });
+        iep.external_id = "iep-later".into();
+        iep.test_code = "IEP-RK".into();
+        iep.test_name = "IEP Rekenen".into();
+        iep.part_code = None;
+        iep.taken_on = later;
+        iep.stated_moment = Some(crate::domain::MomentKind::Mid);
+        iep.ability = None;
+        iep.reference_scores = vec![ReferenceScore::parse("RNTRM", "1F").expect("score")];
+        with_iep.results.push(HistoryResult { id: 999_999, result: iep });
+        for f in evaluate(&with_iep, later, &ctx()) {
+            let level_rule = f.signal.rule == super::lowest_level_repeated::RULE_ID
+                || f.signal.rule == super::level_drop::RULE_ID;
+            prop_assert!(
+                !(level_rule && f.signal.domain == Some(LearningDomain::Mathematics)),
+                "{}", f.signal.key
+            );
+        }
+    }
+
+    /// Issue 16, item 2: learning signals ask for tasks only when their data is of the current or
+    /// the previous school year.
+    #[test]
+    fn history_asks_for_no_task(h in history(1), as_of in as_of_strategy()) {
+        for f in evaluate(&h, as_of, &ctx()) {
+            if super::signal_without_plan::LEARNING_RULES.contains(&f.signal.rule.as_str()) && !f.tasks.is_empty() {
+                prop_assert!(super::signal_without_plan::is_recent(f.opened_on(as_of), as_of), "{}", f.signal.key);
+            }
+        }
+    }
 }

@@ -3,6 +3,8 @@
 as received) and NNNN.txt (subject and decoded text parts). Both files are in place before the
 server answers 250 to DATA, so a client that got its reply can read them at once. AUTH (PLAIN,
 LOGIN) is offered without TLS and accepts only SINK_USER / SINK_PASSWORD from the environment.
+A recipient containing SINK_REJECT (when set and not empty) is refused with 550, as a real server
+refuses an unknown mailbox.
 The sink stops when its standard input closes.
 
 Usage: python3 smtp_sink.py OUT_DIR
@@ -27,9 +29,16 @@ def write_atomic(path, data):
 
 
 class Handler:
-    def __init__(self, out_dir):
+    def __init__(self, out_dir, reject):
         self.out_dir = out_dir
+        self.reject = reject
         self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.reject and self.reject in address:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
@@ -58,7 +67,7 @@ def authenticator(user, password):
 
 
 async def main(out_dir):
-    handler = Handler(out_dir)
+    handler = Handler(out_dir, os.environ.get("SINK_REJECT", ""))
     user = os.environ.get("SINK_USER", "")
     password = os.environ.get("SINK_PASSWORD", "")
     loop = asyncio.get_running_loop()

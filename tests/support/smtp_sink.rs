@@ -22,6 +22,12 @@ pub struct Sink {
 /// Starts the sink writing into `dir`; `None` (after printing why) when aiosmtpd is missing
 /// outside CI. Panics under `CI` when it is missing.
 pub async fn start_sink(dir: &Path) -> Option<Sink> {
+    start_sink_rejecting(dir, "").await
+}
+
+/// Like [`start_sink`], but every recipient containing `reject` (when not empty) is refused with
+/// a 550 reply.
+pub async fn start_sink_rejecting(dir: &Path, reject: &str) -> Option<Sink> {
     let probe = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .output()
@@ -40,6 +46,7 @@ pub async fn start_sink(dir: &Path) -> Option<Sink> {
         .arg(dir)
         .env("SINK_USER", "zorgsignaal")
         .env("SINK_PASSWORD", SMTP_PASSWORD)
+        .env("SINK_REJECT", reject)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .kill_on_drop(true)

@@ -79,4 +79,23 @@ pub enum MailError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Some mails of a run could not be delivered; the others were sent and recorded. A retry
+    /// sends only the failed ones (the rest already had their mail of the day).
+    #[error("{failed} of {attempted} mails could not be delivered; first: {first}")]
+    Partial {
+        /// Mails whose delivery failed.
+        failed: usize,
+        /// Mails the run tried to deliver.
+        attempted: usize,
+        /// The first delivery error.
+        first: Box<MailError>,
+    },
+}
+
+impl MailError {
+    /// A failure of one mail's delivery (the SMTP server or the `.eml` file), after which the
+    /// run goes on with the next IB and school.
+    pub fn is_delivery(&self) -> bool {
+        matches!(self, Self::Smtp { .. } | Self::File { .. })
+    }
 }

@@ -159,6 +159,8 @@ async fn run(
     let as_of = now.with_timezone(&Amsterdam).date_naive();
     let mut summary = SendSummary::default();
     let mut quiet_all: Option<Option<Quiet>> = None;
+    let mut attempted = 0usize;
+    let mut failed: Vec<MailError> = Vec::new();
     for school_settings in &settings.schools {
         let school = school_settings.school();
         let quiet = school_quiet_reason(settings, school_settings, now);
@@ -213,7 +215,17 @@ async fn run(
                 summary.no_news += 1;
                 continue;
             };
-            mailer.send(&mail.from, &digest, now).await?;
+            attempted += 1;
+            if let Err(e) = mailer.send(&mail.from, &digest, now).await {
+                if !e.is_delivery() {
+                    return Err(e);
+                }
+                // One refused address or school must not cost the other schools their mail.
+                tracing::warn!(school = %school.brin, kind = digest.kind.as_str(), error = %e,
+                    "mail not delivered; going on with the next");
+                failed.push(e);
+                continue;
+            }
             // Recorded only after the transport accepted the mail: a crash between the two
             // sends it once more on the next run (at-least-once), never loses it.
             store
@@ -241,6 +253,13 @@ async fn run(
                 named: digest.named.iter().map(|(id, _)| *id).collect(),
             });
         }
+    }
+    if !failed.is_empty() {
+        return Err(MailError::Partial {
+            failed: failed.len(),
+            attempted,
+            first: Box::new(failed.swap_remove(0)),
+        });
     }
     if summary.sent == 0 {
         summary.quiet = quiet_all.flatten();
