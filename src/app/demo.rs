@@ -355,6 +355,10 @@ fn summary_table(
         .map(|b| board.pushed_parnassys_tasks(b).len() + board.pushed_leeruniek_tasks(b).len())
         .sum();
     let _ = writeln!(out, "  {:<28} {:>8}", "taken aangemaakt (tasks)", created);
+    let escalations: usize = evaluations.iter().map(|e| e.escalations_created).sum();
+    if escalations > 0 {
+        let _ = writeln!(out, "  {:<28} {:>8}", "escalaties directie (mail)", escalations);
+    }
     let _ = writeln!(out, "  {:<28} {:>8}", "taken teruggezet (pushed)", tasks_pushed);
     let _ = writeln!(out, "  {:<28} {:>8}", "  waarvan bij de mock", at_mock);
     if tasks_parked > 0 {

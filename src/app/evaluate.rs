@@ -27,8 +27,11 @@ pub struct SchoolEvaluationSummary {
     pub signals_updated: usize,
     /// Existing signals with nothing new.
     pub signals_unchanged: usize,
-    /// Tasks created (each with exactly one outbox row).
+    /// Tasks created for the source system (each with exactly one outbox row).
     pub tasks_created: usize,
+    /// Directie escalations created (escalatie naar de directie): mailed inside Zorgsignaal,
+    /// never pushed into the pupil's file, so no outbox row.
+    pub escalations_created: usize,
     /// Results whose test is not in the domain mapping (kept, fed to no rule).
     pub unknown_tests: usize,
     /// Lower signals inhibited by a higher one.
@@ -130,7 +133,11 @@ pub async fn evaluate_school(
             }
             for task in &tasks {
                 if store.upsert_task(task).await? {
-                    summary.tasks_created += 1;
+                    if task.kind.is_pushed() {
+                        summary.tasks_created += 1;
+                    } else {
+                        summary.escalations_created += 1;
+                    }
                 }
             }
         }
