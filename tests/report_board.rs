@@ -152,7 +152,8 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
             let with_plan = one(
                 "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
                    AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
-                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth')
+                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth',
+                   'reference_level_low','avi_stagnation')
                    AND EXISTS (SELECT 1 FROM plans p WHERE p.pupil_id = s.pupil_id AND p.deleted_at IS NULL
                      AND p.kind <> 'group_plan' AND p.start_on >= s.opened_on
                      AND p.start_on <= date(s.opened_on, '+42 days')
@@ -163,7 +164,8 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
             let eligible = one(
                 "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
                    AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
-                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth')",
+                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth',
+                   'reference_level_low','avi_stagnation')",
             )
             .await;
             put("signal_plan:with".into(), with_plan);

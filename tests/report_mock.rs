@@ -107,7 +107,8 @@ const ENROLLED: &str = "FROM pupils p WHERE p.school = $1 AND p.deleted_at IS NU
                 AND (m.to_on IS NULL OR m.to_on >= $2))";
 
 const LEARNING: &str =
-    "s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth')
+    "s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth',
+                   'reference_level_low','avi_stagnation')
     AND s.domain IS NOT NULL";
 
 /// The expected count of every (school, measure, year) docs/REPORT.md defines as a count, per
