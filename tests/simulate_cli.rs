@@ -99,9 +99,12 @@ fn read_mails(dir: &Path) -> Vec<Mail> {
     names.sort();
     names
         .iter()
+        // The IB's mails only: not the board report, not the directie's escalation mail.
         .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("bestuur-"))
+            !p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("bestuur-") || n.contains("-directie-")
+            })
         })
         .map(|p| {
             let raw = std::fs::read_to_string(p).expect("eml").replace("\r\n", "\n");
