@@ -852,7 +852,7 @@ async fn the_start_page_shows_what_is_new_since_the_previous_visit_then_open_sig
     assert!(
         groups.contains("Groep 5")
             && groups.contains("evaluatie plan binnenkort")
-            && groups.contains("'Rekenen E'"),
+            && groups.contains("&#39;Rekenen E&#39;"),
         "{groups}"
     );
     // The directie of the school has visits of her own: untouched by the IB's views.
