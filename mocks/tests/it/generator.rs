@@ -121,6 +121,19 @@ async fn a_dumped_fixture_serves_the_same_data() {
             "fixture has {key}"
         );
     }
+    // Every key the dump writes is declared (the planted cases fill the optional lists).
+    assert!(
+        ds.schools
+            .iter()
+            .any(|s| !s.dyslexieverklaringen.is_empty() && !s.vakanties.is_empty()),
+        "the dump exercises the optional lists"
+    );
+    let mut undeclared = Vec::new();
+    undeclared_keys(&schema, &schema, &dumped, "$", &mut undeclared);
+    assert!(
+        undeclared.is_empty(),
+        "keys missing from fixture.schema.json: {undeclared:?}"
+    );
     let brin = ds.schools[0].brin.clone();
     let n = ds.schools[0].resultaten.len();
     let board = MockBoard::start(MockConfig::fixture(loaded))
@@ -137,4 +150,38 @@ async fn a_dumped_fixture_serves_the_same_data() {
     assert_eq!(page["items"].as_array().map(Vec::len), Some(n.min(1000)));
     board.shutdown().await;
     std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// Keys of `value` that its schema (objects with `additionalProperties: false`) does not declare,
+/// recursing through `properties`, `items` and `$ref`.
+fn undeclared_keys(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    at: &str,
+    out: &mut Vec<String>,
+) {
+    let schema = match schema.get("$ref").and_then(serde_json::Value::as_str) {
+        Some(r) => root
+            .pointer(r.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling $ref {r}")),
+        None => schema,
+    };
+    if let Some(obj) = value.as_object() {
+        let props = schema.get("properties").and_then(serde_json::Value::as_object);
+        for (k, v) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => undeclared_keys(root, s, v, &format!("{at}.{k}"), out),
+                None if schema.get("additionalProperties") == Some(&serde_json::Value::Bool(false)) => {
+                    out.push(format!("{at}.{k}"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            undeclared_keys(root, items, v, &format!("{at}[{i}]"), out);
+        }
+    }
 }
