@@ -52,7 +52,7 @@ pub use error::{DatabaseUrl, StoreError};
 pub use history::HistoryStore;
 pub use model::*;
 pub use ops::{JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash};
-pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};
+pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore, new_lease_holder};
 pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use roster::{RosterEntry, RosterStore};
