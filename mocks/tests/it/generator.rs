@@ -121,6 +121,14 @@ async fn a_dumped_fixture_serves_the_same_data() {
             "fixture has {key}"
         );
     }
+    // The schema closes every object (`additionalProperties: false`): a field added to the model
+    // must be declared there too, or CI's JSON Schema check of the dump fails.
+    let mut undeclared = Vec::new();
+    undeclared_keys(&schema, &schema, &dumped, "$", &mut undeclared);
+    assert!(
+        undeclared.is_empty(),
+        "fields missing from mocks/fixture.schema.json: {undeclared:?}"
+    );
     let brin = ds.schools[0].brin.clone();
     let n = ds.schools[0].resultaten.len();
     let board = MockBoard::start(MockConfig::fixture(loaded))
@@ -137,4 +145,45 @@ async fn a_dumped_fixture_serves_the_same_data() {
     assert_eq!(page["items"].as_array().map(Vec::len), Some(n.min(1000)));
     board.shutdown().await;
     std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// Collects the paths of object keys in `value` that `schema` does not declare (following
+/// `$ref`s into `$defs` and array `items`).
+fn undeclared_keys(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    let schema = match schema.get("$ref").and_then(|r| r.as_str()) {
+        Some(r) => {
+            let name = r.trim_start_matches("#/$defs/");
+            &root["$defs"][name]
+        }
+        None => schema,
+    };
+    match value {
+        serde_json::Value::Object(map) => {
+            let Some(props) = schema.get("properties").and_then(|p| p.as_object()) else {
+                return;
+            };
+            for (key, child) in map {
+                let child_path = format!("{path}.{key}");
+                match props.get(key) {
+                    Some(child_schema) => undeclared_keys(root, child_schema, child, &child_path, out),
+                    None => out.push(child_path),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                // One element of each array is enough to find a missing declaration.
+                if let Some(first) = items.first() {
+                    undeclared_keys(root, item_schema, first, &format!("{path}[0]"), out);
+                }
+            }
+        }
+        _ => {}
+    }
 }
