@@ -165,7 +165,11 @@ async fn sqlite_worker_never_pushes_a_row_another_daemon_took_over() {
 
 #[tokio::test]
 async fn postgres_worker_never_pushes_a_row_another_daemon_took_over() {
-    harness::run(Engine::Postgres, worker_never_pushes_a_row_another_daemon_took_over).await;
+    harness::run(
+        Engine::Postgres,
+        worker_never_pushes_a_row_another_daemon_took_over,
+    )
+    .await;
 }
 
 #[tokio::test]

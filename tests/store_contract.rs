@@ -80,6 +80,7 @@ contract! {
     roster_gives_grades_and_evaluations_due_and_overdue,
     report_reads_ids_dates_and_codes_of_live_rows,
     start_up_leaves_a_live_peers_outbox_leases_alone,
+    start_up_releases_a_dead_holders_leases_at_once,
     expired_outbox_lease_is_taken_over_and_the_former_holder_refused,
     job_runs_are_finished_only_by_their_lease_holder,
     board_counts_equal_the_full_signal_load,

@@ -167,11 +167,7 @@ impl OutboxWorker {
     ) -> Result<bool, StoreError> {
         let done = match outcome {
             Ok(remote_id) => self.store.mark_sent(item.id, &self.holder, remote_id).await,
-            Err((reason, next)) => {
-                self.store
-                    .mark_failed(item.id, &self.holder, reason, next)
-                    .await
-            }
+            Err((reason, next)) => self.store.mark_failed(item.id, &self.holder, reason, next).await,
         };
         match done {
             Ok(()) => Ok(true),

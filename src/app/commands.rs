@@ -159,7 +159,8 @@ pub async fn outbox(
         .outbox(&OutboxFilter {
             status,
             ..OutboxFilter::default()
-        }).await?;
+        })
+        .await?;
     store.close().await;
     if json {
         let out: Vec<serde_json::Value> = rows

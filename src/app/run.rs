@@ -27,7 +27,7 @@ use crate::schedule::{
     Runner, Scheduler, SchedulerOptions,
 };
 use crate::settings::Settings;
-use crate::store::{OutboxStatus, Store, new_lease_holder};
+use crate::store::{OutboxStatus, Store, lease_holder_is_gone, new_lease_holder};
 use crate::sync::{NoProgress, SyncEngine, SyncOptions};
 
 /// How long a graceful stop may take before the remaining work is abandoned (it is crash-safe).
@@ -335,12 +335,20 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
 
 /// Drains the outbox continuously: every few seconds, and at once again while work is found.
 async fn outbox_loop(d: &Daemon, shutdown: CancellationToken) {
-    // Rows whose lease ran out (a killed predecessor's) go back to the queue at once. A live lease
-    // is another running daemon's: it stays with that daemon.
-    match d.store.release_outbox_leases(Utc::now()).await {
+    // Rows whose lease ran out, or whose holder is provably dead (a predecessor killed on this
+    // machine), go back to the queue at once. A live lease is another running daemon's: it stays.
+    let me = d.holder.clone();
+    match d
+        .store
+        .release_outbox_leases(Utc::now(), &|holder| lease_holder_is_gone(holder, &me))
+        .await
+    {
         Ok(0) => {}
-        Ok(n) => tracing::info!(released = n, "outbox rows with an expired lease back in the queue"),
-        Err(e) => tracing::warn!(error = %e, "releasing expired outbox leases failed"),
+        Ok(n) => tracing::info!(
+            released = n,
+            "outbox rows of a dead or expired lease back in the queue"
+        ),
+        Err(e) => tracing::warn!(error = %e, "releasing outbox leases failed"),
     }
     tracing::info!(holder = %d.holder, "outbox worker started");
     let policy = OutboxPolicy::from_settings(&d.settings.outbox);
@@ -398,7 +406,8 @@ async fn refresh_gauges(store: &dyn Store) -> Result<(), crate::store::StoreErro
         OutboxStatus::InFlight,
         OutboxStatus::Parked,
     ] {
-        metrics::gauge!("zorgsignaal_outbox_items", "status" => status.as_str()).set(counts.get(status) as f64);
+        metrics::gauge!("zorgsignaal_outbox_items", "status" => status.as_str())
+            .set(counts.get(status) as f64);
     }
     Ok(())
 }

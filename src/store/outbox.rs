@@ -3,11 +3,12 @@
 //! escalation is stored as a task without an outbox row: it never leaves Zorgsignaal.
 //!
 //! # Leases (two daemons, one row)
-//! A claim names its holder ([`new_lease_holder`]: one id per daemon start) and runs until
+//! A claim names its holder ([`super::new_lease_holder`]: one id per daemon start) and runs until
 //! `lease_until`. Only the holder may renew the lease, mark the row sent or failed; anyone else
 //! gets [`StoreError::LeaseLost`] and nothing changes. Once a lease has run out another daemon may
 //! claim the row (takeover): from then on the first holder's calls are refused. Start-up releases
-//! expired leases only, never a live peer's.
+//! expired leases and those of holders proven dead ([`super::lease_holder_is_gone`]), never a
+//! live peer's.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,17 +19,6 @@ use crate::domain::{Brin, Task};
 
 /// How long a claimed outbox row stays with its worker before another may take it over.
 pub const OUTBOX_LEASE_SECS: i64 = 300;
-
-/// A lease-holder id for one daemon instance: `host:pid:random`, made once at start-up. The
-/// random part tells two starts apart where host and pid repeat (a container is always pid 1).
-pub fn new_lease_holder() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "zorgsignaal".to_owned());
-    format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
-}
 
 /// Tasks and the outbox.
 #[async_trait]
@@ -85,11 +75,16 @@ pub trait OutboxStore: Send + Sync {
     /// Puts a parked row back in the queue now, attempts reset ([`StoreError::Conflict`] unless parked).
     async fn retry_outbox(&self, id: i64) -> Result<(), StoreError>;
 
-    /// Hands every in-flight row whose lease ran out by `now` back to the queue, due at `now`
-    /// (attempts kept); returns how many. For a daemon starting after a crash: its dead
-    /// predecessor's rows go back at once instead of waiting for a claim. A live lease — another
-    /// running daemon's — is never released.
-    async fn release_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Hands back to the queue, due at `now` (attempts kept), every in-flight row whose lease ran
+    /// out by `now` or whose holder `gone` says is dead; returns how many. For a daemon starting
+    /// after a crash: its killed predecessor's rows go back at once. `gone` must only say yes for
+    /// a holder proven dead ([`super::lease_holder_is_gone`]): a live lease — another running
+    /// daemon's — is never released.
+    async fn release_outbox_leases(
+        &self,
+        now: DateTime<Utc>,
+        gone: &(dyn for<'h> Fn(&'h str) -> bool + Sync),
+    ) -> Result<u64, StoreError>;
 }
 
 /// Implements [`OutboxStore`]; `$skip_locked` is the engine's row-lock clause for claims.
@@ -410,17 +405,34 @@ macro_rules! impl_outbox_store {
                     Ok(())
                 }
 
-                async fn release_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-                    let released = sqlx::query(
-                        "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_holder = NULL,
-                           next_attempt_at = $1, updated_at = $1
-                         WHERE status = 'in_flight' AND lease_until <= $1",
+                async fn release_outbox_leases(
+                    &self,
+                    now: DateTime<Utc>,
+                    gone: &(dyn for<'h> Fn(&'h str) -> bool + Sync),
+                ) -> Result<u64, StoreError> {
+                    let holders: Vec<(String,)> = sqlx::query_as(
+                        "SELECT DISTINCT lease_holder FROM outbox
+                         WHERE status = 'in_flight' AND lease_until > $1 AND lease_holder IS NOT NULL",
                     )
                     .bind(now)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                    Ok(released)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let dead: Vec<String> = holders.into_iter().map(|(h,)| h).filter(|h| gone(h)).collect();
+                    let mut q = QueryBuilder::<$db>::new(
+                        "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_holder = NULL, next_attempt_at = ",
+                    );
+                    q.push_bind(now).push(", updated_at = ").push_bind(now);
+                    q.push(" WHERE status = 'in_flight' AND (lease_until <= ").push_bind(now);
+                    if !dead.is_empty() {
+                        q.push(" OR lease_holder IN (");
+                        let mut list = q.separated(", ");
+                        for h in dead {
+                            list.push_bind(h);
+                        }
+                        list.push_unseparated(")");
+                    }
+                    q.push(")");
+                    Ok(q.build().execute(&self.pool).await?.rows_affected())
                 }
             }
         };

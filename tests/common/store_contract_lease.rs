@@ -46,7 +46,7 @@ pub async fn start_up_leaves_a_live_peers_outbox_leases_alone(ctx: Ctx) {
 
     let b = store::open(&ctx.url).await.expect("daemon B");
     assert_eq!(
-        b.release_outbox_leases(now + TimeDelta::seconds(10))
+        b.release_outbox_leases(now + TimeDelta::seconds(10), &|_| false)
             .await
             .expect("B's start-up"),
         0,
@@ -79,7 +79,11 @@ pub async fn start_up_leaves_a_live_peers_outbox_leases_alone(ctx: Ctx) {
         .expect("A marks failed");
     let sent = outbox_row(a.as_ref(), row).await;
     assert_eq!(
-        (sent.status, sent.remote_id.as_deref(), sent.lease_holder.as_deref()),
+        (
+            sent.status,
+            sent.remote_id.as_deref(),
+            sent.lease_holder.as_deref()
+        ),
         (OutboxStatus::Sent, Some("A-1"), Some(A))
     );
     b.close().await;
@@ -102,13 +106,12 @@ pub async fn expired_outbox_lease_is_taken_over_and_the_former_holder_refused(ct
         .iter()
         .find(|i| i.id == first.id)
         .expect("A's expired row is B's now");
-    assert_eq!(
-        (row.attempts, row.lease_holder.as_deref()),
-        (2, Some(B))
-    );
+    assert_eq!((row.attempts, row.lease_holder.as_deref()), (2, Some(B)));
 
     assert!(lease_lost(a.mark_sent(first.id, A, "A-1").await));
-    assert!(lease_lost(a.mark_failed(first.id, A, "HTTP 503", Some(expired)).await));
+    assert!(lease_lost(
+        a.mark_failed(first.id, A, "HTTP 503", Some(expired)).await
+    ));
     assert!(lease_lost(a.renew_outbox_lease(first.id, A, expired).await));
     b.mark_sent(first.id, B, "B-1").await.expect("B marks sent");
     assert!(
@@ -130,7 +133,9 @@ pub async fn expired_outbox_lease_is_taken_over_and_the_former_holder_refused(ct
         .id;
     let b_gone = expired + TimeDelta::seconds(store::OUTBOX_LEASE_SECS + 1);
     assert_eq!(
-        a.release_outbox_leases(b_gone).await.expect("start-up"),
+        a.release_outbox_leases(b_gone, &|_| false)
+            .await
+            .expect("start-up"),
         1
     );
     let released = outbox_row(a.as_ref(), second).await;
@@ -140,6 +145,41 @@ pub async fn expired_outbox_lease_is_taken_over_and_the_former_holder_refused(ct
     );
     assert!(lease_lost(b.mark_sent(second, B, "B-2").await));
     b.close().await;
+}
+
+/// A daemon starting where its predecessor was killed (the holder is proven dead, see
+/// `lease_holder_is_gone`) takes that holder's rows back at once, live leases or not; rows of a
+/// holder not proven dead stay.
+pub async fn start_up_releases_a_dead_holders_leases_at_once(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    for key in ["t1", "t2", "t3"] {
+        store.upsert_task(&task(key, "p1")).await.expect("task");
+    }
+    let now = Utc::now() + TimeDelta::seconds(1);
+    let dead = store.claim_outbox(now, 2, A).await.expect("A claims two");
+    let alive = store.claim_outbox(now, 1, B).await.expect("B claims one");
+    assert_eq!((dead.len(), alive.len()), (2, 1));
+    let starting = "host-a:42:00c0ffee";
+    let released = store
+        .release_outbox_leases(now, &|holder| holder == A)
+        .await
+        .expect("start-up");
+    assert_eq!(released, 2, "only the dead holder's rows");
+    assert!(lease_lost(store.mark_sent(dead[0].id, A, "A-1").await));
+    let again = store
+        .claim_outbox(now, 10, starting)
+        .await
+        .expect("the new daemon claims");
+    assert_eq!(
+        again.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
+        dead.iter().map(|i| (i.id, 2)).collect::<Vec<_>>()
+    );
+    let kept = outbox_row(store, alive[0].id).await;
+    assert_eq!(
+        (kept.status, kept.lease_holder.as_deref()),
+        (OutboxStatus::InFlight, Some(B))
+    );
 }
 
 /// Job runs: only the worker that claimed a run finishes it; after the lease ran out another
@@ -211,7 +251,13 @@ pub async fn board_counts_equal_the_full_signal_load(ctx: Ctx) {
     // (school, pupil, key, severity, status to move to)
     let seed: &[(&Brin, &str, &str, Severity, Option<SignalStatus>)] = &[
         (&brin(), "p1", "k1", Severity::High, None),
-        (&brin(), "p1", "k2", Severity::Medium, Some(SignalStatus::Acknowledged)),
+        (
+            &brin(),
+            "p1",
+            "k2",
+            Severity::Medium,
+            Some(SignalStatus::Acknowledged),
+        ),
         (&brin(), "p2", "k3", Severity::High, None),
         (&brin(), "p2", "k4", Severity::Low, Some(SignalStatus::Resolved)),
         (&brin(), "p3", "k5", Severity::Low, Some(SignalStatus::Dismissed)),
@@ -299,10 +345,7 @@ pub async fn outbox_counts_and_pupil_task_pages_are_bounded(ctx: Ctx) {
     }
     let now = Utc::now() + TimeDelta::seconds(1);
     let claimed = store.claim_outbox(now, 3, A).await.expect("claim");
-    store
-        .mark_sent(claimed[0].id, A, "R-1")
-        .await
-        .expect("sent");
+    store.mark_sent(claimed[0].id, A, "R-1").await.expect("sent");
     store
         .mark_failed(claimed[1].id, A, "HTTP 422", None)
         .await

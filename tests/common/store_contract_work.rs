@@ -352,7 +352,13 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
         .mark_failed(c, "w1", "HTTP 422: invalid pupil", None)
         .await
         .expect("park");
-    assert!(store.claim_outbox(now, 10, "w1").await.expect("not yet").is_empty());
+    assert!(
+        store
+            .claim_outbox(now, 10, "w1")
+            .await
+            .expect("not yet")
+            .is_empty()
+    );
     let retried = store.claim_outbox(later, 10, "w1").await.expect("due again");
     assert_eq!(
         retried.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
@@ -373,18 +379,24 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
     // A daemon starting after a crash takes the dead one's rows back once their lease ran out,
     // attempts kept; a live lease stays.
     assert_eq!(
-        store.release_outbox_leases(after_lease).await.expect("release"),
+        store
+            .release_outbox_leases(after_lease, &|_| false)
+            .await
+            .expect("release"),
         0,
         "w2's lease is live"
     );
     let w2_gone = after_lease + TimeDelta::seconds(store::OUTBOX_LEASE_SECS + 1);
     assert_eq!(
-        store.release_outbox_leases(w2_gone).await.expect("release"),
+        store
+            .release_outbox_leases(w2_gone, &|_| false)
+            .await
+            .expect("release"),
         1
     );
     assert_eq!(
         store
-            .release_outbox_leases(w2_gone)
+            .release_outbox_leases(w2_gone, &|_| false)
             .await
             .expect("nothing in flight"),
         0
