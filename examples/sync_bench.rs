@@ -177,6 +177,7 @@ fn batch_of(source: zorgsignaal::domain::Source, brin: &Brin, stream: &str, page
             Ok(Record::Result(x)) => b.results.push(x),
             Ok(Record::Note(x)) => b.notes.push(x),
             Ok(Record::Plan(x)) => b.plans.push(x),
+            Ok(Record::DyslexiaStatement(x)) => b.dyslexia_statements.push(x),
             Err(_) => {}
         }
     }

@@ -27,9 +27,12 @@ async fn full_then_incremental_sync_gives_exactly_the_mock_content() {
 
     // Changes and deletions in every stream, and a pupil who leaves.
     let brin = board.schools()[0].clone();
-    let (result, note, lu_note, plan, pupil) = board.inspect(|st| {
+    let (result, note, lu_note, plan, pupil, statements) = board.inspect(|st| {
         let s = &st.schools[&brin];
         let r = s.results.iter().next().expect("a result").clone();
+        let mut statements: Vec<mocks::model::DyslexiaStatement> =
+            s.dyslexia_statements.iter().cloned().collect();
+        statements.sort_by_key(|d| d.id);
         (
             r,
             s.notes.iter().next().expect("a note").id,
@@ -40,8 +43,21 @@ async fn full_then_incremental_sync_gives_exactly_the_mock_content() {
                 .find(|p| p.uitstroom.is_none())
                 .expect("an enrolled pupil")
                 .id,
+            statements,
         )
     });
+    // Dyslexieverklaringen: one gets its date changed, one is withdrawn (tombstone).
+    let [dated, withdrawn, ..] = statements.as_slice() else {
+        panic!("the planted school has two dyslexieverklaringen: {statements:?}");
+    };
+    let mut redated = dated.clone();
+    redated.datum = redated.datum.and_then(|d| d.pred_opt());
+    board
+        .upsert(&brin, mocks::Record::DyslexiaStatement(redated))
+        .expect("change a dyslexieverklaring");
+    board
+        .delete(&brin, mocks::StreamKind::DyslexiaStatements, withdrawn.id)
+        .expect("withdraw a dyslexieverklaring");
     let mut changed = result.clone();
     changed.score = Some(99.0);
     board.upsert_result(&brin, changed).expect("change a result");
@@ -100,12 +116,50 @@ async fn a_sync_without_changes_costs_one_request_per_stream_per_school() {
         "parnassys.resultaten",
         "parnassys.notities",
         "parnassys.plannen",
+        "parnassys.dyslexieverklaringen",
         "leeruniek.group-plans",
         "leeruniek.notes",
     ] {
         assert_eq!(counts.get(label).copied(), Some(2), "{label} in {counts:?}");
     }
     assert_eq!(counts.get("leeruniek.note-categories"), None, "{counts:?}");
+}
+
+/// Issue 16 item 4: the dyslexieverklaringen are read only when the school grants their scope
+/// (or all scopes); a configuration that lists its scopes without it is not asked for them and
+/// keeps syncing everything else.
+#[tokio::test]
+async fn dyslexia_statements_are_read_only_with_their_scope() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let brin = board.schools()[0].clone();
+    let planted = board.inspect(|st| st.schools[&brin].dyslexia_statements.iter().count());
+    assert!(planted > 0, "the planted school has dyslexieverklaringen");
+    let opts = options(&board);
+    let without = ["resultaten.read", "notities.read", "plannen.read", "taken.write"];
+    let with = [
+        "resultaten.read",
+        "notities.read",
+        "plannen.read",
+        "dyslexieverklaringen.read",
+        "taken.write",
+    ];
+    for (scopes, read) in [(&without[..], false), (&with[..], true)] {
+        let (store, url, _dir) = sqlite().await;
+        board.reset_counters();
+        let summary = world::engine_with_parnassys_scopes(&board, store, scopes)
+            .run_once(&opts, &NoProgress)
+            .await;
+        assert!(!summary.any_failed(), "{}", summary.render());
+        let counts = board.request_counts();
+        assert_eq!(
+            counts.contains_key("parnassys.dyslexieverklaringen"),
+            read,
+            "{scopes:?}: {counts:?}"
+        );
+        assert!(counts.contains_key("parnassys.plannen"), "{counts:?}");
+        let stored = live_ids(&url, "dyslexia_statements", "parnassys", &brin).await;
+        assert_eq!(stored.len(), if read { planted } else { 0 }, "{scopes:?}");
+    }
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ keyed!(
     crate::model::TestResult,
     crate::model::Note,
     crate::model::Plan,
+    crate::model::DyslexiaStatement,
     crate::model::LuNoteCategory,
     crate::model::LuGroupPlan,
     crate::model::LuNote,

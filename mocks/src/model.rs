@@ -86,6 +86,9 @@ pub struct School {
     pub notities: Vec<Note>,
     /// ParnasSys plans (plannen).
     pub plannen: Vec<Plan>,
+    /// ParnasSys dyslexieverklaringen: only that a pupil has one, and its date.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dyslexieverklaringen: Vec<DyslexiaStatement>,
     /// Leeruniek note-category tree.
     pub lu_note_categories: Vec<LuNoteCategory>,
     /// Leeruniek group plans.
@@ -317,6 +320,22 @@ pub struct Plan {
     pub minuten_per_week: Option<u32>,
     /// Evaluations, oldest first.
     pub evaluaties: Vec<PlanEvaluation>,
+}
+
+/// A dyslexieverklaring (ParnasSys REST item, stream `dyslexieverklaringen`): that the pupil has
+/// one and its date. Nothing else of the diagnosis (no report, no diagnostician): data
+/// minimisation, the reference contract offers no more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DyslexiaStatement {
+    /// Statement id.
+    #[serde(with = "id_str")]
+    pub id: u64,
+    /// Pupil id (GKV `leerling.id`).
+    #[serde(with = "id_str")]
+    pub leerling_id: u64,
+    /// Date of the statement, when registered.
+    pub datum: Option<NaiveDate>,
 }
 
 /// A Leeruniek note category (tree node).

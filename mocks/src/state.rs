@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use crate::error::MockError;
 use crate::feed::Stream;
 use crate::model::{
-    Dataset, FORMAT_VERSION, Group, LuGroupPlan, LuNote, LuNoteCategory, Membership, Note, OAuthClient, Plan,
-    Pupil, Staff, System, TestResult,
+    Dataset, DyslexiaStatement, FORMAT_VERSION, Group, LuGroupPlan, LuNote, LuNoteCategory, Membership, Note,
+    OAuthClient, Plan, Pupil, Staff, System, TestResult,
 };
 use crate::tasks::{LuTask, PsTask};
 
@@ -23,6 +23,8 @@ pub enum Record {
     Note(Note),
     /// ParnasSys plan.
     Plan(Plan),
+    /// ParnasSys dyslexieverklaring.
+    DyslexiaStatement(DyslexiaStatement),
     /// Leeruniek note category.
     LuNoteCategory(LuNoteCategory),
     /// Leeruniek group plan.
@@ -40,6 +42,8 @@ pub enum StreamKind {
     Notes,
     /// ParnasSys `plannen`.
     Plans,
+    /// ParnasSys `dyslexieverklaringen`.
+    DyslexiaStatements,
     /// ParnasSys `taken`.
     PsTasks,
     /// Leeruniek `note-categories`.
@@ -59,6 +63,7 @@ impl StreamKind {
             StreamKind::Results => "resultaten",
             StreamKind::Notes => "notities",
             StreamKind::Plans => "plannen",
+            StreamKind::DyslexiaStatements => "dyslexieverklaringen",
             StreamKind::PsTasks => "taken",
             StreamKind::LuNoteCategories => "note-categories",
             StreamKind::LuGroupPlans => "group-plans",
@@ -70,9 +75,11 @@ impl StreamKind {
     /// The system serving the stream.
     pub fn system(self) -> System {
         match self {
-            StreamKind::Results | StreamKind::Notes | StreamKind::Plans | StreamKind::PsTasks => {
-                System::Parnassys
-            }
+            StreamKind::Results
+            | StreamKind::Notes
+            | StreamKind::Plans
+            | StreamKind::DyslexiaStatements
+            | StreamKind::PsTasks => System::Parnassys,
             _ => System::Leeruniek,
         }
     }
@@ -83,6 +90,7 @@ impl StreamKind {
             StreamKind::Results => "resultaten.read",
             StreamKind::Notes => "notities.read",
             StreamKind::Plans => "plannen.read",
+            StreamKind::DyslexiaStatements => "dyslexieverklaringen.read",
             StreamKind::PsTasks => "taken.read",
             StreamKind::LuGroupPlans => "groupplans.read",
             StreamKind::LuNoteCategories | StreamKind::LuNotes => "notes.read",
@@ -118,6 +126,8 @@ pub struct SchoolState {
     pub notes: Stream<Note>,
     /// ParnasSys plans.
     pub plans: Stream<Plan>,
+    /// ParnasSys dyslexieverklaringen.
+    pub dyslexia_statements: Stream<DyslexiaStatement>,
     /// ParnasSys tasks pushed by clients.
     pub ps_tasks: Stream<PsTask>,
     /// Leeruniek note categories.
@@ -199,6 +209,7 @@ impl State {
                 results: Stream::default(),
                 notes: Stream::default(),
                 plans: Stream::default(),
+                dyslexia_statements: Stream::default(),
                 ps_tasks: Stream::default(),
                 lu_categories: Stream::default(),
                 lu_group_plans: Stream::default(),
@@ -214,6 +225,9 @@ impl State {
             }
             for r in s.plannen {
                 st.plans.upsert(r, next());
+            }
+            for r in s.dyslexieverklaringen {
+                st.dyslexia_statements.upsert(r, next());
             }
             for r in s.lu_note_categories {
                 st.lu_categories.upsert(r, next());
@@ -273,6 +287,7 @@ impl State {
             Record::Result(r) => s.results.upsert(r, seq),
             Record::Note(r) => s.notes.upsert(r, seq),
             Record::Plan(r) => s.plans.upsert(r, seq),
+            Record::DyslexiaStatement(r) => s.dyslexia_statements.upsert(r, seq),
             Record::LuNoteCategory(r) => s.lu_categories.upsert(r, seq),
             Record::LuGroupPlan(r) => s.lu_group_plans.upsert(r, seq),
             Record::LuNote(r) => s.lu_notes.upsert(r, seq),
@@ -289,6 +304,7 @@ impl State {
             StreamKind::Results => s.results.delete(id, seq, at),
             StreamKind::Notes => s.notes.delete(id, seq, at),
             StreamKind::Plans => s.plans.delete(id, seq, at),
+            StreamKind::DyslexiaStatements => s.dyslexia_statements.delete(id, seq, at),
             StreamKind::PsTasks => s.ps_tasks.delete(id, seq, at),
             StreamKind::LuNoteCategories => s.lu_categories.delete(id, seq, at),
             StreamKind::LuGroupPlans => s.lu_group_plans.delete(id, seq, at),
@@ -312,6 +328,7 @@ impl State {
             StreamKind::Results => s.results.page_json(n, cursor, limit, duplicate),
             StreamKind::Notes => s.notes.page_json(n, cursor, limit, duplicate),
             StreamKind::Plans => s.plans.page_json(n, cursor, limit, duplicate),
+            StreamKind::DyslexiaStatements => s.dyslexia_statements.page_json(n, cursor, limit, duplicate),
             StreamKind::PsTasks => s.ps_tasks.page_json(n, cursor, limit, duplicate),
             StreamKind::LuNoteCategories => s.lu_categories.page_json(n, cursor, limit, duplicate),
             StreamKind::LuGroupPlans => s.lu_group_plans.page_json(n, cursor, limit, duplicate),

@@ -25,6 +25,7 @@ enum Kind {
     Result,
     Note,
     Plan,
+    DyslexiaStatement,
     LuGroupPlan,
     LuNote,
 }
@@ -51,6 +52,10 @@ impl Timeline {
                 if let Some(end) = p.einddatum {
                     at(end.max(p.startdatum), (s, Kind::Plan, i));
                 }
+            }
+            for (i, v) in school.dyslexieverklaringen.iter().enumerate() {
+                // An undated statement is known from the start.
+                at(v.datum.unwrap_or(NaiveDate::MIN), (s, Kind::DyslexiaStatement, i));
             }
             for (i, p) in school.lu_group_plans.iter().enumerate() {
                 at(p.start_date, (s, Kind::LuGroupPlan, i));
@@ -88,6 +93,8 @@ impl Timeline {
             s.resultaten.retain(|r| r.afnamedatum <= day);
             s.notities.retain(|n| n.aangemaakt_op <= day);
             s.plannen = s.plannen.iter().filter_map(|p| plan_at(p, day)).collect();
+            s.dyslexieverklaringen
+                .retain(|v| v.datum.is_none_or(|d| d <= day));
             s.lu_group_plans = s
                 .lu_group_plans
                 .iter()
@@ -114,6 +121,9 @@ impl Timeline {
                     Kind::Result => Record::Result(school.resultaten[i].clone()),
                     Kind::Note => Record::Note(school.notities[i].clone()),
                     Kind::Plan => Record::Plan(plan_at(&school.plannen[i], day)?),
+                    Kind::DyslexiaStatement => {
+                        Record::DyslexiaStatement(school.dyslexieverklaringen[i].clone())
+                    }
                     Kind::LuGroupPlan => Record::LuGroupPlan(group_plan_at(&school.lu_group_plans[i], day)?),
                     Kind::LuNote => Record::LuNote(school.lu_notes[i].clone()),
                 };

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::domain::{Note, SupportPlan, TestResult};
+use crate::domain::{DyslexiaStatementRecord, Note, SupportPlan, TestResult};
 use crate::sources::request::RequestSpec;
 
 /// Where a stream stands (opgeslagen positie), stored as text by the sync engine.
@@ -73,6 +73,8 @@ pub enum Record {
     Note(Note),
     /// Plan (handelingsplan, groepsplan, OPP).
     Plan(SupportPlan),
+    /// Dyslexieverklaring (fact and date only).
+    DyslexiaStatement(DyslexiaStatementRecord),
 }
 
 impl Record {
@@ -82,6 +84,17 @@ impl Record {
             Self::Result(r) => Some(&r.pupil_external_id),
             Self::Note(n) => n.pupil_external_id.as_deref(),
             Self::Plan(p) => p.pupil_external_id.as_deref(),
+            Self::DyslexiaStatement(d) => Some(&d.pupil_external_id),
+        }
+    }
+
+    /// The record's source id.
+    pub fn external_id(&self) -> &str {
+        match self {
+            Self::Result(r) => &r.external_id,
+            Self::Note(n) => &n.external_id,
+            Self::Plan(p) => &p.external_id,
+            Self::DyslexiaStatement(d) => &d.external_id,
         }
     }
 }

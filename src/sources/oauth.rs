@@ -98,6 +98,11 @@ impl TokenSource {
         })
     }
 
+    /// The scopes this client asks for (empty: every scope the client has).
+    pub fn scopes(&self) -> &[String] {
+        &self.config.scopes
+    }
+
     /// A valid token: the cached one, or a fresh one when it is (nearly) expired.
     pub async fn token(&self) -> Result<BearerToken, SourceError> {
         let mut state = self.state.lock().await;

@@ -152,6 +152,8 @@ pub enum HeldRecord {
     Note(Note),
     /// Plan.
     Plan(SupportPlan),
+    /// Dyslexieverklaring (fact and date only).
+    DyslexiaStatement(DyslexiaStatementRecord),
 }
 
 impl HeldRecord {
@@ -161,6 +163,7 @@ impl HeldRecord {
             Self::Result(_) => RecordKind::Result,
             Self::Note(_) => RecordKind::Note,
             Self::Plan(_) => RecordKind::Plan,
+            Self::DyslexiaStatement(_) => RecordKind::DyslexiaStatement,
         }
     }
 
@@ -170,6 +173,7 @@ impl HeldRecord {
             Self::Result(r) => &r.external_id,
             Self::Note(n) => &n.external_id,
             Self::Plan(p) => &p.external_id,
+            Self::DyslexiaStatement(d) => &d.external_id,
         }
     }
 
@@ -179,6 +183,7 @@ impl HeldRecord {
             Self::Result(r) => Some(&r.pupil_external_id),
             Self::Note(n) => n.pupil_external_id.as_deref(),
             Self::Plan(p) => p.pupil_external_id.as_deref(),
+            Self::DyslexiaStatement(d) => Some(&d.pupil_external_id),
         }
     }
 
@@ -188,6 +193,7 @@ impl HeldRecord {
             Self::Result(r) => (r.source, &r.school),
             Self::Note(n) => (n.source, &n.school),
             Self::Plan(p) => (p.source, &p.school),
+            Self::DyslexiaStatement(d) => (d.source, &d.school),
         }
     }
 }

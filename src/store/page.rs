@@ -82,6 +82,12 @@ macro_rules! impl_page_apply {
                         .map(|r| (RecordKind::Result, r.external_id.as_str()))
                         .chain(batch.notes.iter().map(|n| (RecordKind::Note, n.external_id.as_str())))
                         .chain(batch.plans.iter().map(|p| (RecordKind::Plan, p.external_id.as_str())))
+                        .chain(
+                            batch
+                                .dyslexia_statements
+                                .iter()
+                                .map(|d| (RecordKind::DyslexiaStatement, d.external_id.as_str())),
+                        )
                         .chain(batch.tombstones.iter().map(|t| (t.kind, t.external_id.as_str())));
                     for (kind, external_id) in applied {
                         Self::unhold(tx, batch.source, &batch.school, kind, external_id).await?;
@@ -241,6 +247,9 @@ macro_rules! impl_page_apply {
                             HeldRecord::Plan(p) => {
                                 Self::upsert_plan(&mut tx, &p, now).await?;
                             }
+                            HeldRecord::DyslexiaStatement(d) => {
+                                Self::upsert_dyslexia_statement(&mut tx, &d, now).await?;
+                            }
                         }
                         sqlx::query("DELETE FROM held_records WHERE id = $1")
                             .bind(id)
@@ -282,7 +291,6 @@ macro_rules! impl_page_apply {
                     })
                 }
 
-                /// Writes a note; false when it was stored, live and identical.
                 /// Stores a dyslexieverklaring (fact and date only); false when unchanged.
                 pub(crate) async fn upsert_dyslexia_statement(
                     tx: &mut Tx,
@@ -312,6 +320,7 @@ macro_rules! impl_page_apply {
                     Ok(written.rows_affected() > 0)
                 }
 
+                /// Writes a note; false when it was stored, live and identical.
                 async fn upsert_note(tx: &mut Tx, n: &Note, now: DateTime<Utc>) -> Result<bool, StoreError> {
                     let pupil_id = match &n.pupil_external_id {
                         Some(p) => {

@@ -68,11 +68,7 @@ impl<'a> PageChecker<'a> {
                     continue;
                 }
             };
-            let id = match &record {
-                Record::Result(r) => r.external_id.clone(),
-                Record::Note(n) => n.external_id.clone(),
-                Record::Plan(p) => p.external_id.clone(),
-            };
+            let id = record.external_id().to_owned();
             let hash = content_hash(&rec.raw);
             match self.seen.get(&id) {
                 Some(h) if *h == hash => continue,
@@ -94,6 +90,7 @@ impl<'a> PageChecker<'a> {
                     Record::Result(r) => HeldRecord::Result(r),
                     Record::Note(n) => HeldRecord::Note(n),
                     Record::Plan(p) => HeldRecord::Plan(p),
+                    Record::DyslexiaStatement(d) => HeldRecord::DyslexiaStatement(d),
                 });
                 continue;
             }
@@ -101,6 +98,7 @@ impl<'a> PageChecker<'a> {
                 Record::Result(r) => batch.results.push(r),
                 Record::Note(n) => batch.notes.push(n),
                 Record::Plan(p) => batch.plans.push(p),
+                Record::DyslexiaStatement(d) => batch.dyslexia_statements.push(d),
             }
         }
         batch.tombstones = page

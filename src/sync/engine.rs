@@ -234,7 +234,12 @@ impl SyncEngine {
         if let (Some(c), Some(t)) = (&self.parnassys, &school.parnassys)
             && opts.wants(Source::Parnassys)
         {
-            streams.extend(ParnassysStream::ALL.map(|s| RestStream::Parnassys(c, t, s)));
+            streams.extend(
+                ParnassysStream::ALL
+                    .into_iter()
+                    .filter(|s| s.is_granted(t.scopes()))
+                    .map(|s| RestStream::Parnassys(c, t, s)),
+            );
         }
         if let (Some(c), Some(t)) = (&self.leeruniek, &school.leeruniek)
             && opts.wants(Source::Leeruniek)

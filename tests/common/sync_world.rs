@@ -62,6 +62,17 @@ pub fn http_config() -> HttpConfig {
 }
 
 fn tokens(source: &'static str, http: &HttpClient, url: String, id: &str, secret: &str) -> TokenSource {
+    tokens_with_scopes(source, http, url, id, secret, Vec::new())
+}
+
+fn tokens_with_scopes(
+    source: &'static str,
+    http: &HttpClient,
+    url: String,
+    id: &str,
+    secret: &str,
+    scopes: Vec<String>,
+) -> TokenSource {
     TokenSource::new(
         source,
         http.reqwest(),
@@ -69,7 +80,7 @@ fn tokens(source: &'static str, http: &HttpClient, url: String, id: &str, secret
             token_url: format!("{url}/oauth/token"),
             client_id: id.to_owned(),
             client_secret: SecretString::from(secret.to_owned()),
-            scopes: Vec::new(),
+            scopes,
             skew: Duration::from_secs(1),
             auth: ClientAuth::BasicHeader,
         },
@@ -79,6 +90,11 @@ fn tokens(source: &'static str, http: &HttpClient, url: String, id: &str, secret
 
 /// An engine for every school of `board`, all three sources.
 pub fn engine(board: &MockBoard, store: Arc<dyn Store>) -> SyncEngine {
+    engine_with_parnassys_scopes(board, store, &[])
+}
+
+/// Like [`engine`], asking ParnasSys REST for exactly `scopes` (empty: every scope of the client).
+pub fn engine_with_parnassys_scopes(board: &MockBoard, store: Arc<dyn Store>, scopes: &[&str]) -> SyncEngine {
     let gkv = GkvClient::new(
         HttpClient::new("parnassys_gkv", http_config()).expect("http"),
         &board.gkv_url(),
@@ -100,12 +116,13 @@ pub fn engine(board: &MockBoard, store: Arc<dyn Store>) -> SyncEngine {
             SchoolSources {
                 brin: Brin::parse(b).expect("brin"),
                 gkv_key: Some(SecretString::from(c.leveranciersleutel.clone())),
-                parnassys: Some(tokens(
+                parnassys: Some(tokens_with_scopes(
                     "parnassys",
                     ps.http(),
                     board.parnassys_url(),
                     &c.parnassys.0,
                     &c.parnassys.1,
+                    scopes.iter().map(|s| (*s).to_owned()).collect(),
                 )),
                 leeruniek: Some(tokens(
                     "leeruniek",
@@ -162,6 +179,10 @@ const TABLES: &[(&str, &str)] = &[
         "SELECT quote(x.source)||quote(x.external_id)||quote(e.evaluated_on)||quote(e.outcome) FROM evaluations e JOIN plans x ON x.id = e.plan_id",
     ),
     (
+        "dyslexia_statements",
+        "SELECT quote(d.source)||quote(d.school)||quote(d.external_id)||quote(p.external_id)||quote(d.stated_on)||quote(d.deleted_at IS NULL) FROM dyslexia_statements d JOIN pupils p ON p.id = d.pupil_id",
+    ),
+    (
         "quarantine",
         "SELECT quote(source)||quote(school)||quote(stream)||quote(external_id)||quote(reason) FROM quarantine",
     ),
@@ -213,8 +234,9 @@ pub async fn live_ids(url: &str, table: &str, source: &str, school: &str) -> BTr
     rows.into_iter().map(|(s,)| s).collect()
 }
 
-/// The mock's live ids of a school: (results, ParnasSys notes, ParnasSys plans, Leeruniek notes, group plans).
-pub fn mock_ids(board: &MockBoard, brin: &str) -> [BTreeSet<String>; 5] {
+/// The mock's live ids of a school: (results, ParnasSys notes, ParnasSys plans, Leeruniek notes,
+/// group plans, dyslexieverklaringen).
+pub fn mock_ids(board: &MockBoard, brin: &str) -> [BTreeSet<String>; 6] {
     board.inspect(|st| {
         let s = &st.schools[brin];
         [
@@ -223,6 +245,7 @@ pub fn mock_ids(board: &MockBoard, brin: &str) -> [BTreeSet<String>; 5] {
             s.plans.iter().map(|r| r.id.to_string()).collect(),
             s.lu_notes.iter().map(|r| r.id.to_string()).collect(),
             s.lu_group_plans.iter().map(|r| r.id.to_string()).collect(),
+            s.dyslexia_statements.iter().map(|r| r.id.to_string()).collect(),
         ]
     })
 }
@@ -230,7 +253,7 @@ pub fn mock_ids(board: &MockBoard, brin: &str) -> [BTreeSet<String>; 5] {
 /// Asserts the store holds exactly the mock's live records for every school.
 pub async fn assert_matches_mock(board: &MockBoard, url: &str) {
     for brin in board.schools() {
-        let [results, notes, plans, lu_notes, lu_plans] = mock_ids(board, &brin);
+        let [results, notes, plans, lu_notes, lu_plans, statements] = mock_ids(board, &brin);
         assert_eq!(
             live_ids(url, "result_sources", "parnassys", &brin).await,
             results,
@@ -255,6 +278,11 @@ pub async fn assert_matches_mock(board: &MockBoard, url: &str) {
             live_ids(url, "plans", "leeruniek", &brin).await,
             lu_plans,
             "{brin} group plans"
+        );
+        assert_eq!(
+            live_ids(url, "dyslexia_statements", "parnassys", &brin).await,
+            statements,
+            "{brin} dyslexieverklaringen"
         );
     }
 }

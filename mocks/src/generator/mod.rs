@@ -47,6 +47,7 @@ pub const PARNASSYS_SCOPES: &[&str] = &[
     "resultaten.read",
     "notities.read",
     "plannen.read",
+    "dyslexieverklaringen.read",
     "taken.read",
     "taken.write",
 ];

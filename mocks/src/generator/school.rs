@@ -100,6 +100,7 @@ impl<'a> SchoolGen<'a> {
             lu_note_categories: Vec::new(),
             lu_group_plans: Vec::new(),
             lu_notes: Vec::new(),
+            dyslexieverklaringen: Vec::new(),
             vakanties: Vec::new(),
         };
         let mut g = Self {

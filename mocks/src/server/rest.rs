@@ -39,6 +39,10 @@ pub fn parnassys(shared: Arc<Shared>) -> Router {
         .route("/api/v1/scholen/{brin}/notities", get(read(StreamKind::Notes)))
         .route("/api/v1/scholen/{brin}/plannen", get(read(StreamKind::Plans)))
         .route(
+            "/api/v1/scholen/{brin}/dyslexieverklaringen",
+            get(read(StreamKind::DyslexiaStatements)),
+        )
+        .route(
             "/api/v1/scholen/{brin}/taken",
             get(read(StreamKind::PsTasks)).post(|s: Sh, p: Path<String>, h: HeaderMap, b: Bytes| async move {
                 create_task(s.0, System::Parnassys, p.0, h, b).await

@@ -245,8 +245,19 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
     let (now, _) = school_year(as_of);
     let mut out = Vec::new();
     let seven = results.iter().any(|r| score(r, "IV") == Some("I+"));
+    // An established dyslexieverklaring (dated by as_of, or undated): no dyslexia advice again.
+    let statement = school
+        .dyslexieverklaringen
+        .iter()
+        .any(|v| v.leerling_id == pupil && v.datum.is_none_or(|d| d <= as_of));
     for (d, rs) in mains(&results) {
         for (rule, eed, date) in learning(&rs, &grade, seven) {
+            if statement
+                && d == "word_reading"
+                && matches!(rule, "dmt_three_lowest" | "lowest_level_repeated")
+            {
+                continue;
+            }
             out.push((rule.to_string(), Some(d.to_string()), eed.map(String::from)));
             if rule == "dmt_three_lowest" && eed == Some("met") {
                 out.push(("eed_check".into(), Some(d.to_string()), None));

@@ -1,5 +1,6 @@
-//! ParnasSys REST adapter (reference contract): results, notes and plans through the change
-//! feed, normalised into domain [`TestResult`], [`Note`] and [`SupportPlan`]; tasks pushed back.
+//! ParnasSys REST adapter (reference contract): results, notes, plans and dyslexieverklaringen
+//! through the change feed, normalised into domain [`TestResult`], [`Note`], [`SupportPlan`] and
+//! [`DyslexiaStatementRecord`]; tasks pushed back.
 
 mod client;
 mod model;
@@ -8,10 +9,10 @@ pub use client::ParnassysClient;
 
 use chrono::{NaiveTime, TimeZone, Utc};
 
-use self::model::{WireNote, WirePlan, WireResult};
+use self::model::{WireDyslexiaStatement, WireNote, WirePlan, WireResult};
 use crate::domain::{
-    AbilityScore, Brin, Evaluation, EvaluationOutcome, LearningDomain, LevelError, MomentKind, Note,
-    PlanKind, ReferenceScore, Scale, Source, SupportPlan, TestResult,
+    AbilityScore, Brin, DyslexiaStatementRecord, Evaluation, EvaluationOutcome, LearningDomain, LevelError,
+    MomentKind, Note, PlanKind, ReferenceScore, Scale, Source, SupportPlan, TestResult,
 };
 use crate::sources::feed::{Record, date, opt_date, required, short, wire};
 use crate::store::RecordKind;
@@ -25,11 +26,28 @@ pub enum ParnassysStream {
     Notes,
     /// `plannen`.
     Plans,
+    /// `dyslexieverklaringen` (fact and date only; read only when the school granted the scope
+    /// `dyslexieverklaringen.read`, see [`ParnassysStream::is_granted`]).
+    DyslexiaStatements,
 }
 
 impl ParnassysStream {
     /// Every stream, in sync order.
-    pub const ALL: [ParnassysStream; 3] = [Self::Results, Self::Notes, Self::Plans];
+    pub const ALL: [ParnassysStream; 4] = [Self::Results, Self::Notes, Self::Plans, Self::DyslexiaStatements];
+
+    /// OAuth2 scope of the dyslexieverklaringen stream.
+    pub const DYSLEXIA_SCOPE: &'static str = "dyslexieverklaringen.read";
+
+    /// Whether the stream is read with the configured scopes (`[sources.parnassys] scopes`): an
+    /// empty list asks for every scope the client has. The dyslexieverklaringen are read only when
+    /// asked for explicitly or by an empty list: a school that does not share them is not asked,
+    /// and a configuration from before the stream existed keeps working unchanged.
+    pub fn is_granted(self, scopes: &[String]) -> bool {
+        match self {
+            Self::DyslexiaStatements => scopes.is_empty() || scopes.iter().any(|s| s == Self::DYSLEXIA_SCOPE),
+            _ => true,
+        }
+    }
 
     /// Stream name in the store (`results`, `notes`, `plans`).
     pub fn name(self) -> &'static str {
@@ -37,6 +55,7 @@ impl ParnassysStream {
             Self::Results => "results",
             Self::Notes => "notes",
             Self::Plans => "plans",
+            Self::DyslexiaStatements => "dyslexia_statements",
         }
     }
 
@@ -46,6 +65,7 @@ impl ParnassysStream {
             Self::Results => "resultaten",
             Self::Notes => "notities",
             Self::Plans => "plannen",
+            Self::DyslexiaStatements => "dyslexieverklaringen",
         }
     }
 
@@ -55,6 +75,7 @@ impl ParnassysStream {
             Self::Results => RecordKind::Result,
             Self::Notes => RecordKind::Note,
             Self::Plans => RecordKind::Plan,
+            Self::DyslexiaStatements => RecordKind::DyslexiaStatement,
         }
     }
 
@@ -64,6 +85,7 @@ impl ParnassysStream {
             Self::Results => result(school, wire(raw)?).map(Record::Result),
             Self::Notes => note(school, wire(raw)?).map(Record::Note),
             Self::Plans => plan(school, Source::Parnassys, wire(raw)?).map(Record::Plan),
+            Self::DyslexiaStatements => dyslexia_statement(school, wire(raw)?).map(Record::DyslexiaStatement),
         }
     }
 }
@@ -132,6 +154,17 @@ fn result(school: &Brin, w: WireResult) -> Result<TestResult, String> {
         raw_score: w.score,
         ability,
         reference_scores,
+    })
+}
+
+/// A dyslexieverklaring: the pupil and the date, nothing else (data minimisation).
+fn dyslexia_statement(school: &Brin, w: WireDyslexiaStatement) -> Result<DyslexiaStatementRecord, String> {
+    Ok(DyslexiaStatementRecord {
+        source: Source::Parnassys,
+        school: school.clone(),
+        external_id: required("id", w.id.as_deref())?,
+        pupil_external_id: required("leerling_id", w.leerling_id.as_deref())?,
+        on: opt_date("datum", w.datum.as_deref())?,
     })
 }
 
@@ -260,6 +293,50 @@ mod tests {
         r["toetsnaam"] = json!("Sociaal-emotioneel");
         r["referentiescores"] = json!([]);
         assert!(ParnassysStream::Results.normalise(&brin(), &r).is_ok());
+    }
+
+    /// Issue 16 item 4: a dyslexieverklaring is only the pupil and the date; whatever else an item
+    /// might carry is not read, and the stream is read only with its scope (or all scopes).
+    #[test]
+    fn a_dyslexia_statement_is_only_a_fact_and_a_date() {
+        let s = ParnassysStream::DyslexiaStatements;
+        let raw = json!({"id": "dv1", "leerling_id": "p1", "datum": "2025-03-14",
+                         "diagnosticus": "Drs. X", "rapport": "ernstige dyslexie, ADHD"});
+        let Ok(Record::DyslexiaStatement(d)) = s.normalise(&brin(), &raw) else {
+            panic!("expected a dyslexieverklaring");
+        };
+        assert_eq!(
+            d,
+            DyslexiaStatementRecord {
+                source: Source::Parnassys,
+                school: brin(),
+                external_id: "dv1".into(),
+                pupil_external_id: "p1".into(),
+                on: chrono::NaiveDate::from_ymd_opt(2025, 3, 14),
+            }
+        );
+        let undated = json!({"id": "dv2", "leerling_id": "p1", "datum": null});
+        assert!(matches!(
+            s.normalise(&brin(), &undated),
+            Ok(Record::DyslexiaStatement(DyslexiaStatementRecord {
+                on: None,
+                ..
+            }))
+        ));
+        let bad = json!({"id": "dv3", "leerling_id": "p1", "datum": "14-03-2025"});
+        assert_eq!(
+            s.normalise(&brin(), &bad).expect_err("bad date"),
+            "datum \"14-03-2025\" is not a date"
+        );
+        assert_eq!(s.record_kind(), RecordKind::DyslexiaStatement);
+        let scopes = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert!(
+            s.is_granted(&[]),
+            "no scopes configured: every scope of the client"
+        );
+        assert!(s.is_granted(&scopes(&["resultaten.read", "dyslexieverklaringen.read"])));
+        assert!(!s.is_granted(&scopes(&["resultaten.read", "plannen.read"])));
+        assert!(ParnassysStream::Results.is_granted(&scopes(&["resultaten.read"])));
     }
 
     #[test]

@@ -66,6 +66,15 @@ pub(crate) struct WirePlan {
     pub evaluaties: Vec<WireEvaluation>,
 }
 
+/// A dyslexieverklaring item: which pupil, and the date. The contract offers nothing else of a
+/// diagnosis, and nothing else would be read (data minimisation).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireDyslexiaStatement {
+    pub id: Option<String>,
+    pub leerling_id: Option<String>,
+    pub datum: Option<String>,
+}
+
 /// `POST /taken` body.
 #[derive(Debug, Serialize)]
 pub(crate) struct WireTaskRequest<'a> {

@@ -81,6 +81,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.without_plan();
     p.iep_school();
     p.avi();
+    p.dyslexia_statements();
     p.out
 }
 

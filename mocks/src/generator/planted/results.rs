@@ -255,6 +255,65 @@ impl Planter<'_, '_> {
         );
     }
 
+    /// Issue 16 item 4: three V- on the DMT (the criterion met) and a dyslexieverklaring in
+    /// ParnasSys (stream `dyslexieverklaringen`, fact and date only): dyslexia is established, so no
+    /// "dyslexieonderzoek overwegen", no ED check and no repeated-lowest-level signal on word
+    /// reading. Once with the statement's date, once without one.
+    pub(super) fn dyslexia_statements(&mut self) {
+        let d = self.dates();
+        let dmt = self.cat().dmt_2018.clone();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let w = Some("word_reading");
+        let cases = [
+            (
+                Some(d.m26),
+                "Drie keer V- (P4, P6, P5) op de DMT en een dyslexieverklaring (met datum) in ParnasSys: geen dyslexieonderzoek meer adviseren.",
+            ),
+            (
+                None,
+                "Drie keer V- op de DMT en een dyslexieverklaring zonder datum in ParnasSys: telt ook, vuurt niet.",
+            ),
+        ];
+        for (stated_on, desc) in cases {
+            let pid = self.pupil();
+            self.results(
+                pid,
+                &dmt,
+                &[
+                    (d.e25, e, "IV:V-", Some(4), None),
+                    (d.m26, m, "IV:V-", Some(6), None),
+                    (d.e26, e, "IV:V-", Some(5), None),
+                ],
+            );
+            let id = self.g.id();
+            self.g
+                .school
+                .dyslexieverklaringen
+                .push(crate::model::DyslexiaStatement {
+                    id,
+                    leerling_id: pid,
+                    datum: stated_on,
+                });
+            self.expect("dmt_three_lowest", pid, w, false, None, desc);
+            self.expect(
+                "eed_check",
+                pid,
+                w,
+                false,
+                None,
+                "Dyslexieverklaring aanwezig: geen ED-dossiercheck meer.",
+            );
+            self.expect(
+                "lowest_level_repeated",
+                pid,
+                w,
+                false,
+                None,
+                "Dyslexieverklaring aanwezig: geen signaal 'herhaald laagste niveau' op woordlezen.",
+            );
+        }
+    }
+
     pub(super) fn lowest_level_repeated(&mut self) {
         let d = self.dates();
         let c = self.cat();
