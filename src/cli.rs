@@ -1,12 +1,12 @@
 //! Command line: global options, one variant of [`Command`] per subcommand, and [`dispatch`].
 //! Exit codes: 0 success, 1 runtime failure, 2 invalid configuration.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
-use crate::settings::{ConfigError, DEFAULT_CONFIG_PATH, DEFAULT_CONFIG_TOML, Settings};
+use crate::settings::{CONFIG_ENV, ConfigError, DEFAULT_CONFIG_TOML, Settings, locate_config};
 use crate::telemetry::{self, LogFormat, TelemetryError};
 
 /// Exit code for an unreadable or invalid configuration.
@@ -17,8 +17,10 @@ pub const EXIT_CONFIG: u8 = 2;
 #[command(name = "zorgsignaal", version, about, propagate_version = true)]
 pub struct Cli {
     /// Configuration file (TOML); `ZORGSIGNAAL__SECTION__KEY` variables override its values.
-    #[arg(long, global = true, value_name = "PATH", default_value = DEFAULT_CONFIG_PATH)]
-    pub config: PathBuf,
+    /// Default: `$ZORGSIGNAAL_CONFIG`, else `config/zorgsignaal.toml` when it exists (a checkout),
+    /// else `/etc/zorgsignaal/zorgsignaal.toml`.
+    #[arg(long, global = true, value_name = "PATH", env = CONFIG_ENV)]
+    pub config: Option<PathBuf>,
     /// Log format; overrides `telemetry.log_format`.
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
@@ -295,6 +297,23 @@ pub struct CheckConfigArgs {
 }
 
 impl Cli {
+    /// The configuration file of this run (see [`locate_config`]).
+    pub fn config_path(&self) -> Result<PathBuf, ConfigError> {
+        locate_config(self.config.as_deref(), Path::is_file)
+    }
+
+    /// Loads the configuration file of this run with its environment overrides.
+    pub fn load_settings(&self) -> Result<Settings, ConfigError> {
+        self.config_path().and_then(|p| Settings::load(&p))
+    }
+
+    fn config_label(&self) -> String {
+        self.config_path().map_or_else(
+            |_| "no configuration file".to_owned(),
+            |p| p.display().to_string(),
+        )
+    }
+
     /// Sets up logging from the flags, falling back to the config's telemetry section, then to
     /// the defaults when the config did not load.
     pub fn init_telemetry(&self, settings: Option<&Settings>) -> Result<(), TelemetryError> {
@@ -309,7 +328,10 @@ impl Cli {
 pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::CheckConfig(args) => Ok(check_config(cli, args, settings)),
-        Command::Sync(args) => with_settings(cli, settings, |s| crate::sync::cli::sync(s, args)),
+        Command::Sync(args) => with_settings(cli, settings, |s| match unknown_school(cli, s) {
+            Some(code) => Ok(code),
+            None => crate::sync::cli::sync(s, args),
+        }),
         Command::Status(args) => with_settings(cli, settings, |s| crate::sync::cli::status(s, args)),
         // The demo builds its own configuration from the generated board: no config file needed.
         Command::Demo(a) => {
@@ -349,10 +371,54 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
                     return Ok(ExitCode::from(EXIT_CONFIG));
                 }
             };
+            if let Some(code) = unknown_school(cli, &settings) {
+                return Ok(code);
+            }
             let rt = crate::app::runtime()?;
             rt.block_on(run_async(other, &settings))
         }
     }
+}
+
+/// The schools (BRIN) the command was given with `--school`.
+fn school_args(command: &Command) -> Vec<&crate::domain::Brin> {
+    match command {
+        Command::Sync(a) => a.school.iter().collect(),
+        Command::Evaluate(a) => a.school.iter().collect(),
+        Command::Signals(a) => a.school.iter().collect(),
+        Command::Import(a) => a.school.iter().collect(),
+        Command::User(UserCommand::Add { schools, .. }) => schools.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Refuses (exit 2, Dutch message on stderr) a `--school` that the configuration does not list:
+/// without it the command would answer with an empty list or store data no rule ever sees.
+fn unknown_school(cli: &Cli, settings: &Settings) -> Option<ExitCode> {
+    let unknown: Vec<String> = school_args(&cli.command)
+        .into_iter()
+        .filter(|b| settings.school(b).is_none())
+        .map(ToString::to_string)
+        .collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let configured: Vec<String> = settings
+        .schools
+        .iter()
+        .map(|s| format!("{} ({})", s.brin, s.name))
+        .collect();
+    eprintln!(
+        "fout: school {} (--school) is niet geconfigureerd in {}; geconfigureerde scholen: {}",
+        unknown.join(", "),
+        cli.config_label(),
+        if configured.is_empty() {
+            "geen".to_owned()
+        } else {
+            configured.join(", ")
+        }
+    );
+    Some(ExitCode::from(EXIT_CONFIG))
 }
 
 /// Runs a store-backed command on the runtime.
@@ -433,7 +499,7 @@ fn check_config(cli: &Cli, args: &CheckConfigArgs, settings: Result<Settings, Co
     match settings {
         Ok(s) => {
             tracing::debug!(
-                path = %cli.config.display(),
+                path = %cli.config_label(),
                 schools = s.schools.len(),
                 store = %s.store.url,
                 "configuration loaded"
@@ -456,7 +522,7 @@ pub fn report_config_error(cli: &Cli, e: &ConfigError) {
     eprintln!(
         "configuration invalid: {} problem(s) in {} or its {}… environment overrides",
         e.issues.len(),
-        cli.config.display(),
+        cli.config_label(),
         crate::settings::ENV_PREFIX
     );
 }

@@ -4,11 +4,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use zorgsignaal::cli::{self, Cli};
-use zorgsignaal::settings::Settings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = Settings::load(&cli.config);
+    let settings = cli.load_settings();
     if let Err(e) = cli.init_telemetry(settings.as_ref().ok()) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;

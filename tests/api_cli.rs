@@ -55,7 +55,7 @@ async fn users_are_added_changed_given_tokens_and_removed() {
         &db,
         pw,
     );
-    assert_eq!(out.status.code(), Some(1), "a school not in the configuration");
+    assert_eq!(out.status.code(), Some(2), "a school not in the configuration");
     let out = zorgsignaal(
         &["user", "add", "b", "--role", "board", "--school", "11ZW"],
         &db,

@@ -7,11 +7,16 @@ use std::process::{Command, Output};
 const SHIPPED: &str = include_str!("../config/zorgsignaal.toml");
 
 fn zorgsignaal(args: &[&str], env: &[(&str, &str)]) -> Output {
+    zorgsignaal_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, env)
+}
+
+/// Runs the binary with `dir` as working directory.
+fn zorgsignaal_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zorgsignaal"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args(args);
+    cmd.current_dir(dir).args(args);
     // Only the overrides a test sets may apply, not whatever the developer's shell exports.
     for (key, _) in std::env::vars() {
-        if key.starts_with("ZORGSIGNAAL__") {
+        if key.starts_with("ZORGSIGNAAL__") || key == "ZORGSIGNAAL_CONFIG" {
             cmd.env_remove(key);
         }
     }
@@ -201,4 +206,81 @@ fn secrets_from_the_file_never_appear_in_check_config_output() {
             assert!(!all.contains(secret), "{secret} leaked in: {all}");
         }
     }
+}
+
+#[test]
+fn outside_the_repository_the_binary_says_where_it_looked_for_its_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = zorgsignaal_in(dir.path(), &["check-config"], &[]);
+    if Path::new("/etc/zorgsignaal/zorgsignaal.toml").is_file() {
+        // An installed daemon's file on this machine: the binary finds it (the search order is
+        // unit-tested in settings::tests with an injected file system).
+        assert!(text(&out).contains("/etc/zorgsignaal/zorgsignaal.toml") || out.status.success());
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    for needle in [
+        "--config",
+        "ZORGSIGNAAL_CONFIG",
+        "config/zorgsignaal.toml",
+        "/etc/zorgsignaal/zorgsignaal.toml",
+    ] {
+        assert!(text(&out).contains(needle), "{needle} missing: {}", text(&out));
+    }
+}
+
+#[test]
+fn zorgsignaal_config_names_the_file_outside_the_repository() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(dir.path(), SHIPPED);
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let out = zorgsignaal_in(
+        elsewhere.path(),
+        &["check-config"],
+        &[("ZORGSIGNAAL_CONFIG", path.to_str().expect("utf-8"))],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("configuration OK: 2 schools"),
+        "{}",
+        text(&out)
+    );
+    // --config still wins over the variable.
+    let out = zorgsignaal_in(
+        elsewhere.path(),
+        &["check-config", "--config", "/nonexistent/zorgsignaal.toml"],
+        &[("ZORGSIGNAAL_CONFIG", path.to_str().expect("utf-8"))],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("/nonexistent/zorgsignaal.toml"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn every_command_given_an_unknown_school_says_so_with_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The shipped file with the store in a temporary folder: nothing may be created for 99XX.
+    let db = dir.path().join("z.sqlite");
+    let url = format!("sqlite://{}", db.display());
+    let env = [("ZORGSIGNAAL__STORE__URL", url.as_str())];
+    for args in [
+        &["signals", "--school", "99XX"][..],
+        &["evaluate", "--school", "99XX"],
+        &["sync", "--school", "99XX"],
+        &["user", "add", "ib9", "--role", "ib", "--school", "99XX"],
+    ] {
+        let out = zorgsignaal(args, &env);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        for needle in ["99XX", "niet geconfigureerd", "11ZW", "23QK"] {
+            assert!(
+                text(&out).contains(needle),
+                "{args:?}: {needle} missing: {}",
+                text(&out)
+            );
+        }
+    }
+    assert!(!db.exists(), "no store was opened for an unknown school");
 }

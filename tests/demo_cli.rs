@@ -61,6 +61,39 @@ fn demo_syncs_evaluates_pushes_and_writes_digests_without_surnames() {
     assert!(!summary.contains_key("taken geparkeerd (parked)"), "{stdout}");
     assert!(data_dir.join("zorgsignaal.sqlite").is_file());
 
+    // The demo leaves its configuration behind and says how to explore with it.
+    let config = data_dir.join("zorgsignaal.toml");
+    assert!(
+        stdout.contains(&format!("--config {} signals", config.display())),
+        "{stdout}"
+    );
+    let explore = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_zorgsignaal"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .current_dir(tmp.path())
+            .env_remove("ZORGSIGNAAL__STORE__URL")
+            .output()
+            .expect("run zorgsignaal");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(explore(&["check-config"]).contains("configuration OK: 3 schools"));
+    let listed: serde_json::Value =
+        serde_json::from_str(&explore(&["signals", "--json"])).expect("signals --json");
+    let listed = listed.as_array().map_or(0, Vec::len);
+    let opened: usize = summary
+        .iter()
+        .filter(|(label, _)| label.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(listed, opened, "signals lists what the demo opened:\n{stdout}");
+
     let mails: Vec<PathBuf> = std::fs::read_dir(data_dir.join("mail"))
         .expect("mail dir")
         .map(|e| e.expect("entry").path())

@@ -191,6 +191,8 @@ async fn run(
     } else {
         println!("Digests (e-mails) als .eml-bestanden in {}", mail_dir.display());
     }
+    let explore = write_explore_config(opts, dataset, db)?;
+    println!("{}", explore_commands(&explore, &settings, as_of));
     if pushed.parked > 0 {
         return Ok(ExitCode::FAILURE);
     }
@@ -198,6 +200,55 @@ async fn run(
         serve(settings).await?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Name of the explore configuration in the demo's data dir.
+pub const DEMO_CONFIG: &str = "zorgsignaal.toml";
+
+/// Writes [`explore_config_toml`] (absolute paths, so it works from any folder) into the data
+/// dir and returns its path as the user named the data dir.
+fn write_explore_config(opts: &DemoOptions, dataset: &Dataset, db: &Path) -> anyhow::Result<PathBuf> {
+    let dir = std::fs::canonicalize(&opts.data_dir)
+        .with_context(|| format!("resolving {}", opts.data_dir.display()))?;
+    let db = dir.join(db.file_name().unwrap_or(DEMO_DATABASE.as_ref()));
+    let path = opts.data_dir.join(DEMO_CONFIG);
+    std::fs::write(&path, explore_config_toml(dataset, &dir, &db))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// The closing lines: the commands a newcomer types next to look around in the demo's data.
+fn explore_commands(config: &Path, settings: &Settings, as_of: NaiveDate) -> String {
+    let z = format!("zorgsignaal --config {}", config.display());
+    let school = settings
+        .schools
+        .first()
+        .map_or_else(|| "BRIN".to_owned(), |s| s.brin.to_string());
+    let mut out = format!(
+        "\nVerder kijken: de configuratie van de demo staat in {}\n",
+        config.display()
+    );
+    let lines = [
+        ("open signalen per leerling", "signals".to_owned()),
+        (
+            "bestuursrapportage (in de map rapport van de demo)",
+            format!("report board --as-of {as_of}"),
+        ),
+        (
+            "een IB-account voor het dashboard (wachtwoord via standaardinvoer)",
+            format!("user add ib --role ib --school {school}"),
+        ),
+        ("het dashboard", "serve".to_owned()),
+    ];
+    for (what, command) in lines {
+        let _ = writeln!(out, "  # {what}\n  {z} {command}");
+    }
+    let _ = write!(
+        out,
+        "Zonder geïnstalleerd programma: `cargo run --release --` in plaats van `zorgsignaal`.\n\
+         `demo --serve` zet de gebruikers klaar en start het dashboard in één keer."
+    );
+    out
 }
 
 /// `demo --serve`: demo users with a fresh random password, then the daemon on the configured
@@ -244,22 +295,48 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// sources at the in-process mocks, the store in the data dir, digests on (to `localhost:25` unless
 /// `smtp`, when the environment names the mail host). Also used by the planted-case integration test.
 pub fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: bool) -> String {
+    config_toml(dataset, Some(board), db, smtp)
+}
+
+/// The configuration the demo leaves in its data dir for exploring its database afterwards
+/// (`signals`, `report board`, `serve`): the same schools, IBs and holidays, the store and the
+/// reports in the data dir, and no sources (the mock servers stop with the demo) and no mail.
+pub fn explore_config_toml(dataset: &Dataset, data_dir: &Path, db: &Path) -> String {
+    let mut t = String::from(
+        "# Geschreven door `zorgsignaal demo`: de configuratie van de demo, om de database daarna te\n\
+         # bekijken. De mock-servers draaien niet meer, dus staan de bronnen en de mail uit.\n\n",
+    );
+    t.push_str(&config_toml(dataset, None, db, false));
+    let _ = write!(
+        t,
+        "[report]\noutput_dir = \"{}\"\n",
+        toml_escape(&data_dir.join("rapport").display().to_string())
+    );
+    t
+}
+
+/// [`demo_config_toml`] with live sources at `board`, or (`None`) the explore configuration.
+fn config_toml(dataset: &Dataset, board: Option<&MockBoard>, db: &Path, smtp: bool) -> String {
     let mut t = String::new();
+    let mail = match (board, smtp) {
+        (None, _) => "enabled = false\n",
+        (Some(_), true) => "enabled = true\n",
+        (Some(_), false) => "enabled = true\nhost = \"localhost\"\ntls = \"none\"\nport = 25\n",
+    };
     let _ = write!(
         t,
         "[store]\nurl = \"sqlite://{}\"\n\n[board]\nname = \"Stichting Demoscholen\"\n\n\
          [pseudonymisation]\nkey = \"demo-pseudonymisation-key-0000\"\n\n\
-         [mail]\nenabled = true\n{}from = \"zorgsignaal@demo.example.nl\"\ndashboard_url = \"http://127.0.0.1:8080\"\n\n",
+         [mail]\n{mail}from = \"zorgsignaal@demo.example.nl\"\ndashboard_url = \"http://127.0.0.1:8080\"\n\n",
         toml_escape(&db.display().to_string()),
-        if smtp {
-            ""
-        } else {
-            "host = \"localhost\"\ntls = \"none\"\nport = 25\n"
-        }
     );
     for school in &dataset.schools {
-        let Some(c) = board.credentials(&school.brin) else {
-            continue;
+        let credentials = match board {
+            Some(b) => match b.credentials(&school.brin) {
+                Some(c) => Some(c),
+                None => continue,
+            },
+            None => None,
         };
         let emails = |functie: &str| {
             let list: Vec<String> = school
@@ -277,20 +354,25 @@ pub fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: b
         let _ = write!(
             t,
             "[[schools]]\nbrin = \"{brin}\"\nname = \"{name}\"\ncare_ladder = \"{ladder}\"\n\
-             ib_emails = [{ib}]\ndirectie_emails = [{dir}]\n\n\
-             [schools.parnassys_gkv]\nkey = \"{gkv}\"\n\n\
-             [schools.parnassys]\nclient_id = \"{pid}\"\nclient_secret = \"{psec}\"\n\n\
-             [schools.leeruniek]\nclient_id = \"{lid}\"\nclient_secret = \"{lsec}\"\n\n",
+             ib_emails = [{ib}]\ndirectie_emails = [{dir}]\n\n",
             brin = school.brin,
             name = toml_escape(&school.naam),
             ladder = school.care_ladder,
             dir = emails("directie"),
-            gkv = c.leveranciersleutel,
-            pid = c.parnassys.0,
-            psec = c.parnassys.1,
-            lid = c.leeruniek.0,
-            lsec = c.leeruniek.1,
         );
+        if let Some(c) = credentials {
+            let _ = write!(
+                t,
+                "[schools.parnassys_gkv]\nkey = \"{gkv}\"\n\n\
+                 [schools.parnassys]\nclient_id = \"{pid}\"\nclient_secret = \"{psec}\"\n\n\
+                 [schools.leeruniek]\nclient_id = \"{lid}\"\nclient_secret = \"{lsec}\"\n\n",
+                gkv = c.leveranciersleutel,
+                pid = c.parnassys.0,
+                psec = c.parnassys.1,
+                lid = c.leeruniek.0,
+                lsec = c.leeruniek.1,
+            );
+        }
         for v in &school.vakanties {
             let _ = write!(
                 t,
@@ -301,6 +383,9 @@ pub fn demo_config_toml(dataset: &Dataset, board: &MockBoard, db: &Path, smtp: b
             );
         }
     }
+    let Some(board) = board else {
+        return t;
+    };
     let _ = write!(
         t,
         "[sources.parnassys_gkv]\nenabled = true\nbase_url = \"{}\"\nleveranciernaam = \"{}\"\n\n",

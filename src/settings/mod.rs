@@ -34,8 +34,41 @@ use crate::rules::RuleParams;
 /// The documented configuration file as shipped (`config/zorgsignaal.toml`).
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/zorgsignaal.toml");
 
-/// Default path of the configuration file.
+/// Default path of the configuration file (relative: a checkout of the repository).
 pub const DEFAULT_CONFIG_PATH: &str = "config/zorgsignaal.toml";
+
+/// The system-wide configuration file of an installed daemon.
+pub const SYSTEM_CONFIG_PATH: &str = "/etc/zorgsignaal/zorgsignaal.toml";
+
+/// Environment variable naming the configuration file when `--config` is not given.
+pub const CONFIG_ENV: &str = "ZORGSIGNAAL_CONFIG";
+
+/// Where the binary looks, in order, when neither `--config` nor [`CONFIG_ENV`] names a file.
+pub const CONFIG_SEARCH_PATH: [&str; 2] = [DEFAULT_CONFIG_PATH, SYSTEM_CONFIG_PATH];
+
+/// The configuration file to load: `explicit` (`--config`, or [`CONFIG_ENV`] through clap) as
+/// given, else the first of [`CONFIG_SEARCH_PATH`] for which `exists` holds; else an error that
+/// says everywhere it looked.
+pub fn locate_config(
+    explicit: Option<&Path>,
+    exists: impl Fn(&Path) -> bool,
+) -> Result<std::path::PathBuf, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(found) = CONFIG_SEARCH_PATH.iter().map(Path::new).find(|p| exists(p)) {
+        return Ok(found.to_path_buf());
+    }
+    let cwd = std::env::current_dir().map_or_else(|_| "?".to_owned(), |d| d.display().to_string());
+    Err(ConfigError::from(vec![ConfigIssue::new(
+        "",
+        format!(
+            "no configuration file: --config and ${CONFIG_ENV} are not set, and neither \
+             {DEFAULT_CONFIG_PATH} (in {cwd}) nor {SYSTEM_CONFIG_PATH} exists; \
+             pass --config PATH or set {CONFIG_ENV}"
+        ),
+    )]))
+}
 
 /// Prefix of environment overrides; `__` separates levels (`ZORGSIGNAAL__STORE__URL`).
 pub const ENV_PREFIX: &str = "ZORGSIGNAAL__";

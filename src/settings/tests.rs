@@ -505,3 +505,34 @@ fn board_report_default_runs_on_the_first_weekday_of_each_month() {
         NaiveDate::from_ymd_opt(2028, 12, 1).expect("date")
     );
 }
+
+#[test]
+fn the_configuration_file_is_looked_for_in_the_documented_order() {
+    use super::{DEFAULT_CONFIG_PATH, SYSTEM_CONFIG_PATH, locate_config};
+    use std::path::Path;
+    let explicit = Path::new("/srv/z.toml");
+    // --config (or $ZORGSIGNAAL_CONFIG, which clap puts there) wins, existing or not.
+    assert_eq!(
+        locate_config(Some(explicit), |_| false).expect("explicit"),
+        explicit
+    );
+    // A checkout's own file before the system-wide one.
+    assert_eq!(
+        locate_config(None, |_| true).expect("checkout"),
+        Path::new(DEFAULT_CONFIG_PATH)
+    );
+    assert_eq!(
+        locate_config(None, |p| p == Path::new(SYSTEM_CONFIG_PATH)).expect("system"),
+        Path::new(SYSTEM_CONFIG_PATH)
+    );
+    let err = locate_config(None, |_| false).expect_err("nothing found");
+    let text = err.to_string();
+    for needle in [
+        DEFAULT_CONFIG_PATH,
+        SYSTEM_CONFIG_PATH,
+        "ZORGSIGNAAL_CONFIG",
+        "--config",
+    ] {
+        assert!(text.contains(needle), "{needle} missing: {text}");
+    }
+}
