@@ -6,6 +6,8 @@
 mod harness;
 #[path = "common/store_contract_import.rs"]
 mod import;
+#[path = "common/store_contract_lease.rs"]
+mod lease;
 #[path = "common/store_contract_report.rs"]
 mod report;
 #[path = "common/store_contract_roster.rs"]
@@ -18,6 +20,7 @@ mod users;
 mod work;
 
 use import::*;
+use lease::*;
 use report::*;
 use roster::*;
 use sync::*;
@@ -76,4 +79,10 @@ contract! {
     users_sessions_tokens_and_login_attempts,
     roster_gives_grades_and_evaluations_due_and_overdue,
     report_reads_ids_dates_and_codes_of_live_rows,
+    start_up_leaves_a_live_peers_outbox_leases_alone,
+    start_up_releases_a_dead_holders_leases_at_once,
+    expired_outbox_lease_is_taken_over_and_the_former_holder_refused,
+    job_runs_are_finished_only_by_their_lease_holder,
+    board_counts_equal_the_full_signal_load,
+    outbox_counts_and_pupil_task_pages_are_bounded,
 }

@@ -1,8 +1,10 @@
 //! The outbox worker: claims pending task rows, pushes each to the system its evidence came from
 //! with an `Idempotency-Key`, and marks it sent, retries it later, or parks it with a reason.
 //!
-//! Exactly once: the store creates one outbox row per task key; the worker claims under a lease;
-//! the push carries an idempotency key derived from the task key, so a crash between "sent" and
+//! Exactly once: the store creates one outbox row per task key; the worker claims under a lease in
+//! its holder's name and confirms (renews) that lease right before each push, so a row another
+//! daemon took over is never pushed by this one; only the holder may mark a row sent or failed.
+//! The push carries an idempotency key derived from the task key, so a crash between "sent" and
 //! "marked sent" re-sends the same key and the target answers with the task it already has.
 
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use tracing::instrument;
 
-use crate::store::{OutboxItem, Store, StoreError};
+use crate::store::{OutboxItem, Store, StoreError, new_lease_holder};
 
 /// Why a push failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,6 +114,10 @@ pub struct DrainSummary {
     pub parked: usize,
     /// Claimed but not pushed because the worker was stopping; due again at once.
     pub handed_back: usize,
+    /// Claimed, but the lease ran out and another daemon took the row over before this one
+    /// pushed it (not pushed) or recorded the push (not recorded: the holder pushes it again
+    /// under the same idempotency key).
+    pub lost: usize,
 }
 
 /// The `last_error` of a row handed back unpushed by a stopping worker.
@@ -123,16 +129,55 @@ pub struct OutboxWorker {
     pusher: Arc<dyn TaskPusher>,
     policy: OutboxPolicy,
     stop: Option<CancellationToken>,
+    holder: String,
 }
 
 impl OutboxWorker {
-    /// A worker over a store and a pusher.
+    /// A worker over a store and a pusher, claiming under a fresh lease-holder id
+    /// ([`new_lease_holder`]).
     pub fn new(store: Arc<dyn Store>, pusher: Arc<dyn TaskPusher>, policy: OutboxPolicy) -> Self {
         Self {
             store,
             pusher,
             policy,
             stop: None,
+            holder: new_lease_holder(),
+        }
+    }
+
+    /// Claims under `holder` (the daemon's id, shared with its job runner).
+    pub fn with_holder(self, holder: impl Into<String>) -> Self {
+        Self {
+            holder: holder.into(),
+            ..self
+        }
+    }
+
+    /// The lease-holder id rows are claimed under.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+
+    /// Records the outcome of a claimed row; a lost lease is logged and counted, not an error.
+    async fn finish(
+        &self,
+        item: &OutboxItem,
+        outcome: Result<&str, (&str, Option<DateTime<Utc>>)>,
+        summary: &mut DrainSummary,
+    ) -> Result<bool, StoreError> {
+        let done = match outcome {
+            Ok(remote_id) => self.store.mark_sent(item.id, &self.holder, remote_id).await,
+            Err((reason, next)) => self.store.mark_failed(item.id, &self.holder, reason, next).await,
+        };
+        match done {
+            Ok(()) => Ok(true),
+            Err(StoreError::LeaseLost(why)) => {
+                tracing::warn!(outbox_id = item.id, school = %item.task.school, %why,
+                    "outbox row taken over by another daemon; outcome not recorded");
+                summary.lost += 1;
+                Ok(false)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -149,22 +194,45 @@ impl OutboxWorker {
     #[instrument(skip_all, err)]
     pub async fn drain_once(&self, now: DateTime<Utc>) -> Result<DrainSummary, StoreError> {
         let mut summary = DrainSummary::default();
-        for item in self.store.claim_outbox(now, self.policy.batch).await? {
+        for item in self
+            .store
+            .claim_outbox(now, self.policy.batch, &self.holder)
+            .await?
+        {
             if self.stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
                 // Back in the queue rather than waiting out the lease; the claim's attempt counts.
-                self.store
-                    .mark_failed(item.id, STOPPED_BEFORE_PUSH, Some(now))
-                    .await?;
-                summary.handed_back += 1;
+                if self
+                    .finish(&item, Err((STOPPED_BEFORE_PUSH, Some(now))), &mut summary)
+                    .await?
+                {
+                    summary.handed_back += 1;
+                }
                 continue;
+            }
+            // A batch can outlast the lease of its last rows: push only a row still ours, and
+            // give it a full lease for the push.
+            match self
+                .store
+                .renew_outbox_lease(item.id, &self.holder, now.max(Utc::now()))
+                .await
+            {
+                Ok(()) => {}
+                Err(StoreError::LeaseLost(why)) => {
+                    tracing::warn!(outbox_id = item.id, school = %item.task.school, %why,
+                        "outbox row taken over by another daemon before its push; not pushed");
+                    summary.lost += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
             }
             let key = idempotency_key(&item.task.key);
             match self.pusher.push(&item, &key).await {
                 Ok(remote_id) => {
-                    self.store.mark_sent(item.id, &remote_id).await?;
-                    metrics::counter!("zorgsignaal_outbox_sent_total", "target" => item.task.target.as_str())
-                        .increment(1);
-                    summary.sent += 1;
+                    if self.finish(&item, Ok(&remote_id), &mut summary).await? {
+                        metrics::counter!("zorgsignaal_outbox_sent_total", "target" => item.task.target.as_str())
+                            .increment(1);
+                        summary.sent += 1;
+                    }
                 }
                 Err(PushError::Transient { message, retry_after }) => {
                     let next = self.policy.next_attempt(item.attempts, now, retry_after);
@@ -172,7 +240,9 @@ impl OutboxWorker {
                         Some(_) => message,
                         None => format!("gave up after {} attempts: {message}", item.attempts),
                     };
-                    self.store.mark_failed(item.id, &reason, next).await?;
+                    if !self.finish(&item, Err((&reason, next)), &mut summary).await? {
+                        continue;
+                    }
                     if next.is_some() {
                         summary.retried += 1;
                     } else {
@@ -181,9 +251,10 @@ impl OutboxWorker {
                     }
                 }
                 Err(PushError::Permanent(message)) => {
-                    self.store.mark_failed(item.id, &message, None).await?;
-                    tracing::warn!(outbox_id = item.id, school = %item.task.school, "outbox item parked");
-                    summary.parked += 1;
+                    if self.finish(&item, Err((&message, None)), &mut summary).await? {
+                        tracing::warn!(outbox_id = item.id, school = %item.task.school, "outbox item parked");
+                        summary.parked += 1;
+                    }
                 }
             }
         }
@@ -202,7 +273,8 @@ impl OutboxWorker {
             total.retried += s.retried;
             total.parked += s.parked;
             total.handed_back += s.handed_back;
-            if s.sent + s.retried + s.parked == 0 {
+            total.lost += s.lost;
+            if s.sent + s.retried + s.parked + s.lost == 0 {
                 break;
             }
         }

@@ -5,10 +5,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::domain::Severity;
-use crate::store::{
-    OutboxFilter, OutboxItem, OutboxStatus, Role, SignalFilter, SignalRow, StreamStatus, User,
-};
+use crate::store::{OutboxFilter, OutboxItem, OutboxStatus, Role, StreamStatus, User};
 
 /// Aggregates of one school for the board (no pupil data).
 #[derive(Debug, Clone, Serialize)]
@@ -32,27 +29,24 @@ pub async fn board(state: &AppState, user: &User) -> Result<Vec<BoardSchool>, Ap
     if !matches!(user.role, Role::Board | Role::Directie) {
         return Err(ApiError::Forbidden);
     }
-    let active = state.store.signals(&SignalFilter::default()).await?;
+    // Counted by the store (one grouped query), never by loading every signal of the board.
+    let counts = state.store.active_signal_counts().await?;
     let mut out = Vec::new();
     for school in state.store.schools().await? {
         if user.role == Role::Directie && !user.schools.contains(&school.brin) {
             continue;
         }
-        let mine: Vec<&SignalRow> = active
-            .iter()
-            .filter(|s| s.signal.school == school.brin && s.signal.status.is_active())
-            .collect();
-        let count = |sev| mine.iter().filter(|s| s.signal.severity == sev).count();
-        let mut pupils: Vec<i64> = mine.iter().map(|s| s.pupil_id).collect();
-        pupils.sort_unstable();
-        pupils.dedup();
+        let mine = counts.iter().find(|c| c.school == school.brin);
+        let n = |f: fn(&crate::store::SchoolSignalCounts) -> i64| {
+            mine.map_or(0, |c| usize::try_from(f(c)).unwrap_or(0))
+        };
         out.push(BoardSchool {
             school: school.brin.to_string(),
             name: school.name,
-            high: count(Severity::High),
-            medium: count(Severity::Medium),
-            low: count(Severity::Low),
-            pupils_with_signals: pupils.len(),
+            high: n(|c| c.high),
+            medium: n(|c| c.medium),
+            low: n(|c| c.low),
+            pupils_with_signals: n(|c| c.pupils),
         });
     }
     Ok(out)

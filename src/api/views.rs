@@ -264,6 +264,9 @@ async fn visible_pupil(state: &AppState, user: &User, id: i64) -> Result<PupilHi
     Err(ApiError::NotFound)
 }
 
+/// The most tasks the pupil page shows (the newest).
+pub const PUPIL_TASKS_SHOWN: i64 = 100;
+
 /// The pupil page's data; the view is audited.
 pub async fn pupil_detail(state: &AppState, user: &User, id: i64) -> Result<PupilDetail, ApiError> {
     let h = visible_pupil(state, user, id).await?;
@@ -288,15 +291,17 @@ pub async fn pupil_detail(state: &AppState, user: &User, id: i64) -> Result<Pupi
             events,
         });
     }
+    // This pupil's tasks only, and at most a page of them (the newest).
     let tasks = state
         .store
         .outbox(&OutboxFilter {
             school: Some(pupil.school.clone()),
+            pupil_id: Some(id),
+            limit: Some(PUPIL_TASKS_SHOWN),
             ..OutboxFilter::default()
         })
         .await?
         .into_iter()
-        .filter(|o| o.task.pupil_external_id == pupil.external_id)
         .map(|o| TaskView {
             id: o.id,
             title: o.task.title,

@@ -155,7 +155,12 @@ pub async fn outbox(
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    let rows = store.outbox(&OutboxFilter { status, school: None }).await?;
+    let rows = store
+        .outbox(&OutboxFilter {
+            status,
+            ..OutboxFilter::default()
+        })
+        .await?;
     store.close().await;
     if json {
         let out: Vec<serde_json::Value> = rows
@@ -165,7 +170,7 @@ pub async fn outbox(
                     "id": r.id, "status": r.status.as_str(), "school": r.task.school.as_str(),
                     "target": r.task.target.as_str(), "kind": r.task.kind.as_str(), "title": r.task.title,
                     "attempts": r.attempts, "next_attempt_at": r.next_attempt_at, "last_error": r.last_error,
-                    "remote_id": r.remote_id,
+                    "remote_id": r.remote_id, "lease_holder": r.lease_holder, "lease_until": r.lease_until,
                 })
             })
             .collect();
@@ -176,8 +181,18 @@ pub async fn outbox(
         println!("De outbox is leeg.");
     }
     for r in &rows {
+        // Which daemon instance holds an in-flight row, and until when (its lease).
+        let lease = match (r.status, &r.lease_holder, r.lease_until) {
+            (OutboxStatus::InFlight, Some(holder), Some(until)) => format!(
+                " [bij {holder} tot {}]",
+                until
+                    .with_timezone(&chrono_tz::Europe::Amsterdam)
+                    .format("%d-%m-%Y %H:%M")
+            ),
+            _ => String::new(),
+        };
         println!(
-            "#{:<5} {:<9} {} → {:<9} pogingen {:<2} {}{}",
+            "#{:<5} {:<9} {} → {:<9} pogingen {:<2} {}{}{lease}",
             r.id,
             r.status.as_str(),
             r.task.school,

@@ -57,6 +57,7 @@ pub async fn run_retention(
     let pruned = store
         .prune_operational(&PruneCutoffs {
             quarantine_before: now - term("quarantine_after", r.quarantine_after)?,
+            held_before: now - term("held_records_after", r.held_records_after)?,
             audit_before: now - term("audit_log_after", r.audit_log_after)?,
             jobs_before: now - term("jobs_after", r.jobs_after)?,
         })

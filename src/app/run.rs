@@ -27,7 +27,7 @@ use crate::schedule::{
     JOB_SYNC, JobFailure, Runner, Scheduler, SchedulerOptions, interval_slot,
 };
 use crate::settings::Settings;
-use crate::store::{OutboxFilter, OutboxStatus, Store};
+use crate::store::{OutboxStatus, Store, lease_holder_is_gone, new_lease_holder};
 use crate::sync::{NoProgress, SyncEngine, SyncOptions};
 
 /// How long a graceful stop may take before the remaining work is abandoned (it is crash-safe).
@@ -46,6 +46,9 @@ pub(crate) struct Daemon {
     evaluated: tokio::sync::Mutex<(Option<chrono::NaiveDate>, Option<chrono::DateTime<Utc>>)>,
     /// Every mail the jobs sent, when someone listens (the simulation's figures).
     pub(crate) sent: Option<Arc<std::sync::Mutex<Vec<SentInfo>>>>,
+    /// This instance's lease-holder id (`host:pid:random`, made once at start): job runs and
+    /// outbox rows it claims carry it, and only it may finish them.
+    pub(crate) holder: String,
 }
 
 impl Daemon {
@@ -65,6 +68,7 @@ impl Daemon {
             clock,
             evaluated: tokio::sync::Mutex::new((None, None)),
             sent: None,
+            holder: new_lease_holder(),
         }
     }
 
@@ -173,7 +177,7 @@ pub async fn run(
 /// The job handlers: sync (REST streams), GKV snapshot, evaluate (after each), digest, retention,
 /// board report.
 pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
-    let worker = format!("{}:{}", hostname(), std::process::id());
+    let worker = d.holder.clone();
     // The half-hourly sync reads the REST streams; the GKV snapshot (pupils, groups) runs daily;
     // once per `sync.full_reconcile_interval` the REST streams are read whole to notice deletions.
     let sync = |sources: &'static [Source], full: bool| {
@@ -278,6 +282,7 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
                     deleted,
                     group_records = outcome.group_records,
                     quarantine = outcome.pruned.quarantine,
+                    held = outcome.pruned.held,
                     audit = outcome.pruned.audit,
                     jobs = outcome.pruned.jobs,
                     mail_log = outcome.pruned.mail_log,
@@ -360,15 +365,26 @@ pub(crate) async fn enqueue_full_reconcile(
 
 /// Drains the outbox continuously: every few seconds, and at once again while work is found.
 async fn outbox_loop(d: &Daemon, shutdown: CancellationToken) {
-    // Rows a killed predecessor had claimed would otherwise wait out their lease (minutes); the
-    // idempotency key makes pushing them again harmless.
-    match d.store.release_outbox_leases(Utc::now()).await {
+    // Rows whose lease ran out, or whose holder is provably dead (a predecessor killed on this
+    // machine), go back to the queue at once. A live lease is another running daemon's: it stays.
+    let me = d.holder.clone();
+    match d
+        .store
+        .release_outbox_leases(Utc::now(), &|holder| lease_holder_is_gone(holder, &me))
+        .await
+    {
         Ok(0) => {}
-        Ok(n) => tracing::info!(released = n, "outbox rows of a previous run back in the queue"),
+        Ok(n) => tracing::info!(
+            released = n,
+            "outbox rows of a dead or expired lease back in the queue"
+        ),
         Err(e) => tracing::warn!(error = %e, "releasing outbox leases failed"),
     }
+    tracing::info!(holder = %d.holder, "outbox worker started");
     let policy = OutboxPolicy::from_settings(&d.settings.outbox);
-    let worker = OutboxWorker::new(d.store.clone(), d.engine.clone(), policy).with_stop(shutdown.clone());
+    let worker = OutboxWorker::new(d.store.clone(), d.engine.clone(), policy)
+        .with_holder(d.holder.clone())
+        .with_stop(shutdown.clone());
     while !shutdown.is_cancelled() {
         let pause = match worker.drain_once(Utc::now()).await {
             Ok(s) if s.sent + s.retried + s.parked > 0 => Duration::ZERO,
@@ -413,27 +429,17 @@ async fn refresh_gauges(store: &dyn Store) -> Result<(), crate::store::StoreErro
         metrics::gauge!("zorgsignaal_quarantine_records", &labels).set(s.quarantined as f64);
         metrics::gauge!("zorgsignaal_sync_consecutive_failures", &labels).set(s.consecutive_failures as f64);
     }
+    // Counted by the store: a tick never loads the outbox rows themselves.
+    let counts = store.outbox_counts().await?;
     for status in [
         OutboxStatus::Pending,
         OutboxStatus::InFlight,
         OutboxStatus::Parked,
     ] {
-        let n = store
-            .outbox(&OutboxFilter {
-                status: Some(status),
-                school: None,
-            })
-            .await?
-            .len();
-        metrics::gauge!("zorgsignaal_outbox_items", "status" => status.as_str()).set(n as f64);
+        metrics::gauge!("zorgsignaal_outbox_items", "status" => status.as_str())
+            .set(counts.get(status) as f64);
     }
     Ok(())
-}
-
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_owned())
-        .unwrap_or_else(|_| "zorgsignaal".to_owned())
 }
 
 /// Waits for SIGTERM or SIGINT.

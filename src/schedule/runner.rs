@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 use super::clock::Clock;
 use super::error::ScheduleError;
 use super::{JOB_EVALUATE, JOB_FULL_RECONCILE, JOB_GKV_SNAPSHOT, JOB_SYNC};
-use crate::store::{JobRun, OpsStore};
+use crate::store::{JobRun, OpsStore, StoreError};
 
 /// Why a handler's run failed, for operators (English; never a pupil name or a secret).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -140,7 +140,16 @@ impl Runner {
             }
         }
         let outcome = result.as_ref().map(|_| ()).map_err(|failure| failure.0.as_str());
-        queue.finish_job(run.id, outcome).await?;
+        match queue.finish_job(run.id, &self.worker, outcome).await {
+            Ok(()) => {}
+            // The run outlasted its lease and another worker took it over: the outcome is that
+            // worker's to record.
+            Err(StoreError::LeaseLost(why)) => {
+                warn!(job = %run.job, scheduled_at = %run.scheduled_at, %why,
+                    "job run taken over by another worker; its outcome is not recorded");
+            }
+            Err(e) => return Err(e.into()),
+        }
         match &result {
             Ok(()) => info!(job = %run.job, scheduled_at = %run.scheduled_at, ?follow_ups, "job done"),
             Err(failure) => warn!(job = %run.job, scheduled_at = %run.scheduled_at, %failure, "job failed"),

@@ -132,7 +132,7 @@ async fn drain(store: Arc<dyn Store>) -> Vec<Slot> {
             .await
             .expect("claim")
         {
-            store.finish_job(run.id, Ok(())).await.expect("finish");
+            store.finish_job(run.id, "drain", Ok(())).await.expect("finish");
             slots.push(Slot {
                 job: run.job,
                 scheduled_at: run.scheduled_at,

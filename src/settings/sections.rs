@@ -128,6 +128,10 @@ pub struct RetentionSettings {
     /// Quarantined records are deleted this long after they were last received (default 30 days).
     #[serde(with = "humantime_serde")]
     pub quarantine_after: Duration,
+    /// Records held for a pupil not yet known (wachtend op leerling) are deleted this long after
+    /// they were last received, when the pupil never appeared (default 30 days).
+    #[serde(with = "humantime_serde")]
+    pub held_records_after: Duration,
     /// Audit-log rows (who saw or changed what) are deleted at this age (default 2 years).
     #[serde(with = "humantime_serde")]
     pub audit_log_after: Duration,
@@ -146,6 +150,7 @@ impl Default for RetentionSettings {
             // humantime's year: 365.25 days.
             pupil_data_after_leaving: Duration::from_secs(2 * 31_557_600),
             quarantine_after: Duration::from_secs(30 * DAY),
+            held_records_after: Duration::from_secs(30 * DAY),
             audit_log_after: Duration::from_secs(2 * 31_557_600),
             jobs_after: Duration::from_secs(90 * DAY),
             mail_files_after: Duration::from_secs(30 * DAY),

@@ -115,6 +115,7 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
         s.retention.pupil_data_after_leaving,
     );
     v.positive("retention.quarantine_after", s.retention.quarantine_after);
+    v.positive("retention.held_records_after", s.retention.held_records_after);
     v.positive("retention.audit_log_after", s.retention.audit_log_after);
     v.positive("retention.jobs_after", s.retention.jobs_after);
     v.positive("retention.mail_files_after", s.retention.mail_files_after);

@@ -12,6 +12,10 @@ pub enum StoreError {
     /// The change conflicts with the current state (duplicate key, forbidden status change).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller no longer holds the lease of a claimed row (outbox row, job run): another
+    /// daemon took it over after the lease ran out, or start-up released it. Nothing changed.
+    #[error("lease lost: {0}")]
+    LeaseLost(String),
     /// The data breaks a rule of the store (unknown pupil, unsupported URL, undecodable column).
     #[error("invalid data: {0}")]
     InvalidData(String),

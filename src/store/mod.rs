@@ -28,6 +28,7 @@
 pub mod error;
 pub mod history;
 mod import;
+mod lease;
 pub mod model;
 pub mod ops;
 pub mod outbox;
@@ -50,6 +51,7 @@ use async_trait::async_trait;
 
 pub use error::{DatabaseUrl, StoreError};
 pub use history::HistoryStore;
+pub use lease::{lease_holder_is_gone, new_lease_holder};
 pub use model::*;
 pub use ops::{JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash};
 pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};

@@ -26,8 +26,11 @@ pub trait OpsStore: Send + Sync {
     /// lease) for `worker`, for [`JOB_LEASE_SECS`].
     async fn claim_job(&self, now: DateTime<Utc>, worker: &str) -> Result<Option<JobRun>, StoreError>;
 
-    /// Records the end of a claimed run: `Err(message)` marks it failed.
-    async fn finish_job(&self, id: i64, outcome: Result<(), &str>) -> Result<(), StoreError>;
+    /// Records the end of a run `worker` claimed: `Err(message)` marks it failed.
+    /// [`StoreError::LeaseLost`] when another worker took the run over after its lease ran out
+    /// (nothing changes: the run is that worker's now), [`StoreError::Conflict`] when it is not
+    /// running, [`StoreError::NotFound`] without it.
+    async fn finish_job(&self, id: i64, worker: &str, outcome: Result<(), &str>) -> Result<(), StoreError>;
 
     /// Appends to the audit log (`subject` like `signal:12`; never a pupil name).
     async fn audit(
@@ -83,7 +86,8 @@ pub trait OpsStore: Send + Sync {
     async fn delete_group_records_before(&self, date: NaiveDate) -> Result<u64, StoreError>;
 
     /// Deletes operational records past their term: quarantine rows last received before
-    /// `quarantine_before`, audit rows before `audit_before`, finished (done or failed) job runs
+    /// `quarantine_before`, held records (of a pupil no snapshot listed) last received before
+    /// `held_before`, audit rows before `audit_before`, finished (done or failed) job runs
     /// and mail-log rows before `jobs_before`.
     async fn prune_operational(&self, cutoffs: &PruneCutoffs) -> Result<PruneCounts, StoreError>;
 
@@ -96,6 +100,8 @@ pub trait OpsStore: Send + Sync {
 pub struct PruneCutoffs {
     /// Quarantine rows last received before this go.
     pub quarantine_before: DateTime<Utc>,
+    /// Held records (wachtend op leerling) last received before this go.
+    pub held_before: DateTime<Utc>,
     /// Audit rows before this go.
     pub audit_before: DateTime<Utc>,
     /// Finished job runs and mail-log rows before this go.
@@ -107,6 +113,8 @@ pub struct PruneCutoffs {
 pub struct PruneCounts {
     /// Quarantine rows.
     pub quarantine: u64,
+    /// Held records whose pupil never appeared.
+    pub held: u64,
     /// Audit rows.
     pub audit: u64,
     /// Job runs.
@@ -172,28 +180,41 @@ macro_rules! impl_ops_store {
                     Ok(row.map(|(id, job, scheduled_at, attempts)| JobRun { id, job, scheduled_at, attempts }))
                 }
 
-                async fn finish_job(&self, id: i64, outcome: Result<(), &str>) -> Result<(), StoreError> {
+                async fn finish_job(
+                    &self,
+                    id: i64,
+                    worker: &str,
+                    outcome: Result<(), &str>,
+                ) -> Result<(), StoreError> {
                     let (status, error) = match outcome {
                         Ok(()) => ("done", None),
                         Err(message) => ("failed", Some(message)),
                     };
                     let done = sqlx::query(
                         "UPDATE jobs SET status = $2, error = $3, finished_at = $4, lease_until = NULL
-                         WHERE id = $1 AND status = 'running'",
+                         WHERE id = $1 AND status = 'running' AND worker = $5",
                     )
                     .bind(id)
                     .bind(status)
                     .bind(error)
                     .bind(Utc::now())
+                    .bind(worker)
                     .execute(&self.pool)
                     .await?
                     .rows_affected();
                     if done == 0 {
-                        let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM jobs WHERE id = $1")
-                            .bind(id)
-                            .fetch_optional(&self.pool)
-                            .await?;
-                        return Err(match exists {
+                        let row: Option<(String, Option<String>)> =
+                            sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
+                                .bind(id)
+                                .fetch_optional(&self.pool)
+                                .await?;
+                        return Err(match row {
+                            Some((status, current)) if current.as_deref() != Some(worker) => {
+                                StoreError::LeaseLost(format!(
+                                    "job run {id} is {status}, held by {}, not by {worker}",
+                                    current.as_deref().unwrap_or("nobody")
+                                ))
+                            }
                             Some(_) => StoreError::Conflict(format!("job run {id} is not running")),
                             None => StoreError::NotFound,
                         });
@@ -407,6 +428,11 @@ macro_rules! impl_ops_store {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
+                    let held = sqlx::query("DELETE FROM held_records WHERE last_seen_at < $1")
+                        .bind(cutoffs.held_before)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
                     let audit = sqlx::query("DELETE FROM audit_log WHERE at < $1")
                         .bind(cutoffs.audit_before)
                         .execute(&mut *tx)
@@ -425,7 +451,7 @@ macro_rules! impl_ops_store {
                         .await?
                         .rows_affected();
                     tx.commit().await?;
-                    Ok(PruneCounts { quarantine, audit, jobs, mail_log })
+                    Ok(PruneCounts { quarantine, held, audit, jobs, mail_log })
                 }
 
                 async fn deletion_log(&self) -> Result<Vec<DeletionRecord>, StoreError> {

@@ -1,12 +1,20 @@
 //! Tasks (taken) and their outbox: one outbox row per pushed task, claimed under a lease so two
 //! workers never push the same task, retried later or parked with the reason. A directie
 //! escalation is stored as a task without an outbox row: it never leaves Zorgsignaal.
+//!
+//! # Leases (two daemons, one row)
+//! A claim names its holder ([`super::new_lease_holder`]: one id per daemon start) and runs until
+//! `lease_until`. Only the holder may renew the lease, mark the row sent or failed; anyone else
+//! gets [`StoreError::LeaseLost`] and nothing changes. Once a lease has run out another daemon may
+//! claim the row (takeover): from then on the first holder's calls are refused. Start-up releases
+//! expired leases and those of holders proven dead ([`super::lease_holder_is_gone`]), never a
+//! live peer's.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use super::work_model::{EscalationRow, OutboxFilter, OutboxItem};
+use super::work_model::{EscalationRow, OutboxCounts, OutboxFilter, OutboxItem};
 use crate::domain::{Brin, Task};
 
 /// How long a claimed outbox row stays with its worker before another may take it over.
@@ -29,31 +37,54 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<Vec<EscalationRow>, StoreError>;
 
     /// Claims up to `limit` rows that are due (pending with `next_attempt_at <= now`, or in flight
-    /// with an expired lease): they become in flight for [`OUTBOX_LEASE_SECS`], attempts + 1.
-    async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>, StoreError>;
+    /// with an expired lease: a takeover) for `holder`: they become in flight until
+    /// `now` + [`OUTBOX_LEASE_SECS`], attempts + 1.
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        holder: &str,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
 
-    /// Marks a claimed row as delivered, with the target system's id.
-    async fn mark_sent(&self, id: i64, remote_id: &str) -> Result<(), StoreError>;
+    /// Extends the lease of a row `holder` claimed to `now` + [`OUTBOX_LEASE_SECS`] (the worker
+    /// does this right before each push, so a long batch never pushes a row whose lease ran out).
+    /// [`StoreError::LeaseLost`] when `holder` no longer holds it.
+    async fn renew_outbox_lease(&self, id: i64, holder: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 
-    /// Marks a claimed row as failed: retried at `next_attempt_at`, or parked when `None`.
+    /// Marks a row `holder` claimed as delivered, with the target system's id.
+    /// [`StoreError::LeaseLost`] when another holder took the row over (or start-up released it),
+    /// [`StoreError::Conflict`] when it is not in flight, [`StoreError::NotFound`] without it.
+    async fn mark_sent(&self, id: i64, holder: &str, remote_id: &str) -> Result<(), StoreError>;
+
+    /// Marks a row `holder` claimed as failed: retried at `next_attempt_at`, or parked when
+    /// `None`. Errors as [`OutboxStore::mark_sent`].
     async fn mark_failed(
         &self,
         id: i64,
+        holder: &str,
         error: &str,
         next_attempt_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError>;
 
-    /// Outbox rows matching the filter, oldest first.
+    /// Outbox rows matching the filter, oldest first (with `limit`: the newest `limit` of them).
     async fn outbox(&self, filter: &OutboxFilter) -> Result<Vec<OutboxItem>, StoreError>;
+
+    /// How many outbox rows are in each state (one counting query, for the gauges).
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;
 
     /// Puts a parked row back in the queue now, attempts reset ([`StoreError::Conflict`] unless parked).
     async fn retry_outbox(&self, id: i64) -> Result<(), StoreError>;
 
-    /// Hands every in-flight row back to the queue, due at `now` (attempts kept); returns how many.
-    /// For a worker starting after a crash: the rows its dead predecessor claimed would otherwise
-    /// wait out their lease. Safe with other live workers because every push carries the task's
-    /// idempotency key, so a row pushed twice still exists once at the target.
-    async fn release_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Hands back to the queue, due at `now` (attempts kept), every in-flight row whose lease ran
+    /// out by `now` or whose holder `gone` says is dead; returns how many. For a daemon starting
+    /// after a crash: its killed predecessor's rows go back at once. `gone` must only say yes for
+    /// a holder proven dead ([`super::lease_holder_is_gone`]): a live lease — another running
+    /// daemon's — is never released.
+    async fn release_outbox_leases(
+        &self,
+        now: DateTime<Utc>,
+        gone: &(dyn for<'h> Fn(&'h str) -> bool + Sync),
+    ) -> Result<u64, StoreError>;
 }
 
 /// Implements [`OutboxStore`]; `$skip_locked` is the engine's row-lock clause for claims.
@@ -65,12 +96,12 @@ macro_rules! impl_outbox_store {
 
             use $crate::domain::Task;
             use $crate::store::error::StoreError;
-            use $crate::store::work_model::{OutboxFilter, OutboxItem, OutboxStatus};
+            use $crate::store::work_model::{OutboxCounts, OutboxFilter, OutboxItem, OutboxStatus};
             use $crate::store::outbox::{OUTBOX_LEASE_SECS, OutboxStore};
             use $crate::store::work_rows::OutboxRow;
 
             const SELECT_OUTBOX: &str = "SELECT o.id, o.task_id, o.status, o.attempts, o.next_attempt_at, o.last_error,
-                   o.remote_id, t.key, t.signal_key, t.kind, t.school, p.external_id AS pupil_external_id,
+                   o.remote_id, o.lease_holder, o.lease_until, t.key, t.signal_key, t.kind, t.school, p.external_id AS pupil_external_id,
                    t.target, t.title, t.body, t.due_on
                  FROM outbox o JOIN tasks t ON t.id = o.task_id JOIN pupils p ON p.id = t.pupil_id";
 
@@ -84,6 +115,29 @@ macro_rules! impl_outbox_store {
                     match row {
                         Ok(Some((status,))) => {
                             StoreError::Conflict(format!("outbox row {id} is {status}, not {expected}"))
+                        }
+                        Ok(None) => StoreError::NotFound,
+                        Err(e) => e.into(),
+                    }
+                }
+
+                /// Why `holder` could not finish row `id`: gone, another holder's (or released),
+                /// or its own but no longer in flight.
+                async fn outbox_lease_error(&self, id: i64, holder: &str) -> StoreError {
+                    let row: Result<Option<(String, Option<String>)>, _> =
+                        sqlx::query_as("SELECT status, lease_holder FROM outbox WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await;
+                    match row {
+                        Ok(Some((status, current))) if current.as_deref() != Some(holder) => {
+                            StoreError::LeaseLost(format!(
+                                "outbox row {id} is {status}, held by {}, not by {holder}",
+                                current.as_deref().unwrap_or("nobody")
+                            ))
+                        }
+                        Ok(Some((status, _))) => {
+                            StoreError::Conflict(format!("outbox row {id} is {status}, not in_flight"))
                         }
                         Ok(None) => StoreError::NotFound,
                         Err(e) => e.into(),
@@ -181,11 +235,16 @@ macro_rules! impl_outbox_store {
                         .collect())
                 }
 
-                async fn claim_outbox(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboxItem>, StoreError> {
+                async fn claim_outbox(
+                    &self,
+                    now: DateTime<Utc>,
+                    limit: i64,
+                    holder: &str,
+                ) -> Result<Vec<OutboxItem>, StoreError> {
                     let lease_until = now + TimeDelta::seconds(OUTBOX_LEASE_SECS);
                     let claimed: Vec<(i64,)> = sqlx::query_as(concat!(
-                        "UPDATE outbox SET status = 'in_flight', lease_until = $2, attempts = attempts + 1,
-                           updated_at = $1
+                        "UPDATE outbox SET status = 'in_flight', lease_until = $2, lease_holder = $4,
+                           attempts = attempts + 1, updated_at = $1
                          WHERE id IN (SELECT id FROM outbox
                            WHERE (status = 'pending' AND next_attempt_at <= $1)
                               OR (status = 'in_flight' AND lease_until <= $1)
@@ -196,6 +255,7 @@ macro_rules! impl_outbox_store {
                     .bind(now)
                     .bind(lease_until)
                     .bind(limit)
+                    .bind(holder)
                     .fetch_all(&self.pool)
                     .await?;
                     if claimed.is_empty() {
@@ -212,20 +272,46 @@ macro_rules! impl_outbox_store {
                     rows.into_iter().map(OutboxRow::into_item).collect()
                 }
 
-                async fn mark_sent(&self, id: i64, remote_id: &str) -> Result<(), StoreError> {
+                async fn renew_outbox_lease(
+                    &self,
+                    id: i64,
+                    holder: &str,
+                    now: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
                     let done = sqlx::query(
-                        "UPDATE outbox SET status = 'sent', remote_id = $2, lease_until = NULL, last_error = NULL,
-                           updated_at = $3
-                         WHERE id = $1 AND status = 'in_flight'",
+                        "UPDATE outbox SET lease_until = $3, updated_at = $4
+                         WHERE id = $1 AND status = 'in_flight' AND lease_holder = $2",
                     )
                     .bind(id)
-                    .bind(remote_id)
+                    .bind(holder)
+                    .bind(now + TimeDelta::seconds(OUTBOX_LEASE_SECS))
                     .bind(Utc::now())
                     .execute(&self.pool)
                     .await?
                     .rows_affected();
                     if done == 0 {
-                        return Err(self.outbox_state_error(id, "in_flight").await);
+                        return Err(self.outbox_lease_error(id, holder).await);
+                    }
+                    Ok(())
+                }
+
+                async fn mark_sent(&self, id: i64, holder: &str, remote_id: &str) -> Result<(), StoreError> {
+                    // The holder stays on the row: who sent it, and a late call of a former holder
+                    // is told it lost the lease.
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'sent', remote_id = $2, lease_until = NULL, last_error = NULL,
+                           updated_at = $3
+                         WHERE id = $1 AND status = 'in_flight' AND lease_holder = $4",
+                    )
+                    .bind(id)
+                    .bind(remote_id)
+                    .bind(Utc::now())
+                    .bind(holder)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        return Err(self.outbox_lease_error(id, holder).await);
                     }
                     Ok(())
                 }
@@ -233,6 +319,7 @@ macro_rules! impl_outbox_store {
                 async fn mark_failed(
                     &self,
                     id: i64,
+                    holder: &str,
                     error: &str,
                     next_attempt_at: Option<DateTime<Utc>>,
                 ) -> Result<(), StoreError> {
@@ -244,18 +331,19 @@ macro_rules! impl_outbox_store {
                     let done = sqlx::query(
                         "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = COALESCE($4, next_attempt_at),
                            lease_until = NULL, updated_at = $5
-                         WHERE id = $1 AND status = 'in_flight'",
+                         WHERE id = $1 AND status = 'in_flight' AND lease_holder = $6",
                     )
                     .bind(id)
                     .bind(status.as_str())
                     .bind(error)
                     .bind(next_attempt_at)
                     .bind(now)
+                    .bind(holder)
                     .execute(&self.pool)
                     .await?
                     .rows_affected();
                     if done == 0 {
-                        return Err(self.outbox_state_error(id, "in_flight").await);
+                        return Err(self.outbox_lease_error(id, holder).await);
                     }
                     Ok(())
                 }
@@ -269,9 +357,36 @@ macro_rules! impl_outbox_store {
                     if let Some(school) = &filter.school {
                         q.push(" AND t.school = ").push_bind(school.as_str().to_string());
                     }
-                    q.push(" ORDER BY o.id");
-                    let rows: Vec<OutboxRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                    if let Some(pupil_id) = filter.pupil_id {
+                        q.push(" AND t.pupil_id = ").push_bind(pupil_id);
+                    }
+                    let rows: Vec<OutboxRow> = match filter.limit {
+                        Some(limit) => {
+                            q.push(" ORDER BY o.id DESC LIMIT ").push_bind(limit.max(0));
+                            let mut newest: Vec<OutboxRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                            newest.reverse();
+                            newest
+                        }
+                        None => {
+                            q.push(" ORDER BY o.id");
+                            q.build_query_as().fetch_all(&self.pool).await?
+                        }
+                    };
                     rows.into_iter().map(OutboxRow::into_item).collect()
+                }
+
+                async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+                    let rows: Vec<(String, i64)> =
+                        sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+                            .fetch_all(&self.pool)
+                            .await?;
+                    let mut counts = OutboxCounts::default();
+                    for (status, n) in rows {
+                        let status = OutboxStatus::parse(&status)
+                            .ok_or_else(|| StoreError::decode("status", &status))?;
+                        *counts.get_mut(status) = n;
+                    }
+                    Ok(counts)
                 }
 
                 async fn retry_outbox(&self, id: i64) -> Result<(), StoreError> {
@@ -290,16 +405,34 @@ macro_rules! impl_outbox_store {
                     Ok(())
                 }
 
-                async fn release_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-                    let released = sqlx::query(
-                        "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = $1, updated_at = $1
-                         WHERE status = 'in_flight'",
+                async fn release_outbox_leases(
+                    &self,
+                    now: DateTime<Utc>,
+                    gone: &(dyn for<'h> Fn(&'h str) -> bool + Sync),
+                ) -> Result<u64, StoreError> {
+                    let holders: Vec<(String,)> = sqlx::query_as(
+                        "SELECT DISTINCT lease_holder FROM outbox
+                         WHERE status = 'in_flight' AND lease_until > $1 AND lease_holder IS NOT NULL",
                     )
                     .bind(now)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                    Ok(released)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let dead: Vec<String> = holders.into_iter().map(|(h,)| h).filter(|h| gone(h)).collect();
+                    let mut q = QueryBuilder::<$db>::new(
+                        "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_holder = NULL, next_attempt_at = ",
+                    );
+                    q.push_bind(now).push(", updated_at = ").push_bind(now);
+                    q.push(" WHERE status = 'in_flight' AND (lease_until <= ").push_bind(now);
+                    if !dead.is_empty() {
+                        q.push(" OR lease_holder IN (");
+                        let mut list = q.separated(", ");
+                        for h in dead {
+                            list.push_bind(h);
+                        }
+                        list.push_unseparated(")");
+                    }
+                    q.push(")");
+                    Ok(q.build().execute(&self.pool).await?.rows_affected())
                 }
             }
         };

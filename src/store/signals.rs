@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::error::StoreError;
-use super::work_model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
+use super::work_model::{SchoolSignalCounts, SignalEvent, SignalFilter, SignalRow, SignalUpsert};
 use crate::domain::{Signal, SignalStatus};
 
 /// Storing and working signals.
@@ -19,6 +19,11 @@ pub trait SignalStore: Send + Sync {
 
     /// Signals matching the filter, newest first.
     async fn signals(&self, filter: &SignalFilter) -> Result<Vec<SignalRow>, StoreError>;
+
+    /// Active signals ([`SignalStatus::is_active`]: open or acknowledged) counted per school and
+    /// severity, with the distinct pupils they concern: one grouped query, for the board. Schools
+    /// without an active signal are left out.
+    async fn active_signal_counts(&self) -> Result<Vec<SchoolSignalCounts>, StoreError>;
 
     /// One signal, or [`StoreError::NotFound`].
     async fn signal(&self, id: i64) -> Result<SignalRow, StoreError>;
@@ -55,7 +60,8 @@ macro_rules! impl_signal_store {
 
             use $crate::domain::{Signal, SignalStatus};
             use $crate::store::error::StoreError;
-            use $crate::store::work_model::{SignalEvent, SignalFilter, SignalRow, SignalUpsert};
+            use $crate::store::work_model::{SchoolSignalCounts, SignalEvent, SignalFilter, SignalRow, SignalUpsert};
+            use $crate::domain::Severity;
             use $crate::store::ops::INSERT_AUDIT;
             use $crate::store::rows;
             use $crate::store::work_rows::{SignalDbRow, SignalEventRow};
@@ -174,6 +180,32 @@ macro_rules! impl_signal_store {
                     .fetch_all(&self.pool)
                     .await?;
                     rows.into_iter().map(SignalDbRow::into_row).collect()
+                }
+
+                async fn active_signal_counts(&self) -> Result<Vec<SchoolSignalCounts>, StoreError> {
+                    // Joined with pupils like `signals`, so both count the same rows.
+                    let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+                        "SELECT s.school,
+                           SUM(CASE WHEN s.severity = $3 THEN 1 ELSE 0 END),
+                           SUM(CASE WHEN s.severity = $4 THEN 1 ELSE 0 END),
+                           SUM(CASE WHEN s.severity = $5 THEN 1 ELSE 0 END),
+                           COUNT(DISTINCT s.pupil_id)
+                         FROM signals s JOIN pupils p ON p.id = s.pupil_id
+                         WHERE s.status IN ($1, $2)
+                         GROUP BY s.school ORDER BY s.school",
+                    )
+                    .bind(SignalStatus::Open.as_str())
+                    .bind(SignalStatus::Acknowledged.as_str())
+                    .bind(Severity::High.as_str())
+                    .bind(Severity::Medium.as_str())
+                    .bind(Severity::Low.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter()
+                        .map(|(school, high, medium, low, pupils)| {
+                            Ok(SchoolSignalCounts { school: rows::brin(&school)?, high, medium, low, pupils })
+                        })
+                        .collect()
                 }
 
                 async fn signal(&self, id: i64) -> Result<SignalRow, StoreError> {

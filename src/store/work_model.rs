@@ -39,6 +39,21 @@ pub struct SignalFilter {
     pub rule: Option<String>,
 }
 
+/// Active signals of one school ([`super::SignalStore::active_signal_counts`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchoolSignalCounts {
+    /// School.
+    pub school: Brin,
+    /// Active signals of severity high.
+    pub high: i64,
+    /// Medium.
+    pub medium: i64,
+    /// Low.
+    pub low: i64,
+    /// Distinct pupils with an active signal.
+    pub pupils: i64,
+}
+
 /// A stored signal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SignalRow {
@@ -123,6 +138,46 @@ pub struct OutboxItem {
     pub last_error: Option<String>,
     /// Id the target system gave the task.
     pub remote_id: Option<String>,
+    /// The daemon instance that last claimed the row (`host:pid:random`); `None` before the first
+    /// claim and after start-up released an expired lease.
+    pub lease_holder: Option<String>,
+    /// Until when the holder's claim runs (in flight only).
+    pub lease_until: Option<DateTime<Utc>>,
+}
+
+/// Outbox rows per state ([`super::OutboxStore::outbox_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxCounts {
+    /// Waiting.
+    pub pending: i64,
+    /// Claimed by a daemon.
+    pub in_flight: i64,
+    /// Delivered.
+    pub sent: i64,
+    /// Given up.
+    pub parked: i64,
+}
+
+impl OutboxCounts {
+    /// The count of one state.
+    pub fn get(&self, status: OutboxStatus) -> i64 {
+        match status {
+            OutboxStatus::Pending => self.pending,
+            OutboxStatus::InFlight => self.in_flight,
+            OutboxStatus::Sent => self.sent,
+            OutboxStatus::Parked => self.parked,
+        }
+    }
+
+    /// The count of one state, to set.
+    pub fn get_mut(&mut self, status: OutboxStatus) -> &mut i64 {
+        match status {
+            OutboxStatus::Pending => &mut self.pending,
+            OutboxStatus::InFlight => &mut self.in_flight,
+            OutboxStatus::Sent => &mut self.sent,
+            OutboxStatus::Parked => &mut self.parked,
+        }
+    }
 }
 
 /// A directie escalation (a task of kind `directie_escalation`, never pushed).
@@ -153,6 +208,10 @@ pub struct OutboxFilter {
     pub status: Option<OutboxStatus>,
     /// Only this school.
     pub school: Option<Brin>,
+    /// Only tasks of this pupil (store id).
+    pub pupil_id: Option<i64>,
+    /// At most this many rows: the newest (a page, for views that must stay bounded).
+    pub limit: Option<i64>,
 }
 
 /// A claimed job run.

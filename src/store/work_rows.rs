@@ -100,6 +100,8 @@ pub(crate) struct OutboxRow {
     pub next_attempt_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub remote_id: Option<String>,
+    pub lease_holder: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
     pub key: String,
     pub signal_key: Option<String>,
     pub kind: String,
@@ -122,6 +124,8 @@ impl OutboxRow {
             next_attempt_at: self.next_attempt_at,
             last_error: self.last_error,
             remote_id: self.remote_id,
+            lease_holder: self.lease_holder,
+            lease_until: self.lease_until,
             task: Task {
                 key: self.key,
                 signal_key: self.signal_key,

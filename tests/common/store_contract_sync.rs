@@ -672,6 +672,7 @@ pub async fn quarantine_goes_when_the_record_arrives_and_at_the_end_of_its_term(
     let counts = store
         .prune_operational(&zorgsignaal::store::PruneCutoffs {
             quarantine_before: now - chrono::TimeDelta::days(1),
+            held_before: now - chrono::TimeDelta::days(1),
             audit_before: now - chrono::TimeDelta::days(1),
             jobs_before: now - chrono::TimeDelta::days(1),
         })
@@ -681,6 +682,7 @@ pub async fn quarantine_goes_when_the_record_arrives_and_at_the_end_of_its_term(
     let counts = store
         .prune_operational(&zorgsignaal::store::PruneCutoffs {
             quarantine_before: now + chrono::TimeDelta::seconds(5),
+            held_before: now - chrono::TimeDelta::days(1),
             audit_before: now - chrono::TimeDelta::days(1),
             jobs_before: now - chrono::TimeDelta::days(1),
         })

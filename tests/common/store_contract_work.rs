@@ -285,10 +285,10 @@ pub async fn outbox_claims_are_exclusive(ctx: Ctx) {
     }
     let other = store::open(&ctx.url).await.expect("second process");
     let now = chrono::Utc::now() + TimeDelta::seconds(1);
-    let claim = |s: std::sync::Arc<dyn store::Store>| async move {
+    let claim = |s: std::sync::Arc<dyn store::Store>, holder: &'static str| async move {
         let mut mine = Vec::new();
         loop {
-            let got = s.claim_outbox(now, 3).await.expect("claim");
+            let got = s.claim_outbox(now, 3, holder).await.expect("claim");
             if got.is_empty() {
                 return mine;
             }
@@ -296,8 +296,8 @@ pub async fn outbox_claims_are_exclusive(ctx: Ctx) {
         }
     };
     let (a, b) = tokio::join!(
-        tokio::spawn(claim(store.clone())),
-        tokio::spawn(claim(other.clone()))
+        tokio::spawn(claim(store.clone(), "daemon-a")),
+        tokio::spawn(claim(other.clone(), "daemon-b"))
     );
     let (a, b) = (a.expect("worker a"), b.expect("worker b"));
     let sa: HashSet<i64> = a.iter().copied().collect();
@@ -324,36 +324,42 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
         store.upsert_task(&task(key, "p1")).await.expect("task");
     }
     let now = chrono::Utc::now() + TimeDelta::seconds(1);
-    let claimed = store.claim_outbox(now, 10).await.expect("claim");
+    let claimed = store.claim_outbox(now, 10, "w1").await.expect("claim");
     assert_eq!(claimed.len(), 3);
     assert!(
         store
-            .claim_outbox(now, 10)
+            .claim_outbox(now, 10, "w1")
             .await
             .expect("nothing left")
             .is_empty()
     );
     let (a, b, c) = (claimed[0].id, claimed[1].id, claimed[2].id);
 
-    store.mark_sent(a, "PS-TASK-1").await.expect("sent");
-    let err = store.mark_sent(a, "again").await.expect_err("already sent");
+    store.mark_sent(a, "w1", "PS-TASK-1").await.expect("sent");
+    let err = store.mark_sent(a, "w1", "again").await.expect_err("already sent");
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert!(matches!(
-        store.mark_sent(999_999, "x").await,
+        store.mark_sent(999_999, "w1", "x").await,
         Err(StoreError::NotFound)
     ));
 
     let later = now + TimeDelta::minutes(10);
     store
-        .mark_failed(b, "HTTP 503", Some(later))
+        .mark_failed(b, "w1", "HTTP 503", Some(later))
         .await
         .expect("retry later");
     store
-        .mark_failed(c, "HTTP 422: invalid pupil", None)
+        .mark_failed(c, "w1", "HTTP 422: invalid pupil", None)
         .await
         .expect("park");
-    assert!(store.claim_outbox(now, 10).await.expect("not yet").is_empty());
-    let retried = store.claim_outbox(later, 10).await.expect("due again");
+    assert!(
+        store
+            .claim_outbox(now, 10, "w1")
+            .await
+            .expect("not yet")
+            .is_empty()
+    );
+    let retried = store.claim_outbox(later, 10, "w1").await.expect("due again");
     assert_eq!(
         retried.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
         [(b, 2)]
@@ -362,24 +368,43 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
 
     // A worker that dies keeps its lease only until it runs out.
     let after_lease = later + TimeDelta::seconds(store::OUTBOX_LEASE_SECS + 1);
-    let taken_over = store.claim_outbox(after_lease, 10).await.expect("lease expired");
+    let taken_over = store
+        .claim_outbox(after_lease, 10, "w2")
+        .await
+        .expect("lease expired");
     assert_eq!(
         taken_over.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
         [(b, 3)]
     );
-    // A worker starting after a crash takes the dead one's rows back at once, attempts kept.
+    // A daemon starting after a crash takes the dead one's rows back once their lease ran out,
+    // attempts kept; a live lease stays.
     assert_eq!(
-        store.release_outbox_leases(after_lease).await.expect("release"),
+        store
+            .release_outbox_leases(after_lease, &|_| false)
+            .await
+            .expect("release"),
+        0,
+        "w2's lease is live"
+    );
+    let w2_gone = after_lease + TimeDelta::seconds(store::OUTBOX_LEASE_SECS + 1);
+    assert_eq!(
+        store
+            .release_outbox_leases(w2_gone, &|_| false)
+            .await
+            .expect("release"),
         1
     );
     assert_eq!(
         store
-            .release_outbox_leases(after_lease)
+            .release_outbox_leases(w2_gone, &|_| false)
             .await
             .expect("nothing in flight"),
         0
     );
-    let released = store.claim_outbox(after_lease, 10).await.expect("claim released");
+    let released = store
+        .claim_outbox(w2_gone, 10, "w3")
+        .await
+        .expect("claim released");
     assert_eq!(
         released.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
         [(b, 4)]
@@ -399,7 +424,7 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
     ));
     store.retry_outbox(c).await.expect("retry parked");
     let again = store
-        .claim_outbox(chrono::Utc::now() + TimeDelta::seconds(1), 10)
+        .claim_outbox(chrono::Utc::now() + TimeDelta::seconds(1), 10, "w1")
         .await
         .expect("claim c");
     assert_eq!(
@@ -410,6 +435,7 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
         .outbox(&OutboxFilter {
             status: Some(OutboxStatus::Sent),
             school: Some(brin()),
+            ..OutboxFilter::default()
         })
         .await
         .expect("sent");
@@ -468,17 +494,17 @@ pub async fn jobs_are_deduplicated_per_slot_across_processes(ctx: Ctx) {
         store.claim_job(slot, "w1").await.expect("claim").is_none(),
         "tomorrow's slot is not due"
     );
-    store.finish_job(first.id, Ok(())).await.expect("finish");
+    store.finish_job(first.id, "w1", Ok(())).await.expect("finish");
     store
-        .finish_job(second.id, Err("SMTP refused"))
+        .finish_job(second.id, "w2", Err("SMTP refused"))
         .await
         .expect("finish failed");
     assert!(matches!(
-        store.finish_job(first.id, Ok(())).await,
+        store.finish_job(first.id, "w1", Ok(())).await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        store.finish_job(999_999, Ok(())).await,
+        store.finish_job(999_999, "w1", Ok(())).await,
         Err(StoreError::NotFound)
     ));
 
@@ -817,7 +843,7 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
     let slot = at(2025, 1, 1, 3);
     store.enqueue_job("sync", slot).await.expect("job");
     let run = store.claim_job(slot, "w1").await.expect("claim").expect("run");
-    store.finish_job(run.id, Ok(())).await.expect("finish");
+    store.finish_job(run.id, "w1", Ok(())).await.expect("finish");
     store
         .enqueue_job("sync", at(2025, 1, 1, 4))
         .await
@@ -832,28 +858,49 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
         })
         .await
         .expect("mail");
+    // A result held for a pupil no snapshot ever lists (wachtend op leerling).
+    let mut held = PageBatch::new(Source::Parnassys, brin(), "results");
+    held.held = vec![store::HeldRecord::Result(result(
+        Source::Parnassys,
+        "r9",
+        "p9",
+        date(2026, 1, 20),
+        "V",
+    ))];
+    store.apply_page(&held).await.expect("held record");
 
     // Nothing is old enough yet.
     let past = now - TimeDelta::days(2);
     let kept = store
         .prune_operational(&store::PruneCutoffs {
             quarantine_before: past,
+            held_before: past,
             audit_before: past,
             jobs_before: past,
         })
         .await
         .expect("prune");
     assert_eq!(kept, store::PruneCounts::default());
+    assert_eq!(store.held_counts().await.expect("held").len(), 1);
     let later = now + TimeDelta::seconds(5);
     let gone = store
         .prune_operational(&store::PruneCutoffs {
             quarantine_before: past,
+            held_before: later,
             audit_before: later,
             jobs_before: later,
         })
         .await
         .expect("prune");
-    assert_eq!((gone.audit, gone.jobs, gone.mail_log), (1, 1, 1), "{gone:?}");
+    assert_eq!(
+        (gone.held, gone.audit, gone.jobs, gone.mail_log),
+        (1, 1, 1, 1),
+        "{gone:?}"
+    );
+    assert!(
+        store.held_counts().await.expect("held").is_empty(),
+        "a held record whose pupil never came goes after its term"
+    );
     assert!(store.audit_entries(10).await.expect("audit").is_empty());
     assert_eq!(
         store
