@@ -65,6 +65,11 @@ pub struct CareLadder {
     pub name: String,
     /// Levels, lowest first.
     pub levels: Vec<CareLevel>,
+    /// How often the school evaluates an OPP with the parents, per school year (seed 002: twice).
+    /// The law (WPO art. 40a) asks at least once; `None` means the school says nothing more. A
+    /// school's `[rules.opp_yearly_evaluation] per_year` overrides it.
+    #[serde(default)]
+    pub opp_evaluations_per_year: Option<u32>,
 }
 
 impl CareLadder {
@@ -128,6 +133,9 @@ impl CareLadder {
         vec![
             CareLadder {
                 name: "abcd".into(),
+                // Seed 000: "Het OPP wordt ten minste 2x per jaar (jan-jun) bijgesteld en met
+                // ouders geëvalueerd."
+                opp_evaluations_per_year: Some(2),
                 levels: vec![
                     l("A1", "Klassikaal, extra aandacht in de groep", Basis, Some(6), 1),
                     // A2: plan van aanpak (IHP) in the group; intensive reading help here is
@@ -148,6 +156,9 @@ impl CareLadder {
             },
             CareLadder {
                 name: "niveaus-1-6".into(),
+                // Seed 004: "OPP 2x per schooljaar evalueren en evt bijstellen; na M- en E-cito"
+                // (tied to the rounds with `after_each_round`).
+                opp_evaluations_per_year: Some(2),
                 levels: vec![
                     l("1", "Basisaanbod in de groep", Basis, None, 1),
                     // Seed 004: "Duur actieplan: 4-6 weken. Dan evalueren."
@@ -162,6 +173,8 @@ impl CareLadder {
                 // Seed 002: niveau 1 en 2 basisondersteuning, niveau 3 extra ondersteuning with
                 // an OPP, niveau 4 verwijzing naar SBO/SO.
                 name: "niveaus-1-4".into(),
+                // Seed 002: "Het OPP wordt indien nodig bijgesteld en twee keer per jaar geëvalueerd."
+                opp_evaluations_per_year: Some(2),
                 levels: vec![
                     l("1", "Algemene preventieve zorg in de groep", Basis, None, 1),
                     l("2", "Extra zorg in de groep", Basis, Some(6), 2),
@@ -177,6 +190,8 @@ impl CareLadder {
             },
             CareLadder {
                 name: "niveaus-1-5".into(),
+                // Seed 003 says nothing about OPP evaluations: the law's once a year.
+                opp_evaluations_per_year: None,
                 levels: vec![
                     l("1", "Goede basiszorg", Basis, None, 1),
                     l("2", "Extra zorg in de groep", Basis, Some(6), 2),
@@ -190,6 +205,8 @@ impl CareLadder {
                 // RT naast de instructietafel, HGPD, ontwikkelperspectief), dieptezorg
                 // (consultatie, onderzoek, externe expertise); HGPD every 8 weeks.
                 name: "basis-breedte-diepte".into(),
+                // Seed 001: "De OPP's van onze leerlingen worden jaarlijks geëvalueerd."
+                opp_evaluations_per_year: Some(1),
                 levels: vec![
                     l("Basiszorg", "Basiszorg in de groep", Basis, None, 2),
                     l("Breedtezorg", "Breedtezorg met HGPD", Extra, Some(8), 3),

@@ -157,7 +157,7 @@ fn tally_school(
         if active(pl.start, pl.end) {
             t.add(format!("plans_active:{}", pl.kind.as_str()), 1);
         }
-        let due = due_date(pl, &s.ladder);
+        let due = due_date(pl, &s.ladder, &s.params);
         if !in_year(due) {
             continue;
         }

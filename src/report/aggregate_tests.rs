@@ -68,6 +68,7 @@ fn school(
             .into_iter()
             .find(|l| l.name == "abcd")
             .expect("abcd"),
+        params: crate::rules::RuleParams::default(),
         pupils,
         plans,
         signals,

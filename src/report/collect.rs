@@ -88,6 +88,7 @@ pub async fn collect(
             brin: s.brin.clone(),
             name: s.name.clone(),
             ladder,
+            params: settings.rules_for(&s.brin),
             pupils: store.report_pupils(&s.brin).await?,
             plans: store.report_plans(&s.brin).await?,
             signals: store.report_signals(&s.brin).await?,

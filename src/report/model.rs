@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 
 use crate::domain::{Brin, CareLadder, SchoolYear, Source};
+use crate::rules::RuleParams;
 use crate::store::{ReportPlan, ReportPupil, ReportSignal};
 
 /// Health of one source at one school (synchronisatie).
@@ -32,6 +33,9 @@ pub struct SchoolInput {
     pub name: String,
     /// The school's own ladder (zorgniveaus).
     pub ladder: CareLadder,
+    /// The school's rule parameters: the report reads plans and signals as the rules do (OPP
+    /// frequency, the weeks a signal may stay without a plan).
+    pub params: RuleParams,
     /// Pupils (store ids and enrolment only).
     pub pupils: Vec<ReportPupil>,
     /// Plans with evaluation dates.

@@ -1,6 +1,7 @@
 //! Evaluation timeliness (evaluatie op tijd / te laat / ontbrekend) of one plan on a reference
 //! date. A plan owes its first evaluation on its due date: the explicit `evaluation_due`, else
-//! start + the ladder's period for its kind and zorgniveau.
+//! start + the ladder's period for its kind and zorgniveau; an OPP without a date owes it at the
+//! school's first OPP deadline (its own frequency, as `opp_yearly_evaluation` reads it).
 //! - **on time**: the first evaluation after the start is on or before due + grace;
 //! - **late**: that evaluation is after due + grace (days late = evaluation − due);
 //! - **missing**: no evaluation by the reference date and due + grace has passed;
@@ -10,7 +11,8 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::domain::CareLadder;
+use crate::domain::{CareLadder, PlanKind};
+use crate::rules::RuleParams;
 use crate::store::ReportPlan;
 
 /// Where a plan's evaluation stands on a reference date.
@@ -27,7 +29,15 @@ pub enum Timeliness {
 }
 
 /// The date a plan's first evaluation is due.
-pub fn due_date(plan: &ReportPlan, ladder: &CareLadder) -> NaiveDate {
+pub fn due_date(plan: &ReportPlan, ladder: &CareLadder, params: &RuleParams) -> NaiveDate {
+    if plan.kind == PlanKind::Opp && plan.evaluation_due.is_none() {
+        return crate::rules::opp_yearly_evaluation::first_due(
+            &params.opp_yearly_evaluation,
+            ladder,
+            plan.start,
+        )
+        .unwrap_or(NaiveDate::MAX);
+    }
     plan.evaluation_due.unwrap_or_else(|| {
         let weeks = ladder.evaluation_weeks(plan.kind, plan.care_level.as_deref());
         plan.start
@@ -70,7 +80,6 @@ pub fn median(days: &[u32]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::PlanKind;
 
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, day).expect("date")
@@ -130,7 +139,19 @@ mod tests {
             .expect("abcd");
         let mut p = plan(&[]);
         p.evaluation_due = None;
-        assert_eq!(due_date(&p, &ladder), d(2, 16), "A2: six weeks after 5 January");
+        let params = RuleParams::default();
+        assert_eq!(
+            due_date(&p, &ladder, &params),
+            d(2, 16),
+            "A2: six weeks after 5 January"
+        );
+        // An OPP without a date: the school's first OPP deadline at least 8 weeks after the start
+        // (abcd evaluates twice a year: 31 January, 15 June), not start + 8 weeks.
+        p.kind = PlanKind::Opp;
+        p.start = d(1, 5);
+        assert_eq!(due_date(&p, &ladder, &params), d(6, 15));
+        p.start = NaiveDate::from_ymd_opt(2025, 10, 1).expect("date");
+        assert_eq!(due_date(&p, &ladder, &params), d(1, 31));
     }
 
     #[test]

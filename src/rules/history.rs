@@ -90,6 +90,7 @@ impl SchoolContext {
             .unwrap_or_else(|| CareLadder {
                 name: ladder_name.to_string(),
                 levels: Vec::new(),
+                opp_evaluations_per_year: None,
             });
         Self {
             params: RuleParams::default(),

@@ -205,7 +205,9 @@ pub struct PlanEvaluationDue {
     pub within_days: u32,
     /// Period of a handelingsplan when no date is set (default 6 weeks).
     pub action_plan_weeks: u32,
-    /// Period of an OPP handelingsdeel (default 8 weeks).
+    /// Period of an OPP handelingsdeel (default 8 weeks), only to read an evaluation date the
+    /// school set: an OPP without one is evaluated at the school's own frequency
+    /// (`opp_yearly_evaluation`).
     pub opp_weeks: u32,
     /// Period of a groepsplan (default 12 weeks).
     pub group_plan_weeks: u32,
@@ -259,6 +261,11 @@ pub struct OppYearlyEvaluation {
     pub round_grace_weeks: u32,
     /// An OPP that started fewer than this many weeks before the deadline is not yet due (default 8).
     pub min_weeks_active: u32,
+    /// How often per school year the school evaluates an OPP with the parents (1–6). Unset: the
+    /// care ladder's `opp_evaluations_per_year` (seed 002's preset: twice), else once, the legal
+    /// minimum. With N > 1 the year gets N deadlines, the last one `deadline` (see
+    /// [`OppYearlyEvaluation::deadlines`]).
+    pub per_year: Option<u32>,
 }
 
 impl Default for OppYearlyEvaluation {
@@ -270,7 +277,39 @@ impl Default for OppYearlyEvaluation {
             after_each_round: false,
             round_grace_weeks: 6,
             min_weeks_active: 8,
+            per_year: None,
         }
+    }
+}
+
+impl OppYearlyEvaluation {
+    /// Largest `per_year` accepted.
+    pub const MAX_PER_YEAR: u32 = 6;
+
+    /// The OPP evaluation deadlines of `year` for `per_year` evaluations, oldest first. The last
+    /// is `deadline` (15 June); with N > 1 the time from 1 August to it is split into N equal
+    /// parts, and each earlier deadline is the last day of the month in which its part ends
+    /// (twice a year: 31 January and 15 June; three times: 30 November, 31 March, 15 June).
+    pub fn deadlines(&self, year: crate::domain::SchoolYear, per_year: u32) -> Vec<chrono::NaiveDate> {
+        use chrono::{Datelike, Days, Months, NaiveDate};
+        let Some(last) = self.deadline.in_school_year(year) else {
+            return Vec::new();
+        };
+        let n = per_year.clamp(1, Self::MAX_PER_YEAR);
+        let start = year.first_day();
+        let span = (last - start).num_days().max(0);
+        let mut out: Vec<NaiveDate> = (1..n)
+            .filter_map(|k| {
+                let point = start + Days::new(u64::try_from(span * i64::from(k) / i64::from(n)).ok()?);
+                let month_end = NaiveDate::from_ymd_opt(point.year(), point.month(), 1)?
+                    .checked_add_months(Months::new(1))?
+                    .pred_opt()?;
+                Some(month_end.min(last.pred_opt()?))
+            })
+            .collect();
+        out.push(last);
+        out.dedup();
+        out
     }
 }
 

@@ -9,10 +9,10 @@ use crate::domain::{Severity, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "plan_evaluation_due";
-/// Rule version.
 /// Rule version. 2: school weeks (holidays pause deadlines); a group plan is due at its own
-/// evaluation or end date (issue 16 items 10 and 11).
-pub const RULE_VERSION: u32 = 2;
+/// evaluation or end date (issue 16 items 10 and 11). 3: an OPP only at a date the school set;
+/// its cadence is `opp_yearly_evaluation` (item 8).
+pub const RULE_VERSION: u32 = 3;
 
 /// Runs the rule on the pupil's own plans.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {

@@ -50,7 +50,14 @@ pub fn period_weeks(ctx: &SchoolContext, plan: &SupportPlan) -> u32 {
 /// A group plan runs for its own period (Leeruniek: one plan per M/E period): its due date is its
 /// own evaluation date, else its end date, and only without either the `group_plan_weeks` default;
 /// any evaluation dated within its period settles it (one period, one evaluation).
+///
+/// An OPP without an evaluation date has no period here: it is evaluated at the school's own
+/// frequency (`opp_yearly_evaluation`, seed 002: twice a year), not every eight weeks (issue 16
+/// item 8). A date the school set (a handelingsdeel's next evaluation) is reminded as any other.
 pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Option<Deadline> {
+    if plan.kind == PlanKind::Opp && plan.evaluation_due.is_none() {
+        return None;
+    }
     let weeks = period_weeks(ctx, plan);
     let last_eval = plan
         .evaluations

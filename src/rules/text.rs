@@ -71,7 +71,7 @@ pub fn rule_label(rule: &str) -> &str {
         "avi_stagnation" => "AVI-niveau staat stil",
         "plan_evaluation_due" => "evaluatie plan binnenkort",
         "plan_evaluation_overdue" => "evaluatie plan te laat",
-        "opp_yearly_evaluation" => "jaarlijkse evaluatie OPP",
+        "opp_yearly_evaluation" => "evaluatie OPP met ouders",
         "plan_ineffective" => "plannen zonder effect",
         "signal_without_plan" => "signaal zonder plan",
         other => other,

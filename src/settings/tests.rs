@@ -198,6 +198,27 @@ fn care_ladder_steps_need_a_protocol_level() {
     );
 }
 
+/// Issue 16 item 8: the OPP frequency per ladder and per school, 1 to 6 a year.
+#[test]
+fn the_opp_frequency_is_checked_per_ladder_and_per_school() {
+    let bad = "[[care_ladders]]\nname = \"eigen\"\nopp_evaluations_per_year = 0\n[[care_ladders.levels]]\ncode = \"1\"\nname = \"x\"\ntier = \"basis\"\nprotocol_level = 1\n\
+               [rules.opp_yearly_evaluation]\nper_year = 7\n";
+    assert_eq!(
+        issue_keys(bad),
+        [
+            "care_ladders[0].opp_evaluations_per_year",
+            "rules.opp_yearly_evaluation.per_year"
+        ]
+    );
+    let good = MINIMAL.to_owned()
+        + "[[care_ladders]]\nname = \"eigen\"\nopp_evaluations_per_year = 3\n[[care_ladders.levels]]\ncode = \"1\"\nname = \"x\"\ntier = \"basis\"\nprotocol_level = 1\n";
+    let s = Settings::from_toml_str(&good).expect("valid");
+    assert_eq!(
+        s.care_ladder("eigen").and_then(|l| l.opp_evaluations_per_year),
+        Some(3)
+    );
+}
+
 #[test]
 fn care_ladders_may_not_shadow_presets() {
     let extra = "[[care_ladders]]\nname = \"abcd\"\nlevels = []\n";

@@ -177,6 +177,9 @@ fn care_ladders(s: &Settings, v: &mut Issues) {
         if ladder.levels.is_empty() {
             v.push(format!("{key}.levels"), "must have at least one level");
         }
+        if let Some(n) = ladder.opp_evaluations_per_year {
+            opp_per_year(v, &format!("{key}.opp_evaluations_per_year"), n);
+        }
         let mut codes = HashSet::new();
         for (j, level) in ladder.levels.iter().enumerate() {
             if !codes.insert(level.code.to_ascii_uppercase()) {
@@ -351,11 +354,25 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
     for (name, value) in counts {
         v.at_least(&format!("{key}.{name}"), value as u64, 1);
     }
+    if let Some(n) = p.opp_yearly_evaluation.per_year {
+        opp_per_year(v, &format!("{key}.opp_yearly_evaluation.per_year"), n);
+    }
     if !p.no_growth.min_rise.is_finite() || p.no_growth.min_rise < 0.0 {
         v.push(format!("{key}.no_growth.min_rise"), "must be zero or more");
     }
     if !p.no_growth.margin_points.is_finite() || p.no_growth.margin_points < 0.0 {
         v.push(format!("{key}.no_growth.margin_points"), "must be zero or more");
+    }
+}
+
+/// OPP evaluations per school year: at least the law's once, at most six.
+fn opp_per_year(v: &mut Issues, key: &str, n: u32) {
+    let max = crate::rules::params::OppYearlyEvaluation::MAX_PER_YEAR;
+    if !(1..=max).contains(&n) {
+        v.push(
+            key.to_owned(),
+            format!("must be 1 to {max} (OPP evaluations with the parents per school year; the law asks at least one)"),
+        );
     }
 }
 

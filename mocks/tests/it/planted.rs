@@ -275,6 +275,10 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
         }
     }
     for p in plans.iter().filter(|p| active(p, as_of)) {
+        // An OPP without a date of its own is evaluated at the school's frequency (below).
+        if &*p.soort == "opp" && p.evaluatiedatum.is_none() {
+            continue;
+        }
         let d = due(p, school);
         if d >= as_of && d <= as_of + Days::new(7) {
             out.push(("plan_evaluation_due".into(), None, None));
@@ -283,25 +287,54 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
             out.push(("plan_evaluation_overdue".into(), None, None));
         }
     }
-    // The deadline the OPP check is about: the latest June 15 on or before as_of + 30 days (an
-    // OPP is reminded from 30 days before the deadline on).
-    let probe = as_of + Days::new(30);
-    let june = NaiveDate::from_ymd_opt(probe.year(), 6, 15).expect("date");
-    let deadline = if june <= probe {
-        june
+    // OPPs: the school's own frequency (twice a year on the abcd, niveaus-1-6 and niveaus-1-4
+    // presets: 31 January and 15 June), one evaluation per deadline, reminded from 30 days before;
+    // last school year's 15 June still owed when that whole year had no evaluation.
+    let ymd = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let sy = if as_of.month() >= 8 {
+        as_of.year()
     } else {
-        june.with_year(probe.year() - 1).expect("date")
+        as_of.year() - 1
     };
-    let year_start = NaiveDate::from_ymd_opt(deadline.year() - 1, 8, 1).expect("date");
-    for p in plans
-        .iter()
-        .filter(|p| &*p.soort == "opp" && active(p, deadline) && active(p, as_of))
-    {
-        if !p
+    let twice = matches!(
+        school.care_ladder.as_str(),
+        "abcd" | "niveaus-1-6" | "niveaus-1-4"
+    );
+    let deadlines = if twice {
+        vec![ymd(sy + 1, 1, 31), ymd(sy + 1, 6, 15)]
+    } else {
+        vec![ymd(sy + 1, 6, 15)]
+    };
+    for p in plans.iter().filter(|p| &*p.soort == "opp" && active(p, as_of)) {
+        let mut evals: Vec<NaiveDate> = p
             .evaluaties
             .iter()
-            .any(|e| e.datum >= year_start && e.datum <= deadline.min(as_of))
+            .map(|e| e.datum)
+            .filter(|d| *d >= ymd(sy, 8, 1) && *d <= as_of)
+            .collect();
+        evals.sort();
+        let (mut from, mut used) = (ymd(sy, 8, 1), 0);
+        let mut fires = false;
+        for d in &deadlines {
+            if p.startdatum + Days::new(56) <= *d {
+                match evals.iter().skip(used).position(|e| *e >= from) {
+                    Some(i) => used += i + 1,
+                    None => fires |= as_of + Days::new(30) >= *d,
+                }
+            }
+            from = *d + Days::new(1);
+        }
+        let last_june = ymd(sy, 6, 15);
+        if p.startdatum + Days::new(56) <= last_june
+            && active(p, last_june)
+            && !p
+                .evaluaties
+                .iter()
+                .any(|e| e.datum >= ymd(sy - 1, 8, 1) && e.datum <= as_of)
         {
+            fires = true;
+        }
+        if fires {
             out.push(("opp_yearly_evaluation".into(), None, None));
         }
     }

@@ -262,6 +262,13 @@ impl Planter<'_, '_> {
     pub(super) fn opp_yearly(&mut self) {
         let y = self.opp_anchor_year();
         let b1 = 2;
+        // The planted school (ladder abcd, seed 000) evaluates an OPP twice a year: by 31 January
+        // and by 15 June. November and March of every school year so far, up to the reference date.
+        let half_yearly: Vec<(NaiveDate, &'static str)> = (y - 2..=y + 1)
+            .flat_map(|year| [ymd(year, 11, 20), ymd(year + 1, 3, 20)])
+            .filter(|d| *d >= ymd(y - 2, 10, 1) && *d <= self.as_of)
+            .map(|d| (d, "deels_behaald"))
+            .collect();
         let cases: Vec<OppCase> = vec![
             (
                 "opp",
@@ -294,17 +301,17 @@ impl Planter<'_, '_> {
                 "opp",
                 ymd(y - 2, 10, 1),
                 None,
-                vec![(ymd(y, 2, 9), "behaald")],
+                half_yearly,
                 false,
-                "Near-miss: OPP in februari van het schooljaar geëvalueerd.",
+                "Near-miss: OPP elk half jaar met de ouders geëvalueerd (november en maart), zoals de school het doet (twee keer per jaar).",
             ),
             (
                 "opp",
-                ymd(y, 7, 1),
+                self.day(-7),
                 None,
                 vec![],
                 false,
-                "Near-miss: OPP pas na 15 juni gestart.",
+                "Near-miss: OPP een week geleden gestart: de eerste evaluatie hoort pas bij een latere datum.",
             ),
             (
                 "opp",
