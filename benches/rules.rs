@@ -165,6 +165,7 @@ fn pupil(school: &Brin, school_no: usize, n: usize, rng: &mut Lcg) -> PupilHisto
             domain: Some(LearningDomain::WordReading),
             opened_on: date(2025, 10, 1),
             status: SignalStatus::Open,
+            severity: None,
         }]
     } else {
         Vec::new()

@@ -63,6 +63,7 @@ contract! {
     cursors_and_stream_health,
     histories_and_changed_pupils,
     signal_upsert_never_duplicates_and_appends_evidence,
+    an_escalating_reminder_keeps_its_key_and_takes_the_new_rule,
     signal_lifecycle_is_enforced_and_audited,
     task_creates_exactly_one_outbox_row,
     directie_escalations_get_no_outbox_row,

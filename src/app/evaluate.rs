@@ -107,6 +107,7 @@ pub async fn evaluate_school(
             domain: row.signal.domain,
             opened_on: row.signal.opened_on,
             status: row.signal.status,
+            severity: Some(row.signal.severity),
         });
     }
     // Group plans (groepsplannen) of the school, once each: the pupils' histories carry them per

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::RuleParams;
 use crate::domain::{
-    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, SignalStatus,
+    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, Severity, SignalStatus,
     SupportPlan, TestResult,
 };
 
@@ -66,6 +66,9 @@ pub struct PriorSignal {
     pub opened_on: NaiveDate,
     /// Lifecycle state.
     pub status: SignalStatus,
+    /// Severity as stored (a continued signal's tasks are asked again only when it rises).
+    #[serde(default)]
+    pub severity: Option<Severity>,
 }
 
 /// Per-school context: parameters (board values merged with the school's) and the school's ladder.

@@ -122,6 +122,10 @@ pub struct LevelDrop {
     pub enabled: bool,
     /// Minimum drop in bands (default 2).
     pub min_drop: u8,
+    /// When both results carry a percentile: the least drop, in standard deviations of the norm
+    /// group (the percentiles' normal scores), that is more than measurement error (default 1.0:
+    /// about twice the standard error of a difference for a test of reliability 0.87–0.9).
+    pub min_percentile_drop_sd: f64,
 }
 
 impl Default for LevelDrop {
@@ -129,6 +133,7 @@ impl Default for LevelDrop {
         Self {
             enabled: true,
             min_drop: 2,
+            min_percentile_drop_sd: 1.0,
         }
     }
 }

@@ -160,6 +160,7 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
             domain: Some(LearningDomain::ALL[dom]),
             opened_on: day(off),
             status: SignalStatus::Open,
+            severity: None,
         })
         .collect();
     PupilHistory {
@@ -201,6 +202,7 @@ proptest! {
                 domain: f.signal.domain,
                 opened_on: f.opened_on(as_of),
                 status: SignalStatus::Open,
+                severity: Some(f.signal.severity),
             });
         }
         prop_assert_eq!(keys(&evaluate(&stored, as_of, &c)), keys(&first.0));

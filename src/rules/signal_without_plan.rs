@@ -18,7 +18,10 @@ pub const RULE_ID: &str = "signal_without_plan";
 /// Rule version.
 /// 2: only signals opened in the current or previous school year, and no low-severity signals
 /// (issue 16, items 2 and 9).
-pub const RULE_VERSION: u32 = 2;
+/// 3: only current signals (found by this evaluation); a level drop only when it ends at V or
+/// lower; not on word reading while the DMT signal or its ED check covers it; one active signal
+/// per domain (issue 17, signal economy).
+pub const RULE_VERSION: u32 = 3;
 
 /// Rules whose signals are learning signals.
 pub const LEARNING_RULES: [&str; 7] = [
@@ -50,16 +53,27 @@ pub fn covers(plan: Option<LearningDomain>, signal: LearningDomain) -> bool {
 
 /// Runs the rule: one finding per uncovered domain, anchored on the oldest qualifying signal
 /// there, so two open signals in one domain ask the teacher for one plan, not two.
-/// `open` is every active signal of the pupil: the stored ones and those this run finds (with
-/// their [`Finding::opened_on`] date), see [`open_learning_signals`].
+/// `open` is the pupil's *current* learning signals: the ones this evaluation finds (with their
+/// stored opening date and status when stored), see [`current_learning_signals`].
 pub fn evaluate(input: &RuleInput<'_>, open: &[PriorSignal]) -> Vec<Finding> {
     let p = &input.ctx.params.signal_without_plan;
     if !p.enabled {
         return Vec::new();
     }
+    // The DMT signal and its ED check ask the IB about reading help themselves (an IB task, and
+    // the check lists the reading plans the dossier lacks): a plan request for word reading on
+    // top of them would say the same again (version 3).
+    let dmt_covers_reading = open.iter().chain(&input.history.open_signals).any(|s| {
+        (s.rule == dmt_three_lowest::RULE_ID || s.rule == eed_check::RULE_ID)
+            && s.status.is_active()
+            && s.domain.is_none_or(|d| d == LearningDomain::WordReading)
+    });
     let mut per_domain: BTreeMap<LearningDomain, Vec<&PriorSignal>> = BTreeMap::new();
     for s in open {
         let Some(domain) = s.domain else { continue };
+        if domain == LearningDomain::WordReading && dmt_covers_reading {
+            continue;
+        }
         if s.status.is_active()
             && LEARNING_RULES.contains(&s.rule.as_str())
             && !LOW_SEVERITY_RULES.contains(&s.rule.as_str())
@@ -87,26 +101,37 @@ pub fn evaluate(input: &RuleInput<'_>, open: &[PriorSignal]) -> Vec<Finding> {
     out
 }
 
-/// The pupil's open signals as this run sees them: the stored ones (their stored opening date wins)
-/// plus the learning signals found now and not stored yet, opened on the day the data showed them.
-/// So the first evaluation after installation sees what a daily run would have seen all along.
-pub fn open_learning_signals(
+/// The learning signals a plan can be asked for (version 3): those this run finds — a stored
+/// signal whose pattern the newest data no longer shows (IV after V, V) is not current and asks
+/// nobody for a plan — with the stored opening date and status when the store holds them, else
+/// opened on the day the data showed them (so the first evaluation after installation sees what
+/// a daily run would have seen all along). A level drop counts only when it ends at level V or
+/// lower: a drop from II to IV is for the groepsbespreking, an individual plan is for a pupil
+/// who is now low.
+pub fn current_learning_signals(
     stored: &[PriorSignal],
     found: &[Finding],
     as_of: chrono::NaiveDate,
 ) -> Vec<PriorSignal> {
-    let mut out: Vec<PriorSignal> = stored.to_vec();
+    let mut out: Vec<PriorSignal> = Vec::new();
     for f in found {
         if !LEARNING_RULES.contains(&f.signal.rule.as_str()) || out.iter().any(|s| s.key == f.signal.key) {
             continue;
         }
-        out.push(PriorSignal {
-            key: f.signal.key.clone(),
-            rule: f.signal.rule.clone(),
-            domain: f.signal.domain,
-            opened_on: f.opened_on(as_of),
-            status: crate::domain::SignalStatus::Open,
-        });
+        if f.signal.rule == level_drop::RULE_ID && !level_drop::ends_low(f) {
+            continue;
+        }
+        match stored.iter().find(|s| s.key == f.signal.key) {
+            Some(s) => out.push(s.clone()),
+            None => out.push(PriorSignal {
+                key: f.signal.key.clone(),
+                rule: f.signal.rule.clone(),
+                domain: f.signal.domain,
+                opened_on: f.opened_on(as_of),
+                status: crate::domain::SignalStatus::Open,
+                severity: Some(f.signal.severity),
+            }),
+        }
     }
     out
 }
@@ -183,145 +208,212 @@ mod tests {
     use crate::domain::{PlanKind, SignalStatus};
     use LearningDomain::*;
 
+    /// Spelling V at E4 (10-06-2025) and M5 (19-01-2026): `lowest_level_repeated`, shown by the
+    /// data on 19-01-2026.
+    fn low_spelling(p: Pupil) -> Pupil {
+        p.result("CSP", "Spelling", d(2025, 6, 10), &[("IV", "V")])
+            .result("CSP", "Spelling", d(2026, 1, 19), &[("IV", "V")])
+    }
+
+    fn asks(p: Pupil, as_of: chrono::NaiveDate) -> Vec<Finding> {
+        engine_evaluate(&p.build(), as_of, &ctx())
+            .into_iter()
+            .filter(|f| f.signal.rule == RULE_ID)
+            .collect()
+    }
+
+    /// The key the engine gives the pupil's signal of `rule` (to store it as a prior).
+    fn key_of(p: &Pupil, rule: &str, as_of: chrono::NaiveDate) -> String {
+        engine_evaluate(&p.clone().build(), as_of, &ctx())
+            .into_iter()
+            .find(|f| f.signal.rule == rule)
+            .map(|f| f.signal.key)
+            .expect("the rule fires")
+    }
+
     #[test]
     fn first_run_counts_from_the_day_the_data_showed_the_signal() {
-        // Three DMT V's from long ago, nothing stored yet, no plan: the first evaluation already
-        // sees a dmt_three_lowest signal that has been open since the third sitting.
-        let old = Pupil::new(7)
-            .dmt(d(2025, 1, 20), "V")
-            .dmt(d(2025, 6, 10), "V")
-            .dmt(d(2026, 1, 19), "V")
-            .build();
-        let found = engine_evaluate(&old, d(2026, 3, 9), &ctx());
-        let swp: Vec<_> = found.iter().filter(|f| f.signal.rule == RULE_ID).collect();
-        assert_eq!(swp.len(), 1, "{found:?}");
-        assert_eq!(swp[0].signal.domain, Some(WordReading));
-        // Five weeks after the third sitting: not yet.
-        let recent = engine_evaluate(&old, d(2026, 2, 23), &ctx());
-        assert!(recent.iter().all(|f| f.signal.rule != RULE_ID));
+        // Nothing stored yet: the first evaluation sees a signal open since the M5 sitting.
+        let got = asks(low_spelling(Pupil::new(7)), d(2026, 3, 2));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].signal.domain, Some(Spelling));
+        assert_eq!(
+            got[0].signal.explanation,
+            "Het signaal 'herhaald laagste niveau' staat sinds 19-01-2026 open (6 weken) en er loopt geen \
+             plan voor spelling."
+        );
+        assert_eq!(got[0].tasks[0].kind, TaskKind::TeacherTask);
+        // Five weeks after the second sitting: not yet.
+        assert!(asks(low_spelling(Pupil::new(7)), d(2026, 2, 23)).is_empty());
     }
 
     #[test]
     fn table() {
-        let opened = d(2026, 1, 12);
-        // (name, rule, signal domain, status, plan domain, as_of, fires)
-        type Case = (
-            &'static str,
-            &'static str,
-            LearningDomain,
-            SignalStatus,
-            Option<Option<LearningDomain>>,
-            chrono::NaiveDate,
-            bool,
-        );
-        let cases: &[Case] = &[
+        let as_of = d(2026, 3, 2);
+        let base = || low_spelling(Pupil::new(10));
+        let llr = key_of(&base(), "lowest_level_repeated", as_of);
+        let cases: Vec<(&str, Pupil, bool)> = vec![
+            ("six weeks without plan", base(), true),
             (
-                "six weeks without plan",
-                "dmt_three_lowest",
-                WordReading,
-                SignalStatus::Open,
-                None,
-                d(2026, 2, 23),
+                "a spelling plan covers it",
+                base().plan(PlanKind::ActionPlan, Some(Spelling), d(2026, 2, 1), |_| {}),
+                false,
+            ),
+            (
+                "a group plan counts",
+                base().plan(PlanKind::GroupPlan, Some(Spelling), d(2026, 2, 1), |_| {}),
+                false,
+            ),
+            (
+                "a rekenen plan does not cover spelling",
+                base().plan(PlanKind::ActionPlan, Some(Mathematics), d(2026, 2, 1), |_| {}),
                 true,
             ),
             (
-                "a day short of six weeks",
-                "dmt_three_lowest",
-                WordReading,
-                SignalStatus::Open,
-                None,
-                d(2026, 2, 22),
-                false,
-            ),
-            (
-                "technical reading plan covers word reading",
-                "dmt_three_lowest",
-                WordReading,
-                SignalStatus::Open,
-                Some(Some(TechnicalReading)),
-                d(2026, 3, 1),
-                false,
-            ),
-            (
-                "spelling plan does not cover maths",
-                "level_drop",
-                Mathematics,
-                SignalStatus::Acknowledged,
-                Some(Some(Spelling)),
-                d(2026, 3, 1),
+                "a plan without domain covers nothing",
+                base().plan(PlanKind::ActionPlan, None, d(2026, 2, 1), |_| {}),
                 true,
             ),
             (
-                "plan without domain covers nothing",
-                "level_drop",
-                Spelling,
-                SignalStatus::Open,
-                Some(None),
-                d(2026, 3, 1),
+                "an ended plan covers nothing",
+                base().plan(PlanKind::ActionPlan, Some(Spelling), d(2025, 9, 1), |p| {
+                    p.end = Some(d(2025, 11, 1));
+                }),
                 true,
             ),
             (
-                "resolved signals are done",
-                "level_drop",
-                Spelling,
-                SignalStatus::Resolved,
-                None,
-                d(2026, 3, 1),
+                "acknowledged still asks",
+                base().prior(
+                    &llr,
+                    "lowest_level_repeated",
+                    Some(Spelling),
+                    d(2026, 1, 19),
+                    SignalStatus::Acknowledged,
+                ),
+                true,
+            ),
+            (
+                "resolved is done",
+                base().prior(
+                    &llr,
+                    "lowest_level_repeated",
+                    Some(Spelling),
+                    d(2026, 1, 19),
+                    SignalStatus::Resolved,
+                ),
                 false,
             ),
             (
-                "a low-severity signal asks no teacher for a plan",
-                "no_growth",
-                Spelling,
-                SignalStatus::Open,
-                None,
-                d(2026, 3, 1),
+                "the data moved on (M5 retaken with IV): the stored signal asks for nothing",
+                base()
+                    .result("CSP", "Spelling", d(2026, 2, 10), &[("IV", "IV")])
+                    .prior(
+                        &llr,
+                        "lowest_level_repeated",
+                        Some(Spelling),
+                        d(2026, 1, 19),
+                        SignalStatus::Open,
+                    ),
                 false,
             ),
             (
-                "plan signals are no learning signals",
-                "plan_evaluation_overdue",
-                Spelling,
-                SignalStatus::Open,
-                None,
-                d(2026, 3, 1),
+                "a stored signal alone, without the data, asks for nothing",
+                Pupil::new(10).prior(
+                    "lowest_level_repeated/p10/spelling/r1",
+                    "lowest_level_repeated",
+                    Some(Spelling),
+                    d(2026, 1, 12),
+                    SignalStatus::Open,
+                ),
+                false,
+            ),
+            (
+                "a drop from II to IV is for the groepsbespreking, not a plan",
+                Pupil::new(10)
+                    .result("RW", "Rekenen", d(2025, 6, 10), &[("IV", "II")])
+                    .result("RW", "Rekenen", d(2026, 1, 19), &[("IV", "IV")]),
+                false,
+            ),
+            (
+                "a drop from III to V asks for a plan",
+                Pupil::new(10)
+                    .result("RW", "Rekenen", d(2025, 6, 10), &[("IV", "III")])
+                    .result("RW", "Rekenen", d(2026, 1, 19), &[("IV", "V")]),
+                true,
+            ),
+            (
+                "a low-severity signal (no growth) asks nobody",
+                Pupil::new(10)
+                    .result("RW", "Rekenen", d(2025, 1, 20), &[("IV", "III")])
+                    .ability(100.0, "cito-rw")
+                    .result("RW", "Rekenen", d(2026, 1, 19), &[("IV", "III")])
+                    .ability(80.0, "cito-rw"),
                 false,
             ),
         ];
-        for (name, rule, domain, status, plan, as_of, fires) in cases {
-            let mut p = Pupil::new(10).prior("k1", rule, Some(*domain), opened, *status);
-            if let Some(pd) = plan {
-                p = p.plan(PlanKind::GroupPlan, *pd, d(2026, 1, 5), |_| {});
-            }
-            let got: Vec<_> = engine_evaluate(&p.build(), *as_of, &ctx())
-                .into_iter()
-                .filter(|f| f.signal.rule == RULE_ID)
-                .collect();
-            assert_eq!(got.len(), usize::from(*fires), "{name}");
-            if let Some(f) = got.first() {
-                assert_eq!(f.tasks[0].kind, TaskKind::TeacherTask);
-            }
+        for (name, p, fires) in cases {
+            let got = asks(p, as_of);
+            assert_eq!(got.len(), usize::from(fires), "{name}: {got:?}");
         }
     }
 
-    /// Issue 16, item 2: signals from before the previous school year are history.
+    /// Version 3: the DMT signal and its ED check ask the IB about reading help themselves; a
+    /// plan request for word reading on top would be an echo. Other domains still ask.
+    #[test]
+    fn the_dmt_signal_covers_word_reading() {
+        let p = Pupil::new(10)
+            .dmt(d(2025, 1, 20), "V-")
+            .dmt(d(2025, 6, 10), "V-")
+            .dmt(d(2026, 1, 19), "V-");
+        let found = engine_evaluate(&p.clone().build(), d(2026, 3, 9), &ctx());
+        assert!(found.iter().any(|f| f.signal.rule == "dmt_three_lowest"));
+        assert!(found.iter().all(|f| f.signal.rule != RULE_ID), "{found:?}");
+        // A word-reading drop into V while a stored DMT signal is active asks nothing either.
+        let p = Pupil::new(10)
+            .dmt(d(2025, 6, 10), "III")
+            .dmt(d(2026, 1, 19), "V")
+            .prior(
+                "dmt_three_lowest/p10/word_reading/r1",
+                "dmt_three_lowest",
+                Some(WordReading),
+                d(2025, 2, 1),
+                SignalStatus::Acknowledged,
+            );
+        assert!(asks(p.clone(), d(2026, 3, 9)).is_empty());
+        // Without it, the drop into V asks for a reading plan.
+        let p = Pupil::new(10).dmt(d(2025, 6, 10), "III").dmt(d(2026, 1, 19), "V");
+        assert_eq!(asks(p, d(2026, 3, 9)).len(), 1);
+        // Spelling of a dyslexic-profile pupil still asks.
+        let p = low_spelling(
+            Pupil::new(10)
+                .dmt(d(2025, 1, 20), "V-")
+                .dmt(d(2025, 6, 11), "V-")
+                .dmt(d(2026, 1, 20), "V-"),
+        );
+        let got = asks(p, d(2026, 3, 9));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].signal.domain, Some(Spelling));
+    }
+
+    /// Issue 16, item 2: signals opened before the previous school year are history.
     #[test]
     fn only_signals_of_the_current_or_previous_school_year() {
-        // (opened on, as of, fires)
-        let cases = [
-            (d(2025, 9, 1), d(2026, 3, 1), true),
-            (d(2024, 8, 1), d(2026, 3, 1), true),
-            (d(2024, 7, 31), d(2026, 3, 1), false),
-            (d(2022, 1, 10), d(2026, 3, 1), false),
-        ];
-        for (opened, as_of, fires) in cases {
-            let p = Pupil::new(10).prior("k", "level_drop", Some(Spelling), opened, SignalStatus::Open);
-            let got = engine_evaluate(&p.build(), as_of, &ctx());
-            assert_eq!(
-                got.iter().any(|f| f.signal.rule == RULE_ID),
-                fires,
-                "opened {opened}, as of {as_of}"
+        let as_of = d(2026, 3, 2);
+        let key = key_of(&low_spelling(Pupil::new(10)), "lowest_level_repeated", as_of);
+        // (stored opening date, fires): a run still current whose signal the store opened long ago.
+        for (opened, fires) in [
+            (d(2026, 1, 19), true),
+            (d(2024, 8, 1), true),
+            (d(2024, 7, 31), false),
+        ] {
+            let p = low_spelling(Pupil::new(10)).prior(
+                &key,
+                "lowest_level_repeated",
+                Some(Spelling),
+                opened,
+                SignalStatus::Open,
             );
+            assert_eq!(asks(p, as_of).len(), usize::from(fires), "opened {opened}");
         }
         // A run the data showed three school years ago is still a signal, without a task.
         let old = Pupil::new(7)
@@ -336,42 +428,31 @@ mod tests {
             .collect();
         assert_eq!(dmt.len(), 1);
         assert!(dmt[0].tasks.is_empty(), "history asks for no task");
-        assert!(found.iter().all(|f| f.signal.rule != RULE_ID));
         assert!(found.iter().all(|f| f.tasks.is_empty()));
-        // The same run one school year later is recent: tasks as before.
-        let found = engine_evaluate(&old, d(2025, 3, 9), &ctx());
-        assert!(found.iter().any(|f| f.signal.rule == RULE_ID));
     }
 
     #[test]
     fn two_open_signals_in_one_domain_ask_for_one_plan() {
-        let p = Pupil::new(10)
-            .prior(
-                "b",
-                "eed_check",
-                Some(WordReading),
-                d(2026, 1, 12),
-                SignalStatus::Open,
-            )
-            .prior(
-                "a",
-                "dmt_three_lowest",
-                Some(WordReading),
-                d(2026, 1, 12),
-                SignalStatus::Open,
-            );
-        let got: Vec<_> = engine_evaluate(&p.build(), d(2026, 3, 1), &ctx())
-            .into_iter()
-            .filter(|f| f.signal.rule == RULE_ID)
-            .collect();
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].signal.key, "signal_without_plan/p10/word_reading/signal:a");
+        // Cito Spelling and Spelling werkwoorden are two series: two signals, one plan request.
+        let p = low_spelling(Pupil::new(10))
+            .result("CSPW", "Spelling werkwoorden", d(2025, 6, 11), &[("IV", "V-")])
+            .result("CSPW", "Spelling werkwoorden", d(2026, 1, 20), &[("IV", "V")]);
+        let got = asks(p, d(2026, 3, 9));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0]
+                .signal
+                .key
+                .starts_with("signal_without_plan/p10/spelling/signal:lowest_level_repeated/p10/spelling/")
+        );
         assert_eq!(got[0].signal.evidence.len(), 2);
         assert!(
             got[0]
                 .signal
                 .explanation
-                .ends_with("Er staan twee signalen open voor woordlezen (DMT).")
+                .ends_with("Er staan twee signalen open voor spelling."),
+            "{}",
+            got[0].signal.explanation
         );
     }
 }

@@ -24,6 +24,7 @@ pub fn ctx() -> SchoolContext {
 }
 
 /// Builds a pupil history with automatic store ids.
+#[derive(Clone)]
 pub struct Pupil {
     /// The history so far.
     pub h: PupilHistory,
@@ -182,6 +183,7 @@ impl Pupil {
             domain,
             opened_on,
             status,
+            severity: None,
         });
         self
     }

@@ -125,17 +125,20 @@ macro_rules! impl_signal_store {
                             .await?;
                         SignalUpsert::Created(id)
                     } else {
-                        let (id, stored): (i64, String) =
-                            sqlx::query_as("SELECT id, evidence FROM signals WHERE key = $1")
-                                .bind(&signal.key)
-                                .fetch_one(&mut *tx)
-                                .await?;
-                        if stored == evidence {
+                        let (id, stored, rule, severity): (i64, String, String, String) = sqlx::query_as(
+                            "SELECT id, evidence, rule, severity FROM signals WHERE key = $1",
+                        )
+                        .bind(&signal.key)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        if stored == evidence && rule == signal.rule && severity == signal.severity.as_str() {
                             SignalUpsert::Unchanged(id)
                         } else {
+                            // The rule changes only when a reminder escalates: the evaluation
+                            // that was due is now late (issue 17: one signal per plan evaluation).
                             sqlx::query(
                                 "UPDATE signals SET evidence = $1, explanation = $2, severity = $3,
-                                   eed_criterion = $4, rule_version = $5, updated_at = $6 WHERE id = $7",
+                                   eed_criterion = $4, rule_version = $5, updated_at = $6, rule = $8 WHERE id = $7",
                             )
                             .bind(&evidence)
                             .bind(&signal.explanation)
@@ -144,6 +147,7 @@ macro_rules! impl_signal_store {
                             .bind(i64::from(signal.rule_version))
                             .bind(now)
                             .bind(id)
+                            .bind(&signal.rule)
                             .execute(&mut *tx)
                             .await?;
                             sqlx::query(INSERT_EVENT)

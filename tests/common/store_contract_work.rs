@@ -71,6 +71,7 @@ pub async fn signal_upsert_never_duplicates_and_appends_evidence(ctx: Ctx) {
 
     let all = store.signals(&SignalFilter::default()).await.expect("all");
     assert_eq!(all.len(), 1, "no duplicate");
+
     let err = store
         .upsert_signal(&signal("other", "p2", &["9"]), 999_999)
         .await
@@ -949,4 +950,43 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
         .expect("claim")
         .expect("the queued run is still there");
     assert_eq!(queued.scheduled_at, at(2025, 1, 1, 4));
+}
+
+/// A reminder that escalates keeps its key: evidence unchanged, but the rule and severity move
+/// on ("evaluatie binnenkort" becomes "evaluatie te laat"; issue 17).
+pub async fn an_escalating_reminder_keeps_its_key_and_takes_the_new_rule(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let p1 = pupil_id(&ctx, "p1").await;
+    let mut due = signal("plan_evaluation_due/p1/spelling/plan3-2026-02-23", "p1", &["1"]);
+    due.rule = "plan_evaluation_due".into();
+    due.severity = zorgsignaal::domain::Severity::Low;
+    let SignalUpsert::Created(due_id) = store.upsert_signal(&due, p1).await.expect("due") else {
+        panic!("due reminder created")
+    };
+    let mut late = due.clone();
+    late.rule = "plan_evaluation_overdue".into();
+    late.severity = zorgsignaal::domain::Severity::Medium;
+    late.explanation = "te laat".into();
+    assert_eq!(
+        store.upsert_signal(&late, p1).await.expect("late"),
+        SignalUpsert::EvidenceAppended(due_id)
+    );
+    let row = store.signal(due_id).await.expect("escalated");
+    assert_eq!(
+        (
+            row.signal.rule.as_str(),
+            row.signal.severity,
+            row.signal.explanation.as_str()
+        ),
+        (
+            "plan_evaluation_overdue",
+            zorgsignaal::domain::Severity::Medium,
+            "te laat"
+        )
+    );
+    assert_eq!(
+        store.upsert_signal(&late, p1).await.expect("again"),
+        SignalUpsert::Unchanged(due_id)
+    );
 }

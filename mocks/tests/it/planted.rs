@@ -61,6 +61,33 @@ fn level(r: &TestResult) -> Option<Level<'_>> {
     Some(Level { scale, letter, pct })
 }
 
+/// The normal score of a percentile, by bisection on the normal CDF (erf by Abramowitz–Stegun).
+fn probit(pct: u32) -> f64 {
+    let p = f64::from(pct.clamp(1, 99)) / 100.0;
+    let cdf = |x: f64| {
+        let t = 1.0 / (1.0 + 0.327_591_1 * x.abs() / std::f64::consts::SQRT_2);
+        let poly = t
+            * (0.254_829_592
+                + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+        let erf = 1.0 - poly * (-(x * x) / 2.0).exp();
+        if x >= 0.0 {
+            0.5 * (1.0 + erf)
+        } else {
+            0.5 * (1.0 - erf)
+        }
+    };
+    let (mut lo, mut hi) = (-5.0, 5.0);
+    for _ in 0..60 {
+        let mid = (lo + hi) / 2.0;
+        if cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo + hi) / 2.0
+}
+
 fn low(l: &Level<'_>) -> bool {
     matches!(l.letter, "V" | "V-" | "E") || l.pct.is_some_and(|p| p <= 20)
 }
@@ -154,12 +181,25 @@ fn learning(
         if a.as_ref().is_some_and(low) && b.as_ref().is_some_and(low) {
             out.push(("lowest_level_repeated", None, rs[n - 1].afnamedatum));
         }
+        // A drop of two bands; with a percentile on both, more than 1 SD of the norm group
+        // (measurement error, issue 17).
         if let (Some(a), Some(b)) = (a, b)
             && a.scale == b.scale
             && let (Some(x), Some(y)) = (ordinal(a), ordinal(b))
             && y - x >= 2
+            && match (a.pct, b.pct) {
+                (Some(p), Some(q)) => probit(p) - probit(q) >= 1.0,
+                _ => true,
+            }
         {
-            out.push(("level_drop", None, rs[n - 1].afnamedatum));
+            // Whether the drop ends low (V, V-, E or P≤20) rides along: only then does it ask for
+            // a plan.
+            let rule = if low(b) {
+                "level_drop"
+            } else {
+                "level_drop:not_low"
+            };
+            out.push((rule, None, rs[n - 1].afnamedatum));
         }
         // Like with like: the latest score against the same round a year earlier, same scale,
         // fallen by more than the 5-point margin.
@@ -250,12 +290,25 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
         .dyslexieverklaringen
         .iter()
         .any(|v| v.leerling_id == pupil && v.datum.is_none_or(|d| d <= as_of));
-    for (d, rs) in mains(&results) {
-        for (rule, eed, date) in learning(&rs, &grade, seven) {
+    let per_domain: Vec<_> = mains(&results)
+        .into_iter()
+        .map(|(d, rs)| (d, learning(&rs, &grade, seven)))
+        .collect();
+    // The DMT signal covers word reading: no plan request there (issue 17).
+    let dmt = !statement
+        && per_domain
+            .iter()
+            .any(|(_, found)| found.iter().any(|(r, _, _)| *r == "dmt_three_lowest"));
+    for (d, found) in per_domain {
+        for (rule, eed, date) in found {
             if statement
                 && d == "word_reading"
                 && matches!(rule, "dmt_three_lowest" | "lowest_level_repeated")
             {
+                continue;
+            }
+            if rule == "level_drop:not_low" {
+                out.push(("level_drop".into(), Some(d.to_string()), None));
                 continue;
             }
             out.push((rule.to_string(), Some(d.to_string()), eed.map(String::from)));
@@ -268,6 +321,7 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
             if date + Days::new(42) <= as_of
                 && !covered
                 && rule != "no_growth"
+                && !(d == "word_reading" && dmt)
                 && school_year(date).0 >= now - 1
             {
                 out.push(("signal_without_plan".into(), Some(d.to_string()), None));

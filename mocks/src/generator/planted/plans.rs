@@ -524,17 +524,18 @@ impl Planter<'_, '_> {
             rule,
             pid,
             Some("word_reading"),
-            true,
+            false,
             None,
-            "Drie keer V- op de DMT (laatste in januari), geen plan: vuurt.",
+            "Near-miss (issue 17): drie keer V- op de DMT, geen plan: het DMT-signaal en de ED-check vragen de IB \
+             zelf naar de leeshulp; een planverzoek erbovenop zegt hetzelfde nog eens.",
         );
         let pid = self.pupil();
         self.results(
             pid,
             &sp,
             &[
-                (d.e25, e, "IV:II", Some(70), None),
-                (d.m26, m, "IV:IV", Some(30), None),
+                (d.e25, e, "IV:III", Some(50), None),
+                (d.m26, m, "IV:V", Some(15), None),
             ],
         );
         self.plan(
@@ -553,7 +554,44 @@ impl Planter<'_, '_> {
             Some("spelling"),
             true,
             None,
-            "Spelling twee niveaus gedaald; het lopende plan gaat over rekenen, niet over spelling: vuurt.",
+            "Spelling twee niveaus gedaald naar V (P50 naar P15); het lopende plan gaat over rekenen, niet over \
+             spelling: vuurt.",
+        );
+        let bl = c.cito[2].clone();
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &bl,
+            &[
+                (d.e25, e, "IV:V", Some(18), None),
+                (d.m26, m, "IV:V-", Some(8), None),
+            ],
+        );
+        self.expect(
+            rule,
+            pid,
+            Some("reading_comprehension"),
+            true,
+            None,
+            "Begrijpend lezen V (P18) en V- (P8), laatste in januari, geen plan: vuurt.",
+        );
+        let pid = self.pupil();
+        self.results(
+            pid,
+            &sp,
+            &[
+                (d.e25, e, "IV:II", Some(75), None),
+                (d.m26, m, "IV:IV", Some(25), None),
+            ],
+        );
+        self.expect(
+            rule,
+            pid,
+            Some("spelling"),
+            false,
+            None,
+            "Near-miss (issue 17): spelling gedaald van II (P75) naar IV (P25), geen plan: een daling die niet in \
+             niveau V eindigt is voor de groepsbespreking, niet voor een individueel plan.",
         );
         let pid = self.pupil();
         self.results(
