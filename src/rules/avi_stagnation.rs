@@ -10,7 +10,9 @@ use crate::domain::{LearningDomain, Moment, Severity};
 /// Rule id.
 pub const RULE_ID: &str = "avi_stagnation";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// 2: while the pupil has an active signal of this rule in the domain, a new finding (a new
+/// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
+pub const RULE_VERSION: u32 = 2;
 
 /// Runs the rule on the AVI results (main rounds) of technisch lezen.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {

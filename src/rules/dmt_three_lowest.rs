@@ -14,7 +14,9 @@ pub const RULE_ID: &str = "dmt_three_lowest";
 /// Rule version; raise when the semantics change. 2: severity and wording follow the EED
 /// criterion, the criterion holds for the whole run once met, I+ display and norm conflicts,
 /// missed rounds named, no signal with a dyslexieverklaring (issue 16).
-pub const RULE_VERSION: u32 = 2;
+/// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
+/// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
+pub const RULE_VERSION: u32 = 3;
 
 /// A current run of low word-reading measurements long enough to fire.
 #[derive(Debug, Clone)]

@@ -18,7 +18,9 @@ use crate::domain::{EedCriterion, Evidence, LearningDomain, SchoolCalendar, Seve
 pub const RULE_ID: &str = "eed_check";
 /// Rule version. 2: protocol levels instead of ladder steps, intensive help at level 2 counts,
 /// spelling data, the 13th birthday, missed rounds, a stable window, ED wording (issue 16).
-pub const RULE_VERSION: u32 = 2;
+/// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
+/// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
+pub const RULE_VERSION: u32 = 3;
 
 /// What the dossier check found.
 #[derive(Debug, Clone, PartialEq, Eq)]

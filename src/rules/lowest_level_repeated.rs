@@ -13,7 +13,9 @@ pub const RULE_ID: &str = "lowest_level_repeated";
 /// 2: only current runs (ending at the domain's latest main round), one series per test, from
 /// groep 3 (issue 16, items 2 and 13); not on word reading for a pupil with a dyslexieverklaring
 /// (issue 16 item 4).
-pub const RULE_VERSION: u32 = 2;
+/// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
+/// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
+pub const RULE_VERSION: u32 = 3;
 
 /// Runs the rule for every domain (word reading is inhibited by the engine while
 /// `dmt_three_lowest` covers it).

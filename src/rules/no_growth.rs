@@ -14,7 +14,9 @@ use crate::domain::{AbilityScore, Moment, Severity};
 pub const RULE_ID: &str = "no_growth";
 /// Rule version. 2: like with like (the same round a year earlier) with a margin for measurement
 /// error (issue 16, item 9).
-pub const RULE_VERSION: u32 = 2;
+/// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
+/// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
+pub const RULE_VERSION: u32 = 3;
 
 /// The margin for measurement error between two scores: with a betrouwbaarheidsinterval on both,
 /// the standard combination of their half-widths (√(h₁² + h₂²)); otherwise `points`.

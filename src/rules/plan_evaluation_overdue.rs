@@ -13,7 +13,9 @@ pub const RULE_ID: &str = "plan_evaluation_overdue";
 /// Rule version. 2: school weeks (holidays pause deadlines); a group plan is due at its own
 /// evaluation or end date and stays overdue for one period after it ends (issue 16 items 10, 11).
 /// 3: an OPP only at a date the school set; its cadence is `opp_yearly_evaluation` (item 8).
-pub const RULE_VERSION: u32 = 3;
+/// 4: continues the plan's active `plan_evaluation_due` signal of the same date instead of opening a
+/// second one: one signal per plan evaluation (issue 17).
+pub const RULE_VERSION: u32 = 4;
 
 /// Runs the rule on the pupil's own plans.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {

@@ -12,7 +12,9 @@ use crate::domain::{Level, Severity};
 /// Rule id.
 pub const RULE_ID: &str = "reference_level_low";
 /// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// 2: while the pupil has an active signal of this rule in the domain, a new finding (a new
+/// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
+pub const RULE_VERSION: u32 = 2;
 
 /// Whether a test is the groep 8 doorstroomtoets (formerly eindtoets).
 pub fn is_exit_test(m: &Measurement) -> bool {
