@@ -1,7 +1,7 @@
 //! Per-school records the roster simulation emits: results on the latent trajectories, action
 //! plans and OPPs on the school's ladder, notes, ParnasSys group plans and Leeruniek group plans.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use rand::Rng;
 
 use super::catalog::{self, TestDef, level_ae, level_iep, level_iv, normal, percentile, ymd};
@@ -96,7 +96,15 @@ impl SchoolGen<'_> {
         if !self.rng.random_bool(0.7) {
             return;
         }
-        let start = date + Days::new(14);
+        // A plan starts two weeks after the round that showed the need, but never into the summer
+        // holiday: after the E round (May–June) the plan is made for the new school year and
+        // starts in its first weeks (a six-week plan started in mid-June would be evaluated in
+        // the holiday, which no school does).
+        let start = if date.month() >= 5 && date.month() <= 7 {
+            ymd(date.year(), 9, 1) + Days::new(self.rng.random_range(0..14))
+        } else {
+            date + Days::new(14)
+        };
         if start > self.as_of {
             return;
         }
