@@ -59,7 +59,11 @@ struct Seen {
     day: NaiveDate,
     school: String,
     pupil: String,
+    /// The rule it was found by first (counted under it).
     rule: String,
+    /// Every rule it has had: a reminder that escalates ("evaluatie binnenkort" → "te laat")
+    /// keeps its signal and takes the new rule.
+    rules: BTreeSet<String>,
     opened_on: NaiveDate,
 }
 
@@ -74,9 +78,11 @@ pub async fn simulate(opts: &SimulateOptions) -> anyhow::Result<Value> {
         as_of: opts.to,
         planted: true,
     };
-    // The planted cases (in school 0) come due on its last school day of the period, so they
-    // fall inside it.
-    let planted_as_of = last_school_day(opts.from, opts.to, &sim_calendar(0));
+    // The planted cases (in school 0) come due on a school day inside the period: the last one
+    // with three holiday-free weeks after it, because the plan cases look up to two weeks ahead
+    // and bring their own holiday a week after that day; a real holiday in that window (the
+    // summer holiday right after the last school day) would move their computed deadlines.
+    let planted_as_of = planted_day(opts.from, opts.to, &sim_calendar(0));
     let (full, expected) =
         tokio::task::spawn_blocking(move || mocks::generate_with_planted_as_of(&params, planted_as_of))
             .await
@@ -119,6 +125,25 @@ pub fn sim_calendar(index: usize) -> CalendarSettings {
         holidays: public_holidays(),
     }
 }
+
+/// The day the planted cases are anchored on: the last school day of the period followed by
+/// [`PLANTED_CLEAR_DAYS`] days without a holiday (else the last school day).
+fn planted_day(from: NaiveDate, to: NaiveDate, calendar: &CalendarSettings) -> NaiveDate {
+    let cal = calendar.to_calendar();
+    let clear =
+        |d: NaiveDate| (0..=PLANTED_CLEAR_DAYS).all(|i| cal.holiday_on(d + TimeDelta::days(i)).is_none());
+    let mut d = last_school_day(from, to, calendar);
+    while d > from {
+        if cal.is_school_day(d) && clear(d) {
+            return d;
+        }
+        d = d.pred_opt().unwrap_or(from);
+    }
+    last_school_day(from, to, calendar)
+}
+
+/// Days after the planted day that must be free of holidays (see [`planted_day`]).
+const PLANTED_CLEAR_DAYS: i64 = 21;
 
 fn last_school_day(from: NaiveDate, to: NaiveDate, calendar: &CalendarSettings) -> NaiveDate {
     let calendar = calendar.to_calendar();
@@ -170,7 +195,11 @@ async fn run(
         .map_err(|e| anyhow::anyhow!("simulation configuration invalid: {e}"))?;
     settings.schedule.sync = SIM_SYNC_SCHEDULE.to_owned();
     for (i, school) in settings.schools.iter_mut().enumerate() {
+        // The region's and the public holidays, plus the school's own (the demo configuration
+        // writes the mock's `vakanties`, among them the planted cases' holiday).
+        let own = std::mem::take(&mut school.calendar.holidays);
         school.calendar = sim_calendar(i);
+        school.calendar.holidays.extend(own);
     }
     settings.board.report_emails = vec![BOARD_ADDRESS.to_owned()];
     settings.report.output_dir = opts.data_dir.join("reports");
@@ -242,13 +271,17 @@ async fn run(
         }
         // Signals first seen today (the evaluations ran at today's fire times).
         for row in store.signals(&SignalFilter::default()).await? {
-            seen.entry(row.id).or_insert_with(|| Seen {
-                day,
-                school: row.signal.school.to_string(),
-                pupil: row.signal.pupil_external_id.clone(),
-                rule: row.signal.rule.clone(),
-                opened_on: row.signal.opened_on,
-            });
+            seen.entry(row.id)
+                .or_insert_with(|| Seen {
+                    day,
+                    school: row.signal.school.to_string(),
+                    pupil: row.signal.pupil_external_id.clone(),
+                    rule: row.signal.rule.clone(),
+                    rules: BTreeSet::new(),
+                    opened_on: row.signal.opened_on,
+                })
+                .rules
+                .insert(row.signal.rule.clone());
         }
         day = next_day;
     }
@@ -479,7 +512,7 @@ fn figures(
     for e in expected.iter().filter(|e| e.expect == "fires") {
         let signal = seen
             .iter()
-            .filter(|(_, s)| s.rule == e.rule && s.pupil == e.pupil_id && s.school == e.school)
+            .filter(|(_, s)| s.rules.contains(&e.rule) && s.pupil == e.pupil_id && s.school == e.school)
             .min_by_key(|(id, s)| (s.day, **id));
         let trigger = signal.map_or_else(|| last_record_day(timeline, e), |(_, s)| Some(s.opened_on));
         let Some(trigger) = trigger.filter(|d| *d >= opts.from && *d <= opts.to) else {
@@ -678,6 +711,11 @@ mod tests {
         assert_eq!(
             last_school_day(d(2025, 8, 1), d(2026, 7, 31), &sim_calendar(0)),
             d(2026, 7, 17)
+        );
+        // The planted cases come due three holiday-free weeks before the summer holiday.
+        assert_eq!(
+            planted_day(d(2025, 8, 1), d(2026, 7, 31), &sim_calendar(0)),
+            d(2026, 6, 26)
         );
         // Midnight in Amsterdam: 22:00 UTC in summer, 23:00 in winter.
         assert_eq!(midnight(d(2026, 7, 1)).to_rfc3339(), "2026-06-30T22:00:00+00:00");
