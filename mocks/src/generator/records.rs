@@ -144,7 +144,9 @@ impl SchoolGen<'_> {
             eigenaar: owner.into(),
             zorgniveau: Some(self.cat.sym(code)),
             startdatum: start,
-            einddatum: (end <= self.as_of && !evaluaties.is_empty()).then_some(end),
+            // A handelingsplan has its period from the start (ParnasSys: begin- en einddatum);
+            // one that was never evaluated ends too, it does not run for years.
+            einddatum: (end <= self.as_of).then_some(end),
             evaluatiedatum: explicit.then_some(due),
             minuten_per_week: Some(self.rng.random_range(3..=9) * 15),
             evaluaties,

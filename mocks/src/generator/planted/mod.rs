@@ -142,6 +142,7 @@ impl Planter<'_, '_> {
     fn pupil_in(&mut self, groups: &[(u64, u8, NaiveDate)]) -> u64 {
         let born = ymd(self.as_of.year() - 10, 3, 1) + Days::new(self.g.rng().random_range_u64(0..300));
         let idx = self.g.new_pupil(born, true);
+        self.unique_name(idx);
         let id = self.g.school.leerlingen[idx].id;
         for &(gid, grade, from) in groups {
             self.g.school.groepsindelingen.push(Membership {
@@ -153,6 +154,37 @@ impl Planter<'_, '_> {
             });
         }
         id
+    }
+
+    /// Gives planted pupil `idx` a roepnaam no other planted pupil of the school shares with the
+    /// same surname initial: the mails show pupils as roepnaam + initial, and the planted pupils
+    /// sit in the same few groups, so two "Thijs B." would make a test's reading of the mails
+    /// ambiguous. Deterministic: the next free name in the list.
+    fn unique_name(&mut self, idx: usize) {
+        let key = |p: &crate::model::Pupil| (p.roepnaam.clone(), p.achternaam.chars().next());
+        let taken: std::collections::BTreeSet<_> = self
+            .g
+            .school
+            .leerlingen
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| *i != idx && p.planted)
+            .map(|(_, p)| key(p))
+            .collect();
+        let names = catalog::FIRST_NAMES;
+        let start = names
+            .iter()
+            .position(|n| *n == self.g.school.leerlingen[idx].roepnaam)
+            .unwrap_or(0);
+        for step in 0..names.len() {
+            let candidate = names[(start + step) % names.len()];
+            let mut pupil = self.g.school.leerlingen[idx].clone();
+            pupil.roepnaam = candidate.into();
+            if !taken.contains(&key(&pupil)) {
+                self.g.school.leerlingen[idx].roepnaam = candidate.into();
+                return;
+            }
+        }
     }
 
     /// A planted pupil two grades ahead of the others (groep 8 now, groep 6 and 7 before), in
