@@ -120,11 +120,17 @@ fn read_mails(dir: &Path) -> Vec<Mail> {
                 .map(|(_, rest)| rest.split("\n--").next().unwrap_or(rest))
                 .expect("a text/plain part");
             let text = decode_quoted_printable(plain);
-            let lines: Vec<String> = text
-                .lines()
-                .filter(|l| l.starts_with("- "))
-                .map(str::to_owned)
-                .collect();
+            // Pupil lines, each with the group heading it stands under (two pupils of one
+            // school can share roepnaam and initial, not usually within one group).
+            let mut group = String::new();
+            let mut lines: Vec<String> = Vec::new();
+            for l in text.lines() {
+                if l.starts_with("Groep ") {
+                    group = l.trim().to_owned();
+                } else if l.starts_with("- ") {
+                    lines.push(format!("{group} {l}"));
+                }
+            }
             Mail {
                 to: header(head, "To"),
                 list: header(head, "List-Id"),
@@ -187,8 +193,10 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
         as_of: to,
         planted: true,
     };
-    // The simulation plants its cases on the last school day of the period (Friday 13-02-2026).
-    let (board, _) = mocks::generate_with_planted_as_of(&params, to);
+    // The simulation plants its cases on the last school day of the period with three
+    // holiday-free weeks after it (Friday 23-01-2026; the voorjaarsvakantie starts 14-02).
+    assert_eq!(v["planted"]["as_of"], "2026-01-23");
+    let (board, _) = mocks::generate_with_planted_as_of(&params, date("2026-01-23"));
     // Pupils enrolled in the period: in a group of the period's school year (2025-2026) and not
     // left before it. Groepsindelingen of earlier years have no end date of their own.
     let pupils: usize = board

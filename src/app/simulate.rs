@@ -92,7 +92,12 @@ pub async fn simulate(opts: &SimulateOptions) -> anyhow::Result<Value> {
     let board = MockBoard::start(MockConfig::fixture(start_view))
         .await
         .context("starting the mock servers")?;
-    let result = run(opts, &timeline, &board, &expected).await;
+    let mut result = run(opts, &timeline, &board, &expected).await;
+    if let Ok(Value::Object(map)) = &mut result
+        && let Some(Value::Object(planted)) = map.get_mut("planted")
+    {
+        planted.insert("as_of".into(), json!(planted_as_of.to_string()));
+    }
     board.shutdown().await;
     result
 }
@@ -371,9 +376,15 @@ fn figures(
 ) -> Value {
     let schools: HashMap<&str, &SchoolSettings> =
         settings.schools.iter().map(|s| (s.brin.as_str(), s)).collect();
-    let school_days = settings.schools.first().map_or(0, |s| {
-        school_days_between(settings, s, opts.from.pred_opt().unwrap_or(opts.from), opts.to)
-    });
+    // School days of the period in the first school's vakantieregio with the public holidays
+    // (a school's own extra days off, such as the planted cases' holiday, are its own).
+    let region = sim_calendar(0).to_calendar();
+    let mut school_days = 0;
+    let mut d = opts.from;
+    while d <= opts.to {
+        school_days += usize::from(region.is_school_day(d));
+        d = d.succ_opt().unwrap_or(opts.to + TimeDelta::days(1));
+    }
     // Pupils enrolled at some time in the period: a groepsindeling in a group of a school year
     // that overlaps the period, and not left before it. (A groepsindeling of an earlier school
     // year has no end date of its own: its group's school year ends it.)
@@ -437,12 +448,13 @@ fn figures(
     let mut items: Vec<usize> = digests.iter().map(|m| m.lines).collect();
     items.sort_unstable();
 
-    // Repeats: mails naming one item to one IB within any 7 days.
-    let mut naming: HashMap<(&str, &str, i64), Vec<NaiveDate>> = HashMap::new();
+    // Repeats: mails naming one unchanged item (same signal, same fingerprint) to one IB within
+    // any 7 days. A reminder that escalates ("binnenkort" → "te laat") is a changed item.
+    let mut naming: HashMap<(&str, &str, i64, &str), Vec<NaiveDate>> = HashMap::new();
     for m in mails {
-        for id in &m.named {
+        for (id, fingerprint) in &m.named_items {
             naming
-                .entry((m.to.as_str(), m.school.as_str(), *id))
+                .entry((m.to.as_str(), m.school.as_str(), *id, fingerprint.as_str()))
                 .or_default()
                 .push(local_date(m.sent_at));
         }

@@ -44,6 +44,9 @@ pub struct SentInfo {
     pub repeat_lines: usize,
     /// Signal ids named on a line (for a start overview: every active signal it accounts for).
     pub named: Vec<i64>,
+    /// The same with the fingerprint each was named with: an item named again with another
+    /// fingerprint (its severity rose) is a changed item, not a repeat.
+    pub named_items: Vec<(i64, String)>,
 }
 
 /// What one run of the policy did.
@@ -251,6 +254,7 @@ async fn run(
                 lines: digest.lines,
                 repeat_lines: digest.repeat_lines,
                 named: digest.named.iter().map(|(id, _)| *id).collect(),
+                named_items: digest.named.clone(),
             });
         }
     }
