@@ -12,7 +12,7 @@ pub mod simulate;
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::settings::Settings;
 use crate::store::{self, Store, StoreError};
@@ -28,11 +28,10 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StoreErro
     Ok(store)
 }
 
-/// Today in Europe/Amsterdam: the school's calendar day, whatever the server's time zone.
+/// Today in Europe/Amsterdam: the school's calendar day, whatever the server's time zone. The
+/// same clock as the daemon's ([`crate::schedule::Clock::System`]), so CLI and daemon agree.
 pub fn today_amsterdam() -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Europe::Amsterdam)
-        .date_naive()
+    crate::schedule::Clock::System.today_amsterdam()
 }
 
 /// A multi-threaded tokio runtime for the async commands.

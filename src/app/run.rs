@@ -23,8 +23,8 @@ use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::api::{AppState, serve};
 use crate::domain::Source;
 use crate::schedule::{
-    Clock, JOB_BOARD_REPORT, JOB_DIGEST, JOB_EVALUATE, JOB_GKV_SNAPSHOT, JOB_RETENTION, JOB_SYNC, JobFailure,
-    Runner, Scheduler, SchedulerOptions,
+    Clock, JOB_BOARD_REPORT, JOB_DIGEST, JOB_EVALUATE, JOB_FULL_RECONCILE, JOB_GKV_SNAPSHOT, JOB_RETENTION,
+    JOB_SYNC, JobFailure, Runner, Scheduler, SchedulerOptions, interval_slot,
 };
 use crate::settings::Settings;
 use crate::store::{OutboxStatus, Store, lease_holder_is_gone, new_lease_holder};
@@ -179,8 +179,9 @@ pub async fn run(
 /// board report.
 pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
     let worker = d.holder.clone();
-    // The half-hourly sync reads the REST streams; the GKV snapshot (pupils, groups) runs daily.
-    let sync = |sources: &'static [Source]| {
+    // The half-hourly sync reads the REST streams; the GKV snapshot (pupils, groups) runs daily;
+    // once per `sync.full_reconcile_interval` the REST streams are read whole to notice deletions.
+    let sync = |sources: &'static [Source], full: bool| {
         let d = d.clone();
         move |_run| {
             let d = d.clone();
@@ -189,7 +190,8 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
                 for source in sources {
                     let opts = SyncOptions {
                         source: Some(*source),
-                        ..SyncOptions::new(d.clock.today_amsterdam())
+                        full,
+                        ..SyncOptions::from_settings(&d.settings.sync, d.clock.today_amsterdam())
                     };
                     let summary = d.engine.run_once(&opts, &NoProgress).await;
                     metrics::counter!("zorgsignaal_sync_records_total", "source" => source.as_str())
@@ -198,6 +200,9 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
                 }
                 if failed > 0 {
                     return Err(JobFailure(format!("sync: {failed} stream(s) failed")));
+                }
+                if !full && sources.contains(&Source::Parnassys) {
+                    enqueue_full_reconcile(d.store.as_ref(), &d.settings, d.clock.now()).await;
                 }
                 Ok(())
             }
@@ -326,12 +331,37 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
     };
     Runner::new(worker)
         .with_default_follow_ups()
-        .with_handler(JOB_SYNC, sync(&[Source::Parnassys, Source::Leeruniek]))
-        .with_handler(JOB_GKV_SNAPSHOT, sync(&[Source::ParnassysGkv]))
+        .with_handler(JOB_SYNC, sync(&[Source::Parnassys, Source::Leeruniek], false))
+        .with_handler(
+            JOB_FULL_RECONCILE,
+            sync(&[Source::Parnassys, Source::Leeruniek], true),
+        )
+        .with_handler(JOB_GKV_SNAPSHOT, sync(&[Source::ParnassysGkv], false))
         .with_handler(JOB_EVALUATE, evaluate)
         .with_handler(JOB_DIGEST, digest)
         .with_handler(JOB_RETENTION, retention)
         .with_handler(JOB_BOARD_REPORT, report)
+}
+
+/// Enqueues the full reconcile of the current `sync.full_reconcile_interval` slot; the job table
+/// keeps one per slot, so this is a no-op after the first sync of each interval.
+pub(crate) async fn enqueue_full_reconcile(
+    store: &dyn Store,
+    settings: &Settings,
+    now: chrono::DateTime<Utc>,
+) -> bool {
+    let slot = interval_slot(now, settings.sync.full_reconcile_interval);
+    match store.enqueue_job(JOB_FULL_RECONCILE, slot).await {
+        Ok(true) => {
+            tracing::info!(slot = %slot, "full reconcile of the REST sources enqueued");
+            true
+        }
+        Ok(false) => false,
+        Err(e) => {
+            tracing::warn!(error = %e, "enqueueing the full reconcile failed; the next sync tries again");
+            false
+        }
+    }
 }
 
 /// Drains the outbox continuously: every few seconds, and at once again while work is found.
@@ -427,5 +457,55 @@ pub async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn settings(interval: &str) -> Settings {
+        Settings::from_toml_str(&format!(
+            "[board]\nname = \"B\"\n[pseudonymisation]\nkey = \"0123456789abcdef-test\"\n\
+             [[schools]]\nbrin = \"11ZW\"\nname = \"A\"\ncare_ladder = \"abcd\"\nib_emails = [\"ib@a.nl\"]\n\
+             [sync]\nfull_reconcile_interval = \"{interval}\"\npage_size = 50\nconcurrency = 3\n"
+        ))
+        .expect("settings")
+    }
+
+    #[tokio::test]
+    async fn the_full_reconcile_is_enqueued_once_per_configured_interval() {
+        let store = crate::store::open("sqlite::memory:").await.expect("store");
+        store.migrate().await.expect("migrate");
+        let s = settings("7days");
+        let at = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).single().expect("time");
+        // The first sync of an interval enqueues it; every later sync of that interval, on this
+        // daemon or another sharing the store, finds it there.
+        assert!(enqueue_full_reconcile(store.as_ref(), &s, at(2, 8)).await);
+        assert!(!enqueue_full_reconcile(store.as_ref(), &s, at(2, 9)).await);
+        assert!(!enqueue_full_reconcile(store.as_ref(), &s, at(4, 9)).await);
+        // Seven days later the next interval has begun.
+        assert!(enqueue_full_reconcile(store.as_ref(), &s, at(9, 9)).await);
+        let run = store
+            .claim_job(at(9, 10), "w")
+            .await
+            .expect("claim")
+            .expect("due");
+        assert_eq!(run.job, JOB_FULL_RECONCILE);
+        // A daily interval: a new run each day.
+        let daily = settings("1day");
+        assert!(enqueue_full_reconcile(store.as_ref(), &daily, at(20, 8)).await);
+        assert!(enqueue_full_reconcile(store.as_ref(), &daily, at(21, 8)).await);
+    }
+
+    #[test]
+    fn sync_options_come_from_the_settings() {
+        let s = settings("7days");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        let opts = SyncOptions::from_settings(&s.sync, today);
+        assert_eq!((opts.page_size, opts.concurrency, opts.full), (50, 3, false));
+        assert_eq!(opts.today, today);
     }
 }

@@ -219,3 +219,34 @@ fn invalid_and_never_firing_expressions() {
     let never = CronSchedule::parse("0 0 30 2 *").expect("valid syntax");
     assert_eq!(never.next_after(utc(2026, 1, 1, 0, 0)), None);
 }
+
+#[test]
+fn interval_slots_are_aligned_to_the_epoch_and_equal_within_an_interval() {
+    use chrono::TimeZone;
+    let week = std::time::Duration::from_secs(7 * 24 * 3600);
+    let t = |d, h| {
+        chrono::Utc
+            .with_ymd_and_hms(2026, 3, d, h, 0, 0)
+            .single()
+            .expect("time")
+    };
+    // 1970-01-01 was a Thursday: weekly slots start on Thursdays 00:00 UTC.
+    let thursday = chrono::Utc
+        .with_ymd_and_hms(2026, 2, 26, 0, 0, 0)
+        .single()
+        .expect("time");
+    assert_eq!(crate::schedule::interval_slot(t(2, 8), week), thursday);
+    assert_eq!(
+        crate::schedule::interval_slot(t(5, 0), week),
+        crate::schedule::interval_slot(t(11, 23), week)
+    );
+    assert_ne!(
+        crate::schedule::interval_slot(t(11, 23), week),
+        crate::schedule::interval_slot(t(12, 0), week)
+    );
+    // A zero interval cannot divide by zero (check-config refuses it anyway).
+    assert_eq!(
+        crate::schedule::interval_slot(t(2, 8), std::time::Duration::ZERO),
+        t(2, 8)
+    );
+}

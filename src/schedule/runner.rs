@@ -13,7 +13,7 @@ use tracing::{debug, info, warn};
 
 use super::clock::Clock;
 use super::error::ScheduleError;
-use super::{JOB_EVALUATE, JOB_GKV_SNAPSHOT, JOB_SYNC};
+use super::{JOB_EVALUATE, JOB_FULL_RECONCILE, JOB_GKV_SNAPSHOT, JOB_SYNC};
 use crate::store::{JobRun, OpsStore, StoreError};
 
 /// Why a handler's run failed, for operators (English; never a pupil name or a secret).
@@ -103,6 +103,7 @@ impl Runner {
     pub fn with_default_follow_ups(self) -> Self {
         self.with_follow_up(JOB_SYNC, JOB_EVALUATE)
             .with_follow_up(JOB_GKV_SNAPSHOT, JOB_EVALUATE)
+            .with_follow_up(JOB_FULL_RECONCILE, JOB_EVALUATE)
     }
 
     /// The worker name runs are claimed under.

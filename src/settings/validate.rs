@@ -58,6 +58,12 @@ impl Issues {
         }
     }
 
+    fn at_most(&mut self, key: &str, value: u64, max: u64) {
+        if value > max {
+            self.push(key, format!("must be at most {max}, found {value}"));
+        }
+    }
+
     fn secret(&mut self, key: &str, value: &SecretString) {
         if value.expose_secret().trim().is_empty() {
             self.push(key, "must be set (in the file or through the environment)");
@@ -84,6 +90,8 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
     sources(s, &mut v);
     v.at_least("sync.page_size", u64::from(s.sync.page_size), 1);
     v.positive("sync.full_reconcile_interval", s.sync.full_reconcile_interval);
+    v.at_least("sync.concurrency", u64::from(s.sync.concurrency), 1);
+    v.at_most("sync.concurrency", u64::from(s.sync.concurrency), 64);
     rules(s, &mut v);
     mail(s, &mut v);
     for (name, expr) in s.schedule.entries() {

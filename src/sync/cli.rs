@@ -32,8 +32,8 @@ pub struct SyncArgs {
     /// Print the summary as JSON on stdout (no progress output).
     #[arg(long)]
     pub json: bool,
-    /// Schools synced at the same time (default 1: measured fastest on both engines today, see
-    /// docs/BENCHMARKS.md "Sync"; streams of one school always run one after another).
+    /// Schools synced at the same time (default `sync.concurrency`; streams of one school always
+    /// run one after another).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
 }
@@ -89,12 +89,14 @@ pub fn sync(settings: &Settings, args: &SyncArgs) -> anyhow::Result<ExitCode> {
         }
         let engine =
             SyncEngine::from_settings(settings, store.clone()).context("cannot build the source clients")?;
-        let mut opts = SyncOptions::new(chrono::Utc::now().date_naive());
+        let mut opts =
+            SyncOptions::from_settings(&settings.sync, crate::schedule::Clock::System.today_amsterdam());
         opts.full = args.full;
         opts.school = args.school.clone();
         opts.source = args.source;
-        opts.page_size = settings.sync.page_size.clamp(1, 1000);
-        opts.concurrency = args.concurrency.map_or(1, usize::from);
+        if let Some(n) = args.concurrency {
+            opts.concurrency = usize::from(n);
+        }
         let progress: Box<dyn Progress> = if args.json {
             Box::new(NoProgress)
         } else if std::io::stderr().is_terminal() {

@@ -54,6 +54,16 @@ impl SyncOptions {
         }
     }
 
+    /// The options every caller starts from: incremental, everything, with the configured page
+    /// size (clamped to 1..=1000) and concurrency. The CLI and the daemon both build theirs here.
+    pub fn from_settings(sync: &crate::settings::SyncSettings, today: NaiveDate) -> Self {
+        Self {
+            concurrency: usize::from(sync.concurrency.max(1)),
+            page_size: sync.page_size.clamp(1, 1000),
+            ..Self::new(today)
+        }
+    }
+
     fn wants(&self, source: Source) -> bool {
         self.source.is_none_or(|s| s == source)
     }
