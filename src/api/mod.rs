@@ -8,7 +8,6 @@ pub mod error;
 pub mod html;
 pub mod json;
 pub mod pages;
-pub mod users_cmd;
 pub mod views;
 
 use std::net::SocketAddr;

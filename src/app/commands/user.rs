@@ -9,8 +9,8 @@ use anyhow::{Context, bail};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use super::auth::{hash_password, random_token, token_hash};
-use super::{AppState, serve};
+use crate::api::auth::{hash_password, random_token, token_hash};
+use crate::api::{AppState, serve};
 use crate::app::open_store;
 use crate::domain::Brin;
 use crate::settings::Settings;
