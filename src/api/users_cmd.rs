@@ -191,6 +191,7 @@ pub async fn serve_command(settings: &Settings) -> anyhow::Result<ExitCode> {
         settings: Arc::new(settings.api.clone()),
         mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
         metrics: Some(metrics),
+        schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
     };
     let listener = tokio::net::TcpListener::bind(settings.api.listen)
         .await

@@ -42,6 +42,7 @@ pub mod signals;
 pub mod sqlite;
 pub mod sync;
 pub mod users;
+pub mod uwlr_keys;
 pub mod work_model;
 pub(crate) mod work_rows;
 
@@ -62,6 +63,7 @@ pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
 pub use sync::SyncStore;
 pub use users::{ApiTokenInfo, LoginGate, NewUser, Role, SessionRecord, User, UserStore};
+pub use uwlr_keys::{UwlrKeyInfo, UwlrKeyStore};
 pub use work_model::*;
 
 /// Which database engine a store runs on.
@@ -75,7 +77,7 @@ pub enum Engine {
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
 /// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`]) and can be called on a `dyn Store`
+/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`], [`UwlrKeyStore`]) and can be called on a `dyn Store`
 /// directly.
 #[async_trait]
 pub trait Store:
@@ -87,6 +89,7 @@ pub trait Store:
     + ReportStore
     + UserStore
     + RosterStore
+    + UwlrKeyStore
     + std::fmt::Debug
 {
     /// The engine behind this store.
