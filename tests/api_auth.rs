@@ -690,3 +690,231 @@ async fn metrics_count_requests_per_route_for_the_operator() {
     assert!(body.contains("route=\"/metrics\",status=\"4xx\""), "{body}");
     assert!(!body.contains("/leerlingen/1"), "ids never become labels");
 }
+
+/// The pupil's second, newer signal (rekenen, medium), stored now.
+async fn second_signal(w: &World) -> i64 {
+    use zorgsignaal::domain::{LearningDomain, Severity, Signal};
+    let today = zorgsignaal::app::today_amsterdam();
+    let signal = Signal {
+        key: "lowest_level_repeated/p1/mathematics/r9".into(),
+        rule: "lowest_level_repeated".into(),
+        rule_version: 2,
+        school: brin_a(),
+        pupil_external_id: "p1".into(),
+        domain: Some(LearningDomain::Mathematics),
+        severity: Severity::Medium,
+        status: SignalStatus::Open,
+        opened_on: today,
+        explanation: "Twee opeenvolgende hoofdmetingen rekenen-wiskunde op niveau V of lager (M5 V, E5 V)."
+            .into(),
+        evidence: Vec::new(),
+        eed_criterion: None,
+        snoozed_until: None,
+        dismissed_reason: None,
+    };
+    w.store
+        .upsert_signal(&signal, w.a.pupil)
+        .await
+        .expect("signal")
+        .id()
+}
+
+/// The text a reader sees: the page without its tags (attribute values are for programs).
+fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn user_id(users: &[zorgsignaal::store::User], name: &str) -> i64 {
+    users
+        .iter()
+        .find(|u| u.username == name)
+        .map(|u| u.id)
+        .expect("user")
+}
+
+/// Issue 17 item 4: the IB's start page says what is new since her previous visit (a visit being
+/// views without a half-hour gap, so a reload does not empty it), then lists every open signal by
+/// priority, all in Dutch: no rule id and no English state on the page.
+#[tokio::test]
+async fn the_start_page_shows_what_is_new_since_the_previous_visit_then_open_signals_by_priority() {
+    let w = World::spawn().await;
+    let c = w.login("ib_a").await;
+    let html = c.get("/scholen/11ZW").await.text().await.expect("page");
+    assert!(html.contains("Nieuw sinds uw vorige bezoek"), "{html}");
+    assert!(html.contains("Dit is uw eerste bezoek"), "{html}");
+    assert!(html.contains("Open signalen op prioriteit") && html.contains("Prioriteit hoog (1)"));
+    assert!(html.contains("drie keer V(E) op DMT") && html.contains("woordlezen (DMT)"));
+    // A reload within the visit is the same visit.
+    let html = c.get("/scholen/11ZW").await.text().await.expect("page");
+    assert!(html.contains("Dit is uw eerste bezoek"), "{html}");
+
+    // A previous visit between the first signal and a second one: only the second is new. The
+    // store is told of two visits an hour apart; the page view continues the latest.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let between = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let second = second_signal(&w).await;
+    let users = w.store.users().await.expect("users");
+    let ib = user_id(&users, "ib_a");
+    let directie = user_id(&users, "directie_a");
+    for user in [ib, directie] {
+        w.store
+            .record_visit(user, &brin_a(), between - TimeDelta::hours(3))
+            .await
+            .expect("visit");
+        w.store
+            .record_visit(user, &brin_a(), between)
+            .await
+            .expect("visit");
+        w.store
+            .record_visit(user, &brin_a(), between + TimeDelta::hours(1))
+            .await
+            .expect("visit");
+    }
+    let html = c.get("/scholen/11ZW").await.text().await.expect("page");
+    let (new, rest) = html
+        .split_once("Open signalen op prioriteit")
+        .expect("both sections");
+    let new = new
+        .split_once("Nieuw sinds uw vorige bezoek")
+        .expect("new section")
+        .1;
+    let local = between.with_timezone(&chrono_tz::Europe::Amsterdam);
+    assert!(
+        new.contains(&format!("Uw vorige bezoek: {}", local.format("%d-%m-%Y"))),
+        "{new}"
+    );
+    assert!(new.contains("1 nieuw signaal sinds uw vorige bezoek"), "{new}");
+    assert!(
+        new.contains("herhaald laagste niveau") && new.contains(&format!("signaal-{second}")),
+        "{new}"
+    );
+    assert!(
+        !new.contains("drie keer V(E) op DMT"),
+        "the older signal is not new: {new}"
+    );
+    // Open signals by priority: high before medium, each with its Dutch label and state.
+    let high = rest.find("Prioriteit hoog (1)").expect("high");
+    let medium = rest.find("Prioriteit middel (1)").expect("medium");
+    assert!(high < medium);
+    assert!(rest[high..medium].contains("drie keer V(E) op DMT"));
+    assert!(rest[medium..].contains("herhaald laagste niveau") && rest[medium..].contains(">open<"));
+    let text = visible_text(&html);
+    for english in [
+        "dmt_three_lowest",
+        "lowest_level_repeated",
+        "acknowledged",
+        "word_reading",
+        "medium",
+    ] {
+        assert!(!text.contains(english), "{english} on the page: {text}");
+    }
+    // Group-plan reminders (issue 16 item 10) have their own section, by group name.
+    assert!(
+        !html.contains("Groepsplannen"),
+        "no section without group signals"
+    );
+    let reminder = zorgsignaal::domain::GroupSignal {
+        key: "plan_evaluation_due/gg5/mathematics/plan7-2026-03-02".into(),
+        rule: "plan_evaluation_due".into(),
+        rule_version: 2,
+        school: brin_a(),
+        group_external_id: "g5".into(),
+        domain: Some(zorgsignaal::domain::LearningDomain::Mathematics),
+        severity: zorgsignaal::domain::Severity::Low,
+        status: SignalStatus::Open,
+        opened_on: zorgsignaal::app::today_amsterdam(),
+        explanation: "De evaluatie van het groepsplan 'Rekenen E' staat gepland op 02-03-2026.".into(),
+        evidence: Vec::new(),
+    };
+    w.store
+        .upsert_group_signal(&reminder)
+        .await
+        .expect("group signal");
+    let html = c.get("/scholen/11ZW").await.text().await.expect("page");
+    let groups = html
+        .split_once("<h2 id=\"groepsplannen\">Groepsplannen</h2>")
+        .expect("section")
+        .1;
+    assert!(
+        groups.contains("Groep 5")
+            && groups.contains("evaluatie plan binnenkort")
+            && groups.contains("&#39;Rekenen E&#39;"),
+        "{groups}"
+    );
+    // The directie of the school has visits of her own: untouched by the IB's views.
+    let d = w.login("directie_a").await;
+    let html = d.get("/scholen/11ZW").await.text().await.expect("page");
+    assert!(html.contains("1 nieuw signaal sinds uw vorige bezoek"), "{html}");
+
+    // After acknowledging, the state reads "in behandeling".
+    let res = c
+        .post_form(
+            &format!("/signalen/{}/acknowledge", w.a.signal),
+            &[("csrf", &c.csrf)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = c.get("/scholen/11ZW").await.text().await.expect("page");
+    assert!(html.contains(">in behandeling<"), "{html}");
+    assert!(!visible_text(&html).contains("acknowledged"));
+}
+
+/// Issue 17 item 4: the pupil page lists every signal of the pupil (open first by priority, then
+/// the handled ones) with Dutch labels, each linking to its card.
+#[tokio::test]
+async fn the_pupil_page_lists_every_signal_of_the_pupil_in_dutch() {
+    let w = World::spawn().await;
+    let second = second_signal(&w).await;
+    let c = w.login("ib_a").await;
+    let res = c
+        .post_form(&format!("/signalen/{second}/resolve"), &[("csrf", &c.csrf)])
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = c
+        .get(&format!("/leerlingen/{}", w.a.pupil))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(html.contains("Signalen (2)"), "{html}");
+    let table = html
+        .split_once("Alle signalen van deze leerling")
+        .expect("the list")
+        .1;
+    let open = table.find("drie keer V(E) op DMT").expect("open signal listed");
+    let handled = table
+        .find("herhaald laagste niveau")
+        .expect("handled signal listed");
+    assert!(open < handled, "open ones first");
+    assert!(table.contains(&format!("href=\"#signaal-{second}\"")));
+    assert!(table.contains(">afgehandeld<") && table.contains(">open<"));
+    let text = visible_text(&html);
+    for english in [
+        "dmt_three_lowest",
+        "lowest_level_repeated",
+        "resolved",
+        "mathematics",
+        "parnassys",
+    ] {
+        assert!(!text.contains(english), "{english} on the page: {text}");
+    }
+    // The task's due date is Dutch and its target named as the school knows it.
+    assert!(
+        html.contains("01-03-2026") && html.contains("ParnasSys"),
+        "{html}"
+    );
+}

@@ -43,8 +43,35 @@ impl Got {
     }
 }
 
-/// Every signal, per (school, pupil external id).
+/// Every signal, per (school, pupil external id); group signals (issue 16 item 10) per (school,
+/// `group:<group external id>`).
 type SignalsByPupil = HashMap<(String, String), Vec<Got>>;
+
+/// Whose signals an expectation is about: the pupil's, or for a group-plan case the group's.
+fn subject(e: &Expected) -> (String, String) {
+    match &e.group_id {
+        Some(g) => (e.school.clone(), format!("group:{g}")),
+        None => (e.school.clone(), e.pupil_id.clone()),
+    }
+}
+
+/// Adds the stored group signals of `school` to `out`.
+async fn add_group_signals(store: &dyn Store, school: &str, out: &mut SignalsByPupil) {
+    let brin = Brin::parse(school).expect("planted BRIN");
+    for row in store.group_signals(&brin, None).await.expect("group signals") {
+        let s = row.signal;
+        out.entry((school.to_owned(), format!("group:{}", s.group_external_id)))
+            .or_default()
+            .push(Got {
+                rule: s.rule,
+                domain: s.domain.map(|d| d.as_str().to_owned()),
+                eed_criterion: None,
+                name: s.key,
+                opened_on: s.opened_on.to_string(),
+                explanation: s.explanation,
+            });
+    }
+}
 
 fn eed_str(e: EedCriterion) -> &'static str {
     match e {
@@ -91,10 +118,7 @@ fn assert_all_hold(expected: &[Expected], by_pupil: &SignalsByPupil, how: &str) 
     let mismatches: Vec<(&Expected, String)> = expected
         .iter()
         .filter_map(|e| {
-            let signals = by_pupil
-                .get(&(e.school.clone(), e.pupil_id.clone()))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let signals = by_pupil.get(&subject(e)).map(Vec::as_slice).unwrap_or_default();
             check(e, signals).map(|got| (e, got))
         })
         .collect();
@@ -130,10 +154,7 @@ fn mismatch_table(mismatches: &[(&Expected, String)], by_pupil: &SignalsByPupil)
             expected
         );
         let _ = writeln!(out, "    case: {}", e.description);
-        let signals = by_pupil
-            .get(&(e.school.clone(), e.pupil_id.clone()))
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let signals = by_pupil.get(&subject(e)).map(Vec::as_slice).unwrap_or_default();
         if signals.is_empty() {
             let _ = writeln!(out, "    (no signals for this pupil)");
         }
@@ -189,6 +210,7 @@ async fn signals_by_pupil(store: &dyn Store, expected: &[Expected]) -> SignalsBy
                 .or_default()
                 .push(Got::from_signal(row.signal));
         }
+        add_group_signals(store, school, &mut out).await;
     }
     out
 }
@@ -337,15 +359,18 @@ async fn the_binary_gives_the_planted_outcomes_in_signals_json() {
         .await
         .expect("open the binary's store");
     let mut external: HashMap<(String, i64), String> = HashMap::new();
+    // Group signals are not part of the `signals --json` contract (a pupil's signals): read
+    // them from the binary's store.
+    let mut by_pupil = SignalsByPupil::new();
     for school in expected.iter().map(|e| e.school.clone()).collect::<BTreeSet<_>>() {
         let brin = Brin::parse(&school).expect("BRIN");
         for h in store.pupil_histories(&brin).await.expect("pupil histories") {
             external.insert((school.clone(), h.pupil.id), h.pupil.pupil.external_id);
         }
+        add_group_signals(store.as_ref(), &school, &mut by_pupil).await;
     }
     store.close().await;
     let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-    let mut by_pupil = SignalsByPupil::new();
     for s in &signals {
         let school = text(&s["school"]).expect("school");
         let pupil = s["pupil"]["id"].as_i64().expect("pupil.id");

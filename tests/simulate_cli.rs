@@ -189,18 +189,49 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
     };
     // The simulation plants its cases on the last school day of the period (Friday 13-02-2026).
     let (board, _) = mocks::generate_with_planted_as_of(&params, to);
+    // Pupils enrolled in the period: in a group of the period's school year (2025-2026) and not
+    // left before it. Groepsindelingen of earlier years have no end date of their own.
     let pupils: usize = board
         .schools
         .iter()
         .map(|s| {
+            let groups: BTreeSet<u64> = s
+                .groepen
+                .iter()
+                .filter(|g| g.schooljaar == "2025-2026")
+                .map(|g| g.id)
+                .collect();
             s.groepsindelingen
                 .iter()
+                .filter(|m| groups.contains(&m.groep))
                 .filter(|m| m.vanaf_datum <= to && m.tot_datum.is_none_or(|t| t >= from))
+                .filter(|m| {
+                    s.leerlingen
+                        .iter()
+                        .find(|p| p.id == m.leerling)
+                        .and_then(|p| p.uitstroom)
+                        .is_none_or(|d| d >= from)
+                })
                 .map(|m| m.leerling)
                 .collect::<BTreeSet<_>>()
                 .len()
         })
         .sum();
+    let ever: usize = board
+        .schools
+        .iter()
+        .map(|s| {
+            s.groepsindelingen
+                .iter()
+                .map(|m| m.leerling)
+                .collect::<BTreeSet<_>>()
+                .len()
+        })
+        .sum();
+    assert!(
+        pupils < ever,
+        "the pupils of the period ({pupils}), not everyone of the four generated years ({ever})"
+    );
     assert_eq!(v["pupils"], pupils);
 
     // Start overviews: one per IB and school, at most 25 lines, not empty.

@@ -79,6 +79,8 @@ contract! {
     quarantine_goes_when_the_record_arrives_and_at_the_end_of_its_term,
     group_notes_and_plans_expire_with_their_school_year,
     users_sessions_tokens_and_login_attempts,
+    dashboard_visits_per_user_and_school,
+    group_signals_upsert_resolve_and_reopen,
     roster_gives_grades_and_evaluations_due_and_overdue,
     report_reads_ids_dates_and_codes_of_live_rows,
     start_up_leaves_a_live_peers_outbox_leases_alone,

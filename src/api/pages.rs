@@ -16,6 +16,7 @@ use super::chart::svg;
 use super::error::{ApiError, PageError};
 use super::html::{Nav, csrf_field, esc, page, severity_badge};
 use super::views::{self, SignalAction, SignalView};
+use crate::domain::Severity;
 use crate::store::Role;
 
 fn nav(v: &Viewer) -> Nav<'_> {
@@ -58,14 +59,24 @@ pub async fn school_page(
     Path(brin): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let o = views::school_overview(&state, &v.user, &brin).await?;
+    let school = crate::domain::Brin::parse(&o.school).map_err(|_| ApiError::NotFound)?;
+    let previous = state
+        .store
+        .record_visit(v.user.id, &school, chrono::Utc::now())
+        .await
+        .map_err(ApiError::from)?;
     let mut b = format!(
-        "<h1>{} <span class=\"muted\">({})</span></h1><h2>Per groep</h2><div class=\"scroll\"><table>\
+        "<h1>{} <span class=\"muted\">({})</span></h1>",
+        esc(&o.name),
+        esc(&o.school)
+    );
+    b.push_str(&start_sections(&o, previous));
+    b.push_str(
+        "<h2>Per groep</h2><div class=\"scroll\"><table>\
          <caption class=\"muted\">Actieve signalen per ernst en evaluaties van plannen</caption>\
          <thead><tr><th scope=\"col\">Groep</th><th scope=\"col\">Leerlingen</th><th scope=\"col\">Hoog</th>\
          <th scope=\"col\">Middel</th><th scope=\"col\">Laag</th><th scope=\"col\">Evaluatie binnenkort</th>\
          <th scope=\"col\">Evaluatie te laat</th></tr></thead><tbody>",
-        esc(&o.name),
-        esc(&o.school)
     );
     for g in &o.groups {
         let _ = write!(
@@ -124,6 +135,119 @@ pub async fn school_page(
         b.push_str("</tbody></table></div>");
     }
     Ok(render(&v, &o.name, &b))
+}
+
+/// The start of the IB's school page (issue 17 item 4): what is new since her previous visit,
+/// then every open signal by priority, then the group-plan reminders. Dutch labels only: never
+/// a rule id or an English state.
+fn start_sections(o: &views::SchoolOverview, previous: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    let mut b = String::from("<h2 id=\"nieuw\">Nieuw sinds uw vorige bezoek</h2>");
+    match previous {
+        None => b.push_str(
+            "<p>Dit is uw eerste bezoek aan deze pagina: alle open signalen hieronder zijn nieuw voor u.</p>",
+        ),
+        Some(t) => {
+            let local = t.with_timezone(&chrono_tz::Europe::Amsterdam);
+            let _ = write!(
+                b,
+                "<p class=\"muted\">Uw vorige bezoek: {} om {}.</p>",
+                local.format("%d-%m-%Y"),
+                local.format("%H:%M")
+            );
+            let new: Vec<&views::SignalLine> =
+                o.signals.iter().filter(|s| s.is_new_since(previous)).collect();
+            if new.is_empty() {
+                b.push_str("<p>Niets nieuw sinds uw vorige bezoek.</p>");
+            } else {
+                let _ = write!(
+                    b,
+                    "<p>{} sinds uw vorige bezoek.</p>",
+                    count_noun(new.len(), "nieuw signaal", "nieuwe signalen")
+                );
+                b.push_str(&signal_table(&new, "Nieuwe signalen, hoogste prioriteit eerst"));
+            }
+        }
+    }
+    b.push_str("<h2 id=\"open\">Open signalen op prioriteit</h2>");
+    if o.signals.is_empty() {
+        b.push_str("<p>Geen open signalen.</p>");
+    }
+    for severity in [Severity::High, Severity::Medium, Severity::Low] {
+        let lines: Vec<&views::SignalLine> = o.signals.iter().filter(|s| s.severity == severity).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            b,
+            "<h3>Prioriteit {} ({})</h3>",
+            esc(severity.dutch()),
+            lines.len()
+        );
+        b.push_str(&signal_table(
+            &lines,
+            &format!("Open signalen met prioriteit {}, oudste eerst", severity.dutch()),
+        ));
+    }
+    if !o.group_signals.is_empty() {
+        b.push_str(
+            "<h2 id=\"groepsplannen\">Groepsplannen</h2><div class=\"scroll\"><table>\
+             <caption class=\"muted\">Evaluaties van groepsplannen die binnenkort of te laat zijn</caption>\
+             <thead><tr><th scope=\"col\">Groep</th><th scope=\"col\">Signaal</th><th scope=\"col\">Prioriteit</th>\
+             <th scope=\"col\">Uitleg</th></tr></thead><tbody>",
+        );
+        for g in &o.group_signals {
+            let _ = write!(
+                b,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&g.group),
+                esc(&g.label),
+                severity_badge(g.severity),
+                esc(&g.explanation)
+            );
+        }
+        b.push_str("</tbody></table></div>");
+    }
+    b
+}
+
+/// `1 nieuw signaal`, `3 nieuwe signalen`.
+fn count_noun(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// A table of signal lines: pupil (link to the pupil page), group, signal, domain, status, since.
+fn signal_table(lines: &[&views::SignalLine], caption: &str) -> String {
+    let mut b = format!(
+        "<div class=\"scroll\"><table><caption class=\"muted\">{}</caption><thead><tr>\
+         <th scope=\"col\">Leerling</th><th scope=\"col\">Groep</th><th scope=\"col\">Signaal</th>\
+         <th scope=\"col\">Domein</th><th scope=\"col\">Prioriteit</th><th scope=\"col\">Status</th>\
+         <th scope=\"col\">Sinds</th></tr></thead><tbody>",
+        esc(caption)
+    );
+    for s in lines {
+        let _ = write!(
+            b,
+            "<tr><td><a href=\"/leerlingen/{}#signaal-{}\">{}</a></td><td>{}</td><td>{}<br><span class=\"muted\">{}</span></td>\
+             <td>{}</td><td>{}</td><td data-status=\"{}\">{}</td><td>{}</td></tr>",
+            s.pupil_id,
+            s.id,
+            esc(&s.name),
+            esc(&s.group),
+            esc(&s.label),
+            esc(&s.explanation),
+            esc(s.domain.as_deref().unwrap_or("geen domein")),
+            severity_badge(s.severity),
+            s.status.as_str(),
+            esc(s.status.dutch()),
+            crate::rules::text::date(s.opened_on)
+        );
+    }
+    b.push_str("</tbody></table></div>");
+    b
 }
 
 fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
@@ -234,7 +358,40 @@ pub async fn pupil_page(
     if d.signals.is_empty() {
         b.push_str("<p>Geen signalen.</p>");
     }
-    for s in &d.signals {
+    // Every signal of the pupil, open ones first by priority, then the handled ones, newest first.
+    let mut signals: Vec<&SignalView> = d.signals.iter().collect();
+    signals.sort_by(|a, b| {
+        let (a, b) = (&a.signal, &b.signal);
+        b.status
+            .is_active()
+            .cmp(&a.status.is_active())
+            .then(b.severity.cmp(&a.severity))
+            .then(b.opened_on.cmp(&a.opened_on))
+            .then(b.id.cmp(&a.id))
+    });
+    if !signals.is_empty() {
+        b.push_str(
+            "<div class=\"scroll\"><table><caption class=\"muted\">Alle signalen van deze leerling: open signalen eerst, \
+             hoogste prioriteit eerst</caption><thead><tr><th scope=\"col\">Signaal</th><th scope=\"col\">Domein</th>\
+             <th scope=\"col\">Prioriteit</th><th scope=\"col\">Status</th><th scope=\"col\">Sinds</th></tr></thead><tbody>",
+        );
+        for s in &signals {
+            let j = &s.signal;
+            let _ = write!(
+                b,
+                "<tr><td><a href=\"#signaal-{}\">{}</a></td><td>{}</td><td>{}</td><td data-status=\"{}\">{}</td><td>{}</td></tr>",
+                j.id,
+                esc(crate::rules::text::rule_label(&j.rule)),
+                esc(j.domain.map_or("geen domein", |d| d.dutch())),
+                severity_badge(j.severity),
+                j.status.as_str(),
+                esc(j.status.dutch()),
+                crate::rules::text::date(j.opened_on)
+            );
+        }
+        b.push_str("</tbody></table></div>");
+    }
+    for s in signals {
         b.push_str(&signal_card(s, v.csrf(), today));
     }
     b.push_str("<h2>Taken</h2>");
@@ -250,8 +407,8 @@ pub async fn pupil_page(
                 b,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&t.title),
-                esc(&t.target),
-                t.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                esc(target_dutch(&t.target)),
+                t.due_on.map(crate::rules::text::date).unwrap_or_default(),
                 outbox_dutch(t.status),
                 t.attempts
             );
@@ -282,6 +439,17 @@ fn evidence_kind(kind: &str) -> &str {
         "plan" => "plan",
         "evaluation" => "evaluatie",
         "signal" => "signaal",
+        other => other,
+    }
+}
+
+/// The system a task goes to, as a school names it.
+fn target_dutch(target: &str) -> &str {
+    match target {
+        "parnassys" | "parnassys_gkv" => "ParnasSys",
+        "leeruniek" => "Leeruniek",
+        "oso" => "OSO-dossier",
+        "csv" => "CSV-import",
         other => other,
     }
 }

@@ -67,6 +67,69 @@ pub struct SchoolOverview {
     /// Escalations to the directie whose signal is still active, oldest first (issue 16 item 12:
     /// shown here, never written into the pupil's file).
     pub escalations: Vec<EscalationSummary>,
+    /// Every active signal, by priority: high first, then the oldest (issue 17 item 4).
+    pub signals: Vec<SignalLine>,
+    /// Open reminders about group plans (groepsplannen), by due date (issue 16 item 10).
+    pub group_signals: Vec<GroupSignalLine>,
+}
+
+/// One active signal on the school's start page, with Dutch labels only.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignalLine {
+    /// Signal store id.
+    pub id: i64,
+    /// Pupil store id.
+    pub pupil_id: i64,
+    /// Pupil name as the roster gives it.
+    pub name: String,
+    /// Groep.
+    pub group: String,
+    /// Rule id (for programs; pages show `label`).
+    pub rule: String,
+    /// Dutch name of the rule (`drie keer V(E) op DMT`).
+    pub label: String,
+    /// Dutch domain (`woordlezen (DMT)`), if any.
+    pub domain: Option<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// Status.
+    pub status: SignalStatus,
+    /// Opened (the day the data showed it).
+    pub opened_on: NaiveDate,
+    /// When Zorgsignaal stored it ("nieuw sinds uw vorige bezoek" compares this).
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Dutch explanation.
+    pub explanation: String,
+}
+
+/// An open group-plan reminder on the school's start page.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupSignalLine {
+    /// Store id.
+    pub id: i64,
+    /// Group name (`Groep 5a`), or the source's group id when the name is unknown.
+    pub group: String,
+    /// Rule id.
+    pub rule: String,
+    /// Dutch name of the rule.
+    pub label: String,
+    /// Dutch domain, if the plan has one.
+    pub domain: Option<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// Dutch explanation.
+    pub explanation: String,
+    /// Found since.
+    pub opened_on: NaiveDate,
+    /// When Zorgsignaal stored it.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl SignalLine {
+    /// Whether Zorgsignaal found it after `since` (the previous visit); all are new without one.
+    pub fn is_new_since(&self, since: Option<chrono::DateTime<chrono::Utc>>) -> bool {
+        since.is_none_or(|t| self.created_at > t)
+    }
 }
 
 /// A directie escalation on the school page.
@@ -141,6 +204,16 @@ fn current_group(h: &PupilHistory, today: NaiveDate) -> String {
         .filter(|m| m.from <= today)
         .max_by_key(|m| m.from)
         .map_or_else(|| "geen groep".to_string(), |m| format!("groep {}", m.grade))
+}
+
+/// `Groep 4b` from a group name (`4b`, `Groep 4b`).
+fn group_label(name: &str) -> String {
+    let name = name.trim();
+    if name.to_lowercase().starts_with("groep") {
+        name.to_string()
+    } else {
+        format!("Groep {name}")
+    }
 }
 
 fn require_school(user: &User, school: &Brin) -> Result<(), ApiError> {
@@ -242,12 +315,73 @@ pub async fn school_overview(state: &AppState, user: &User, brin: &str) -> Resul
             }
         })
         .collect();
+    let mut lines: Vec<SignalLine> = signals
+        .iter()
+        .filter(|s| s.signal.status.is_active())
+        .map(|s| {
+            let (name, group) = names
+                .get(&s.pupil_id)
+                .cloned()
+                .unwrap_or_else(|| ("leerling".to_string(), "geen groep".to_string()));
+            SignalLine {
+                id: s.id,
+                pupil_id: s.pupil_id,
+                name,
+                group,
+                rule: s.signal.rule.clone(),
+                label: crate::rules::text::rule_label(&s.signal.rule).to_string(),
+                domain: s.signal.domain.map(|d| d.dutch().to_string()),
+                severity: s.signal.severity,
+                status: s.signal.status,
+                opened_on: s.signal.opened_on,
+                created_at: s.created_at,
+                explanation: s.signal.explanation.clone(),
+            }
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.opened_on.cmp(&b.opened_on))
+            .then(a.id.cmp(&b.id))
+    });
+    let group_names: std::collections::HashMap<String, String> =
+        state.store.group_names(&school).await?.into_iter().collect();
+    let mut group_signals: Vec<GroupSignalLine> = state
+        .store
+        .group_signals(&school, Some(SignalStatus::Open))
+        .await?
+        .into_iter()
+        .map(|g| GroupSignalLine {
+            id: g.id,
+            group: group_label(
+                group_names
+                    .get(&g.signal.group_external_id)
+                    .map_or(g.signal.group_external_id.as_str(), String::as_str),
+            ),
+            label: crate::rules::text::rule_label(&g.signal.rule).to_string(),
+            rule: g.signal.rule,
+            domain: g.signal.domain.map(|d| d.dutch().to_string()),
+            severity: g.signal.severity,
+            explanation: g.signal.explanation,
+            opened_on: g.signal.opened_on,
+            created_at: g.created_at,
+        })
+        .collect();
+    group_signals.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.group.cmp(&b.group))
+            .then(a.id.cmp(&b.id))
+    });
     Ok(SchoolOverview {
         school: school.to_string(),
         name,
         groups: groups.into_values().collect(),
         pupils,
         escalations,
+        signals: lines,
+        group_signals,
     })
 }
 

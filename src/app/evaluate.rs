@@ -36,6 +36,10 @@ pub struct SchoolEvaluationSummary {
     pub unknown_tests: usize,
     /// Lower signals inhibited by a higher one.
     pub inhibited: usize,
+    /// Group-plan reminders (groepssignalen) created in this run (issue 16 item 10).
+    pub group_signals_created: usize,
+    /// Group-plan reminders resolved in this run: the rule no longer finds them.
+    pub group_signals_resolved: u64,
 }
 
 /// Errors of the evaluation pipeline.
@@ -105,6 +109,17 @@ pub async fn evaluate_school(
             status: row.signal.status,
         });
     }
+    // Group plans (groepsplannen) of the school, once each: the pupils' histories carry them per
+    // member of the group.
+    let mut group_plans: BTreeMap<i64, HistoryPlan> = BTreeMap::new();
+    for h in &stored {
+        for p in &h.group_plans {
+            group_plans.entry(p.id).or_insert_with(|| HistoryPlan {
+                id: p.id,
+                plan: p.plan.clone(),
+            });
+        }
+    }
     let histories: Vec<rules::PupilHistory> = stored
         .into_iter()
         .map(|h| to_rule_history(h, &mut prior_by_pupil))
@@ -141,6 +156,28 @@ pub async fn evaluate_school(
                 }
             }
         }
+    }
+    // Group-plan reminders, once per group plan (issue 16 item 10): stored per group. After a
+    // run over every pupil, the open ones the rule no longer finds are resolved.
+    let mut found_group_keys = Vec::new();
+    for hp in group_plans.values() {
+        let group = hp
+            .plan
+            .group_external_id
+            .clone()
+            .unwrap_or_else(|| format!("plan{}", hp.id));
+        for finding in rules::evaluate_group_plans(std::slice::from_ref(hp), as_of, ctx) {
+            let signal = finding.to_group_signal(brin, &group, as_of);
+            found_group_keys.push(signal.key.clone());
+            if let st::GroupSignalUpsert::Created(_) = store.upsert_group_signal(&signal).await? {
+                summary.group_signals_created += 1;
+            }
+        }
+    }
+    if scope == Scope::AllPupils {
+        summary.group_signals_resolved = store
+            .resolve_group_signals_except(brin, &found_group_keys)
+            .await?;
     }
     tracing::info!(
         pupils = summary.pupils,

@@ -301,6 +301,20 @@ fn school_days_between(
     n
 }
 
+/// Whether school year `label` (`2025-2026`: 1 August 2025 – 31 July 2026) overlaps `from..=to`.
+fn school_year_overlaps(label: &str, from: NaiveDate, to: NaiveDate) -> bool {
+    let Some(year) = label.get(..4).and_then(|y| y.parse::<i32>().ok()) else {
+        return true;
+    };
+    match (
+        NaiveDate::from_ymd_opt(year, 8, 1),
+        NaiveDate::from_ymd_opt(year + 1, 7, 31),
+    ) {
+        (Some(start), Some(end)) => start <= to && end >= from,
+        _ => true,
+    }
+}
+
 /// Nearest-rank percentile of sorted `v`.
 fn percentile(v: &[usize], p: f64) -> usize {
     if v.is_empty() {
@@ -327,15 +341,30 @@ fn figures(
     let school_days = settings.schools.first().map_or(0, |s| {
         school_days_between(settings, s, opts.from.pred_opt().unwrap_or(opts.from), opts.to)
     });
-    // Pupils enrolled at some time in the period.
+    // Pupils enrolled at some time in the period: a groepsindeling in a group of a school year
+    // that overlaps the period, and not left before it. (A groepsindeling of an earlier school
+    // year has no end date of its own: its group's school year ends it.)
     let pupils: usize = timeline
         .full()
         .schools
         .iter()
         .map(|s| {
+            let left: HashMap<u64, NaiveDate> = s
+                .leerlingen
+                .iter()
+                .filter_map(|p| p.uitstroom.map(|d| (p.id, d)))
+                .collect();
+            let groups_in_period: BTreeSet<u64> = s
+                .groepen
+                .iter()
+                .filter(|g| school_year_overlaps(&g.schooljaar, opts.from, opts.to))
+                .map(|g| g.id)
+                .collect();
             s.groepsindelingen
                 .iter()
+                .filter(|m| groups_in_period.contains(&m.groep))
                 .filter(|m| m.vanaf_datum <= opts.to && m.tot_datum.is_none_or(|t| t >= opts.from))
+                .filter(|m| left.get(&m.leerling).is_none_or(|d| *d >= opts.from))
                 .map(|m| m.leerling)
                 .collect::<BTreeSet<_>>()
                 .len()
@@ -617,6 +646,15 @@ pub fn render_summary(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn school_years_overlap_a_period_by_their_dates() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        assert!(school_year_overlaps("2025-2026", d(2025, 8, 1), d(2026, 7, 31)));
+        assert!(school_year_overlaps("2024-2025", d(2025, 7, 1), d(2025, 9, 1)));
+        assert!(!school_year_overlaps("2024-2025", d(2025, 8, 1), d(2026, 7, 31)));
+        assert!(!school_year_overlaps("2026-2027", d(2025, 8, 1), d(2026, 7, 31)));
+    }
 
     #[test]
     fn percentiles_are_nearest_rank() {

@@ -25,7 +25,7 @@ pub use result::{
     AbilityScore, ConfidenceInterval, DomainMapping, DomainPattern, LearningDomain, TestResult,
 };
 pub use school::{Brin, Grade, School, SchoolYear};
-pub use signal::{EedCriterion, Evidence, Severity, Signal, SignalStatus, Task, TaskKind};
+pub use signal::{EedCriterion, Evidence, GroupSignal, Severity, Signal, SignalStatus, Task, TaskKind};
 
 /// Error for text that does not parse into a domain value; says what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -193,6 +193,35 @@ pub struct Signal {
     pub dismissed_reason: Option<String>,
 }
 
+/// A reminder about a group (groepssignaal): the evaluation of a groepsplan is due or overdue
+/// (issue 16 item 10). It concerns the group and the plan's owner, not one pupil, so it is stored
+/// per group and carries no pupil data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupSignal {
+    /// Stable key `rule/g<group>/<domain>/plan<id>-<due date>`.
+    pub key: String,
+    /// Rule id (`plan_evaluation_due`, `plan_evaluation_overdue`).
+    pub rule: String,
+    /// Rule version.
+    pub rule_version: u32,
+    /// School.
+    pub school: Brin,
+    /// Source group id.
+    pub group_external_id: String,
+    /// Domain of the plan, if it has one.
+    pub domain: Option<LearningDomain>,
+    /// Severity.
+    pub severity: Severity,
+    /// Open while the rule finds it, resolved once it no longer does.
+    pub status: SignalStatus,
+    /// Date it was first found.
+    pub opened_on: NaiveDate,
+    /// Dutch explanation.
+    pub explanation: String,
+    /// The plan.
+    pub evidence: Vec<Evidence>,
+}
+
 /// Who a task is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::PupilHistory;
 use crate::domain::{
-    EedCriterion, Evidence, LearningDomain, Severity, Signal, SignalStatus, Source, Task, TaskKind,
+    Brin, EedCriterion, Evidence, GroupSignal, LearningDomain, Severity, Signal, SignalStatus, Source, Task,
+    TaskKind,
 };
 
 /// One rule hit for one pupil: the signal and the tasks it asks for.
@@ -110,6 +111,32 @@ impl Finding {
             })
             .collect();
         (signal, tasks)
+    }
+
+    /// The group signal to store for a finding of [`super::evaluate_group_plans`] about the group
+    /// `group_external_id` of `school`, first found on `opened_on`. Its tasks are not stored: the
+    /// sources take tasks per pupil only, so the group's reminder reaches the IB (dashboard) and
+    /// through her the plan's owner.
+    pub fn to_group_signal(
+        &self,
+        school: &Brin,
+        group_external_id: &str,
+        opened_on: NaiveDate,
+    ) -> GroupSignal {
+        let s = &self.signal;
+        GroupSignal {
+            key: s.key.clone(),
+            rule: s.rule.clone(),
+            rule_version: s.rule_version,
+            school: school.clone(),
+            group_external_id: group_external_id.to_string(),
+            domain: s.domain,
+            severity: s.severity,
+            status: SignalStatus::Open,
+            opened_on,
+            explanation: s.explanation.clone(),
+            evidence: s.evidence.clone(),
+        }
     }
 }
 

@@ -26,6 +26,7 @@
 //! sitting from two sources may both insert it (sync runs per school one stream at a time).
 
 pub mod error;
+pub mod group_signals;
 pub mod history;
 mod import;
 mod lease;
@@ -51,6 +52,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::{DatabaseUrl, StoreError};
+pub use group_signals::{GroupSignalRow, GroupSignalStore, GroupSignalUpsert, VISIT_GAP};
 pub use history::HistoryStore;
 pub use lease::{lease_holder_is_gone, new_lease_holder};
 pub use model::*;
@@ -77,7 +79,7 @@ pub enum Engine {
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
 /// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`], [`UwlrKeyStore`]) and can be called on a `dyn Store`
+/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`], [`GroupSignalStore`], [`UwlrKeyStore`]) and can be called on a `dyn Store`
 /// directly.
 #[async_trait]
 pub trait Store:
@@ -89,6 +91,7 @@ pub trait Store:
     + ReportStore
     + UserStore
     + RosterStore
+    + GroupSignalStore
     + UwlrKeyStore
     + std::fmt::Debug
 {

@@ -445,7 +445,12 @@ macro_rules! impl_ops_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                    let mail_log = sqlx::query("DELETE FROM mail_log WHERE sent_at < $1")
+                    // The latest start overview per IB and school stays: it is what says the IB
+                    // has had hers (issue 17). Pruning it sent a new start overview every quarter.
+                    let mail_log = sqlx::query(
+                        "DELETE FROM mail_log WHERE sent_at < $1 AND id NOT IN (
+                           SELECT MAX(id) FROM mail_log WHERE kind = 'start_overview' GROUP BY recipient, school)",
+                    )
                         .bind(cutoffs.jobs_before)
                         .execute(&mut *tx)
                         .await?

@@ -237,3 +237,127 @@ pub async fn users_sessions_tokens_and_login_attempts(ctx: Ctx) {
     assert!(store.api_tokens(None).await.expect("list").is_empty());
     assert!(matches!(store.remove_user("ib").await, Err(StoreError::NotFound)));
 }
+
+/// Dashboard visits (issue 17 item 4): a first view has no previous visit, views within half an
+/// hour are one visit, a later view makes the last one the previous visit; per user and school;
+/// removing the user removes his visits.
+pub async fn dashboard_visits_per_user_and_school(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    let ib = store.create_user(&new_user("ib", Role::Ib)).await.expect("user");
+    let t0 = Utc::now() - TimeDelta::hours(5);
+    assert_eq!(store.record_visit(ib.id, &brin(), t0).await.expect("first"), None);
+    let reload = t0 + TimeDelta::minutes(20);
+    assert_eq!(
+        store.record_visit(ib.id, &brin(), reload).await.expect("reload"),
+        None
+    );
+    let later = reload + TimeDelta::hours(2);
+    let previous = store.record_visit(ib.id, &brin(), later).await.expect("later");
+    assert_eq!(previous.map(|t| t.timestamp()), Some(reload.timestamp()));
+    // Still the same visit a few minutes on: the previous visit stays.
+    let again = store
+        .record_visit(ib.id, &brin(), later + TimeDelta::minutes(5))
+        .await
+        .expect("again");
+    assert_eq!(again.map(|t| t.timestamp()), Some(reload.timestamp()));
+    // Another school is another page.
+    assert_eq!(
+        store
+            .record_visit(ib.id, &other_brin(), later)
+            .await
+            .expect("other"),
+        None
+    );
+    store.remove_user("ib").await.expect("remove");
+    let ib = store
+        .create_user(&new_user("ib", Role::Ib))
+        .await
+        .expect("user again");
+    assert_eq!(
+        store.record_visit(ib.id, &brin(), later).await.expect("new user"),
+        None
+    );
+}
+
+/// Group signals (issue 16 item 10): upserted by key, refreshed when the text changes, resolved
+/// when no longer found, opened again when found again; per school.
+pub async fn group_signals_upsert_resolve_and_reopen(ctx: Ctx) {
+    use zorgsignaal::domain::{GroupSignal, LearningDomain, Severity, SignalStatus};
+    use zorgsignaal::store::GroupSignalUpsert;
+    let store = ctx.store.as_ref();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 2, 9).expect("date");
+    let g = |key: &str, explanation: &str| GroupSignal {
+        key: key.into(),
+        rule: "plan_evaluation_due".into(),
+        rule_version: 2,
+        school: brin(),
+        group_external_id: "g1".into(),
+        domain: Some(LearningDomain::Mathematics),
+        severity: Severity::Low,
+        status: SignalStatus::Open,
+        opened_on: day,
+        explanation: explanation.into(),
+        evidence: Vec::new(),
+    };
+    let a = g(
+        "plan_evaluation_due/gg1/mathematics/plan1-2026-02-14",
+        "Gepland op 14-02-2026.",
+    );
+    let b = g(
+        "plan_evaluation_due/gg1/mathematics/plan2-2026-02-14",
+        "Gepland op 14-02-2026.",
+    );
+    let GroupSignalUpsert::Created(id_a) = store.upsert_group_signal(&a).await.expect("a") else {
+        panic!("a created")
+    };
+    assert!(matches!(
+        store.upsert_group_signal(&b).await.expect("b"),
+        GroupSignalUpsert::Created(_)
+    ));
+    assert_eq!(
+        store.upsert_group_signal(&a).await.expect("again"),
+        GroupSignalUpsert::Unchanged(id_a)
+    );
+    let changed = g(&a.key, "Gepland op 14-02-2026 (nieuwe tekst).");
+    assert_eq!(
+        store.upsert_group_signal(&changed).await.expect("changed"),
+        GroupSignalUpsert::Updated(id_a)
+    );
+    assert!(
+        store
+            .group_signals(&other_brin(), None)
+            .await
+            .expect("other")
+            .is_empty()
+    );
+    // Only `a` is still found: `b` is resolved.
+    assert_eq!(
+        store
+            .resolve_group_signals_except(&brin(), std::slice::from_ref(&a.key))
+            .await
+            .expect("resolve"),
+        1
+    );
+    let open = store
+        .group_signals(&brin(), Some(SignalStatus::Open))
+        .await
+        .expect("open");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].signal.explanation, changed.explanation);
+    assert_eq!(open[0].signal.opened_on, day);
+    assert_eq!(open[0].signal.group_external_id, "g1");
+    // Found again: open again, under the same id.
+    assert!(matches!(
+        store.upsert_group_signal(&b).await.expect("b again"),
+        GroupSignalUpsert::Updated(_)
+    ));
+    assert_eq!(
+        store
+            .group_signals(&brin(), Some(SignalStatus::Open))
+            .await
+            .expect("open")
+            .len(),
+        2
+    );
+    assert_eq!(store.group_signals(&brin(), None).await.expect("all").len(), 2);
+}

@@ -858,6 +858,19 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
         })
         .await
         .expect("mail");
+    // Two start overviews to one IB about one school, and an older one about another school.
+    for (days, school) in [(3, brin()), (2, brin()), (4, other_brin())] {
+        store
+            .record_mail(&MailRecord {
+                sent_at: now - TimeDelta::days(days),
+                to: "ib@school.nl".into(),
+                kind: "start_overview".into(),
+                school: Some(school),
+                subject_hash: "s".into(),
+            })
+            .await
+            .expect("start overview");
+    }
     // A result held for a pupil no snapshot ever lists (wachtend op leerling).
     let mut held = PageBatch::new(Source::Parnassys, brin(), "results");
     held.held = vec![store::HeldRecord::Result(result(
@@ -869,7 +882,8 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
     ))];
     store.apply_page(&held).await.expect("held record");
 
-    // Nothing is old enough yet.
+    // Nothing is old enough yet but the older start overview of 11ZW: pruning keeps the latest
+    // start overview per IB and school, whatever its age.
     let past = now - TimeDelta::days(2);
     let kept = store
         .prune_operational(&store::PruneCutoffs {
@@ -880,7 +894,13 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
         })
         .await
         .expect("prune");
-    assert_eq!(kept, store::PruneCounts::default());
+    assert_eq!(
+        kept,
+        store::PruneCounts {
+            mail_log: 1,
+            ..store::PruneCounts::default()
+        }
+    );
     assert_eq!(store.held_counts().await.expect("held").len(), 1);
     let later = now + TimeDelta::seconds(5);
     let gone = store
@@ -892,6 +912,8 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
         })
         .await
         .expect("prune");
+    // The digest goes; the latest start overview per IB and school stays, or the IB would get a
+    // new start overview after every pruning (issue 17).
     assert_eq!(
         (gone.held, gone.audit, gone.jobs, gone.mail_log),
         (1, 1, 1, 1),
@@ -901,13 +923,24 @@ pub async fn operational_records_are_pruned_on_their_terms(ctx: Ctx) {
         store.held_counts().await.expect("held").is_empty(),
         "a held record whose pupil never came goes after its term"
     );
+    for school in [brin(), other_brin()] {
+        assert!(
+            store
+                .last_school_mail("ib@school.nl", &school, Some("start_overview"))
+                .await
+                .expect("last")
+                .is_some(),
+            "start overview of {school} kept"
+        );
+    }
     assert!(store.audit_entries(10).await.expect("audit").is_empty());
     assert_eq!(
         store
             .mails_sent_since("ib@school.nl", now - TimeDelta::days(30))
             .await
             .expect("mails"),
-        0
+        2,
+        "only the two start overviews"
     );
     // A queued (unfinished) job run is never pruned: it still has to run.
     let queued = store

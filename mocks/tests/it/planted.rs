@@ -385,14 +385,64 @@ fn an_independent_checker_agrees_with_every_planted_expectation() {
     }
 }
 
+/// Which group-plan rules fire for a group, with the plan's domain: a Leeruniek group plan is due
+/// at its own evaluation date (else its end); a ParnasSys group plan at its `evaluatiedatum`, else
+/// start + 12 school weeks. Only plans running on `as_of` and not evaluated within their period.
+fn fired_group(
+    school: &School,
+    group: u64,
+    as_of: NaiveDate,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let mut plans: Vec<(NaiveDate, bool, String)> = Vec::new();
+    for p in school.lu_group_plans.iter().filter(|p| p.group_id == group) {
+        if p.start_date <= as_of && p.end_date >= as_of {
+            let evaluated = p
+                .evaluations
+                .iter()
+                .any(|e| e.date >= p.start_date && e.date <= as_of);
+            plans.push((p.evaluation_date, evaluated, p.domain.to_string()));
+        }
+    }
+    for p in school
+        .plannen
+        .iter()
+        .filter(|p| p.leerling_id.is_none() && p.groep_id == Some(group) && active(p, as_of))
+    {
+        let evaluated = p
+            .evaluaties
+            .iter()
+            .any(|e| e.datum >= p.startdatum && e.datum <= as_of);
+        let domain = p.domein.as_deref().unwrap_or_default().to_string();
+        plans.push((due(p, school), evaluated, domain));
+    }
+    let mut out = Vec::new();
+    for (due, evaluated, domain) in plans {
+        if evaluated {
+            continue;
+        }
+        if due >= as_of && due <= as_of + Days::new(7) {
+            out.push(("plan_evaluation_due".into(), Some(domain.clone()), None));
+        }
+        if due < as_of {
+            out.push(("plan_evaluation_overdue".into(), Some(domain), None));
+        }
+    }
+    out
+}
+
 fn check_all(ds: &mocks::Dataset, expected: &[mocks::Expected]) {
     for e in expected {
         let school = ds.schools.iter().find(|s| s.brin == e.school).expect("school");
         let pupil: u64 = e.pupil_id.parse().expect("id");
-        let hits: Vec<_> = fired(school, pupil, e.as_of)
-            .into_iter()
-            .filter(|(r, _, _)| *r == e.rule)
-            .collect();
+        let fired = match &e.group_id {
+            // A group has several plans: each case names its plan's domain.
+            Some(g) => fired_group(school, g.parse().expect("group id"), e.as_of)
+                .into_iter()
+                .filter(|(_, d, _)| *d == e.domain)
+                .collect(),
+            None => fired(school, pupil, e.as_of),
+        };
+        let hits: Vec<_> = fired.into_iter().filter(|(r, _, _)| *r == e.rule).collect();
         let matching: Vec<_> = hits
             .iter()
             .filter(|(_, d, _)| e.domain.is_none() || *d == e.domain)

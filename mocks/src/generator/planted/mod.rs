@@ -27,6 +27,10 @@ pub struct Expected {
     pub as_of: NaiveDate,
     /// What the case is about (Dutch).
     pub description: String,
+    /// GKV group id, for a group-plan case (issue 16 item 10): the reminder is the group's, and
+    /// `pupil_id` is a member of that group. Absent for every pupil case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
 }
 
 /// Days before June 15 from which an unevaluated OPP is reminded (`opp_yearly_evaluation`'s
@@ -82,6 +86,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.iep_school();
     p.avi();
     p.dyslexia_statements();
+    p.group_plan_period();
     p.out
 }
 
@@ -253,6 +258,7 @@ impl Planter<'_, '_> {
             eed_criterion: eed.map(Into::into),
             as_of: self.as_of,
             description: description.into(),
+            group_id: None,
         });
     }
 

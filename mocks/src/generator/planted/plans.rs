@@ -259,6 +259,81 @@ impl Planter<'_, '_> {
         );
     }
 
+    /// A Leeruniek group plan runs for its own period (M or E) and is due at its own evaluation
+    /// date, before the 12-week default (issue 16 item 10). In a group of its own ("X", one planted
+    /// pupil), so no other planted pupil is covered by it.
+    pub(super) fn group_plan_period(&mut self) {
+        let Some(&(_, grade, from)) = self.groups.last() else {
+            return;
+        };
+        let year = from.year();
+        let gid = self.g.new_group(year, grade, "X");
+        let pid = self.pupil_in(&[(gid, grade, from)]);
+        let owner = self.g.ib_owner();
+        let level = self.g.ladder_code(1);
+        // Rekenen: the period started 100 days ago and ends, with its evaluation date, in 5 days.
+        // The 12-week default (start + 84 days) would have made it 16 days late.
+        // Technisch lezen: started 79 days ago, ends in 20 days; the default would be in 5 days.
+        for (domain, start, end, period) in [
+            ("mathematics", -100, 5, StatedMoment::E),
+            ("technical_reading", -79, 20, StatedMoment::E),
+        ] {
+            let id = self.g.id();
+            let (start, end) = (self.day(start), self.day(end));
+            self.g.school.lu_group_plans.push(crate::model::LuGroupPlan {
+                id,
+                group_id: gid,
+                school_year: crate::generator::catalog::school_year(year),
+                period,
+                domain: domain.into(),
+                title: format!("Groepsplan {} (eigen periode)", domain.replace('_', " ")),
+                owner: owner.clone(),
+                care_level: Some(level.into()),
+                start_date: start,
+                end_date: end,
+                evaluation_date: end,
+                pupil_ids: vec![pid],
+                evaluations: Vec::new(),
+            });
+        }
+        let cases = [
+            (
+                "plan_evaluation_due",
+                "mathematics",
+                true,
+                "Groepsplan (Leeruniek) met eigen periode: de periode eindigt over 5 dagen, dus de evaluatie is \
+                 binnenkort; de 12-wekentermijn had hem al 16 dagen te laat genoemd. Vuurt voor de groep.",
+            ),
+            (
+                "plan_evaluation_overdue",
+                "mathematics",
+                false,
+                "Groepsplan met eigen periode die over 5 dagen eindigt: niet te laat (de 12-wekentermijn \
+                 na de start telt niet).",
+            ),
+            (
+                "plan_evaluation_due",
+                "technical_reading",
+                false,
+                "Groepsplan met eigen periode tot over 20 dagen: nog niet binnenkort, al valt start + 12 weken \
+                 over 5 dagen.",
+            ),
+        ];
+        for (rule, domain, fires, description) in cases {
+            self.out.push(super::Expected {
+                rule: rule.into(),
+                school: self.g.school.brin.clone(),
+                pupil_id: pid.to_string(),
+                domain: Some(domain.into()),
+                expect: if fires { "fires" } else { "silent" }.into(),
+                eed_criterion: None,
+                as_of: self.as_of,
+                description: description.into(),
+                group_id: Some(gid.to_string()),
+            });
+        }
+    }
+
     pub(super) fn opp_yearly(&mut self) {
         let y = self.opp_anchor_year();
         let b1 = 2;
