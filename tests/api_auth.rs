@@ -189,7 +189,12 @@ async fn board_and_operator_never_see_pupil_data() {
         }
     }
     let rows: serde_json::Value = serde_json::from_str(&json).expect("json");
-    assert_eq!(rows[0]["high"], 1);
+    // One high signal per school: a small count, suppressed as in the board report.
+    assert_eq!(rows[0]["high"], "<5");
+    assert_eq!(rows[0]["medium"], 0);
+    let last = rows.as_array().and_then(|r| r.last()).expect("rows");
+    assert_eq!(last["school"], "TOTAAL");
+    assert!(!html.contains("<td>1</td>"), "no small count on the page: {html}");
     assert_eq!(board.get("/beheer").await.status(), 403);
 
     let op = w.login("beheer").await;

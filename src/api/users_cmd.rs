@@ -190,6 +190,7 @@ pub async fn serve_command(settings: &Settings) -> anyhow::Result<ExitCode> {
         store: store.clone(),
         settings: Arc::new(settings.api.clone()),
         mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
+        board: Arc::new(super::BoardPageSettings::from_settings(settings)),
         metrics: Some(metrics),
         schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
     };
