@@ -23,13 +23,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-<<<<<<< HEAD
-use crate::domain::{DomainMapping, School};
-use crate::settings::ApiSettings;
-=======
-use crate::domain::{Brin, DomainMapping};
+use crate::domain::{Brin, DomainMapping, School};
 use crate::settings::{ApiSettings, Settings};
->>>>>>> main
 use crate::store::Store;
 
 /// What the board page (`/bestuur`) takes from the configuration, so that it counts and
