@@ -67,6 +67,35 @@ pub enum Command {
     User(UserCommand),
     /// Serve the dashboard and JSON API on `api.listen` until Ctrl-C.
     Serve,
+    /// Manage the UWLR autorisatiesleutels of `POST /uwlr/v2/leerresultaten` (per school; a new
+    /// key is printed once).
+    #[command(subcommand)]
+    UwlrKey(UwlrKeyCommand),
+}
+
+/// `uwlr-key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UwlrKeyCommand {
+    /// Make a key for one school and print it (shown once).
+    Add {
+        /// The school (BRIN) whose results the key may deliver.
+        #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
+        school: crate::domain::Brin,
+        /// Who the key is for (the sender).
+        #[arg(long, default_value = "uwlr")]
+        label: String,
+    },
+    /// List the keys (id, school, label, created; never the key).
+    List {
+        /// Only this school's keys.
+        #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
+        school: Option<crate::domain::Brin>,
+    },
+    /// Revoke a key by its id (from `uwlr-key list`).
+    Revoke {
+        /// Key id.
+        id: i64,
+    },
 }
 
 /// Options of `demo`.
@@ -390,6 +419,8 @@ fn school_args(command: &Command) -> Vec<&crate::domain::Brin> {
         Command::Signals(a) => a.school.iter().collect(),
         Command::Import(a) => a.school.iter().collect(),
         Command::User(UserCommand::Add { schools, .. }) => schools.iter().collect(),
+        Command::UwlrKey(UwlrKeyCommand::Add { school, .. }) => vec![school],
+        Command::UwlrKey(UwlrKeyCommand::List { school }) => school.iter().collect(),
         _ => Vec::new(),
     }
 }
@@ -491,6 +522,14 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
             }
         }
         Command::Serve => crate::app::commands::user::serve_command(settings).await,
+        Command::UwlrKey(k) => {
+            use crate::app::commands::uwlr_key;
+            match k {
+                UwlrKeyCommand::Add { school, label } => uwlr_key::add(settings, school, label).await,
+                UwlrKeyCommand::List { school } => uwlr_key::list(settings, school.as_ref()).await,
+                UwlrKeyCommand::Revoke { id } => uwlr_key::revoke(settings, *id).await,
+            }
+        }
     }
 }
 

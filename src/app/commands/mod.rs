@@ -5,6 +5,7 @@
 
 pub mod report;
 pub mod sync;
+pub mod uwlr_key;
 pub mod user;
 
 use std::collections::HashMap;

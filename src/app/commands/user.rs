@@ -192,6 +192,7 @@ pub async fn serve_command(settings: &Settings) -> anyhow::Result<ExitCode> {
         mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
         board: Arc::new(crate::api::BoardPageSettings::from_settings(settings)),
         metrics: Some(metrics),
+        schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
     };
     let listener = tokio::net::TcpListener::bind(settings.api.listen)
         .await
