@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::app::today_amsterdam;
+use crate::schedule::today_amsterdam;
 use crate::domain::{SchoolYear, Severity};
 use crate::report::Value;
 use crate::report::aggregate::plan_spans;

@@ -1,5 +1,6 @@
 //! The HTTP API and the IB dashboard: Dutch server-rendered pages and the JSON API under
-//! `/api/v1`, both behind the same login, roles and per-school authorisation.
+//! `/api/v1`, both behind the same login, roles and per-school authorisation; and the UWLR
+//! `LeerresultatenService` ([`uwlr`]), authorised per school by its own keys.
 
 pub mod admin;
 pub mod auth;
@@ -8,7 +9,7 @@ pub mod error;
 pub mod html;
 pub mod json;
 pub mod pages;
-pub mod users_cmd;
+pub mod uwlr;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::{Brin, DomainMapping};
+use crate::domain::{Brin, DomainMapping, School};
 use crate::settings::{ApiSettings, Settings};
 use crate::store::Store;
 
@@ -84,6 +85,8 @@ pub struct AppState {
     pub board: Arc<BoardPageSettings>,
     /// Prometheus handle for `/metrics`, when a recorder is installed.
     pub metrics: Option<PrometheusHandle>,
+    /// The configured schools: a UWLR key is only honoured for one of them.
+    pub schools: Arc<Vec<School>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -103,6 +106,7 @@ impl AppState {
             mapping: Arc::new(DomainMapping::default()),
             board: Arc::new(BoardPageSettings::default()),
             metrics: None,
+            schools: Arc::new(Vec::new()),
         }
     }
 }
@@ -131,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync", get(json::sync_status))
         .route("/api/v1/outbox", get(json::outbox))
         .route("/api/v1/board", get(json::board))
+        .route(uwlr::PATH, post(uwlr::leerresultaten))
         .route_layer(axum::middleware::from_fn(record_metrics))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

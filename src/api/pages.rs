@@ -340,7 +340,7 @@ pub async fn pupil_page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     let d = views::pupil_detail(&state, &v.user, id).await?;
-    let today = crate::app::today_amsterdam();
+    let today = crate::schedule::today_amsterdam();
     let mut b = format!(
         "<p><a href=\"/scholen/{}\">← Terug naar het schooloverzicht</a></p><h1>{} <span class=\"muted\">({})</span></h1>\
          <h2>Resultaten</h2>",

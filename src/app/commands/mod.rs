@@ -1,5 +1,12 @@
-//! Bodies of the store-backed subcommands (`migrate`, `evaluate`, `signals`). Output a school
-//! user reads is Dutch; `--json` output is a contract (docs/RULES.md).
+//! The subcommands' bodies, all in this folder (`crate::cli` only declares and dispatches them):
+//! `sync`/`status` in [`sync`], `user`/`serve` in [`user`], `report` in [`report`]; `migrate`,
+//! `evaluate`, `signals`, `outbox` and `run` here. Output a school user reads is Dutch; `--json`
+//! output is a contract (docs/RULES.md).
+
+pub mod report;
+pub mod sync;
+pub mod uwlr_key;
+pub mod user;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
