@@ -5,8 +5,8 @@
 
 pub mod report;
 pub mod sync;
-pub mod uwlr_key;
 pub mod user;
+pub mod uwlr_key;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
