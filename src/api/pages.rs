@@ -516,7 +516,11 @@ pub async fn operator_page(
             esc(s.school.as_str()),
             esc(&s.stream),
             s.last_success_at
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .map(|t| {
+                    t.with_timezone(&chrono_tz::Europe::Amsterdam)
+                        .format("%d-%m-%Y %H:%M")
+                        .to_string()
+                })
                 .unwrap_or_else(|| "nooit".into()),
             s.consecutive_failures,
             esc(s.last_error.as_deref().unwrap_or("")),
