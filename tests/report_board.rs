@@ -149,14 +149,21 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
             put("evaluations:late".into(), late);
             put("evaluations:missing".into(), missing);
             put("evaluations_total".into(), on_time + late + missing);
+            // Plan binnen 6 weken (issue 16 item 15): on the day the six weeks are up a plan for the
+            // domain runs, the pupil's own or a group plan of one of his groups; no_growth (low
+            // severity) asks for no plan.
             let with_plan = one(
                 "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
                    AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
-                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth',
+                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop',
                    'reference_level_low','avi_stagnation')
-                   AND EXISTS (SELECT 1 FROM plans p WHERE p.pupil_id = s.pupil_id AND p.deleted_at IS NULL
-                     AND p.kind <> 'group_plan' AND p.start_on >= s.opened_on
+                   AND EXISTS (SELECT 1 FROM plans p WHERE p.deleted_at IS NULL
+                     AND (p.pupil_id = s.pupil_id OR (p.pupil_id IS NULL AND EXISTS (
+                          SELECT 1 FROM memberships m JOIN groups g ON g.id = m.group_id
+                          WHERE m.pupil_id = s.pupil_id AND g.school = p.school
+                            AND g.external_id = p.group_external_id)))
                      AND p.start_on <= date(s.opened_on, '+42 days')
+                     AND (p.end_on IS NULL OR p.end_on >= date(s.opened_on, '+42 days'))
                      AND (p.domain = s.domain OR (p.domain IN ('word_reading','technical_reading')
                           AND s.domain IN ('word_reading','technical_reading'))))",
             )
@@ -164,7 +171,7 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
             let eligible = one(
                 "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
                    AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
-                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth',
+                   AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop',
                    'reference_level_low','avi_stagnation')",
             )
             .await;
@@ -388,6 +395,107 @@ async fn suppressed_report_shows_small_cells_as_below_five_and_json_matches_csv(
         }
     }
     assert!(html.contains("<svg") && html.contains("@page"));
+    // Issue 16 item 14: Dutch dates, decimal commas, singular and plural right.
+    let visible = zorgsignaal::rules::text::html_visible_text(&html);
+    assert_eq!(
+        zorgsignaal::rules::text::dutch_text_problems(&visible),
+        Vec::<String>::new(),
+        "{visible}"
+    );
+    assert!(visible.contains("peildatum 15-03-2026"), "{visible}");
+}
+
+/// Issue 16 item 15: the `/bestuur` page counts "plan binnen 6 weken" with the report's (and the
+/// rule's) definition — the same numbers on the same store and day — and suppresses small counts
+/// as the report does.
+#[tokio::test]
+async fn the_board_page_counts_plans_in_time_as_the_report_and_suppresses_small_counts() {
+    use zorgsignaal::api::{AppState, BoardPageSettings, admin};
+    use zorgsignaal::report::Value;
+    use zorgsignaal::store::{Role, User};
+    let seed = seed().await;
+    let user = User {
+        id: 1,
+        username: "bestuur".into(),
+        role: Role::Board,
+        schools: Vec::new(),
+    };
+    let page = |threshold: u32| {
+        let settings = settings(&seed, threshold);
+        let mut state = AppState::new(seed.store.clone(), zorgsignaal::settings::ApiSettings::default());
+        state.board = std::sync::Arc::new(BoardPageSettings::from_settings(&settings));
+        let user = user.clone();
+        async move { admin::board_on(&state, &user, as_of()).await.expect("board rows") }
+    };
+    let exact = page(1).await;
+    let report = zorgsignaal::report::aggregate(
+        &zorgsignaal::report::collect(seed.store.as_ref(), &settings(&seed, 1), year(), as_of())
+            .await
+            .expect("collect"),
+    );
+    let mut compared = 0;
+    for row in &exact {
+        let unit = if row.school == "TOTAAL" {
+            zorgsignaal::report::Unit::Board
+        } else {
+            zorgsignaal::report::Unit::School(zorgsignaal::domain::Brin::parse(&row.school).expect("brin"))
+        };
+        assert_eq!(
+            row.plan_term_passed,
+            report.value(&unit, "signal_plan_total", year()),
+            "{}",
+            row.school
+        );
+        assert_eq!(
+            row.plan_in_time,
+            report.value(&unit, "signal_plan:with", year()),
+            "{}",
+            row.school
+        );
+        compared += usize::from(row.plan_term_passed.count().is_some_and(|n| n > 0));
+    }
+    assert!(compared >= 3, "the seed has plan terms to compare ({compared})");
+    assert_eq!(exact.last().map(|r| r.school.as_str()), Some("TOTAAL"));
+
+    // With the report's threshold of 5: no count from 1 to 4 is shown, and a total minus the
+    // shown schools never gives a suppressed one.
+    let shown = page(5).await;
+    let mut small = 0;
+    for (e, s) in exact.iter().zip(&shown) {
+        let cells = [
+            (&e.high, &s.high),
+            (&e.medium, &s.medium),
+            (&e.low, &s.low),
+            (&e.pupils_with_signals, &s.pupils_with_signals),
+            (&e.plan_term_passed, &s.plan_term_passed),
+            (&e.plan_in_time, &s.plan_in_time),
+        ];
+        for (exact, shown) in cells {
+            match exact.count() {
+                Some(n @ 1..=4) => {
+                    small += 1;
+                    assert_eq!(*shown, Value::Small(5), "{}: {n}", e.school);
+                }
+                _ => assert!(matches!(shown, Value::Count(_) | Value::Hidden), "{}", e.school),
+            }
+        }
+    }
+    assert!(small > 0, "the seed has small counts on the page");
+    let columns: [fn(&admin::BoardSchool) -> &Value; 6] = [
+        |r| &r.high,
+        |r| &r.medium,
+        |r| &r.low,
+        |r| &r.pupils_with_signals,
+        |r| &r.plan_term_passed,
+        |r| &r.plan_in_time,
+    ];
+    for col in columns {
+        let hidden = shown.iter().filter(|r| col(r).count().is_none()).count();
+        assert_ne!(
+            hidden, 1,
+            "a single suppressed cell in a column could be recovered from the total"
+        );
+    }
 }
 
 #[tokio::test]

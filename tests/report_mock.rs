@@ -106,8 +106,8 @@ const ENROLLED: &str = "FROM pupils p WHERE p.school = $1 AND p.deleted_at IS NU
     AND EXISTS (SELECT 1 FROM memberships m WHERE m.pupil_id = p.id AND m.from_on <= $2
                 AND (m.to_on IS NULL OR m.to_on >= $2))";
 
-const LEARNING: &str =
-    "s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop','no_growth',
+/// Learning signals that ask for a plan (no_growth, of low severity, does not).
+const LEARNING: &str = "s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop',
                    'reference_level_low','avi_stagnation')
     AND s.domain IS NOT NULL";
 
@@ -221,9 +221,13 @@ async fn expected(
             let with = count(
                 db,
                 &format!(
-                    "SELECT COUNT(*) {window} AND EXISTS (SELECT 1 FROM plans p WHERE p.pupil_id = s.pupil_id
-                       AND p.deleted_at IS NULL AND p.kind <> 'group_plan' AND p.start_on >= s.opened_on
+                    "SELECT COUNT(*) {window} AND EXISTS (SELECT 1 FROM plans p WHERE p.deleted_at IS NULL
+                       AND (p.pupil_id = s.pupil_id OR (p.pupil_id IS NULL AND EXISTS (
+                            SELECT 1 FROM memberships m JOIN groups g ON g.id = m.group_id
+                            WHERE m.pupil_id = s.pupil_id AND g.school = p.school
+                              AND g.external_id = p.group_external_id)))
                        AND p.start_on <= date(s.opened_on, '+42 days')
+                       AND (p.end_on IS NULL OR p.end_on >= date(s.opened_on, '+42 days'))
                        AND (p.domain = s.domain OR (p.domain IN ('word_reading','technical_reading')
                             AND s.domain IN ('word_reading','technical_reading'))))"
                 ),
@@ -465,7 +469,7 @@ async fn mail_the_report(
     assert_eq!(
         subject.replace('\n', " "),
         format!(
-            "Subject: Zorgsignaal: bestuursrapportage Stichting Demoscholen, schooljaar {}, peildatum 20-3-2027",
+            "Subject: Zorgsignaal: bestuursrapportage Stichting Demoscholen, schooljaar {}, peildatum 20-03-2027",
             report.school_year
         )
     );

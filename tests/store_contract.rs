@@ -58,6 +58,8 @@ contract! {
     failed_import_commits_nothing,
     dyslexia_statements_reach_the_history_and_go_with_a_tombstone,
     uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_key,
+    uwlr_results_of_unknown_pupils_are_held_in_the_import_transaction,
+    uwlr_keys_belong_to_one_school_and_are_revoked,
     quarantine_keeps_raw_records_and_counts,
     held_records_wait_for_their_pupil_and_are_applied_once_it_is_known,
     cursors_and_stream_health,

@@ -1,5 +1,6 @@
 //! The HTTP API and the IB dashboard: Dutch server-rendered pages and the JSON API under
-//! `/api/v1`, both behind the same login, roles and per-school authorisation.
+//! `/api/v1`, both behind the same login, roles and per-school authorisation; and the UWLR
+//! `LeerresultatenService` ([`uwlr`]), authorised per school by its own keys.
 
 pub mod admin;
 pub mod auth;
@@ -8,7 +9,7 @@ pub mod error;
 pub mod html;
 pub mod json;
 pub mod pages;
-pub mod users_cmd;
+pub mod uwlr;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -20,9 +21,56 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::DomainMapping;
-use crate::settings::ApiSettings;
+use crate::domain::{Brin, DomainMapping, School};
+use crate::settings::{ApiSettings, Settings};
 use crate::store::Store;
+
+/// What the board page (`/bestuur`) takes from the configuration, so that it counts and
+/// suppresses as the board report does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardPageSettings {
+    /// Counts from 1 to this minus one are shown as `<N` (`report.small_count_threshold`).
+    pub threshold: u32,
+    /// Each school's `signal_without_plan.weeks` (the term of "plan binnen 6 weken"); a school not
+    /// listed uses the default, 6.
+    pub plan_weeks: std::collections::BTreeMap<Brin, u32>,
+}
+
+impl Default for BoardPageSettings {
+    fn default() -> Self {
+        Self {
+            threshold: crate::settings::ReportSettings::default().small_count_threshold,
+            plan_weeks: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl BoardPageSettings {
+    /// From the configuration.
+    pub fn from_settings(s: &Settings) -> Self {
+        Self {
+            threshold: s.report.small_count_threshold,
+            plan_weeks: s
+                .schools
+                .iter()
+                .map(|school| {
+                    (
+                        school.brin.clone(),
+                        s.rules_for(&school.brin).signal_without_plan.weeks,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The plan term of a school, in weeks.
+    pub fn plan_weeks(&self, school: &Brin) -> u32 {
+        self.plan_weeks
+            .get(school)
+            .copied()
+            .unwrap_or_else(|| crate::rules::params::SignalWithoutPlan::default().weeks)
+    }
+}
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -33,8 +81,12 @@ pub struct AppState {
     pub settings: Arc<ApiSettings>,
     /// Test → domain mapping for the results chart.
     pub mapping: Arc<DomainMapping>,
+    /// Suppression threshold and plan terms of the board page.
+    pub board: Arc<BoardPageSettings>,
     /// Prometheus handle for `/metrics`, when a recorder is installed.
     pub metrics: Option<PrometheusHandle>,
+    /// The configured schools: a UWLR key is only honoured for one of them.
+    pub schools: Arc<Vec<School>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -52,7 +104,9 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             mapping: Arc::new(DomainMapping::default()),
+            board: Arc::new(BoardPageSettings::default()),
             metrics: None,
+            schools: Arc::new(Vec::new()),
         }
     }
 }
@@ -81,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync", get(json::sync_status))
         .route("/api/v1/outbox", get(json::outbox))
         .route("/api/v1/board", get(json::board))
+        .route(uwlr::PATH, post(uwlr::leerresultaten))
         .route_layer(axum::middleware::from_fn(record_metrics))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -340,7 +340,7 @@ pub async fn pupil_page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     let d = views::pupil_detail(&state, &v.user, id).await?;
-    let today = crate::app::today_amsterdam();
+    let today = crate::schedule::today_amsterdam();
     let mut b = format!(
         "<p><a href=\"/scholen/{}\">← Terug naar het schooloverzicht</a></p><h1>{} <span class=\"muted\">({})</span></h1>\
          <h2>Resultaten</h2>",
@@ -516,7 +516,11 @@ pub async fn operator_page(
             esc(s.school.as_str()),
             esc(&s.stream),
             s.last_success_at
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .map(|t| {
+                    t.with_timezone(&chrono_tz::Europe::Amsterdam)
+                        .format("%d-%m-%Y %H:%M")
+                        .to_string()
+                })
                 .unwrap_or_else(|| "nooit".into()),
             s.consecutive_failures,
             esc(s.last_error.as_deref().unwrap_or("")),
@@ -545,7 +549,18 @@ pub async fn operator_page(
     Ok(render(&v, "Beheer", &b))
 }
 
-/// `GET /bestuur`: aggregates per school (board; no pupil data).
+/// A board figure as the page shows it: a count, `<5` or `x` (suppressed as in the board
+/// report), a share with a decimal comma, `-` when not published.
+fn board_cell(v: &crate::report::Value) -> String {
+    use crate::report::Value;
+    match v {
+        Value::Percent(p) => format!("{}%", format!("{p:.1}").replace('.', ",")),
+        other => esc(&other.to_string()),
+    }
+}
+
+/// `GET /bestuur`: aggregates per school and their total (board; no pupil data), small counts
+/// suppressed as in the board report.
 pub async fn board_page(
     State(state): State<AppState>,
     PageUser(v): PageUser,
@@ -554,20 +569,37 @@ pub async fn board_page(
     let mut b = String::from(
         "<h1>Bestuursoverzicht</h1><div class=\"scroll\"><table><thead><tr><th scope=\"col\">School</th>\
          <th scope=\"col\">BRIN</th><th scope=\"col\">Hoog</th><th scope=\"col\">Middel</th><th scope=\"col\">Laag</th>\
-         <th scope=\"col\">Leerlingen met signaal</th></tr></thead><tbody>",
+         <th scope=\"col\">Leerlingen met signaal</th>\
+         <th scope=\"col\">Leersignalen dit schooljaar, termijn van 6 weken voorbij</th>\
+         <th scope=\"col\">waarvan met plan binnen 6 weken</th><th scope=\"col\">Aandeel</th></tr></thead><tbody>",
     );
     for s in &schools {
+        let total = s.school == "TOTAAL";
         let _ = write!(
             b,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if total { " class=\"total\"" } else { "" },
             esc(&s.name),
-            esc(&s.school),
-            s.high,
-            s.medium,
-            s.low,
-            s.pupils_with_signals
+            if total { String::new() } else { esc(&s.school) },
+            board_cell(&s.high),
+            board_cell(&s.medium),
+            board_cell(&s.low),
+            board_cell(&s.pupils_with_signals),
+            board_cell(&s.plan_term_passed),
+            board_cell(&s.plan_in_time),
+            board_cell(&s.plan_in_time_pct),
         );
     }
-    b.push_str("</tbody></table></div>");
+    let _ = write!(
+        b,
+        "</tbody></table></div><p class=\"note\">Alleen totalen, geen leerlinggegevens. Aantallen van 1 tot en met {} staan als \
+         <b>&lt;{}</b>; <b>x</b> betekent dat een getal is verborgen zodat een klein aantal niet uit een totaal kan worden \
+         teruggerekend (zoals in de bestuursrapportage). Hoog, middel en laag tellen de openstaande signalen. \
+         <i>Met plan binnen 6 weken</i>: op de dag dat een leersignaal 6 weken openstond, liep er een plan voor dat \
+         domein (een eigen plan of een groepsplan van de groep van de leerling), zoals de regel 'signaal zonder plan' \
+         het ziet; signalen met lage ernst vragen geen plan en tellen niet mee.</p>",
+        state.board.threshold.saturating_sub(1),
+        state.board.threshold
+    );
     Ok(render(&v, "Bestuursoverzicht", &b))
 }

@@ -133,6 +133,8 @@ pub async fn run(
     let state = AppState {
         metrics,
         mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
+        schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
+        board: Arc::new(crate::api::BoardPageSettings::from_settings(&settings)),
         ..state
     };
 

@@ -5,16 +5,26 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 
 use super::model::{BoardReport, Figure, ReportInput, SchoolHeader, SchoolInput, Unit, Value};
 use super::suppress::{Mark, suppress};
 use super::timeliness::{Timeliness, classify, due_date, median};
 use crate::domain::{NationalTier, PlanKind, SchoolYear};
-use crate::rules::signal_without_plan::{LEARNING_RULES, covers};
+use crate::rules::signal_without_plan::{PlanSpan, asks_for_plan, plan_in_time, plan_term_end};
+use crate::store::ReportPlan;
 
-/// Days after a signal opens within which a covering plan must start (6 weeks).
-pub const PLAN_WITHIN_DAYS: u64 = 42;
+/// The plans covering a pupil (his own and the group plans of his groups), as the rules see them.
+pub fn plan_spans(plans: &[ReportPlan], pupil_id: i64) -> impl Iterator<Item = PlanSpan> + '_ {
+    plans
+        .iter()
+        .filter(move |pl| pl.covers_pupil(pupil_id))
+        .map(|pl| PlanSpan {
+            domain: pl.domain,
+            start: pl.start,
+            end: pl.end,
+        })
+}
 
 /// The national tiers in report order.
 pub const TIERS: [NationalTier; 3] = [
@@ -129,19 +139,13 @@ fn tally_school(
             t.add(format!("signals_open:{}", sig.rule), 1);
             t.add("signals_open_total", 1);
         }
-        let window_end = sig.opened_on.checked_add_days(Days::new(PLAN_WITHIN_DAYS));
-        let learning = LEARNING_RULES.contains(&sig.rule.as_str());
-        if let (true, Some(domain), Some(end)) = (learning, sig.domain, window_end)
+        // "Plan binnen 6 weken", one definition with the rule and the /bestuur page.
+        let weeks = s.params.signal_without_plan.weeks;
+        if let (true, Some(domain)) = (asks_for_plan(&sig.rule), sig.domain)
             && in_year(sig.opened_on)
-            && end <= reference
+            && plan_term_end(sig.opened_on, weeks) <= reference
         {
-            let got_plan = s.plans.iter().any(|pl| {
-                pl.pupil_id == Some(sig.pupil_id)
-                    && pl.kind != PlanKind::GroupPlan
-                    && covers(pl.domain, domain)
-                    && sig.opened_on <= pl.start
-                    && pl.start <= end
-            });
+            let got_plan = plan_in_time(sig.opened_on, weeks, domain, plan_spans(&s.plans, sig.pupil_id));
             t.add(
                 if got_plan {
                     "signal_plan:with"

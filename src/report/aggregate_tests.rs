@@ -40,6 +40,7 @@ fn plan(
         end: None,
         evaluation_due: Some(due),
         evaluations: evals.to_vec(),
+        group_members: Vec::new(),
     }
 }
 
@@ -221,7 +222,7 @@ fn a_small_school_cannot_be_recovered_from_the_board_total() {
 #[test]
 fn a_share_that_would_reveal_a_small_count_is_not_published() {
     let opened = d(2025, 9, 1);
-    let signals: Vec<ReportSignal> = (1..=12).map(|i| signal(i, i, "no_growth", opened)).collect();
+    let signals: Vec<ReportSignal> = (1..=12).map(|i| signal(i, i, "level_drop", opened)).collect();
     let plans = vec![plan(1, 1, "A2", d(2025, 9, 20), d(2025, 11, 1), &[])];
     let r = aggregate(&input(
         vec![school("11ZW", pupils(30, d(2025, 8, 1)), plans, signals)],
@@ -232,4 +233,112 @@ fn a_share_that_would_reveal_a_small_count_is_not_published() {
     assert_eq!(count(&r, &unit, "signal_plan:without", 2025), Value::Hidden);
     assert_eq!(count(&r, &unit, "signal_plan_total", 2025), Value::Count(12));
     assert_eq!(count(&r, &unit, "signal_plan_pct", 2025), Value::None);
+}
+
+/// Issue 16 item 15: "plan binnen 6 weken" is the rule's own test. A learning signal that asks for
+/// a plan counts "with" exactly when `signal_without_plan` would stay silent on the day its six
+/// weeks are up: a covering plan runs then — the pupil's own or a group plan of his group, started
+/// before the signal or within the term; a plan that ended before that day, or one that starts
+/// after it, does not count; `no_growth` (low severity) is not counted at all.
+#[test]
+fn plan_within_six_weeks_is_the_rules_definition() {
+    use crate::rules::testkit::{Pupil as Hist, ctx};
+    use crate::rules::{PriorSignal, evaluate};
+    let opened = d(2025, 9, 1);
+    let term_end = d(2025, 10, 13);
+    let own = |start: NaiveDate, end: Option<NaiveDate>| ReportPlan {
+        end,
+        ..plan(100, 1, "A2", start, d(2026, 1, 1), &[])
+    };
+    let group = |start: NaiveDate, members: Vec<i64>| ReportPlan {
+        pupil_id: None,
+        kind: PlanKind::GroupPlan,
+        group_members: members,
+        ..plan(101, 1, "A1", start, d(2026, 1, 1), &[])
+    };
+    // (case, rule, plan, counted, with a plan in time)
+    type Case = (&'static str, &'static str, Option<ReportPlan>, bool, bool);
+    let cases: Vec<Case> = vec![
+        ("no plan", "level_drop", None, true, false),
+        (
+            "own plan started in week 3",
+            "level_drop",
+            Some(own(d(2025, 9, 22), None)),
+            true,
+            true,
+        ),
+        (
+            "own plan started before the signal, still running",
+            "level_drop",
+            Some(own(d(2025, 3, 1), None)),
+            true,
+            true,
+        ),
+        (
+            "own plan ended before the term was up",
+            "level_drop",
+            Some(own(d(2025, 9, 5), Some(d(2025, 10, 1)))),
+            true,
+            false,
+        ),
+        (
+            "own plan started the day after the term",
+            "level_drop",
+            Some(own(d(2025, 10, 14), None)),
+            true,
+            false,
+        ),
+        (
+            "group plan of the pupil's group",
+            "level_drop",
+            Some(group(d(2025, 8, 25), vec![1, 2])),
+            true,
+            true,
+        ),
+        (
+            "group plan of another group",
+            "level_drop",
+            Some(group(d(2025, 8, 25), vec![2])),
+            true,
+            false,
+        ),
+        ("no_growth asks for no plan", "no_growth", None, false, false),
+    ];
+    for (name, rule, p, counted, with) in cases {
+        let r = aggregate(&input(
+            vec![school(
+                "11ZW",
+                pupils(1, d(2025, 8, 1)),
+                p.clone().into_iter().collect(),
+                vec![signal(1, 1, rule, opened)],
+            )],
+            1,
+        ));
+        let unit = Unit::School(Brin::parse("11ZW").expect("brin"));
+        let n = |m: &str| count(&r, &unit, m, 2025).count();
+        assert_eq!(n("signal_plan_total"), Some(u64::from(counted)), "{name}");
+        assert_eq!(n("signal_plan:with"), Some(u64::from(counted && with)), "{name}");
+        // The rule on the day the term is up says the same.
+        // The pupil's history holds his own plans and the group plans of his groups.
+        let mut h = Hist::new(1);
+        if let Some(p) = p.as_ref().filter(|p| p.covers_pupil(1)) {
+            let kind = p.kind;
+            let (start, end) = (p.start, p.end);
+            h = h.plan(kind, p.domain, start, move |pl| pl.end = end);
+        }
+        let mut history = h.build();
+        history.open_signals = vec![PriorSignal {
+            key: format!("{rule}/p1/mathematics/x"),
+            rule: rule.into(),
+            domain: Some(LearningDomain::Mathematics),
+            opened_on: opened,
+            status: SignalStatus::Open,
+        }];
+        let asks = evaluate(&history, term_end, &ctx())
+            .iter()
+            .any(|f| f.signal.rule == "signal_without_plan");
+        if counted {
+            assert_eq!(asks, !with, "{name}: the rule agrees");
+        }
+    }
 }

@@ -96,6 +96,7 @@ mod tests {
             end: None,
             evaluation_due: Some(d(2, 16)),
             evaluations: evaluations.to_vec(),
+            group_members: Vec::new(),
         }
     }
 

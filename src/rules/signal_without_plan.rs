@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 
 use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key};
@@ -51,6 +51,51 @@ pub fn covers(plan: Option<LearningDomain>, signal: LearningDomain) -> bool {
     plan.is_some_and(|p| p == signal || (p.is_reading() && signal.is_reading()))
 }
 
+/// Whether a signal of `rule` asks for a plan: a learning signal that is not of low severity.
+/// The board figures count exactly these (issue 16 item 15).
+pub fn asks_for_plan(rule: &str) -> bool {
+    LEARNING_RULES.contains(&rule) && !LOW_SEVERITY_RULES.contains(&rule)
+}
+
+/// A plan as the coverage check sees it: the pupil's own plan or a group plan of one of his
+/// groups, with its domain and period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanSpan {
+    /// Domain the plan works on.
+    pub domain: Option<LearningDomain>,
+    /// Start date.
+    pub start: NaiveDate,
+    /// End date, when closed.
+    pub end: Option<NaiveDate>,
+}
+
+/// Whether a plan covering `domain` runs on `day` — the one test of "is there a plan" for this
+/// rule (on the evaluation day) and for the board figures (on the day the term is up).
+pub fn covered_on(day: NaiveDate, domain: LearningDomain, plans: impl IntoIterator<Item = PlanSpan>) -> bool {
+    plans
+        .into_iter()
+        .any(|p| p.start <= day && p.end.is_none_or(|e| day <= e) && covers(p.domain, domain))
+}
+
+/// The day a signal opened on `opened_on` has been open `weeks` weeks: when this rule asks for a
+/// plan if none runs.
+pub fn plan_term_end(opened_on: NaiveDate, weeks: u32) -> NaiveDate {
+    opened_on + Duration::weeks(i64::from(weeks))
+}
+
+/// "Plan binnen 6 weken" (the board report and the `/bestuur` page, issue 16 item 15): on the
+/// day the term is up, a plan covering the signal's domain runs — the pupil's own or a group
+/// plan of one of his groups, started before the signal or within the term. Exactly when this
+/// rule would *not* ask for a plan on that day.
+pub fn plan_in_time(
+    opened_on: NaiveDate,
+    weeks: u32,
+    domain: LearningDomain,
+    plans: impl IntoIterator<Item = PlanSpan>,
+) -> bool {
+    covered_on(plan_term_end(opened_on, weeks), domain, plans)
+}
+
 /// Runs the rule: one finding per uncovered domain, anchored on the oldest qualifying signal
 /// there, so two open signals in one domain ask the teacher for one plan, not two.
 /// `open` is the pupil's *current* learning signals: the ones this evaluation finds (with their
@@ -75,21 +120,24 @@ pub fn evaluate(input: &RuleInput<'_>, open: &[PriorSignal]) -> Vec<Finding> {
             continue;
         }
         if s.status.is_active()
-            && LEARNING_RULES.contains(&s.rule.as_str())
-            && !LOW_SEVERITY_RULES.contains(&s.rule.as_str())
+            && asks_for_plan(&s.rule)
             && is_recent(s.opened_on, input.as_of)
-            && input.as_of >= s.opened_on + Duration::weeks(i64::from(p.weeks))
+            && input.as_of >= plan_term_end(s.opened_on, p.weeks)
         {
             per_domain.entry(domain).or_default().push(s);
         }
     }
     let mut out = Vec::new();
     for (domain, mut signals) in per_domain {
-        let covered = input.history.plans.iter().any(|hp| {
-            hp.plan.start <= input.as_of
-                && hp.plan.is_active_on(input.as_of)
-                && covers(hp.plan.domain, domain)
-        });
+        let covered = covered_on(
+            input.as_of,
+            domain,
+            input.history.plans.iter().map(|hp| PlanSpan {
+                domain: hp.plan.domain,
+                start: hp.plan.start,
+                end: hp.plan.end,
+            }),
+        );
         if covered {
             continue;
         }
@@ -162,8 +210,9 @@ fn finding(
             domain: Some(domain),
             severity: Severity::Medium,
             explanation: format!(
-                "Het signaal '{what}' staat sinds {} open ({weeks_open} weken) en er loopt geen plan voor {}.{others}",
+                "Het signaal '{what}' staat sinds {} open ({}) en er loopt geen plan voor {}.{others}",
                 text::date(oldest.opened_on),
+                text::weeks(weeks_open),
                 domain.dutch()
             ),
             evidence: all

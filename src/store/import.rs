@@ -12,6 +12,10 @@
 //!    hash; never `left_on`: a file says nothing about who left).
 //! 3. Else the pupil is inserted.
 //!
+//! With [`ImportBatch::hold_unknown_pupils`](crate::store::ImportBatch::hold_unknown_pupils) (the UWLR endpoint) a result whose pupil is in
+//! neither the batch nor the store is held (`held_records`) in the same transaction, and applied
+//! by `release_held` once a snapshot or import brings the pupil.
+//!
 //! No other pupil is ever marked as left: a file holds one pupil (OSO) or some pupils (CSV), not
 //! the school's roll.
 
@@ -123,14 +127,20 @@ macro_rules! impl_import_apply {
 
                     let readdress = |file_id: &str| pupils.get(file_id).map(|(_, stored)| stored.clone());
                     let mut page = PageBatch::new(batch.source, brin.clone(), "import");
-                    page.results = batch
-                        .results
-                        .iter()
-                        .map(|r| TestResult {
+                    for r in &batch.results {
+                        let r = TestResult {
                             pupil_external_id: readdress(&r.pupil_external_id).unwrap_or_else(|| r.pupil_external_id.clone()),
                             ..r.clone()
-                        })
-                        .collect();
+                        };
+                        if batch.hold_unknown_pupils
+                            && !pupils.contains_key(r.pupil_external_id.as_str())
+                            && Self::pupil_id(&mut tx, brin, &r.pupil_external_id).await?.is_none()
+                        {
+                            page.held.push(HeldRecord::Result(r));
+                        } else {
+                            page.results.push(r);
+                        }
+                    }
                     page.plans = batch
                         .plans
                         .iter()

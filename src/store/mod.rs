@@ -43,6 +43,7 @@ pub mod signals;
 pub mod sqlite;
 pub mod sync;
 pub mod users;
+pub mod uwlr_keys;
 pub mod work_model;
 pub(crate) mod work_rows;
 
@@ -64,6 +65,7 @@ pub use signals::SignalStore;
 pub use sqlite::SqliteStore;
 pub use sync::SyncStore;
 pub use users::{ApiTokenInfo, LoginGate, NewUser, Role, SessionRecord, User, UserStore};
+pub use uwlr_keys::{UwlrKeyInfo, UwlrKeyStore};
 pub use work_model::*;
 
 /// Which database engine a store runs on.
@@ -77,7 +79,7 @@ pub enum Engine {
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
 /// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`], [`GroupSignalStore`]) and can be called on a `dyn Store`
+/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`], [`GroupSignalStore`], [`UwlrKeyStore`]) and can be called on a `dyn Store`
 /// directly.
 #[async_trait]
 pub trait Store:
@@ -90,6 +92,7 @@ pub trait Store:
     + UserStore
     + RosterStore
     + GroupSignalStore
+    + UwlrKeyStore
     + std::fmt::Debug
 {
     /// The engine behind this store.

@@ -374,6 +374,11 @@ pub struct ImportBatch {
     pub results: Vec<TestResult>,
     /// Plans (handelingsplan, OPP) with their evaluations.
     pub plans: Vec<SupportPlan>,
+    /// Hold (wachtend op leerling) a result whose pupil is neither in the batch nor in the store,
+    /// instead of refusing the whole import: a UWLR sender delivers results of a pupil the LAS
+    /// just enrolled before the next snapshot lists the pupil. Off for files, which are checked
+    /// by the operator who imports them.
+    pub hold_unknown_pupils: bool,
 }
 
 impl ImportBatch {
@@ -387,6 +392,7 @@ impl ImportBatch {
             memberships: Vec::new(),
             results: Vec::new(),
             plans: Vec::new(),
+            hold_unknown_pupils: false,
         }
     }
 }

@@ -69,6 +69,7 @@ super::report::impl_report_store!(PgStore, Postgres);
 super::users::impl_user_store!(PgStore);
 super::roster::impl_roster_store!(PgStore);
 super::group_signals::impl_group_signal_store!(PgStore);
+super::uwlr_keys::impl_uwlr_key_store!(PgStore);
 super::impl_store!(PgStore, super::Engine::Postgres);
 
 #[cfg(test)]

@@ -53,6 +53,16 @@ pub struct ReportPlan {
     pub evaluation_due: Option<NaiveDate>,
     /// Dates of the plan's evaluations, oldest first.
     pub evaluations: Vec<NaiveDate>,
+    /// For a group plan: store ids of the pupils with a membership of its group (the pupils it
+    /// covers, as the rules read it); empty for a pupil's own plan.
+    pub group_members: Vec<i64>,
+}
+
+impl ReportPlan {
+    /// Whether the plan is the pupil's own or a group plan of one of his groups.
+    pub fn covers_pupil(&self, pupil_id: i64) -> bool {
+        self.pupil_id == Some(pupil_id) || self.group_members.contains(&pupil_id)
+    }
 }
 
 /// A signal reduced to what the report counts.
@@ -119,6 +129,7 @@ impl ReportPlanRow {
             end: self.end_on,
             evaluation_due: self.evaluation_due,
             evaluations,
+            group_members: Vec::new(),
         })
     }
 }
@@ -212,10 +223,27 @@ macro_rules! impl_report_store {
                     for (plan, on) in evaluations {
                         by_plan.entry(plan).or_default().push(on);
                     }
+                    // Group plans cover the pupils of their group (any membership, as the
+                    // pupil histories the rules read).
+                    let members: Vec<(i64, i64)> = sqlx::query_as(
+                        "SELECT DISTINCT pl.id, m.pupil_id FROM plans pl
+                         JOIN groups g ON g.school = pl.school AND g.external_id = pl.group_external_id
+                         JOIN memberships m ON m.group_id = g.id
+                         WHERE pl.deleted_at IS NULL AND pl.pupil_id IS NULL AND pl.school = $1
+                         ORDER BY pl.id, m.pupil_id",
+                    )
+                    .bind(school.as_str())
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let mut by_group_plan: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+                    for (plan, pupil) in members {
+                        by_group_plan.entry(plan).or_default().push(pupil);
+                    }
                     rows.into_iter()
                         .map(|r| {
                             let evaluations = by_plan.remove(&r.id).unwrap_or_default();
-                            r.into_plan(evaluations)
+                            let group_members = by_group_plan.remove(&r.id).unwrap_or_default();
+                            r.into_plan(evaluations).map(|p| ReportPlan { group_members, ..p })
                         })
                         .collect()
                 }

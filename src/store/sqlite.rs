@@ -103,6 +103,7 @@ super::report::impl_report_store!(SqliteStore, Sqlite);
 super::users::impl_user_store!(SqliteStore);
 super::roster::impl_roster_store!(SqliteStore);
 super::group_signals::impl_group_signal_store!(SqliteStore);
+super::uwlr_keys::impl_uwlr_key_store!(SqliteStore);
 super::impl_store!(SqliteStore, super::Engine::Sqlite);
 
 #[cfg(test)]

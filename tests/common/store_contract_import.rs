@@ -343,3 +343,84 @@ pub async fn uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_ke
         .expect("r-1");
     assert_eq!(stored.result.ability, r.ability);
 }
+
+/// The UWLR endpoint's import (`hold_unknown_pupils`): a result of a pupil the store does not
+/// know is held in the same transaction instead of refusing the delivery, a repeat holds it once,
+/// and it is applied when the pupil arrives. Without the flag (files) the import is refused whole.
+pub async fn uwlr_results_of_unknown_pupils_are_held_in_the_import_transaction(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["1001"]).await;
+    let mut batch = ImportBatch::new(Source::Uwlr, school(brin()));
+    batch.results = vec![
+        result(Source::Uwlr, "k-1", "1001", date(2026, 1, 20), "V"),
+        result(Source::Uwlr, "k-2", "2002", date(2026, 1, 20), "V-"),
+    ];
+    assert!(
+        store.apply_import(&batch).await.is_err(),
+        "a file naming an unknown pupil is refused whole"
+    );
+    assert!(store.held_counts().await.expect("held").is_empty());
+    batch.hold_unknown_pupils = true;
+    let first = store.apply_import(&batch).await.expect("import");
+    assert_eq!((first.records.results_inserted, first.records.held), (1, 1));
+    let again = store.apply_import(&batch).await.expect("again");
+    assert_eq!(
+        (
+            again.records.results_inserted,
+            again.records.unchanged,
+            again.records.held
+        ),
+        (0, 1, 1)
+    );
+    let held = store.held_counts().await.expect("held");
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].source, held[0].count), (Source::Uwlr, 1));
+    enrol(store, &["1001", "2002"]).await;
+    let released = store.release_held(&brin()).await.expect("release");
+    assert_eq!((released.released, released.still_held), (1, 0));
+    let histories = store.pupil_histories(&brin()).await.expect("histories");
+    let ids: Vec<&str> = histories
+        .iter()
+        .flat_map(|h| h.results.iter().map(|r| r.result.external_id.as_str()))
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&"k-2"));
+}
+
+/// UWLR keys: found by hash for their school only, listed without secret, revoked at once.
+pub async fn uwlr_keys_belong_to_one_school_and_are_revoked(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    let a = store
+        .create_uwlr_key(&brin(), "hash-a", "Toetsuitgever")
+        .await
+        .expect("key a");
+    let b = store
+        .create_uwlr_key(&other_brin(), "hash-b", "LAS")
+        .await
+        .expect("key b");
+    assert!(
+        store.create_uwlr_key(&brin(), "hash-a", "twice").await.is_err(),
+        "hash is unique"
+    );
+    assert_eq!(
+        store.uwlr_key_school("hash-a").await.expect("lookup"),
+        Some(brin())
+    );
+    assert_eq!(
+        store.uwlr_key_school("hash-b").await.expect("lookup"),
+        Some(other_brin())
+    );
+    assert_eq!(store.uwlr_key_school("nope").await.expect("lookup"), None);
+    let all = store.uwlr_keys(None).await.expect("all");
+    assert_eq!(all.iter().map(|k| k.id).collect::<Vec<_>>().len(), 2);
+    let mine = store.uwlr_keys(Some(&brin())).await.expect("mine");
+    assert_eq!(mine.len(), 1);
+    assert_eq!((mine[0].id, mine[0].label.as_str()), (a, "Toetsuitgever"));
+    store.revoke_uwlr_key(a).await.expect("revoke");
+    assert_eq!(store.uwlr_key_school("hash-a").await.expect("lookup"), None);
+    assert!(matches!(
+        store.revoke_uwlr_key(a).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.uwlr_keys(None).await.expect("rest")[0].id, b);
+}
