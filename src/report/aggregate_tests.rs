@@ -326,13 +326,23 @@ fn plan_within_six_weeks_is_the_rules_definition() {
             let (start, end) = (p.start, p.end);
             h = h.plan(kind, p.domain, start, move |pl| pl.end = end);
         }
+        // The rule asks only for a signal the data still shows (issue 17, `signal_without_plan`
+        // version 3): rekenen III (P50) at M, V- (P5) at E, stored as opened on `opened`.
+        let h = h
+            .result("RW", "Rekenen", d(2025, 1, 20), &[("IV", "III"), ("PC", "50")])
+            .result("RW", "Rekenen", d(2025, 6, 10), &[("IV", "V-"), ("PC", "5")]);
+        let key = evaluate(&h.clone().build(), term_end, &ctx())
+            .into_iter()
+            .find(|f| f.signal.rule == rule)
+            .map_or_else(|| format!("{rule}/p1/mathematics/x"), |f| f.signal.key);
         let mut history = h.build();
         history.open_signals = vec![PriorSignal {
-            key: format!("{rule}/p1/mathematics/x"),
+            key,
             rule: rule.into(),
             domain: Some(LearningDomain::Mathematics),
             opened_on: opened,
             status: SignalStatus::Open,
+            severity: None,
         }];
         let asks = evaluate(&history, term_end, &ctx())
             .iter()
