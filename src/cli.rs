@@ -39,9 +39,9 @@ pub enum Command {
     CheckConfig(CheckConfigArgs),
     /// Pull pupils, results, notes and plans from the sources into the store (one pass; the
     /// daemon adds schedules). Exit 1 when a school failed.
-    Sync(crate::sync::cli::SyncArgs),
+    Sync(crate::app::commands::sync::SyncArgs),
     /// Show per source, school and stream the cursor, last success, last error and counts.
-    Status(crate::sync::cli::StatusArgs),
+    Status(crate::app::commands::sync::StatusArgs),
     /// Create or upgrade the database (running it twice changes nothing).
     Migrate,
     /// Run every rule for the configured schools and store the signals and tasks.
@@ -359,9 +359,11 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
         Command::CheckConfig(args) => Ok(check_config(cli, args, settings)),
         Command::Sync(args) => with_settings(cli, settings, |s| match unknown_school(cli, s) {
             Some(code) => Ok(code),
-            None => crate::sync::cli::sync(s, args),
+            None => crate::app::commands::sync::sync(s, args),
         }),
-        Command::Status(args) => with_settings(cli, settings, |s| crate::sync::cli::status(s, args)),
+        Command::Status(args) => {
+            with_settings(cli, settings, |s| crate::app::commands::sync::status(s, args))
+        }
         // The demo builds its own configuration from the generated board: no config file needed.
         Command::Demo(a) => {
             let opts = crate::app::demo::DemoOptions {
@@ -487,10 +489,11 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
             import(settings, file, a.school.as_ref(), mode).await
         }
         Command::Report(ReportCommand::Board(a)) => {
-            crate::app::report_cmd::report_board(settings, a.school_year, a.as_of, a.out.as_deref()).await
+            crate::app::commands::report::report_board(settings, a.school_year, a.as_of, a.out.as_deref())
+                .await
         }
         Command::User(u) => {
-            use crate::api::users_cmd;
+            use crate::app::commands::user as users_cmd;
             match u {
                 UserCommand::Add {
                     username,
@@ -518,13 +521,13 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
                 }
             }
         }
-        Command::Serve => crate::api::users_cmd::serve_command(settings).await,
+        Command::Serve => crate::app::commands::user::serve_command(settings).await,
         Command::UwlrKey(k) => {
-            use crate::api::uwlr_key_cmd;
+            use crate::app::commands::uwlr_key;
             match k {
-                UwlrKeyCommand::Add { school, label } => uwlr_key_cmd::add(settings, school, label).await,
-                UwlrKeyCommand::List { school } => uwlr_key_cmd::list(settings, school.as_ref()).await,
-                UwlrKeyCommand::Revoke { id } => uwlr_key_cmd::revoke(settings, *id).await,
+                UwlrKeyCommand::Add { school, label } => uwlr_key::add(settings, school, label).await,
+                UwlrKeyCommand::List { school } => uwlr_key::list(settings, school.as_ref()).await,
+                UwlrKeyCommand::Revoke { id } => uwlr_key::revoke(settings, *id).await,
             }
         }
     }

@@ -923,3 +923,55 @@ async fn the_pupil_page_lists_every_signal_of_the_pupil_in_dutch() {
         "{html}"
     );
 }
+
+/// Issue 16 item 14: every page a school user reads — the school overview, a pupil's page with
+/// the results chart, the board and operator pages — has Dutch dates, decimal commas and singular
+/// and plural right, and shows no rule id or English state or event name.
+#[tokio::test]
+async fn every_page_reads_dutch() {
+    use zorgsignaal::rules::text::{dutch_text_problems, html_visible_text};
+    let w = World::spawn().await;
+    seed_showcase(w.store.as_ref()).await;
+    let ib = w.login("ib_a").await;
+    // A lifecycle event on the pupil's timeline.
+    let res = ib
+        .post_form(
+            &format!("/signalen/{}/acknowledge", w.a.signal),
+            &[("csrf", &ib.csrf)],
+        )
+        .await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let pages = [
+        (&ib, "/scholen/11ZW".to_string()),
+        (&ib, format!("/leerlingen/{}", w.a.pupil)),
+    ];
+    let board = w.login("bestuur").await;
+    let op = w.login("beheer").await;
+    let mut seen = Vec::new();
+    for (c, path) in pages
+        .into_iter()
+        .chain([(&board, "/bestuur".to_string()), (&op, "/beheer".to_string())])
+    {
+        let res = c.get(&path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.expect("page");
+        let visible = html_visible_text(&html);
+        assert_eq!(
+            dutch_text_problems(&visible),
+            Vec::<String>::new(),
+            "{path}: {visible}"
+        );
+        for english in [
+            "dmt_three_lowest",
+            "eed_check",
+            "signal_without_plan",
+            "acknowledged",
+            "status_changed",
+            "word_reading",
+        ] {
+            assert!(!visible.contains(english), "{path} shows {english:?}: {visible}");
+        }
+        seen.push(html);
+    }
+    assert!(seen[1].contains("<svg"), "the pupil page has its results chart");
+}

@@ -395,6 +395,14 @@ async fn suppressed_report_shows_small_cells_as_below_five_and_json_matches_csv(
         }
     }
     assert!(html.contains("<svg") && html.contains("@page"));
+    // Issue 16 item 14: Dutch dates, decimal commas, singular and plural right.
+    let visible = zorgsignaal::rules::text::html_visible_text(&html);
+    assert_eq!(
+        zorgsignaal::rules::text::dutch_text_problems(&visible),
+        Vec::<String>::new(),
+        "{visible}"
+    );
+    assert!(visible.contains("peildatum 15-03-2026"), "{visible}");
 }
 
 /// Issue 16 item 15: the `/bestuur` page counts "plan binnen 6 weken" with the report's (and the

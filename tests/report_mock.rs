@@ -469,7 +469,7 @@ async fn mail_the_report(
     assert_eq!(
         subject.replace('\n', " "),
         format!(
-            "Subject: Zorgsignaal: bestuursrapportage Stichting Demoscholen, schooljaar {}, peildatum 20-3-2027",
+            "Subject: Zorgsignaal: bestuursrapportage Stichting Demoscholen, schooljaar {}, peildatum 20-03-2027",
             report.school_year
         )
     );

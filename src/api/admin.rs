@@ -6,12 +6,12 @@ use serde::Serialize;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::app::today_amsterdam;
 use crate::domain::{SchoolYear, Severity};
 use crate::report::Value;
 use crate::report::aggregate::plan_spans;
 use crate::report::suppress::{Mark, suppress};
 use crate::rules::signal_without_plan::{asks_for_plan, plan_in_time, plan_term_end};
+use crate::schedule::today_amsterdam;
 use crate::store::{
     OutboxFilter, OutboxItem, OutboxStatus, Role, SignalFilter, SignalRow, StreamStatus, User,
 };

@@ -107,7 +107,7 @@ pub fn svg(points: &[SeriesPoint]) -> String {
                 x(p.date),
                 y(p.ordinal),
                 esc(&p.test),
-                p.date,
+                crate::rules::text::date(p.date),
                 esc(&p.level)
             );
         }
@@ -127,10 +127,10 @@ pub fn svg(points: &[SeriesPoint]) -> String {
         "<text x=\"{LEFT}\" y=\"{}\" font-size=\"12\" fill=\"#1a1a1a\">{}</text>\
          <text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\" fill=\"#1a1a1a\">{}</text></svg>",
         H - 4.0,
-        first.date,
+        crate::rules::text::date(first.date),
         LEFT + PLOT_W,
         H - 4.0,
-        last.date
+        crate::rules::text::date(last.date)
     );
     s
 }

@@ -9,9 +9,7 @@ pub mod error;
 pub mod html;
 pub mod json;
 pub mod pages;
-pub mod users_cmd;
 pub mod uwlr;
-pub mod uwlr_key_cmd;
 pub mod views;
 
 use std::net::SocketAddr;

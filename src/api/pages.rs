@@ -340,7 +340,7 @@ pub async fn pupil_page(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, PageError> {
     let d = views::pupil_detail(&state, &v.user, id).await?;
-    let today = crate::app::today_amsterdam();
+    let today = crate::schedule::today_amsterdam();
     let mut b = format!(
         "<p><a href=\"/scholen/{}\">← Terug naar het schooloverzicht</a></p><h1>{} <span class=\"muted\">({})</span></h1>\
          <h2>Resultaten</h2>",
@@ -516,7 +516,11 @@ pub async fn operator_page(
             esc(s.school.as_str()),
             esc(&s.stream),
             s.last_success_at
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .map(|t| {
+                    t.with_timezone(&chrono_tz::Europe::Amsterdam)
+                        .format("%d-%m-%Y %H:%M")
+                        .to_string()
+                })
                 .unwrap_or_else(|| "nooit".into()),
             s.consecutive_failures,
             esc(s.last_error.as_deref().unwrap_or("")),

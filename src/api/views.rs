@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::chart::{SeriesPoint, series};
 use super::error::ApiError;
-use crate::app::today_amsterdam;
 use crate::domain::{Brin, Severity, SignalStatus};
 use crate::rules::json::SignalJson;
+use crate::schedule::today_amsterdam;
 use crate::store::{OutboxFilter, OutboxStatus, PupilHistory, SignalEvent, SignalFilter, SignalRow, User};
 
 /// Days ahead in which a plan evaluation counts as due.

@@ -93,8 +93,12 @@ pub async fn demo(opts: &DemoOptions) -> anyhow::Result<ExitCode> {
     };
     let as_of = params.as_of;
     println!(
-        "Zorgsignaal demo: {} scholen × {} leerlingen, {} schooljaren, seed {}, peildatum {as_of}",
-        opts.schools, opts.pupils_per_school, opts.years, opts.seed
+        "Zorgsignaal demo: {} scholen × {} leerlingen, {} schooljaren, seed {}, peildatum {}",
+        opts.schools,
+        opts.pupils_per_school,
+        opts.years,
+        opts.seed,
+        crate::rules::text::date(as_of)
     );
     let (dataset, _expected) = mocks::generate(&params);
     let board = MockBoard::start(MockConfig::fixture(dataset.clone()))

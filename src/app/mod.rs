@@ -5,14 +5,11 @@ pub mod commands;
 pub mod demo;
 pub mod evaluate;
 pub mod import;
-pub mod report_cmd;
 pub mod retention;
 pub mod run;
 pub mod simulate;
 
 use std::sync::Arc;
-
-use chrono::NaiveDate;
 
 use crate::settings::Settings;
 use crate::store::{self, Store, StoreError};
@@ -28,11 +25,7 @@ pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StoreErro
     Ok(store)
 }
 
-/// Today in Europe/Amsterdam: the school's calendar day, whatever the server's time zone. The
-/// same clock as the daemon's ([`crate::schedule::Clock::System`]), so CLI and daemon agree.
-pub fn today_amsterdam() -> NaiveDate {
-    crate::schedule::Clock::System.today_amsterdam()
-}
+pub use crate::schedule::today_amsterdam;
 
 /// A multi-threaded tokio runtime for the async commands.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -42,7 +42,7 @@ pub fn rule_label(rule: &str) -> String {
         "avi_stagnation" => "AVI-niveau staat stil".into(),
         "plan_evaluation_due" => "Evaluatie plan binnenkort".into(),
         "plan_evaluation_overdue" => "Evaluatie plan verlopen".into(),
-        "opp_yearly_evaluation" => "Jaarlijkse OPP-evaluatie".into(),
+        "opp_yearly_evaluation" => "OPP-evaluatie met ouders".into(),
         "plan_ineffective" => "Plan zonder effect".into(),
         "signal_without_plan" => "Signaal zonder plan".into(),
         other => other.to_owned(),
@@ -74,7 +74,8 @@ const MONTHS: [&str; 12] = [
 
 fn cell(v: Value, suffix: &str) -> String {
     match v {
-        Value::Count(_) | Value::Date(_) => v.to_string(),
+        Value::Count(_) => v.to_string(),
+        Value::Date(d) => crate::rules::text::date(d),
         Value::Percent(p) | Value::Days(p) => format!("{}{suffix}", format!("{p:.1}").replace('.', ",")),
         Value::Small(_) | Value::Hidden => format!("<span class=\"s\">{}</span>", escape(&v.to_string())),
         Value::None => "–".into(),
@@ -321,10 +322,17 @@ pub fn render(report: &BoardReport) -> String {
     );
     let _ = write!(
         out,
-        "<p class=\"note\">Deze rapportage bevat alleen totalen: geen namen, geen leerlingnummers. Aantallen van 1 tot en met {} staan als <b>&lt;{}</b>; <b>x</b> betekent dat een getal is verborgen zodat een klein aantal niet uit een totaal kan worden teruggerekend. Een evaluatie is op tijd als die uiterlijk {} dag(en) na de evaluatiedatum is gehouden.</p>",
+        "<p class=\"note\">Deze rapportage bevat alleen totalen: geen namen, geen leerlingnummers. Aantallen van 1 tot en met {} staan als <b>&lt;{}</b>; <b>x</b> betekent dat een getal is verborgen zodat een klein aantal niet uit een totaal kan worden teruggerekend. Een evaluatie is op tijd als die {}.</p>",
         report.threshold.saturating_sub(1),
         report.threshold,
-        report.grace_days
+        if report.grace_days == 0 {
+            "uiterlijk op de evaluatiedatum is gehouden".to_owned()
+        } else {
+            format!(
+                "uiterlijk {} na de evaluatiedatum is gehouden",
+                crate::rules::text::days(report.grace_days)
+            )
+        }
     );
     out.push_str("<h2>Bestuur</h2>");
     charts(&mut out, report);

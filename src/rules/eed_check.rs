@@ -157,9 +157,9 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
     let weeks = span_weeks(&intensive, from, to, input.as_of, &input.ctx.calendar);
     if !intensive.is_empty() && weeks < p.min_intervention_weeks {
         missing.push(format!(
-            "Intensieve interventie duurde {}; nodig is minstens {} weken.",
+            "Intensieve interventie duurde {}; nodig is minstens {}.",
             text::weeks(weeks),
-            p.min_intervention_weeks
+            text::weeks(p.min_intervention_weeks)
         ));
     }
     for hp in &counting {

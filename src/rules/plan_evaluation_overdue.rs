@@ -56,14 +56,14 @@ pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolC
             kind: TaskKind::DirectieEscalation,
             target,
             title: format!(
-                "Evaluatie {} meer dan {} dagen te laat",
+                "Evaluatie {} meer dan {} te laat",
                 hp.plan.kind.dutch(),
-                p.escalate_after_days
+                text::days(p.escalate_after_days)
             ),
             body: format!(
-                "De evaluatie van het {what} was gepland op {}; na {} dagen is die nog niet vastgelegd.",
+                "De evaluatie van het {what} was gepland op {}; na {} is die nog niet vastgelegd.",
                 text::date(dl.due),
-                p.escalate_after_days
+                text::days(p.escalate_after_days)
             ),
             due_on: None,
         });
@@ -76,8 +76,9 @@ pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolC
             domain,
             severity: Severity::Medium,
             explanation: format!(
-                "De evaluatie van het {what} was gepland op {} en ontbreekt ({late} dagen te laat).",
-                text::date(dl.due)
+                "De evaluatie van het {what} was gepland op {} en ontbreekt ({} te laat).",
+                text::date(dl.due),
+                text::days(late)
             ),
             evidence: vec![plans::evidence(hp)],
             eed_criterion: None,

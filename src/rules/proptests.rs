@@ -302,4 +302,26 @@ proptest! {
             }
         }
     }
+
+    /// Issue 16 item 14: every text a school user reads — explanations, evidence notes, task
+    /// titles and bodies — has singular and plural right, decimal commas and Dutch dates, on the
+    /// presets and with the round cadence.
+    #[test]
+    fn every_text_is_dutch(h in history(1), as_of in as_of_strategy(), preset in 0usize..3) {
+        let mut c = super::SchoolContext::with_preset(["niveaus-1-6", "niveaus-1-4", "niveaus-1-5"][preset]);
+        c.params.opp_yearly_evaluation.after_each_round = preset == 2;
+        c.params.plan_evaluation_overdue.escalate_after_days = 1;
+        for f in evaluate(&h, as_of, &c) {
+            let mut texts = vec![f.signal.explanation.clone()];
+            texts.extend(f.signal.evidence.iter().filter_map(|e| e.note.clone()));
+            for t in &f.tasks {
+                texts.push(t.title.clone());
+                texts.push(t.body.clone());
+            }
+            for t in texts {
+                let problems = super::text::dutch_text_problems(&t);
+                prop_assert!(problems.is_empty(), "{}: {:?} in {:?}", f.signal.key, problems, t);
+            }
+        }
+    }
 }

@@ -185,8 +185,9 @@ fn finding(
             domain: Some(domain),
             severity: Severity::Medium,
             explanation: format!(
-                "Het signaal '{what}' staat sinds {} open ({weeks_open} weken) en er loopt geen plan voor {}.{others}",
+                "Het signaal '{what}' staat sinds {} open ({}) en er loopt geen plan voor {}.{others}",
                 text::date(oldest.opened_on),
+                text::weeks(weeks_open),
                 domain.dutch()
             ),
             evidence: all

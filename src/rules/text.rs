@@ -51,12 +51,129 @@ pub fn join_and(items: &[String]) -> String {
 }
 
 /// `1 week`, `3 weken`.
-pub fn weeks(n: u32) -> String {
-    if n == 1 {
-        "1 week".into()
+pub fn weeks(n: impl Into<i64>) -> String {
+    plural(n.into(), "week", "weken")
+}
+
+/// `1 dag`, `17 dagen`.
+pub fn days(n: impl Into<i64>) -> String {
+    plural(n.into(), "dag", "dagen")
+}
+
+/// `1 afname`, `3 afnames`: the count with the singular or the plural.
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 || n == -1 {
+        format!("{n} {one}")
     } else {
-        format!("{n} weken")
+        format!("{n} {many}")
     }
+}
+
+/// A number as Dutch readers write it: `5`, `3,6` (decimal comma, one decimal when not whole).
+pub fn number(v: f64) -> String {
+    if (v - v.round()).abs() < 0.05 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}").replace('.', ",")
+    }
+}
+
+/// The text a reader sees in an HTML page or mail: tags and their attributes dropped (each tag
+/// becomes ` | `, so that table cells do not run into each other), `<style>` and `<script>`
+/// contents left out, `&lt;`-style entities kept as written. For [`dutch_text_problems`] over
+/// rendered pages.
+pub fn html_visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        out.push_str(" | ");
+        let tag = &rest[open..];
+        let lower = tag.get(..8).unwrap_or(tag).to_ascii_lowercase();
+        let skip_to = if lower.starts_with("<style") {
+            tag.find("</style>").map(|i| i + "</style>".len())
+        } else if lower.starts_with("<script") {
+            tag.find("</script>").map(|i| i + "</script>".len())
+        } else {
+            tag.find('>').map(|i| i + 1)
+        };
+        match skip_to {
+            Some(i) => rest = &tag[i..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What makes a text a school user reads un-Dutch (issue 16 item 14), for tests of every text
+/// surface (rules, mails, dashboard, report, CLI): a count with the wrong number (`1 dagen`,
+/// `1 weken`, `3 dag`), a number with a decimal point (`3.6`), an ISO date (`2026-03-12`) or a
+/// `dag(en)` hedge. Web addresses, e-mail addresses and file names (`rapport-2026-03-02.csv`, whose
+/// ISO date sorts) are skipped. Empty when the text is fine.
+pub fn dutch_text_problems(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if text.contains("(en)") {
+        out.push("'(en)' instead of singular or plural".to_owned());
+    }
+    let tokens: Vec<&str> = text
+        .split_whitespace()
+        .filter(|t| {
+            let file = [".html", ".csv", ".json", ".eml", ".pdf"]
+                .iter()
+                .any(|x| t.contains(x));
+            !t.contains("://") && !t.contains('@') && !t.starts_with('/') && !file
+        })
+        .collect();
+    for t in &tokens {
+        let b = t.as_bytes();
+        for i in 0..b.len() {
+            let digit = |j: usize| b.get(j).is_some_and(u8::is_ascii_digit);
+            if b[i] == b'.' && i > 0 && digit(i - 1) && digit(i + 1) {
+                out.push(format!("decimal point in {t:?}"));
+                break;
+            }
+            let iso = i + 10 <= b.len()
+                && (0..4).all(|k| digit(i + k))
+                && b[i + 4] == b'-'
+                && digit(i + 5)
+                && digit(i + 6)
+                && b[i + 7] == b'-'
+                && digit(i + 8)
+                && digit(i + 9)
+                && (i == 0 || !digit(i - 1))
+                && !digit(i + 10);
+            if iso {
+                out.push(format!("ISO date in {t:?}"));
+                break;
+            }
+        }
+    }
+    let words: Vec<String> = tokens
+        .iter()
+        .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .collect();
+    for (i, w) in words.iter().enumerate() {
+        let Ok(n) = w.parse::<u64>() else { continue };
+        // The counted word, after at most one adjective (`3 nieuwe signalen`).
+        let mut unit = words.get(i + 1).map_or("", String::as_str);
+        if matches!(unit, "nieuwe" | "nieuw" | "open" | "openstaande" | "andere") {
+            unit = words.get(i + 2).map_or("", String::as_str);
+        }
+        let wrong = match unit {
+            "dagen" | "weken" | "maanden" | "jaren" | "leerlingen" | "signalen" | "afnames"
+            | "escalaties" | "plannen" | "taken" | "evaluaties" => n == 1,
+            "dag" | "week" | "maand" | "leerling" | "signaal" | "afname" | "escalatie" | "taak"
+            | "evaluatie" => n != 1,
+            _ => false,
+        };
+        if wrong {
+            out.push(format!("'{n} {unit}'"));
+        }
+    }
+    out
 }
 
 /// Dutch label of a rule id, for texts that mention another signal.
@@ -94,6 +211,38 @@ mod tests {
         assert_eq!(join_and(&["a".into(), "b".into(), "c".into()]), "a, b en c");
         assert_eq!(join_and(&["a".into()]), "a");
         assert_eq!(weeks(1), "1 week");
-        assert_eq!(weeks(20), "20 weken");
+        assert_eq!(weeks(20u32), "20 weken");
+        assert_eq!(days(1), "1 dag");
+        assert_eq!(days(17), "17 dagen");
+        assert_eq!(days(0), "0 dagen");
+        assert_eq!(number(5.0), "5");
+        assert_eq!(number(3.64), "3,6");
+    }
+
+    /// The checker finds what issue 16 item 14 forbids, and lets good Dutch pass.
+    #[test]
+    fn the_dutch_text_checker() {
+        let bad = [
+            "ontbreekt (1 dagen te laat)",
+            "staat sinds 01-02-2026 open (1 weken)",
+            "na 3 dag nog niet",
+            "de meetfout van 3.6 punten",
+            "peildatum 2026-03-02",
+            "uiterlijk 1 dag(en) na de evaluatiedatum",
+            "Nog 1 nieuwe signalen bij 1 leerlingen",
+            "2 escalatie voor de directie",
+        ];
+        for b in bad {
+            assert!(!dutch_text_problems(b).is_empty(), "{b}");
+        }
+        let good = [
+            "ontbreekt (1 dag te laat); 17 dagen, 1 week, 6 weken",
+            "De meetfout van 3,6 punten; peildatum 02-03-2026 (WPO art. 40a).",
+            "Zie http://127.0.0.1:8080/scholen/11ZW of mail ib@school.example.nl.",
+            "P11-20, groep 4b, 2025-2026, M4 V-",
+        ];
+        for g in good {
+            assert_eq!(dutch_text_problems(g), Vec::<String>::new(), "{g}");
+        }
     }
 }

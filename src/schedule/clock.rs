@@ -6,6 +6,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::time::Instant;
 
+/// Today in Europe/Amsterdam on the system clock: the school's calendar day, whatever the
+/// server's time zone. Every command and page that needs "today" reads it here, the daemon
+/// through its [`Clock`], so the CLI, the dashboard and the daemon agree.
+pub fn today_amsterdam() -> chrono::NaiveDate {
+    Clock::System.today_amsterdam()
+}
+
 /// Where "now" comes from.
 #[derive(Debug, Clone)]
 pub enum Clock {

@@ -10,7 +10,7 @@ pub mod scheduler;
 #[cfg(test)]
 mod store_tests;
 
-pub use clock::Clock;
+pub use clock::{Clock, today_amsterdam};
 pub use cron::{CronSchedule, MAX_DUE_TICKS, TIMEZONE, due_ticks};
 pub use error::ScheduleError;
 pub use runner::{HandlerFuture, JobFailure, RunOutcome, Runner};

@@ -117,6 +117,25 @@ mod tests {
         assert_eq!(keys, ["store.url", "rules.schools.11zw.level_drop.min_drop"]);
     }
 
+    /// Why this provider exists (docs/ARCHITECTURE.md "Crate choices"): figment's own `Env`
+    /// parses each value into a `Value`, which turns a numeric secret into a number.
+    #[test]
+    fn figments_own_env_parsing_would_lose_a_leading_zero() {
+        let parsed: Value = "007".parse().unwrap_or_else(|never| match never {});
+        assert_ne!(
+            parsed.as_str(),
+            Some("007"),
+            "figment keeps 007 as text now: reconsider"
+        );
+        let ours = EnvOverrides::from_pairs([("ZORGSIGNAAL__MAIL__PASSWORD", "007")]);
+        let data = ours.data().expect("data");
+        let mail = data[&Profile::Default]
+            .get("mail")
+            .and_then(Value::as_dict)
+            .expect("mail");
+        assert_eq!(mail.get("password").and_then(Value::as_str), Some("007"));
+    }
+
     #[test]
     fn values_stay_text_unless_they_are_lists_or_tables() {
         let env = EnvOverrides::from_pairs([

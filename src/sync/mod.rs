@@ -13,7 +13,6 @@
 mod batch;
 mod build;
 mod busy;
-pub mod cli;
 mod engine;
 pub mod progress;
 mod snapshot;

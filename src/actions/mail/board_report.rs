@@ -11,6 +11,7 @@ use sha2::{Digest as _, Sha256};
 use super::mailer::{AutoHeaders, ListId};
 use super::{MailError, Mailer};
 use crate::report::{BoardReport, WrittenReport};
+use crate::rules::text;
 use crate::settings::Settings;
 use crate::store::{MailRecord, Store};
 
@@ -23,7 +24,7 @@ pub fn board_report_subject(report: &BoardReport) -> String {
         "Zorgsignaal: bestuursrapportage {}, schooljaar {}, peildatum {}",
         report.board_name,
         report.school_year,
-        report.as_of.format("%-d-%-m-%Y")
+        text::date(report.as_of)
     )
 }
 
@@ -126,9 +127,9 @@ fn body_text(report: &BoardReport, stem: &str) -> String {
          Het rapport bevat alleen aantallen: geen namen, geen leerlingnummers en geen BSN.",
         board = report.board_name,
         year = report.school_year,
-        as_of = report.as_of.format("%-d-%-m-%Y"),
+        as_of = text::date(report.as_of),
         prev = report.previous_year,
-        prev_as_of = report.previous_as_of.format("%-d-%-m-%Y"),
+        prev_as_of = text::date(report.previous_as_of),
     );
     if report.threshold > 1 {
         text.push_str(&format!(

@@ -99,7 +99,7 @@ async fn every_board_address_gets_one_mail_with_both_files_and_it_is_logged() {
     for mail in &sent {
         assert_eq!(
             mail.subject,
-            "Zorgsignaal: bestuursrapportage Stichting Test, schooljaar 2025-2026, peildatum 2-3-2026"
+            "Zorgsignaal: bestuursrapportage Stichting Test, schooljaar 2025-2026, peildatum 02-03-2026"
         );
         let raw = mail.raw.replace("\r\n", "\n").replace("\n ", " ");
         assert!(raw.contains("multipart/mixed"), "{raw}");
@@ -188,9 +188,17 @@ fn the_body_explains_suppression_only_when_it_is_on() {
     );
     assert!(
         text.contains(
-            "schooljaar 2025-2026, peildatum 2-3-2026, naast schooljaar 2024-2025 tot en met 2-3-2025"
+            "schooljaar 2025-2026, peildatum 02-03-2026, naast schooljaar 2024-2025 tot en met 02-03-2025"
         ),
         "{text}"
+    );
+    assert_eq!(
+        crate::rules::text::dutch_text_problems(&text),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        crate::rules::text::dutch_text_problems(&board_report_subject(&r)),
+        Vec::<String>::new()
     );
     r.threshold = 1;
     assert!(!body_text(&r, "x").contains("Aantallen van"));

@@ -97,7 +97,7 @@ pub(crate) fn rule_label(rule: &str) -> &str {
         "avi_stagnation" => "AVI-niveau staat stil",
         "plan_evaluation_due" => "evaluatie binnenkort",
         "plan_evaluation_overdue" => "evaluatie te laat",
-        "opp_yearly_evaluation" => "jaarlijkse OPP-evaluatie",
+        "opp_yearly_evaluation" => "OPP-evaluatie met ouders",
         "plan_ineffective" => "plannen zonder effect",
         "signal_without_plan" => "signaal zonder plan",
         other => other,
@@ -183,13 +183,13 @@ impl MailView {
         let mut sections = vec![SectionView {
             title: "Nieuw",
             groups: group(new, policy),
-            notes: rest_note(new_rest, "nieuwe signalen"),
+            notes: rest_note(new_rest, ("nieuw signaal", "nieuwe signalen")),
         }];
         if !repeat.is_empty() {
             sections.push(SectionView {
                 title: "Nog open",
                 groups: group(repeat, policy),
-                notes: rest_note(repeat_rest, "open signalen"),
+                notes: rest_note(repeat_rest, ("open signaal", "open signalen")),
             });
         }
         Self {
@@ -303,7 +303,7 @@ pub(super) fn group_label(item: &DigestItem) -> String {
 }
 
 /// `Nog 7 nieuwe signalen bij 5 leerlingen: …` for lines that did not fit.
-fn rest_note(rest: &[PupilLine<'_>], what: &str) -> Vec<String> {
+fn rest_note(rest: &[PupilLine<'_>], (one, many): (&str, &str)) -> Vec<String> {
     if rest.is_empty() {
         return Vec::new();
     }
@@ -315,7 +315,8 @@ fn rest_note(rest: &[PupilLine<'_>], what: &str) -> Vec<String> {
     }
     let n: usize = per_rule.values().sum();
     vec![format!(
-        "Nog {n} {what} bij {} in het dashboard: {}.",
+        "Nog {} bij {} in het dashboard: {}.",
+        plural(n, one, many),
         plural(rest.len(), "leerling", "leerlingen"),
         per_rule
             .iter()

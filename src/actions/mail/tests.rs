@@ -467,3 +467,51 @@ fn names_quoted_in_an_explanation_are_shortened() {
         d.text
     );
 }
+
+/// Issue 16 item 14: the digest, the start overview and their subjects have singular and plural
+/// right, decimal commas and Dutch dates, for one pupil, a few and more than fit.
+#[test]
+fn mail_texts_are_dutch_for_every_count() {
+    use crate::rules::text::dutch_text_problems;
+    for n in [1, 2, 16, 17, 26, 27] {
+        let items: Vec<DigestItem> = (1..=n)
+            .map(|k| {
+                let mut i = item(
+                    k,
+                    if k % 3 == 0 {
+                        ItemKind::EedCheck
+                    } else {
+                        ItemKind::NewSignal
+                    },
+                    pupil(&format!("p{k}"), "Kim", None, "Jansen"),
+                    4,
+                    "level_drop",
+                    if k % 2 == 0 {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
+                    true,
+                );
+                i.group = Some(format!("{}a", 3 + k % 5));
+                i
+            })
+            .collect();
+        let input = DigestInput { items };
+        let digest = build(&input, PupilNames::RoepnaamInitial);
+        let overview = build_start_overview(
+            &school(),
+            "ib@x.example",
+            &input,
+            monday(),
+            &policy(PupilNames::RoepnaamInitial),
+        )
+        .expect("render");
+        for d in [&digest, &overview] {
+            let html_text = crate::rules::text::html_visible_text(&d.html);
+            for t in [&d.subject, &d.text, &html_text] {
+                assert_eq!(dutch_text_problems(t), Vec::<String>::new(), "{n} items: {t}");
+            }
+        }
+    }
+}

@@ -2,16 +2,16 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use super::{BarProgress, LineProgress, NoProgress, Progress, SyncEngine, SyncOptions};
+use crate::app::{open_store, runtime, today_amsterdam};
 use crate::domain::{Brin, Source};
 use crate::settings::Settings;
-use crate::store::{self, HeldCount, Store, StreamStatus};
+use crate::store::{HeldCount, StreamStatus};
+use crate::sync::{BarProgress, LineProgress, NoProgress, Progress, SyncEngine, SyncOptions};
 
 /// Options of `sync`.
 #[derive(Debug, Args)]
@@ -57,40 +57,14 @@ fn parse_source(s: &str) -> Result<Source, String> {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-}
-
-async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn Store>> {
-    let store = store::open(settings.store.url.expose())
-        .await
-        .context("cannot open the store")?;
-    store.migrate().await.context("cannot migrate the store")?;
-    Ok(store)
-}
-
 /// `zorgsignaal sync`: one pass; exit 1 when any school had a failed or stopped stream.
 pub fn sync(settings: &Settings, args: &SyncArgs) -> anyhow::Result<ExitCode> {
-    if let Some(b) = &args.school
-        && settings.school(b).is_none()
-    {
-        anyhow::bail!("school {b} is not configured");
-    }
     runtime()?.block_on(async {
-        let store = open_store(settings).await?;
-        for s in &settings.schools {
-            store
-                .upsert_school(&s.school())
-                .await
-                .context("cannot register schools")?;
-        }
+        // Opens, migrates and registers every configured school.
+        let store = open_store(settings).await.context("cannot open the store")?;
         let engine =
             SyncEngine::from_settings(settings, store.clone()).context("cannot build the source clients")?;
-        let mut opts =
-            SyncOptions::from_settings(&settings.sync, crate::schedule::Clock::System.today_amsterdam());
+        let mut opts = SyncOptions::from_settings(&settings.sync, today_amsterdam());
         opts.full = args.full;
         opts.school = args.school.clone();
         opts.source = args.source;
@@ -134,7 +108,7 @@ struct StatusReport {
 /// `zorgsignaal status`: per (source, school, stream) cursor, last success, last error, counts.
 pub fn status(settings: &Settings, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
-        let store = open_store(settings).await?;
+        let store = open_store(settings).await.context("cannot open the store")?;
         let streams = store.stream_statuses().await?;
         let held = store.held_counts().await?;
         let mapping = settings.rules.board().domain_mapping.clone();

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use super::{open_store, today_amsterdam};
+use crate::app::{open_store, today_amsterdam};
 use crate::domain::SchoolYear;
 use crate::report::report_job;
 use crate::settings::Settings;

@@ -1,5 +1,12 @@
-//! Bodies of the store-backed subcommands (`migrate`, `evaluate`, `signals`). Output a school
-//! user reads is Dutch; `--json` output is a contract (docs/RULES.md).
+//! The subcommands' bodies, all in this folder (`crate::cli` only declares and dispatches them):
+//! `sync`/`status` in [`sync`], `user`/`serve` in [`user`], `report` in [`report`]; `migrate`,
+//! `evaluate`, `signals`, `outbox` and `run` here. Output a school user reads is Dutch; `--json`
+//! output is a contract (docs/RULES.md).
+
+pub mod report;
+pub mod sync;
+pub mod user;
+pub mod uwlr_key;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -10,7 +17,7 @@ use chrono::NaiveDate;
 use super::evaluate::evaluate_schools;
 use super::{open_store, today_amsterdam};
 use crate::domain::{Brin, Pupil, SignalStatus};
-use crate::rules::SignalJson;
+use crate::rules::{SignalJson, text};
 use crate::settings::Settings;
 use crate::store::{OutboxFilter, OutboxStatus, SignalFilter, Store};
 
@@ -38,23 +45,41 @@ pub async fn evaluate(
         println!("{}", serde_json::to_string_pretty(&summaries)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Evaluatie per {as_of}");
-    for s in &summaries {
-        println!(
-            "{}: {} leerlingen, {} nieuwe signalen, {} bijgewerkt, {} ongewijzigd, {} nieuwe taken",
-            s.school, s.pupils, s.signals_created, s.signals_updated, s.signals_unchanged, s.tasks_created
-        );
-        for (rule, n) in &s.findings_per_rule {
-            println!("  {rule:<26} {n}");
-        }
-        if s.unknown_tests > 0 {
-            println!(
-                "  ({} resultaten van toetsen zonder leerdomein genegeerd)",
-                s.unknown_tests
-            );
-        }
+    for line in evaluation_lines(&summaries, as_of) {
+        println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The Dutch lines `evaluate` prints: the date, per school the counts (singular and plural right)
+/// and the findings per rule by their Dutch name.
+pub fn evaluation_lines(
+    summaries: &[super::evaluate::SchoolEvaluationSummary],
+    as_of: NaiveDate,
+) -> Vec<String> {
+    let mut out = vec![format!("Evaluatie per {}", text::date(as_of))];
+    for s in summaries {
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+        out.push(format!(
+            "{}: {}, {}, {} bijgewerkt, {} ongewijzigd, {}",
+            s.school,
+            text::plural(n(s.pupils), "leerling", "leerlingen"),
+            text::plural(n(s.signals_created), "nieuw signaal", "nieuwe signalen"),
+            s.signals_updated,
+            s.signals_unchanged,
+            text::plural(n(s.tasks_created), "nieuwe taak", "nieuwe taken"),
+        ));
+        for (rule, count) in &s.findings_per_rule {
+            out.push(format!("  {:<34} {count}", text::rule_label(rule)));
+        }
+        if s.unknown_tests > 0 {
+            out.push(format!(
+                "  ({} van toetsen zonder leerdomein genegeerd)",
+                text::plural(n(s.unknown_tests), "resultaat", "resultaten")
+            ));
+        }
+    }
+    out
 }
 
 /// `zorgsignaal signals`: lists signals, as a Dutch table or as the JSON contract.
@@ -95,7 +120,7 @@ pub async fn signals(
             .find(|r| r.id == s.id)
             .and_then(|r| r.signal.snoozed_until)
             .filter(|d| *d > today)
-            .map(|d| format!(" (gesnoozed tot {d})"))
+            .map(|d| format!(" (uitgesteld tot {})", text::date(d)))
             .unwrap_or_default();
         println!(
             "#{} {} {} ({}) [{} / {}]{}\n    {}",
@@ -103,7 +128,7 @@ pub async fn signals(
             s.school,
             s.pupil.name,
             s.pupil.group.as_deref().unwrap_or("groep onbekend"),
-            s.rule,
+            text::rule_label(&s.rule),
             s.severity.dutch(),
             snoozed,
             s.explanation
@@ -225,4 +250,39 @@ pub async fn run_daemon(settings: &Settings) -> anyhow::Result<ExitCode> {
     });
     super::run::run(settings.clone(), listener, Some(metrics), shutdown).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::evaluate::SchoolEvaluationSummary;
+
+    /// Issue 16 item 14: what `evaluate` prints reads Dutch for every count, with a Dutch date
+    /// and the rules by their Dutch name.
+    #[test]
+    fn evaluation_lines_are_dutch_for_every_count() {
+        for n in [0, 1, 2, 17] {
+            let s = SchoolEvaluationSummary {
+                school: "11ZW".into(),
+                pupils: n,
+                findings_per_rule: [("dmt_three_lowest".to_owned(), n)].into_iter().collect(),
+                signals_created: n,
+                signals_updated: n,
+                signals_unchanged: n,
+                tasks_created: n,
+                escalations_created: n,
+                unknown_tests: n,
+                ..SchoolEvaluationSummary::default()
+            };
+            let lines = evaluation_lines(&[s], NaiveDate::from_ymd_opt(2026, 3, 12).expect("date"));
+            assert_eq!(lines[0], "Evaluatie per 12-03-2026");
+            for l in &lines {
+                assert_eq!(text::dutch_text_problems(l), Vec::<String>::new(), "{l}");
+                assert!(!l.contains("dmt_three_lowest"), "{l}");
+            }
+            if n == 1 {
+                assert!(lines[1].contains("1 leerling, 1 nieuw signaal"), "{}", lines[1]);
+            }
+        }
+    }
 }

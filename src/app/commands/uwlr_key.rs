@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use super::auth::{random_token, token_hash};
+use crate::api::auth::{random_token, token_hash};
 use crate::app::open_store;
 use crate::domain::Brin;
 use crate::settings::Settings;

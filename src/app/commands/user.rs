@@ -9,8 +9,8 @@ use anyhow::{Context, bail};
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use super::auth::{hash_password, random_token, token_hash};
-use super::{AppState, serve};
+use crate::api::auth::{hash_password, random_token, token_hash};
+use crate::api::{AppState, serve};
 use crate::app::open_store;
 use crate::domain::Brin;
 use crate::settings::Settings;
@@ -190,7 +190,7 @@ pub async fn serve_command(settings: &Settings) -> anyhow::Result<ExitCode> {
         store: store.clone(),
         settings: Arc::new(settings.api.clone()),
         mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
-        board: Arc::new(super::BoardPageSettings::from_settings(settings)),
+        board: Arc::new(crate::api::BoardPageSettings::from_settings(settings)),
         metrics: Some(metrics),
         schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
     };
