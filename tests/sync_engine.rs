@@ -688,3 +688,84 @@ async fn results_of_a_pupil_enrolled_after_the_snapshot_wait_and_are_applied_aft
         "the rule fires for the new pupil"
     );
 }
+
+/// Issue 16 item 4: a dyslexieverklaring of a pupil the GKV snapshot does not list yet waits (held,
+/// not quarantined) and is applied once the pupil is enrolled: then the low DMT is known and no
+/// dyslexieonderzoek is advised.
+#[tokio::test]
+async fn a_dyslexia_statement_of_a_pupil_not_yet_enrolled_waits_and_is_applied() {
+    let params = mocks::GenParams {
+        seed: 7,
+        schools: 1,
+        pupils_per_school: 30,
+        years: 3,
+        ..mocks::GenParams::default()
+    };
+    let (mut dataset, _) = mocks::generate(&params);
+    let school = dataset
+        .schools
+        .iter_mut()
+        .find(|s| !s.dyslexieverklaringen.is_empty())
+        .expect("the planted school has dyslexieverklaringen");
+    let brin_s = school.brin.clone();
+    let statement = school.dyslexieverklaringen.remove(0);
+    let pupil = statement.leerling_id;
+    let (memberships, others): (Vec<_>, Vec<_>) = school
+        .groepsindelingen
+        .drain(..)
+        .partition(|m| m.leerling == pupil);
+    school.groepsindelingen = others;
+    assert!(!memberships.is_empty());
+
+    let board = board(MockConfig::fixture(dataset)).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store.clone());
+    let opts = options(&board);
+    let brin = Brin::parse(&brin_s).expect("brin");
+    let morning = engine.run_once(&opts, &NoProgress).await;
+    assert!(!morning.any_failed(), "{}", morning.render());
+
+    board
+        .upsert(&brin_s, mocks::Record::DyslexiaStatement(statement.clone()))
+        .expect("statement");
+    let afternoon = engine
+        .run_once(
+            &SyncOptions {
+                source: Some(Source::Parnassys),
+                ..opts.clone()
+            },
+            &NoProgress,
+        )
+        .await;
+    assert!(!afternoon.any_failed(), "{}", afternoon.render());
+    let waiting: i64 = store
+        .held_counts()
+        .await
+        .expect("held counts")
+        .iter()
+        .filter(|c| c.school == brin && c.stream == "dyslexia_statements")
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(waiting, 1, "the statement waits for its pupil");
+    let stored = live_ids(&url, "dyslexia_statements", "parnassys", &brin_s).await;
+    assert!(!stored.contains(&statement.id.to_string()));
+
+    board.add_memberships(&brin_s, memberships).expect("enrol");
+    let next = engine.run_once(&opts, &NoProgress).await;
+    assert!(!next.any_failed(), "{}", next.render());
+    let stored = live_ids(&url, "dyslexia_statements", "parnassys", &brin_s).await;
+    assert!(
+        stored.contains(&statement.id.to_string()),
+        "applied once the pupil is known"
+    );
+    let histories = store.pupil_histories(&brin).await.expect("histories");
+    let history = histories
+        .iter()
+        .find(|h| h.pupil.pupil.external_id == pupil.to_string())
+        .expect("the pupil is stored");
+    assert_eq!(
+        history.pupil.pupil.dyslexia_statement.map(|d| d.on),
+        Some(statement.datum),
+        "only the fact and its date"
+    );
+}
