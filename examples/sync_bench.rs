@@ -96,6 +96,7 @@ fn engine(board: &MockBoard, store: Arc<dyn Store>) -> anyhow::Result<SyncEngine
                 &c.leeruniek.0,
                 &c.leeruniek.1,
             )?),
+            uwlr: None,
         });
     }
     Ok(SyncEngine::new(store, Some(gkv), Some(ps), Some(lu), schools))

@@ -242,4 +242,13 @@ fn a_uwlr_results_file_lands_on_the_edexml_pupils() {
     let again = world.run(&["import", "--uwlr", message, "--school", "23QK"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     assert!(text(&again).contains("(0 nieuw"), "{}", text(&again));
+
+    // `status` names the results without a level (the two plain scores), per source and school.
+    let status = world.run(&["status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    assert!(
+        text(&status).contains("uwlr          23QK   2 resultaten zonder niveau"),
+        "{}",
+        text(&status)
+    );
 }

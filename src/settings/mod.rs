@@ -20,13 +20,15 @@ use serde::{Deserialize, Serialize};
 pub use env::EnvOverrides;
 pub use mail::{Holiday, MailSettings, MailTls, PupilNames};
 pub use rules::RulesSettings;
-pub use schools::{CalendarSettings, GkvCredentials, OAuthCredentials, SchoolSettings};
+pub use schools::{CalendarSettings, GkvCredentials, OAuthCredentials, SchoolSettings, UwlrCredentials};
 pub use secret::{REDACTED, StoreUrl, serialize_redacted};
 pub use sections::{
     ApiSettings, BoardSettings, OutboxSettings, PseudonymisationSettings, ReportSettings, RetentionSettings,
     ScheduleSettings, StoreSettings, SyncSettings, TelemetrySettings,
 };
-pub use sources::{GkvSourceSettings, OAuthSourceSettings, RetrySettings, SourcesSettings};
+pub use sources::{
+    GkvSourceSettings, OAuthSourceSettings, RetrySettings, SourcesSettings, UwlrSourceSettings,
+};
 
 use crate::domain::{Brin, CareLadder, ExternalIdHasher, SchoolCalendar};
 use crate::rules::RuleParams;

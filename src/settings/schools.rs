@@ -37,6 +37,10 @@ pub struct SchoolSettings {
     /// Leeruniek (OAuth2) credentials, if this school uses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leeruniek: Option<OAuthCredentials>,
+    /// UWLR `LeerlinggegevensService` of the school's LAS (ESIS, Dotcom, ParnasSys, …), if the
+    /// school delivers its pupils that way instead of (or beside) GKV.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uwlr: Option<UwlrCredentials>,
 }
 
 impl SchoolSettings {
@@ -98,4 +102,19 @@ pub struct OAuthCredentials {
     /// Client secret.
     #[serde(serialize_with = "serialize_redacted")]
     pub client_secret: SecretString,
+}
+
+/// `[schools.uwlr]`: where the school's LAS serves `HaalLeerlinggegevens` and with which key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UwlrCredentials {
+    /// Endpoint URL of the LAS's `LeerlinggegevensService` (from the LAS's koppelingenbeheer).
+    pub url: String,
+    /// `autorisatiesleutel` the school issued to Zorgsignaal in its LAS (1 to 64 characters).
+    #[serde(serialize_with = "serialize_redacted")]
+    pub key: SecretString,
+    /// PEM file with the client certificate and its private key, for a LAS that requires one
+    /// (ESIS does); absent: no client certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<std::path::PathBuf>,
 }

@@ -17,6 +17,38 @@ pub struct SourcesSettings {
     pub parnassys: OAuthSourceSettings,
     /// Leeruniek REST (OAuth2).
     pub leeruniek: OAuthSourceSettings,
+    /// UWLR 2.2 `LeerlinggegevensService` of a school's LAS (pupils, groups, teachers); the
+    /// endpoint and key are per school (`[schools.uwlr]`).
+    pub uwlr: UwlrSourceSettings,
+}
+
+/// `[sources.uwlr]`: how Zorgsignaal calls a LAS's UWLR `HaalLeerlinggegevens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UwlrSourceSettings {
+    /// Whether this source is synced (for the schools with `[schools.uwlr]`).
+    pub enabled: bool,
+    /// `klantcode` in the `autorisatie` header: Zorgsignaal's code as the LAS registered it.
+    pub klantcode: String,
+    /// `klantnaam` in the `autorisatie` header.
+    pub klantnaam: String,
+    /// Timeout per request (default 60s: a large school's answer takes a while to build).
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Largest response body accepted, in bytes (default 32 MiB); a longer answer fails.
+    pub max_response_bytes: u64,
+}
+
+impl Default for UwlrSourceSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            klantcode: String::new(),
+            klantnaam: "Zorgsignaal".into(),
+            timeout: Duration::from_secs(60),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
 }
 
 /// `[sources.parnassys_gkv]`.

@@ -536,3 +536,31 @@ fn the_configuration_file_is_looked_for_in_the_documented_order() {
         assert!(text.contains(needle), "{needle} missing: {text}");
     }
 }
+
+#[test]
+fn a_uwlr_school_needs_a_url_and_a_key_of_at_most_64_characters() {
+    let school =
+        |table: &str| format!("[schools.uwlr]\n{table}\n[sources.uwlr]\nenabled = true\nklantcode = \"ZS\"");
+    let s = load(&school(
+        "url = \"https://las.example.nl/uwlr\"\nkey = \"geheim-123\"",
+    ))
+    .expect("valid uwlr school");
+    let u = s.schools[0].uwlr.as_ref().expect("uwlr");
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&u.key), "geheim-123");
+    assert!(u.client_certificate.is_none());
+    let shown = toml::to_string(&s).expect("serialize");
+    assert!(!shown.contains("geheim-123"), "the key is redacted");
+    assert_eq!(
+        issue_keys(&school("url = \"ftp://las\"\nkey = \"\"")),
+        ["schools[0].uwlr.url", "schools[0].uwlr.key"]
+    );
+    let long = "k".repeat(65);
+    assert_eq!(
+        issue_keys(&school(&format!("url = \"https://las\"\nkey = \"{long}\""))),
+        ["schools[0].uwlr.key"]
+    );
+    assert_eq!(
+        issue_keys("[sources.uwlr]\nenabled = true\nklantcode = \"\""),
+        ["sources.uwlr.klantcode"]
+    );
+}

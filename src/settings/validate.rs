@@ -265,6 +265,16 @@ fn schools(s: &Settings, v: &mut Issues) {
         if let Some(c) = &school.leeruniek {
             oauth(v, "leeruniek", c);
         }
+        if let Some(u) = &school.uwlr {
+            v.url(&format!("{key}.uwlr.url"), &u.url);
+            v.secret(&format!("{key}.uwlr.key"), &u.key);
+            if u.key.expose_secret().chars().count() > 64 {
+                v.push(
+                    format!("{key}.uwlr.key"),
+                    "longer than the 64 characters UWLR allows",
+                );
+            }
+        }
     }
 }
 
@@ -284,6 +294,25 @@ fn sources(s: &Settings, v: &mut Issues) {
     v.at_least(
         "sources.parnassys_gkv.max_response_bytes",
         gkv.max_response_bytes,
+        MIN_RESPONSE_BYTES,
+    );
+    let uwlr = &s.sources.uwlr;
+    if uwlr.enabled && uwlr.klantcode.trim().is_empty() {
+        v.push("sources.uwlr.klantcode", "must not be empty");
+    }
+    if uwlr.klantcode.chars().count() > 64 || uwlr.klantnaam.chars().count() > 64 {
+        v.push(
+            "sources.uwlr",
+            "klantcode and klantnaam are at most 64 characters",
+        );
+    }
+    if uwlr.enabled && uwlr.klantnaam.trim().is_empty() {
+        v.push("sources.uwlr.klantnaam", "must not be empty");
+    }
+    v.positive("sources.uwlr.timeout", uwlr.timeout);
+    v.at_least(
+        "sources.uwlr.max_response_bytes",
+        uwlr.max_response_bytes,
         MIN_RESPONSE_BYTES,
     );
     oauth_source(v, "sources.parnassys", &s.sources.parnassys);

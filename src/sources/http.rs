@@ -103,12 +103,29 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client for `source` (the metrics label, e.g. `parnassys`).
     pub fn new(source: &'static str, config: HttpConfig) -> Result<Self, SourceError> {
-        let inner = reqwest::Client::builder()
+        Self::with_client_certificate(source, config, None)
+    }
+
+    /// Like [`HttpClient::new`], presenting a client certificate (PEM: the certificate chain and
+    /// its private key) on every TLS connection, for a server that requires one (UWLR at ESIS).
+    pub fn with_client_certificate(
+        source: &'static str,
+        config: HttpConfig,
+        identity_pem: Option<&[u8]>,
+    ) -> Result<Self, SourceError> {
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(SourceError::from_reqwest)?;
+            .user_agent(config.user_agent.clone());
+        if let Some(pem) = identity_pem {
+            let identity = reqwest::Identity::from_pem(pem).map_err(|e| {
+                SourceError::Permanent(format!(
+                    "client certificate is not a usable PEM certificate and key: {e}"
+                ))
+            })?;
+            builder = builder.identity(identity);
+        }
+        let inner = builder.build().map_err(SourceError::from_reqwest)?;
         Ok(Self {
             source,
             limiter: SchoolRateLimiter::new(config.rate_limit_per_second),

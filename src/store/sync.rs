@@ -85,6 +85,11 @@ pub trait SyncStore: Send + Sync {
     /// The test catalogue (every test code seen in a result), by code.
     async fn tests_seen(&self) -> Result<Vec<TestSeen>, StoreError>;
 
+    /// Live results without a level (no reference score and no ability score: a UWLR plain
+    /// `score` or `anderresultaat`, a raw-only CSV row), per source and school: stored and
+    /// counted, but no level rule reads them.
+    async fn results_without_level(&self) -> Result<Vec<(Source, Brin, i64)>, StoreError>;
+
     /// Source ids of a source's live (not tombstoned) records of one kind at a school, sorted;
     /// for results every id naming a sitting (aliases included). The sync engine tombstones those
     /// a completed full listing did not return (deletions a feed never reported).
@@ -489,6 +494,25 @@ macro_rules! impl_sync_store {
                     .fetch_all(&self.pool)
                     .await?;
                     Ok(rows.into_iter().map(TestSeen::from).collect())
+                }
+
+                async fn results_without_level(&self) -> Result<Vec<(Source, Brin, i64)>, StoreError> {
+                    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+                        "SELECT source, school, COUNT(*) FROM results
+                         WHERE deleted_at IS NULL AND reference_scores = '[]' AND ability_value IS NULL
+                         GROUP BY source, school ORDER BY source, school",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.into_iter()
+                        .map(|(source, school, n)| {
+                            Ok((
+                                Source::parse(&source).map_err(|e| StoreError::decode("results.source", e))?,
+                                Brin::parse(&school).map_err(|e| StoreError::decode("results.school", e))?,
+                                n,
+                            ))
+                        })
+                        .collect()
                 }
 
                 async fn live_external_ids(

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::{SchoolSources, SyncEngine};
-use crate::settings::{OAuthCredentials, OAuthSourceSettings, Settings};
+use crate::settings::{OAuthCredentials, OAuthSourceSettings, Settings, UwlrCredentials};
 use crate::sources::error::SourceError;
 use crate::sources::http::{HttpClient, HttpConfig};
 use crate::sources::leeruniek::LeeruniekClient;
 use crate::sources::oauth::{ClientAuth, OAuthConfig, TokenSource};
 use crate::sources::parnassys::ParnassysClient;
 use crate::sources::parnassys_gkv::GkvClient;
+use crate::sources::uwlr::UwlrClient;
 use crate::store::Store;
 
 /// Refresh tokens this long before they expire.
@@ -47,6 +48,38 @@ fn tokens(
             auth: ClientAuth::BasicHeader,
         },
     )
+}
+
+/// One school's UWLR client: its own HTTP client (a LAS may want a client certificate per
+/// school), the board's klantcode/-naam.
+fn uwlr_client(settings: &Settings, creds: &UwlrCredentials) -> Result<UwlrClient, SourceError> {
+    let src = &settings.sources.uwlr;
+    let pem = match &creds.client_certificate {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            SourceError::Permanent(format!(
+                "reading the UWLR client certificate {}: {}",
+                path.display(),
+                e.kind()
+            ))
+        })?),
+        None => None,
+    };
+    let http = HttpClient::with_client_certificate(
+        "uwlr",
+        HttpConfig {
+            timeout: src.timeout,
+            max_response_bytes: src.max_response_bytes,
+            ..HttpConfig::default()
+        },
+        pem.as_deref(),
+    )?;
+    Ok(UwlrClient::new(
+        http,
+        &creds.url,
+        creds.key.clone(),
+        (&src.klantcode, &src.klantnaam),
+        settings.id_hasher(),
+    ))
 }
 
 impl SyncEngine {
@@ -93,6 +126,10 @@ impl SyncEngine {
                 },
                 leeruniek: match (&leeruniek, &s.leeruniek) {
                     (Some(c), Some(creds)) => Some(tokens("leeruniek", c.http(), &src.leeruniek, creds)?),
+                    _ => None,
+                },
+                uwlr: match &s.uwlr {
+                    Some(creds) if src.uwlr.enabled => Some(uwlr_client(settings, creds)?),
                     _ => None,
                 },
             });

@@ -79,6 +79,8 @@ pub struct SchoolSources {
     pub parnassys: Option<TokenSource>,
     /// Leeruniek REST tokens.
     pub leeruniek: Option<TokenSource>,
+    /// The LAS's UWLR `LeerlinggegevensService` (pupils, groups, memberships), per school.
+    pub uwlr: Option<crate::sources::uwlr::UwlrClient>,
 }
 
 impl std::fmt::Debug for SchoolSources {
@@ -88,6 +90,7 @@ impl std::fmt::Debug for SchoolSources {
             .field("gkv", &self.gkv_key.is_some())
             .field("parnassys", &self.parnassys.is_some())
             .field("leeruniek", &self.leeruniek.is_some())
+            .field("uwlr", &self.uwlr.is_some())
             .finish()
     }
 }
@@ -215,6 +218,19 @@ impl SyncEngine {
                     .cursor(Source::ParnassysGkv, &school.brin, super::PUPILS_STREAM)
                     .await;
                 pupils_ok = matches!(snapshot, Ok(Some(_)));
+            }
+        }
+        if let Some(client) = &school.uwlr {
+            if opts.wants(Source::Uwlr) {
+                let outcome = self.sync_uwlr(client, &school.brin, opts, progress).await;
+                pupils_ok = pupils_ok && outcome.state == StreamState::Ok;
+                out.push(outcome);
+            } else {
+                let snapshot = self
+                    .store
+                    .cursor(Source::Uwlr, &school.brin, super::PUPILS_STREAM)
+                    .await;
+                pupils_ok = pupils_ok && matches!(snapshot, Ok(Some(_)));
             }
         }
         if pupils_ok {
@@ -477,6 +493,7 @@ mod tests {
                 gkv_key: None,
                 parnassys: Some(tokens),
                 leeruniek: None,
+                uwlr: None,
             }],
         );
         (engine, brin)

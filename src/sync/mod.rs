@@ -2,7 +2,7 @@
 //! (ParnasSys and Leeruniek change feeds) into the store, page by page, each page and its cursor
 //! in one transaction, so a crash at any point resumes without loss or duplicates.
 //!
-//! Order per school: GKV first (pupils must exist before results), then the REST streams one
+//! Order per school: GKV and/or the LAS's UWLR pupil data first (pupils must exist before results), then the REST streams one
 //! after another; schools run concurrently (bounded). Transient errors are recorded on their
 //! stream and the rest goes on; a refused credential stops that source for that school.
 //!
@@ -18,6 +18,7 @@ pub mod progress;
 mod snapshot;
 mod stream;
 pub mod summary;
+mod uwlr;
 
 pub use engine::{SchoolSources, SyncEngine, SyncOptions};
 pub use progress::{BarProgress, LineProgress, NoProgress, Progress};

@@ -335,6 +335,11 @@ pub async fn uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_ke
     assert_eq!(first.records.results_inserted, 2);
     let again = store.apply_import(&batch).await.expect("again");
     assert_eq!((again.records.results_inserted, again.records.unchanged), (0, 2));
+    assert_eq!(
+        store.results_without_level().await.expect("without level"),
+        vec![(Source::Uwlr, brin(), 1)],
+        "the plain score is stored and counted, without a level"
+    );
     let h = store.pupil_histories(&brin()).await.expect("histories");
     let stored = h[0]
         .results

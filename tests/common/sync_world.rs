@@ -131,6 +131,7 @@ pub fn engine_with_parnassys_scopes(board: &MockBoard, store: Arc<dyn Store>, sc
                     &c.leeruniek.0,
                     &c.leeruniek.1,
                 )),
+                uwlr: None,
             }
         })
         .collect();

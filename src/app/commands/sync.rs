@@ -103,6 +103,9 @@ struct StatusReport {
     results_with_unmapped_test: i64,
     /// Test codes without a domain.
     unmapped_tests: Vec<String>,
+    /// Live results without a level (a UWLR `score` or `anderresultaat`, a raw-only CSV row) per
+    /// source and school: stored and counted, feeding no level rule.
+    results_without_level: Vec<(crate::domain::Source, crate::domain::Brin, i64)>,
 }
 
 /// `zorgsignaal status`: per (source, school, stream) cursor, last success, last error, counts.
@@ -113,6 +116,7 @@ pub fn status(settings: &Settings, args: &StatusArgs) -> anyhow::Result<ExitCode
         let held = store.held_counts().await?;
         let mapping = settings.rules.board().domain_mapping.clone();
         let tests = store.tests_seen().await?;
+        let results_without_level = store.results_without_level().await?;
         store.close().await;
         let unmapped: Vec<_> = tests
             .iter()
@@ -123,6 +127,7 @@ pub fn status(settings: &Settings, args: &StatusArgs) -> anyhow::Result<ExitCode
             unmapped_tests: unmapped.iter().map(|t| t.code.clone()).collect(),
             streams,
             held,
+            results_without_level,
         };
         if args.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -184,6 +189,14 @@ fn render_status(r: &StatusReport) -> String {
     ));
     if !r.unmapped_tests.is_empty() {
         out.push_str(&format!(" ({})", r.unmapped_tests.join(", ")));
+    }
+    for (source, school, n) in &r.results_without_level {
+        out.push_str(&format!(
+            "\n  {:<13} {:<6} {n} {} zonder niveau (score of anderresultaat: opgeslagen, telt niet mee voor de niveauregels)",
+            source.as_str(),
+            school.as_str(),
+            if *n == 1 { "resultaat" } else { "resultaten" }
+        ));
     }
     out
 }

@@ -3,7 +3,9 @@
 //! `leerresultaten_verzoek` messages (results) and SOAP envelopes ([`soap`]); pupil data uses the EDEXML reader
 //! ([`crate::sources::edexml`]).
 
+pub mod client;
 pub mod model;
 pub mod soap;
 
+pub use client::UwlrClient;
 pub use model::{LeerresultatenMessage, Outcome, Sitting, UwlrConverted, UwlrError, parse_leerresultaten};
