@@ -141,7 +141,7 @@ pub async fn evaluate_school(
             continue;
         };
         for finding in &pupil.findings {
-            let (signal, tasks) = finding.to_records(history, finding.opened_on(as_of));
+            let (signal, tasks) = finding.to_records(history, crate::rules::opened_on(finding, as_of));
             match store.upsert_signal(&signal, pupil.pupil_id).await? {
                 SignalUpsert::Created(_) => summary.signals_created += 1,
                 SignalUpsert::EvidenceAppended(_) => summary.signals_updated += 1,
