@@ -99,7 +99,7 @@ async fn the_esis_like_school_is_synced_through_uwlr_its_results_delivered_and_i
         .await
         .expect("endpoint")
         .expect("an ESIS-like school");
-    assert_eq!(publishers.schools(), [esis.brin.clone()]);
+    assert_eq!(publishers.schools(), std::slice::from_ref(&esis.brin));
     let split = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
     let early = publishers.deliver_until(split).await.expect("early delivery");
     let early_expected = esis.resultaten.iter().filter(|r| r.afnamedatum <= split).count();
@@ -198,7 +198,7 @@ async fn the_esis_like_school_is_synced_through_uwlr_its_results_delivered_and_i
         .find(|m| m.functie == "ib")
         .map(|m| m.emailadres.clone())
         .expect("IB");
-    let mails = sink::received(&sink_dir);
+    let mails = sink::received(&sink.dir);
     let ours: Vec<_> = mails.iter().filter(|(raw, _)| raw.contains(&ib)).collect();
     assert_eq!(ours.len(), 1, "one digest for the ESIS-like school's IB");
     let (raw, text) = ours[0];
