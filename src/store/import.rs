@@ -169,6 +169,7 @@ macro_rules! impl_import_apply {
                             })
                         })
                         .collect();
+                    Self::upsert_catalogue(&mut tx, &page.results, now).await?;
                     summary.records = Self::apply_page_records(&mut tx, &page, now).await?;
                     tx.commit().await?;
                     Ok(summary)
