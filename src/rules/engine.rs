@@ -10,8 +10,9 @@ use super::finding::{group_subject, pupil_subject, subject_key};
 use super::normalise::{Classifier, NormaliseStats, Normalised, normalise};
 use super::{
     Finding, HistoryPlan, PupilHistory, SchoolContext, avi_stagnation, dmt_three_lowest, eed_check,
-    level_drop, lowest_level_repeated, no_growth, opp_yearly_evaluation, plan_evaluation_due,
-    plan_evaluation_overdue, plan_ineffective, reference_level_low, signal_without_plan,
+    frequent_sick_absence, level_drop, lowest_level_repeated, no_growth, opp_yearly_evaluation,
+    plan_evaluation_due, plan_evaluation_overdue, plan_ineffective, reference_level_low, signal_without_plan,
+    unauthorised_absence,
 };
 use crate::domain::{LearningDomain, PlanKind};
 
@@ -127,6 +128,8 @@ fn evaluate_prepared(
     findings.extend(plan_evaluation_overdue::evaluate(&input));
     findings.extend(opp_yearly_evaluation::evaluate(&input));
     findings.extend(plan_ineffective::evaluate(&input));
+    findings.extend(unauthorised_absence::evaluate(&input));
+    findings.extend(frequent_sick_absence::evaluate(&input));
 
     let before = findings.len();
     inhibit(&mut findings, history, as_of);
@@ -170,7 +173,7 @@ fn drop_tasks_of_history(findings: &mut [Finding], as_of: NaiveDate) {
 /// Rules whose signal is one per pupil and domain while it is active: a finding of such a rule
 /// with a new key (a new run after a result in between, a second drop, a new anchor) continues
 /// the pupil's active stored signal of the same rule and domain instead of opening a new one.
-pub const CONTINUING_RULES: [&str; 8] = [
+pub const CONTINUING_RULES: [&str; 9] = [
     dmt_three_lowest::RULE_ID,
     eed_check::RULE_ID,
     lowest_level_repeated::RULE_ID,
@@ -179,6 +182,7 @@ pub const CONTINUING_RULES: [&str; 8] = [
     reference_level_low::RULE_ID,
     avi_stagnation::RULE_ID,
     signal_without_plan::RULE_ID,
+    frequent_sick_absence::RULE_ID,
 ];
 
 /// Signal economy (issue 17): the same problem of the same pupil is one signal while it is

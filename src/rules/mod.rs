@@ -1,11 +1,13 @@
 //! The signal engine: pure functions from a pupil's history, a reference date and parameters to
 //! findings (docs/DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
 
+pub mod absence;
 pub mod avi_stagnation;
 pub mod dmt_three_lowest;
 pub mod eed_check;
 pub mod engine;
 pub mod finding;
+pub mod frequent_sick_absence;
 pub mod history;
 pub mod json;
 pub mod level_drop;
@@ -21,6 +23,7 @@ pub mod plans;
 pub mod reference_level_low;
 pub mod signal_without_plan;
 pub mod text;
+pub mod unauthorised_absence;
 
 #[cfg(test)]
 mod calendar_tests;
@@ -40,7 +43,7 @@ pub use normalise::NormaliseStats;
 pub use params::RuleParams;
 
 /// Every rule id with its version, in evaluation order (for `status` and the docs).
-pub const RULES: [(&str, u32); 12] = [
+pub const RULES: [(&str, u32); 14] = [
     (dmt_three_lowest::RULE_ID, dmt_three_lowest::RULE_VERSION),
     (eed_check::RULE_ID, eed_check::RULE_VERSION),
     (
@@ -62,4 +65,9 @@ pub const RULES: [(&str, u32); 12] = [
     ),
     (plan_ineffective::RULE_ID, plan_ineffective::RULE_VERSION),
     (signal_without_plan::RULE_ID, signal_without_plan::RULE_VERSION),
+    (unauthorised_absence::RULE_ID, unauthorised_absence::RULE_VERSION),
+    (
+        frequent_sick_absence::RULE_ID,
+        frequent_sick_absence::RULE_VERSION,
+    ),
 ];

@@ -1,6 +1,7 @@
 //! Deterministic board generator: the same parameters and seed always give the same dataset (no
 //! system clock; every date hangs off `as_of`). Schools are generated independently, in parallel.
 
+mod absences;
 pub mod catalog;
 pub mod planted;
 mod records;
@@ -48,6 +49,7 @@ pub const PARNASSYS_SCOPES: &[&str] = &[
     "notities.read",
     "plannen.read",
     "dyslexieverklaringen.read",
+    "verzuim.read",
     "taken.read",
     "taken.write",
 ];
@@ -85,6 +87,8 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
                         } else {
                             Vec::new()
                         };
+                        // Last, with its own random stream: adding verzuim changed no other record.
+                        g.absences(params.seed, first_year, last_year);
                         out.push((idx, g.school, expected));
                     }
                     out

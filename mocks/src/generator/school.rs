@@ -101,6 +101,7 @@ impl<'a> SchoolGen<'a> {
             lu_group_plans: Vec::new(),
             lu_notes: Vec::new(),
             dyslexieverklaringen: Vec::new(),
+            verzuim: Vec::new(),
             vakanties: Vec::new(),
         };
         let mut g = Self {
