@@ -294,6 +294,7 @@ async fn mock_board_report_matches_the_store_names_no_pupil_and_is_mailed_to_the
         years: 3,
         as_of: NaiveDate::from_ymd_opt(2027, 3, 20).expect("date"),
         planted: true,
+        uwlr_schools: 0,
     };
     let as_of = params.as_of;
     let (dataset, _) = mocks::generate(&params);

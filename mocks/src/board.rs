@@ -14,7 +14,7 @@ use crate::error::MockError;
 use crate::faults::FaultConfig;
 use crate::generator::{Expected, GenParams, generate};
 use crate::model::{Dataset, Membership, Note, Plan, System, TestResult};
-use crate::server::{Shared, gkv, rest};
+use crate::server::{Shared, gkv, rest, uwlr};
 use crate::state::{Record, State, StreamKind};
 use crate::tasks::{LuTask, PsTask};
 
@@ -73,6 +73,17 @@ pub struct SchoolCredentials {
     pub leeruniek: (String, String),
 }
 
+/// Credentials of an ESIS-like school (test data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UwlrCredentials {
+    /// URL of `HaalLeerlinggegevens`.
+    pub url: String,
+    /// The school's UWLR access (autorisatiesleutel, klantcode).
+    pub access: crate::model::UwlrAccess,
+    /// Leeruniek REST client id and secret (this school only).
+    pub leeruniek: (String, String),
+}
+
 /// A running board of mock servers.
 #[derive(Debug)]
 pub struct MockBoard {
@@ -109,7 +120,7 @@ impl MockBoard {
             cancel: cancel.clone(),
         });
         let routers = [
-            gkv::router(shared.clone()),
+            gkv::router(shared.clone()).merge(uwlr::router(shared.clone())),
             rest::parnassys(shared.clone()),
             rest::leeruniek(shared.clone()),
         ];
@@ -146,6 +157,12 @@ impl MockBoard {
         self.urls[0].clone()
     }
 
+    /// URL of the UWLR `LeerlinggegevensService` (`HaalLeerlinggegevens`) of the ESIS-like
+    /// schools, on the SOAP server.
+    pub fn uwlr_url(&self) -> String {
+        format!("{}{}", self.urls[0], uwlr::PATH)
+    }
+
     /// Base URL of the ParnasSys REST server.
     pub fn parnassys_url(&self) -> String {
         self.urls[1].clone()
@@ -156,10 +173,16 @@ impl MockBoard {
         self.urls[2].clone()
     }
 
-    /// The three URLs as the CLI prints them: `{"gkv": …, "parnassys": …, "leeruniek": …}`.
+    /// The URLs as the CLI prints them: `{"gkv": …, "parnassys": …, "leeruniek": …, "uwlr": …}`
+    /// (`uwlr` is the full URL of `HaalLeerlinggegevens` on the SOAP server).
     pub fn urls_json(&self) -> String {
-        serde_json::json!({ "gkv": self.urls[0], "parnassys": self.urls[1], "leeruniek": self.urls[2] })
-            .to_string()
+        serde_json::json!({
+            "gkv": self.urls[0],
+            "parnassys": self.urls[1],
+            "leeruniek": self.urls[2],
+            "uwlr": self.uwlr_url(),
+        })
+        .to_string()
     }
 
     /// Planted-case expectations (empty for fixtures).
@@ -172,7 +195,26 @@ impl MockBoard {
         self.shared.read().schools.keys().cloned().collect()
     }
 
-    /// Credentials of `brin` for all three servers.
+    /// Credentials of an ESIS-like school `brin`: its UWLR access and its Leeruniek client
+    /// (`None` for a ParnasSys school).
+    pub fn uwlr_credentials(&self, brin: &str) -> Option<UwlrCredentials> {
+        let st = self.shared.read();
+        let access = st.schools.get(brin)?.uwlr.clone()?;
+        let leeruniek = st
+            .clients
+            .values()
+            .filter(|c| c.system == System::Leeruniek && c.schools.len() == 1 && c.schools[0] == brin)
+            .map(|c| (c.client_id.clone(), c.client_secret.clone()))
+            .next()?;
+        Some(UwlrCredentials {
+            url: self.uwlr_url(),
+            access,
+            leeruniek,
+        })
+    }
+
+    /// Credentials of ParnasSys school `brin` for all three servers (`None` for an ESIS-like
+    /// school: see [`MockBoard::uwlr_credentials`]).
     pub fn credentials(&self, brin: &str) -> Option<SchoolCredentials> {
         let st = self.shared.read();
         let school = st.schools.get(brin)?;

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::Parser;
 use mocks::{DataSource, FaultConfig, FaultKind, GenParams, MockBoard, MockConfig, fixture, generate};
 
-/// Mock ParnasSys (GKV SOAP + REST) and Leeruniek servers for Zorgsignaal.
+/// Mock ParnasSys (GKV SOAP + REST), Leeruniek and ESIS-like UWLR servers for Zorgsignaal.
 #[derive(Debug, Parser)]
 #[command(name = "zorgsignaal-mock", version)]
 struct Cli {
@@ -32,6 +32,10 @@ struct Cli {
     /// Reference date (peildatum) that anchors every generated date.
     #[arg(long, default_value = "2026-11-20")]
     as_of: NaiveDate,
+    /// How many schools, counted from the last (never the first), are ESIS-like: pupil data
+    /// through UWLR `HaalLeerlinggegevens`, no GKV and no ParnasSys REST.
+    #[arg(long, default_value_t = 0)]
+    uwlr_schools: usize,
     /// Do not plant the rule cases.
     #[arg(long)]
     no_planted: bool,
@@ -91,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
                 years: cli.years,
                 as_of: cli.as_of,
                 planted: !cli.no_planted,
+                uwlr_schools: cli.uwlr_schools,
             };
             let started = std::time::Instant::now();
             let (ds, expected) = tokio::task::spawn_blocking(move || generate(&params)).await?;

@@ -103,6 +103,23 @@ pub struct School {
     /// `[schools.calendar]`; the planted holiday case needs one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vakanties: Vec<Vacation>,
+    /// An "ESIS-like" school: its LAS has no GKV and no ParnasSys REST, it serves pupil data
+    /// through UWLR 2.2 `HaalLeerlinggegevens` with this access, and its results reach
+    /// Zorgsignaal through the mock test publisher (toetsuitgever). Absent: a ParnasSys school.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uwlr: Option<UwlrAccess>,
+}
+
+/// How a school's LAS serves UWLR 2.2 pupil data (`LeerlinggegevensService`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UwlrAccess {
+    /// The LAS product the school is modelled on (`ESIS`).
+    pub las: String,
+    /// `autorisatiesleutel` the school issued to Zorgsignaal in its LAS (test data).
+    pub autorisatiesleutel: String,
+    /// `klantcode` under which the LAS registered Zorgsignaal (checked in the `autorisatie` header).
+    pub klantcode: String,
 }
 
 /// A school holiday, inclusive dates.

@@ -115,8 +115,10 @@ pub struct SchoolState {
     pub naam: String,
     /// GKV key.
     pub leveranciersleutel: String,
-    /// Consent revoked: GKV and REST refuse this school.
+    /// Consent revoked: GKV, UWLR and REST refuse this school.
     pub revoked: bool,
+    /// UWLR access of an ESIS-like school (no GKV, no ParnasSys REST); `None`: ParnasSys.
+    pub uwlr: Option<crate::model::UwlrAccess>,
     /// Staff.
     pub medewerkers: Vec<Staff>,
     /// Pupils.
@@ -210,6 +212,7 @@ impl State {
                 naam: s.naam,
                 leveranciersleutel: s.leveranciersleutel,
                 revoked: false,
+                uwlr: s.uwlr,
                 medewerkers: s.medewerkers,
                 leerlingen: s.leerlingen,
                 groepen: s.groepen,

@@ -77,6 +77,7 @@ pub async fn simulate(opts: &SimulateOptions) -> anyhow::Result<Value> {
         years: 4,
         as_of: opts.to,
         planted: true,
+        uwlr_schools: 0,
     };
     // The planted cases (in school 0) come due on a school day inside the period: the last one
     // with three holiday-free weeks after it, because the plan cases look up to two weeks ahead

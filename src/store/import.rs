@@ -181,6 +181,7 @@ macro_rules! impl_import_apply {
                             a
                         })
                         .collect();
+                    Self::upsert_catalogue(&mut tx, &page.results, now).await?;
                     summary.records = Self::apply_page_records(&mut tx, &page, now).await?;
                     tx.commit().await?;
                     Ok(summary)

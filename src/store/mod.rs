@@ -35,6 +35,7 @@ pub mod model;
 pub mod ops;
 pub mod outbox;
 mod page;
+pub(crate) mod page_bulk;
 pub mod postgres;
 pub mod report;
 mod results;

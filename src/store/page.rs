@@ -7,7 +7,7 @@ macro_rules! impl_page_apply {
         const _: () = {
             use chrono::{DateTime, Utc};
 
-            use $crate::domain::{Brin, DyslexiaStatementRecord, Evaluation, Note, Source, SupportPlan};
+            use $crate::domain::{Brin, DyslexiaStatementRecord, Evaluation, Note, Source, SupportPlan, TestResult};
             use $crate::store::error::StoreError;
             use $crate::store::model::*;
             use $crate::store::results::ResultOutcome;
@@ -18,6 +18,11 @@ macro_rules! impl_page_apply {
             impl $store {
                 pub(crate) async fn apply_page_tx(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
                     let now = Utc::now();
+                    if !batch.results.is_empty() {
+                        // The shared catalogue outside the page transaction (page_bulk.rs).
+                        let mut conn = self.pool.acquire().await?;
+                        Self::upsert_catalogue(&mut conn, &batch.results, now).await?;
+                    }
                     let mut tx = self.begin_write().await?;
                     let summary = Self::apply_page_records(&mut tx, batch, now).await?;
                     let records = batch.results.len()
@@ -78,7 +83,7 @@ macro_rules! impl_page_apply {
                     }
                     let mut summary = PageSummary::default();
                     // A record applied directly or tombstoned supersedes a held older version.
-                    let applied = batch
+                    let applied: Vec<(RecordKind, &str)> = batch
                         .results
                         .iter()
                         .map(|r| (RecordKind::Result, r.external_id.as_str()))
@@ -91,30 +96,54 @@ macro_rules! impl_page_apply {
                                 .map(|d| (RecordKind::DyslexiaStatement, d.external_id.as_str())),
                         )
                         .chain(batch.absences.iter().map(|a| (RecordKind::Absence, a.external_id.as_str())))
-                        .chain(batch.tombstones.iter().map(|t| (t.kind, t.external_id.as_str())));
-                    for (kind, external_id) in applied {
-                        Self::unhold(tx, batch.source, &batch.school, kind, external_id).await?;
-                    }
-                    for r in &batch.results {
-                        match Self::upsert_result(tx, r, now).await? {
-                            ResultOutcome::Inserted => summary.results_inserted += 1,
-                            ResultOutcome::Updated => summary.results_updated += 1,
-                            ResultOutcome::Unchanged => summary.unchanged += 1,
-                            ResultOutcome::Deduplicated => summary.results_deduplicated += 1,
+                        .chain(batch.tombstones.iter().map(|t| (t.kind, t.external_id.as_str())))
+                        .collect();
+                    Self::unhold_bulk(tx, batch, &applied).await?;
+                    // Every pupil the page names, in one query (page_bulk.rs).
+                    let named = batch
+                        .results
+                        .iter()
+                        .map(|r| r.pupil_external_id.as_str())
+                        .chain(batch.notes.iter().filter_map(|n| n.pupil_external_id.as_deref()))
+                        .chain(batch.plans.iter().filter_map(|p| p.pupil_external_id.as_deref()));
+                    let pupils = Self::pupil_ids(tx, &batch.school, named).await?;
+                    if let Some(s) = Self::write_results_bulk(tx, batch, &pupils, now).await? {
+                        summary.results_inserted += s.results_inserted;
+                        summary.results_updated += s.results_updated;
+                        summary.results_deduplicated += s.results_deduplicated;
+                        summary.unchanged += s.unchanged;
+                    } else {
+                        for r in &batch.results {
+                            match Self::upsert_result(tx, r, now).await? {
+                                ResultOutcome::Inserted => summary.results_inserted += 1,
+                                ResultOutcome::Updated => summary.results_updated += 1,
+                                ResultOutcome::Unchanged => summary.unchanged += 1,
+                                ResultOutcome::Deduplicated => summary.results_deduplicated += 1,
+                            }
                         }
                     }
-                    for n in &batch.notes {
-                        if Self::upsert_note(tx, n, now).await? {
-                            summary.notes += 1;
-                        } else {
-                            summary.unchanged += 1;
+                    if let Some((written, unchanged)) = Self::write_notes_bulk(tx, &batch.notes, &pupils, now).await? {
+                        summary.notes += written;
+                        summary.unchanged += unchanged;
+                    } else {
+                        for n in &batch.notes {
+                            if Self::upsert_note(tx, n, now).await? {
+                                summary.notes += 1;
+                            } else {
+                                summary.unchanged += 1;
+                            }
                         }
                     }
-                    for p in &batch.plans {
-                        if Self::upsert_plan(tx, p, now).await? {
-                            summary.plans += 1;
-                        } else {
-                            summary.unchanged += 1;
+                    if let Some((written, unchanged)) = Self::write_plans_bulk(tx, batch, &pupils, now).await? {
+                        summary.plans += written;
+                        summary.unchanged += unchanged;
+                    } else {
+                        for p in &batch.plans {
+                            if Self::upsert_plan(tx, p, now).await? {
+                                summary.plans += 1;
+                            } else {
+                                summary.unchanged += 1;
+                            }
                         }
                     }
                     for d in &batch.dyslexia_statements {
@@ -148,23 +177,15 @@ macro_rules! impl_page_apply {
                     .bind(&batch.stream)
                     .fetch_one(&mut **tx)
                     .await?;
-                    let arrived = batch
-                        .results
-                        .iter()
-                        .map(|r| r.external_id.as_str())
-                        .chain(batch.notes.iter().map(|n| n.external_id.as_str()))
-                        .chain(batch.plans.iter().map(|p| p.external_id.as_str()));
-                    for external_id in arrived.filter(|_| held > 0) {
-                        sqlx::query(
-                            "DELETE FROM quarantine WHERE source = $1 AND school = $2 AND stream = $3
-                               AND external_id = $4",
-                        )
-                        .bind(batch.source.as_str())
-                        .bind(batch.school.as_str())
-                        .bind(&batch.stream)
-                        .bind(external_id)
-                        .execute(&mut **tx)
-                        .await?;
+                    if held > 0 {
+                        let arrived: Vec<&str> = batch
+                            .results
+                            .iter()
+                            .map(|r| r.external_id.as_str())
+                            .chain(batch.notes.iter().map(|n| n.external_id.as_str()))
+                            .chain(batch.plans.iter().map(|p| p.external_id.as_str()))
+                            .collect();
+                        Self::unquarantine_bulk(tx, batch, &arrived).await?;
                     }
                     for q in &batch.quarantine {
                         sqlx::query(
@@ -211,26 +232,6 @@ macro_rules! impl_page_apply {
                     Ok(summary)
                 }
 
-                /// Forgets a held record (superseded by a newer version or a tombstone).
-                async fn unhold(
-                    tx: &mut Tx,
-                    source: Source,
-                    school: &Brin,
-                    kind: RecordKind,
-                    external_id: &str,
-                ) -> Result<(), StoreError> {
-                    sqlx::query(
-                        "DELETE FROM held_records WHERE source = $1 AND school = $2 AND kind = $3 AND external_id = $4",
-                    )
-                    .bind(source.as_str())
-                    .bind(school.as_str())
-                    .bind(rows::enum_name(&kind)?)
-                    .bind(external_id)
-                    .execute(&mut **tx)
-                    .await?;
-                    Ok(())
-                }
-
                 /// Applies, in one transaction, every held record of `school` whose pupil the store
                 /// now knows, and forgets them; the rest keeps waiting.
                 pub(crate) async fn release_held_tx(&self, school: &Brin) -> Result<ReleaseSummary, StoreError> {
@@ -246,8 +247,20 @@ macro_rules! impl_page_apply {
                     .bind(school.as_str())
                     .fetch_all(&mut *tx)
                     .await?;
-                    for (id, record) in &ready {
-                        match rows::from_json::<HeldRecord>("held_records.record", record)? {
+                    let released: Vec<_> = ready
+                        .iter()
+                        .map(|(_, record)| rows::from_json::<HeldRecord>("held_records.record", record))
+                        .collect::<Result<_, _>>()?;
+                    let results: Vec<TestResult> = released
+                        .iter()
+                        .filter_map(|h| match h {
+                            HeldRecord::Result(r) => Some(r.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    Self::upsert_catalogue(&mut tx, &results, now).await?;
+                    for ((id, _), held) in ready.iter().zip(released) {
+                        match held {
                             HeldRecord::Result(r) => {
                                 Self::upsert_result(&mut tx, &r, now).await?;
                             }

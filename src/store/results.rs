@@ -14,6 +14,7 @@ pub(crate) enum ResultOutcome {
 }
 
 /// Generates `upsert_result` and `write_result` for an engine's store type (used by page apply).
+/// The caller upserts the test catalogue (`upsert_catalogue` in `page_bulk.rs`).
 macro_rules! impl_result_upsert {
     ($store:ty, $db:ty) => {
         const _: () = {
@@ -34,18 +35,6 @@ macro_rules! impl_result_upsert {
                 ) -> Result<ResultOutcome, StoreError> {
                     let what = format!("result {}", r.external_id);
                     let pupil_id = Self::required_pupil_id(tx, &r.school, &r.pupil_external_id, &what).await?;
-                    sqlx::query(
-                        "INSERT INTO tests (code, name, provider, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)
-                         ON CONFLICT (code) DO UPDATE SET name = excluded.name,
-                           provider = COALESCE(excluded.provider, tests.provider), last_seen_at = excluded.last_seen_at",
-                    )
-                    .bind(r.test_code.trim().to_ascii_uppercase())
-                    .bind(&r.test_name)
-                    .bind(&r.provider)
-                    .bind(now)
-                    .execute(&mut **tx)
-                    .await?;
-
                     let known: Option<(i64,)> = sqlx::query_as(
                         "SELECT result_id FROM result_sources WHERE source = $1 AND school = $2 AND external_id = $3",
                     )

@@ -223,6 +223,17 @@ impl ResultRow {
     }
 }
 
+/// A `result_sources` row a page names, with the sitting it points at (set-based page writes).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct KnownResultRow {
+    pub alias_external_id: String,
+    pub alias_deleted: bool,
+    pub result_deleted: bool,
+    pub content_key: String,
+    #[sqlx(flatten)]
+    pub row: ResultRow,
+}
+
 /// `plans` joined with the pupil's source id.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct PlanRow {

@@ -93,6 +93,7 @@ impl SqliteStore {
 
 super::sync::impl_sync_store!(SqliteStore, Sqlite);
 super::page::impl_page_apply!(SqliteStore, Sqlite);
+super::page_bulk::impl_page_bulk!(SqliteStore, Sqlite);
 super::import::impl_import_apply!(SqliteStore, Sqlite);
 super::results::impl_result_upsert!(SqliteStore, Sqlite);
 super::history::impl_history_store!(SqliteStore, Sqlite);

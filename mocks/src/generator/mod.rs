@@ -26,8 +26,13 @@ pub struct GenParams {
     pub years: u32,
     /// Reference date (peildatum).
     pub as_of: NaiveDate,
-    /// Whether to plant the rule cases (into the first school).
+    /// Whether to plant the rule cases (into the first school; the UWLR cases into each
+    /// ESIS-like school).
     pub planted: bool,
+    /// How many schools, counted from the last, are "ESIS-like": no GKV and no ParnasSys REST,
+    /// pupil data through UWLR `HaalLeerlinggegevens`, results through the mock test publisher.
+    /// Never the first school (it holds the ParnasSys planted cases); default 0.
+    pub uwlr_schools: usize,
 }
 
 impl Default for GenParams {
@@ -39,7 +44,20 @@ impl Default for GenParams {
             years: 4,
             as_of: catalog::ymd(2026, 11, 20),
             planted: true,
+            uwlr_schools: 0,
         }
+    }
+}
+
+/// The LAS an ESIS-like school is modelled on.
+pub const UWLR_LAS: &str = "ESIS";
+/// The `klantcode` under which an ESIS-like school's LAS registered Zorgsignaal.
+pub const UWLR_KLANTCODE: &str = "ZS01";
+
+impl GenParams {
+    /// Whether school `idx` is ESIS-like (see [`GenParams::uwlr_schools`]).
+    pub fn is_uwlr_school(&self, idx: usize) -> bool {
+        idx > 0 && idx < self.schools && idx + self.uwlr_schools >= self.schools
     }
 }
 
@@ -55,6 +73,21 @@ pub const PARNASSYS_SCOPES: &[&str] = &[
 ];
 /// Leeruniek REST scopes.
 pub const LEERUNIEK_SCOPES: &[&str] = &["groupplans.read", "notes.read", "tasks.read", "tasks.write"];
+
+/// Turns a generated school into an ESIS-like one: UWLR access instead of a GKV key, and none
+/// of the records only ParnasSys REST serves (notes, plans, dyslexieverklaringen: the mock has no
+/// contract for ESIS's own). Its results stay: the mock test publisher delivers them.
+fn make_uwlr_school(school: &mut crate::model::School, seed: u64) {
+    school.uwlr = Some(crate::model::UwlrAccess {
+        las: UWLR_LAS.into(),
+        autorisatiesleutel: school::secret(seed, &format!("uwlr:{}", school.brin)),
+        klantcode: UWLR_KLANTCODE.into(),
+    });
+    school.leveranciersleutel = String::new();
+    school.notities.clear();
+    school.plannen.clear();
+    school.dyslexieverklaringen.clear();
+}
 
 /// Generates a board and the planted-case expectations.
 pub fn generate(params: &GenParams) -> (Dataset, Vec<Expected>) {
@@ -84,11 +117,18 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
                         g.simulate(first_year, last_year, params.pupils_per_school);
                         let expected = if idx == 0 && params.planted {
                             planted::plant(&mut g, planted_as_of, first_year, last_year)
+                        } else if params.is_uwlr_school(idx) && params.planted {
+                            planted::plant_uwlr(&mut g, planted_as_of, first_year, last_year)
                         } else {
                             Vec::new()
                         };
-                        // Last, with its own random stream: adding verzuim changed no other record.
-                        g.absences(params.seed, first_year, last_year);
+                        if params.is_uwlr_school(idx) {
+                            make_uwlr_school(&mut g.school, params.seed);
+                        } else {
+                            // Last, with its own random stream: adding verzuim changed no other
+                            // record. A UWLR school has no ParnasSys REST and UWLR no verzuim.
+                            g.absences(params.seed, first_year, last_year);
+                        }
                         out.push((idx, g.school, expected));
                     }
                     out
@@ -108,11 +148,16 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
         schools.push(s);
     }
     let mut clients = Vec::new();
-    let all: Vec<String> = schools.iter().map(|s| s.brin.clone()).collect();
     for (system, prefix, scopes) in [
         (System::Parnassys, "ps", PARNASSYS_SCOPES),
         (System::Leeruniek, "lu", LEERUNIEK_SCOPES),
     ] {
+        // An ESIS-like school has no ParnasSys; Leeruniek works with any LAS.
+        let all: Vec<String> = schools
+            .iter()
+            .filter(|s| system == System::Leeruniek || s.uwlr.is_none())
+            .map(|s| s.brin.clone())
+            .collect();
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
         for brin in &all {
             let client_id = format!("{prefix}-{}", brin.to_lowercase());

@@ -103,6 +103,7 @@ impl<'a> SchoolGen<'a> {
             dyslexieverklaringen: Vec::new(),
             verzuim: Vec::new(),
             vakanties: Vec::new(),
+            uwlr: None,
         };
         let mut g = Self {
             cat,

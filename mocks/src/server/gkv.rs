@@ -150,6 +150,12 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, headers: HeaderMap, body:
             &format!("{FAULT_AUTH}: onbekende leverancier of school"),
         );
     };
+    if school.uwlr.is_some() {
+        return fault(
+            "Client",
+            &format!("{FAULT_AUTH}: deze school gebruikt geen ParnasSys (geen GKV)"),
+        );
+    }
     if school.revoked {
         return fault(
             "Client",
@@ -180,7 +186,7 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, headers: HeaderMap, body:
         .into_response()
 }
 
-fn el(out: &mut String, name: &str, value: Option<&str>) {
+pub(crate) fn el(out: &mut String, name: &str, value: Option<&str>) {
     match value {
         Some(v) => {
             let _ = write!(out, "<{name}>{}</{name}>", escape(v));

@@ -1,9 +1,11 @@
-//! HTTP side: the shared state behind three axum routers (GKV SOAP, ParnasSys REST, Leeruniek REST),
+//! HTTP side: the shared state behind three axum servers (SOAP: GKV and UWLR; ParnasSys REST;
+//! Leeruniek REST),
 //! request counting and fault injection common to all endpoints.
 
 pub mod gkv;
 pub mod oauth;
 pub mod rest;
+pub mod uwlr;
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};

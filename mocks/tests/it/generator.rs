@@ -104,7 +104,12 @@ fn generated_levels_follow_the_percentile_bands() {
 
 #[tokio::test]
 async fn a_dumped_fixture_serves_the_same_data() {
-    let (ds, _) = generate(&small_params(9));
+    // With an ESIS-like school, so the dump holds its `uwlr` block too.
+    let (ds, _) = generate(&GenParams {
+        uwlr_schools: 1,
+        ..small_params(9)
+    });
+    assert!(ds.schools.iter().any(|s| s.uwlr.is_some()));
     let dir = std::env::temp_dir().join(format!("mocks-fixture-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("board.json");
@@ -123,7 +128,7 @@ async fn a_dumped_fixture_serves_the_same_data() {
     }
     // The schema closes every object (`additionalProperties: false`): a field added to the model
     // must be declared there too, or CI's JSON Schema check of the dump fails.
-    // The planted school (the first, the one walked) fills the optional lists.
+    // The planted school (the first) fills the optional lists.
     assert!(
         !ds.schools[0].dyslexieverklaringen.is_empty()
             && !ds.schools[0].vakanties.is_empty()
@@ -185,9 +190,9 @@ fn undeclared_keys(
         }
         serde_json::Value::Array(items) => {
             if let Some(item_schema) = schema.get("items") {
-                // One element of each array is enough to find a missing declaration.
-                if let Some(first) = items.first() {
-                    undeclared_keys(root, item_schema, first, &format!("{path}[0]"), out);
+                // Every element: optional fields (an ESIS-like school's `uwlr`) sit in a later one.
+                for (i, item) in items.iter().enumerate() {
+                    undeclared_keys(root, item_schema, item, &format!("{path}[{i}]"), out);
                 }
             }
         }

@@ -10,3 +10,4 @@ mod oauth;
 mod openapi;
 mod planted;
 mod tasks;
+mod uwlr;

@@ -59,21 +59,7 @@ mod results;
 
 /// Plants every case into `g` (normally school 0) and returns the expectations.
 pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year: i32) -> Vec<Expected> {
-    let mut groups = Vec::new();
-    for year in (last_year - 3).max(first_year)..=last_year {
-        let grade = (6 - (last_year - year)) as u8;
-        let id = g.new_group(year, grade, "Z");
-        groups.push((id, grade, ymd(year, 8, 1)));
-    }
-    let current_group = groups.last().map(|g| g.0).unwrap_or_default();
-    let mut p = Planter {
-        g,
-        out: Vec::new(),
-        as_of,
-        groups,
-        current_group,
-        ahead: Vec::new(),
-    };
+    let mut p = Planter::new(g, as_of, first_year, last_year);
     p.dmt();
     p.dmt_levels_and_rounds();
     p.lowest_level_repeated();
@@ -92,6 +78,15 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.out
 }
 
+/// Plants the cases of an ESIS-like school (pupil data through UWLR, results through the mock
+/// test publisher): a three-V- DMT case that fires and a near-miss, so an end-to-end run through
+/// `HaalLeerlinggegevens` and `POST /uwlr/v2/leerresultaten` has a signal to find.
+pub fn plant_uwlr(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year: i32) -> Vec<Expected> {
+    let mut p = Planter::new(g, as_of, first_year, last_year);
+    p.dmt_uwlr();
+    p.out
+}
+
 /// Main-measurement dates anchored on the latest June 15 on or before `as_of`.
 struct Dates {
     m25: NaiveDate,
@@ -100,6 +95,27 @@ struct Dates {
     e26: NaiveDate,
     tussen: NaiveDate,
     e26_retake: NaiveDate,
+}
+
+impl<'g, 'a> Planter<'g, 'a> {
+    /// The planted groups ("Z", up to four school years back, groep 6 now) in `g`.
+    fn new(g: &'g mut SchoolGen<'a>, as_of: NaiveDate, first_year: i32, last_year: i32) -> Self {
+        let mut groups = Vec::new();
+        for year in (last_year - 3).max(first_year)..=last_year {
+            let grade = (6 - (last_year - year)) as u8;
+            let id = g.new_group(year, grade, "Z");
+            groups.push((id, grade, ymd(year, 8, 1)));
+        }
+        let current_group = groups.last().map(|g| g.0).unwrap_or_default();
+        Planter {
+            g,
+            out: Vec::new(),
+            as_of,
+            groups,
+            current_group,
+            ahead: Vec::new(),
+        }
+    }
 }
 
 impl Planter<'_, '_> {

@@ -135,6 +135,41 @@ impl Planter<'_, '_> {
         }
     }
 
+    /// The ESIS-like school's cases (issue 12): its results reach Zorgsignaal as UWLR
+    /// `leerresultaten_verzoek` messages of the mock test publisher, without a stated moment
+    /// (UWLR has none), so the moment comes from the date.
+    pub(super) fn dmt_uwlr(&mut self) {
+        let d = self.dates();
+        let dmt = self.cat().dmt_2018.clone();
+        let (m, e) = (Some(StatedMoment::M), Some(StatedMoment::E));
+        let w = Some("word_reading");
+        let cases: [(Vec<Row<'_>>, Option<&str>, &str); 2] = [
+            (
+                vec![
+                    (d.e25, e, "IV:V-", Some(4), Some(28.0)),
+                    (d.m26, m, "IV:V-", Some(8), Some(31.0)),
+                    (d.e26, e, "IV:V-", Some(6), Some(35.0)),
+                ],
+                Some("met"),
+                "UWLR (ESIS-achtige school): drie keer V- (P4, P8, P6) op de DMT, geleverd door de toetsuitgever: vuurt, EED-criterium gehaald.",
+            ),
+            (
+                vec![
+                    (d.e25, e, "IV:V", Some(15), None),
+                    (d.m26, m, "IV:IV", Some(30), None),
+                    (d.e26, e, "IV:V", Some(12), None),
+                ],
+                None,
+                "UWLR (ESIS-achtige school), near-miss: V, IV, V op de DMT: vuurt niet.",
+            ),
+        ];
+        for (rows, eed, desc) in cases {
+            let pid = self.pupil();
+            self.results(pid, &dmt, &rows);
+            self.expect("dmt_three_lowest", pid, w, eed.is_some(), eed, desc);
+        }
+    }
+
     /// Issue 16: the seven-level display (I+), a P15 triple, a missed round and two norms of one
     /// sitting that disagree.
     pub(super) fn dmt_levels_and_rounds(&mut self) {

@@ -1,0 +1,644 @@
+//! Set-based page writes (issue 15): a page of results, notes and plans is written with a few
+//! statements per table instead of one lookup and one or two statements per record.
+//!
+//! Per page: one query resolves every pupil id the page names; one query reads the stored rows the
+//! page's ids already name (results through `result_sources`, plans with their evaluations); one
+//! query finds live sittings with the same content key; then one multi-row statement per table
+//! (chunked at [`CHUNK`] rows) writes what changed. The semantics are those of the record-by-record
+//! path in `page.rs`/`results.rs` (first seen wins, aliases, revival, "unchanged" counted):
+//! pages where the order of records inside the page could matter — the same id twice, or a new
+//! result whose content key another result of the same page also carries — take that path instead.
+//!
+//! The test catalogue (`tests`) is shared by every school: [`upsert_catalogue`] writes only new or
+//! changed codes, in code order, and the page apply runs it before (outside) the page transaction,
+//! so concurrent schools never hold each other's catalogue row locks.
+
+/// Rows per multi-row statement or `IN (…)` list (SQLite allows 32 766 bound values per
+/// statement; a result row binds 19).
+pub(crate) const CHUNK: usize = 500;
+
+/// Generates the set-based page writers for an engine's store type.
+macro_rules! impl_page_bulk {
+    ($store:ty, $db:ty) => {
+        const _: () = {
+            use std::collections::{BTreeMap, HashMap, HashSet};
+
+            use chrono::{DateTime, Utc};
+            use sqlx::QueryBuilder;
+
+            use $crate::domain::{Brin, Evaluation, Note, SupportPlan, TestResult};
+            use $crate::store::error::StoreError;
+            use $crate::store::model::*;
+            use $crate::store::page_bulk::CHUNK;
+            use $crate::store::rows::{self, EvaluationRow, KnownResultRow, PlanRow};
+
+            type Tx = sqlx::Transaction<'static, $db>;
+            type Conn = <$db as sqlx::Database>::Connection;
+
+            /// `(`, the binds of `items` separated by commas, `)`.
+            fn push_in<'a>(qb: &mut QueryBuilder<$db>, items: impl IntoIterator<Item = &'a str>) {
+                qb.push("(");
+                let mut list = qb.separated(", ");
+                for item in items {
+                    list.push_bind(item.to_owned());
+                }
+                list.push_unseparated(")");
+            }
+
+            /// What the set-based result writer will do with a page's results.
+            struct ResultPlan<'a> {
+                /// Aliases (source ids) whose tombstone is lifted.
+                undelete_aliases: Vec<&'a str>,
+                /// Sittings owned by another source that come back.
+                revive: Vec<i64>,
+                /// Results to insert or overwrite (first seen by this source), with their pupil id.
+                write: Vec<(&'a TestResult, i64)>,
+                /// New `result_sources` rows: source id and the sitting, `None` = the one written.
+                new_sources: Vec<(&'a str, Option<i64>)>,
+                summary: PageSummary,
+            }
+
+            impl $store {
+                /// Writes new or changed test codes of `results` to the catalogue, in code order; a
+                /// page of known tests writes nothing (and locks nothing).
+                pub(crate) async fn upsert_catalogue(
+                    conn: &mut Conn,
+                    results: &[TestResult],
+                    now: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    if results.is_empty() {
+                        return Ok(());
+                    }
+                    // As record by record: the last name wins, the last provider given wins.
+                    let mut wanted: BTreeMap<String, (&str, Option<&str>)> = BTreeMap::new();
+                    for r in results {
+                        let entry = wanted
+                            .entry(r.test_code.trim().to_ascii_uppercase())
+                            .or_insert((r.test_name.as_str(), None));
+                        entry.0 = r.test_name.as_str();
+                        if let Some(p) = &r.provider {
+                            entry.1 = Some(p.as_str());
+                        }
+                    }
+                    let codes: Vec<&str> = wanted.keys().map(String::as_str).collect();
+                    let mut stored: HashMap<String, (String, Option<String>)> = HashMap::new();
+                    for chunk in codes.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new("SELECT code, name, provider FROM tests WHERE code IN ");
+                        push_in(&mut qb, chunk.iter().copied());
+                        let rows: Vec<(String, String, Option<String>)> =
+                            qb.build_query_as().fetch_all(&mut *conn).await?;
+                        stored.extend(rows.into_iter().map(|(c, n, p)| (c, (n, p))));
+                    }
+                    let changed: Vec<(&String, &(&str, Option<&str>))> = wanted
+                        .iter()
+                        .filter(|(code, (name, provider))| match stored.get(*code) {
+                            None => true,
+                            Some((n, p)) => n.as_str() != *name || (provider.is_some() && p.as_deref() != *provider),
+                        })
+                        .collect();
+                    for chunk in changed.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO tests (code, name, provider, first_seen_at, last_seen_at) ",
+                        );
+                        qb.push_values(chunk, |mut row, (code, (name, provider))| {
+                            row.push_bind(code.to_string())
+                                .push_bind(name.to_string())
+                                .push_bind(provider.map(str::to_owned))
+                                .push_bind(now)
+                                .push_bind(now);
+                        });
+                        qb.push(
+                            " ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+                               provider = COALESCE(excluded.provider, tests.provider),
+                               last_seen_at = excluded.last_seen_at",
+                        );
+                        qb.build().execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                }
+
+                /// Store ids of the live pupils of `school` with these source ids (any source).
+                pub(crate) async fn pupil_ids<'a>(
+                    tx: &mut Tx,
+                    school: &Brin,
+                    external_ids: impl IntoIterator<Item = &'a str>,
+                ) -> Result<HashMap<String, i64>, StoreError> {
+                    let mut wanted: Vec<&str> = external_ids.into_iter().collect();
+                    wanted.sort_unstable();
+                    wanted.dedup();
+                    let mut found = HashMap::with_capacity(wanted.len());
+                    for chunk in wanted.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new("SELECT external_id, MIN(id) FROM pupils WHERE school = ");
+                        qb.push_bind(school.as_str().to_owned());
+                        qb.push(" AND deleted_at IS NULL AND external_id IN ");
+                        push_in(&mut qb, chunk.iter().copied());
+                        qb.push(" GROUP BY external_id");
+                        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                        found.extend(rows);
+                    }
+                    Ok(found)
+                }
+
+                /// Reads what the page's results name and decides per result; `None` when the
+                /// order inside the page could matter (the caller then goes record by record).
+                async fn plan_results<'a>(
+                    tx: &mut Tx,
+                    batch: &'a PageBatch,
+                    pupils: &HashMap<String, i64>,
+                ) -> Result<Option<ResultPlan<'a>>, StoreError> {
+                    let results = &batch.results;
+                    let mut ids = HashSet::with_capacity(results.len());
+                    if !results.iter().all(|r| ids.insert(r.external_id.as_str())) {
+                        return Ok(None);
+                    }
+                    let mut known: HashMap<String, KnownResultRow> = HashMap::new();
+                    for chunk in results.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "SELECT rs.external_id AS alias_external_id, rs.deleted_at IS NOT NULL AS alias_deleted,
+                               r.deleted_at IS NOT NULL AS result_deleted, r.content_key,
+                               r.id, r.pupil_id, r.source, r.school, r.external_id,
+                               p.external_id AS pupil_external_id, r.test_code, r.part_code,
+                               r.test_name, r.provider, r.taken_on, r.stated_moment, r.raw_score,
+                               r.ability_value, r.ability_scale, r.ability_low, r.ability_high,
+                               r.reference_scores
+                             FROM result_sources rs JOIN results r ON r.id = rs.result_id
+                               JOIN pupils p ON p.id = r.pupil_id
+                             WHERE rs.source = ",
+                        );
+                        qb.push_bind(batch.source.as_str().to_owned());
+                        qb.push(" AND rs.school = ");
+                        qb.push_bind(batch.school.as_str().to_owned());
+                        qb.push(" AND rs.external_id IN ");
+                        push_in(&mut qb, chunk.iter().map(|r| r.external_id.as_str()));
+                        let rows: Vec<KnownResultRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                        known.extend(rows.into_iter().map(|k| (k.alias_external_id.clone(), k)));
+                    }
+                    // A new result matches a live sitting by content key; inside the page the
+                    // record-by-record order would decide, so any overlap goes that way.
+                    let mut page_keys: HashSet<String> = HashSet::new();
+                    for k in known.values() {
+                        page_keys.insert(k.content_key.clone());
+                    }
+                    let mut new_keys: HashMap<&str, String> = HashMap::new();
+                    for r in results {
+                        let key = r.content_key();
+                        if known.contains_key(&r.external_id) {
+                            page_keys.insert(key);
+                        } else {
+                            new_keys.insert(r.external_id.as_str(), key);
+                        }
+                    }
+                    let mut seen_new = HashSet::new();
+                    for key in new_keys.values() {
+                        if page_keys.contains(key) || !seen_new.insert(key.as_str()) {
+                            return Ok(None);
+                        }
+                    }
+                    let mut sittings: HashMap<String, i64> = HashMap::new();
+                    let keys: Vec<&str> = new_keys.values().map(String::as_str).collect();
+                    for chunk in keys.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "SELECT content_key, MIN(id) FROM results WHERE deleted_at IS NULL AND content_key IN ",
+                        );
+                        push_in(&mut qb, chunk.iter().copied());
+                        qb.push(" GROUP BY content_key");
+                        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                        sittings.extend(rows);
+                    }
+                    let mut plan = ResultPlan {
+                        undelete_aliases: Vec::new(),
+                        revive: Vec::new(),
+                        write: Vec::new(),
+                        new_sources: Vec::new(),
+                        summary: PageSummary::default(),
+                    };
+                    for r in results {
+                        let pupil_id = *pupils.get(&r.pupil_external_id).ok_or_else(|| {
+                            StoreError::InvalidData(format!(
+                                "result {} names a pupil that is not in the store",
+                                r.external_id
+                            ))
+                        })?;
+                        match known.remove(&r.external_id) {
+                            Some(k) => {
+                                if k.alias_deleted {
+                                    plan.undelete_aliases.push(r.external_id.as_str());
+                                }
+                                let first_seen =
+                                    k.row.source == r.source.as_str() && k.row.external_id == r.external_id;
+                                if !first_seen {
+                                    // Another source delivered this sitting first: its content
+                                    // stays; the sitting comes back if it had been tombstoned.
+                                    if k.result_deleted {
+                                        plan.revive.push(k.row.id);
+                                    }
+                                    plan.summary.results_deduplicated += 1;
+                                } else if !k.result_deleted && k.row.into_stored()?.result == *r {
+                                    plan.summary.unchanged += 1;
+                                } else {
+                                    plan.write.push((r, pupil_id));
+                                    plan.summary.results_updated += 1;
+                                }
+                            }
+                            None => match sittings.get(&new_keys[r.external_id.as_str()]) {
+                                Some(id) => {
+                                    plan.new_sources.push((r.external_id.as_str(), Some(*id)));
+                                    plan.summary.results_deduplicated += 1;
+                                }
+                                None => {
+                                    plan.write.push((r, pupil_id));
+                                    plan.new_sources.push((r.external_id.as_str(), None));
+                                    plan.summary.results_inserted += 1;
+                                }
+                            },
+                        }
+                    }
+                    Ok(Some(plan))
+                }
+
+                /// Writes a page's results set-based; `None` when the page needs the record-by-record
+                /// path (nothing written then).
+                pub(crate) async fn write_results_bulk(
+                    tx: &mut Tx,
+                    batch: &PageBatch,
+                    pupils: &HashMap<String, i64>,
+                    now: DateTime<Utc>,
+                ) -> Result<Option<PageSummary>, StoreError> {
+                    let Some(plan) = Self::plan_results(tx, batch, pupils).await? else {
+                        return Ok(None);
+                    };
+                    for chunk in plan.undelete_aliases.chunks(CHUNK) {
+                        let mut qb =
+                            QueryBuilder::<$db>::new("UPDATE result_sources SET deleted_at = NULL WHERE source = ");
+                        qb.push_bind(batch.source.as_str().to_owned());
+                        qb.push(" AND school = ");
+                        qb.push_bind(batch.school.as_str().to_owned());
+                        qb.push(" AND external_id IN ");
+                        push_in(&mut qb, chunk.iter().copied());
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    for chunk in plan.revive.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new("UPDATE results SET deleted_at = NULL, updated_at = ");
+                        qb.push_bind(now);
+                        qb.push(" WHERE deleted_at IS NOT NULL AND id IN (");
+                        let mut list = qb.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        list.push_unseparated(")");
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    let mut written: HashMap<String, i64> = HashMap::with_capacity(plan.write.len());
+                    for chunk in plan.write.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO results (pupil_id, content_key, test_code, part_code, test_name, provider,
+                               taken_on, stated_moment, raw_score, ability_value, ability_scale, reference_scores,
+                               source, school, external_id, created_at, updated_at, ability_low, ability_high) ",
+                        );
+                        let mut bad = None;
+                        qb.push_values(chunk, |mut row, (r, pupil_id)| {
+                            let moment = r.stated_moment.as_ref().map(rows::enum_name).transpose();
+                            let scores = rows::json(&r.reference_scores);
+                            let (moment, scores) = match (moment, scores) {
+                                (Ok(m), Ok(s)) => (m, s),
+                                (Err(e), _) | (_, Err(e)) => {
+                                    bad = Some(e);
+                                    (None, String::new())
+                                }
+                            };
+                            let interval = r.ability.as_ref().and_then(|a| a.interval);
+                            row.push_bind(*pupil_id)
+                                .push_bind(r.content_key())
+                                .push_bind(r.test_code.clone())
+                                .push_bind(r.part_code.clone())
+                                .push_bind(r.test_name.clone())
+                                .push_bind(r.provider.clone())
+                                .push_bind(r.taken_on)
+                                .push_bind(moment)
+                                .push_bind(r.raw_score)
+                                .push_bind(r.ability.as_ref().map(|a| a.value))
+                                .push_bind(r.ability.as_ref().map(|a| a.scale.clone()))
+                                .push_bind(scores)
+                                .push_bind(r.source.as_str().to_owned())
+                                .push_bind(r.school.as_str().to_owned())
+                                .push_bind(r.external_id.clone())
+                                .push_bind(now)
+                                .push_bind(now)
+                                .push_bind(interval.map(|i| i.low))
+                                .push_bind(interval.map(|i| i.high));
+                        });
+                        if let Some(e) = bad {
+                            return Err(e);
+                        }
+                        qb.push(
+                            " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+                               content_key = excluded.content_key, test_code = excluded.test_code,
+                               part_code = excluded.part_code, test_name = excluded.test_name,
+                               provider = excluded.provider, taken_on = excluded.taken_on,
+                               stated_moment = excluded.stated_moment, raw_score = excluded.raw_score,
+                               ability_value = excluded.ability_value, ability_scale = excluded.ability_scale,
+                               reference_scores = excluded.reference_scores, updated_at = excluded.updated_at,
+                               ability_low = excluded.ability_low, ability_high = excluded.ability_high,
+                               deleted_at = NULL
+                             RETURNING id, external_id",
+                        );
+                        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                        written.extend(rows.into_iter().map(|(id, e)| (e, id)));
+                    }
+                    let mut sources = Vec::with_capacity(plan.new_sources.len());
+                    for (external_id, sitting) in &plan.new_sources {
+                        let id = match sitting {
+                            Some(id) => *id,
+                            None => *written.get(*external_id).ok_or_else(|| {
+                                StoreError::InvalidData(format!("result {external_id} was not written"))
+                            })?,
+                        };
+                        sources.push((*external_id, id));
+                    }
+                    for chunk in sources.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO result_sources (result_id, source, school, external_id, created_at) ",
+                        );
+                        qb.push_values(chunk, |mut row, (external_id, id)| {
+                            row.push_bind(*id)
+                                .push_bind(batch.source.as_str().to_owned())
+                                .push_bind(batch.school.as_str().to_owned())
+                                .push_bind((*external_id).to_owned())
+                                .push_bind(now);
+                        });
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    Ok(Some(plan.summary))
+                }
+
+                /// Writes a page's notes set-based: one upsert per chunk that changes only what
+                /// differs; returns (written, unchanged), `None` when an id occurs twice.
+                pub(crate) async fn write_notes_bulk(
+                    tx: &mut Tx,
+                    notes: &[Note],
+                    pupils: &HashMap<String, i64>,
+                    now: DateTime<Utc>,
+                ) -> Result<Option<(usize, usize)>, StoreError> {
+                    let mut ids = HashSet::with_capacity(notes.len());
+                    if !notes.iter().all(|n| ids.insert(n.external_id.as_str())) {
+                        return Ok(None);
+                    }
+                    let mut rows = Vec::with_capacity(notes.len());
+                    for n in notes {
+                        let pupil_id = match &n.pupil_external_id {
+                            Some(p) => Some(*pupils.get(p).ok_or_else(|| {
+                                StoreError::InvalidData(format!(
+                                    "note {} names a pupil that is not in the store",
+                                    n.external_id
+                                ))
+                            })?),
+                            None => None,
+                        };
+                        rows.push((n, pupil_id, rows::json(&n.category_path)?));
+                    }
+                    let mut written = 0usize;
+                    for chunk in rows.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO notes (source, school, external_id, pupil_id, group_external_id, category_path,
+                               written_at, content, created_at, updated_at) ",
+                        );
+                        qb.push_values(chunk, |mut row, (n, pupil_id, path)| {
+                            row.push_bind(n.source.as_str().to_owned())
+                                .push_bind(n.school.as_str().to_owned())
+                                .push_bind(n.external_id.clone())
+                                .push_bind(*pupil_id)
+                                .push_bind(n.group_external_id.clone())
+                                .push_bind(path.clone())
+                                .push_bind(n.created_at)
+                                .push_bind(n.content.clone())
+                                .push_bind(now)
+                                .push_bind(now);
+                        });
+                        qb.push(
+                            " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+                               group_external_id = excluded.group_external_id, category_path = excluded.category_path,
+                               written_at = excluded.written_at, content = excluded.content,
+                               updated_at = excluded.updated_at, deleted_at = NULL
+                             WHERE notes.deleted_at IS NOT NULL
+                                OR notes.pupil_id IS DISTINCT FROM excluded.pupil_id
+                                OR notes.group_external_id IS DISTINCT FROM excluded.group_external_id
+                                OR notes.category_path <> excluded.category_path
+                                OR notes.written_at <> excluded.written_at
+                                OR notes.content <> excluded.content",
+                        );
+                        let done = qb.build().execute(&mut **tx).await?.rows_affected();
+                        written += usize::try_from(done).unwrap_or(usize::MAX);
+                    }
+                    Ok(Some((written, notes.len().saturating_sub(written))))
+                }
+
+                /// Writes a page's plans set-based: stored plans and evaluations read in one query
+                /// each, changed plans upserted together and their evaluations replaced; returns
+                /// (written, unchanged), `None` when an id occurs twice.
+                pub(crate) async fn write_plans_bulk(
+                    tx: &mut Tx,
+                    batch: &PageBatch,
+                    pupils: &HashMap<String, i64>,
+                    now: DateTime<Utc>,
+                ) -> Result<Option<(usize, usize)>, StoreError> {
+                    let plans = &batch.plans;
+                    let mut ids = HashSet::with_capacity(plans.len());
+                    if !plans.iter().all(|p| ids.insert(p.external_id.as_str())) {
+                        return Ok(None);
+                    }
+                    let mut resolved = Vec::with_capacity(plans.len());
+                    for p in plans {
+                        let pupil_id = match &p.pupil_external_id {
+                            Some(e) => Some(*pupils.get(e).ok_or_else(|| {
+                                StoreError::InvalidData(format!(
+                                    "plan {} names a pupil that is not in the store",
+                                    p.external_id
+                                ))
+                            })?),
+                            None => None,
+                        };
+                        resolved.push((p, pupil_id));
+                    }
+                    let mut stored: HashMap<String, PlanRow> = HashMap::new();
+                    for chunk in plans.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
+                                    p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
+                                    pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
+                                    pl.minutes_per_week
+                             FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
+                             WHERE pl.deleted_at IS NULL AND pl.source = ",
+                        );
+                        qb.push_bind(batch.source.as_str().to_owned());
+                        qb.push(" AND pl.school = ");
+                        qb.push_bind(batch.school.as_str().to_owned());
+                        qb.push(" AND pl.external_id IN ");
+                        push_in(&mut qb, chunk.iter().map(|p| p.external_id.as_str()));
+                        let rows: Vec<PlanRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                        stored.extend(rows.into_iter().map(|r| (r.external_id.clone(), r)));
+                    }
+                    let mut evaluations: HashMap<i64, Vec<Evaluation>> = HashMap::new();
+                    let plan_ids: Vec<i64> = stored.values().map(|r| r.id).collect();
+                    for chunk in plan_ids.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "SELECT plan_id, evaluated_on, outcome FROM evaluations WHERE plan_id IN (",
+                        );
+                        let mut list = qb.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        list.push_unseparated(")");
+                        let rows: Vec<EvaluationRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                        for row in rows {
+                            let plan_id = row.plan_id;
+                            evaluations.entry(plan_id).or_default().push(row.into_domain()?);
+                        }
+                    }
+                    let order = |e: &Evaluation| (e.date, e.outcome.as_str());
+                    let mut changed: Vec<(&SupportPlan, Option<i64>)> = Vec::new();
+                    for (p, pupil_id) in resolved {
+                        if let Some(row) = stored.remove(&p.external_id) {
+                            let evals = evaluations.remove(&row.id).unwrap_or_default();
+                            let mut stored_plan = row.into_stored(evals)?.plan;
+                            let mut incoming = p.clone();
+                            stored_plan.evaluations.sort_by_key(order);
+                            incoming.evaluations.sort_by_key(order);
+                            if stored_plan == incoming {
+                                continue;
+                            }
+                        }
+                        changed.push((p, pupil_id));
+                    }
+                    let mut written_ids: Vec<(i64, &SupportPlan)> = Vec::with_capacity(changed.len());
+                    for chunk in changed.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO plans (source, school, external_id, pupil_id, group_external_id, kind, domain,
+                               title, owner, care_level, start_on, end_on, evaluation_due, minutes_per_week,
+                               created_at, updated_at) ",
+                        );
+                        qb.push_values(chunk, |mut row, (p, pupil_id)| {
+                            row.push_bind(p.source.as_str().to_owned())
+                                .push_bind(p.school.as_str().to_owned())
+                                .push_bind(p.external_id.clone())
+                                .push_bind(*pupil_id)
+                                .push_bind(p.group_external_id.clone())
+                                .push_bind(p.kind.as_str().to_owned())
+                                .push_bind(p.domain.map(|d| d.as_str().to_owned()))
+                                .push_bind(p.title.clone())
+                                .push_bind(p.owner.clone())
+                                .push_bind(p.care_level.clone())
+                                .push_bind(p.start)
+                                .push_bind(p.end)
+                                .push_bind(p.evaluation_due)
+                                .push_bind(p.minutes_per_week.map(i64::from))
+                                .push_bind(now)
+                                .push_bind(now);
+                        });
+                        qb.push(
+                            " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+                               group_external_id = excluded.group_external_id, kind = excluded.kind,
+                               domain = excluded.domain, title = excluded.title, owner = excluded.owner,
+                               care_level = excluded.care_level, start_on = excluded.start_on, end_on = excluded.end_on,
+                               evaluation_due = excluded.evaluation_due, minutes_per_week = excluded.minutes_per_week,
+                               updated_at = excluded.updated_at, deleted_at = NULL
+                             RETURNING id, external_id",
+                        );
+                        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                        let by_id: HashMap<&str, &SupportPlan> =
+                            chunk.iter().map(|(p, _)| (p.external_id.as_str(), *p)).collect();
+                        for (id, external_id) in rows {
+                            let p = by_id.get(external_id.as_str()).ok_or_else(|| {
+                                StoreError::InvalidData(format!("plan {external_id} was not written"))
+                            })?;
+                            written_ids.push((id, p));
+                        }
+                    }
+                    // The source holds a plan's evaluations; the stored list follows it.
+                    written_ids.sort_by_key(|(id, _)| *id);
+                    for chunk in written_ids.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM evaluations WHERE plan_id IN (");
+                        let mut list = qb.separated(", ");
+                        for (id, _) in chunk {
+                            list.push_bind(*id);
+                        }
+                        list.push_unseparated(")");
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    let new_evaluations: Vec<(i64, &Evaluation)> = written_ids
+                        .iter()
+                        .flat_map(|(id, p)| p.evaluations.iter().map(move |e| (*id, e)))
+                        .collect();
+                    for chunk in new_evaluations.chunks(CHUNK) {
+                        let mut qb =
+                            QueryBuilder::<$db>::new("INSERT INTO evaluations (plan_id, evaluated_on, outcome) ");
+                        qb.push_values(chunk, |mut row, (id, e)| {
+                            row.push_bind(*id).push_bind(e.date).push_bind(e.outcome.as_str().to_owned());
+                        });
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    Ok(Some((changed.len(), plans.len() - changed.len())))
+                }
+
+                /// Deletes the held versions of records a page applies or tombstones; one count
+                /// when the school holds nothing from this source (the usual case).
+                pub(crate) async fn unhold_bulk(
+                    tx: &mut Tx,
+                    batch: &PageBatch,
+                    applied: &[(RecordKind, &str)],
+                ) -> Result<(), StoreError> {
+                    if applied.is_empty() {
+                        return Ok(());
+                    }
+                    let (held,): (i64,) =
+                        sqlx::query_as("SELECT COUNT(*) FROM held_records WHERE source = $1 AND school = $2")
+                            .bind(batch.source.as_str())
+                            .bind(batch.school.as_str())
+                            .fetch_one(&mut **tx)
+                            .await?;
+                    if held == 0 {
+                        return Ok(());
+                    }
+                    let mut by_kind: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+                    for (kind, external_id) in applied {
+                        by_kind.entry(rows::enum_name(kind)?).or_default().push(external_id);
+                    }
+                    for (kind, ids) in &by_kind {
+                        for chunk in ids.chunks(CHUNK) {
+                            let mut qb = QueryBuilder::<$db>::new("DELETE FROM held_records WHERE source = ");
+                            qb.push_bind(batch.source.as_str().to_owned());
+                            qb.push(" AND school = ");
+                            qb.push_bind(batch.school.as_str().to_owned());
+                            qb.push(" AND kind = ");
+                            qb.push_bind(kind.clone());
+                            qb.push(" AND external_id IN ");
+                            push_in(&mut qb, chunk.iter().copied());
+                            qb.build().execute(&mut **tx).await?;
+                        }
+                    }
+                    Ok(())
+                }
+
+                /// Takes the records that arrived whole out of the stream's quarantine.
+                pub(crate) async fn unquarantine_bulk(
+                    tx: &mut Tx,
+                    batch: &PageBatch,
+                    arrived: &[&str],
+                ) -> Result<(), StoreError> {
+                    for chunk in arrived.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM quarantine WHERE source = ");
+                        qb.push_bind(batch.source.as_str().to_owned());
+                        qb.push(" AND school = ");
+                        qb.push_bind(batch.school.as_str().to_owned());
+                        qb.push(" AND stream = ");
+                        qb.push_bind(batch.stream.clone());
+                        qb.push(" AND external_id IN ");
+                        push_in(&mut qb, chunk.iter().copied());
+                        qb.build().execute(&mut **tx).await?;
+                    }
+                    Ok(())
+                }
+            }
+        };
+    };
+}
+pub(crate) use impl_page_bulk;
