@@ -229,10 +229,7 @@ fn the_absence_rules_are_counted_with_suppression_and_ask_for_no_plan() {
         domain: None,
         ..signal(id, id, rule, opened)
     };
-    let rules: Vec<String> = crate::rules::RULES
-        .iter()
-        .map(|(r, _)| (*r).to_string())
-        .collect();
+    let rules: Vec<String> = crate::rules::RULES.iter().map(|r| r.id.to_string()).collect();
     let mut big: Vec<ReportSignal> = (1..=6).map(|i| absence(i, "frequent_sick_absence")).collect();
     big.extend((7..=11).map(|i| absence(i, "unauthorised_absence")));
     let mut one = input(

@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 
 use super::absence::{self, AbsenceDay};
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::text;
 use crate::domain::{AbsenceKind, SchoolCalendar, SchoolYear, Severity, TaskKind};
 
@@ -15,6 +15,13 @@ use crate::domain::{AbsenceKind, SchoolCalendar, SchoolYear, Severity, TaskKind}
 pub const RULE_ID: &str = "frequent_sick_absence";
 /// Rule version.
 pub const RULE_VERSION: u32 = 1;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// The sick days grouped into ziekmeldingen: consecutive school days (only non-school days in
 /// between) form one.

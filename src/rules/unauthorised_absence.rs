@@ -7,8 +7,8 @@
 use chrono::NaiveDate;
 
 use super::absence::{self, AbsenceDay};
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::text;
 use crate::domain::{AbsenceKind, SchoolYear, Severity, Source, TaskKind};
 
@@ -16,6 +16,13 @@ use crate::domain::{AbsenceKind, SchoolYear, Severity, Source, TaskKind};
 pub const RULE_ID: &str = "unauthorised_absence";
 /// Rule version.
 pub const RULE_VERSION: u32 = 1;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// One stretch of unauthorised absence that reached the threshold: the days of its window, the
 /// window's end (exclusive) and the day the threshold was reached.
