@@ -63,7 +63,7 @@ pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{DaemonLock, SqliteStore};
 pub use sync::SyncStore;
 pub use users::{ApiTokenInfo, LoginGate, NewUser, Role, SessionRecord, User, UserStore};
 pub use uwlr_keys::{UwlrKeyInfo, UwlrKeyStore};
@@ -119,6 +119,18 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
             "unsupported store URL {}: expected sqlite://… or postgres://…",
             DatabaseUrl::new(trimmed)
         )))
+    }
+}
+
+/// The lock a daemon holds for its whole run: on a SQLite file, [`sqlite::lock_daemon`] (a second
+/// daemon on the same file is refused with [`StoreError::Conflict`]); on PostgreSQL none, as
+/// several daemons share the work through leases.
+pub fn lock_daemon(url: &str) -> Result<Option<DaemonLock>, StoreError> {
+    let trimmed = url.trim();
+    if trimmed.starts_with("sqlite:") {
+        sqlite::lock_daemon(trimmed)
+    } else {
+        Ok(None)
     }
 }
 
