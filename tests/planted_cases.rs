@@ -246,7 +246,7 @@ async fn planted_cases_hold(params: GenParams) {
     assert!(expected.iter().all(|e| e.as_of == as_of));
 
     // Enough planted cases on both sides for every rule of docs/DOMAIN.md §6.
-    let mut per_rule: BTreeMap<&str, (usize, usize)> = RULES.iter().map(|(r, _)| (*r, (0, 0))).collect();
+    let mut per_rule: BTreeMap<&str, (usize, usize)> = RULES.iter().map(|r| (r.id, (0, 0))).collect();
     for e in &expected {
         let counts = per_rule
             .get_mut(e.rule.as_str())

@@ -192,7 +192,8 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
         years: 4,
         as_of: to,
         planted: true,
-        uwlr_schools: 0,
+        // As `simulate` generates it: the last school ESIS-like (issue 12).
+        uwlr_schools: 1,
     };
     // The simulation plants its cases on the last school day of the period with three
     // holiday-free weeks after it (Friday 23-01-2026; the voorjaarsvakantie starts 14-02).

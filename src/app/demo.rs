@@ -1,6 +1,9 @@
 //! `zorgsignaal demo`: the whole loop on one machine with no set-up. Generates a board, starts the
 //! mock ParnasSys/Leeruniek servers in-process on loopback, syncs everything into an embedded
 //! SQLite database, evaluates, pushes the tasks back, writes the IB digests and prints a summary.
+//! With two or more schools the last one is "ESIS-like" (issue 12): its pupils come from the mock
+//! LAS's UWLR `HaalLeerlinggegevens` and its results from the mock test publisher, which delivers
+//! them to Zorgsignaal's own `POST /uwlr/v2/leerresultaten` after the first sync.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,6 +16,7 @@ use mocks::{Dataset, GenParams, MockBoard, MockConfig};
 
 use super::evaluate::evaluate_schools;
 use super::open_store;
+use super::publisher::MockPublishers;
 use crate::actions::mail::{Mailer, send_digests};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::settings::{EnvOverrides, Settings};
@@ -89,6 +93,7 @@ pub async fn demo(opts: &DemoOptions) -> anyhow::Result<ExitCode> {
         schools: opts.schools,
         pupils_per_school: opts.pupils_per_school,
         years: opts.years,
+        uwlr_schools: usize::from(opts.schools >= 2),
         ..GenParams::default()
     };
     let as_of = params.as_of;
@@ -110,6 +115,19 @@ pub async fn demo(opts: &DemoOptions) -> anyhow::Result<ExitCode> {
         board.parnassys_url(),
         board.leeruniek_url()
     );
+    let esis: Vec<&str> = dataset
+        .schools
+        .iter()
+        .filter(|s| s.uwlr.is_some())
+        .map(|s| s.brin.as_str())
+        .collect();
+    if !esis.is_empty() {
+        println!(
+            "ESIS-achtige school zonder ParnasSys: {} (leerlingen via UWLR {}, resultaten via de mock-toetsuitgever)",
+            esis.join(", "),
+            board.uwlr_url()
+        );
+    }
     let result = run(opts, &db, &dataset, &board, as_of).await;
     board.shutdown().await;
     result
@@ -158,6 +176,17 @@ async fn run(
         anyhow::bail!("the demo sync failed");
     }
 
+    // 1b. The mock test publisher delivers the ESIS-like schools' results up to the reference
+    //     date to Zorgsignaal's UWLR endpoint (on a loopback port for the demo's duration).
+    let delivered = match MockPublishers::start(&settings, store.clone(), dataset).await? {
+        Some(mut publishers) => {
+            let delivered = publishers.deliver_until(as_of).await;
+            publishers.stop().await;
+            Some(delivered?)
+        }
+        None => None,
+    };
+
     // 2. Evaluate on the board's reference date.
     let evaluations = evaluate_schools(store.as_ref(), &settings, None, as_of).await?;
 
@@ -184,7 +213,15 @@ async fn run(
 
     println!(
         "\n{}",
-        summary_table(&evaluations, &sync, pushed.sent, pushed.parked, board, mails.sent)
+        summary_table(
+            &evaluations,
+            &sync,
+            delivered,
+            pushed.sent,
+            pushed.parked,
+            board,
+            mails.sent
+        )
     );
     println!("Database: {}", db.display());
     if smtp_configured {
@@ -335,9 +372,11 @@ fn config_toml(dataset: &Dataset, board: Option<&MockBoard>, db: &Path, smtp: bo
         toml_escape(&db.display().to_string()),
     );
     for school in &dataset.schools {
+        let uwlr = board.and_then(|b| b.uwlr_credentials(&school.brin));
         let credentials = match board {
             Some(b) => match b.credentials(&school.brin) {
                 Some(c) => Some(c),
+                None if uwlr.is_some() => None,
                 None => continue,
             },
             None => None,
@@ -377,6 +416,19 @@ fn config_toml(dataset: &Dataset, board: Option<&MockBoard>, db: &Path, smtp: bo
                 lsec = c.leeruniek.1,
             );
         }
+        // An ESIS-like school: pupils through UWLR, Leeruniek as any school; its results come
+        // through the UWLR endpoint (the mock test publisher), not from a source.
+        if let Some(u) = &uwlr {
+            let _ = write!(
+                t,
+                "[schools.uwlr]\nurl = \"{url}\"\nkey = \"{key}\"\n\n\
+                 [schools.leeruniek]\nclient_id = \"{lid}\"\nclient_secret = \"{lsec}\"\n\n",
+                url = u.url,
+                key = toml_escape(&u.access.autorisatiesleutel),
+                lid = u.leeruniek.0,
+                lsec = u.leeruniek.1,
+            );
+        }
         for v in &school.vakanties {
             let _ = write!(
                 t,
@@ -396,6 +448,13 @@ fn config_toml(dataset: &Dataset, board: Option<&MockBoard>, db: &Path, smtp: bo
         board.gkv_url(),
         toml_escape(&dataset.leveranciernaam)
     );
+    if let Some(access) = dataset.schools.iter().find_map(|s| s.uwlr.as_ref()) {
+        let _ = write!(
+            t,
+            "[sources.uwlr]\nenabled = true\nklantcode = \"{}\"\nklantnaam = \"Zorgsignaal\"\n\n",
+            toml_escape(&access.klantcode)
+        );
+    }
     for (name, url) in [
         ("parnassys", board.parnassys_url()),
         ("leeruniek", board.leeruniek_url()),
@@ -416,6 +475,7 @@ fn toml_escape(s: &str) -> String {
 fn summary_table(
     evaluations: &[super::evaluate::SchoolEvaluationSummary],
     sync: &crate::sync::SyncSummary,
+    uwlr: Option<mocks::publisher::Delivered>,
     tasks_pushed: usize,
     tasks_parked: usize,
     board: &MockBoard,
@@ -427,6 +487,10 @@ fn summary_table(
     let _ = writeln!(out, "  {:<28} {:>8}", "leerlingen (pupils)", pupils);
     let _ = writeln!(out, "  {:<28} {:>8}", "records gesynchroniseerd", sync.records());
     let _ = writeln!(out, "  {:<28} {:>8}", "in quarantaine", sync.quarantined());
+    if let Some(d) = uwlr {
+        let _ = writeln!(out, "  {:<28} {:>8}", "UWLR-resultaten (toetsuitg.)", d.results);
+        let _ = writeln!(out, "  {:<28} {:>8}", "  in berichten (toetsdata)", d.messages);
+    }
     let mut per_rule = std::collections::BTreeMap::<&str, usize>::new();
     for e in evaluations {
         for (rule, n) in &e.findings_per_rule {

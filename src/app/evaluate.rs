@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tracing::instrument;
 
-use crate::domain::{Brin, CareLadder};
+use crate::domain::{Brin, CareLadder, Source, Task};
 use crate::rules::{self, HistoryPlan, HistoryResult, PriorSignal, SchoolContext};
 use crate::settings::Settings;
 use crate::store::{self as st, SignalFilter, SignalUpsert, Store, StoreError};
@@ -71,14 +71,47 @@ pub fn school_context(settings: &Settings, brin: &Brin) -> Result<SchoolContext,
     })
 }
 
+/// The systems that take tasks back for a configured school (enabled and with its credentials),
+/// in the order ParnasSys, Leeruniek.
+pub fn task_targets(settings: &Settings, brin: &Brin) -> Vec<Source> {
+    let Some(school) = settings.school(brin) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if settings.sources.parnassys.enabled && school.parnassys.is_some() {
+        out.push(Source::Parnassys);
+    }
+    if settings.sources.leeruniek.enabled && school.leeruniek.is_some() {
+        out.push(Source::Leeruniek);
+    }
+    out
+}
+
+/// A pushed task goes to its own target when the school has that system among `targets`, else to
+/// the school's first write-back system (a school whose LAS has no ParnasSys, such as an ESIS
+/// school on UWLR, gets its tasks in Leeruniek). With no write-back system at all it stays as it
+/// is (its push is parked with the reason).
+fn route_task(task: &Task, targets: &[Source]) -> Task {
+    let mut task = task.clone();
+    if task.kind.is_pushed()
+        && !targets.contains(&task.target)
+        && let Some(first) = targets.first()
+    {
+        task.target = *first;
+    }
+    task
+}
+
 /// Evaluates every pupil of one school as of `as_of` and stores what was found: new signals are
 /// created open, known ones get their evidence refreshed (never their status), tasks are created
-/// once by key (with their outbox row).
+/// once by key (with their outbox row), each routed to one of the school's write-back systems
+/// `targets` ([`task_targets`]; empty: as the rule chose).
 #[instrument(skip_all, fields(school = %brin, as_of = %as_of, scope = ?scope), err)]
 pub async fn evaluate_school(
     store: &dyn Store,
     brin: &Brin,
     ctx: &SchoolContext,
+    targets: &[Source],
     as_of: NaiveDate,
     scope: Scope,
 ) -> Result<SchoolEvaluationSummary, EvaluateError> {
@@ -141,13 +174,14 @@ pub async fn evaluate_school(
             continue;
         };
         for finding in &pupil.findings {
-            let (signal, tasks) = finding.to_records(history, finding.opened_on(as_of));
+            let (signal, tasks) = finding.to_records(history, crate::rules::opened_on(finding, as_of));
             match store.upsert_signal(&signal, pupil.pupil_id).await? {
                 SignalUpsert::Created(_) => summary.signals_created += 1,
                 SignalUpsert::EvidenceAppended(_) => summary.signals_updated += 1,
                 SignalUpsert::Unchanged(_) => summary.signals_unchanged += 1,
             }
             for task in &tasks {
+                let task = &route_task(task, targets);
                 if store.upsert_task(task).await? {
                     if task.kind.is_pushed() {
                         summary.tasks_created += 1;
@@ -230,7 +264,8 @@ pub async fn evaluate_schools_scoped(
         .filter(|s| only.is_none_or(|b| *b == s.brin))
     {
         let ctx = school_context(settings, &school.brin)?;
-        out.push(evaluate_school(store, &school.brin, &ctx, as_of, scope).await?);
+        let targets = task_targets(settings, &school.brin);
+        out.push(evaluate_school(store, &school.brin, &ctx, &targets, as_of, scope).await?);
     }
     Ok(out)
 }
@@ -265,5 +300,46 @@ fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal
         open_signals: prior.remove(&pupil_id).unwrap_or_default(),
         birth_date: h.pupil.pupil.birth_date,
         dyslexia_statement: h.pupil.pupil.dyslexia_statement,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TaskKind;
+
+    fn task(kind: TaskKind, target: Source) -> Task {
+        Task {
+            key: "k".into(),
+            signal_key: None,
+            kind,
+            school: Brin::parse("12AA").expect("brin"),
+            pupil_external_id: "1".into(),
+            target,
+            title: "t".into(),
+            body: "b".into(),
+            due_on: None,
+        }
+    }
+
+    #[test]
+    fn a_task_goes_to_a_write_back_system_the_school_has() {
+        let ps = task(TaskKind::TeacherTask, Source::Parnassys);
+        // An ESIS school on UWLR with Leeruniek: its ParnasSys task goes to Leeruniek.
+        assert_eq!(route_task(&ps, &[Source::Leeruniek]).target, Source::Leeruniek);
+        assert_eq!(
+            route_task(&ps, &[Source::Parnassys, Source::Leeruniek]).target,
+            Source::Parnassys
+        );
+        let lu = task(TaskKind::OwnerReminder, Source::Leeruniek);
+        assert_eq!(
+            route_task(&lu, &[Source::Parnassys, Source::Leeruniek]).target,
+            Source::Leeruniek
+        );
+        // No write-back system: as the rule chose (parked with the reason when pushed).
+        assert_eq!(route_task(&ps, &[]).target, Source::Parnassys);
+        // Escalations are mailed, never pushed: untouched.
+        let esc = task(TaskKind::DirectieEscalation, Source::Parnassys);
+        assert_eq!(route_task(&esc, &[Source::Leeruniek]).target, Source::Parnassys);
     }
 }

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod demo;
 pub mod evaluate;
 pub mod import;
+pub mod publisher;
 pub mod retention;
 pub mod run;
 pub mod simulate;

@@ -180,7 +180,8 @@ pub async fn run(
 /// board report.
 pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
     let worker = d.holder.clone();
-    // The half-hourly sync reads the REST streams; the GKV snapshot (pupils, groups) runs daily;
+    // The half-hourly sync reads the REST streams; the roll snapshot (GKV and UWLR: pupils, groups)
+    // runs daily;
     // once per `sync.full_reconcile_interval` the REST streams are read whole to notice deletions.
     let sync = |sources: &'static [Source], full: bool| {
         let d = d.clone();
@@ -337,7 +338,12 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
             JOB_FULL_RECONCILE,
             sync(&[Source::Parnassys, Source::Leeruniek], true),
         )
-        .with_handler(JOB_GKV_SNAPSHOT, sync(&[Source::ParnassysGkv], false))
+        // The daily roll snapshot: GKV and, for schools on UWLR (issue 12), the LAS's
+        // `HaalLeerlinggegevens`.
+        .with_handler(
+            JOB_GKV_SNAPSHOT,
+            sync(&[Source::ParnassysGkv, Source::Uwlr], false),
+        )
         .with_handler(JOB_EVALUATE, evaluate)
         .with_handler(JOB_DIGEST, digest)
         .with_handler(JOB_RETENTION, retention)

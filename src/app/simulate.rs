@@ -4,7 +4,9 @@
 //! (`mocks::Timeline`: results appear on their date, plans and evaluations on theirs, pupils
 //! arrive and leave). The daemon's own jobs — sync, GKV snapshot, evaluate, digests, retention,
 //! board report — and the outbox drain run on their schedules, read by the scheduler on a manual
-//! clock that steps from one fire time to the next. Mails go to `.eml` files in the data dir.
+//! clock that steps from one fire time to the next; the mock test publisher delivers the
+//! ESIS-like school's results to the UWLR endpoint at midnight of their test date (issue 12).
+//! Mails go to `.eml` files in the data dir.
 //! The same arguments give the same mails and the same figures.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,6 +21,7 @@ use serde_json::{Value, json};
 
 use super::demo::demo_config_toml;
 use super::open_store;
+use super::publisher::MockPublishers;
 use super::run::{Daemon, runner};
 use crate::actions::mail::{MailKind, Mailer, SentInfo, school_quiet_reason};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
@@ -77,7 +80,9 @@ pub async fn simulate(opts: &SimulateOptions) -> anyhow::Result<Value> {
         years: 4,
         as_of: opts.to,
         planted: true,
-        uwlr_schools: 0,
+        // The last school is ESIS-like (issue 12): pupils through UWLR, results through the
+        // mock test publisher and Zorgsignaal's UWLR endpoint.
+        uwlr_schools: usize::from(opts.schools >= 2),
     };
     // The planted cases (in school 0) come due on a school day inside the period: the last one
     // with three holiday-free weeks after it, because the plan cases look up to two weeks ahead
@@ -218,6 +223,9 @@ async fn run(
         .context("opening the simulation database")?;
     let engine =
         Arc::new(SyncEngine::from_settings(&settings, store.clone()).context("building the sync engine")?);
+    // The mock test publisher of the ESIS-like school delivers each test date's results to the
+    // UWLR endpoint when the simulated day reaches it.
+    let mut publishers = MockPublishers::start(&settings, store.clone(), timeline.full()).await?;
     let clock = Clock::manual(midnight(opts.from));
     let mut daemon = Daemon::new(
         settings.clone(),
@@ -249,6 +257,10 @@ async fn run(
         clock.set(start);
         let released = board.advance_to(timeline, day);
         tracing::debug!(%day, released, "reference date moved");
+        if let Some(p) = publishers.as_mut() {
+            let delivered = p.deliver_until(day).await?;
+            tracing::debug!(%day, results = delivered.results, "UWLR results delivered");
+        }
         let mut cursor = start;
         loop {
             let next = scheduler.jobs().filter_map(|(_, s)| s.next_after(cursor)).min();
@@ -290,6 +302,9 @@ async fn run(
                 .insert(row.signal.rule.clone());
         }
         day = next_day;
+    }
+    if let Some(p) = publishers {
+        p.stop().await;
     }
     let board_mails = store.mails_sent_since(BOARD_ADDRESS, midnight(opts.from)).await?;
     store.close().await;

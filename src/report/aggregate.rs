@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use super::model::{BoardReport, Figure, ReportInput, SchoolHeader, SchoolInput, Unit, Value};
+use super::model::{
+    BoardReport, Figure, PLAN_KINDS, ReportInput, SchoolHeader, SchoolInput, TIERS, Unit, Value, tier_name,
+};
 use super::suppress::{Mark, suppress};
 use super::timeliness::{Timeliness, classify, due_date, median};
-use crate::domain::{NationalTier, PlanKind, SchoolYear};
+use crate::domain::{PlanKind, SchoolYear};
 use crate::rules::signal_without_plan::{PlanSpan, asks_for_plan, plan_in_time, plan_term_end};
 use crate::store::ReportPlan;
 
@@ -24,25 +26,6 @@ pub fn plan_spans(plans: &[ReportPlan], pupil_id: i64) -> impl Iterator<Item = P
             start: pl.start,
             end: pl.end,
         })
-}
-
-/// The national tiers in report order.
-pub const TIERS: [NationalTier; 3] = [
-    NationalTier::Basis,
-    NationalTier::Extra,
-    NationalTier::Specialised,
-];
-
-/// Plan kinds in report order.
-pub const PLAN_KINDS: [PlanKind; 3] = [PlanKind::ActionPlan, PlanKind::GroupPlan, PlanKind::Opp];
-
-/// Machine name of a tier (`basis`, `extra`, `specialised`).
-pub fn tier_name(t: NationalTier) -> &'static str {
-    match t {
-        NationalTier::Basis => "basis",
-        NationalTier::Extra => "extra",
-        NationalTier::Specialised => "specialised",
-    }
 }
 
 /// Peildatum of the reported year: `as_of`, capped to the year's last day.

@@ -103,7 +103,7 @@ pub async fn collect(
         grace_days: settings.report.evaluation_grace_days,
         rules: crate::rules::RULES
             .iter()
-            .map(|(id, _)| (*id).to_owned())
+            .map(|rule| rule.id.to_owned())
             .collect(),
         schools,
     })

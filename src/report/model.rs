@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 
-use crate::domain::{Brin, CareLadder, SchoolYear, Source};
+use crate::domain::{Brin, CareLadder, NationalTier, PlanKind, SchoolYear, Source};
 use crate::rules::RuleParams;
 use crate::store::{ReportPlan, ReportPupil, ReportSignal};
 
@@ -213,5 +213,24 @@ impl BoardReport {
             .iter()
             .find(|f| &f.unit == unit && f.measure == measure && f.school_year == year)
             .map_or(Value::None, |f| f.value)
+    }
+}
+
+/// The national tiers in report order.
+pub const TIERS: [NationalTier; 3] = [
+    NationalTier::Basis,
+    NationalTier::Extra,
+    NationalTier::Specialised,
+];
+
+/// Plan kinds in report order.
+pub const PLAN_KINDS: [PlanKind; 3] = [PlanKind::ActionPlan, PlanKind::GroupPlan, PlanKind::Opp];
+
+/// Machine name of a tier (`basis`, `extra`, `specialised`).
+pub fn tier_name(t: NationalTier) -> &'static str {
+    match t {
+        NationalTier::Basis => "basis",
+        NationalTier::Extra => "extra",
+        NationalTier::Specialised => "specialised",
     }
 }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::aggregate::{TIERS, tier_name};
 use super::model::{ReportInput, SchoolInput, Unit};
+use super::model::{TIERS, tier_name};
 use crate::domain::{NationalTier, SchoolYear};
 
 /// Every public sum relation between cells: within a unit (parts → total) and across schools

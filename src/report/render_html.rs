@@ -6,8 +6,9 @@ use std::fmt::Write;
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use super::aggregate::{PLAN_KINDS, TIERS, month_key, tier_name};
+use super::aggregate::month_key;
 use super::model::{BoardReport, Unit, Value};
+use super::model::{PLAN_KINDS, TIERS, tier_name};
 use super::svg::{Series, bar_chart, escape, line_chart};
 
 const CSS: &str = r#"

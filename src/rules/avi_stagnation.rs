@@ -1,8 +1,8 @@
 //! `avi_stagnation`: the AVI level of technisch lezen did not rise over two (configurable) main
 //! rounds (issue 16, item 13). AVI is its own scale (AVI-Start, M3 … E7, AVI-Plus), never a band.
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, signal_key};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::normalise::{Measurement, avi_label};
 use super::text;
 use crate::domain::{LearningDomain, Moment, Severity};
@@ -13,6 +13,13 @@ pub const RULE_ID: &str = "avi_stagnation";
 /// 2: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
 pub const RULE_VERSION: u32 = 2;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// Runs the rule on the AVI results (main rounds) of technisch lezen.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {

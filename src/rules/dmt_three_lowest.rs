@@ -1,8 +1,8 @@
 //! `dmt_three_lowest`: the last three consecutive main measurements of word reading (DMT) at
 //! level V or lower — the IB's "3x V(E) op DMT" that may lead to dyslexia research.
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::normalise::{Measurement, grade_on, trailing_low_run};
 use super::text;
 use crate::domain::{
@@ -17,6 +17,13 @@ pub const RULE_ID: &str = "dmt_three_lowest";
 /// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// A current run of low word-reading measurements long enough to fire.
 #[derive(Debug, Clone)]

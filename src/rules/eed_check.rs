@@ -7,8 +7,8 @@
 
 use chrono::{Months, NaiveDate};
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::normalise::{Measurement, grade_on};
 use super::{HistoryPlan, dmt_three_lowest, text};
 use crate::domain::care::protocol_level_name;
@@ -21,6 +21,13 @@ pub const RULE_ID: &str = "eed_check";
 /// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// What the dossier check found.
 #[derive(Debug, Clone, PartialEq, Eq)]

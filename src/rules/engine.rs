@@ -7,25 +7,14 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::finding::{group_subject, pupil_subject, subject_key};
-use super::normalise::{Classifier, NormaliseStats, Normalised, normalise};
+use super::input::{Evaluate, RuleInput};
+use super::normalise::{Classifier, NormaliseStats, normalise};
 use super::{
-    Finding, HistoryPlan, PupilHistory, SchoolContext, avi_stagnation, dmt_three_lowest, eed_check,
-    level_drop, lowest_level_repeated, no_growth, opp_yearly_evaluation, plan_evaluation_due,
-    plan_evaluation_overdue, plan_ineffective, reference_level_low, signal_without_plan,
+    Finding, HistoryPlan, PupilHistory, RULES, SchoolContext, avi_stagnation, dmt_three_lowest, eed_check,
+    level_drop, lowest_level_repeated, no_growth, plan_evaluation_due, plan_evaluation_overdue,
+    reference_level_low, signal_without_plan,
 };
 use crate::domain::{LearningDomain, PlanKind};
-
-/// What every rule reads.
-pub struct RuleInput<'a> {
-    /// The pupil.
-    pub history: &'a PupilHistory,
-    /// Reference date: nothing after it is seen.
-    pub as_of: NaiveDate,
-    /// School parameters and ladder.
-    pub ctx: &'a SchoolContext,
-    /// The pupil's normalised measurements.
-    pub norm: &'a Normalised,
-}
 
 /// Counts for `evaluate` output and `status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,17 +105,11 @@ fn evaluate_prepared(
         norm: &norm,
     };
     let mut findings = Vec::new();
-    findings.extend(dmt_three_lowest::evaluate(&input));
-    findings.extend(eed_check::evaluate(&input));
-    findings.extend(lowest_level_repeated::evaluate(&input));
-    findings.extend(level_drop::evaluate(&input));
-    findings.extend(no_growth::evaluate(&input));
-    findings.extend(reference_level_low::evaluate(&input));
-    findings.extend(avi_stagnation::evaluate(&input));
-    findings.extend(plan_evaluation_due::evaluate(&input));
-    findings.extend(plan_evaluation_overdue::evaluate(&input));
-    findings.extend(opp_yearly_evaluation::evaluate(&input));
-    findings.extend(plan_ineffective::evaluate(&input));
+    for rule in &RULES {
+        if let Evaluate::Data(evaluate) = rule.evaluate {
+            findings.extend(evaluate(&input));
+        }
+    }
 
     let before = findings.len();
     inhibit(&mut findings, history, as_of);
@@ -134,10 +117,14 @@ fn evaluate_prepared(
     drop_tasks_of_history(&mut findings, as_of);
     continue_active(&mut findings, history, as_of);
     escalate_due_reminders(&mut findings, history);
-    // Runs last: it reads the learning signals found above (after inhibition and continuation),
-    // with their stored opening dates.
-    let open = signal_without_plan::current_learning_signals(&history.open_signals, &findings, as_of);
-    let mut asks = signal_without_plan::evaluate(&input, &open);
+    // Follow-up rules run last: they read the learning signals found above (after inhibition and
+    // continuation), with their stored opening dates.
+    let mut asks = Vec::new();
+    for rule in &RULES {
+        if let Evaluate::FollowUp(evaluate) = rule.evaluate {
+            asks.extend(evaluate(&input, &findings));
+        }
+    }
     continue_active(&mut asks, history, as_of);
     findings.extend(asks);
     let mut stats = EvaluationStats {
@@ -160,7 +147,7 @@ fn evaluate_prepared(
 fn drop_tasks_of_history(findings: &mut [Finding], as_of: NaiveDate) {
     for f in findings {
         if signal_without_plan::LEARNING_RULES.contains(&f.signal.rule.as_str())
-            && !signal_without_plan::is_recent(f.opened_on(as_of), as_of)
+            && !signal_without_plan::is_recent(signal_without_plan::opened_on(f, as_of), as_of)
         {
             f.tasks.clear();
         }

@@ -58,23 +58,6 @@ pub struct TaskDraft {
 }
 
 impl Finding {
-    /// The day the finding's condition first showed in the data: for learning signals the newest
-    /// sitting in its evidence (the result that completed the pattern), otherwise `as_of`. A new
-    /// signal is opened on this day, so a problem the data showed months before Zorgsignaal was
-    /// installed is not treated as brand new (this matters for `signal_without_plan`).
-    pub fn opened_on(&self, as_of: NaiveDate) -> NaiveDate {
-        if !super::signal_without_plan::LEARNING_RULES.contains(&self.signal.rule.as_str()) {
-            return as_of;
-        }
-        self.signal
-            .evidence
-            .iter()
-            .filter(|e| e.kind == "result" && e.date <= as_of)
-            .map(|e| e.date)
-            .max()
-            .unwrap_or(as_of)
-    }
-
     /// The records to store for a first finding on `opened_on`: an open signal and its tasks.
     /// When the key exists already, the store appends evidence instead (never closes it).
     pub fn to_records(&self, history: &PupilHistory, opened_on: NaiveDate) -> (Signal, Vec<Task>) {

@@ -1,8 +1,8 @@
 //! `level_drop`: a drop of two or more bands (I–V or A–E, never across scales) between the last
 //! two main measurements in one domain.
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, signal_key};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::text;
 use crate::domain::Severity;
 
@@ -14,6 +14,13 @@ pub const RULE_ID: &str = "level_drop";
 /// 3: with a percentile on both results, the drop must exceed measurement error
 /// (`min_percentile_drop_sd`); one active signal per pupil and domain (issue 17).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// The normal score (z) of a percentile 1–99 of the norm group: the inverse of the standard
 /// normal distribution at `p`/100 (Acklam's rational approximation, error below 1.2e-9 — far

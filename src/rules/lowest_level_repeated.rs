@@ -1,8 +1,8 @@
 //! `lowest_level_repeated`: the last two (configurable) consecutive main measurements in one
 //! domain at level V or lower — a pupil for the groeps- or leerlingbespreking.
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, signal_key};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::normalise::trailing_low_run;
 use super::text;
 use crate::domain::Severity;
@@ -16,6 +16,13 @@ pub const RULE_ID: &str = "lowest_level_repeated";
 /// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// Runs the rule for every domain (word reading is inhibited by the engine while
 /// `dmt_three_lowest` covers it).

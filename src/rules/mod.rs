@@ -7,6 +7,7 @@ pub mod eed_check;
 pub mod engine;
 pub mod finding;
 pub mod history;
+pub mod input;
 pub mod json;
 pub mod level_drop;
 pub mod lowest_level_repeated;
@@ -30,36 +31,30 @@ mod proptests;
 pub(crate) mod testkit;
 
 pub use engine::{
-    EvaluationStats, PupilFindings, RuleInput, SchoolEvaluation, evaluate, evaluate_all,
-    evaluate_group_plans, evaluate_with_stats,
+    EvaluationStats, PupilFindings, SchoolEvaluation, evaluate, evaluate_all, evaluate_group_plans,
+    evaluate_with_stats,
 };
 pub use finding::{Finding, SignalDraft, TaskDraft};
 pub use history::{HistoryPlan, HistoryResult, PriorSignal, PupilHistory, SchoolContext};
+pub use input::{Evaluate, Rule, RuleInput};
 pub use json::{EvidenceJson, PupilJson, SignalJson};
 pub use normalise::NormaliseStats;
 pub use params::RuleParams;
+pub use signal_without_plan::opened_on;
 
-/// Every rule id with its version, in evaluation order (for `status` and the docs).
-pub const RULES: [(&str, u32); 12] = [
-    (dmt_three_lowest::RULE_ID, dmt_three_lowest::RULE_VERSION),
-    (eed_check::RULE_ID, eed_check::RULE_VERSION),
-    (
-        lowest_level_repeated::RULE_ID,
-        lowest_level_repeated::RULE_VERSION,
-    ),
-    (level_drop::RULE_ID, level_drop::RULE_VERSION),
-    (no_growth::RULE_ID, no_growth::RULE_VERSION),
-    (reference_level_low::RULE_ID, reference_level_low::RULE_VERSION),
-    (avi_stagnation::RULE_ID, avi_stagnation::RULE_VERSION),
-    (plan_evaluation_due::RULE_ID, plan_evaluation_due::RULE_VERSION),
-    (
-        plan_evaluation_overdue::RULE_ID,
-        plan_evaluation_overdue::RULE_VERSION,
-    ),
-    (
-        opp_yearly_evaluation::RULE_ID,
-        opp_yearly_evaluation::RULE_VERSION,
-    ),
-    (plan_ineffective::RULE_ID, plan_ineffective::RULE_VERSION),
-    (signal_without_plan::RULE_ID, signal_without_plan::RULE_VERSION),
+/// Every rule, in evaluation order: the one list the engine, `status`, the report and the docs
+/// checks iterate. A new rule is a file exporting `RULE` and one line here.
+pub const RULES: [Rule; 12] = [
+    dmt_three_lowest::RULE,
+    eed_check::RULE,
+    lowest_level_repeated::RULE,
+    level_drop::RULE,
+    no_growth::RULE,
+    reference_level_low::RULE,
+    avi_stagnation::RULE,
+    plan_evaluation_due::RULE,
+    plan_evaluation_overdue::RULE,
+    opp_yearly_evaluation::RULE,
+    plan_ineffective::RULE,
+    signal_without_plan::RULE,
 ];

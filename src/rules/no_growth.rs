@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, signal_key};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::normalise::Measurement;
 use crate::domain::{AbilityScore, Moment, Severity};
 
@@ -17,6 +17,13 @@ pub const RULE_ID: &str = "no_growth";
 /// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// The margin for measurement error between two scores: with a betrouwbaarheidsinterval on both,
 /// the standard combination of their half-widths (√(h₁² + h₂²)); otherwise `points`.

@@ -4,8 +4,8 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::params::OppYearlyEvaluation;
 use super::{HistoryPlan, SchoolContext, plans, text};
 use crate::domain::{CareLadder, PlanKind, SchoolYear, Severity, TaskKind};
@@ -16,6 +16,13 @@ pub const RULE_ID: &str = "opp_yearly_evaluation";
 /// (`per_year`, from the care ladder: seed 002 twice a year) with one deadline per part of the
 /// year; the texts no longer present 15 June as the law (issue 16 items 8 and 14).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// How often per school year the school evaluates an OPP: the rule parameter, else the care
 /// ladder's, else once (the legal minimum).

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDate;
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, pupil_subject, subject_key, task_target};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::{HistoryPlan, SchoolContext, plans, text};
 use crate::domain::{Severity, TaskKind};
 
@@ -13,6 +13,13 @@ pub const RULE_ID: &str = "plan_evaluation_due";
 /// evaluation or end date (issue 16 items 10 and 11). 3: an OPP only at a date the school set;
 /// its cadence is `opp_yearly_evaluation` (item 8).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// Runs the rule on the pupil's own plans.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {

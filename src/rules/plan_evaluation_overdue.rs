@@ -3,8 +3,8 @@
 
 use chrono::{Duration, NaiveDate};
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, pupil_subject, subject_key, task_target};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::{HistoryPlan, SchoolContext, plans, text};
 use crate::domain::{Severity, TaskKind};
 
@@ -16,6 +16,13 @@ pub const RULE_ID: &str = "plan_evaluation_overdue";
 /// 4: continues the plan's active `plan_evaluation_due` signal of the same date instead of opening a
 /// second one: one signal per plan evaluation (issue 17).
 pub const RULE_VERSION: u32 = 4;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// Runs the rule on the pupil's own plans.
 pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {

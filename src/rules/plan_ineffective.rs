@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::{HistoryPlan, plans, text};
 use crate::domain::{EvaluationOutcome, LearningDomain, PlanKind, Severity, TaskKind};
 
@@ -14,6 +14,13 @@ use crate::domain::{EvaluationOutcome, LearningDomain, PlanKind, Severity, TaskK
 pub const RULE_ID: &str = "plan_ineffective";
 /// Rule version.
 pub const RULE_VERSION: u32 = 1;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// Word reading and other technical reading are one reading line for plans.
 fn plan_line(d: LearningDomain) -> LearningDomain {

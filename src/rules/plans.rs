@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::engine::RuleInput;
+use super::input::RuleInput;
 use super::text;
 use super::{HistoryPlan, SchoolContext};
 use crate::domain::{Evidence, PlanKind, SupportPlan};

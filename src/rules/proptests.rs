@@ -200,7 +200,7 @@ proptest! {
                 key: f.signal.key.clone(),
                 rule: f.signal.rule.clone(),
                 domain: f.signal.domain,
-                opened_on: f.opened_on(as_of),
+                opened_on: super::signal_without_plan::opened_on(f, as_of),
                 status: SignalStatus::Open,
                 severity: Some(f.signal.severity),
             });
@@ -300,7 +300,7 @@ proptest! {
     fn history_asks_for_no_task(h in history(1), as_of in as_of_strategy()) {
         for f in evaluate(&h, as_of, &ctx()) {
             if super::signal_without_plan::LEARNING_RULES.contains(&f.signal.rule.as_str()) && !f.tasks.is_empty() {
-                prop_assert!(super::signal_without_plan::is_recent(f.opened_on(as_of), as_of), "{}", f.signal.key);
+                prop_assert!(super::signal_without_plan::is_recent(super::signal_without_plan::opened_on(&f, as_of), as_of), "{}", f.signal.key);
             }
         }
     }

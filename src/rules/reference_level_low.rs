@@ -4,8 +4,8 @@
 //! without this rule a school that switched to IEP (seed 004) hears almost nothing about its IEP
 //! years; the ontwikkelscore is judged by `no_growth`.
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, signal_key};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::normalise::Measurement;
 use crate::domain::{Level, Severity};
 
@@ -15,6 +15,13 @@ pub const RULE_ID: &str = "reference_level_low";
 /// 2: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
 pub const RULE_VERSION: u32 = 2;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::Data(evaluate),
+};
 
 /// Whether a test is the groep 8 doorstroomtoets (formerly eindtoets).
 pub fn is_exit_test(m: &Measurement) -> bool {

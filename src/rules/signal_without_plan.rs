@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 
-use super::engine::RuleInput;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key};
+use super::input::{Evaluate, Rule, RuleInput};
 use super::{
     PriorSignal, avi_stagnation, dmt_three_lowest, eed_check, level_drop, lowest_level_repeated, no_growth,
     reference_level_low, text,
@@ -22,6 +22,13 @@ pub const RULE_ID: &str = "signal_without_plan";
 /// lower; not on word reading while the DMT signal or its ED check covers it; one active signal
 /// per domain (issue 17, signal economy).
 pub const RULE_VERSION: u32 = 3;
+
+/// This rule in the engine's table ([`super::RULES`]).
+pub const RULE: Rule = Rule {
+    id: RULE_ID,
+    version: RULE_VERSION,
+    evaluate: Evaluate::FollowUp(evaluate_after),
+};
 
 /// Rules whose signals are learning signals.
 pub const LEARNING_RULES: [&str; 7] = [
@@ -100,6 +107,32 @@ pub fn plan_in_time(
 /// there, so two open signals in one domain ask the teacher for one plan, not two.
 /// `open` is the pupil's *current* learning signals: the ones this evaluation finds (with their
 /// stored opening date and status when stored), see [`current_learning_signals`].
+/// The day the finding's condition first showed in the data: for learning signals the newest
+/// sitting in its evidence (the result that completed the pattern), otherwise `as_of`. A new
+/// signal is opened on this day, so a problem the data showed months before Zorgsignaal was
+/// installed is not treated as brand new (this matters for this rule).
+pub fn opened_on(finding: &Finding, as_of: NaiveDate) -> NaiveDate {
+    if !LEARNING_RULES.contains(&finding.signal.rule.as_str()) {
+        return as_of;
+    }
+    finding
+        .signal
+        .evidence
+        .iter()
+        .filter(|e| e.kind == "result" && e.date <= as_of)
+        .map(|e| e.date)
+        .max()
+        .unwrap_or(as_of)
+}
+
+/// The follow-up entry of the table: the learning signals open after this evaluation (stored ones
+/// and those just found), then [`evaluate`].
+pub fn evaluate_after(input: &RuleInput<'_>, found: &[Finding]) -> Vec<Finding> {
+    let open = current_learning_signals(&input.history.open_signals, found, input.as_of);
+    evaluate(input, &open)
+}
+
+/// Asks for a plan for each open learning signal without one (see the module docs).
 pub fn evaluate(input: &RuleInput<'_>, open: &[PriorSignal]) -> Vec<Finding> {
     let p = &input.ctx.params.signal_without_plan;
     if !p.enabled {
@@ -175,7 +208,7 @@ pub fn current_learning_signals(
                 key: f.signal.key.clone(),
                 rule: f.signal.rule.clone(),
                 domain: f.signal.domain,
-                opened_on: f.opened_on(as_of),
+                opened_on: opened_on(f, as_of),
                 status: crate::domain::SignalStatus::Open,
                 severity: Some(f.signal.severity),
             }),

@@ -6,7 +6,8 @@
 use figment::value::{Dict, Map, Value};
 use figment::{Error, Metadata, Profile, Provider};
 
-use super::ENV_PREFIX;
+/// Prefix of environment overrides; `__` separates levels (`ZORGSIGNAAL__STORE__URL`).
+pub const ENV_PREFIX: &str = "ZORGSIGNAAL__";
 
 /// Name of this provider in figment metadata; issues from it say they came from the environment.
 pub(super) const PROVIDER_NAME: &str = "ZORGSIGNAAL__ environment variables";

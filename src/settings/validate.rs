@@ -71,6 +71,14 @@ impl Issues {
     }
 }
 
+impl Settings {
+    /// Checks everything types cannot: uniqueness, URLs, addresses, ladders, windows, cron, etc.
+    pub fn validate(&self) -> Result<(), Vec<ConfigIssue>> {
+        let issues = issues(self);
+        if issues.is_empty() { Ok(()) } else { Err(issues) }
+    }
+}
+
 /// All issues of `s`, in config order.
 pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
     let mut v = Issues(Vec::new());

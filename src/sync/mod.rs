@@ -22,5 +22,5 @@ mod uwlr;
 
 pub use engine::{SchoolSources, SyncEngine, SyncOptions};
 pub use progress::{BarProgress, LineProgress, NoProgress, Progress};
-pub use snapshot::PUPILS_STREAM;
+pub use stream::PUPILS_STREAM;
 pub use summary::{StreamOutcome, StreamState, SyncSummary};

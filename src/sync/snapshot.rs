@@ -15,9 +15,6 @@ use crate::domain::{Brin, Pupil, SchoolYear, Source};
 use crate::sources::parnassys_gkv::{GkvClient, YearSnapshot};
 use crate::store::{PageBatch, QuarantineItem};
 
-/// Stream name of the GKV snapshot in the store's stream table.
-pub const PUPILS_STREAM: &str = "pupils";
-
 impl SyncEngine {
     pub(crate) async fn sync_gkv(
         &self,
@@ -28,8 +25,8 @@ impl SyncEngine {
         progress: &dyn Progress,
     ) -> StreamOutcome {
         let source = Source::ParnassysGkv;
-        progress.stream_started(source, school, PUPILS_STREAM);
-        let mut outcome = StreamOutcome::new(source, school, PUPILS_STREAM);
+        progress.stream_started(source, school, super::PUPILS_STREAM);
+        let mut outcome = StreamOutcome::new(source, school, super::PUPILS_STREAM);
         if let Err(e) = self.snapshot(gkv, school, key, opts, &mut outcome).await {
             let message = e.message();
             outcome.state = if e.is_refusal() {
@@ -47,9 +44,10 @@ impl SyncEngine {
                 StreamState::Failed { message } => message.clone(),
                 _ => String::new(),
             };
-            self.record_error(source, school, PUPILS_STREAM, &text).await;
+            self.record_error(source, school, super::PUPILS_STREAM, &text)
+                .await;
         }
-        progress.page_applied(source, school, PUPILS_STREAM, outcome.records);
+        progress.page_applied(source, school, super::PUPILS_STREAM, outcome.records);
         progress.stream_finished(&outcome);
         outcome
     }
@@ -64,7 +62,12 @@ impl SyncEngine {
     ) -> Result<(), StreamError> {
         let source = Source::ParnassysGkv;
         let current_year = SchoolYear::of_date(opts.today);
-        let first_time = opts.full || self.store.cursor(source, school, PUPILS_STREAM).await?.is_none();
+        let first_time = opts.full
+            || self
+                .store
+                .cursor(source, school, super::PUPILS_STREAM)
+                .await?
+                .is_none();
         let current = gkv.snapshot(school, key, current_year).await?;
         let mut years: Vec<YearSnapshot> = Vec::new();
         if first_time {
@@ -117,13 +120,13 @@ impl SyncEngine {
             tracing::debug!(year = %y.year, new = s.new, changed = s.changed, left = s.left, "snapshot applied");
             changed += s.new + s.changed + s.left + s.returned;
         }
-        let mut batch = PageBatch::new(source, school.clone(), PUPILS_STREAM);
+        let mut batch = PageBatch::new(source, school.clone(), super::PUPILS_STREAM);
         for y in years.iter().chain(std::iter::once(&current)) {
             for r in &y.rejected {
                 batch.quarantine.push(QuarantineItem {
                     source,
                     school: school.clone(),
-                    stream: PUPILS_STREAM.to_owned(),
+                    stream: super::PUPILS_STREAM.to_owned(),
                     external_id: r.external_id.clone().map(|id| format!("{}:{id}", r.kind)),
                     raw: r.raw.clone(),
                     reason: r.reason.clone(),

@@ -8,6 +8,9 @@ use crate::sources::oauth::TokenSource;
 use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
 use crate::store::{RecordKind, StoreError};
 
+/// Stream name of the GKV snapshot in the store's stream table.
+pub const PUPILS_STREAM: &str = "pupils";
+
 /// One REST stream of one school, with what it needs to read a page.
 pub(crate) enum RestStream<'a> {
     Parnassys(&'a ParnassysClient, &'a TokenSource, ParnassysStream),

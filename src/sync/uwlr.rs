@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::busy::retry_busy;
 use super::engine::{StreamError, SyncEngine, SyncOptions};
 use super::progress::Progress;
-use super::snapshot::PUPILS_STREAM;
+use super::stream::PUPILS_STREAM;
 use super::summary::{StreamOutcome, StreamState};
 use crate::domain::{Brin, SchoolYear, Source};
 use crate::sources::uwlr::UwlrClient;

@@ -5,6 +5,7 @@
 
 mod board_report;
 mod collect;
+mod compose;
 mod digest;
 mod directie;
 mod mailer;
@@ -15,9 +16,10 @@ mod tests;
 
 pub use board_report::{BOARD_REPORT_MAIL_KIND, board_report_subject, send_board_report};
 pub use collect::collect_digest_input;
+pub use compose::{build_digest, build_start_overview};
 pub use digest::{
     Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES,
-    MAX_REPEAT_LINES, MailKind, REPEAT_AFTER_DAYS, build_digest, build_start_overview,
+    MAX_REPEAT_LINES, MailKind, REPEAT_AFTER_DAYS,
 };
 pub use directie::{
     DIRECTIE_LOOKBACK_DAYS, DIRECTIE_MAIL_KIND, build_directie_mail, send_directie_escalations,

@@ -10,7 +10,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::MailError;
 use super::collect::collect_digest_input;
-use super::digest::{DigestPolicy, MailKind, build_digest, build_start_overview};
+use super::compose::{build_digest, build_start_overview};
+use super::digest::{DigestPolicy, MailKind};
 use super::mailer::Mailer;
 use crate::domain::Source;
 use crate::settings::{MailSettings, SchoolSettings, Settings};

@@ -2,9 +2,9 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
+use super::compose::{build_digest, build_start_overview};
 use super::digest::{
     DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES, MailKind,
-    build_digest, build_start_overview,
 };
 use super::policy::{Quiet, quiet_reason};
 use crate::domain::{Brin, Grade, LearningDomain, Pupil, School, Severity, Source};

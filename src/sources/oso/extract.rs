@@ -395,3 +395,12 @@ fn branch(node: &Node) -> Result<String, OsoError> {
         })
     }
 }
+
+/// Parses one OSO dossier. National ids are replaced by `hasher` hashes at once; addresses,
+/// phone numbers, diagnoses and attachments are never read into the result. The pupil's
+/// `external_id` is `oso:` + the first 16 hex digits of the national id hash (or, without BSN
+/// or onderwijsnummer, of the keyed hash of the sending school's `leerlingid`).
+pub fn parse_dossier(xml: &[u8], hasher: &ExternalIdHasher) -> Result<OsoDossier, OsoError> {
+    let root = super::tree::read(xml)?;
+    dossier(&root, hasher)
+}

@@ -4,10 +4,12 @@
 mod extract;
 mod tree;
 
+pub use extract::parse_dossier;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Brin, ExternalIdHasher, Grade, Membership, Pupil, SchoolYear, SupportPlan, TestResult};
+use crate::domain::{Brin, Grade, Membership, Pupil, SchoolYear, SupportPlan, TestResult};
 
 /// Why a dossier was rejected. Every variant names the line; none carries a pupil's name or
 /// national id. The import is all-or-nothing: on any error nothing from the file may be stored.
@@ -140,18 +142,11 @@ impl OsoDossier {
     }
 }
 
-/// Parses one OSO dossier. National ids are replaced by `hasher` hashes at once; addresses,
-/// phone numbers, diagnoses and attachments are never read into the result. The pupil's
-/// `external_id` is `oso:` + the first 16 hex digits of the national id hash (or, without BSN
-/// or onderwijsnummer, of the keyed hash of the sending school's `leerlingid`).
-pub fn parse_dossier(xml: &[u8], hasher: &ExternalIdHasher) -> Result<OsoDossier, OsoError> {
-    let root = tree::read(xml)?;
-    extract::dossier(&root, hasher)
-}
-
 #[cfg(test)]
 mod tests {
     use secrecy::SecretString;
+
+    use crate::domain::ExternalIdHasher;
 
     use super::*;
 
