@@ -63,6 +63,7 @@ pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
+pub(crate) use sqlite::lock_daemon as lock_sqlite_daemon;
 pub use sqlite::{DaemonLock, SqliteStore};
 pub use sync::SyncStore;
 pub use users::{ApiTokenInfo, LoginGate, NewUser, Role, SessionRecord, User, UserStore};
@@ -122,13 +123,13 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
-/// The lock a daemon holds for its whole run: on a SQLite file, [`sqlite::lock_daemon`] (a second
+/// The lock a daemon holds for its whole run: on a SQLite file, [`DaemonLock`] (a second
 /// daemon on the same file is refused with [`StoreError::Conflict`]); on PostgreSQL none, as
 /// several daemons share the work through leases.
 pub fn lock_daemon(url: &str) -> Result<Option<DaemonLock>, StoreError> {
     let trimmed = url.trim();
     if trimmed.starts_with("sqlite:") {
-        sqlite::lock_daemon(trimmed)
+        lock_sqlite_daemon(trimmed)
     } else {
         Ok(None)
     }
