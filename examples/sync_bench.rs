@@ -183,6 +183,7 @@ fn batch_of(source: zorgsignaal::domain::Source, brin: &Brin, stream: &str, page
             Ok(Record::Note(x)) => b.notes.push(x),
             Ok(Record::Plan(x)) => b.plans.push(x),
             Ok(Record::DyslexiaStatement(x)) => b.dyslexia_statements.push(x),
+            Ok(Record::Absence(x)) => b.absences.push(x),
             Err(_) => {}
         }
     }

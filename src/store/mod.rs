@@ -25,6 +25,7 @@
 //! Matching by content key only looks at live results; two pages applied concurrently for the same
 //! sitting from two sources may both insert it (sync runs per school one stream at a time).
 
+pub mod absences;
 pub mod error;
 pub mod group_signals;
 pub mod history;
@@ -52,6 +53,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use absences::{AbsenceStore, StoredAbsence};
 pub use error::{DatabaseUrl, StoreError};
 pub use group_signals::{GroupSignalRow, GroupSignalStore, GroupSignalUpsert, VISIT_GAP};
 pub use history::HistoryStore;
@@ -87,6 +89,7 @@ pub enum Engine {
 pub trait Store:
     SyncStore
     + HistoryStore
+    + AbsenceStore
     + SignalStore
     + OutboxStore
     + OpsStore
