@@ -180,6 +180,7 @@ fn pupil(school: &Brin, school_no: usize, n: usize, rng: &mut Lcg) -> PupilHisto
         open_signals,
         birth_date: None,
         dyslexia_statement: None,
+        absences: Vec::new(),
     }
 }
 

@@ -167,7 +167,7 @@ fn parse_outbox_status(s: &str) -> Result<crate::store::OutboxStatus, String> {
 
 /// Options of `import`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv", "edexml", "uwlr"])))]
+#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv", "edexml", "uwlr", "verzuim"])))]
 pub struct ImportArgs {
     /// OSO overstapdossier (XML) to import.
     #[arg(long, value_name = "FILE.xml")]
@@ -181,6 +181,9 @@ pub struct ImportArgs {
     /// UWLR 2.2 `leerresultaten_verzoek` saved as a file (results; needs --school).
     #[arg(long, value_name = "FILE.xml", requires = "school")]
     pub uwlr: Option<PathBuf>,
+    /// CSV verzuim (absence) export to import (needs --school; docs/IMPORT.md).
+    #[arg(long, value_name = "FILE.csv", requires = "school")]
+    pub verzuim: Option<PathBuf>,
     /// School to register the records at (BRIN); for OSO default: the dossier's huidigeschool.
     #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
     pub school: Option<crate::domain::Brin>,
@@ -473,12 +476,15 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         Command::Import(a) => {
             use crate::app::import::{ImportFile, ImportMode, import};
             let file = match (&a.oso, &a.csv, &a.edexml, &a.uwlr) {
+                _ if a.verzuim.is_some() => {
+                    ImportFile::Verzuim(a.verzuim.as_deref().unwrap_or(Path::new("")))
+                }
                 (Some(p), ..) => ImportFile::Oso(p),
                 (None, Some(p), ..) => ImportFile::Csv(p),
                 (None, None, Some(p), _) => ImportFile::Edexml(p),
                 (None, None, None, Some(p)) => ImportFile::Uwlr(p),
                 (None, None, None, None) => {
-                    anyhow::bail!("import needs --oso, --csv, --edexml or --uwlr FILE")
+                    anyhow::bail!("import needs --oso, --csv, --edexml, --uwlr or --verzuim FILE")
                 }
             };
             let mode = if a.dry_run {

@@ -2,6 +2,8 @@
 //! functions. PostgreSQL needs `ZORGSIGNAAL_TEST_POSTGRES_URL` (an admin URL; each test creates
 //! and drops its own database).
 
+#[path = "common/store_contract_absences.rs"]
+mod absences;
 #[path = "common/store_harness.rs"]
 mod harness;
 #[path = "common/store_contract_import.rs"]
@@ -19,6 +21,7 @@ mod users;
 #[path = "common/store_contract_work.rs"]
 mod work;
 
+use absences::*;
 use import::*;
 use lease::*;
 use report::*;
@@ -57,6 +60,8 @@ contract! {
     import_adds_an_unknown_school_and_pupil_and_updates_it_on_reimport,
     failed_import_commits_nothing,
     dyslexia_statements_reach_the_history_and_go_with_a_tombstone,
+    absences_are_stored_corrected_tombstoned_and_go_with_the_pupil,
+    csv_absences_attach_to_the_matched_pupil_and_an_absence_can_wait_for_its_pupil,
     uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_key,
     uwlr_results_of_unknown_pupils_are_held_in_the_import_transaction,
     uwlr_keys_belong_to_one_school_and_are_revoked,

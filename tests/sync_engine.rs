@@ -162,6 +162,41 @@ async fn dyslexia_statements_are_read_only_with_their_scope() {
     }
 }
 
+/// Issue 18 item 2: the verzuim stream is read with its scope (or all scopes) and every absence of
+/// the board reaches the store; a configuration that lists its scopes without it is not asked.
+#[tokio::test]
+async fn absences_are_read_only_with_their_scope_and_all_reach_the_store() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let brin = board.schools()[0].clone();
+    let served = board.inspect(|st| st.schools[&brin].absences.iter().count());
+    assert!(served > 20, "the generated school has verzuim: {served}");
+    let opts = options(&board);
+    let without = ["resultaten.read", "notities.read", "plannen.read", "taken.write"];
+    let with = [
+        "resultaten.read",
+        "notities.read",
+        "plannen.read",
+        "verzuim.read",
+        "taken.write",
+    ];
+    for (scopes, read) in [(&without[..], false), (&with[..], true), (&[][..], true)] {
+        let (store, url, _dir) = sqlite().await;
+        board.reset_counters();
+        let summary = world::engine_with_parnassys_scopes(&board, store, scopes)
+            .run_once(&opts, &NoProgress)
+            .await;
+        assert!(!summary.any_failed(), "{}", summary.render());
+        let counts = board.request_counts();
+        assert_eq!(
+            counts.contains_key("parnassys.verzuim"),
+            read,
+            "{scopes:?}: {counts:?}"
+        );
+        let stored = live_ids(&url, "absences", "parnassys", &brin).await;
+        assert_eq!(stored.len(), if read { served } else { 0 }, "{scopes:?}");
+    }
+}
+
 #[tokio::test]
 async fn faults_do_not_change_the_final_content() {
     let clean = board(MockConfig::generated(params(2))).await;

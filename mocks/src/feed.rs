@@ -19,6 +19,7 @@ keyed!(
     crate::model::Note,
     crate::model::Plan,
     crate::model::DyslexiaStatement,
+    crate::model::Absence,
     crate::model::LuNoteCategory,
     crate::model::LuGroupPlan,
     crate::model::LuNote,

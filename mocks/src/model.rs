@@ -89,6 +89,9 @@ pub struct School {
     /// ParnasSys dyslexieverklaringen: only that a pupil has one, and its date.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dyslexieverklaringen: Vec<DyslexiaStatement>,
+    /// ParnasSys verzuim (absences): day, hours and kind per registration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verzuim: Vec<Absence>,
     /// Leeruniek note-category tree.
     pub lu_note_categories: Vec<LuNoteCategory>,
     /// Leeruniek group plans.
@@ -353,6 +356,26 @@ pub struct DyslexiaStatement {
     pub leerling_id: u64,
     /// Date of the statement, when registered.
     pub datum: Option<NaiveDate>,
+}
+
+/// A verzuimregistratie (ParnasSys REST item, stream `verzuim`): one pupil, one day, the hours of
+/// onderwijstijd missed and the kind. No reason text or remark: the reference contract offers no
+/// more (data minimisation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Absence {
+    /// Registration id.
+    #[serde(with = "id_str")]
+    pub id: u64,
+    /// Pupil id (GKV `leerling.id`).
+    #[serde(with = "id_str")]
+    pub leerling_id: u64,
+    /// The day.
+    pub datum: NaiveDate,
+    /// Hours missed (more than 0, at most 24).
+    pub uren: f64,
+    /// `ziek`, `geoorloofd` or `ongeoorloofd`.
+    pub soort: String,
 }
 
 /// A Leeruniek note category (tree node).

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use crate::error::MockError;
 use crate::feed::Stream;
 use crate::model::{
-    Dataset, DyslexiaStatement, FORMAT_VERSION, Group, LuGroupPlan, LuNote, LuNoteCategory, Membership, Note,
-    OAuthClient, Plan, Pupil, Staff, System, TestResult,
+    Absence, Dataset, DyslexiaStatement, FORMAT_VERSION, Group, LuGroupPlan, LuNote, LuNoteCategory,
+    Membership, Note, OAuthClient, Plan, Pupil, Staff, System, TestResult,
 };
 use crate::tasks::{LuTask, PsTask};
 
@@ -25,6 +25,8 @@ pub enum Record {
     Plan(Plan),
     /// ParnasSys dyslexieverklaring.
     DyslexiaStatement(DyslexiaStatement),
+    /// ParnasSys verzuim.
+    Absence(Absence),
     /// Leeruniek note category.
     LuNoteCategory(LuNoteCategory),
     /// Leeruniek group plan.
@@ -44,6 +46,8 @@ pub enum StreamKind {
     Plans,
     /// ParnasSys `dyslexieverklaringen`.
     DyslexiaStatements,
+    /// ParnasSys `verzuim`.
+    Absences,
     /// ParnasSys `taken`.
     PsTasks,
     /// Leeruniek `note-categories`.
@@ -64,6 +68,7 @@ impl StreamKind {
             StreamKind::Notes => "notities",
             StreamKind::Plans => "plannen",
             StreamKind::DyslexiaStatements => "dyslexieverklaringen",
+            StreamKind::Absences => "verzuim",
             StreamKind::PsTasks => "taken",
             StreamKind::LuNoteCategories => "note-categories",
             StreamKind::LuGroupPlans => "group-plans",
@@ -79,6 +84,7 @@ impl StreamKind {
             | StreamKind::Notes
             | StreamKind::Plans
             | StreamKind::DyslexiaStatements
+            | StreamKind::Absences
             | StreamKind::PsTasks => System::Parnassys,
             _ => System::Leeruniek,
         }
@@ -91,6 +97,7 @@ impl StreamKind {
             StreamKind::Notes => "notities.read",
             StreamKind::Plans => "plannen.read",
             StreamKind::DyslexiaStatements => "dyslexieverklaringen.read",
+            StreamKind::Absences => "verzuim.read",
             StreamKind::PsTasks => "taken.read",
             StreamKind::LuGroupPlans => "groupplans.read",
             StreamKind::LuNoteCategories | StreamKind::LuNotes => "notes.read",
@@ -130,6 +137,8 @@ pub struct SchoolState {
     pub plans: Stream<Plan>,
     /// ParnasSys dyslexieverklaringen.
     pub dyslexia_statements: Stream<DyslexiaStatement>,
+    /// ParnasSys verzuim.
+    pub absences: Stream<Absence>,
     /// ParnasSys tasks pushed by clients.
     pub ps_tasks: Stream<PsTask>,
     /// Leeruniek note categories.
@@ -213,6 +222,7 @@ impl State {
                 notes: Stream::default(),
                 plans: Stream::default(),
                 dyslexia_statements: Stream::default(),
+                absences: Stream::default(),
                 ps_tasks: Stream::default(),
                 lu_categories: Stream::default(),
                 lu_group_plans: Stream::default(),
@@ -231,6 +241,9 @@ impl State {
             }
             for r in s.dyslexieverklaringen {
                 st.dyslexia_statements.upsert(r, next());
+            }
+            for r in s.verzuim {
+                st.absences.upsert(r, next());
             }
             for r in s.lu_note_categories {
                 st.lu_categories.upsert(r, next());
@@ -291,6 +304,7 @@ impl State {
             Record::Note(r) => s.notes.upsert(r, seq),
             Record::Plan(r) => s.plans.upsert(r, seq),
             Record::DyslexiaStatement(r) => s.dyslexia_statements.upsert(r, seq),
+            Record::Absence(r) => s.absences.upsert(r, seq),
             Record::LuNoteCategory(r) => s.lu_categories.upsert(r, seq),
             Record::LuGroupPlan(r) => s.lu_group_plans.upsert(r, seq),
             Record::LuNote(r) => s.lu_notes.upsert(r, seq),
@@ -308,6 +322,7 @@ impl State {
             StreamKind::Notes => s.notes.delete(id, seq, at),
             StreamKind::Plans => s.plans.delete(id, seq, at),
             StreamKind::DyslexiaStatements => s.dyslexia_statements.delete(id, seq, at),
+            StreamKind::Absences => s.absences.delete(id, seq, at),
             StreamKind::PsTasks => s.ps_tasks.delete(id, seq, at),
             StreamKind::LuNoteCategories => s.lu_categories.delete(id, seq, at),
             StreamKind::LuGroupPlans => s.lu_group_plans.delete(id, seq, at),
@@ -332,6 +347,7 @@ impl State {
             StreamKind::Notes => s.notes.page_json(n, cursor, limit, duplicate),
             StreamKind::Plans => s.plans.page_json(n, cursor, limit, duplicate),
             StreamKind::DyslexiaStatements => s.dyslexia_statements.page_json(n, cursor, limit, duplicate),
+            StreamKind::Absences => s.absences.page_json(n, cursor, limit, duplicate),
             StreamKind::PsTasks => s.ps_tasks.page_json(n, cursor, limit, duplicate),
             StreamKind::LuNoteCategories => s.lu_categories.page_json(n, cursor, limit, duplicate),
             StreamKind::LuGroupPlans => s.lu_group_plans.page_json(n, cursor, limit, duplicate),

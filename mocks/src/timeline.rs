@@ -26,6 +26,7 @@ enum Kind {
     Note,
     Plan,
     DyslexiaStatement,
+    Absence,
     LuGroupPlan,
     LuNote,
 }
@@ -56,6 +57,9 @@ impl Timeline {
             for (i, v) in school.dyslexieverklaringen.iter().enumerate() {
                 // An undated statement is known from the start.
                 at(v.datum.unwrap_or(NaiveDate::MIN), (s, Kind::DyslexiaStatement, i));
+            }
+            for (i, v) in school.verzuim.iter().enumerate() {
+                at(v.datum, (s, Kind::Absence, i));
             }
             for (i, p) in school.lu_group_plans.iter().enumerate() {
                 at(p.start_date, (s, Kind::LuGroupPlan, i));
@@ -95,6 +99,7 @@ impl Timeline {
             s.plannen = s.plannen.iter().filter_map(|p| plan_at(p, day)).collect();
             s.dyslexieverklaringen
                 .retain(|v| v.datum.is_none_or(|d| d <= day));
+            s.verzuim.retain(|v| v.datum <= day);
             s.lu_group_plans = s
                 .lu_group_plans
                 .iter()
@@ -124,6 +129,7 @@ impl Timeline {
                     Kind::DyslexiaStatement => {
                         Record::DyslexiaStatement(school.dyslexieverklaringen[i].clone())
                     }
+                    Kind::Absence => Record::Absence(school.verzuim[i].clone()),
                     Kind::LuGroupPlan => Record::LuGroupPlan(group_plan_at(&school.lu_group_plans[i], day)?),
                     Kind::LuNote => Record::LuNote(school.lu_notes[i].clone()),
                 };

@@ -168,9 +168,25 @@ pub async fn evaluate_school(
             });
         }
     }
+    // Verzuim of the same pupils (issue 18 item 2).
+    let ids: Vec<i64> = stored.iter().map(|h| h.pupil.id).collect();
+    let mut absences_by_pupil: HashMap<i64, Vec<crate::domain::Absence>> = HashMap::new();
+    let absences = match scope {
+        Scope::AllPupils => store.absences(brin, None).await?,
+        Scope::ChangedSince(_) => store.absences(brin, Some(&ids)).await?,
+    };
+    for a in absences {
+        absences_by_pupil.entry(a.pupil_id).or_default().push(a.absence);
+    }
     let histories: Vec<rules::PupilHistory> = stored
         .into_iter()
-        .map(|h| to_rule_history(h, &mut prior_by_pupil))
+        .map(|h| {
+            let absences = absences_by_pupil.remove(&h.pupil.id).unwrap_or_default();
+            rules::PupilHistory {
+                absences,
+                ..to_rule_history(h, &mut prior_by_pupil)
+            }
+        })
         .collect();
     let evaluation = rules::evaluate_all(&histories, as_of, ctx);
     let by_id: HashMap<i64, &rules::PupilHistory> = histories.iter().map(|h| (h.pupil_id, h)).collect();
@@ -349,6 +365,7 @@ fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal
         open_signals: prior.remove(&pupil_id).unwrap_or_default(),
         birth_date: h.pupil.pupil.birth_date,
         dyslexia_statement: h.pupil.pupil.dyslexia_statement,
+        absences: Vec::new(),
     }
 }
 

@@ -30,6 +30,8 @@ pub enum ImportFile<'a> {
     Edexml(&'a Path),
     /// A UWLR 2.2 `leerresultaten_verzoek` (results).
     Uwlr(&'a Path),
+    /// A CSV verzuim (absence) export (issue 18).
+    Verzuim(&'a Path),
 }
 
 /// Whether to store or only check and report.
@@ -184,6 +186,32 @@ pub fn prepare(
             batch.results = converted.results;
             Ok(Ok(batch))
         }
+        ImportFile::Verzuim(path) => {
+            let brin = school.context("--verzuim needs --school BRIN")?;
+            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+            let parsed = match crate::sources::csv_import::parse_absences_csv(file, brin) {
+                Ok(p) => p,
+                Err(e) => {
+                    let lines: Vec<String> = if e.problems().is_empty() {
+                        vec![e.to_string()]
+                    } else {
+                        e.problems().iter().map(dutch_problem).collect()
+                    };
+                    return Ok(Err(lines));
+                }
+            };
+            if !parsed.ignored_columns.is_empty() {
+                println!("genegeerde kolommen: {}", parsed.ignored_columns.join(", "));
+            }
+            let target = match configured_school(settings, brin, false) {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let mut batch = ImportBatch::new(Source::Csv, target);
+            batch.pupils = parsed.pupils;
+            batch.absences = parsed.absences;
+            Ok(Ok(batch))
+        }
         ImportFile::Csv(path) => {
             let brin = school.context("--csv needs --school BRIN")?;
             let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
@@ -291,6 +319,7 @@ pub async fn import(
     let what = match file {
         ImportFile::Oso(_) => "OSO-dossier",
         ImportFile::Csv(_) => "CSV-bestand",
+        ImportFile::Verzuim(_) => "verzuimbestand",
         ImportFile::Edexml(_) => "EDEXML-bestand",
         ImportFile::Uwlr(_) => "UWLR-bericht",
     };
@@ -298,12 +327,13 @@ pub async fn import(
     if mode == ImportMode::DryRun {
         println!(
             "{what} gecontroleerd (proefdraai, niets opgeslagen): school {brin}, {} leerling(en) ({}), \
-             {} resultaten, {} plannen, {} groepsindelingen",
+             {} resultaten, {} plannen, {} groepsindelingen, {} verzuimregels",
             batch.pupils.len(),
             initials(&batch.pupils),
             batch.results.len(),
             batch.plans.len(),
-            batch.memberships.len()
+            batch.memberships.len(),
+            batch.absences.len()
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -322,7 +352,7 @@ pub async fn import(
     println!(
         "{what} ingelezen voor school {brin}{}: {} leerling(en) ({}; {} nieuw, {} herkend, {} bijgewerkt), \
          {} resultaten ({} nieuw, {} al bekend uit een andere bron, {} bijgewerkt), {} plannen, \
-         {} groepsindelingen, {} ongewijzigd",
+         {} groepsindelingen, {} verzuimregels ({} nieuw of bijgewerkt), {} ongewijzigd",
         if summary.school_added {
             " (school toegevoegd)"
         } else {
@@ -339,6 +369,8 @@ pub async fn import(
         r.results_updated,
         r.plans,
         summary.memberships,
+        batch.absences.len(),
+        r.absences,
         r.unchanged
     );
     Ok(ExitCode::SUCCESS)

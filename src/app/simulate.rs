@@ -612,7 +612,8 @@ fn figures(
     })
 }
 
-/// The last day a planted pupil's data changes in the source (results, plans, evaluations).
+/// The last day a planted pupil's data changes in the source (results, plans, evaluations,
+/// verzuim).
 fn last_record_day(timeline: &Timeline, e: &Expected) -> Option<NaiveDate> {
     let school = timeline.full().schools.iter().find(|s| s.brin == e.school)?;
     let id: u64 = e.pupil_id.parse().ok()?;
@@ -626,7 +627,12 @@ fn last_record_day(timeline: &Timeline, e: &Expected) -> Option<NaiveDate> {
         .iter()
         .filter(|p| p.leerling_id == Some(id))
         .flat_map(|p| std::iter::once(p.startdatum).chain(p.evaluaties.iter().map(|v| v.datum)));
-    results.chain(plans).max()
+    let absences = school
+        .verzuim
+        .iter()
+        .filter(|a| a.leerling_id == id)
+        .map(|a| a.datum);
+    results.chain(plans).chain(absences).max()
 }
 
 /// The human summary of [`simulate`]'s figures.

@@ -1,6 +1,7 @@
 //! Plain domain types of Zorgsignaal (docs/DOMAIN.md §2–§5). No I/O, no async: every other module
 //! depends on these, and these depend on nothing but `chrono`/`serde`.
 
+pub mod absence;
 pub mod calendar;
 pub mod care;
 pub mod ids;
@@ -13,6 +14,7 @@ pub mod result;
 pub mod school;
 pub mod signal;
 
+pub use absence::{Absence, AbsenceKind};
 pub use calendar::{HolidayRegion, SchoolCalendar, SchoolHoliday};
 pub use care::{CareLadder, CareLevel, NationalTier};
 pub use ids::{ExternalIdHasher, Source};

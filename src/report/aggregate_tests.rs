@@ -219,6 +219,65 @@ fn a_small_school_cannot_be_recovered_from_the_board_total() {
     assert!(!shown.iter().any(|s| s == "3"), "the small count never appears");
 }
 
+/// Issue 18: the board report counts the absence rules like every rule of `RULES`, per school and
+/// for the board, with small-cell suppression; an absence signal has no domain and never asks for
+/// a plan, so it is not in the "plan binnen 6 weken" figures. No pupil id reaches the figures.
+#[test]
+fn the_absence_rules_are_counted_with_suppression_and_ask_for_no_plan() {
+    let opened = d(2025, 11, 3);
+    let absence = |id: i64, rule: &str| ReportSignal {
+        domain: None,
+        ..signal(id, id, rule, opened)
+    };
+    let rules: Vec<String> = crate::rules::RULES.iter().map(|r| r.id.to_string()).collect();
+    let mut big: Vec<ReportSignal> = (1..=6).map(|i| absence(i, "frequent_sick_absence")).collect();
+    big.extend((7..=11).map(|i| absence(i, "unauthorised_absence")));
+    let mut one = input(
+        vec![school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big.clone())],
+        5,
+    );
+    one.rules = rules.clone();
+    let r = aggregate(&one);
+    let a = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(
+        count(&r, &a, "signals_new:frequent_sick_absence", 2025),
+        Value::Count(6)
+    );
+    assert_eq!(
+        count(&r, &a, "signals_new:unauthorised_absence", 2025),
+        Value::Count(5)
+    );
+    assert_eq!(
+        count(&r, &a, "signal_plan_total", 2025),
+        Value::Count(0),
+        "asks for no plan"
+    );
+
+    let small = vec![
+        absence(101, "unauthorised_absence"),
+        absence(102, "frequent_sick_absence"),
+    ];
+    let mut two = input(
+        vec![
+            school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big),
+            school("22AB", pupils(40, d(2025, 8, 1)), vec![], small),
+        ],
+        5,
+    );
+    two.rules = rules;
+    let r = aggregate(&two);
+    let b = Unit::School(Brin::parse("22AB").expect("brin"));
+    for rule in ["frequent_sick_absence", "unauthorised_absence"] {
+        let key = format!("signals_new:{rule}");
+        assert_eq!(count(&r, &b, &key, 2025), Value::Small(5), "{rule}");
+        let (school, board) = (count(&r, &a, &key, 2025), count(&r, &Unit::Board, &key, 2025));
+        assert!(
+            !(matches!(school, Value::Count(_)) && matches!(board, Value::Count(_))),
+            "{rule}: the board total minus the big school would reveal the small one"
+        );
+    }
+}
+
 #[test]
 fn a_share_that_would_reveal_a_small_count_is_not_published() {
     let opened = d(2025, 9, 1);

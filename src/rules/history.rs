@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::RuleParams;
 use crate::domain::{
-    Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, Severity, SignalStatus,
-    SupportPlan, TestResult,
+    Absence, Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, Severity,
+    SignalStatus, SupportPlan, TestResult,
 };
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
@@ -33,6 +33,9 @@ pub struct PupilHistory {
     /// An established dyslexieverklaring (fact and date only): no dyslexia research is advised.
     #[serde(default)]
     pub dyslexia_statement: Option<DyslexiaStatement>,
+    /// Verzuim: the pupil's registered absences (issue 18 item 2), any order.
+    #[serde(default)]
+    pub absences: Vec<Absence>,
 }
 
 /// A stored test result with its store id.

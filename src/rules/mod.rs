@@ -1,11 +1,13 @@
 //! The signal engine: pure functions from a pupil's history, a reference date and parameters to
 //! findings (docs/DOMAIN.md §6). No I/O here: no tokio, sqlx or reqwest. See docs/RULES.md.
 
+pub mod absence;
 pub mod avi_stagnation;
 pub mod dmt_three_lowest;
 pub mod eed_check;
 pub mod engine;
 pub mod finding;
+pub mod frequent_sick_absence;
 pub mod history;
 pub mod input;
 pub mod json;
@@ -22,6 +24,7 @@ pub mod plans;
 pub mod reference_level_low;
 pub mod signal_without_plan;
 pub mod text;
+pub mod unauthorised_absence;
 
 #[cfg(test)]
 mod calendar_tests;
@@ -44,7 +47,7 @@ pub use signal_without_plan::opened_on;
 
 /// Every rule, in evaluation order: the one list the engine, `status`, the report and the docs
 /// checks iterate. A new rule is a file exporting `RULE` and one line here.
-pub const RULES: [Rule; 12] = [
+pub const RULES: [Rule; 14] = [
     dmt_three_lowest::RULE,
     eed_check::RULE,
     lowest_level_repeated::RULE,
@@ -57,4 +60,6 @@ pub const RULES: [Rule; 12] = [
     opp_yearly_evaluation::RULE,
     plan_ineffective::RULE,
     signal_without_plan::RULE,
+    unauthorised_absence::RULE,
+    frequent_sick_absence::RULE,
 ];

@@ -40,6 +40,10 @@ pub struct RuleParams {
     pub plan_ineffective: PlanIneffective,
     /// `signal_without_plan`.
     pub signal_without_plan: SignalWithoutPlan,
+    /// `unauthorised_absence`.
+    pub unauthorised_absence: UnauthorisedAbsence,
+    /// `frequent_sick_absence`.
+    pub frequent_sick_absence: FrequentSickAbsence,
 }
 
 /// Three consecutive DMT main measurements at level V or lower.
@@ -352,6 +356,50 @@ impl Default for SignalWithoutPlan {
         Self {
             enabled: true,
             weeks: 6,
+        }
+    }
+}
+
+/// Ongeoorloofd verzuim to report to the leerplichtambtenaar (Leerplichtwet 1969, art. 21a).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UnauthorisedAbsence {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Hours of unauthorised absence that must be reported (default 16, the law's figure).
+    pub hours: f64,
+    /// Within this many consecutive school weeks (default 4, the law's figure).
+    pub weeks: u32,
+}
+
+impl Default for UnauthorisedAbsence {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            hours: 16.0,
+            weeks: 4,
+        }
+    }
+}
+
+/// Frequent ziekmeldingen: a reason for the JGZ conversation (M@ZL).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FrequentSickAbsence {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Ziekmeldingen (consecutive sick school days count once) that make the signal (default 4).
+    pub times: usize,
+    /// Within this many school weeks (default 12).
+    pub weeks: u32,
+}
+
+impl Default for FrequentSickAbsence {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            times: 4,
+            weeks: 12,
         }
     }
 }

@@ -68,8 +68,37 @@ fn history(pupil_id: i64) -> impl Strategy<Value = PupilHistory> {
         prop::collection::vec(result_strategy(), 0..40),
         prop::collection::vec(plan_strategy(), 0..5),
         prop::collection::vec((0usize..5, 0i64..(4 * 365), any::<bool>()), 0..3),
+        // Verzuim (issue 18): days in bursts, so the absence rules fire now and then.
+        prop::collection::vec(absence_strategy(), 0..30),
     )
-        .prop_map(move |(results, plans, priors)| build(pupil_id, results, plans, priors))
+        .prop_map(move |(results, plans, priors, absences)| {
+            let mut h = build(pupil_id, results, plans, priors);
+            h.absences = absences
+                .into_iter()
+                .enumerate()
+                .map(|(i, (start, step, hours, kind, source))| crate::domain::Absence {
+                    source: SOURCES[source],
+                    school: brin(),
+                    external_id: format!("a{i}"),
+                    pupil_external_id: h.pupil_external_id.clone(),
+                    on: day(start + step),
+                    hours: [1.0, 2.5, 3.5, 5.5][hours],
+                    kind: crate::domain::AbsenceKind::ALL[kind],
+                })
+                .collect();
+            h
+        })
+}
+
+/// An absence: a burst start (one of a few per history), a day within it, hours, kind, source.
+fn absence_strategy() -> impl Strategy<Value = (i64, i64, usize, usize, usize)> {
+    (
+        prop::sample::select(vec![300i64, 420, 700, 800, 1100]),
+        0i64..40,
+        0usize..4,
+        0usize..3,
+        0usize..2,
+    )
 }
 
 type Res = (usize, i64, Vec<usize>, Option<(u8, bool)>, usize);
@@ -173,6 +202,7 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
         open_signals,
         birth_date: None,
         dyslexia_statement: None,
+        absences: Vec::new(),
     }
 }
 
@@ -242,8 +272,9 @@ proptest! {
             let p = Just(h.plans.clone()).prop_shuffle();
             let m = Just(h.memberships.clone()).prop_shuffle();
             let s = Just(h.open_signals.clone()).prop_shuffle();
-            (Just(h), r, p, m, s).prop_map(|(h, results, plans, memberships, open_signals)| {
-                let shuffled = PupilHistory { results, plans, memberships, open_signals, ..h.clone() };
+            let a = Just(h.absences.clone()).prop_shuffle();
+            (Just(h), r, p, m, s, a).prop_map(|(h, results, plans, memberships, open_signals, absences)| {
+                let shuffled = PupilHistory { results, plans, memberships, open_signals, absences, ..h.clone() };
                 (h, shuffled)
             })
         }),

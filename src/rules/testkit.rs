@@ -45,6 +45,7 @@ impl Pupil {
                 open_signals: Vec::new(),
                 birth_date: None,
                 dyslexia_statement: None,
+                absences: Vec::new(),
             },
             next_id: pupil_id * 1000 + 1,
         };
@@ -197,6 +198,32 @@ impl Pupil {
     /// Gives the pupil a dyslexieverklaring dated `on`.
     pub fn dyslexia_statement(mut self, on: Option<NaiveDate>) -> Self {
         self.h.dyslexia_statement = Some(crate::domain::DyslexiaStatement { on });
+        self
+    }
+
+    /// Adds a ParnasSys absence of `hours` on `on`.
+    pub fn absence(self, on: NaiveDate, hours: f64, kind: crate::domain::AbsenceKind) -> Self {
+        self.absence_from(Source::Parnassys, on, hours, kind)
+    }
+
+    /// Adds an absence registered by `source`.
+    pub fn absence_from(
+        mut self,
+        source: Source,
+        on: NaiveDate,
+        hours: f64,
+        kind: crate::domain::AbsenceKind,
+    ) -> Self {
+        let n = self.h.absences.len();
+        self.h.absences.push(crate::domain::Absence {
+            source,
+            school: brin(),
+            external_id: format!("abs{n}"),
+            pupil_external_id: self.h.pupil_external_id.clone(),
+            on,
+            hours,
+            kind,
+        });
         self
     }
 

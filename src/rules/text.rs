@@ -191,6 +191,8 @@ pub fn rule_label(rule: &str) -> &str {
         "opp_yearly_evaluation" => "evaluatie OPP met ouders",
         "plan_ineffective" => "plannen zonder effect",
         "signal_without_plan" => "signaal zonder plan",
+        "unauthorised_absence" => "ongeoorloofd verzuim melden",
+        "frequent_sick_absence" => "frequent ziekteverzuim",
         other => other,
     }
 }

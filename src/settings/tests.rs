@@ -337,6 +337,31 @@ fn invalid_moment_windows_are_reported_per_school() {
     assert_eq!(issue_keys(extra), ["rules.schools.11ZW.moment_windows"]);
 }
 
+/// Issue 18 item 2: the absence rules have parameters and on/off per school, checked at start.
+#[test]
+fn absence_rules_are_set_per_school_and_checked() {
+    let extra = "[rules.schools.11ZW.frequent_sick_absence]\ntimes = 5\nweeks = 10\n\
+                 [rules.schools.11ZW.unauthorised_absence]\nenabled = false\n";
+    let s = load(extra).expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert_eq!(
+        (p.frequent_sick_absence.times, p.frequent_sick_absence.weeks),
+        (5, 10)
+    );
+    assert!(!p.unauthorised_absence.enabled);
+    assert_eq!(p.unauthorised_absence.hours, 16.0, "the board's value stays");
+    let board = s.rules.board();
+    assert!(board.unauthorised_absence.enabled && board.frequent_sick_absence.times == 4);
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.frequent_sick_absence]\ntimes = 0\n"),
+        ["rules.schools.11ZW.frequent_sick_absence.times"]
+    );
+    assert_eq!(
+        issue_keys("[rules.unauthorised_absence]\nhours = -1.0\n"),
+        ["rules.unauthorised_absence.hours"]
+    );
+}
+
 #[test]
 fn duplicate_brins_are_rejected() {
     let extra = "[[schools]]\nbrin = \"11zw\"\nname = \"B\"\ncare_ladder = \"abcd\"\nib_emails = [\"ib@b.example.nl\"]";

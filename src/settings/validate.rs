@@ -387,6 +387,15 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
             "reference_level_low.from_grade",
             usize::from(p.reference_level_low.from_grade),
         ),
+        (
+            "unauthorised_absence.weeks",
+            p.unauthorised_absence.weeks as usize,
+        ),
+        ("frequent_sick_absence.times", p.frequent_sick_absence.times),
+        (
+            "frequent_sick_absence.weeks",
+            p.frequent_sick_absence.weeks as usize,
+        ),
     ];
     for (name, value) in counts {
         v.at_least(&format!("{key}.{name}"), value as u64, 1);
@@ -399,6 +408,13 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
     }
     if !p.no_growth.margin_points.is_finite() || p.no_growth.margin_points < 0.0 {
         v.push(format!("{key}.no_growth.margin_points"), "must be zero or more");
+    }
+    let hours = p.unauthorised_absence.hours;
+    if !hours.is_finite() || hours <= 0.0 || hours > 200.0 {
+        v.push(
+            format!("{key}.unauthorised_absence.hours"),
+            "must be more than 0 and at most 200 (the law reports 16 hours)",
+        );
     }
 }
 

@@ -229,7 +229,9 @@ fn detect_delimiter(body: &[u8]) -> Option<u8> {
     }
 }
 
+pub mod absences;
 mod rows;
+pub use absences::{CsvAbsenceImport, parse_absences_csv};
 use rows::RowParser;
 
 /// Parses `dd-mm-yyyy`, `d-m-yyyy`, `dd/mm/yyyy` or ISO `yyyy-mm-dd`; years 1950–2100.

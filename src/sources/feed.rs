@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::domain::{DyslexiaStatementRecord, Note, SupportPlan, TestResult};
+use crate::domain::{Absence, DyslexiaStatementRecord, Note, SupportPlan, TestResult};
 use crate::sources::request::RequestSpec;
 
 /// Where a stream stands (opgeslagen positie), stored as text by the sync engine.
@@ -75,6 +75,8 @@ pub enum Record {
     Plan(SupportPlan),
     /// Dyslexieverklaring (fact and date only).
     DyslexiaStatement(DyslexiaStatementRecord),
+    /// Verzuim: one absence.
+    Absence(Absence),
 }
 
 impl Record {
@@ -85,6 +87,7 @@ impl Record {
             Self::Note(n) => n.pupil_external_id.as_deref(),
             Self::Plan(p) => p.pupil_external_id.as_deref(),
             Self::DyslexiaStatement(d) => Some(&d.pupil_external_id),
+            Self::Absence(a) => Some(&a.pupil_external_id),
         }
     }
 
@@ -95,6 +98,7 @@ impl Record {
             Self::Note(n) => &n.external_id,
             Self::Plan(p) => &p.external_id,
             Self::DyslexiaStatement(d) => &d.external_id,
+            Self::Absence(a) => &a.external_id,
         }
     }
 }

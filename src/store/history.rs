@@ -253,6 +253,7 @@ macro_rules! impl_history_store {
                                      WHERE rs.created_at >= $2 OR rs.deleted_at >= $2)
                            OR id IN (SELECT pupil_id FROM plans WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
                            OR id IN (SELECT pupil_id FROM notes WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
+                           OR id IN (SELECT pupil_id FROM absences WHERE updated_at >= $2)
                            OR id IN (SELECT m.pupil_id FROM memberships m JOIN groups g ON g.id = m.group_id
                                      JOIN plans pl ON pl.school = g.school AND pl.group_external_id = g.external_id
                                      WHERE pl.updated_at >= $2))

@@ -169,6 +169,18 @@ macro_rules! impl_import_apply {
                             })
                         })
                         .collect();
+                    // Absences (a CSV verzuim export) on the pupil the file was matched to.
+                    page.absences = batch
+                        .absences
+                        .iter()
+                        .map(|a| {
+                            let mut a = a.clone();
+                            if let Some(stored) = readdress(&a.pupil_external_id) {
+                                a.pupil_external_id = stored;
+                            }
+                            a
+                        })
+                        .collect();
                     Self::upsert_catalogue(&mut tx, &page.results, now).await?;
                     summary.records = Self::apply_page_records(&mut tx, &page, now).await?;
                     tx.commit().await?;

@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Brin, DyslexiaStatementRecord, Group, Membership, Note, Pupil, School, Source, SupportPlan, TestResult,
+    Absence, Brin, DyslexiaStatementRecord, Group, Membership, Note, Pupil, School, Source, SupportPlan,
+    TestResult,
 };
 
 /// What [`super::SyncStore::apply_snapshot`] changed.
@@ -36,6 +37,8 @@ pub enum RecordKind {
     Plan,
     /// Dyslexieverklaring (fact and date only).
     DyslexiaStatement,
+    /// Verzuim: one absence (issue 18).
+    Absence,
 }
 
 /// A source's statement that a record was deleted there.
@@ -81,6 +84,8 @@ pub struct PageBatch {
     pub plans: Vec<SupportPlan>,
     /// Dyslexieverklaringen to insert or update (fact and date only).
     pub dyslexia_statements: Vec<DyslexiaStatementRecord>,
+    /// Absences (verzuim) to insert or update.
+    pub absences: Vec<Absence>,
     /// Records deleted at the source (soft-deleted here).
     pub tombstones: Vec<Tombstone>,
     /// Records set aside.
@@ -105,6 +110,7 @@ impl PageBatch {
             notes: Vec::new(),
             plans: Vec::new(),
             dyslexia_statements: Vec::new(),
+            absences: Vec::new(),
             tombstones: Vec::new(),
             quarantine: Vec::new(),
             held: Vec::new(),
@@ -129,6 +135,8 @@ pub struct PageSummary {
     pub plans: usize,
     /// Dyslexieverklaringen inserted or changed.
     pub dyslexia_statements: usize,
+    /// Absences inserted or changed.
+    pub absences: usize,
     /// Results, notes and plans re-sent without change (nothing written).
     pub unchanged: usize,
     /// Tombstones that soft-deleted something.
@@ -154,6 +162,8 @@ pub enum HeldRecord {
     Plan(SupportPlan),
     /// Dyslexieverklaring (fact and date only).
     DyslexiaStatement(DyslexiaStatementRecord),
+    /// Absence (verzuim).
+    Absence(Absence),
 }
 
 impl HeldRecord {
@@ -164,6 +174,7 @@ impl HeldRecord {
             Self::Note(_) => RecordKind::Note,
             Self::Plan(_) => RecordKind::Plan,
             Self::DyslexiaStatement(_) => RecordKind::DyslexiaStatement,
+            Self::Absence(_) => RecordKind::Absence,
         }
     }
 
@@ -174,6 +185,7 @@ impl HeldRecord {
             Self::Note(n) => &n.external_id,
             Self::Plan(p) => &p.external_id,
             Self::DyslexiaStatement(d) => &d.external_id,
+            Self::Absence(a) => &a.external_id,
         }
     }
 
@@ -184,6 +196,7 @@ impl HeldRecord {
             Self::Note(n) => n.pupil_external_id.as_deref(),
             Self::Plan(p) => p.pupil_external_id.as_deref(),
             Self::DyslexiaStatement(d) => Some(&d.pupil_external_id),
+            Self::Absence(a) => Some(&a.pupil_external_id),
         }
     }
 
@@ -194,6 +207,7 @@ impl HeldRecord {
             Self::Note(n) => (n.source, &n.school),
             Self::Plan(p) => (p.source, &p.school),
             Self::DyslexiaStatement(d) => (d.source, &d.school),
+            Self::Absence(a) => (a.source, &a.school),
         }
     }
 }
@@ -374,6 +388,8 @@ pub struct ImportBatch {
     pub results: Vec<TestResult>,
     /// Plans (handelingsplan, OPP) with their evaluations.
     pub plans: Vec<SupportPlan>,
+    /// Absences (verzuim) of the file's pupils (a CSV verzuim export, issue 18).
+    pub absences: Vec<Absence>,
     /// Hold (wachtend op leerling) a result whose pupil is neither in the batch nor in the store,
     /// instead of refusing the whole import: a UWLR sender delivers results of a pupil the LAS
     /// just enrolled before the next snapshot lists the pupil. Off for files, which are checked
@@ -392,6 +408,7 @@ impl ImportBatch {
             memberships: Vec::new(),
             results: Vec::new(),
             plans: Vec::new(),
+            absences: Vec::new(),
             hold_unknown_pupils: false,
         }
     }

@@ -29,6 +29,7 @@ macro_rules! impl_page_apply {
                         + batch.notes.len()
                         + batch.plans.len()
                         + batch.dyslexia_statements.len()
+                        + batch.absences.len()
                         + batch.tombstones.len();
                     sqlx::query(
                         "INSERT INTO sync_cursors (source, school, stream, cursor, last_success_at, last_error,
@@ -69,6 +70,7 @@ macro_rules! impl_page_apply {
                         || batch.notes.iter().any(|n| foreign(n.source, &n.school))
                         || batch.plans.iter().any(|p| foreign(p.source, &p.school))
                         || batch.dyslexia_statements.iter().any(|d| foreign(d.source, &d.school))
+                        || batch.absences.iter().any(|a| foreign(a.source, &a.school))
                         || batch.held.iter().any(|h| {
                             let (source, school) = h.origin();
                             foreign(source, school) || h.pupil_external_id().is_none()
@@ -93,6 +95,7 @@ macro_rules! impl_page_apply {
                                 .iter()
                                 .map(|d| (RecordKind::DyslexiaStatement, d.external_id.as_str())),
                         )
+                        .chain(batch.absences.iter().map(|a| (RecordKind::Absence, a.external_id.as_str())))
                         .chain(batch.tombstones.iter().map(|t| (t.kind, t.external_id.as_str())))
                         .collect();
                     Self::unhold_bulk(tx, batch, &applied).await?;
@@ -146,6 +149,13 @@ macro_rules! impl_page_apply {
                     for d in &batch.dyslexia_statements {
                         if Self::upsert_dyslexia_statement(tx, d, now).await? {
                             summary.dyslexia_statements += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    for a in &batch.absences {
+                        if Self::upsert_absence(tx, a, now).await? {
+                            summary.absences += 1;
                         } else {
                             summary.unchanged += 1;
                         }
@@ -262,6 +272,9 @@ macro_rules! impl_page_apply {
                             }
                             HeldRecord::DyslexiaStatement(d) => {
                                 Self::upsert_dyslexia_statement(&mut tx, &d, now).await?;
+                            }
+                            HeldRecord::Absence(a) => {
+                                Self::upsert_absence(&mut tx, &a, now).await?;
                             }
                         }
                         sqlx::query("DELETE FROM held_records WHERE id = $1")
@@ -482,6 +495,10 @@ macro_rules! impl_page_apply {
                         }
                         RecordKind::DyslexiaStatement => {
                             "UPDATE dyslexia_statements SET deleted_at = $4, updated_at = $4
+                             WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
+                        }
+                        RecordKind::Absence => {
+                            "UPDATE absences SET deleted_at = $4, updated_at = $4
                              WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
                         }
                     };

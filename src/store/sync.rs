@@ -538,6 +538,10 @@ macro_rules! impl_sync_store {
                             "SELECT external_id FROM dyslexia_statements
                              WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
                         }
+                        RecordKind::Absence => {
+                            "SELECT external_id FROM absences
+                             WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
+                        }
                     };
                     let rows: Vec<(String,)> = sqlx::query_as(sql)
                         .bind(source.as_str())

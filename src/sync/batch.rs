@@ -91,6 +91,7 @@ impl<'a> PageChecker<'a> {
                     Record::Note(n) => HeldRecord::Note(n),
                     Record::Plan(p) => HeldRecord::Plan(p),
                     Record::DyslexiaStatement(d) => HeldRecord::DyslexiaStatement(d),
+                    Record::Absence(a) => HeldRecord::Absence(a),
                 });
                 continue;
             }
@@ -99,6 +100,7 @@ impl<'a> PageChecker<'a> {
                 Record::Note(n) => batch.notes.push(n),
                 Record::Plan(p) => batch.plans.push(p),
                 Record::DyslexiaStatement(d) => batch.dyslexia_statements.push(d),
+                Record::Absence(a) => batch.absences.push(a),
             }
         }
         batch.tombstones = page

@@ -1,6 +1,7 @@
 //! Deterministic board generator: the same parameters and seed always give the same dataset (no
 //! system clock; every date hangs off `as_of`). Schools are generated independently, in parallel.
 
+mod absences;
 pub mod catalog;
 pub mod planted;
 mod records;
@@ -66,6 +67,7 @@ pub const PARNASSYS_SCOPES: &[&str] = &[
     "notities.read",
     "plannen.read",
     "dyslexieverklaringen.read",
+    "verzuim.read",
     "taken.read",
     "taken.write",
 ];
@@ -122,6 +124,10 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
                         };
                         if params.is_uwlr_school(idx) {
                             make_uwlr_school(&mut g.school, params.seed);
+                        } else {
+                            // Last, with its own random stream: adding verzuim changed no other
+                            // record. A UWLR school has no ParnasSys REST and UWLR no verzuim.
+                            g.absences(params.seed, first_year, last_year);
                         }
                         out.push((idx, g.school, expected));
                     }

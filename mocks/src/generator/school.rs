@@ -101,6 +101,7 @@ impl<'a> SchoolGen<'a> {
             lu_group_plans: Vec::new(),
             lu_notes: Vec::new(),
             dyslexieverklaringen: Vec::new(),
+            verzuim: Vec::new(),
             vakanties: Vec::new(),
             uwlr: None,
         };

@@ -42,6 +42,7 @@ pub fn parnassys(shared: Arc<Shared>) -> Router {
             "/api/v1/scholen/{brin}/dyslexieverklaringen",
             get(read(StreamKind::DyslexiaStatements)),
         )
+        .route("/api/v1/scholen/{brin}/verzuim", get(read(StreamKind::Absences)))
         .route(
             "/api/v1/scholen/{brin}/taken",
             get(read(StreamKind::PsTasks)).post(|s: Sh, p: Path<String>, h: HeaderMap, b: Bytes| async move {

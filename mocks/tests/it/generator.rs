@@ -130,7 +130,9 @@ async fn a_dumped_fixture_serves_the_same_data() {
     // must be declared there too, or CI's JSON Schema check of the dump fails.
     // The planted school (the first) fills the optional lists.
     assert!(
-        !ds.schools[0].dyslexieverklaringen.is_empty() && !ds.schools[0].vakanties.is_empty(),
+        !ds.schools[0].dyslexieverklaringen.is_empty()
+            && !ds.schools[0].vakanties.is_empty()
+            && !ds.schools[0].verzuim.is_empty(),
         "the dump exercises the optional lists"
     );
     let mut undeclared = Vec::new();

@@ -106,7 +106,13 @@ async fn parnassys_responses_match_the_contract() {
     let spec = spec("parnassys.yaml");
     let t = token(&board, "ps", &brin).await;
     let base = board.parnassys_url();
-    for stream in ["resultaten", "notities", "plannen", "dyslexieverklaringen"] {
+    for stream in [
+        "resultaten",
+        "notities",
+        "plannen",
+        "dyslexieverklaringen",
+        "verzuim",
+    ] {
         let path = format!("/api/v1/scholen/{{brin}}/{stream}");
         let (status, page) = get(
             &format!("{base}/api/v1/scholen/{brin}/{stream}"),

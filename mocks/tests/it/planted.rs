@@ -414,6 +414,72 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
             out.push(("plan_ineffective".into(), Some(d.to_string()), None));
         }
     }
+    out.extend(absence_rules(school, pupil, as_of));
+    out
+}
+
+/// The verzuim rules (issue 18), read plainly: unauthorised hours in any 28 days from an absence
+/// on reaching 16 in the current school year; four ziekmeldingen (sick weekdays in a row count
+/// once) starting within 84 days, the latest such cluster reached in the current school year.
+fn absence_rules(
+    school: &School,
+    pupil: u64,
+    as_of: NaiveDate,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let mut out = Vec::new();
+    let mine: Vec<_> = school
+        .verzuim
+        .iter()
+        .filter(|a| a.leerling_id == pupil && a.datum <= as_of)
+        .collect();
+    let year = school_year(as_of).0;
+    let mut days: Vec<(NaiveDate, f64)> = mine
+        .iter()
+        .filter(|a| a.soort == "ongeoorloofd")
+        .map(|a| (a.datum, a.uren))
+        .collect();
+    days.sort_by_key(|d| d.0);
+    let reported = days.iter().enumerate().any(|(i, (start, _))| {
+        let mut total = 0.0;
+        days[i..]
+            .iter()
+            .take_while(|(d, _)| *d < *start + Days::new(28))
+            .any(|(d, h)| {
+                total += h;
+                total >= 16.0 && school_year(*d).0 == year
+            })
+    });
+    if reported {
+        out.push(("unauthorised_absence".to_string(), None, None));
+    }
+    let mut sick: Vec<NaiveDate> = mine
+        .iter()
+        .filter(|a| a.soort == "ziek")
+        .map(|a| a.datum)
+        .collect();
+    sick.sort();
+    let mut starts: Vec<NaiveDate> = Vec::new();
+    let mut prev: Option<NaiveDate> = None;
+    for d in sick {
+        let next_weekday = prev.map(|p| {
+            let mut n = p + Days::new(1);
+            while n.weekday().number_from_monday() > 5 {
+                n = n + Days::new(1);
+            }
+            n
+        });
+        if next_weekday != Some(d) {
+            starts.push(d);
+        }
+        prev = Some(d);
+    }
+    let frequent = starts
+        .windows(4)
+        .rfind(|w| w[3] < w[0] + Days::new(84))
+        .is_some_and(|w| school_year(w[3]).0 == year);
+    if frequent {
+        out.push(("frequent_sick_absence".to_string(), None, None));
+    }
     out
 }
 

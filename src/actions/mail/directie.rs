@@ -126,10 +126,26 @@ pub fn build_directie_mail(
             format!("{who}: {} {}", e.title, e.body)
         })
         .collect();
+    // What the items are about: late plan evaluations, and (issue 18) unauthorised absence the
+    // directie must report to the leerplichtambtenaar.
+    let absence = |e: &&&EscalationRow| {
+        e.key
+            .starts_with(&format!("{}/", crate::rules::unauthorised_absence::RULE_ID))
+    };
+    let what = match (
+        items.iter().any(|e| absence(&e)),
+        items.iter().all(|e| absence(&e)),
+    ) {
+        (true, true) => "Ongeoorloofd verzuim bij {school} moet gemeld worden bij de leerplichtambtenaar.",
+        (true, false) => {
+            "Bij {school} zijn evaluaties van plannen langer dan afgesproken te laat en moet ongeoorloofd \
+             verzuim gemeld worden bij de leerplichtambtenaar."
+        }
+        _ => "Evaluaties van plannen bij {school} zijn langer dan afgesproken te laat.",
+    };
     let intro = format!(
-        "Evaluaties van plannen bij {} zijn langer dan afgesproken te laat. Dit bericht blijft binnen \
-         Zorgsignaal: het staat niet in het leerlingdossier.",
-        school.name
+        "{} Dit bericht blijft binnen Zorgsignaal: het staat niet in het leerlingdossier.",
+        what.replace("{school}", &school.name)
     );
     let link = policy.school_link(&school.brin);
     let mut text_body = format!("{intro}\n\n");

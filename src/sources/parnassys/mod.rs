@@ -9,10 +9,11 @@ pub use client::ParnassysClient;
 
 use chrono::{NaiveTime, TimeZone, Utc};
 
-use self::model::{WireDyslexiaStatement, WireNote, WirePlan, WireResult};
+use self::model::{WireAbsence, WireDyslexiaStatement, WireNote, WirePlan, WireResult};
 use crate::domain::{
-    AbilityScore, Brin, DyslexiaStatementRecord, Evaluation, EvaluationOutcome, LearningDomain, LevelError,
-    MomentKind, Note, PlanKind, ReferenceScore, Scale, Source, SupportPlan, TestResult,
+    AbilityScore, Absence, AbsenceKind, Brin, DyslexiaStatementRecord, Evaluation, EvaluationOutcome,
+    LearningDomain, LevelError, MomentKind, Note, PlanKind, ReferenceScore, Scale, Source, SupportPlan,
+    TestResult,
 };
 use crate::sources::feed::{Record, date, opt_date, required, short, wire};
 use crate::store::RecordKind;
@@ -29,11 +30,23 @@ pub enum ParnassysStream {
     /// `dyslexieverklaringen` (fact and date only; read only when the school granted the scope
     /// `dyslexieverklaringen.read`, see [`ParnassysStream::is_granted`]).
     DyslexiaStatements,
+    /// `verzuim` (date, hours, kind; read only with the scope `verzuim.read` or all scopes, like
+    /// the dyslexieverklaringen).
+    Absences,
 }
 
 impl ParnassysStream {
     /// Every stream, in sync order.
-    pub const ALL: [ParnassysStream; 4] = [Self::Results, Self::Notes, Self::Plans, Self::DyslexiaStatements];
+    pub const ALL: [ParnassysStream; 5] = [
+        Self::Results,
+        Self::Notes,
+        Self::Plans,
+        Self::DyslexiaStatements,
+        Self::Absences,
+    ];
+
+    /// OAuth2 scope of the verzuim stream.
+    pub const ABSENCE_SCOPE: &'static str = "verzuim.read";
 
     /// OAuth2 scope of the dyslexieverklaringen stream.
     pub const DYSLEXIA_SCOPE: &'static str = "dyslexieverklaringen.read";
@@ -45,6 +58,7 @@ impl ParnassysStream {
     pub fn is_granted(self, scopes: &[String]) -> bool {
         match self {
             Self::DyslexiaStatements => scopes.is_empty() || scopes.iter().any(|s| s == Self::DYSLEXIA_SCOPE),
+            Self::Absences => scopes.is_empty() || scopes.iter().any(|s| s == Self::ABSENCE_SCOPE),
             _ => true,
         }
     }
@@ -56,6 +70,7 @@ impl ParnassysStream {
             Self::Notes => "notes",
             Self::Plans => "plans",
             Self::DyslexiaStatements => "dyslexia_statements",
+            Self::Absences => "absences",
         }
     }
 
@@ -66,6 +81,7 @@ impl ParnassysStream {
             Self::Notes => "notities",
             Self::Plans => "plannen",
             Self::DyslexiaStatements => "dyslexieverklaringen",
+            Self::Absences => "verzuim",
         }
     }
 
@@ -76,6 +92,7 @@ impl ParnassysStream {
             Self::Notes => RecordKind::Note,
             Self::Plans => RecordKind::Plan,
             Self::DyslexiaStatements => RecordKind::DyslexiaStatement,
+            Self::Absences => RecordKind::Absence,
         }
     }
 
@@ -86,6 +103,7 @@ impl ParnassysStream {
             Self::Notes => note(school, wire(raw)?).map(Record::Note),
             Self::Plans => plan(school, Source::Parnassys, wire(raw)?).map(Record::Plan),
             Self::DyslexiaStatements => dyslexia_statement(school, wire(raw)?).map(Record::DyslexiaStatement),
+            Self::Absences => absence(school, wire(raw)?).map(Record::Absence),
         }
     }
 }
@@ -165,6 +183,30 @@ fn dyslexia_statement(school: &Brin, w: WireDyslexiaStatement) -> Result<Dyslexi
         external_id: required("id", w.id.as_deref())?,
         pupil_external_id: required("leerling_id", w.leerling_id.as_deref())?,
         on: opt_date("datum", w.datum.as_deref())?,
+    })
+}
+
+/// An absence: pupil, day, hours and kind (`ziek`, `geoorloofd`, `ongeoorloofd`); nothing else.
+fn absence(school: &Brin, w: WireAbsence) -> Result<Absence, String> {
+    let hours = w.uren.ok_or_else(|| "missing uren".to_string())?;
+    if !Absence::valid_hours(hours) {
+        return Err(format!("uren {hours} is not more than 0 and at most 24"));
+    }
+    let soort = required("soort", w.soort.as_deref())?;
+    let kind = AbsenceKind::parse_dutch(&soort).ok_or_else(|| {
+        format!(
+            "soort {:?} is not ziek, geoorloofd or ongeoorloofd",
+            short(&soort)
+        )
+    })?;
+    Ok(Absence {
+        source: Source::Parnassys,
+        school: school.clone(),
+        external_id: required("id", w.id.as_deref())?,
+        pupil_external_id: required("leerling_id", w.leerling_id.as_deref())?,
+        on: date("datum", w.datum.as_deref())?,
+        hours,
+        kind,
     })
 }
 
@@ -337,6 +379,52 @@ mod tests {
         assert!(s.is_granted(&scopes(&["resultaten.read", "dyslexieverklaringen.read"])));
         assert!(!s.is_granted(&scopes(&["resultaten.read", "plannen.read"])));
         assert!(ParnassysStream::Results.is_granted(&scopes(&["resultaten.read"])));
+    }
+
+    /// Issue 18 item 2: an absence item is the pupil, the day, the hours and the kind; a remark is
+    /// not read; bad hours or an unknown kind quarantine the item; the stream needs its scope.
+    #[test]
+    fn an_absence_is_a_day_hours_and_a_kind() {
+        let s = ParnassysStream::Absences;
+        let raw = json!({"id": "v1", "leerling_id": "p1", "datum": "2026-03-02", "uren": 5.5,
+                         "soort": "ongeoorloofd", "opmerking": "familiebezoek buitenland"});
+        let Ok(Record::Absence(a)) = s.normalise(&brin(), &raw) else {
+            panic!("expected an absence");
+        };
+        assert_eq!(
+            a,
+            Absence {
+                source: Source::Parnassys,
+                school: brin(),
+                external_id: "v1".into(),
+                pupil_external_id: "p1".into(),
+                on: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+                hours: 5.5,
+                kind: AbsenceKind::Unauthorised,
+            }
+        );
+        assert!(!format!("{a:?}").contains("familie"));
+        for (bad, reason) in [
+            (
+                json!({"id": "v2", "leerling_id": "p1", "datum": "2026-03-02", "uren": 0, "soort": "ziek"}),
+                "uren 0 is not more than 0 and at most 24",
+            ),
+            (
+                json!({"id": "v3", "leerling_id": "p1", "datum": "2026-03-02", "uren": 2, "soort": "vakantie"}),
+                "soort \"vakantie\" is not ziek, geoorloofd or ongeoorloofd",
+            ),
+            (
+                json!({"id": "v4", "leerling_id": "p1", "datum": "2026-03-02", "soort": "ziek"}),
+                "missing uren",
+            ),
+        ] {
+            assert_eq!(s.normalise(&brin(), &bad).expect_err("bad"), reason);
+        }
+        assert_eq!(s.record_kind(), RecordKind::Absence);
+        let scopes = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert!(s.is_granted(&[]));
+        assert!(s.is_granted(&scopes(&["resultaten.read", "verzuim.read"])));
+        assert!(!s.is_granted(&scopes(&["resultaten.read"])));
     }
 
     #[test]

@@ -75,6 +75,17 @@ pub(crate) struct WireDyslexiaStatement {
     pub datum: Option<String>,
 }
 
+/// A verzuim item: which pupil, the day, the hours and the kind. A remark or reason text, should a
+/// LAS send one, is not read (data minimisation).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireAbsence {
+    pub id: Option<String>,
+    pub leerling_id: Option<String>,
+    pub datum: Option<String>,
+    pub uren: Option<f64>,
+    pub soort: Option<String>,
+}
+
 /// `POST /taken` body.
 #[derive(Debug, Serialize)]
 pub(crate) struct WireTaskRequest<'a> {

@@ -52,6 +52,7 @@ struct Planter<'g, 'a> {
     ahead: Vec<(u64, u8, NaiveDate)>,
 }
 
+mod absences;
 mod iep;
 mod plans;
 mod results;
@@ -73,6 +74,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.avi();
     p.dyslexia_statements();
     p.group_plan_period();
+    p.absences();
     p.out
 }
 
