@@ -1,5 +1,5 @@
 //! Browser test in headless Chromium, driven over the W3C WebDriver protocol of `chromedriver`
-//! (plain HTTP, no extra crate): an IB logs in, opens a pupil with a `dmt_three_lowest` signal
+//! (the `fantoccini` client, tests/common/webdriver.rs): an IB logs in, opens a pupil with a `dmt_three_lowest` signal
 //! from the school overview, snoozes it, and the store shows the new date. Without chromium it
 //! fails when `CI` is set and prints "skipped" otherwise. The same on the demo board (and the
 //! committed screenshots) is `tests/api_demo_browser.rs`.

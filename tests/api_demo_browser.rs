@@ -147,8 +147,7 @@ async fn ib_of_the_demo_board_snoozes_a_dmt_signal_in_headless_chromium() {
     d.wait_for_url(&format!("/scholen/{brin}")).await;
     d.wait_for_text("Leerlingen met open signalen").await;
     if let Some(dir) = &shots {
-        d.call("POST", "/window/rect", json!({"width": 1280, "height": 1400}))
-            .await;
+        d.set_window_size(1280, 1400).await;
         d.screenshot(&dir.join("dashboard-school.png")).await;
     }
 
@@ -168,12 +167,10 @@ async fn ib_of_the_demo_board_snoozes_a_dmt_signal_in_headless_chromium() {
         "{heading}"
     );
     if let Some(dir) = &shots {
-        d.call("POST", "/window/rect", json!({"width": 1280, "height": 1650}))
-            .await;
+        d.set_window_size(1280, 1650).await;
         d.screenshot(&dir.join("dashboard-pupil.png")).await;
         // Tablet portrait.
-        d.call("POST", "/window/rect", json!({"width": 820, "height": 1180}))
-            .await;
+        d.set_window_size(820, 1180).await;
         d.screenshot(&dir.join("dashboard-pupil-tablet.png")).await;
     }
 

@@ -1,6 +1,7 @@
-//! A small W3C WebDriver client for the browser tests: starts Debian's `chromedriver` on a free
-//! loopback port, opens a headless Chromium session and drives it over plain HTTP with reqwest (no
-//! extra crate). Every wait polls with a deadline; nothing sleeps a fixed time before reading.
+//! The browser tests' WebDriver session: starts Debian's `chromedriver` on a free loopback port
+//! and drives a headless Chromium through the `fantoccini` client (plain HTTP on loopback, no
+//! TLS). This file only adds what the tests share on top: the session's capabilities, CSS
+//! shorthands and waits that poll with a deadline (nothing sleeps a fixed time before reading).
 
 #![allow(dead_code)]
 
@@ -8,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 /// Debian's chromium wrapper.
@@ -19,9 +20,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A chromedriver process with one headless Chromium session; dropping it kills chromedriver.
 pub struct Driver {
     child: Child,
-    http: reqwest::Client,
-    base: String,
-    session: String,
+    client: Client,
 }
 
 impl Drop for Driver {
@@ -45,99 +44,67 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
-        let http = reqwest::Client::new();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(r) = http.get(format!("{base}/status")).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let mut d = Self {
-            child,
-            http,
-            base,
-            session: String::new(),
-        };
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        let caps = json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--window-size=1280,1100", "--lang=nl-NL"]
             }
-        }}});
-        let v = d.call("POST", "/session", caps).await;
-        d.session = v["sessionId"].as_str().expect("session id").to_string();
-        d
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!("capabilities are an object")
+        };
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        // chromedriver takes a moment to listen: retry the new session until a deadline.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match builder.connect(&url).await {
+                Ok(client) => break client,
+                Err(e) => {
+                    assert!(Instant::now() < deadline, "no WebDriver session: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        Self { child, client }
     }
 
-    /// One WebDriver command; panics with the driver's answer unless it succeeded.
-    pub async fn call(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = if path == "/session" {
-            format!("{}{path}", self.base)
-        } else {
-            format!("{}/session/{}{path}", self.base, self.session)
-        };
-        let rb = match method {
-            "GET" => self.http.get(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let res = rb.send().await.expect("webdriver call");
-        let status = res.status();
-        let v: Value = res.json().await.expect("webdriver json");
-        assert!(status.is_success(), "{method} {path}: {v}");
-        v["value"].clone()
+    /// The fantoccini client, for what the shorthands below do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     /// Navigates to `url`.
     pub async fn goto(&self, url: &str) {
-        self.call("POST", "/url", json!({ "url": url })).await;
-    }
-
-    /// The element id of the first match of `css`.
-    pub async fn find(&self, css: &str) -> String {
-        let v = self
-            .call("POST", "/element", json!({"using": "css selector", "value": css}))
-            .await;
-        v.as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .expect("element id")
-            .to_string()
+        self.client.goto(url).await.expect("navigate");
     }
 
     /// Types `text` into the first match of `css`.
     pub async fn type_into(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        self.call("POST", &format!("/element/{el}/value"), json!({ "text": text }))
-            .await;
+        let el = self.client.find(Locator::Css(css)).await.expect(css);
+        el.send_keys(text).await.expect("type");
     }
 
     /// Clicks the first match of `css`; navigation it starts may still be running afterwards.
     pub async fn click(&self, css: &str) {
-        let el = self.find(css).await;
-        self.call("POST", &format!("/element/{el}/click"), json!({}))
-            .await;
+        let el = self.client.find(Locator::Css(css)).await.expect(css);
+        el.click().await.expect("click");
     }
 
-    /// Runs a synchronous script with `args` and returns its value.
+    /// Runs a synchronous script with `args` (a JSON array) and returns its value.
     pub async fn script(&self, script: &str, args: Value) -> Value {
-        self.call("POST", "/execute/sync", json!({ "script": script, "args": args }))
-            .await
+        let Value::Array(args) = args else {
+            panic!("script arguments are a JSON array")
+        };
+        self.client.execute(script, args).await.expect("script")
     }
 
     /// The page URL now.
     pub async fn current_url(&self) -> String {
-        self.call("GET", "/url", Value::Null)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.client.current_url().await.expect("current url").to_string()
     }
 
     /// Waits (polling, 15 s deadline) until the page URL ends with `suffix`: a click returns
@@ -151,7 +118,7 @@ impl Driver {
                 return url;
             }
             if Instant::now() >= deadline {
-                let text = self.script("return document.body.innerText", json!([])).await;
+                let text = self.body_text().await;
                 panic!("landed on {url}, expected …{suffix}; page says: {text}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -184,12 +151,17 @@ impl Driver {
         }
     }
 
+    /// Resizes the window (for screenshots at a given size).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("window size");
+    }
+
     /// Saves a PNG screenshot of the viewport.
     pub async fn screenshot(&self, path: &Path) {
-        let v = self.call("GET", "/screenshot", Value::Null).await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(v.as_str().expect("base64"))
-            .expect("png");
+        let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(path, png).expect("write screenshot");
     }
 }
