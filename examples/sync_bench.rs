@@ -1,10 +1,14 @@
 //! `sync_bench`: full and no-change incremental sync of a generated board from the mock servers on
-//! loopback into SQLite (and PostgreSQL with `--postgres URL`), next to the two limits measured in
-//! the same run: the mock alone serving every page to a minimal client, and the store alone
-//! ingesting the same normalised pages. Figures go to `docs/BENCHMARKS.md` ("Sync").
+//! loopback into SQLite (and PostgreSQL with `--postgres URL`), next to the limits measured in
+//! the same run: the mock alone serving every page to a minimal client (`mock_limit`), an
+//! independent minimal set-based writer of the same normalised pages into equally keyed tables
+//! (`engine_limit`, not the store's code), and the store alone ingesting those pages
+//! (`store_limit`). Every measurement is printed as a Markdown table row and as one JSON line
+//! `{"engine": "sqlite", "step": "full_sync", "records": N, "seconds": S, "per_s": R, …}`.
+//! Figures go to `docs/BENCHMARKS.md` ("Sync").
 //!
-//! `cargo run --example sync_bench -- [--schools N] [--pupils N] [--years N] [--page-size N]
-//! [--postgres postgres://…/db]` (add `--release` where the machine allows it).
+//! `cargo run --release --example sync_bench -- [--schools N] [--pupils N] [--years N]
+//! [--page-size N] [--concurrency 1,4] [--postgres postgres://…/db]`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,10 +42,10 @@ struct Args {
     /// Records per page.
     #[arg(long, default_value_t = 1000)]
     page_size: u32,
-    /// Schools synced at the same time.
-    #[arg(long, default_value_t = 4)]
-    concurrency: usize,
-    /// Skip the two limit measurements (so peak RSS shows the sync and the in-process mock only).
+    /// Schools synced at the same time; a list (`1,4`) measures each, every one into a fresh store.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![1, 4])]
+    concurrency: Vec<usize>,
+    /// Skip the limit measurements (so peak RSS shows the sync and the in-process mock only).
     #[arg(long)]
     skip_limits: bool,
     /// Also run on PostgreSQL: an admin URL (scratch databases are created and dropped).
@@ -189,18 +193,22 @@ fn batch_of(source: zorgsignaal::domain::Source, brin: &Brin, stream: &str, page
     b
 }
 
-/// Limit 2: the same normalised pages (fetched first, untimed) applied to a fresh store.
-async fn store_limit(
+/// Pupils first (untimed), as a sync would: the GKV snapshots of every school.
+async fn snapshots(
     board: &MockBoard,
     store: Arc<dyn Store>,
-    page_size: u32,
     today: chrono::NaiveDate,
-) -> anyhow::Result<(u64, Duration)> {
-    let e = engine(board, store.clone())?;
-    // Pupils first (untimed), as a sync would.
+) -> anyhow::Result<SyncEngine> {
+    let e = engine(board, store)?;
     let mut opts = SyncOptions::new(today);
     opts.source = Some(zorgsignaal::domain::Source::ParnassysGkv);
-    e.run_once(&opts, &NoProgress).await;
+    let summary = e.run_once(&opts, &NoProgress).await;
+    anyhow::ensure!(!summary.any_failed(), "snapshots failed:\n{}", summary.render());
+    Ok(e)
+}
+
+/// Every REST page of every school, normalised as the sync does it (fetched once, untimed).
+async fn fetch_batches(board: &MockBoard, e: &SyncEngine, page_size: u32) -> anyhow::Result<Vec<PageBatch>> {
     let (ps, lu) = (e.parnassys().context("ps")?, e.leeruniek().context("lu")?);
     let mut batches = Vec::new();
     for b in board.schools() {
@@ -244,15 +252,45 @@ async fn store_limit(
             }
         }
     }
-    let records: u64 = batches
+    Ok(batches)
+}
+
+fn records_of(batches: &[PageBatch]) -> u64 {
+    batches
         .iter()
         .map(|b| (b.results.len() + b.notes.len() + b.plans.len()) as u64)
-        .sum();
+        .sum()
+}
+
+/// Limit 2: the same normalised pages applied to a fresh store (its pupils loaded first, untimed).
+async fn store_limit(
+    board: &MockBoard,
+    store: Arc<dyn Store>,
+    batches: &[PageBatch],
+    today: chrono::NaiveDate,
+) -> anyhow::Result<(u64, Duration)> {
+    snapshots(board, store.clone(), today).await?;
     let started = Instant::now();
-    for b in &batches {
+    for b in batches {
         store.apply_page(b).await?;
     }
-    Ok((records, started.elapsed()))
+    Ok((records_of(batches), started.elapsed()))
+}
+
+/// Prints one measurement as a JSON line (for scripts) after its table row.
+fn emit(engine: &str, step: &str, records: u64, wall: Duration, extra: serde_json::Value) {
+    let seconds = wall.as_secs_f64();
+    let mut line = serde_json::json!({
+        "engine": engine,
+        "step": step,
+        "records": records,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "per_s": (records as f64 / seconds).round(),
+    });
+    if let (Some(line), serde_json::Value::Object(extra)) = (line.as_object_mut(), extra) {
+        line.extend(extra);
+    }
+    println!("{line}");
 }
 
 async fn run_engine(
@@ -261,13 +299,14 @@ async fn run_engine(
     url: &str,
     args: &Args,
     today: chrono::NaiveDate,
+    concurrency: usize,
 ) -> anyhow::Result<()> {
     let store = store::open(url).await?;
     store.migrate().await?;
     let e = engine(board, store.clone())?;
     let mut opts = SyncOptions::new(today);
     opts.page_size = args.page_size;
-    opts.concurrency = args.concurrency;
+    opts.concurrency = concurrency;
     board.reset_counters();
     let started = Instant::now();
     let full = e.run_once(&opts, &NoProgress).await;
@@ -275,11 +314,19 @@ async fn run_engine(
     anyhow::ensure!(!full.any_failed(), "full sync failed:\n{}", full.render());
     let reqs = requests(board);
     println!(
-        "| {label} full sync | {} records in {:.2} s = **{:.0} records/s**, {reqs} requests, peak RSS {} MiB |",
+        "| {label} full sync, {concurrency} at a time | {} records in {:.2} s = **{:.0} records/s**, {reqs} requests, peak RSS {} MiB |",
         full.records(),
         wall.as_secs_f64(),
         full.records() as f64 / wall.as_secs_f64(),
         peak_rss_mib()
+    );
+    let key = label.to_ascii_lowercase();
+    emit(
+        &key,
+        "full_sync",
+        full.records() as u64,
+        wall,
+        serde_json::json!({"concurrency": concurrency, "requests": reqs, "peak_rss_mib": peak_rss_mib()}),
     );
     board.reset_counters();
     let started = Instant::now();
@@ -293,14 +340,37 @@ async fn run_engine(
         .map(|(_, v)| *v)
         .sum();
     println!(
-        "| {label} no-change incremental | {:.3} s, {} requests per school ({} streams incl. GKV), {} records |",
+        "| {label} no-change incremental, {concurrency} at a time | {:.3} s, {} requests per school ({} streams incl. GKV), {} records |",
         wall.as_secs_f64(),
         stream_reads as f64 / args.schools as f64,
         6,
         idle.records()
     );
+    emit(
+        &key,
+        "incremental",
+        idle.records() as u64,
+        wall,
+        serde_json::json!({"concurrency": concurrency, "requests": stream_reads}),
+    );
     store.close().await;
     Ok(())
+}
+
+/// Prints a limit's table row and JSON line.
+fn limit_row(label: &str, step: &str, what: &str, records: u64, wall: Duration) {
+    println!(
+        "| limit: {label} {what} | {records} records in {:.2} s = **{:.0} records/s** |",
+        wall.as_secs_f64(),
+        records as f64 / wall.as_secs_f64()
+    );
+    emit(
+        &label.to_ascii_lowercase(),
+        step,
+        records,
+        wall,
+        serde_json::json!({}),
+    );
 }
 
 /// Creates (fresh) or drops a scratch database next to `admin`; returns its URL.
@@ -343,6 +413,7 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| step | result |\n|---|---|");
     let dir = tempfile::tempdir()?;
+    let mut batches = Vec::new();
     if !args.skip_limits {
         let (items, wall) = mock_limit(&board, args.page_size).await?;
         println!(
@@ -350,36 +421,416 @@ async fn main() -> anyhow::Result<()> {
             wall.as_secs_f64(),
             items as f64 / wall.as_secs_f64()
         );
+        emit("mock", "mock_limit", items, wall, serde_json::json!({}));
         let url = format!("sqlite://{}", dir.path().join("limit.db").display());
         let s = store::open(&url).await?;
         s.migrate().await?;
-        let (records, wall) = store_limit(&board, s.clone(), args.page_size, today).await?;
+        let e = snapshots(&board, s.clone(), today).await?;
+        batches = fetch_batches(&board, &e, args.page_size).await?;
+        drop(e);
         s.close().await;
-        println!(
-            "| limit: SQLite store alone | {records} records in {:.2} s = **{:.0} records/s** |",
-            wall.as_secs_f64(),
-            records as f64 / wall.as_secs_f64()
+
+        let pool = engine_limit::sqlite(&dir.path().join("engine_limit.db")).await?;
+        let started = Instant::now();
+        for b in &batches {
+            engine_limit::sqlite_page(&pool, b).await?;
+        }
+        let wall = started.elapsed();
+        pool.close().await;
+        limit_row(
+            "SQLite",
+            "engine_limit",
+            "minimal set-based writer",
+            records_of(&batches),
+            wall,
         );
+
+        let url = format!("sqlite://{}", dir.path().join("store_limit.db").display());
+        let s = store::open(&url).await?;
+        s.migrate().await?;
+        let (records, wall) = store_limit(&board, s.clone(), &batches, today).await?;
+        s.close().await;
+        limit_row("SQLite", "store_limit", "store alone (apply_page)", records, wall);
     }
-    let url = format!("sqlite://{}", dir.path().join("sync.db").display());
-    run_engine("SQLite", &board, &url, &args, today).await?;
+    for (i, concurrency) in args.concurrency.iter().enumerate() {
+        let url = format!("sqlite://{}", dir.path().join(format!("sync{i}.db")).display());
+        run_engine("SQLite", &board, &url, &args, today, *concurrency).await?;
+    }
     if let Some(admin) = &args.postgres {
         if !args.skip_limits {
             let limit_url = scratch_db(admin, "zs_bench_limit", true).await?;
+            let pool = engine_limit::postgres(&limit_url).await?;
+            let started = Instant::now();
+            for b in &batches {
+                engine_limit::postgres_page(&pool, b).await?;
+            }
+            let wall = started.elapsed();
+            pool.close().await;
+            limit_row(
+                "PostgreSQL",
+                "engine_limit",
+                "minimal set-based writer",
+                records_of(&batches),
+                wall,
+            );
+
+            let limit_url = scratch_db(admin, "zs_bench_limit", true).await?;
             let s = store::open(&limit_url).await?;
             s.migrate().await?;
-            let (records, wall) = store_limit(&board, s.clone(), args.page_size, today).await?;
+            let (records, wall) = store_limit(&board, s.clone(), &batches, today).await?;
             s.close().await;
-            println!(
-                "| limit: PostgreSQL store alone | {records} records in {:.2} s = **{:.0} records/s** |",
-                wall.as_secs_f64(),
-                records as f64 / wall.as_secs_f64()
+            limit_row(
+                "PostgreSQL",
+                "store_limit",
+                "store alone (apply_page)",
+                records,
+                wall,
             );
         }
-        let sync_url = scratch_db(admin, "zs_bench_sync", true).await?;
-        run_engine("PostgreSQL", &board, &sync_url, &args, today).await?;
+        for concurrency in &args.concurrency {
+            let sync_url = scratch_db(admin, "zs_bench_sync", true).await?;
+            run_engine("PostgreSQL", &board, &sync_url, &args, today, *concurrency).await?;
+        }
         scratch_db(admin, "zs_bench_limit", false).await?;
         scratch_db(admin, "zs_bench_sync", false).await?;
     }
     Ok(())
+}
+
+/// Limit 3, independent of the store: a minimal set-based writer of the same normalised pages into
+/// tables keyed like the store's (`UNIQUE (source, school, external_id)`, the same secondary
+/// indexes), one transaction per page with the page's upserts and a cursor row. Pupils stay source
+/// ids (no lookup), a plan's evaluations are one JSON column, nothing is compared first: this is
+/// what the engine does with these rows at best, not what the store must do.
+mod engine_limit {
+    use chrono::{DateTime, Utc};
+    use sqlx::{PgPool, QueryBuilder, Sqlite, SqlitePool};
+    use zorgsignaal::store::PageBatch;
+
+    const CHUNK: usize = 500;
+
+    const SQLITE_SCHEMA: &[&str] = &[
+        "CREATE TABLE lim_results (id INTEGER PRIMARY KEY, source TEXT NOT NULL, school TEXT NOT NULL,
+           external_id TEXT NOT NULL, pupil_external_id TEXT NOT NULL, content_key TEXT NOT NULL,
+           test_code TEXT NOT NULL, part_code TEXT, test_name TEXT NOT NULL, provider TEXT,
+           taken_on TEXT NOT NULL, stated_moment TEXT, raw_score REAL, ability_value REAL,
+           ability_scale TEXT, reference_scores TEXT NOT NULL, created_at TEXT NOT NULL,
+           updated_at TEXT NOT NULL, UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_results_content_key ON lim_results (content_key)",
+        "CREATE INDEX lim_results_pupil ON lim_results (school, pupil_external_id)",
+        "CREATE TABLE lim_notes (id INTEGER PRIMARY KEY, source TEXT NOT NULL, school TEXT NOT NULL,
+           external_id TEXT NOT NULL, pupil_external_id TEXT, group_external_id TEXT,
+           category_path TEXT NOT NULL, written_at TEXT NOT NULL, content TEXT NOT NULL,
+           created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_notes_pupil ON lim_notes (school, pupil_external_id)",
+        "CREATE TABLE lim_plans (id INTEGER PRIMARY KEY, source TEXT NOT NULL, school TEXT NOT NULL,
+           external_id TEXT NOT NULL, pupil_external_id TEXT, group_external_id TEXT, kind TEXT NOT NULL,
+           domain TEXT, title TEXT NOT NULL, owner TEXT, care_level TEXT, start_on TEXT NOT NULL,
+           end_on TEXT, evaluation_due TEXT, minutes_per_week INTEGER, evaluations TEXT NOT NULL,
+           created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_plans_pupil ON lim_plans (school, pupil_external_id)",
+        "CREATE INDEX lim_plans_group ON lim_plans (school, group_external_id)",
+        "CREATE TABLE lim_cursors (source TEXT NOT NULL, school TEXT NOT NULL, stream TEXT NOT NULL,
+           cursor TEXT, records INTEGER NOT NULL, updated_at TEXT NOT NULL,
+           PRIMARY KEY (source, school, stream))",
+    ];
+
+    const PG_SCHEMA: &[&str] = &[
+        "CREATE TABLE lim_results (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source TEXT NOT NULL,
+           school TEXT NOT NULL, external_id TEXT NOT NULL, pupil_external_id TEXT NOT NULL,
+           content_key TEXT NOT NULL, test_code TEXT NOT NULL, part_code TEXT, test_name TEXT NOT NULL,
+           provider TEXT, taken_on DATE NOT NULL, stated_moment TEXT, raw_score DOUBLE PRECISION,
+           ability_value DOUBLE PRECISION, ability_scale TEXT, reference_scores TEXT NOT NULL,
+           created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+           UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_results_content_key ON lim_results (content_key)",
+        "CREATE INDEX lim_results_pupil ON lim_results (school, pupil_external_id)",
+        "CREATE TABLE lim_notes (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source TEXT NOT NULL,
+           school TEXT NOT NULL, external_id TEXT NOT NULL, pupil_external_id TEXT, group_external_id TEXT,
+           category_path TEXT NOT NULL, written_at TIMESTAMPTZ NOT NULL, content TEXT NOT NULL,
+           created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+           UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_notes_pupil ON lim_notes (school, pupil_external_id)",
+        "CREATE TABLE lim_plans (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source TEXT NOT NULL,
+           school TEXT NOT NULL, external_id TEXT NOT NULL, pupil_external_id TEXT, group_external_id TEXT,
+           kind TEXT NOT NULL, domain TEXT, title TEXT NOT NULL, owner TEXT, care_level TEXT,
+           start_on DATE NOT NULL, end_on DATE, evaluation_due DATE, minutes_per_week BIGINT,
+           evaluations TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+           UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_plans_pupil ON lim_plans (school, pupil_external_id)",
+        "CREATE INDEX lim_plans_group ON lim_plans (school, group_external_id)",
+        "CREATE TABLE lim_cursors (source TEXT NOT NULL, school TEXT NOT NULL, stream TEXT NOT NULL,
+           cursor TEXT, records BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+           PRIMARY KEY (source, school, stream))",
+    ];
+
+    fn json<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap_or_default()
+    }
+
+    fn records(b: &PageBatch) -> i64 {
+        (b.results.len() + b.notes.len() + b.plans.len()) as i64
+    }
+
+    /// Creates the tables in a fresh SQLite file (same pragmas as the store: WAL, synchronous NORMAL).
+    pub async fn sqlite(path: &std::path::Path) -> anyhow::Result<SqlitePool> {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        for sql in SQLITE_SCHEMA {
+            sqlx::query(*sql).execute(&pool).await?;
+        }
+        Ok(pool)
+    }
+
+    /// Creates the tables in a fresh PostgreSQL database.
+    pub async fn postgres(url: &str) -> anyhow::Result<PgPool> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect(url)
+            .await?;
+        for sql in PG_SCHEMA {
+            sqlx::query(*sql).execute(&pool).await?;
+        }
+        Ok(pool)
+    }
+
+    /// One page on SQLite: multi-row `INSERT … ON CONFLICT DO UPDATE` per table, then the cursor.
+    pub async fn sqlite_page(pool: &SqlitePool, b: &PageBatch) -> anyhow::Result<()> {
+        let now: DateTime<Utc> = Utc::now();
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        for chunk in b.results.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO lim_results (source, school, external_id, pupil_external_id, content_key, test_code,
+                   part_code, test_name, provider, taken_on, stated_moment, raw_score, ability_value,
+                   ability_scale, reference_scores, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, r| {
+                row.push_bind(r.source.as_str().to_owned())
+                    .push_bind(r.school.as_str().to_owned())
+                    .push_bind(r.external_id.clone())
+                    .push_bind(r.pupil_external_id.clone())
+                    .push_bind(r.content_key())
+                    .push_bind(r.test_code.clone())
+                    .push_bind(r.part_code.clone())
+                    .push_bind(r.test_name.clone())
+                    .push_bind(r.provider.clone())
+                    .push_bind(r.taken_on)
+                    .push_bind(r.stated_moment.as_ref().map(json))
+                    .push_bind(r.raw_score)
+                    .push_bind(r.ability.as_ref().map(|a| a.value))
+                    .push_bind(r.ability.as_ref().map(|a| a.scale.clone()))
+                    .push_bind(json(&r.reference_scores))
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   content_key = excluded.content_key, test_code = excluded.test_code, part_code = excluded.part_code,
+                   test_name = excluded.test_name, provider = excluded.provider, taken_on = excluded.taken_on,
+                   stated_moment = excluded.stated_moment, raw_score = excluded.raw_score,
+                   ability_value = excluded.ability_value, ability_scale = excluded.ability_scale,
+                   reference_scores = excluded.reference_scores, updated_at = excluded.updated_at",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        for chunk in b.notes.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO lim_notes (source, school, external_id, pupil_external_id, group_external_id,
+                   category_path, written_at, content, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, n| {
+                row.push_bind(n.source.as_str().to_owned())
+                    .push_bind(n.school.as_str().to_owned())
+                    .push_bind(n.external_id.clone())
+                    .push_bind(n.pupil_external_id.clone())
+                    .push_bind(n.group_external_id.clone())
+                    .push_bind(json(&n.category_path))
+                    .push_bind(n.created_at)
+                    .push_bind(n.content.clone())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   group_external_id = excluded.group_external_id, category_path = excluded.category_path,
+                   written_at = excluded.written_at, content = excluded.content, updated_at = excluded.updated_at",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        for chunk in b.plans.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO lim_plans (source, school, external_id, pupil_external_id, group_external_id, kind,
+                   domain, title, owner, care_level, start_on, end_on, evaluation_due, minutes_per_week,
+                   evaluations, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, p| {
+                row.push_bind(p.source.as_str().to_owned())
+                    .push_bind(p.school.as_str().to_owned())
+                    .push_bind(p.external_id.clone())
+                    .push_bind(p.pupil_external_id.clone())
+                    .push_bind(p.group_external_id.clone())
+                    .push_bind(p.kind.as_str().to_owned())
+                    .push_bind(p.domain.map(|d| d.as_str().to_owned()))
+                    .push_bind(p.title.clone())
+                    .push_bind(p.owner.clone())
+                    .push_bind(p.care_level.clone())
+                    .push_bind(p.start)
+                    .push_bind(p.end)
+                    .push_bind(p.evaluation_due)
+                    .push_bind(p.minutes_per_week.map(i64::from))
+                    .push_bind(json(&p.evaluations))
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   group_external_id = excluded.group_external_id, kind = excluded.kind, domain = excluded.domain,
+                   title = excluded.title, owner = excluded.owner, care_level = excluded.care_level,
+                   start_on = excluded.start_on, end_on = excluded.end_on, evaluation_due = excluded.evaluation_due,
+                   minutes_per_week = excluded.minutes_per_week, evaluations = excluded.evaluations,
+                   updated_at = excluded.updated_at",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO lim_cursors (source, school, stream, cursor, records, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (source, school, stream) DO UPDATE SET cursor = excluded.cursor,
+               records = lim_cursors.records + excluded.records, updated_at = excluded.updated_at",
+        )
+        .bind(b.source.as_str())
+        .bind(b.school.as_str())
+        .bind(&b.stream)
+        .bind(&b.new_cursor)
+        .bind(records(b))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One page on PostgreSQL: `INSERT … SELECT FROM UNNEST(arrays) ON CONFLICT DO UPDATE` per
+    /// table (one fixed statement each), then the cursor.
+    pub async fn postgres_page(pool: &PgPool, b: &PageBatch) -> anyhow::Result<()> {
+        let now: DateTime<Utc> = Utc::now();
+        let mut tx = pool.begin().await?;
+        if !b.results.is_empty() {
+            let r = &b.results;
+            sqlx::query(
+                "INSERT INTO lim_results (source, school, external_id, pupil_external_id, content_key, test_code,
+                   part_code, test_name, provider, taken_on, stated_moment, raw_score, ability_value,
+                   ability_scale, reference_scores, created_at, updated_at)
+                 SELECT s.*, $16, $16 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::date[], $11::text[], $12::float8[],
+                   $13::float8[], $14::text[], $15::text[]) AS s
+                 ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   content_key = excluded.content_key, test_code = excluded.test_code, part_code = excluded.part_code,
+                   test_name = excluded.test_name, provider = excluded.provider, taken_on = excluded.taken_on,
+                   stated_moment = excluded.stated_moment, raw_score = excluded.raw_score,
+                   ability_value = excluded.ability_value, ability_scale = excluded.ability_scale,
+                   reference_scores = excluded.reference_scores, updated_at = excluded.updated_at",
+            )
+            .bind(r.iter().map(|x| x.source.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.school.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.external_id.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.pupil_external_id.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.content_key()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.test_code.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.part_code.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.test_name.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.provider.clone()).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.taken_on).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.stated_moment.as_ref().map(json)).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.raw_score).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.ability.as_ref().map(|a| a.value)).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| x.ability.as_ref().map(|a| a.scale.clone())).collect::<Vec<_>>())
+            .bind(r.iter().map(|x| json(&x.reference_scores)).collect::<Vec<_>>())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !b.notes.is_empty() {
+            let n = &b.notes;
+            sqlx::query(
+                "INSERT INTO lim_notes (source, school, external_id, pupil_external_id, group_external_id,
+                   category_path, written_at, content, created_at, updated_at)
+                 SELECT s.*, $9, $9 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                   $6::text[], $7::timestamptz[], $8::text[]) AS s
+                 ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   group_external_id = excluded.group_external_id, category_path = excluded.category_path,
+                   written_at = excluded.written_at, content = excluded.content, updated_at = excluded.updated_at",
+            )
+            .bind(n.iter().map(|x| x.source.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(n.iter().map(|x| x.school.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(n.iter().map(|x| x.external_id.clone()).collect::<Vec<_>>())
+            .bind(n.iter().map(|x| x.pupil_external_id.clone()).collect::<Vec<_>>())
+            .bind(n.iter().map(|x| x.group_external_id.clone()).collect::<Vec<_>>())
+            .bind(n.iter().map(|x| json(&x.category_path)).collect::<Vec<_>>())
+            .bind(n.iter().map(|x| x.created_at).collect::<Vec<_>>())
+            .bind(n.iter().map(|x| x.content.clone()).collect::<Vec<_>>())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !b.plans.is_empty() {
+            let p = &b.plans;
+            sqlx::query(
+                "INSERT INTO lim_plans (source, school, external_id, pupil_external_id, group_external_id, kind,
+                   domain, title, owner, care_level, start_on, end_on, evaluation_due, minutes_per_week,
+                   evaluations, created_at, updated_at)
+                 SELECT s.*, $16, $16 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], $12::date[],
+                   $13::date[], $14::int8[], $15::text[]) AS s
+                 ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   group_external_id = excluded.group_external_id, kind = excluded.kind, domain = excluded.domain,
+                   title = excluded.title, owner = excluded.owner, care_level = excluded.care_level,
+                   start_on = excluded.start_on, end_on = excluded.end_on, evaluation_due = excluded.evaluation_due,
+                   minutes_per_week = excluded.minutes_per_week, evaluations = excluded.evaluations,
+                   updated_at = excluded.updated_at",
+            )
+            .bind(p.iter().map(|x| x.source.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.school.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.external_id.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.pupil_external_id.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.group_external_id.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.kind.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.domain.map(|d| d.as_str().to_owned())).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.title.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.owner.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.care_level.clone()).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.start).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.end).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.evaluation_due).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| x.minutes_per_week.map(i64::from)).collect::<Vec<_>>())
+            .bind(p.iter().map(|x| json(&x.evaluations)).collect::<Vec<_>>())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO lim_cursors (source, school, stream, cursor, records, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (source, school, stream) DO UPDATE SET cursor = excluded.cursor,
+               records = lim_cursors.records + excluded.records, updated_at = excluded.updated_at",
+        )
+        .bind(b.source.as_str())
+        .bind(b.school.as_str())
+        .bind(&b.stream)
+        .bind(&b.new_cursor)
+        .bind(records(b))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -65,7 +65,8 @@ pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
-pub use sqlite::SqliteStore;
+pub(crate) use sqlite::lock_daemon as lock_sqlite_daemon;
+pub use sqlite::{DaemonLock, SqliteStore};
 pub use sync::SyncStore;
 pub use users::{ApiTokenInfo, LoginGate, NewUser, Role, SessionRecord, User, UserStore};
 pub use uwlr_keys::{UwlrKeyInfo, UwlrKeyStore};
@@ -122,6 +123,18 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
             "unsupported store URL {}: expected sqlite://… or postgres://…",
             DatabaseUrl::new(trimmed)
         )))
+    }
+}
+
+/// The lock a daemon holds for its whole run: on a SQLite file, [`DaemonLock`] (a second
+/// daemon on the same file is refused with [`StoreError::Conflict`]); on PostgreSQL none, as
+/// several daemons share the work through leases.
+pub fn lock_daemon(url: &str) -> Result<Option<DaemonLock>, StoreError> {
+    let trimmed = url.trim();
+    if trimmed.starts_with("sqlite:") {
+        lock_sqlite_daemon(trimmed)
+    } else {
+        Ok(None)
     }
 }
 

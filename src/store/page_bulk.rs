@@ -17,9 +17,402 @@
 /// statement; a result row binds 19).
 pub(crate) const CHUNK: usize = 500;
 
-/// Generates the set-based page writers for an engine's store type.
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::error::StoreError;
+use super::rows;
+use crate::domain::{Note, SupportPlan, TestResult};
+
+/// A result row as written (first-seen content and the resolved pupil).
+pub(crate) struct ResultWrite {
+    pupil_id: i64,
+    content_key: String,
+    test_code: String,
+    part_code: Option<String>,
+    test_name: String,
+    provider: Option<String>,
+    taken_on: NaiveDate,
+    stated_moment: Option<String>,
+    raw_score: Option<f64>,
+    ability_value: Option<f64>,
+    ability_scale: Option<String>,
+    reference_scores: String,
+    source: String,
+    school: String,
+    external_id: String,
+    ability_low: Option<f64>,
+    ability_high: Option<f64>,
+}
+
+impl ResultWrite {
+    pub(crate) fn new(r: &TestResult, pupil_id: i64) -> Result<Self, StoreError> {
+        let interval = r.ability.as_ref().and_then(|a| a.interval);
+        Ok(Self {
+            pupil_id,
+            content_key: r.content_key(),
+            test_code: r.test_code.clone(),
+            part_code: r.part_code.clone(),
+            test_name: r.test_name.clone(),
+            provider: r.provider.clone(),
+            taken_on: r.taken_on,
+            stated_moment: r.stated_moment.as_ref().map(rows::enum_name).transpose()?,
+            raw_score: r.raw_score,
+            ability_value: r.ability.as_ref().map(|a| a.value),
+            ability_scale: r.ability.as_ref().map(|a| a.scale.clone()),
+            reference_scores: rows::json(&r.reference_scores)?,
+            source: r.source.as_str().to_owned(),
+            school: r.school.as_str().to_owned(),
+            external_id: r.external_id.clone(),
+            ability_low: interval.map(|i| i.low),
+            ability_high: interval.map(|i| i.high),
+        })
+    }
+}
+
+/// A note row as written.
+pub(crate) struct NoteWrite {
+    source: String,
+    school: String,
+    external_id: String,
+    pupil_id: Option<i64>,
+    group_external_id: Option<String>,
+    category_path: String,
+    written_at: DateTime<Utc>,
+    content: String,
+}
+
+impl NoteWrite {
+    pub(crate) fn new(n: &Note, pupil_id: Option<i64>) -> Result<Self, StoreError> {
+        Ok(Self {
+            source: n.source.as_str().to_owned(),
+            school: n.school.as_str().to_owned(),
+            external_id: n.external_id.clone(),
+            pupil_id,
+            group_external_id: n.group_external_id.clone(),
+            category_path: rows::json(&n.category_path)?,
+            written_at: n.created_at,
+            content: n.content.clone(),
+        })
+    }
+}
+
+/// A plan row as written (its evaluations are replaced separately).
+pub(crate) struct PlanWrite {
+    source: String,
+    school: String,
+    external_id: String,
+    pupil_id: Option<i64>,
+    group_external_id: Option<String>,
+    kind: String,
+    domain: Option<String>,
+    title: String,
+    owner: Option<String>,
+    care_level: Option<String>,
+    start_on: NaiveDate,
+    end_on: Option<NaiveDate>,
+    evaluation_due: Option<NaiveDate>,
+    minutes_per_week: Option<i64>,
+}
+
+impl PlanWrite {
+    pub(crate) fn new(p: &SupportPlan, pupil_id: Option<i64>) -> Self {
+        Self {
+            source: p.source.as_str().to_owned(),
+            school: p.school.as_str().to_owned(),
+            external_id: p.external_id.clone(),
+            pupil_id,
+            group_external_id: p.group_external_id.clone(),
+            kind: p.kind.as_str().to_owned(),
+            domain: p.domain.map(|d| d.as_str().to_owned()),
+            title: p.title.clone(),
+            owner: p.owner.clone(),
+            care_level: p.care_level.clone(),
+            start_on: p.start,
+            end_on: p.end,
+            evaluation_due: p.evaluation_due,
+            minutes_per_week: p.minutes_per_week.map(i64::from),
+        }
+    }
+}
+
+const RESULT_COLUMNS: &str = "pupil_id, content_key, test_code, part_code, test_name, provider, taken_on, \
+     stated_moment, raw_score, ability_value, ability_scale, reference_scores, source, school, external_id, \
+     ability_low, ability_high, created_at, updated_at";
+
+/// The first-seen source overwrites its result (the caller decided it changed).
+const RESULT_CONFLICT: &str =
+    " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+       content_key = excluded.content_key, test_code = excluded.test_code, part_code = excluded.part_code,
+       test_name = excluded.test_name, provider = excluded.provider, taken_on = excluded.taken_on,
+       stated_moment = excluded.stated_moment, raw_score = excluded.raw_score,
+       ability_value = excluded.ability_value, ability_scale = excluded.ability_scale,
+       reference_scores = excluded.reference_scores, updated_at = excluded.updated_at,
+       ability_low = excluded.ability_low, ability_high = excluded.ability_high, deleted_at = NULL
+     RETURNING id, external_id";
+
+const NOTE_COLUMNS: &str = "source, school, external_id, pupil_id, group_external_id, category_path, written_at, \
+     content, created_at, updated_at";
+
+/// A note is written only when it differs from the stored one (or was deleted).
+const NOTE_CONFLICT: &str =
+    " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+       group_external_id = excluded.group_external_id, category_path = excluded.category_path,
+       written_at = excluded.written_at, content = excluded.content,
+       updated_at = excluded.updated_at, deleted_at = NULL
+     WHERE notes.deleted_at IS NOT NULL
+        OR notes.pupil_id IS DISTINCT FROM excluded.pupil_id
+        OR notes.group_external_id IS DISTINCT FROM excluded.group_external_id
+        OR notes.category_path <> excluded.category_path
+        OR notes.written_at <> excluded.written_at
+        OR notes.content <> excluded.content";
+
+const PLAN_COLUMNS: &str = "source, school, external_id, pupil_id, group_external_id, kind, domain, title, owner, \
+     care_level, start_on, end_on, evaluation_due, minutes_per_week, created_at, updated_at";
+
+/// The caller decided the plan changed (evaluations compared too).
+const PLAN_CONFLICT: &str =
+    " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
+       group_external_id = excluded.group_external_id, kind = excluded.kind,
+       domain = excluded.domain, title = excluded.title, owner = excluded.owner,
+       care_level = excluded.care_level, start_on = excluded.start_on, end_on = excluded.end_on,
+       evaluation_due = excluded.evaluation_due, minutes_per_week = excluded.minutes_per_week,
+       updated_at = excluded.updated_at, deleted_at = NULL
+     RETURNING id, external_id";
+
+/// SQLite: multi-row `INSERT … VALUES (…), (…) ON CONFLICT …`, [`CHUNK`] rows per statement.
+pub(crate) mod sqlite {
+    use chrono::{DateTime, Utc};
+    use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+    use super::{
+        CHUNK, NOTE_COLUMNS, NOTE_CONFLICT, NoteWrite, PLAN_COLUMNS, PLAN_CONFLICT, PlanWrite,
+        RESULT_COLUMNS, RESULT_CONFLICT, ResultWrite,
+    };
+    use crate::store::error::StoreError;
+
+    /// Inserts or overwrites results; returns (id, external_id) of every row.
+    pub(crate) async fn upsert_results(
+        conn: &mut SqliteConnection,
+        rows: &[ResultWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT INTO results ({RESULT_COLUMNS}) "));
+            qb.push_values(chunk, |mut row, r| {
+                row.push_bind(r.pupil_id)
+                    .push_bind(r.content_key.clone())
+                    .push_bind(r.test_code.clone())
+                    .push_bind(r.part_code.clone())
+                    .push_bind(r.test_name.clone())
+                    .push_bind(r.provider.clone())
+                    .push_bind(r.taken_on)
+                    .push_bind(r.stated_moment.clone())
+                    .push_bind(r.raw_score)
+                    .push_bind(r.ability_value)
+                    .push_bind(r.ability_scale.clone())
+                    .push_bind(r.reference_scores.clone())
+                    .push_bind(r.source.clone())
+                    .push_bind(r.school.clone())
+                    .push_bind(r.external_id.clone())
+                    .push_bind(r.ability_low)
+                    .push_bind(r.ability_high)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(RESULT_CONFLICT);
+            ids.extend(qb.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await?);
+        }
+        Ok(ids)
+    }
+
+    /// Inserts or updates the notes that differ; returns how many were written.
+    pub(crate) async fn upsert_notes(
+        conn: &mut SqliteConnection,
+        rows: &[NoteWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut written = 0;
+        for chunk in rows.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT INTO notes ({NOTE_COLUMNS}) "));
+            qb.push_values(chunk, |mut row, n| {
+                row.push_bind(n.source.clone())
+                    .push_bind(n.school.clone())
+                    .push_bind(n.external_id.clone())
+                    .push_bind(n.pupil_id)
+                    .push_bind(n.group_external_id.clone())
+                    .push_bind(n.category_path.clone())
+                    .push_bind(n.written_at)
+                    .push_bind(n.content.clone())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(NOTE_CONFLICT);
+            written += qb.build().execute(&mut *conn).await?.rows_affected();
+        }
+        Ok(written)
+    }
+
+    /// Inserts or overwrites plans; returns (id, external_id) of every row.
+    pub(crate) async fn upsert_plans(
+        conn: &mut SqliteConnection,
+        rows: &[PlanWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT INTO plans ({PLAN_COLUMNS}) "));
+            qb.push_values(chunk, |mut row, p| {
+                row.push_bind(p.source.clone())
+                    .push_bind(p.school.clone())
+                    .push_bind(p.external_id.clone())
+                    .push_bind(p.pupil_id)
+                    .push_bind(p.group_external_id.clone())
+                    .push_bind(p.kind.clone())
+                    .push_bind(p.domain.clone())
+                    .push_bind(p.title.clone())
+                    .push_bind(p.owner.clone())
+                    .push_bind(p.care_level.clone())
+                    .push_bind(p.start_on)
+                    .push_bind(p.end_on)
+                    .push_bind(p.evaluation_due)
+                    .push_bind(p.minutes_per_week)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(PLAN_CONFLICT);
+            ids.extend(qb.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await?);
+        }
+        Ok(ids)
+    }
+}
+
+/// PostgreSQL: one fixed statement per table, `INSERT … SELECT … FROM UNNEST($1::…[], …)`, the
+/// columns bound as arrays (prepared once per connection, whatever the page size).
+pub(crate) mod postgres {
+    use chrono::{DateTime, Utc};
+    use sqlx::PgConnection;
+
+    use super::{
+        NOTE_COLUMNS, NOTE_CONFLICT, NoteWrite, PLAN_COLUMNS, PLAN_CONFLICT, PlanWrite, RESULT_COLUMNS,
+        RESULT_CONFLICT, ResultWrite,
+    };
+    use crate::store::error::StoreError;
+
+    fn col<T, U>(rows: &[T], f: impl Fn(&T) -> U) -> Vec<U> {
+        rows.iter().map(f).collect()
+    }
+
+    /// Inserts or overwrites results; returns (id, external_id) of every row.
+    pub(crate) async fn upsert_results(
+        conn: &mut PgConnection,
+        rows: &[ResultWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "INSERT INTO results ({RESULT_COLUMNS})
+             SELECT u.*, $18, $18 FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[],
+               $6::text[], $7::date[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::text[],
+               $13::text[], $14::text[], $15::text[], $16::float8[], $17::float8[]) AS u
+             {RESULT_CONFLICT}"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(col(rows, |r| r.pupil_id))
+            .bind(col(rows, |r| r.content_key.clone()))
+            .bind(col(rows, |r| r.test_code.clone()))
+            .bind(col(rows, |r| r.part_code.clone()))
+            .bind(col(rows, |r| r.test_name.clone()))
+            .bind(col(rows, |r| r.provider.clone()))
+            .bind(col(rows, |r| r.taken_on))
+            .bind(col(rows, |r| r.stated_moment.clone()))
+            .bind(col(rows, |r| r.raw_score))
+            .bind(col(rows, |r| r.ability_value))
+            .bind(col(rows, |r| r.ability_scale.clone()))
+            .bind(col(rows, |r| r.reference_scores.clone()))
+            .bind(col(rows, |r| r.source.clone()))
+            .bind(col(rows, |r| r.school.clone()))
+            .bind(col(rows, |r| r.external_id.clone()))
+            .bind(col(rows, |r| r.ability_low))
+            .bind(col(rows, |r| r.ability_high))
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?)
+    }
+
+    /// Inserts or updates the notes that differ; returns how many were written.
+    pub(crate) async fn upsert_notes(
+        conn: &mut PgConnection,
+        rows: &[NoteWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "INSERT INTO notes ({NOTE_COLUMNS})
+             SELECT u.*, $9, $9 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[],
+               $6::text[], $7::timestamptz[], $8::text[]) AS u
+             {NOTE_CONFLICT}"
+        );
+        Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(col(rows, |n| n.source.clone()))
+            .bind(col(rows, |n| n.school.clone()))
+            .bind(col(rows, |n| n.external_id.clone()))
+            .bind(col(rows, |n| n.pupil_id))
+            .bind(col(rows, |n| n.group_external_id.clone()))
+            .bind(col(rows, |n| n.category_path.clone()))
+            .bind(col(rows, |n| n.written_at))
+            .bind(col(rows, |n| n.content.clone()))
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected())
+    }
+
+    /// Inserts or overwrites plans; returns (id, external_id) of every row.
+    pub(crate) async fn upsert_plans(
+        conn: &mut PgConnection,
+        rows: &[PlanWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "INSERT INTO plans ({PLAN_COLUMNS})
+             SELECT u.*, $15, $15 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[],
+               $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], $12::date[],
+               $13::date[], $14::int8[]) AS u
+             {PLAN_CONFLICT}"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(col(rows, |p| p.source.clone()))
+            .bind(col(rows, |p| p.school.clone()))
+            .bind(col(rows, |p| p.external_id.clone()))
+            .bind(col(rows, |p| p.pupil_id))
+            .bind(col(rows, |p| p.group_external_id.clone()))
+            .bind(col(rows, |p| p.kind.clone()))
+            .bind(col(rows, |p| p.domain.clone()))
+            .bind(col(rows, |p| p.title.clone()))
+            .bind(col(rows, |p| p.owner.clone()))
+            .bind(col(rows, |p| p.care_level.clone()))
+            .bind(col(rows, |p| p.start_on))
+            .bind(col(rows, |p| p.end_on))
+            .bind(col(rows, |p| p.evaluation_due))
+            .bind(col(rows, |p| p.minutes_per_week))
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?)
+    }
+}
+
+/// Generates the set-based page writers for an engine's store type (`$engine`: the module with
+/// that engine's write statements, [`sqlite`] or [`postgres`]).
 macro_rules! impl_page_bulk {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $engine:ident) => {
         const _: () = {
             use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -29,8 +422,9 @@ macro_rules! impl_page_bulk {
             use $crate::domain::{Brin, Evaluation, Note, SupportPlan, TestResult};
             use $crate::store::error::StoreError;
             use $crate::store::model::*;
-            use $crate::store::page_bulk::CHUNK;
+            use $crate::store::page_bulk::{CHUNK, NoteWrite, PlanWrite, ResultWrite};
             use $crate::store::rows::{self, EvaluationRow, KnownResultRow, PlanRow};
+            use $crate::store::page_bulk::$engine as engine_sql;
 
             type Tx = sqlx::Transaction<'static, $db>;
             type Conn = <$db as sqlx::Database>::Connection;
@@ -288,63 +682,16 @@ macro_rules! impl_page_bulk {
                         list.push_unseparated(")");
                         qb.build().execute(&mut **tx).await?;
                     }
-                    let mut written: HashMap<String, i64> = HashMap::with_capacity(plan.write.len());
-                    for chunk in plan.write.chunks(CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new(
-                            "INSERT INTO results (pupil_id, content_key, test_code, part_code, test_name, provider,
-                               taken_on, stated_moment, raw_score, ability_value, ability_scale, reference_scores,
-                               source, school, external_id, created_at, updated_at, ability_low, ability_high) ",
-                        );
-                        let mut bad = None;
-                        qb.push_values(chunk, |mut row, (r, pupil_id)| {
-                            let moment = r.stated_moment.as_ref().map(rows::enum_name).transpose();
-                            let scores = rows::json(&r.reference_scores);
-                            let (moment, scores) = match (moment, scores) {
-                                (Ok(m), Ok(s)) => (m, s),
-                                (Err(e), _) | (_, Err(e)) => {
-                                    bad = Some(e);
-                                    (None, String::new())
-                                }
-                            };
-                            let interval = r.ability.as_ref().and_then(|a| a.interval);
-                            row.push_bind(*pupil_id)
-                                .push_bind(r.content_key())
-                                .push_bind(r.test_code.clone())
-                                .push_bind(r.part_code.clone())
-                                .push_bind(r.test_name.clone())
-                                .push_bind(r.provider.clone())
-                                .push_bind(r.taken_on)
-                                .push_bind(moment)
-                                .push_bind(r.raw_score)
-                                .push_bind(r.ability.as_ref().map(|a| a.value))
-                                .push_bind(r.ability.as_ref().map(|a| a.scale.clone()))
-                                .push_bind(scores)
-                                .push_bind(r.source.as_str().to_owned())
-                                .push_bind(r.school.as_str().to_owned())
-                                .push_bind(r.external_id.clone())
-                                .push_bind(now)
-                                .push_bind(now)
-                                .push_bind(interval.map(|i| i.low))
-                                .push_bind(interval.map(|i| i.high));
-                        });
-                        if let Some(e) = bad {
-                            return Err(e);
-                        }
-                        qb.push(
-                            " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
-                               content_key = excluded.content_key, test_code = excluded.test_code,
-                               part_code = excluded.part_code, test_name = excluded.test_name,
-                               provider = excluded.provider, taken_on = excluded.taken_on,
-                               stated_moment = excluded.stated_moment, raw_score = excluded.raw_score,
-                               ability_value = excluded.ability_value, ability_scale = excluded.ability_scale,
-                               reference_scores = excluded.reference_scores, updated_at = excluded.updated_at,
-                               ability_low = excluded.ability_low, ability_high = excluded.ability_high,
-                               deleted_at = NULL
-                             RETURNING id, external_id",
-                        );
-                        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut **tx).await?;
-                        written.extend(rows.into_iter().map(|(id, e)| (e, id)));
-                    }
+                    let rows = plan
+                        .write
+                        .iter()
+                        .map(|(r, pupil_id)| ResultWrite::new(r, *pupil_id))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let written: HashMap<String, i64> = engine_sql::upsert_results(&mut **tx, &rows, now)
+                        .await?
+                        .into_iter()
+                        .map(|(id, e)| (e, id))
+                        .collect();
                     let mut sources = Vec::with_capacity(plan.new_sources.len());
                     for (external_id, sitting) in &plan.new_sources {
                         let id = match sitting {
@@ -394,41 +741,10 @@ macro_rules! impl_page_bulk {
                             })?),
                             None => None,
                         };
-                        rows.push((n, pupil_id, rows::json(&n.category_path)?));
+                        rows.push(NoteWrite::new(n, pupil_id)?);
                     }
-                    let mut written = 0usize;
-                    for chunk in rows.chunks(CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new(
-                            "INSERT INTO notes (source, school, external_id, pupil_id, group_external_id, category_path,
-                               written_at, content, created_at, updated_at) ",
-                        );
-                        qb.push_values(chunk, |mut row, (n, pupil_id, path)| {
-                            row.push_bind(n.source.as_str().to_owned())
-                                .push_bind(n.school.as_str().to_owned())
-                                .push_bind(n.external_id.clone())
-                                .push_bind(*pupil_id)
-                                .push_bind(n.group_external_id.clone())
-                                .push_bind(path.clone())
-                                .push_bind(n.created_at)
-                                .push_bind(n.content.clone())
-                                .push_bind(now)
-                                .push_bind(now);
-                        });
-                        qb.push(
-                            " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
-                               group_external_id = excluded.group_external_id, category_path = excluded.category_path,
-                               written_at = excluded.written_at, content = excluded.content,
-                               updated_at = excluded.updated_at, deleted_at = NULL
-                             WHERE notes.deleted_at IS NOT NULL
-                                OR notes.pupil_id IS DISTINCT FROM excluded.pupil_id
-                                OR notes.group_external_id IS DISTINCT FROM excluded.group_external_id
-                                OR notes.category_path <> excluded.category_path
-                                OR notes.written_at <> excluded.written_at
-                                OR notes.content <> excluded.content",
-                        );
-                        let done = qb.build().execute(&mut **tx).await?.rows_affected();
-                        written += usize::try_from(done).unwrap_or(usize::MAX);
-                    }
+                    let written = engine_sql::upsert_notes(&mut **tx, &rows, now).await?;
+                    let written = usize::try_from(written).unwrap_or(usize::MAX);
                     Ok(Some((written, notes.len().saturating_sub(written))))
                 }
 
@@ -509,49 +825,15 @@ macro_rules! impl_page_bulk {
                         }
                         changed.push((p, pupil_id));
                     }
+                    let rows: Vec<PlanWrite> = changed.iter().map(|(p, pupil_id)| PlanWrite::new(p, *pupil_id)).collect();
+                    let by_id: HashMap<&str, &SupportPlan> =
+                        changed.iter().map(|(p, _)| (p.external_id.as_str(), *p)).collect();
                     let mut written_ids: Vec<(i64, &SupportPlan)> = Vec::with_capacity(changed.len());
-                    for chunk in changed.chunks(CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new(
-                            "INSERT INTO plans (source, school, external_id, pupil_id, group_external_id, kind, domain,
-                               title, owner, care_level, start_on, end_on, evaluation_due, minutes_per_week,
-                               created_at, updated_at) ",
-                        );
-                        qb.push_values(chunk, |mut row, (p, pupil_id)| {
-                            row.push_bind(p.source.as_str().to_owned())
-                                .push_bind(p.school.as_str().to_owned())
-                                .push_bind(p.external_id.clone())
-                                .push_bind(*pupil_id)
-                                .push_bind(p.group_external_id.clone())
-                                .push_bind(p.kind.as_str().to_owned())
-                                .push_bind(p.domain.map(|d| d.as_str().to_owned()))
-                                .push_bind(p.title.clone())
-                                .push_bind(p.owner.clone())
-                                .push_bind(p.care_level.clone())
-                                .push_bind(p.start)
-                                .push_bind(p.end)
-                                .push_bind(p.evaluation_due)
-                                .push_bind(p.minutes_per_week.map(i64::from))
-                                .push_bind(now)
-                                .push_bind(now);
-                        });
-                        qb.push(
-                            " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
-                               group_external_id = excluded.group_external_id, kind = excluded.kind,
-                               domain = excluded.domain, title = excluded.title, owner = excluded.owner,
-                               care_level = excluded.care_level, start_on = excluded.start_on, end_on = excluded.end_on,
-                               evaluation_due = excluded.evaluation_due, minutes_per_week = excluded.minutes_per_week,
-                               updated_at = excluded.updated_at, deleted_at = NULL
-                             RETURNING id, external_id",
-                        );
-                        let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut **tx).await?;
-                        let by_id: HashMap<&str, &SupportPlan> =
-                            chunk.iter().map(|(p, _)| (p.external_id.as_str(), *p)).collect();
-                        for (id, external_id) in rows {
-                            let p = by_id.get(external_id.as_str()).ok_or_else(|| {
-                                StoreError::InvalidData(format!("plan {external_id} was not written"))
-                            })?;
-                            written_ids.push((id, p));
-                        }
+                    for (id, external_id) in engine_sql::upsert_plans(&mut **tx, &rows, now).await? {
+                        let p = by_id.get(external_id.as_str()).ok_or_else(|| {
+                            StoreError::InvalidData(format!("plan {external_id} was not written"))
+                        })?;
+                        written_ids.push((id, p));
                     }
                     // The source holds a plan's evaluations; the stored list follows it.
                     written_ids.sort_by_key(|(id, _)| *id);

@@ -59,7 +59,7 @@ impl PgStore {
 
 super::sync::impl_sync_store!(PgStore, Postgres);
 super::page::impl_page_apply!(PgStore, Postgres);
-super::page_bulk::impl_page_bulk!(PgStore, Postgres);
+super::page_bulk::impl_page_bulk!(PgStore, Postgres, postgres);
 super::import::impl_import_apply!(PgStore, Postgres);
 super::results::impl_result_upsert!(PgStore, Postgres);
 super::history::impl_history_store!(PgStore, Postgres);

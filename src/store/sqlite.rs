@@ -16,6 +16,60 @@ use super::error::{DatabaseUrl, StoreError};
 /// Migrations for SQLite, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// Held by the one daemon that runs on a SQLite file: an exclusive lock (`flock`) on
+/// `<file>.daemon.lock`, released when the guard drops or the process ends in any way (a
+/// SIGKILLed daemon leaves no stale lock). SQLite has one writer and no row leases across
+/// processes, so a second daemon on the same file refuses to start; several daemons need
+/// PostgreSQL (docs/OPERATIONS.md).
+#[derive(Debug)]
+pub struct DaemonLock {
+    _file: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+impl DaemonLock {
+    /// The lock file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// Takes the daemon lock of the SQLite file `url` names; `None` for an in-memory database (one
+/// process by construction). [`StoreError::Conflict`] when another daemon holds it.
+pub fn lock_daemon(url: &str) -> Result<Option<DaemonLock>, StoreError> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::InvalidData(format!("bad SQLite URL: {e}")))?;
+    let mut path = options.get_filename().as_os_str().to_owned();
+    path.push(".daemon.lock");
+    let path = std::path::PathBuf::from(path);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::InvalidData(format!("cannot create directory {}: {e}", dir.display()))
+        })?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::InvalidData(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(DaemonLock { _file: file, path })),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Conflict(format!(
+            "another zorgsignaal daemon runs on this SQLite store (lock {} is held); SQLite allows one \
+             daemon per file: stop the other one, or move the store to PostgreSQL to run several",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::InvalidData(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 /// Store on SQLite.
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
@@ -93,7 +147,7 @@ impl SqliteStore {
 
 super::sync::impl_sync_store!(SqliteStore, Sqlite);
 super::page::impl_page_apply!(SqliteStore, Sqlite);
-super::page_bulk::impl_page_bulk!(SqliteStore, Sqlite);
+super::page_bulk::impl_page_bulk!(SqliteStore, Sqlite, sqlite);
 super::import::impl_import_apply!(SqliteStore, Sqlite);
 super::results::impl_result_upsert!(SqliteStore, Sqlite);
 super::history::impl_history_store!(SqliteStore, Sqlite);
@@ -128,6 +182,25 @@ mod tests {
         };
         store.upsert_school(&school).await.expect("school");
         assert_eq!(store.schools().await.expect("schools"), vec![school]);
+    }
+
+    #[test]
+    fn a_second_daemon_lock_on_one_file_is_refused_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("data").join("zs.db").display());
+        let first = super::lock_daemon(&url)
+            .expect("lock")
+            .expect("a file store locks");
+        let err = super::lock_daemon(&url).expect_err("second daemon");
+        assert!(
+            matches!(&err, crate::store::StoreError::Conflict(m) if m.contains("another zorgsignaal daemon")),
+            "{err}"
+        );
+        let other = format!("sqlite://{}", dir.path().join("other.db").display());
+        assert!(super::lock_daemon(&other).expect("other file").is_some());
+        drop(first);
+        assert!(super::lock_daemon(&url).expect("free again").is_some());
+        assert!(super::lock_daemon("sqlite::memory:").expect("memory").is_none());
     }
 
     #[tokio::test]

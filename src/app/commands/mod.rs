@@ -235,6 +235,9 @@ pub async fn outbox(
 
 /// `zorgsignaal run`: the daemon on the configured API address until SIGTERM/SIGINT.
 pub async fn run_daemon(settings: &Settings) -> anyhow::Result<ExitCode> {
+    // One daemon per SQLite file, held until the process ends (several daemons need PostgreSQL).
+    let _daemon_lock =
+        crate::store::lock_daemon(settings.store.url.expose()).context("starting the daemon")?;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .context("installing the metrics recorder")?;
