@@ -129,14 +129,7 @@ pub async fn run(
     let scheduler = Scheduler::from_settings(&settings.schedule, SchedulerOptions::default())
         .context("reading the schedules")?;
     let runner = runner(&daemon);
-    let state = AppState::new(store.clone(), settings.api.clone());
-    let state = AppState {
-        metrics,
-        mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
-        schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
-        board: Arc::new(crate::api::BoardPageSettings::from_settings(&settings)),
-        ..state
-    };
+    let state = AppState::from_settings(store.clone(), &settings, metrics);
 
     let tracker = TaskTracker::new();
     {
@@ -448,23 +441,6 @@ async fn refresh_gauges(store: &dyn Store) -> Result<(), crate::store::StoreErro
             .set(counts.get(status) as f64);
     }
     Ok(())
-}
-
-/// Waits for SIGTERM or SIGINT.
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        () = term => {},
-    }
 }
 
 #[cfg(test)]
