@@ -41,7 +41,7 @@ pub enum Command {
     /// daemon adds schedules). Exit 1 when a school failed.
     Sync(crate::app::commands::sync::SyncArgs),
     /// Show per source, school and stream the cursor, last success, last error and counts.
-    Status(crate::app::commands::sync::StatusArgs),
+    Status(crate::app::commands::status::StatusArgs),
     /// Create or upgrade the database (running it twice changes nothing).
     Migrate,
     /// Run every rule for the configured schools and store the signals and tasks.
@@ -365,7 +365,7 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
             None => crate::app::commands::sync::sync(s, args),
         }),
         Command::Status(args) => {
-            with_settings(cli, settings, |s| crate::app::commands::sync::status(s, args))
+            with_settings(cli, settings, |s| crate::app::commands::status::status(s, args))
         }
         // The demo builds its own configuration from the generated board: no config file needed.
         Command::Demo(a) => {
@@ -466,15 +466,18 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
         | Command::Status(_)
         | Command::Demo(_)
         | Command::Simulate(_) => Ok(ExitCode::SUCCESS),
-        Command::Migrate => commands::migrate(settings).await,
-        Command::Run => commands::run_daemon(settings).await,
-        Command::Evaluate(a) => commands::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await,
-        Command::Signals(a) => {
-            commands::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json).await
+        Command::Migrate => commands::migrate::migrate(settings).await,
+        Command::Run => commands::run::run_daemon(settings).await,
+        Command::Evaluate(a) => {
+            commands::evaluate::evaluate(settings, a.as_of, a.school.as_ref(), a.json).await
         }
-        Command::Outbox(a) => commands::outbox(settings, a.status, a.retry, a.json).await,
+        Command::Signals(a) => {
+            commands::signals::signals(settings, a.school.as_ref(), a.status == StatusChoice::All, a.json)
+                .await
+        }
+        Command::Outbox(a) => commands::outbox::outbox(settings, a.status, a.retry, a.json).await,
         Command::Import(a) => {
-            use crate::app::import::{ImportFile, ImportMode, import};
+            use crate::app::commands::import::{ImportFile, ImportMode, import};
             let file = match (&a.oso, &a.csv, &a.edexml, &a.uwlr) {
                 _ if a.verzuim.is_some() => {
                     ImportFile::Verzuim(a.verzuim.as_deref().unwrap_or(Path::new("")))
@@ -527,7 +530,7 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
                 }
             }
         }
-        Command::Serve => crate::app::commands::user::serve_command(settings).await,
+        Command::Serve => crate::app::commands::serve::serve_command(settings).await,
         Command::UwlrKey(k) => {
             use crate::app::commands::uwlr_key;
             match k {

@@ -92,4 +92,21 @@ impl AppState {
             schools: Arc::new(Vec::new()),
         }
     }
+
+    /// State over a store as the configuration sets it up: `[api]`, the board's domain mapping,
+    /// the board page's settings and the configured schools (`serve` and `run` both use this).
+    pub fn from_settings(
+        store: Arc<dyn Store>,
+        settings: &Settings,
+        metrics: Option<PrometheusHandle>,
+    ) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings.api.clone()),
+            mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
+            board: Arc::new(BoardPageSettings::from_settings(settings)),
+            metrics,
+            schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
+        }
+    }
 }

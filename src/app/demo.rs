@@ -329,7 +329,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         "\nDashboard: {} — log in as ib, bestuur or beheer with password {password}\nStoppen met Ctrl-C.",
         settings.api.public_url
     );
-    super::commands::run_daemon(&settings).await.map(|_| ())
+    super::commands::run::run_daemon(&settings).await.map(|_| ())
 }
 
 /// The demo configuration: every generated school with its own ladder and IB addresses, all three

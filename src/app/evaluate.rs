@@ -1,16 +1,16 @@
 //! Evaluation pipeline: store histories → pure rules → signals and tasks back into the store.
 //! The rules never see the store; this file is the only place the two meet.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tracing::instrument;
 
-use crate::domain::{Brin, CareLadder, Source, Task};
+use crate::domain::{Brin, CareLadder, Signal, Source, Task};
 use crate::rules::{self, HistoryPlan, HistoryResult, PriorSignal, SchoolContext};
 use crate::settings::Settings;
-use crate::store::{self as st, SignalFilter, SignalUpsert, Store, StoreError};
+use crate::store::{self as st, OutboxFilter, SignalFilter, SignalUpsert, Store, StoreError};
 
 /// What one school's evaluation did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -120,10 +120,15 @@ pub async fn evaluate_school(
         Scope::ChangedSince(since) => {
             let ids = store.pupils_changed_since(brin, since).await?;
             if ids.is_empty() {
-                Vec::new()
-            } else {
-                store.pupil_histories_for(brin, &ids).await?
+                // Nothing changed: nothing to find that the last run did not (group plans and
+                // date-based findings are the daily full run's).
+                tracing::debug!("no pupil changed, nothing evaluated");
+                return Ok(SchoolEvaluationSummary {
+                    school: brin.to_string(),
+                    ..SchoolEvaluationSummary::default()
+                });
             }
+            store.pupil_histories_for(brin, &ids).await?
         }
     };
     let prior = store
@@ -132,6 +137,15 @@ pub async fn evaluate_school(
             ..SignalFilter::default()
         })
         .await?;
+    // What the store holds, so that a finding it holds unchanged (the same evidence, rule and
+    // severity: what `upsert_signal` would answer `Unchanged` to) and a task it holds cost no
+    // write: a daily run over every pupil re-finds every open signal (issue 17: a replayed year
+    // must run in minutes). Anything else goes through the store as before.
+    let held: HashMap<String, Signal> = prior
+        .iter()
+        .map(|row| (row.signal.key.clone(), row.signal.clone()))
+        .collect();
+    let known_tasks = known_task_keys(store, brin).await?;
     let mut prior_by_pupil: HashMap<i64, Vec<PriorSignal>> = HashMap::new();
     for row in prior {
         prior_by_pupil.entry(row.pupil_id).or_default().push(PriorSignal {
@@ -191,12 +205,19 @@ pub async fn evaluate_school(
         };
         for finding in &pupil.findings {
             let (signal, tasks) = finding.to_records(history, crate::rules::opened_on(finding, as_of));
-            match store.upsert_signal(&signal, pupil.pupil_id).await? {
-                SignalUpsert::Created(_) => summary.signals_created += 1,
-                SignalUpsert::EvidenceAppended(_) => summary.signals_updated += 1,
-                SignalUpsert::Unchanged(_) => summary.signals_unchanged += 1,
+            if held.get(&signal.key).is_some_and(|h| holds_unchanged(h, &signal)) {
+                summary.signals_unchanged += 1;
+            } else {
+                match store.upsert_signal(&signal, pupil.pupil_id).await? {
+                    SignalUpsert::Created(_) => summary.signals_created += 1,
+                    SignalUpsert::EvidenceAppended(_) => summary.signals_updated += 1,
+                    SignalUpsert::Unchanged(_) => summary.signals_unchanged += 1,
+                }
             }
             for task in &tasks {
+                if known_tasks.contains(&task.key) {
+                    continue;
+                }
                 let task = &route_task(task, targets);
                 if store.upsert_task(task).await? {
                     if task.kind.is_pushed() {
@@ -238,6 +259,34 @@ pub async fn evaluate_school(
         "school evaluated"
     );
     Ok(summary)
+}
+
+/// Whether the store's `held` signal is what `upsert_signal(found)` would leave unchanged.
+fn holds_unchanged(held: &Signal, found: &Signal) -> bool {
+    held.rule == found.rule && held.severity == found.severity && held.evidence == found.evidence
+}
+
+/// The keys of every task of `brin` the store holds: pushed tasks (with their outbox row) and
+/// directie escalations (without one).
+async fn known_task_keys(store: &dyn Store, brin: &Brin) -> Result<HashSet<String>, EvaluateError> {
+    let mut keys: HashSet<String> = store
+        .outbox(&OutboxFilter {
+            school: Some(brin.clone()),
+            ..OutboxFilter::default()
+        })
+        .await?
+        .into_iter()
+        .map(|item| item.task.key)
+        .collect();
+    let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
+    keys.extend(
+        store
+            .directie_escalations(brin, epoch)
+            .await?
+            .into_iter()
+            .map(|e| e.key),
+    );
+    Ok(keys)
 }
 
 /// Which pupils an evaluation looks at.

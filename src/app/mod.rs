@@ -4,11 +4,11 @@
 pub mod commands;
 pub mod demo;
 pub mod evaluate;
-pub mod import;
 pub mod publisher;
 pub mod retention;
 pub mod run;
 pub mod simulate;
+pub mod startup;
 
 use std::sync::Arc;
 

@@ -129,14 +129,7 @@ pub async fn run(
     let scheduler = Scheduler::from_settings(&settings.schedule, SchedulerOptions::default())
         .context("reading the schedules")?;
     let runner = runner(&daemon);
-    let state = AppState::new(store.clone(), settings.api.clone());
-    let state = AppState {
-        metrics,
-        mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
-        schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
-        board: Arc::new(crate::api::BoardPageSettings::from_settings(&settings)),
-        ..state
-    };
+    let state = AppState::from_settings(store.clone(), &settings, metrics);
 
     let tracker = TaskTracker::new();
     {
@@ -176,178 +169,151 @@ pub async fn run(
     Ok(())
 }
 
-/// The job handlers: sync (REST streams), GKV snapshot, evaluate (after each), digest, retention,
-/// board report.
+/// The job handlers: sync (REST streams), full reconcile, roll snapshot, evaluate (after each),
+/// digest, retention, board report. Each is one function below; this only registers them.
 pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
-    let worker = d.holder.clone();
-    // The half-hourly sync reads the REST streams; the roll snapshot (GKV and UWLR: pupils, groups)
-    // runs daily;
-    // once per `sync.full_reconcile_interval` the REST streams are read whole to notice deletions.
-    let sync = |sources: &'static [Source], full: bool| {
-        let d = d.clone();
-        move |_run| {
-            let d = d.clone();
-            async move {
-                let mut failed = 0;
-                for source in sources {
-                    let opts = SyncOptions {
-                        source: Some(*source),
-                        full,
-                        ..SyncOptions::from_settings(&d.settings.sync, d.clock.today_amsterdam())
-                    };
-                    let summary = d.engine.run_once(&opts, &NoProgress).await;
-                    metrics::counter!("zorgsignaal_sync_records_total", "source" => source.as_str())
-                        .increment(summary.records() as u64);
-                    failed += summary.streams.iter().filter(|s| s.is_failure()).count();
-                }
-                if failed > 0 {
-                    return Err(JobFailure(format!("sync: {failed} stream(s) failed")));
-                }
-                if !full && sources.contains(&Source::Parnassys) {
-                    enqueue_full_reconcile(d.store.as_ref(), &d.settings, d.clock.now()).await;
-                }
-                Ok(())
-            }
-        }
-    };
-    let evaluate = {
-        let d = d.clone();
-        move |_run| {
-            let d = d.clone();
-            async move {
-                let summaries = d.evaluate().await?;
-                for s in &summaries {
-                    for (rule, n) in &s.findings_per_rule {
-                        metrics::gauge!("zorgsignaal_rule_findings", "rule" => rule.clone(), "school" => s.school.clone())
-                            .set(*n as f64);
-                    }
-                }
-                if let Some(mailer) = &d.mailer {
-                    let sent = send_urgent(d.store.as_ref(), &d.settings, mailer, d.clock.now())
-                        .await
-                        .map_err(|e| JobFailure(format!("urgent mail: {e}")))?;
-                    d.observe(&sent);
-                    metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "urgent")
-                        .increment(sent.sent as u64);
-                }
-                Ok(())
-            }
-        }
-    };
-    let digest = {
-        let d = d.clone();
-        move |_run| {
-            let d = d.clone();
-            async move {
-                let Some(mailer) = &d.mailer else { return Ok(()) };
-                match send_digests(d.store.as_ref(), &d.settings, mailer, d.clock.now()).await {
-                    Ok(sent) => {
-                        d.observe(&sent);
-                        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "digest")
-                            .increment(sent.sent as u64);
-                        // Escalations go to the directie by mail, never into the pupil's file.
-                        let directie =
-                            send_directie_escalations(d.store.as_ref(), &d.settings, mailer, d.clock.now())
-                                .await
-                                .map_err(|e| {
-                                    metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
-                                    JobFailure(format!("directie mail: {e}"))
-                                })?;
-                        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "directie")
-                            .increment(directie.sent as u64);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
-                        Err(JobFailure(format!("digest: {e}")))
-                    }
-                }
-            }
-        }
-    };
-    let retention = {
-        let d = d.clone();
-        move |_run| {
-            let d = d.clone();
-            async move {
-                let outcome = crate::app::retention::run_retention(
-                    d.store.as_ref(),
-                    &d.settings,
-                    d.mailer.as_deref(),
-                    d.clock.today_amsterdam(),
-                    d.clock.now(),
-                )
-                .await
-                .map_err(|e| JobFailure(format!("retention: {e}")))?;
-                let deleted = outcome.pupils;
-                metrics::counter!("zorgsignaal_retention_deleted_pupils_total").increment(deleted as u64);
-                tracing::info!(
-                    deleted,
-                    group_records = outcome.group_records,
-                    quarantine = outcome.pruned.quarantine,
-                    held = outcome.pruned.held,
-                    audit = outcome.pruned.audit,
-                    jobs = outcome.pruned.jobs,
-                    mail_log = outcome.pruned.mail_log,
-                    mail_files = outcome.mail_files,
-                    "retention run"
-                );
-                Ok(())
-            }
-        }
-    };
-    let report = {
-        let d = d.clone();
-        move |_run| {
-            let d = d.clone();
-            async move {
-                let today = d.clock.today_amsterdam();
-                let dir = d.settings.report.output_dir.join(today.to_string());
-                let (report, written) =
-                    crate::report::report_job(d.store.as_ref(), &d.settings, None, today, &dir)
-                        .await
-                        .map_err(|e| JobFailure(format!("board report: {e}")))?;
-                let Some(mailer) = &d.mailer else { return Ok(()) };
-                match send_board_report(
-                    d.store.as_ref(),
-                    mailer,
-                    &d.settings,
-                    &report,
-                    &written,
-                    d.clock.now(),
-                )
-                .await
-                {
-                    Ok(sent) => {
-                        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "board_report")
-                            .increment(sent as u64);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
-                        Err(JobFailure(format!("board report mail: {e}")))
-                    }
-                }
-            }
-        }
-    };
-    Runner::new(worker)
+    const REST: &[Source] = &[Source::Parnassys, Source::Leeruniek];
+    // The daily roll snapshot: GKV and, for schools on UWLR (issue 12), the LAS's
+    // `HaalLeerlinggegevens`.
+    const ROLL: &[Source] = &[Source::ParnassysGkv, Source::Uwlr];
+    Runner::new(d.holder.clone())
         .with_default_follow_ups()
-        .with_handler(JOB_SYNC, sync(&[Source::Parnassys, Source::Leeruniek], false))
-        .with_handler(
-            JOB_FULL_RECONCILE,
-            sync(&[Source::Parnassys, Source::Leeruniek], true),
-        )
-        // The daily roll snapshot: GKV and, for schools on UWLR (issue 12), the LAS's
-        // `HaalLeerlinggegevens`.
-        .with_handler(
-            JOB_GKV_SNAPSHOT,
-            sync(&[Source::ParnassysGkv, Source::Uwlr], false),
-        )
-        .with_handler(JOB_EVALUATE, evaluate)
-        .with_handler(JOB_DIGEST, digest)
-        .with_handler(JOB_RETENTION, retention)
-        .with_handler(JOB_BOARD_REPORT, report)
+        .with_handler(JOB_SYNC, on(d, |d| sync_job(d, REST, false)))
+        .with_handler(JOB_FULL_RECONCILE, on(d, |d| sync_job(d, REST, true)))
+        .with_handler(JOB_GKV_SNAPSHOT, on(d, |d| sync_job(d, ROLL, false)))
+        .with_handler(JOB_EVALUATE, on(d, evaluate_job))
+        .with_handler(JOB_DIGEST, on(d, digest_job))
+        .with_handler(JOB_RETENTION, on(d, retention_job))
+        .with_handler(JOB_BOARD_REPORT, on(d, board_report_job))
+}
+
+/// A handler that runs `job` on the daemon's shared parts (the job run itself carries nothing the
+/// jobs need: each works as of the clock's today).
+fn on<R, F, Fut>(d: &Arc<Daemon>, job: F) -> impl Fn(R) -> Fut + Send + Sync + 'static
+where
+    F: Fn(Arc<Daemon>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobFailure>> + Send + 'static,
+{
+    let d = d.clone();
+    move |_run| job(d.clone())
+}
+
+/// Sync: reads `sources` one after another (the half-hourly sync the REST streams, the daily
+/// roll snapshot GKV and UWLR; `full` reads them whole to notice deletions); after a REST sync the
+/// full reconcile of the current `sync.full_reconcile_interval` is enqueued.
+async fn sync_job(d: Arc<Daemon>, sources: &'static [Source], full: bool) -> Result<(), JobFailure> {
+    let mut failed = 0;
+    for source in sources {
+        let opts = SyncOptions {
+            source: Some(*source),
+            full,
+            ..SyncOptions::from_settings(&d.settings.sync, d.clock.today_amsterdam())
+        };
+        let summary = d.engine.run_once(&opts, &NoProgress).await;
+        metrics::counter!("zorgsignaal_sync_records_total", "source" => source.as_str())
+            .increment(summary.records() as u64);
+        failed += summary.streams.iter().filter(|s| s.is_failure()).count();
+    }
+    if failed > 0 {
+        return Err(JobFailure(format!("sync: {failed} stream(s) failed")));
+    }
+    if !full && sources.contains(&Source::Parnassys) {
+        enqueue_full_reconcile(d.store.as_ref(), &d.settings, d.clock.now()).await;
+    }
+    Ok(())
+}
+
+/// Evaluate: runs the rules (findings per rule as gauges), then mails what is urgent.
+async fn evaluate_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
+    let summaries = d.evaluate().await?;
+    for s in &summaries {
+        for (rule, n) in &s.findings_per_rule {
+            metrics::gauge!("zorgsignaal_rule_findings", "rule" => rule.clone(), "school" => s.school.clone())
+                .set(*n as f64);
+        }
+    }
+    if let Some(mailer) = &d.mailer {
+        let sent = send_urgent(d.store.as_ref(), &d.settings, mailer, d.clock.now())
+            .await
+            .map_err(|e| JobFailure(format!("urgent mail: {e}")))?;
+        d.observe(&sent);
+        metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "urgent").increment(sent.sent as u64);
+    }
+    Ok(())
+}
+
+/// Digest: the IB digests, then the escalations to the directie (by mail, never into the
+/// pupil's file). Nothing without a mailer.
+async fn digest_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
+    let Some(mailer) = &d.mailer else { return Ok(()) };
+    let sent = send_digests(d.store.as_ref(), &d.settings, mailer, d.clock.now())
+        .await
+        .map_err(|e| {
+            metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
+            JobFailure(format!("digest: {e}"))
+        })?;
+    d.observe(&sent);
+    metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "digest").increment(sent.sent as u64);
+    let directie = send_directie_escalations(d.store.as_ref(), &d.settings, mailer, d.clock.now())
+        .await
+        .map_err(|e| {
+            metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
+            JobFailure(format!("directie mail: {e}"))
+        })?;
+    metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "directie").increment(directie.sent as u64);
+    Ok(())
+}
+
+/// Retention: deletes what has passed its term and logs the counts (never names).
+async fn retention_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
+    let outcome = crate::app::retention::run_retention(
+        d.store.as_ref(),
+        &d.settings,
+        d.mailer.as_deref(),
+        d.clock.today_amsterdam(),
+        d.clock.now(),
+    )
+    .await
+    .map_err(|e| JobFailure(format!("retention: {e}")))?;
+    let deleted = outcome.pupils;
+    metrics::counter!("zorgsignaal_retention_deleted_pupils_total").increment(deleted as u64);
+    tracing::info!(
+        deleted,
+        group_records = outcome.group_records,
+        quarantine = outcome.pruned.quarantine,
+        held = outcome.pruned.held,
+        audit = outcome.pruned.audit,
+        jobs = outcome.pruned.jobs,
+        mail_log = outcome.pruned.mail_log,
+        mail_files = outcome.mail_files,
+        "retention run"
+    );
+    Ok(())
+}
+
+/// Board report: writes it into a directory per day, then mails it when a mailer is configured.
+async fn board_report_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
+    let today = d.clock.today_amsterdam();
+    let dir = d.settings.report.output_dir.join(today.to_string());
+    let (report, written) = crate::report::report_job(d.store.as_ref(), &d.settings, None, today, &dir)
+        .await
+        .map_err(|e| JobFailure(format!("board report: {e}")))?;
+    let Some(mailer) = &d.mailer else { return Ok(()) };
+    let sent = send_board_report(
+        d.store.as_ref(),
+        mailer,
+        &d.settings,
+        &report,
+        &written,
+        d.clock.now(),
+    )
+    .await
+    .map_err(|e| {
+        metrics::counter!("zorgsignaal_mail_failures_total").increment(1);
+        JobFailure(format!("board report mail: {e}"))
+    })?;
+    metrics::counter!("zorgsignaal_mails_sent_total", "kind" => "board_report").increment(sent as u64);
+    Ok(())
 }
 
 /// Enqueues the full reconcile of the current `sync.full_reconcile_interval` slot; the job table
@@ -448,23 +414,6 @@ async fn refresh_gauges(store: &dyn Store) -> Result<(), crate::store::StoreErro
             .set(counts.get(status) as f64);
     }
     Ok(())
-}
-
-/// Waits for SIGTERM or SIGINT.
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        () = term => {},
-    }
 }
 
 #[cfg(test)]

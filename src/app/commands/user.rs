@@ -1,16 +1,13 @@
-//! Bodies of `zorgsignaal user add|passwd|remove|token` and `zorgsignaal serve`. Passwords are
+//! `zorgsignaal user add|passwd|remove|token [list|revoke]`: the dashboard's accounts. Passwords are
 //! read from standard input (one line), never from arguments, so they stay out of shell history.
 
 use std::io::BufRead;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use secrecy::SecretString;
-use tokio_util::sync::CancellationToken;
 
 use crate::api::auth::{hash_password, random_token, token_hash};
-use crate::api::{AppState, serve};
 use crate::app::open_store;
 use crate::domain::Brin;
 use crate::settings::Settings;
@@ -178,33 +175,4 @@ pub async fn token_revoke(settings: &Settings, id: i64) -> anyhow::Result<ExitCo
         Err(StoreError::NotFound) => bail!("no token {id}"),
         Err(e) => Err(e.into()),
     }
-}
-
-/// `serve`: the dashboard and API on `api.listen` until Ctrl-C / SIGTERM.
-pub async fn serve_command(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let store = open_store(settings).await.context("opening the store")?;
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .context("installing the metrics recorder")?;
-    let state = AppState {
-        store: store.clone(),
-        settings: Arc::new(settings.api.clone()),
-        mapping: Arc::new(settings.rules.board().domain_mapping.clone()),
-        board: Arc::new(crate::api::BoardPageSettings::from_settings(settings)),
-        metrics: Some(metrics),
-        schools: Arc::new(settings.schools.iter().map(|s| s.school()).collect()),
-    };
-    let listener = tokio::net::TcpListener::bind(settings.api.listen)
-        .await
-        .with_context(|| format!("binding {}", settings.api.listen))?;
-    tracing::info!(addr = %settings.api.listen, "dashboard listening");
-    let shutdown = CancellationToken::new();
-    let trigger = shutdown.clone();
-    tokio::spawn(async move {
-        crate::app::run::shutdown_signal().await;
-        trigger.cancel();
-    });
-    serve(listener, state, shutdown).await.context("serving")?;
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::open_store;
+use crate::app::open_store;
 use crate::domain::{Brin, Grade, Group, Membership, Pupil, School, SchoolYear, Source, TestResult};
 use crate::settings::Settings;
 use crate::sources::csv_import::parse_results_csv;
@@ -381,7 +381,7 @@ mod tests {
     use super::*;
 
     fn settings() -> Settings {
-        Settings::from_toml_str(include_str!("../../config/test.toml")).expect("test config")
+        Settings::from_toml_str(include_str!("../../../config/test.toml")).expect("test config")
     }
 
     #[test]
