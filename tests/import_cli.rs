@@ -399,3 +399,119 @@ fn oso_import_then_evaluate_and_signals_show_three_dmt_lowest_once() {
         serde_json::from_slice(&world.run(&["signals", "--json"]).stdout).expect("signals JSON");
     assert_eq!(again.as_array().map(Vec::len), signals.as_array().map(Vec::len));
 }
+
+/// Issue 18 item 2: a CSV verzuim export is imported with `--verzuim` (re-import changes nothing),
+/// the evaluation finds the unauthorised absence to report, and `signals --json` keeps its shape:
+/// the same fields as every signal, `domain` null, evidence of kind `absence` without any remark.
+#[test]
+fn verzuim_csv_imports_once_and_the_report_duty_is_a_signal_of_the_same_json_shape() {
+    let world = World::new();
+    let example = manifest("tests/fixtures/csv/verzuim_voorbeeld.csv");
+    for _ in 0..2 {
+        let out = world.run(&[
+            "import",
+            "--verzuim",
+            example.to_str().expect("path"),
+            "--school",
+            "11ZW",
+        ]);
+        assert_exit(&out, 0);
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("6 verzuimregels"), "{stdout}");
+        assert!(stdout.contains("genegeerde kolommen: opmerking"), "{stdout}");
+        assert!(
+            !stdout.contains("Lezer") && !stdout.contains("bruiloft"),
+            "{stdout}"
+        );
+    }
+    assert!(
+        !world.database_text().contains("bruiloft"),
+        "a remark is never stored"
+    );
+    // Three more whole days for Tom: 5,5 + 2 + 3 × 5,5 = 24 hours in four weeks.
+    let extra = world.dir.path().join("verzuim_extra.csv");
+    std::fs::write(
+        &extra,
+        "leerlingnummer;roepnaam;tussenvoegsel;achternaam;geboortedatum;datum;uren;soort\n\
+         1001;Tom;de;Lezer;12-04-2017;10-03-2026;5,5;ongeoorloofd\n\
+         1001;Tom;de;Lezer;12-04-2017;11-03-2026;3,5;ongeoorloofd\n\
+         1001;Tom;de;Lezer;12-04-2017;12-03-2026;5,5;ongeoorloofd\n",
+    )
+    .expect("write");
+    assert_exit(
+        &world.run(&[
+            "import",
+            "--verzuim",
+            extra.to_str().expect("path"),
+            "--school",
+            "11ZW",
+        ]),
+        0,
+    );
+    assert_exit(&world.run(&["evaluate", "--as-of", "2026-03-20"]), 0);
+    let out = world.run(&["signals", "--json"]);
+    assert_exit(&out, 0);
+    let signals: serde_json::Value = serde_json::from_slice(&out.stdout).expect("signals JSON");
+    let all = signals.as_array().expect("array");
+    let absence: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|s| s["rule"] == "unauthorised_absence")
+        .collect();
+    assert_eq!(absence.len(), 1, "{signals:#}");
+    let s = absence[0];
+    let mut keys: Vec<&str> = s
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "domain",
+            "evidence",
+            "explanation",
+            "id",
+            "opened_on",
+            "pupil",
+            "rule",
+            "rule_version",
+            "school",
+            "severity",
+            "status"
+        ],
+        "the fields of every signal, no more"
+    );
+    assert!(s["domain"].is_null());
+    assert_eq!(s["severity"], "high");
+    let evidence = s["evidence"].as_array().expect("evidence");
+    assert_eq!(evidence.len(), 5, "{evidence:#?}");
+    assert!(evidence.iter().all(|e| e["kind"] == "absence"));
+    let explanation = s["explanation"].as_str().expect("explanation");
+    assert!(explanation.contains("leerplichtambtenaar"), "{explanation}");
+    assert!(
+        all.iter().all(|x| x["rule"] != "frequent_sick_absence"),
+        "one sick day is no pattern"
+    );
+
+    let bad = world.dir.path().join("verzuim_fout.csv");
+    std::fs::write(
+        &bad,
+        "leerlingnummer;roepnaam;achternaam;datum;uren;soort\n12;Ali;Jansen;02-03-2026;30;ziek\n",
+    )
+    .expect("write");
+    let out = world.run(&[
+        "import",
+        "--verzuim",
+        bad.to_str().expect("path"),
+        "--school",
+        "11ZW",
+    ]);
+    assert_exit(&out, 2);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("rij 2, kolom uren:") && !stderr.contains("Jansen"),
+        "{stderr}"
+    );
+}

@@ -274,18 +274,19 @@ fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
         b.push_str(
             "<div class=\"scroll\"><table><caption class=\"muted\">Onderbouwing</caption><thead><tr><th scope=\"col\">Datum</th>\
              <th scope=\"col\">Soort</th><th scope=\"col\">Toets</th><th scope=\"col\">Moment</th>\
-             <th scope=\"col\">Niveau</th><th scope=\"col\">Percentiel</th></tr></thead><tbody>",
+             <th scope=\"col\">Niveau</th><th scope=\"col\">Percentiel</th><th scope=\"col\">Toelichting</th></tr></thead><tbody>",
         );
         for e in &j.evidence {
             let _ = write!(
                 b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 crate::rules::text::date(e.date),
                 esc(evidence_kind(&e.kind)),
                 esc(e.test.as_deref().unwrap_or("")),
                 esc(e.moment.as_deref().unwrap_or("")),
                 esc(e.level.as_deref().unwrap_or("")),
-                e.percentile.map(|p| p.to_string()).unwrap_or_default()
+                e.percentile.map(|p| p.to_string()).unwrap_or_default(),
+                esc(e.note.as_deref().unwrap_or(""))
             );
         }
         b.push_str("</tbody></table></div>");
@@ -439,6 +440,7 @@ fn evidence_kind(kind: &str) -> &str {
         "plan" => "plan",
         "evaluation" => "evaluatie",
         "signal" => "signaal",
+        "absence" => "verzuim",
         other => other,
     }
 }

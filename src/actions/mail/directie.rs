@@ -211,3 +211,81 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Brin;
+
+    fn row(id: i64, key: &str, title: &str) -> EscalationRow {
+        EscalationRow {
+            task_id: id,
+            pupil_id: id,
+            key: key.into(),
+            signal_key: Some(key.into()),
+            title: title.into(),
+            body: "02-03-2026 (5,5 uur).".into(),
+            due_on: None,
+            created_at: DateTime::<Utc>::MIN_UTC,
+        }
+    }
+
+    /// Issue 18: the directie mail says what its items are about: late evaluations, unauthorised
+    /// absence to report to the leerplichtambtenaar, or both; never a pupil name in the subject.
+    #[test]
+    fn the_intro_names_late_evaluations_and_verzuim() {
+        let settings =
+            crate::settings::Settings::from_toml_str(crate::settings::DEFAULT_CONFIG_TOML).expect("settings");
+        let policy = DigestPolicy::from_settings(&settings.mail);
+        let school = School {
+            brin: Brin::parse("11ZW").expect("brin"),
+            name: "OBS De Linde".into(),
+            care_ladder: "abcd".into(),
+        };
+        let late = row(
+            1,
+            "plan_evaluation_overdue/p1/none/plan3-2026-02-01",
+            "Evaluatie te laat",
+        );
+        let absence = row(
+            2,
+            "unauthorised_absence/p2/none/a2026-03-02",
+            "Verzuim melden bij de leerplichtambtenaar",
+        );
+        let mail = |items: &[&EscalationRow]| {
+            build_directie_mail(
+                &school,
+                "directie@school.example",
+                items,
+                &HashMap::new(),
+                &policy,
+                Utc::now(),
+            )
+        };
+        let only_absence = mail(&[&absence]);
+        assert!(
+            only_absence.text.starts_with(
+                "Ongeoorloofd verzuim bij OBS De Linde moet gemeld worden bij de leerplichtambtenaar."
+            ),
+            "{}",
+            only_absence.text
+        );
+        assert!(
+            only_absence
+                .text
+                .contains("Verzuim melden bij de leerplichtambtenaar 02-03-2026")
+        );
+        assert!(
+            mail(&[&late])
+                .text
+                .starts_with("Evaluaties van plannen bij OBS De Linde")
+        );
+        let both = mail(&[&late, &absence]);
+        assert!(both.text.contains("evaluaties van plannen") && both.text.contains("leerplichtambtenaar"));
+        assert!(
+            crate::rules::text::dutch_text_problems(&both.text).is_empty(),
+            "{}",
+            both.text
+        );
+    }
+}
