@@ -114,7 +114,52 @@ macro_rules! impl_sync_store {
             use $crate::store::error::StoreError;
             use $crate::store::model::*;
             use $crate::store::rows::{self, PupilRow, QuarantineCountRow, QuarantineDbRow, StreamRow, TestSeenRow};
+            use $crate::store::page_bulk::CHUNK;
             use $crate::store::sync::SyncStore;
+            use sqlx::QueryBuilder;
+
+            /// Updates a stored pupil from a snapshot when anything differs (counted as changed, or
+            /// returned when a left pupil is back); returns its id.
+            async fn update_if_changed(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                row: PupilRow,
+                p: &Pupil,
+                now: DateTime<Utc>,
+                summary: &mut SnapshotSummary,
+            ) -> Result<i64, StoreError> {
+                let id = row.id;
+                let stored = row.into_stored()?.pupil;
+                // A snapshot says nothing about a dyslexieverklaring (own table).
+                let incoming = Pupil {
+                    dyslexia_statement: stored.dyslexia_statement,
+                    ..p.clone()
+                };
+                if stored == incoming {
+                    summary.unchanged += 1;
+                    return Ok(id);
+                }
+                if stored.left_on.is_some() && p.left_on.is_none() {
+                    summary.returned += 1;
+                } else {
+                    summary.changed += 1;
+                }
+                sqlx::query(
+                    "UPDATE pupils SET national_id_hash = $1, given_name = $2, surname_prefix = $3,
+                       surname = $4, birth_date = $5, left_on = $6, updated_at = $7, deleted_at = NULL
+                     WHERE id = $8",
+                )
+                .bind(&p.national_id_hash)
+                .bind(&p.given_name)
+                .bind(&p.surname_prefix)
+                .bind(&p.surname)
+                .bind(p.birth_date)
+                .bind(p.left_on)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+                Ok(id)
+            }
 
             #[async_trait::async_trait]
             impl SyncStore for $store {
@@ -188,62 +233,89 @@ macro_rules! impl_sync_store {
                         group_ids.insert(g.external_id.as_str(), id);
                     }
 
-                    let mut pupil_ids = HashMap::new();
-                    for p in pupils {
-                        let existing: Option<PupilRow> = sqlx::query_as(
-                            "SELECT id, source, school, external_id, national_id_hash, given_name, surname_prefix,
-                                    surname, birth_date, left_on
-                             FROM pupils WHERE source = $1 AND school = $2 AND external_id = $3",
-                        )
-                        .bind(source.as_str())
-                        .bind(school.as_str())
-                        .bind(&p.external_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        let id = match existing {
-                            None => {
-                                let (id,): (i64,) = sqlx::query_as(
-                                    "INSERT INTO pupils (source, school, external_id, national_id_hash, given_name,
-                                       surname_prefix, surname, birth_date, left_on, created_at, updated_at)
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-                                )
-                                .bind(source.as_str())
-                                .bind(school.as_str())
-                                .bind(&p.external_id)
-                                .bind(&p.national_id_hash)
-                                .bind(&p.given_name)
-                                .bind(&p.surname_prefix)
-                                .bind(&p.surname)
-                                .bind(p.birth_date)
-                                .bind(p.left_on)
-                                .bind(now)
-                                .fetch_one(&mut *tx)
-                                .await?;
-                                summary.new += 1;
-                                id
+                    let mut pupil_ids: HashMap<&str, i64> = HashMap::new();
+                    let mut distinct: HashSet<&str> = HashSet::new();
+                    if pupils.iter().all(|p| distinct.insert(p.external_id.as_str())) {
+                        // Set-based (issue 15): the stored pupils in one read, the new ones in one
+                        // multi-row insert; the few changed ones are updated one by one.
+                        let mut existing: HashMap<String, PupilRow> = HashMap::new();
+                        for chunk in pupils.chunks(CHUNK) {
+                            let mut qb = QueryBuilder::<$db>::new(
+                                "SELECT id, source, school, external_id, national_id_hash, given_name, surname_prefix,
+                                        surname, birth_date, left_on
+                                 FROM pupils WHERE source = ",
+                            );
+                            qb.push_bind(source.as_str().to_owned());
+                            qb.push(" AND school = ");
+                            qb.push_bind(school.as_str().to_owned());
+                            qb.push(" AND external_id IN (");
+                            let mut list = qb.separated(", ");
+                            for p in chunk {
+                                list.push_bind(p.external_id.clone());
                             }
-                            Some(row) => {
-                                let id = row.id;
-                                let stored = row.into_stored()?.pupil;
-                                // A snapshot says nothing about a dyslexieverklaring (own table).
-                                let incoming = Pupil {
-                                    dyslexia_statement: stored.dyslexia_statement,
-                                    ..p.clone()
-                                };
-                                if stored == incoming {
-                                    summary.unchanged += 1;
-                                } else {
-                                    if stored.left_on.is_some() && p.left_on.is_none() {
-                                        summary.returned += 1;
-                                    } else {
-                                        summary.changed += 1;
-                                    }
-                                    sqlx::query(
-                                        "UPDATE pupils SET national_id_hash = $1, given_name = $2, surname_prefix = $3,
-                                           surname = $4, birth_date = $5, left_on = $6, updated_at = $7,
-                                           deleted_at = NULL
-                                         WHERE id = $8",
+                            list.push_unseparated(")");
+                            let rows: Vec<PupilRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                            existing.extend(rows.into_iter().map(|r| (r.external_id.clone(), r)));
+                        }
+                        let mut new_pupils = Vec::new();
+                        for p in pupils {
+                            match existing.remove(&p.external_id) {
+                                None => new_pupils.push(p),
+                                Some(row) => {
+                                    let id = update_if_changed(&mut tx, row, p, now, &mut summary).await?;
+                                    pupil_ids.insert(p.external_id.as_str(), id);
+                                }
+                            }
+                        }
+                        for chunk in new_pupils.chunks(CHUNK) {
+                            let mut qb = QueryBuilder::<$db>::new(
+                                "INSERT INTO pupils (source, school, external_id, national_id_hash, given_name,
+                                   surname_prefix, surname, birth_date, left_on, created_at, updated_at) ",
+                            );
+                            qb.push_values(chunk, |mut row, p| {
+                                row.push_bind(source.as_str().to_owned())
+                                    .push_bind(school.as_str().to_owned())
+                                    .push_bind(p.external_id.clone())
+                                    .push_bind(p.national_id_hash.clone())
+                                    .push_bind(p.given_name.clone())
+                                    .push_bind(p.surname_prefix.clone())
+                                    .push_bind(p.surname.clone())
+                                    .push_bind(p.birth_date)
+                                    .push_bind(p.left_on)
+                                    .push_bind(now)
+                                    .push_bind(now);
+                            });
+                            qb.push(" RETURNING id, external_id");
+                            let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                            for (id, external_id) in rows {
+                                if let Some(key) = distinct.get(external_id.as_str()) {
+                                    pupil_ids.insert(key, id);
+                                }
+                            }
+                        }
+                        summary.new += new_pupils.len();
+                    } else {
+                        for p in pupils {
+                            let existing: Option<PupilRow> = sqlx::query_as(
+                                "SELECT id, source, school, external_id, national_id_hash, given_name, surname_prefix,
+                                        surname, birth_date, left_on
+                                 FROM pupils WHERE source = $1 AND school = $2 AND external_id = $3",
+                            )
+                            .bind(source.as_str())
+                            .bind(school.as_str())
+                            .bind(&p.external_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                            let id = match existing {
+                                None => {
+                                    let (id,): (i64,) = sqlx::query_as(
+                                        "INSERT INTO pupils (source, school, external_id, national_id_hash, given_name,
+                                           surname_prefix, surname, birth_date, left_on, created_at, updated_at)
+                                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
                                     )
+                                    .bind(source.as_str())
+                                    .bind(school.as_str())
+                                    .bind(&p.external_id)
                                     .bind(&p.national_id_hash)
                                     .bind(&p.given_name)
                                     .bind(&p.surname_prefix)
@@ -251,26 +323,32 @@ macro_rules! impl_sync_store {
                                     .bind(p.birth_date)
                                     .bind(p.left_on)
                                     .bind(now)
-                                    .bind(id)
-                                    .execute(&mut *tx)
+                                    .fetch_one(&mut *tx)
                                     .await?;
+                                    summary.new += 1;
+                                    id
                                 }
-                                id
-                            }
-                        };
-                        pupil_ids.insert(p.external_id.as_str(), id);
+                                Some(row) => update_if_changed(&mut tx, row, p, now, &mut summary).await?,
+                            };
+                            pupil_ids.insert(p.external_id.as_str(), id);
+                        }
                     }
                     // Retention counts from the last day a source delivered a pupil when no
                     // leaving date is known (written once a day per pupil).
-                    for id in pupil_ids.values() {
-                        sqlx::query(
-                            "UPDATE pupils SET last_seen_on = $1
-                             WHERE id = $2 AND (last_seen_on IS NULL OR last_seen_on < $1)",
-                        )
-                        .bind(seen_at.date_naive())
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    let mut seen_ids: Vec<i64> = pupil_ids.values().copied().collect();
+                    seen_ids.sort_unstable();
+                    for chunk in seen_ids.chunks(CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new("UPDATE pupils SET last_seen_on = ");
+                        qb.push_bind(seen_at.date_naive());
+                        qb.push(" WHERE (last_seen_on IS NULL OR last_seen_on < ");
+                        qb.push_bind(seen_at.date_naive());
+                        qb.push(") AND id IN (");
+                        let mut list = qb.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        list.push_unseparated(")");
+                        qb.build().execute(&mut *tx).await?;
                     }
 
                     if !pupils.is_empty() {
@@ -296,6 +374,7 @@ macro_rules! impl_sync_store {
                         }
                     }
 
+                    let mut member_rows = Vec::with_capacity(memberships.len());
                     for m in memberships {
                         let pupil_id = match pupil_ids.get(m.pupil_external_id.as_str()) {
                             Some(id) => *id,
@@ -316,22 +395,33 @@ macro_rules! impl_sync_store {
                                     ))
                                 })?,
                         };
-                        sqlx::query(
-                            "INSERT INTO memberships (pupil_id, group_id, grade, from_on, to_on, created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $6)
-                             ON CONFLICT (pupil_id, group_id, from_on) DO UPDATE SET grade = excluded.grade,
+                        member_rows.push((pupil_id, group_id, i64::from(m.grade.get()), m.from, m.to));
+                    }
+                    // One statement per chunk; a key twice would make PostgreSQL refuse the
+                    // statement, so such a snapshot is written row by row (the last one wins).
+                    let mut keys = HashSet::new();
+                    let unique = member_rows.iter().all(|(p, g, _, from, _)| keys.insert((*p, *g, *from)));
+                    let chunk_len = if unique { CHUNK } else { 1 };
+                    for chunk in member_rows.chunks(chunk_len) {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "INSERT INTO memberships (pupil_id, group_id, grade, from_on, to_on, created_at, updated_at) ",
+                        );
+                        qb.push_values(chunk, |mut row, (pupil_id, group_id, grade, from, to)| {
+                            row.push_bind(*pupil_id)
+                                .push_bind(*group_id)
+                                .push_bind(*grade)
+                                .push_bind(*from)
+                                .push_bind(*to)
+                                .push_bind(now)
+                                .push_bind(now);
+                        });
+                        qb.push(
+                            " ON CONFLICT (pupil_id, group_id, from_on) DO UPDATE SET grade = excluded.grade,
                                to_on = excluded.to_on, updated_at = excluded.updated_at
                              WHERE memberships.grade <> excluded.grade
                                 OR memberships.to_on IS DISTINCT FROM excluded.to_on",
-                        )
-                        .bind(pupil_id)
-                        .bind(group_id)
-                        .bind(i64::from(m.grade.get()))
-                        .bind(m.from)
-                        .bind(m.to)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
+                        );
+                        qb.build().execute(&mut *tx).await?;
                     }
                     tx.commit().await?;
                     tracing::debug!(?summary, "snapshot applied");
