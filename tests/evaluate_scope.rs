@@ -121,3 +121,57 @@ async fn a_daily_run_writes_only_what_changed() {
     assert_eq!(restored.signal.evidence, row.signal.evidence);
     assert_eq!(restored.signal.severity, row.signal.severity);
 }
+
+/// The daemon keeps the histories between its daily runs and reads again only the pupils whose
+/// data changed (issue 17): what it hands the rules is what the store holds, after a changed
+/// score and after a pupil left, and after as many runs as it serves before a whole read.
+#[tokio::test]
+async fn the_history_cache_hands_the_rules_what_the_store_holds() {
+    use zorgsignaal::app::evaluate::{FULL_READ_EVERY, HistoryCache};
+    let board = board(MockConfig::generated(params(1))).await;
+    let (store, _url, _dir) = sqlite().await;
+    let engine = engine(&board, store.clone());
+    let opts = options(&board);
+    let first = engine.run_once(&opts, &NoProgress).await;
+    assert!(!first.any_failed(), "{}", first.render());
+    let brin = board.schools()[0].clone();
+    let school = zorgsignaal::domain::Brin::parse(&brin).expect("brin");
+    let mut cache = HistoryCache::default();
+    let read = cache
+        .histories(store.as_ref(), &school)
+        .await
+        .expect("first read");
+    assert_eq!(read, store.pupil_histories(&school).await.expect("histories"));
+    assert!(!read.is_empty());
+
+    // A score changes at the source.
+    let result = board.inspect(|st| st.schools[&brin].results.iter().next().expect("a result").clone());
+    let mut changed = result.clone();
+    changed.score = Some(changed.score.unwrap_or(0.0) + 7.0);
+    board.upsert_result(&brin, changed).expect("change a result");
+    let second = engine.run_once(&opts, &NoProgress).await;
+    assert!(!second.any_failed(), "{}", second.render());
+    let now = store.pupil_histories(&school).await.expect("histories");
+    assert_ne!(now, read, "the sync changed a history");
+    assert_eq!(
+        cache.histories(store.as_ref(), &school).await.expect("refresh"),
+        now
+    );
+
+    // A pupil leaves (missing from the next GKV snapshot).
+    let pupil = board.inspect(|st| st.schools[&brin].leerlingen[0].id);
+    assert!(board.remove_pupil(&brin, pupil).expect("remove"));
+    let third = engine.run_once(&opts, &NoProgress).await;
+    assert!(!third.any_failed(), "{}", third.render());
+    let now = store.pupil_histories(&school).await.expect("histories");
+    assert!(
+        now.iter().any(|h| h.pupil.pupil.left_on.is_some()),
+        "the pupil is marked left"
+    );
+    for _ in 0..=FULL_READ_EVERY {
+        assert_eq!(
+            cache.histories(store.as_ref(), &school).await.expect("refresh"),
+            now
+        );
+    }
+}

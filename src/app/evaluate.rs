@@ -10,7 +10,7 @@ use tracing::instrument;
 use crate::domain::{Brin, CareLadder, Signal, Source, Task};
 use crate::rules::{self, HistoryPlan, HistoryResult, PriorSignal, SchoolContext};
 use crate::settings::Settings;
-use crate::store::{self as st, OutboxFilter, SignalFilter, SignalUpsert, Store, StoreError};
+use crate::store::{self as st, SignalFilter, SignalUpsert, Store, StoreError};
 
 /// What one school's evaluation did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -106,7 +106,6 @@ fn route_task(task: &Task, targets: &[Source]) -> Task {
 /// created open, known ones get their evidence refreshed (never their status), tasks are created
 /// once by key (with their outbox row), each routed to one of the school's write-back systems
 /// `targets` ([`task_targets`]; empty: as the rule chose).
-#[instrument(skip_all, fields(school = %brin, as_of = %as_of, scope = ?scope), err)]
 pub async fn evaluate_school(
     store: &dyn Store,
     brin: &Brin,
@@ -115,8 +114,32 @@ pub async fn evaluate_school(
     as_of: NaiveDate,
     scope: Scope,
 ) -> Result<SchoolEvaluationSummary, EvaluateError> {
+    evaluate_school_cached(
+        store,
+        brin,
+        ctx,
+        targets,
+        as_of,
+        scope,
+        &mut HistoryCache::default(),
+    )
+    .await
+}
+
+/// [`evaluate_school`] reading the histories through `cache` (a run over every pupil reads only
+/// what changed since the cache's last read).
+#[instrument(skip_all, fields(school = %brin, as_of = %as_of, scope = ?scope), err)]
+pub async fn evaluate_school_cached(
+    store: &dyn Store,
+    brin: &Brin,
+    ctx: &SchoolContext,
+    targets: &[Source],
+    as_of: NaiveDate,
+    scope: Scope,
+    cache: &mut HistoryCache,
+) -> Result<SchoolEvaluationSummary, EvaluateError> {
     let stored = match scope {
-        Scope::AllPupils => store.pupil_histories(brin).await?,
+        Scope::AllPupils => cache.histories(store, brin).await?,
         Scope::ChangedSince(since) => {
             let ids = store.pupils_changed_since(brin, since).await?;
             if ids.is_empty() {
@@ -141,21 +164,19 @@ pub async fn evaluate_school(
     // severity: what `upsert_signal` would answer `Unchanged` to) and a task it holds cost no
     // write: a daily run over every pupil re-finds every open signal (issue 17: a replayed year
     // must run in minutes). Anything else goes through the store as before.
-    let held: HashMap<String, Signal> = prior
-        .iter()
-        .map(|row| (row.signal.key.clone(), row.signal.clone()))
-        .collect();
-    let known_tasks = known_task_keys(store, brin).await?;
+    let known_tasks: HashSet<String> = store.task_keys(brin).await?.into_iter().collect();
+    let mut held: HashMap<String, Signal> = HashMap::with_capacity(prior.len());
     let mut prior_by_pupil: HashMap<i64, Vec<PriorSignal>> = HashMap::new();
     for row in prior {
         prior_by_pupil.entry(row.pupil_id).or_default().push(PriorSignal {
-            key: row.signal.key,
-            rule: row.signal.rule,
+            key: row.signal.key.clone(),
+            rule: row.signal.rule.clone(),
             domain: row.signal.domain,
             opened_on: row.signal.opened_on,
             status: row.signal.status,
             severity: Some(row.signal.severity),
         });
+        held.insert(row.signal.key.clone(), row.signal);
     }
     // Group plans (groepsplannen) of the school, once each: the pupils' histories carry them per
     // member of the group.
@@ -266,27 +287,89 @@ fn holds_unchanged(held: &Signal, found: &Signal) -> bool {
     held.rule == found.rule && held.severity == found.severity && held.evidence == found.evidence
 }
 
-/// The keys of every task of `brin` the store holds: pushed tasks (with their outbox row) and
-/// directie escalations (without one).
-async fn known_task_keys(store: &dyn Store, brin: &Brin) -> Result<HashSet<String>, EvaluateError> {
-    let mut keys: HashSet<String> = store
-        .outbox(&OutboxFilter {
-            school: Some(brin.clone()),
-            ..OutboxFilter::default()
-        })
-        .await?
-        .into_iter()
-        .map(|item| item.task.key)
-        .collect();
-    let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
-    keys.extend(
-        store
-            .directie_escalations(brin, epoch)
-            .await?
-            .into_iter()
-            .map(|e| e.key),
-    );
-    Ok(keys)
+/// The pupils' histories of each school as last read, kept between evaluations of one process
+/// (issue 17: the daily run over every pupil read ~220,000 result rows of the simulated board,
+/// every day, to find what it had found the day before). A run over every pupil reads again only
+/// the pupils [`st::HistoryStore::pupils_changed_since`] names since the previous read, drops
+/// pupils the store no longer holds and reads pupils it has not seen; every
+/// [`FULL_READ_EVERY`]th run reads the school whole. Whoever deletes rows without a change stamp
+/// (retention) must [`HistoryCache::clear`] it.
+#[derive(Debug, Default)]
+pub struct HistoryCache {
+    schools: HashMap<Brin, CachedSchool>,
+}
+
+#[derive(Debug)]
+struct CachedSchool {
+    /// Taken right before the last read, on the clock of the store's change stamps (the system
+    /// clock: see [`Scope::ChangedSince`]).
+    read_at: DateTime<Utc>,
+    /// Runs served since the last whole read.
+    refreshes: u32,
+    histories: BTreeMap<i64, st::PupilHistory>,
+}
+
+/// A school's histories are read whole again after this many runs served from the cache (daily
+/// runs: once a week), so a change the stamps missed (a write committed after a read that its
+/// stamp predates) lives at most that long.
+pub const FULL_READ_EVERY: u32 = 7;
+
+impl HistoryCache {
+    /// Forgets every school: the next run reads them whole.
+    pub fn clear(&mut self) {
+        self.schools.clear();
+    }
+
+    /// Every pupil's history of `brin` as the store holds it now (as
+    /// [`st::HistoryStore::pupil_histories`]), by pupil id.
+    pub async fn histories(
+        &mut self,
+        store: &dyn Store,
+        brin: &Brin,
+    ) -> Result<Vec<st::PupilHistory>, StoreError> {
+        let read_at = Utc::now();
+        if let Some(cached) = self
+            .schools
+            .get_mut(brin)
+            .filter(|c| c.refreshes < FULL_READ_EVERY)
+        {
+            let changed = store.pupils_changed_since(brin, cached.read_at).await?;
+            let known: std::collections::BTreeSet<i64> = store
+                .known_pupils(brin)
+                .await?
+                .into_iter()
+                .map(|k| k.id)
+                .collect();
+            cached.histories.retain(|id, _| known.contains(id));
+            let mut reread: std::collections::BTreeSet<i64> = changed.into_iter().collect();
+            reread.extend(known.iter().filter(|id| !cached.histories.contains_key(id)));
+            let reread: Vec<i64> = reread.into_iter().collect();
+            for id in &reread {
+                cached.histories.remove(id);
+            }
+            for h in store.pupil_histories_for(brin, &reread).await? {
+                cached.histories.insert(h.pupil.id, h);
+            }
+            cached.read_at = read_at;
+            cached.refreshes += 1;
+            tracing::debug!(
+                reread = reread.len(),
+                pupils = cached.histories.len(),
+                "histories refreshed"
+            );
+            return Ok(cached.histories.values().cloned().collect());
+        }
+        let all = store.pupil_histories(brin).await?;
+        self.schools.insert(
+            brin.clone(),
+            CachedSchool {
+                read_at,
+                refreshes: 0,
+                histories: all.iter().map(|h| (h.pupil.id, h.clone())).collect(),
+            },
+        );
+        Ok(all)
+    }
 }
 
 /// Which pupils an evaluation looks at.
@@ -317,6 +400,18 @@ pub async fn evaluate_schools_scoped(
     as_of: NaiveDate,
     scope: Scope,
 ) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
+    evaluate_schools_cached(store, settings, only, as_of, scope, &mut HistoryCache::default()).await
+}
+
+/// [`evaluate_schools_scoped`] reading the histories through `cache` (the daemon keeps one).
+pub async fn evaluate_schools_cached(
+    store: &dyn Store,
+    settings: &Settings,
+    only: Option<&Brin>,
+    as_of: NaiveDate,
+    scope: Scope,
+    cache: &mut HistoryCache,
+) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
     if let Some(b) = only
         && settings.school(b).is_none()
     {
@@ -330,7 +425,7 @@ pub async fn evaluate_schools_scoped(
     {
         let ctx = school_context(settings, &school.brin)?;
         let targets = task_targets(settings, &school.brin);
-        out.push(evaluate_school(store, &school.brin, &ctx, &targets, as_of, scope).await?);
+        out.push(evaluate_school_cached(store, &school.brin, &ctx, &targets, as_of, scope, cache).await?);
     }
     Ok(out)
 }

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::evaluate::{Scope, evaluate_schools_scoped};
+use super::evaluate::{HistoryCache, Scope, evaluate_schools_cached};
 use super::open_store;
 use crate::actions::mail::{
     Mailer, SentInfo, send_board_report, send_digests, send_directie_escalations, send_urgent,
@@ -42,8 +42,9 @@ pub(crate) struct Daemon {
     pub(crate) mailer: Option<Arc<Mailer>>,
     /// Where the jobs read "now" and "today" (the scheduler's clock).
     pub(crate) clock: Clock,
-    /// Day of the last evaluation of every pupil, and start of the last evaluation run.
-    evaluated: tokio::sync::Mutex<(Option<chrono::NaiveDate>, Option<chrono::DateTime<Utc>>)>,
+    /// Day of the last evaluation of every pupil, start of the last evaluation run, and the
+    /// histories as last read.
+    evaluated: tokio::sync::Mutex<Evaluated>,
     /// Every mail the jobs sent, when someone listens (the simulation's figures).
     pub(crate) sent: Option<Arc<std::sync::Mutex<Vec<SentInfo>>>>,
     /// This instance's lease-holder id (`host:pid:random`, made once at start): job runs and
@@ -66,7 +67,7 @@ impl Daemon {
             engine,
             mailer,
             clock,
-            evaluated: tokio::sync::Mutex::new((None, None)),
+            evaluated: tokio::sync::Mutex::new(Evaluated::default()),
             sent: None,
             holder: new_lease_holder(),
         }
@@ -86,19 +87,42 @@ impl Daemon {
         let mut evaluated = self.evaluated.lock().await;
         // "Started" is compared with the store's change stamps, which follow the system clock.
         let (today, started) = (self.clock.today_amsterdam(), Utc::now());
-        let scope = match *evaluated {
+        let scope = match (evaluated.day, evaluated.started) {
             (Some(day), Some(last)) if day == today => Scope::ChangedSince(last),
             _ => Scope::AllPupils,
         };
-        let summaries = evaluate_schools_scoped(self.store.as_ref(), &self.settings, None, today, scope)
-            .await
-            .map_err(|e| JobFailure(format!("evaluate: {e}")))?;
+        let summaries = evaluate_schools_cached(
+            self.store.as_ref(),
+            &self.settings,
+            None,
+            today,
+            scope,
+            &mut evaluated.histories,
+        )
+        .await
+        .map_err(|e| JobFailure(format!("evaluate: {e}")))?;
         if scope == Scope::AllPupils {
-            evaluated.0 = Some(today);
+            evaluated.day = Some(today);
         }
-        evaluated.1 = Some(started);
+        evaluated.started = Some(started);
         Ok(summaries)
     }
+
+    /// Forgets the histories read so far (after retention deleted rows without a change stamp).
+    async fn forget_histories(&self) {
+        self.evaluated.lock().await.histories.clear();
+    }
+}
+
+/// What the daemon remembers of its evaluations.
+#[derive(Debug, Default)]
+struct Evaluated {
+    /// Day of the last evaluation of every pupil.
+    day: Option<chrono::NaiveDate>,
+    /// Start of the last evaluation run.
+    started: Option<chrono::DateTime<Utc>>,
+    /// The histories as last read.
+    histories: HistoryCache,
 }
 
 /// Runs the daemon until `shutdown` is cancelled. `listener` is the API's (port 0 in tests).
@@ -273,8 +297,16 @@ async fn retention_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
         d.clock.today_amsterdam(),
         d.clock.now(),
     )
-    .await
-    .map_err(|e| JobFailure(format!("retention: {e}")))?;
+    .await;
+    // Retention deletes pupils and group records outright (no change stamp): after it did (or
+    // failed half-way) the next evaluation reads the histories whole.
+    if outcome
+        .as_ref()
+        .map_or(true, |o| o.pupils > 0 || o.group_records > 0)
+    {
+        d.forget_histories().await;
+    }
+    let outcome = outcome.map_err(|e| JobFailure(format!("retention: {e}")))?;
     let deleted = outcome.pupils;
     metrics::counter!("zorgsignaal_retention_deleted_pupils_total").increment(deleted as u64);
     tracing::info!(

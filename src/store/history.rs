@@ -21,12 +21,18 @@ pub trait HistoryStore: Send + Sync {
         pupil_ids: &[i64],
     ) -> Result<Vec<PupilHistory>, StoreError>;
 
+    /// Every pupil of a school (left pupils included) with only the pupil row and the
+    /// memberships, by pupil id: results, plans and group plans are left empty. For who a pupil
+    /// is and in which group (the mails): a fraction of [`HistoryStore::pupil_histories`]'s rows.
+    async fn pupil_rosters(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError>;
+
     /// Every pupil of a school (left ones included) by store id: what results, notes, plans and
     /// tasks may refer to.
     async fn known_pupils(&self, school: &Brin) -> Result<Vec<KnownPupil>, StoreError>;
 
-    /// Pupils of a school whose own row, memberships, results (tombstones included), plans or
-    /// notes changed at or after `since`, by id.
+    /// Pupils of a school whose own row, memberships, results (tombstones included), plans
+    /// (their own or a group plan of one of their groups), notes, absences or dyslexieverklaringen
+    /// changed at or after `since`, by id.
     async fn pupils_changed_since(&self, school: &Brin, since: DateTime<Utc>)
     -> Result<Vec<i64>, StoreError>;
 }
@@ -66,7 +72,14 @@ macro_rules! impl_history_store {
             }
 
             impl $store {
-                async fn histories(&self, school: &Brin, ids: Option<&[i64]>) -> Result<Vec<PupilHistory>, StoreError> {
+                /// `full`: with results, plans and dyslexieverklaringen; else pupils and
+                /// memberships only.
+                async fn histories(
+                    &self,
+                    school: &Brin,
+                    ids: Option<&[i64]>,
+                    full: bool,
+                ) -> Result<Vec<PupilHistory>, StoreError> {
                     if ids.is_some_and(<[i64]>::is_empty) {
                         return Ok(Vec::new());
                     }
@@ -94,6 +107,9 @@ macro_rules! impl_history_store {
                         );
                     }
 
+                    if !full {
+                        return Self::with_memberships(&self.pool, school, ids, out).await;
+                    }
                     // Dyslexieverklaringen: undated when any source gives no date, else the earliest.
                     let mut q = QueryBuilder::<$db>::new(
                         "SELECT d.pupil_id, d.stated_on FROM dyslexia_statements d JOIN pupils p ON p.id = d.pupil_id
@@ -113,21 +129,11 @@ macro_rules! impl_history_store {
                         }
                     }
 
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT m.pupil_id, p.school, p.external_id AS pupil_external_id,
-                                g.external_id AS group_external_id, m.grade, m.from_on, m.to_on
-                         FROM memberships m JOIN pupils p ON p.id = m.pupil_id JOIN groups g ON g.id = m.group_id
-                         WHERE p.deleted_at IS NULL AND p.school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    restrict(&mut q, "m.pupil_id", ids);
-                    q.push(" ORDER BY m.pupil_id, m.from_on, m.id");
-                    let memberships: Vec<MembershipRow> = q.build_query_as().fetch_all(&self.pool).await?;
-                    for m in memberships {
-                        if let Some(h) = out.get_mut(&m.pupil_id) {
-                            h.memberships.push(m.into_domain()?);
-                        }
-                    }
+                    let mut out = Self::with_memberships(&self.pool, school, ids, out)
+                        .await?
+                        .into_iter()
+                        .map(|h| (h.pupil.id, h))
+                        .collect::<BTreeMap<i64, PupilHistory>>();
 
                     let mut q = QueryBuilder::<$db>::new(
                         "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
@@ -206,10 +212,41 @@ macro_rules! impl_history_store {
                 }
             }
 
+            impl $store {
+                /// Adds every membership of the pupils in `out` (by pupil id).
+                async fn with_memberships(
+                    pool: &sqlx::Pool<$db>,
+                    school: &Brin,
+                    ids: Option<&[i64]>,
+                    mut out: BTreeMap<i64, PupilHistory>,
+                ) -> Result<Vec<PupilHistory>, StoreError> {
+                    let mut q = QueryBuilder::<$db>::new(
+                        "SELECT m.pupil_id, p.school, p.external_id AS pupil_external_id,
+                                g.external_id AS group_external_id, m.grade, m.from_on, m.to_on
+                         FROM memberships m JOIN pupils p ON p.id = m.pupil_id JOIN groups g ON g.id = m.group_id
+                         WHERE p.deleted_at IS NULL AND p.school = ",
+                    );
+                    q.push_bind(school.as_str());
+                    restrict(&mut q, "m.pupil_id", ids);
+                    q.push(" ORDER BY m.pupil_id, m.from_on, m.id");
+                    let memberships: Vec<MembershipRow> = q.build_query_as().fetch_all(pool).await?;
+                    for m in memberships {
+                        if let Some(h) = out.get_mut(&m.pupil_id) {
+                            h.memberships.push(m.into_domain()?);
+                        }
+                    }
+                    Ok(out.into_values().collect())
+                }
+            }
+
             #[async_trait::async_trait]
             impl HistoryStore for $store {
                 async fn pupil_histories(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
-                    self.histories(school, None).await
+                    self.histories(school, None, true).await
+                }
+
+                async fn pupil_rosters(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
+                    self.histories(school, None, false).await
                 }
 
                 async fn pupil_histories_for(
@@ -220,7 +257,7 @@ macro_rules! impl_history_store {
                     let mut all = Vec::with_capacity(pupil_ids.len());
                     // Bounded IN lists stay under every engine's parameter limit.
                     for chunk in pupil_ids.chunks(500) {
-                        all.extend(self.histories(school, Some(chunk)).await?);
+                        all.extend(self.histories(school, Some(chunk), true).await?);
                     }
                     all.sort_by_key(|h| h.pupil.id);
                     Ok(all)
@@ -250,10 +287,13 @@ macro_rules! impl_history_store {
                            OR id IN (SELECT pupil_id FROM memberships WHERE updated_at >= $2)
                            OR id IN (SELECT pupil_id FROM results WHERE updated_at >= $2)
                            OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
-                                     WHERE rs.created_at >= $2 OR rs.deleted_at >= $2)
+                                     WHERE rs.created_at >= $2)
+                           OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
+                                     WHERE rs.deleted_at >= $2)
                            OR id IN (SELECT pupil_id FROM plans WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
                            OR id IN (SELECT pupil_id FROM notes WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
                            OR id IN (SELECT pupil_id FROM absences WHERE updated_at >= $2)
+                           OR id IN (SELECT pupil_id FROM dyslexia_statements WHERE updated_at >= $2)
                            OR id IN (SELECT m.pupil_id FROM memberships m JOIN groups g ON g.id = m.group_id
                                      JOIN plans pl ON pl.school = g.school AND pl.group_external_id = g.external_id
                                      WHERE pl.updated_at >= $2))

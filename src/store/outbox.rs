@@ -28,6 +28,11 @@ pub trait OutboxStore: Send + Sync {
     /// pushed ([`crate::domain::TaskKind::is_pushed`]: the directie escalation) gets no outbox row.
     async fn upsert_task(&self, task: &Task) -> Result<bool, StoreError>;
 
+    /// The keys of every task of `school` the store holds (pushed tasks and directie
+    /// escalations alike), sorted: what an evaluation need not offer [`OutboxStore::upsert_task`]
+    /// again. Only the keys: the evaluation asks this every run.
+    async fn task_keys(&self, school: &Brin) -> Result<Vec<String>, StoreError>;
+
     /// Directie escalations of `school` (tasks of kind `directie_escalation`, which have no outbox
     /// row) created at or after `since`, oldest first, for the directie mail and the dashboard.
     async fn directie_escalations(
@@ -200,6 +205,14 @@ macro_rules! impl_outbox_store {
                     .await?;
                     tx.commit().await?;
                     Ok(true)
+                }
+
+                async fn task_keys(&self, school: &$crate::domain::Brin) -> Result<Vec<String>, StoreError> {
+                    let rows: Vec<(String,)> = sqlx::query_as("SELECT key FROM tasks WHERE school = $1 ORDER BY key")
+                        .bind(school.as_str())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    Ok(rows.into_iter().map(|(key,)| key).collect())
                 }
 
                 async fn directie_escalations(

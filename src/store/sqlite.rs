@@ -84,6 +84,9 @@ impl fmt::Debug for SqliteStore {
     }
 }
 
+/// Rows the SQLite worker thread may hand over before the reader takes them.
+const ROW_CHANNEL_SIZE: usize = 4096;
+
 impl SqliteStore {
     /// Opens (and creates on first use) `sqlite://path` or `sqlite::memory:`. An in-memory
     /// database lives in one connection, so it is not shared between processes.
@@ -92,7 +95,11 @@ impl SqliteStore {
             .map_err(|e| StoreError::InvalidData(format!("bad SQLite URL: {e}")))?
             .create_if_missing(true)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // The connection's worker thread hands rows over a channel; at the default 50 it
+            // stops and waits for the reader every 50 rows, and a history read of a school is
+            // tens of thousands (issue 17: the replayed year was mostly these hand-offs).
+            .row_buffer_size(ROW_CHANNEL_SIZE);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if !in_memory {
             // "Created on first use" includes the directory the file lives in.

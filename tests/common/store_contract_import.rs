@@ -254,8 +254,21 @@ pub async fn dyslexia_statements_reach_the_history_and_go_with_a_tombstone(ctx: 
             on: Some(date(2023, 11, 1)),
         },
     ];
+    let ids: std::collections::HashMap<String, i64> = store
+        .known_pupils(&brin())
+        .await
+        .expect("known")
+        .into_iter()
+        .map(|k| (k.external_id, k.id))
+        .collect();
+    let mark = chrono::Utc::now();
     let summary = store.apply_page(&page).await.expect("page");
     assert_eq!(summary.dyslexia_statements, 2);
+    // A statement changes what the rules see: the re-evaluation after a sync takes both pupils.
+    assert_eq!(
+        store.pupils_changed_since(&brin(), mark).await.expect("changed"),
+        [ids["p1"], ids["p2"]]
+    );
     let hs = store.pupil_histories(&brin()).await.expect("histories");
     assert_eq!(history(&hs, "p2"), Some(DyslexiaStatement { on: None }));
     assert_eq!(
@@ -285,8 +298,14 @@ pub async fn dyslexia_statements_reach_the_history_and_go_with_a_tombstone(ctx: 
             external_id: "dv-2".into(),
         },
     ];
+    let mark = chrono::Utc::now();
     let summary = store.apply_page(&gone).await.expect("tombstones");
     assert_eq!(summary.tombstoned, 2);
+    assert_eq!(
+        store.pupils_changed_since(&brin(), mark).await.expect("changed"),
+        [ids["p1"], ids["p2"]],
+        "a withdrawn statement is news too"
+    );
     let hs = store.pupil_histories(&brin()).await.expect("histories");
     assert_eq!(history(&hs, "p2"), None);
     assert_eq!(

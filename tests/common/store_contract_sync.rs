@@ -631,6 +631,24 @@ pub async fn histories_and_changed_pupils(ctx: Ctx) {
         "interval round-trips"
     );
     assert_eq!(h2.memberships.len(), 1);
+    // The rosters: the same pupils and memberships, without results or plans.
+    let rosters = store.pupil_rosters(&brin()).await.expect("rosters");
+    let full = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(rosters.len(), full.len());
+    for (r, h) in rosters.iter().zip(&full) {
+        assert_eq!(r.pupil.id, h.pupil.id);
+        assert_eq!(r.pupil.pupil.external_id, h.pupil.pupil.external_id);
+        assert_eq!(r.memberships, h.memberships);
+        assert!(r.results.is_empty() && r.plans.is_empty() && r.group_plans.is_empty());
+    }
+    assert_eq!(full.iter().map(|h| h.results.len()).sum::<usize>(), 1);
+    assert!(
+        store
+            .pupil_rosters(&other_brin())
+            .await
+            .expect("other school")
+            .is_empty()
+    );
     assert!(
         store
             .pupil_histories_for(&brin(), &[])

@@ -273,6 +273,19 @@ pub async fn directie_escalations_get_no_outbox_row(ctx: Ctx) {
             .is_empty(),
         "only those raised since the given time"
     );
+    // The evaluation's "already stored" check: every task's key, pushed or not, of this school.
+    assert_eq!(
+        store.task_keys(&brin()).await.expect("task keys"),
+        ["t1", "t1/directie"]
+    );
+    assert!(
+        store
+            .task_keys(&other_brin())
+            .await
+            .expect("task keys")
+            .is_empty(),
+        "another school's keys are its own"
+    );
 }
 
 pub async fn outbox_claims_are_exclusive(ctx: Ctx) {

@@ -41,7 +41,7 @@ pub async fn collect_digest_input(
     }
     let groups: HashMap<String, String> = store.group_names(school).await?.into_iter().collect();
     let pupils: HashMap<i64, (Pupil, Option<Grade>, Option<String>)> = store
-        .pupil_histories(school)
+        .pupil_rosters(school)
         .await?
         .into_iter()
         .map(|h| (h.pupil.id, pupil_and_group(h, as_of, &groups)))

@@ -58,7 +58,7 @@ pub async fn send_directie_escalations(
             continue;
         }
         let pupils: HashMap<i64, Pupil> = store
-            .pupil_histories(&school.brin)
+            .pupil_rosters(&school.brin)
             .await?
             .into_iter()
             .map(|h| (h.pupil.id, h.pupil.pupil))
