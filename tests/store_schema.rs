@@ -360,8 +360,7 @@ async fn schema_of(engine: Engine) -> Option<Schema> {
         *slot.lock().await = Some(schema);
     })
     .await;
-    let schema = found.lock().await.take();
-    schema
+    found.lock().await.take()
 }
 
 #[tokio::test]
