@@ -40,6 +40,17 @@ fn term(name: &'static str, d: std::time::Duration) -> Result<TimeDelta, Retenti
     TimeDelta::from_std(d).map_err(|_| RetentionError::Term(name))
 }
 
+/// The day before whose school year group notes and group plans are deleted as of `today`
+/// (`pupil_data_after_leaving` back); the sync does not take such records in again.
+pub fn group_records_before(settings: &Settings, today: NaiveDate) -> Option<NaiveDate> {
+    let term = term(
+        "pupil_data_after_leaving",
+        settings.retention.pupil_data_after_leaving,
+    )
+    .ok()?;
+    today.checked_sub_signed(term)
+}
+
 /// Runs every retention term as of `today` (Europe/Amsterdam) and `now`.
 pub async fn run_retention(
     store: &dyn Store,

@@ -231,6 +231,10 @@ async fn sync_job(d: Arc<Daemon>, sources: &'static [Source], full: bool) -> Res
         let opts = SyncOptions {
             source: Some(*source),
             full,
+            group_records_before: crate::app::retention::group_records_before(
+                &d.settings,
+                d.clock.today_amsterdam(),
+            ),
             ..SyncOptions::from_settings(&d.settings.sync, d.clock.today_amsterdam())
         };
         let summary = d.engine.run_once(&opts, &NoProgress).await;

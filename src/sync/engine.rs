@@ -21,6 +21,19 @@ use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
 use crate::sources::parnassys_gkv::GkvClient;
 use crate::store::{PageBatch, RecordKind, Store, StoreError, Tombstone};
 
+/// Drops the group notes and group plans of `batch` that retention would delete as of `before`
+/// (the same rule as `OpsStore::delete_group_records_before`).
+fn drop_expired_group_records(batch: &mut PageBatch, before: NaiveDate) {
+    let year_start = crate::domain::SchoolYear::of_date(before).first_day();
+    let start_utc = year_start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    batch
+        .notes
+        .retain(|n| n.pupil_external_id.is_some() || n.created_at >= start_utc);
+    batch
+        .plans
+        .retain(|p| p.pupil_external_id.is_some() || p.end.unwrap_or(p.start) >= year_start);
+}
+
 /// Attempts for a page whose body did not decode (e.g. cut off): the HTTP layer does not retry those.
 const DECODE_ATTEMPTS: u32 = 3;
 
@@ -39,6 +52,11 @@ pub struct SyncOptions {
     pub page_size: u32,
     /// Today, for the current school year and "left on" dates.
     pub today: NaiveDate,
+    /// Group notes and group plans of school years that ended before the school year of this
+    /// day are not taken in: retention deletes them (`pupil_data_after_leaving`), and taking them
+    /// in again from every full listing gave them new ids each week, so signals citing them
+    /// changed evidence and every member of those groups counted as changed (issue 17).
+    pub group_records_before: Option<NaiveDate>,
 }
 
 impl SyncOptions {
@@ -51,6 +69,7 @@ impl SyncOptions {
             concurrency: 4,
             page_size: 200,
             today,
+            group_records_before: None,
         }
     }
 
@@ -380,6 +399,9 @@ impl SyncEngine {
             let last = !has_more && (listed.is_none() || !at.is_full_listing());
             let mut batch = checker.batch(source, school, name, stream.record_kind(), &at, page);
             batch.finished = last;
+            if let Some(before) = opts.group_records_before {
+                drop_expired_group_records(&mut batch, before);
+            }
             if last && let Some(listed) = listed.as_ref() {
                 let gone = self
                     .unlisted(source, school, stream.record_kind(), listed, &batch)
@@ -553,5 +575,62 @@ mod tests {
             panic!("expected a failed stream, got {:?}", results.state)
         };
         assert!(message.contains("exceeds the limit of 1024 bytes"), "{message}");
+    }
+
+    /// Retention deletes group notes and group plans of school years past its term; the sync
+    /// must not take them in again from the next full listing (issue 17: they came back weekly
+    /// with new ids, re-citing signals and marking every member of the group as changed).
+    #[test]
+    fn group_records_retention_would_delete_are_not_taken_in() {
+        use crate::domain::{Note, PlanKind, SupportPlan};
+        let brin = Brin::parse("11ZW").expect("brin");
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        let plan = |id: &str, pupil: Option<&str>, start, end| SupportPlan {
+            source: Source::Leeruniek,
+            external_id: id.into(),
+            school: brin.clone(),
+            pupil_external_id: pupil.map(Into::into),
+            group_external_id: pupil.is_none().then(|| "g1".into()),
+            kind: PlanKind::GroupPlan,
+            domain: None,
+            title: "Groepsplan".into(),
+            owner: None,
+            care_level: None,
+            start,
+            end,
+            evaluation_due: None,
+            minutes_per_week: None,
+            evaluations: vec![],
+        };
+        let note = |id: &str, pupil: Option<&str>, on: NaiveDate| Note {
+            source: Source::Leeruniek,
+            external_id: id.into(),
+            school: brin.clone(),
+            pupil_external_id: pupil.map(Into::into),
+            group_external_id: pupil.is_none().then(|| "g1".into()),
+            category_path: vec![],
+            created_at: on.and_hms_opt(12, 0, 0).expect("time").and_utc(),
+            content: "x".into(),
+        };
+        let mut batch = PageBatch::new(Source::Leeruniek, brin.clone(), "plans");
+        batch.plans = vec![
+            plan("old-group", None, d(2021, 9, 1), Some(d(2022, 7, 1))),
+            plan("group-ended-this-year", None, d(2023, 9, 1), Some(d(2024, 8, 5))),
+            plan("group-open", None, d(2024, 7, 1), None),
+            plan("old-group-no-end", None, d(2024, 7, 1), None),
+            plan("pupil", Some("p1"), d(2020, 9, 1), Some(d(2021, 1, 1))),
+        ];
+        batch.plans[3].start = d(2023, 10, 1);
+        batch.notes = vec![
+            note("old-group-note", None, d(2023, 3, 1)),
+            note("group-note", None, d(2024, 8, 1)),
+            note("pupil-note", Some("p1"), d(2020, 3, 1)),
+        ];
+        // As of 2026-10-01 with a two-year term: school year 2024-2025 and later stay.
+        drop_expired_group_records(&mut batch, d(2024, 10, 1));
+        let plans: Vec<&str> = batch.plans.iter().map(|p| p.external_id.as_str()).collect();
+        assert_eq!(plans, ["group-ended-this-year", "group-open", "pupil"]);
+        let notes: Vec<&str> = batch.notes.iter().map(|n| n.external_id.as_str()).collect();
+        assert_eq!(notes, ["group-note", "pupil-note"]);
     }
 }

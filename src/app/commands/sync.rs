@@ -57,6 +57,7 @@ pub fn sync(settings: &Settings, args: &SyncArgs) -> anyhow::Result<ExitCode> {
             SyncEngine::from_settings(settings, store.clone()).context("cannot build the source clients")?;
         let mut opts = SyncOptions::from_settings(&settings.sync, today_amsterdam());
         opts.full = args.full;
+        opts.group_records_before = crate::app::retention::group_records_before(settings, opts.today);
         opts.school = args.school.clone();
         opts.source = args.source;
         if let Some(n) = args.concurrency {
