@@ -294,9 +294,9 @@ macro_rules! impl_history_store {
                            OR id IN (SELECT pupil_id FROM notes WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
                            OR id IN (SELECT pupil_id FROM absences WHERE updated_at >= $2)
                            OR id IN (SELECT pupil_id FROM dyslexia_statements WHERE updated_at >= $2)
-                           OR id IN (SELECT m.pupil_id FROM memberships m JOIN groups g ON g.id = m.group_id
-                                     JOIN plans pl ON pl.school = g.school AND pl.group_external_id = g.external_id
-                                     WHERE pl.updated_at >= $2))
+                           OR id IN (SELECT m.pupil_id FROM plans pl CROSS JOIN groups g CROSS JOIN memberships m
+                                     WHERE pl.updated_at >= $2 AND g.school = pl.school
+                                       AND g.external_id = pl.group_external_id AND m.group_id = g.id))
                          ORDER BY id",
                     )
                     .bind(school.as_str())
