@@ -288,10 +288,11 @@ fn holds_unchanged(held: &Signal, found: &Signal) -> bool {
 }
 
 /// The pupils' histories of each school as last read, kept between evaluations of one process
-/// (issue 17: the daily run over every pupil read ~220,000 result rows of the simulated board,
-/// every day, to find what it had found the day before). A run over every pupil reads again only
-/// the pupils [`st::HistoryStore::pupils_changed_since`] names since the previous read, drops
-/// pupils the store no longer holds and reads pupils it has not seen; every
+/// (issue 17: the daily run over every pupil read every result, membership and plan of the
+/// simulated board, ~39,000 results in its first month, every day, to find what it had found the
+/// day before). A run over every pupil reads again only the pupils
+/// [`st::HistoryStore::pupils_changed_since`] names since the previous read, drops pupils the
+/// store no longer holds and reads pupils it has not seen; every
 /// [`FULL_READ_EVERY`]th run reads the school whole. Whoever deletes rows without a change stamp
 /// (retention) must [`HistoryCache::clear`] it.
 #[derive(Debug, Default)]
