@@ -616,7 +616,7 @@ mod tests {
         batch.plans = vec![
             plan("old-group", None, d(2021, 9, 1), Some(d(2022, 7, 1))),
             plan("group-ended-this-year", None, d(2023, 9, 1), Some(d(2024, 8, 5))),
-            plan("group-open", None, d(2024, 7, 1), None),
+            plan("group-open", None, d(2024, 9, 1), None),
             plan("old-group-no-end", None, d(2024, 7, 1), None),
             plan("pupil", Some("p1"), d(2020, 9, 1), Some(d(2021, 1, 1))),
         ];
