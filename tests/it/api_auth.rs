@@ -1,13 +1,12 @@
 //! Authorisation of every route of the dashboard and the JSON API, CSRF, login rate limiting,
 //! bearer tokens, and the signal lifecycle through the API with its audit rows.
 
-#[path = "common/api_world.rs"]
-mod world;
-
 use chrono::TimeDelta;
 use serde_json::json;
 use world::*;
 use zorgsignaal::domain::SignalStatus;
+
+use crate::common::api_world as world;
 
 fn location(res: &reqwest::Response) -> String {
     res.headers()

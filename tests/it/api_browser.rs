@@ -2,12 +2,7 @@
 //! (the `fantoccini` client, tests/common/webdriver.rs): an IB logs in, opens a pupil with a `dmt_three_lowest` signal
 //! from the school overview, snoozes it, and the store shows the new date. Without chromium it
 //! fails when `CI` is set and prints "skipped" otherwise. The same on the demo board (and the
-//! committed screenshots) is `tests/api_demo_browser.rs`.
-
-#[path = "common/webdriver.rs"]
-mod webdriver;
-#[path = "common/api_world.rs"]
-mod world;
+//! committed screenshots) is `tests/it/api_demo_browser.rs`.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +10,9 @@ use chrono::TimeDelta;
 use serde_json::json;
 use webdriver::{Driver, browser_available};
 use world::World;
+
+use crate::common::api_world as world;
+use crate::common::webdriver;
 
 #[tokio::test]
 async fn ib_snoozes_a_dmt_signal_in_headless_chromium() {

@@ -6,9 +6,6 @@
 //! prints "skipped" otherwise. With `ZORGSIGNAAL_SCREENSHOTS=DIR` it saves screenshots of the
 //! overview and the pupil page there (docs/screenshots holds the committed ones).
 
-#[path = "common/webdriver.rs"]
-mod webdriver;
-
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -28,6 +25,8 @@ use zorgsignaal::cli::{Cli, Command};
 use zorgsignaal::domain::SignalStatus;
 use zorgsignaal::settings::ApiSettings;
 use zorgsignaal::store::{self, NewUser, Role, SignalFilter, SignalRow, Store};
+
+use crate::common::webdriver;
 
 const IB: &str = "ib_demo";
 const PASSWORD: &str = "een lang demo-wachtwoord";

@@ -1,11 +1,8 @@
 //! Load figure for docs/BENCHMARKS.md (ignored by default): a 100-school board in a SQLite
 //! store, `wrk` against the school overview on loopback while a sync writes pages of results for
-//! other schools. Run: `cargo test --test api_load -- --ignored --nocapture` (needs `wrk`).
+//! other schools. Run: `cargo test --test it api_load:: -- --ignored --nocapture` (needs `wrk`).
 //! Bounded: the load runs for `ZORGSIGNAAL_LOAD_SECS` seconds (default 20) with
 //! `ZORGSIGNAAL_LOAD_CONNECTIONS` connections (default 4, at least 2) and stops by itself.
-
-#[path = "common/api_world.rs"]
-mod world;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -20,6 +17,8 @@ use zorgsignaal::domain::{
 };
 use zorgsignaal::settings::ApiSettings;
 use zorgsignaal::store::{self, NewUser, PageBatch, Role, Store};
+
+use crate::common::api_world as world;
 
 const SCHOOLS: usize = 100;
 const PUPILS: usize = 160;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const SHIPPED: &str = include_str!("../config/zorgsignaal.toml");
+const SHIPPED: &str = include_str!("../../config/zorgsignaal.toml");
 
 fn zorgsignaal(args: &[&str], env: &[(&str, &str)]) -> Output {
     zorgsignaal_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, env)

@@ -20,16 +20,6 @@
 //! Needs `python3 -m pip install aiosmtpd`; without it the tests fail when `CI` is set and print
 //! "skipped: aiosmtpd not installed" otherwise.
 
-#[path = "support/smtp_sink.rs"]
-mod sink;
-#[path = "common/daemon_world.rs"]
-mod world;
-
-/// What `support/smtp_sink.rs` expects next to it.
-mod fixture {
-    pub use super::world::SMTP_PASSWORD;
-}
-
 use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
@@ -38,6 +28,9 @@ use zorgsignaal::actions::mail::{Mailer, send_digests};
 use zorgsignaal::settings::Settings;
 
 use world::*;
+
+use crate::common::daemon_world as world;
+use crate::support::smtp_sink as sink;
 
 /// Deadline for each wait (first push, stop); generous for a loaded 2-core machine.
 const WAIT: Duration = Duration::from_secs(45);
@@ -69,7 +62,7 @@ async fn scenario(faults: bool) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let sink_dir = tmp.path().join("sink");
     std::fs::create_dir_all(&sink_dir).expect("sink dir");
-    let Some(sink) = sink::start_sink(&sink_dir).await else {
+    let Some(sink) = sink::start_sink(&sink_dir, SMTP_PASSWORD).await else {
         return;
     };
 

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use mocks::{GenParams, MockBoard, MockConfig};
 
-const COMPOSE: &str = include_str!("../deploy/compose.yaml");
+const COMPOSE: &str = include_str!("../../deploy/compose.yaml");
 const DEMO_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/demo/zorgsignaal.toml");
 const BIN: &str = env!("CARGO_BIN_EXE_zorgsignaal");
 

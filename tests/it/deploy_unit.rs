@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const UNIT: &str = include_str!("../deploy/systemd/zorgsignaal.service");
-const SHIPPED_CONFIG: &str = include_str!("../config/zorgsignaal.toml");
+const UNIT: &str = include_str!("../../deploy/systemd/zorgsignaal.service");
+const SHIPPED_CONFIG: &str = include_str!("../../config/zorgsignaal.toml");
 /// The binary cargo built for this test (debug under `cargo test`).
 const CARGO_BIN: &str = env!("CARGO_BIN_EXE_zorgsignaal");
 /// Where the unit expects the binary; replaced by the binary cargo built for this test.

@@ -1,15 +1,14 @@
 //! Re-evaluation after a sync touches only pupils with new data; the first evaluation of a day
 //! covers everyone (date-based rules move with the date alone).
 
-#[path = "common/sync_world.rs"]
-mod world;
-
 use chrono::Utc;
 use mocks::MockConfig;
 use world::*;
 use zorgsignaal::app::evaluate::{Scope, evaluate_schools_scoped};
 use zorgsignaal::settings::Settings;
 use zorgsignaal::sync::NoProgress;
+
+use crate::common::sync_world as world;
 
 #[tokio::test]
 async fn re_evaluation_after_a_sync_touches_only_pupils_with_new_data() {

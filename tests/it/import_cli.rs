@@ -12,7 +12,7 @@ use zorgsignaal::store::{self, PupilHistory};
 /// `pseudonymisation.key` of config/test.toml (the binary hashes with it).
 const TEST_KEY: &str = "test-pseudonymisation-key-0000";
 
-/// Text from the official examples that must never reach the database (as in tests/oso_parse.rs).
+/// Text from the official examples that must never reach the database (as in tests/it/oso_parse.rs).
 const PRIVATE: &[&str] = &[
     "Hoofdstraat",
     "7311BA",

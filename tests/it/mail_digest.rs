@@ -6,11 +6,6 @@
 //! The SMTP test needs `python3 -m pip install aiosmtpd`. Without it the test fails when `CI` is
 //! set and prints "skipped: aiosmtpd not installed" otherwise.
 
-#[path = "support/mail_fixture.rs"]
-mod fixture;
-#[path = "support/smtp_sink.rs"]
-mod sink;
-
 use chrono::{DateTime, Datelike, TimeDelta, Utc, Weekday};
 use chrono_tz::Europe::Amsterdam;
 use secrecy::ExposeSecret;
@@ -18,8 +13,8 @@ use zorgsignaal::actions::mail::{Mailer, Quiet, send_digests, send_urgent};
 use zorgsignaal::domain::Severity;
 use zorgsignaal::settings::MailTls;
 
-use fixture::*;
-use sink::{received, start_sink, start_sink_rejecting};
+use crate::support::mail_fixture::{self as fixture, *};
+use crate::support::smtp_sink::{received, start_sink, start_sink_rejecting};
 
 /// The value of header `name` in a raw message (first occurrence, unfolded).
 fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
@@ -62,7 +57,7 @@ async fn start_overview_then_digest_arrive_over_real_smtp_with_headers_without_s
     let tmp = tempfile::tempdir().expect("tempdir");
     let sink_dir = tmp.path().join("sink");
     std::fs::create_dir_all(&sink_dir).expect("sink dir");
-    let Some(sink) = start_sink(&sink_dir).await else {
+    let Some(sink) = start_sink(&sink_dir, SMTP_PASSWORD).await else {
         return;
     };
     let store = seeded_store(tmp.path()).await;
@@ -223,7 +218,7 @@ async fn a_refused_address_of_one_school_does_not_stop_the_other_schools_mail() 
     let sink_dir = tmp.path().join("sink");
     std::fs::create_dir_all(&sink_dir).expect("sink dir");
     // The server refuses De Klimop's IB address; De Regenboog's two IBs must still get theirs.
-    let Some(sink) = start_sink_rejecting(&sink_dir, "klimop").await else {
+    let Some(sink) = start_sink_rejecting(&sink_dir, SMTP_PASSWORD, "klimop").await else {
         return;
     };
     let store = seeded_store(tmp.path()).await;
@@ -255,7 +250,7 @@ async fn a_refused_address_of_one_school_does_not_stop_the_other_schools_mail() 
     // The retry (the job's next attempt) sends only what failed: the others had their mail of
     // the day. With the address accepted again, De Klimop's mail goes out once.
     drop(sink);
-    let Some(sink) = start_sink(&sink_dir).await else {
+    let Some(sink) = start_sink(&sink_dir, SMTP_PASSWORD).await else {
         return;
     };
     let settings = fixture::settings(sink.port, "");

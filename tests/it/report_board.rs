@@ -4,15 +4,14 @@
 //! the HTML names no pupil. (The variant that generates the board with the mock servers and syncs
 //! lives with the sync work.)
 
-#[path = "common/report_seed.rs"]
-mod seed;
-
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use seed::*;
 use zorgsignaal::domain::{PlanKind, SchoolYear};
 use zorgsignaal::report::report_job;
+
+use crate::common::report_seed as seed;
 
 type Rows = BTreeMap<(String, String, String), String>;
 

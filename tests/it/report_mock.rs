@@ -8,15 +8,6 @@
 //! the same when its run is claimed. Without aiosmtpd the mail parts fail when `CI` is set and
 //! print "skipped" otherwise.
 
-#[path = "support/smtp_sink.rs"]
-mod sink;
-
-/// What the sink module needs from a mail fixture.
-mod fixture {
-    /// Password the sink accepts.
-    pub const SMTP_PASSWORD: &str = "bestuur-smtp-geheim-0815";
-}
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -32,6 +23,11 @@ use zorgsignaal::domain::{CareLadder, NationalTier, SchoolYear};
 use zorgsignaal::report::report_job;
 use zorgsignaal::settings::{MailTls, Settings};
 use zorgsignaal::sync::{NoProgress, SyncEngine, SyncOptions};
+
+use crate::support::smtp_sink as sink;
+
+/// Password the SMTP sink accepts.
+const SMTP_PASSWORD: &str = "bestuur-smtp-geheim-0815";
 
 type Key = (String, String, String);
 
@@ -446,7 +442,7 @@ async fn mail_the_report(
 ) {
     let sink_dir = tmp.join("sink");
     std::fs::create_dir_all(&sink_dir).expect("sink dir");
-    let Some(sink) = sink::start_sink(&sink_dir).await else {
+    let Some(sink) = sink::start_sink(&sink_dir, SMTP_PASSWORD).await else {
         return;
     };
     settings.board.report_emails = vec!["bestuur@demoscholen.example.nl".into()];
@@ -454,7 +450,7 @@ async fn mail_the_report(
     settings.mail.port = sink.port;
     settings.mail.tls = MailTls::None;
     settings.mail.username = "zorgsignaal".into();
-    settings.mail.password = SecretString::from(fixture::SMTP_PASSWORD);
+    settings.mail.password = SecretString::from(SMTP_PASSWORD);
     let mailer = Mailer::from_settings(&settings.mail).expect("smtp mailer");
     let sent = send_board_report(store, &mailer, settings, report, written, chrono::Utc::now())
         .await
@@ -501,7 +497,7 @@ async fn mail_the_report(
     );
     assert_no_pupil_data(raw, "the raw mail", names, ids);
     assert_no_pupil_data(text, "the decoded mail", names, ids);
-    assert!(!raw.contains(fixture::SMTP_PASSWORD));
+    assert!(!raw.contains(SMTP_PASSWORD));
     let logged = count(
         db,
         "SELECT COUNT(*) FROM mail_log WHERE kind = 'board_report' AND recipient = $1 AND school IS NULL",
@@ -519,7 +515,7 @@ async fn the_daemons_monthly_job_writes_and_mails_the_report() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let sink_dir = tmp.path().join("sink");
     std::fs::create_dir_all(&sink_dir).expect("sink dir");
-    let Some(sink) = sink::start_sink(&sink_dir).await else {
+    let Some(sink) = sink::start_sink(&sink_dir, SMTP_PASSWORD).await else {
         return;
     };
     let db_path = tmp.path().join("zorgsignaal.sqlite");
@@ -560,7 +556,7 @@ output_dir = "{reports}"
 "#,
         db = db_path.display(),
         port = sink.port,
-        password = fixture::SMTP_PASSWORD,
+        password = SMTP_PASSWORD,
         reports = reports.display(),
     );
     let settings = Settings::from_toml_str(&toml).expect("daemon settings");

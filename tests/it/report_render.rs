@@ -3,14 +3,13 @@
 //! prints "skipped" otherwise. With `ZORGSIGNAAL_REPORT_EXAMPLE_PNG=docs/report-example.png` it
 //! also keeps the screenshot (how the committed example was made).
 
-#[path = "common/report_seed.rs"]
-mod seed;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use seed::*;
 use zorgsignaal::report::report_job;
+
+use crate::common::report_seed as seed;
 
 fn chromium() -> Option<PathBuf> {
     std::env::var_os("CHROMIUM")

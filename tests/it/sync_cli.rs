@@ -2,15 +2,14 @@
 //! a sync and a restart end in the same content with no duplicates; the logs of a faulty sync
 //! hold no secret and no pupil name; `status` reports every stream.
 
-#[path = "common/sync_world.rs"]
-mod world;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mocks::{FaultConfig, FaultKind, MockConfig};
 use world::*;
+
+use crate::common::sync_world as world;
 
 const BIN: &str = env!("CARGO_BIN_EXE_zorgsignaal");
 

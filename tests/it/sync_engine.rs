@@ -2,9 +2,6 @@
 //! mock's content, faults do not change the outcome, a cancelled sync resumes without loss,
 //! tokens are refreshed, a revoked school stops alone, bad records go to quarantine.
 
-#[path = "common/sync_world.rs"]
-mod world;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -14,6 +11,8 @@ use world::*;
 use zorgsignaal::domain::{Brin, Source, Task, TaskKind};
 use zorgsignaal::store::{PageBatch, RecordKind};
 use zorgsignaal::sync::{NoProgress, Progress, StreamState, SyncOptions};
+
+use crate::common::sync_world as world;
 
 #[tokio::test]
 async fn full_then_incremental_sync_gives_exactly_the_mock_content() {

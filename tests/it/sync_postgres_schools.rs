@@ -3,9 +3,6 @@
 //! school without a single "database busy" retry (a deadlock or a serialisation failure would be
 //! one), and stores exactly the mock's records. Needs `ZORGSIGNAAL_TEST_POSTGRES_URL`.
 
-#[path = "common/sync_world.rs"]
-mod world;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -16,6 +13,8 @@ use zorgsignaal::domain::{Brin, Source};
 use zorgsignaal::settings::SyncSettings;
 use zorgsignaal::store::RecordKind;
 use zorgsignaal::sync::{NoProgress, SyncOptions};
+
+use crate::common::sync_world as world;
 
 /// Counts the sync's "database busy" warnings (one per page written again).
 struct BusyRetries(Arc<AtomicUsize>);

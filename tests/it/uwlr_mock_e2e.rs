@@ -13,14 +13,6 @@
 //! Needs `python3 -m pip install aiosmtpd`; without it the test fails when `CI` is set and
 //! prints "skipped: aiosmtpd not installed" otherwise.
 
-#[path = "support/smtp_sink.rs"]
-mod sink;
-
-/// What `support/smtp_sink.rs` expects next to it.
-mod fixture {
-    pub const SMTP_PASSWORD: &str = "uwlr-e2e-smtp-geheim-2211";
-}
-
 use chrono::{NaiveDate, TimeZone, Utc};
 use mocks::{GenParams, MockBoard, MockConfig};
 use zorgsignaal::actions::mail::{Mailer, send_digests};
@@ -33,12 +25,17 @@ use zorgsignaal::settings::{EnvOverrides, Settings};
 use zorgsignaal::store::SignalFilter;
 use zorgsignaal::sync::{NoProgress, SyncEngine, SyncOptions};
 
+use crate::support::smtp_sink as sink;
+
+/// Password the SMTP sink accepts.
+const SMTP_PASSWORD: &str = "uwlr-e2e-smtp-geheim-2211";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_esis_like_school_is_synced_through_uwlr_its_results_delivered_and_its_dmt_case_mailed() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let sink_dir = tmp.path().join("sink");
     std::fs::create_dir_all(&sink_dir).expect("sink dir");
-    let Some(sink) = sink::start_sink(&sink_dir).await else {
+    let Some(sink) = sink::start_sink(&sink_dir, SMTP_PASSWORD).await else {
         return;
     };
 
@@ -78,7 +75,7 @@ async fn the_esis_like_school_is_synced_through_uwlr_its_results_delivered_and_i
         ("ZORGSIGNAAL__MAIL__PORT", port.as_str()),
         ("ZORGSIGNAAL__MAIL__TLS", "none"),
         ("ZORGSIGNAAL__MAIL__USERNAME", "zorgsignaal"),
-        ("ZORGSIGNAAL__MAIL__PASSWORD", fixture::SMTP_PASSWORD),
+        ("ZORGSIGNAAL__MAIL__PASSWORD", SMTP_PASSWORD),
     ]);
     let toml = demo_config_toml(&dataset, &board, &db, true);
     assert!(

@@ -1,34 +1,37 @@
-//! The store contract: every `Store` method, run on SQLite and on PostgreSQL by the same test
-//! functions. PostgreSQL needs `ZORGSIGNAAL_TEST_POSTGRES_URL` (an admin URL; each test creates
-//! and drops its own database).
+//! The store tests, one binary: the store contract (every `Store` method, run on SQLite and on
+//! PostgreSQL by the same test functions: `sqlite::…` and `postgres::…` below, the functions in
+//! `contract/`), and the tests of what sits right on a real store on both engines: set-based page
+//! writes (`pages`), the outbox worker (`outbox_worker`), and the schedulers and runners
+//! (`schedule`). PostgreSQL needs `ZORGSIGNAAL_TEST_POSTGRES_URL` (an admin URL; each test creates
+//! and drops its own database). A change to the store comes with its contract function here.
 
-#[path = "common/store_contract_absences.rs"]
-mod absences;
-#[path = "common/store_harness.rs"]
+mod contract {
+    //! The contract functions, one file per part of the `Store` API; each takes a [`Ctx`].
+    //!
+    //! [`Ctx`]: crate::harness::Ctx
+
+    pub mod absences;
+    pub mod import;
+    pub mod lease;
+    pub mod report;
+    pub mod roster;
+    pub mod sync;
+    pub mod users;
+    pub mod work;
+}
 mod harness;
-#[path = "common/store_contract_import.rs"]
-mod import;
-#[path = "common/store_contract_lease.rs"]
-mod lease;
-#[path = "common/store_contract_report.rs"]
-mod report;
-#[path = "common/store_contract_roster.rs"]
-mod roster;
-#[path = "common/store_contract_sync.rs"]
-mod sync;
-#[path = "common/store_contract_users.rs"]
-mod users;
-#[path = "common/store_contract_work.rs"]
-mod work;
+mod outbox_worker;
+mod pages;
+mod schedule;
 
-use absences::*;
-use import::*;
-use lease::*;
-use report::*;
-use roster::*;
-use sync::*;
-use users::*;
-use work::*;
+use contract::absences::*;
+use contract::import::*;
+use contract::lease::*;
+use contract::report::*;
+use contract::roster::*;
+use contract::sync::*;
+use contract::users::*;
+use contract::work::*;
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests for each contract function.
 macro_rules! contract {

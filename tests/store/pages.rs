@@ -4,8 +4,7 @@
 
 #![allow(dead_code)]
 
-#[path = "common/store_harness.rs"]
-mod harness;
+use crate::harness;
 
 use harness::{Ctx, Engine, brin, date, enrol, result};
 use zorgsignaal::domain::{Note, Source};

@@ -1,47 +1,22 @@
-//! Schedulers and runners against the real store, on SQLite (temp dir) and on PostgreSQL when
-//! `ZORGSIGNAAL_TEST_POSTGRES_URL` names an admin URL (each test creates and drops its own
-//! database, like the store contract suite). Scheduler tests pause time: whole weekends pass in
-//! milliseconds.
+//! Schedulers and runners against the real store (moved here from `src/schedule/store_tests.rs`
+//! so they run in the contract suite's harness on both engines). Scheduler tests pause time:
+//! whole weekends pass in milliseconds. The scheduler's planning against an in-memory queue is
+//! unit-tested in `src/schedule/scheduler_tests.rs`.
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use futures::FutureExt;
-use sqlx::Connection;
 use tokio_util::sync::CancellationToken;
-
-use crate::schedule::{
+use zorgsignaal::schedule::{
     Clock, JOB_EVALUATE, JOB_SYNC, JobFailure, JobQueue, Runner, ScheduleError, Scheduler, SchedulerOptions,
     Slot, due_ticks,
 };
-use crate::settings::ScheduleSettings;
-use crate::store::{self, Store};
-
-const POSTGRES_ENV: &str = "ZORGSIGNAAL_TEST_POSTGRES_URL";
-
-#[derive(Debug, Clone, Copy)]
-enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-/// Replaces the database name in a PostgreSQL URL.
-fn with_database(url: &str, name: &str) -> String {
-    let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let (base, query) = match url.find('?') {
-        Some(q) => (&url[..q], &url[q..]),
-        None => (url, ""),
-    };
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{}{}", &base[..host_end], name, query)
-}
+use zorgsignaal::settings::ScheduleSettings;
+use zorgsignaal::store::Store;
 
 /// Runs `io` on tokio's blocking pool and waits for it. Under paused time tokio does not
 /// auto-advance the clock while a blocking task runs, so connection and query timeouts cannot
@@ -51,57 +26,6 @@ async fn still<T: Send + 'static>(io: impl Future<Output = T> + Send + 'static) 
     tokio::task::spawn_blocking(move || runtime.block_on(io))
         .await
         .expect("blocking I/O task")
-}
-
-/// Runs `test` on a fresh, migrated store of `engine`, then removes it.
-async fn with_store<F, Fut>(engine: Engine, test: F)
-where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    match engine {
-        Engine::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}", dir.path().join("zorgsignaal.db").display());
-            let store = still(async move {
-                let store = store::open(&url).await.expect("open sqlite");
-                store.migrate().await.expect("migrate sqlite");
-                store
-            })
-            .await;
-            test(store.clone()).await;
-            still(async move { store.close().await }).await;
-        }
-        Engine::Postgres => {
-            let Ok(admin) = std::env::var(POSTGRES_ENV) else {
-                eprintln!("skipped: {POSTGRES_ENV} not set");
-                return;
-            };
-            let name = format!("zs_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("connect to test postgres");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
-            let store = store::open(&with_database(&admin, &name))
-                .await
-                .expect("open postgres");
-            store.migrate().await.expect("migrate postgres");
-            let outcome = AssertUnwindSafe(test(store.clone())).catch_unwind().await;
-            store.close().await;
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .expect("drop test database");
-            if let Err(panic) = outcome {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    }
 }
 
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
@@ -325,24 +249,25 @@ async fn two_runners_handle_each_run_once(store: Arc<dyn Store>) {
     assert_eq!(handled, slots);
 }
 
-/// Generates the tests of one engine: scheduler scenarios under paused time, runner scenarios in
-/// real time (the runner's claim loop has no timing to speed up). Time is paused right after the
-/// store is opened rather than with `start_paused = true`: opening sqlx's PostgreSQL pool under a
-/// paused clock times out (`PoolTimedOut`) even on the blocking pool.
+/// Generates the tests of one engine on the contract suite's harness: scheduler scenarios under
+/// paused time, runner scenarios in real time (the runner's claim loop has no timing to speed
+/// up). Time is paused right after the harness has opened the store rather than with
+/// `start_paused = true`: opening sqlx's PostgreSQL pool under a paused clock times out
+/// (`PoolTimedOut`) even on the blocking pool.
 macro_rules! engine_tests {
     ($engine:ident, paused: [$($paused:ident),*], real: [$($real:ident),*]) => {
         $(#[tokio::test]
         async fn $paused() {
-            super::with_store(super::Engine::$engine, |store| async move {
+            crate::harness::run(crate::harness::Engine::$engine, |ctx| async move {
                 tokio::time::pause();
-                super::$paused(store).await;
+                super::$paused(ctx.store).await;
                 tokio::time::resume();
             })
             .await;
         })*
         $(#[tokio::test]
         async fn $real() {
-            super::with_store(super::Engine::$engine, super::$real).await;
+            crate::harness::run(crate::harness::Engine::$engine, |ctx| super::$real(ctx.store)).await;
         })*
     };
 }
@@ -355,17 +280,4 @@ mod sqlite {
 mod postgres {
     engine_tests!(Postgres, paused: [spring_forward_weekend, fall_back_weekend],
         real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once]);
-}
-
-#[test]
-fn database_name_is_replaced_in_urls() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/db?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
 }

@@ -2,7 +2,7 @@
 //! idempotent, corrected, tombstoned, held for an unknown pupil, read per school, counted as a
 //! change of the pupil, and deleted with the pupil under the retention term.
 
-use super::harness::*;
+use crate::harness::*;
 use zorgsignaal::domain::{Absence, AbsenceKind, School, Source};
 use zorgsignaal::store::{ImportBatch, PageBatch, RecordKind, Tombstone};
 

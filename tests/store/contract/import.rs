@@ -1,7 +1,7 @@
 //! Contract tests for file imports (`SyncStore::apply_import`): pupil matching by national id
 //! hash, cross-source result dedupe, nobody marked as left, and all-or-nothing.
 
-use super::harness::*;
+use crate::harness::*;
 use zorgsignaal::domain::{PlanKind, Pupil, School, Source, SupportPlan};
 use zorgsignaal::store::{ImportBatch, PageBatch, StoreError};
 

@@ -8,7 +8,7 @@ use chrono::{TimeDelta, Utc};
 use zorgsignaal::domain::{Brin, Membership, Pupil, Severity, SignalStatus};
 use zorgsignaal::store::{self, OutboxCounts, OutboxFilter, OutboxStatus, StoreError};
 
-use super::harness::*;
+use crate::harness::*;
 
 const A: &str = "host-a:41:0badcafe";
 const B: &str = "host-b:41:deadbeef";

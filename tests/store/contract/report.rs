@@ -6,7 +6,7 @@ use zorgsignaal::domain::{
 };
 use zorgsignaal::store::{PageBatch, RecordKind, Tombstone};
 
-use super::harness::*;
+use crate::harness::*;
 
 fn report_plan(id: &str, pupil: &str, kind: PlanKind, evaluations: &[chrono::NaiveDate]) -> SupportPlan {
     SupportPlan {

@@ -3,7 +3,7 @@
 use zorgsignaal::domain::{Evaluation, EvaluationOutcome, PlanKind, Source, SupportPlan};
 use zorgsignaal::store::PageBatch;
 
-use super::harness::*;
+use crate::harness::*;
 
 fn plan(id: &str, pupil: &str, due: chrono::NaiveDate, evaluated: Option<chrono::NaiveDate>) -> SupportPlan {
     SupportPlan {

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::harness::*;
+use crate::harness::*;
 use zorgsignaal::domain::{Evaluation, EvaluationOutcome, Note, PlanKind, School, Source, SupportPlan};
 use zorgsignaal::store::{
     HeldRecord, PageBatch, QuarantineFilter, QuarantineItem, RecordKind, SnapshotSummary, StoreError,

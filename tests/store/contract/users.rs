@@ -3,7 +3,7 @@
 use chrono::{TimeDelta, Utc};
 use zorgsignaal::store::{NewUser, Role, StoreError};
 
-use super::harness::*;
+use crate::harness::*;
 
 fn new_user(name: &str, role: Role) -> NewUser {
     NewUser {

@@ -9,7 +9,7 @@ use zorgsignaal::store::{
     self, MailRecord, OutboxFilter, OutboxStatus, PageBatch, SignalFilter, SignalUpsert, StoreError,
 };
 
-use super::harness::*;
+use crate::harness::*;
 
 async fn pupil_id(ctx: &Ctx, external_id: &str) -> i64 {
     ctx.store
