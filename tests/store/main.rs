@@ -1,9 +1,10 @@
 //! The store tests, one binary: the store contract (every `Store` method, run on SQLite and on
 //! PostgreSQL by the same test functions: `sqlite::…` and `postgres::…` below, the functions in
 //! `contract/`), and the tests of what sits right on a real store on both engines: set-based page
-//! writes (`pages`), the outbox worker (`outbox_worker`), and the schedulers and runners
-//! (`schedule`). PostgreSQL needs `ZORGSIGNAAL_TEST_POSTGRES_URL` (an admin URL; each test creates
-//! and drops its own database). A change to the store comes with its contract function here.
+//! writes (`pages`), the outbox worker (`outbox_worker`), the schedulers and runners
+//! (`schedule`), and one schema from both migration folders (`schema`). PostgreSQL needs
+//! `ZORGSIGNAAL_TEST_POSTGRES_URL` (an admin URL; each test creates and drops its own database).
+//! A change to the store comes with its contract function here.
 
 mod contract {
     //! The contract functions, one file per part of the `Store` API; each takes a [`Ctx`].
@@ -23,6 +24,7 @@ mod harness;
 mod outbox_worker;
 mod pages;
 mod schedule;
+mod schema;
 
 use contract::absences::*;
 use contract::import::*;

@@ -9,15 +9,11 @@
 //! Needs `ZORGSIGNAAL_TEST_POSTGRES_URL` for the PostgreSQL half; without it the test says so and
 //! only checks that the SQLite schema can be read (with `CI=true` it fails instead).
 
-#![allow(dead_code)]
-
-#[path = "common/store_harness.rs"]
-mod store_harness;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, Row};
-use store_harness::{Engine, POSTGRES_ENV};
+
+use crate::harness::{self, Engine, POSTGRES_ENV};
 
 /// One column: normalised type and whether it may be NULL.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -352,7 +348,7 @@ fn differences(sqlite: &Schema, postgres: &Schema) -> Vec<String> {
 async fn schema_of(engine: Engine) -> Option<Schema> {
     let found = std::sync::Arc::new(tokio::sync::Mutex::new(None));
     let slot = found.clone();
-    store_harness::run(engine, |ctx| async move {
+    harness::run(engine, |ctx| async move {
         let schema = match engine {
             Engine::Sqlite => sqlite_schema(&ctx.url).await,
             Engine::Postgres => postgres_schema(&ctx.url).await,
