@@ -9,11 +9,12 @@ use std::net::SocketAddr;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{TimeDelta, Utc};
 use rand::RngCore;
@@ -23,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::{ApiError, PageError};
-use super::html::{csrf_field, esc, page};
+use super::html::Frame;
 use crate::store::User;
 
 /// Name of the session cookie.
@@ -202,24 +203,35 @@ fn cookie<'c>(state: &AppState, name: &'c str, value: String) -> Cookie<'c> {
         .build()
 }
 
-fn login_form(csrf: &str, message: Option<&str>) -> String {
-    let error = message.map_or_else(String::new, |m| {
-        format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m))
-    });
-    format!(
-        "<h1>Inloggen</h1>{error}<form method=\"post\" action=\"/login\" class=\"card\">{}\
-         <label for=\"username\">Gebruikersnaam<input id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus></label>\
-         <label for=\"password\">Wachtwoord<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-         <p><button type=\"submit\">Inloggen</button></p></form>",
-        csrf_field(csrf)
-    )
+/// The login page, with the message of a failed attempt.
+#[derive(Template)]
+#[template(path = "dashboard/login.html")]
+struct LoginPage<'a> {
+    frame: Frame<'a>,
+    csrf: &'a str,
+    message: Option<&'a str>,
+}
+
+fn login_page_html(csrf: &str, message: Option<&str>) -> Result<Html<String>, ApiError> {
+    let page = LoginPage {
+        frame: Frame {
+            title: "Inloggen",
+            nav: None,
+        },
+        csrf,
+        message,
+    };
+    Ok(Html(page.render()?))
 }
 
 /// `GET /login`: the login form with a fresh double-submit token.
 pub async fn login_page(State(state): State<AppState>, jar: CookieJar) -> Response {
     let csrf = random_token();
     let jar = jar.add(cookie(&state, LOGIN_CSRF_COOKIE, csrf.clone()));
-    (jar, page("Inloggen", None, &login_form(&csrf, None))).into_response()
+    match login_page_html(&csrf, None) {
+        Ok(html) => (jar, html).into_response(),
+        Err(e) => PageError(e).into_response(),
+    }
 }
 
 /// The login form's fields.
@@ -257,7 +269,7 @@ pub async fn login_submit(
     let retry = |msg: &str| {
         let csrf = random_token();
         let jar = jar.clone().add(cookie(&state, LOGIN_CSRF_COOKIE, csrf.clone()));
-        (jar, page("Inloggen", None, &login_form(&csrf, Some(msg))))
+        login_page_html(&csrf, Some(msg)).map(|html| (jar, html))
     };
     let found = state.store.user_with_hash(&username).await?;
     // The audit log names known accounts only: a typed unknown name may be a mistyped password.
@@ -270,7 +282,7 @@ pub async fn login_submit(
     {
         tracing::warn!(%ip, "login refused: too many failed attempts");
         state.store.audit(&actor, "login.refused", None, &subject).await?;
-        let (jar, html) = retry(&ApiError::TooManyAttempts.to_string());
+        let (jar, html) = retry(&ApiError::TooManyAttempts.to_string())?;
         return Ok((ApiError::TooManyAttempts.status(), jar, html).into_response());
     }
     let user = check_login(form.password, found).await;
@@ -280,7 +292,7 @@ pub async fn login_submit(
     }
     let Some(user) = user else {
         state.store.audit(&actor, "login.failed", None, &subject).await?;
-        let (jar, html) = retry("Gebruikersnaam of wachtwoord klopt niet.");
+        let (jar, html) = retry("Gebruikersnaam of wachtwoord klopt niet.")?;
         return Ok((axum::http::StatusCode::UNAUTHORIZED, jar, html).into_response());
     };
     state.store.login_succeeded(gate.attempt_id).await?;

@@ -7,9 +7,9 @@ use std::fmt::Write;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::html::esc;
 use crate::domain::level::preferred_band;
 use crate::domain::{DomainMapping, LearningDomain};
+use crate::report::svg::escape;
 use crate::store::PupilHistory;
 
 /// One result on the chart.
@@ -106,9 +106,9 @@ pub fn svg(points: &[SeriesPoint]) -> String {
                 "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"><title>{} {}: {}</title></circle>",
                 x(p.date),
                 y(p.ordinal),
-                esc(&p.test),
+                escape(&p.test),
                 crate::rules::text::date(p.date),
-                esc(&p.level)
+                escape(&p.level)
             );
         }
         let ly = TOP + 14.0 + i as f64 * 18.0;
@@ -119,7 +119,7 @@ pub fn svg(points: &[SeriesPoint]) -> String {
             LEFT + PLOT_W + 16.0,
             ly - 10.0,
             LEFT + PLOT_W + 32.0,
-            esc(domain.dutch())
+            escape(domain.dutch())
         );
     }
     let _ = write!(
@@ -133,4 +133,31 @@ pub fn svg(points: &[SeriesPoint]) -> String {
         crate::rules::text::date(last.date)
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13 item 4: a test name with `'`, `<`, `&` and `"` comes out escaped in the chart's
+    /// tooltips, as askama escapes it on the page around it.
+    #[test]
+    fn labels_in_the_chart_are_escaped() {
+        let name = "O'Brien <b> & \"Zonnebloem\"";
+        let point = |day| SeriesPoint {
+            domain: LearningDomain::Mathematics,
+            date: NaiveDate::from_ymd_opt(2026, 3, day).expect("date"),
+            test: name.into(),
+            level: "IV".into(),
+            ordinal: 4,
+        };
+        let chart = svg(&[point(2), point(20)]);
+        assert!(!chart.contains(name), "{chart}");
+        assert!(
+            chart
+                .contains("<title>O&#39;Brien &#60;b&#62; &#38; &#34;Zonnebloem&#34; 02-03-2026: IV</title>"),
+            "{chart}"
+        );
+        assert!(svg(&[]).is_empty());
+    }
 }

@@ -1,10 +1,12 @@
 //! Errors of the API, shown as JSON (`ApiError`) or as a Dutch page (`PageError`). Store
 //! details are logged, never shown.
 
+use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use super::html::Frame;
 use crate::store::StoreError;
 
 /// What a request can fail with.
@@ -65,6 +67,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A page template that fails to render: our templates print only strings and numbers, so this
+/// is a bug; logged, and answered as an internal error.
+impl From<askama::Error> for ApiError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "a page template failed");
+        Self::Internal
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.to_string() });
@@ -79,6 +90,12 @@ pub struct PageError(pub ApiError);
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         Self(e)
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        Self(e.into())
     }
 }
 
@@ -98,11 +115,21 @@ impl IntoResponse for PageError {
             ApiError::Forbidden => "Geen toegang",
             _ => "Dat lukte niet",
         };
-        let body = format!(
-            "<h1>{}</h1><p>{}</p><p><a href=\"/\">Naar de startpagina</a></p>",
-            super::html::esc(title),
-            super::html::esc(&self.0.to_string())
-        );
-        (self.0.status(), super::html::page(title, None, &body)).into_response()
+        let page = ErrorPage {
+            frame: Frame { title, nav: None },
+            message: self.0.to_string(),
+        };
+        match page.render() {
+            Ok(html) => (self.0.status(), Html(html)).into_response(),
+            Err(e) => ApiError::from(e).into_response(),
+        }
     }
+}
+
+/// The Dutch error page: what went wrong and a way back.
+#[derive(Template)]
+#[template(path = "dashboard/error.html")]
+struct ErrorPage<'a> {
+    frame: Frame<'a>,
+    message: String,
 }

@@ -1,23 +1,7 @@
-//! HTML building blocks for the dashboard: escaping (every piece of data goes through [`esc`]),
-//! the page frame with navigation, and the stylesheet (high contrast, responsive, focus visible).
-
-use axum::response::Html;
-
-/// Escapes text for HTML content and double-quoted attributes.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+//! What every dashboard page shares: the frame the templates extend
+//! (`templates/dashboard/base.html`: title, navigation, logout form) and the stylesheet (high contrast, responsive, focus visible). Escaping is askama's:
+//! every value a template prints is escaped; the one hand-written SVG (`chart.rs`) uses the same
+//! escaper through `report::svg::escape`.
 
 /// Who is logged in, for the navigation bar and the logout form.
 #[derive(Debug, Clone)]
@@ -30,9 +14,20 @@ pub struct Nav<'a> {
     pub csrf: &'a str,
 }
 
-/// A hidden CSRF field for a form.
-pub fn csrf_field(token: &str) -> String {
-    format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", esc(token))
+/// The frame of a page: its title and, when logged in, the navigation bar.
+#[derive(Debug, Clone)]
+pub struct Frame<'a> {
+    /// Page title (`… · Zorgsignaal`).
+    pub title: &'a str,
+    /// Who is logged in; `None` on the login and error pages.
+    pub nav: Option<Nav<'a>>,
+}
+
+impl Frame<'_> {
+    /// Where the stylesheet is served, for the template.
+    pub fn stylesheet(&self) -> &'static str {
+        STYLESHEET_PATH
+    }
 }
 
 /// The stylesheet, served as [`STYLESHEET_PATH`] (no inline styles: the CSP allows only `'self'`).
@@ -70,56 +65,3 @@ a:focus,button:focus,input:focus{outline:3px solid #f4a259;outline-offset:2px}
 
 /// Where the stylesheet is served.
 pub const STYLESHEET_PATH: &str = "/static/zorgsignaal.css";
-
-/// A whole Dutch page with the navigation bar (when logged in) and `body` in `<main>`.
-pub fn page(title: &str, nav: Option<&Nav<'_>>, body: &str) -> Html<String> {
-    let nav = nav.map_or_else(String::new, |n| {
-        format!(
-            "<nav aria-label=\"Hoofdmenu\"><a href=\"/\">Zorgsignaal</a></nav>\
-             <div>{} ({}) <form method=\"post\" action=\"/logout\">{}<button type=\"submit\">Uitloggen</button></form></div>",
-            esc(n.username),
-            esc(n.role),
-            csrf_field(n.csrf)
-        )
-    });
-    Html(format!(
-        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Zorgsignaal</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
-         <body><a class=\"skip\" href=\"#inhoud\">Naar de inhoud</a><header>{}</header><main id=\"inhoud\">{}</main></body></html>",
-        esc(title),
-        if nav.is_empty() {
-            "<span>Zorgsignaal</span>".to_string()
-        } else {
-            nav
-        },
-        body
-    ))
-}
-
-/// A severity badge.
-pub fn severity_badge(severity: crate::domain::Severity) -> String {
-    format!(
-        "<span class=\"sev-{}\">{}</span>",
-        severity.as_str(),
-        esc(severity.dutch())
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_neutralises_markup_and_quotes() {
-        assert_eq!(
-            esc("<script>alert('x')</script> & \"y\""),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
-        );
-    }
-
-    #[test]
-    fn pages_declare_dutch() {
-        assert!(page("T", None, "").0.contains("<html lang=\"nl\">"));
-    }
-}

@@ -1,8 +1,9 @@
 //! The dashboard pages (Dutch, server-rendered): start page per role, school overview, pupil
-//! page with the signal actions, operator page and board page. Data comes from `views.rs`.
+//! page with the signal actions, operator page and board page. Data comes from `views.rs` and
+//! `admin.rs`; each page is an askama template under `templates/dashboard/` (askama escapes every
+//! value), and this module builds what the template reads.
 
-use std::fmt::Write;
-
+use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -14,21 +15,29 @@ use super::admin;
 use super::auth::{PageUser, Viewer};
 use super::chart::svg;
 use super::error::{ApiError, PageError};
-use super::html::{Nav, csrf_field, esc, page, severity_badge};
-use super::views::{self, SignalAction, SignalView};
-use crate::domain::Severity;
+use super::html::{Frame, Nav};
+use super::views::{self, SignalAction, SignalLine, SignalView};
+use crate::domain::{Brin, Severity};
+use crate::rules::json::SignalJson;
 use crate::store::Role;
 
-fn nav(v: &Viewer) -> Nav<'_> {
-    Nav {
-        username: &v.user.username,
-        role: v.user.role.dutch(),
-        csrf: v.csrf(),
+fn frame<'a>(v: &'a Viewer, title: &'a str) -> Frame<'a> {
+    Frame {
+        title,
+        nav: Some(Nav {
+            username: &v.user.username,
+            role: v.user.role.dutch(),
+            csrf: v.csrf(),
+        }),
     }
 }
 
-fn render(v: &Viewer, title: &str, body: &str) -> Html<String> {
-    page(title, Some(&nav(v)), body)
+/// An IB or directie of several schools: the list to choose from.
+#[derive(Template)]
+#[template(path = "dashboard/schools.html")]
+struct SchoolsPage<'a> {
+    frame: Frame<'a>,
+    schools: &'a [Brin],
 }
 
 /// `GET /`: where each role starts.
@@ -40,16 +49,80 @@ pub async fn home(PageUser(v): PageUser) -> Result<Response, PageError> {
             if let [only] = v.user.schools.as_slice() {
                 format!("/scholen/{only}")
             } else {
-                let mut body = String::from("<h1>Mijn scholen</h1><ul>");
-                for s in &v.user.schools {
-                    let _ = write!(body, "<li><a href=\"/scholen/{0}\">{0}</a></li>", esc(s.as_str()));
-                }
-                body.push_str("</ul>");
-                return Ok(render(&v, "Mijn scholen", &body).into_response());
+                let page = SchoolsPage {
+                    frame: frame(&v, "Mijn scholen"),
+                    schools: &v.user.schools,
+                };
+                return Ok(Html(page.render()?).into_response());
             }
         }
     };
     Ok(Redirect::to(&to).into_response())
+}
+
+/// The IB's previous visit to the school page, in Europe/Amsterdam.
+struct Visit {
+    date: String,
+    time: String,
+}
+
+/// The open signals of one priority.
+struct Priority<'a> {
+    severity: Severity,
+    lines: Vec<&'a SignalLine>,
+    caption: String,
+}
+
+/// The school overview: what is new since the previous visit, open signals by priority, group
+/// plans, then the groups, the pupils and the escalations.
+#[derive(Template)]
+#[template(path = "dashboard/school.html")]
+struct SchoolPage<'a> {
+    frame: Frame<'a>,
+    o: &'a views::SchoolOverview,
+    previous: Option<Visit>,
+    /// Signals found after the previous visit (empty without one).
+    new: Vec<&'a SignalLine>,
+    /// `1 nieuw signaal`, `3 nieuwe signalen`.
+    new_count: String,
+    priorities: Vec<Priority<'a>>,
+}
+
+impl<'a> SchoolPage<'a> {
+    /// The page (issue 17 item 4): Dutch labels only, never a rule id or an English state.
+    fn new(
+        frame: Frame<'a>,
+        o: &'a views::SchoolOverview,
+        previous: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        let new: Vec<&SignalLine> = match previous {
+            Some(_) => o.signals.iter().filter(|s| s.is_new_since(previous)).collect(),
+            None => Vec::new(),
+        };
+        let priorities = [Severity::High, Severity::Medium, Severity::Low]
+            .into_iter()
+            .map(|severity| Priority {
+                severity,
+                lines: o.signals.iter().filter(|s| s.severity == severity).collect(),
+                caption: format!("Open signalen met prioriteit {}, oudste eerst", severity.dutch()),
+            })
+            .filter(|p| !p.lines.is_empty())
+            .collect();
+        Self {
+            frame,
+            o,
+            previous: previous.map(|t| {
+                let local = t.with_timezone(&chrono_tz::Europe::Amsterdam);
+                Visit {
+                    date: local.format("%d-%m-%Y").to_string(),
+                    time: local.format("%H:%M").to_string(),
+                }
+            }),
+            new_count: count_noun(new.len(), "nieuw signaal", "nieuwe signalen"),
+            new,
+            priorities,
+        }
+    }
 }
 
 /// `GET /scholen/{brin}`: overview by groep and the pupils with open signals.
@@ -59,155 +132,13 @@ pub async fn school_page(
     Path(brin): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let o = views::school_overview(&state, &v.user, &brin).await?;
-    let school = crate::domain::Brin::parse(&o.school).map_err(|_| ApiError::NotFound)?;
+    let school = Brin::parse(&o.school).map_err(|_| ApiError::NotFound)?;
     let previous = state
         .store
         .record_visit(v.user.id, &school, chrono::Utc::now())
         .await
         .map_err(ApiError::from)?;
-    let mut b = format!(
-        "<h1>{} <span class=\"muted\">({})</span></h1>",
-        esc(&o.name),
-        esc(&o.school)
-    );
-    b.push_str(&start_sections(&o, previous));
-    b.push_str(
-        "<h2>Per groep</h2><div class=\"scroll\"><table>\
-         <caption class=\"muted\">Actieve signalen per ernst en evaluaties van plannen</caption>\
-         <thead><tr><th scope=\"col\">Groep</th><th scope=\"col\">Leerlingen</th><th scope=\"col\">Hoog</th>\
-         <th scope=\"col\">Middel</th><th scope=\"col\">Laag</th><th scope=\"col\">Evaluatie binnenkort</th>\
-         <th scope=\"col\">Evaluatie te laat</th></tr></thead><tbody>",
-    );
-    for g in &o.groups {
-        let _ = write!(
-            b,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&g.group),
-            g.pupils,
-            g.high,
-            g.medium,
-            g.low,
-            g.evaluations_due,
-            g.evaluations_overdue
-        );
-    }
-    b.push_str("</tbody></table></div><h2>Leerlingen met open signalen</h2>");
-    if o.pupils.is_empty() {
-        b.push_str("<p>Geen open signalen.</p>");
-    } else {
-        b.push_str(
-            "<div class=\"scroll\"><table><thead><tr><th scope=\"col\">Leerling</th><th scope=\"col\">Groep</th>\
-             <th scope=\"col\">Signalen</th><th scope=\"col\">Hoogste ernst</th></tr></thead><tbody>",
-        );
-        for p in &o.pupils {
-            let _ = write!(
-                b,
-                "<tr><td><a href=\"/leerlingen/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                p.id,
-                esc(&p.name),
-                esc(&p.group),
-                p.signals,
-                severity_badge(p.max_severity)
-            );
-        }
-        b.push_str("</tbody></table></div>");
-    }
-    if !o.escalations.is_empty() {
-        // Escalations stay inside Zorgsignaal: never written into the pupil's file (parents may
-        // read it there).
-        b.push_str(
-            "<h2>Escalaties naar de directie</h2><div class=\"scroll\"><table><thead><tr>\
-             <th scope=\"col\">Leerling</th><th scope=\"col\">Groep</th><th scope=\"col\">Escalatie</th>\
-             <th scope=\"col\">Sinds</th></tr></thead><tbody>",
-        );
-        for e in &o.escalations {
-            let _ = write!(
-                b,
-                "<tr><td><a href=\"/leerlingen/{}\">{}</a></td><td>{}</td><td>{}<br><span class=\"muted\">{}</span></td><td>{}</td></tr>",
-                e.pupil_id,
-                esc(&e.name),
-                esc(&e.group),
-                esc(&e.title),
-                esc(&e.body),
-                crate::rules::text::date(e.raised_on)
-            );
-        }
-        b.push_str("</tbody></table></div>");
-    }
-    Ok(render(&v, &o.name, &b))
-}
-
-/// The start of the IB's school page (issue 17 item 4): what is new since her previous visit,
-/// then every open signal by priority, then the group-plan reminders. Dutch labels only: never
-/// a rule id or an English state.
-fn start_sections(o: &views::SchoolOverview, previous: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    let mut b = String::from("<h2 id=\"nieuw\">Nieuw sinds uw vorige bezoek</h2>");
-    match previous {
-        None => b.push_str(
-            "<p>Dit is uw eerste bezoek aan deze pagina: alle open signalen hieronder zijn nieuw voor u.</p>",
-        ),
-        Some(t) => {
-            let local = t.with_timezone(&chrono_tz::Europe::Amsterdam);
-            let _ = write!(
-                b,
-                "<p class=\"muted\">Uw vorige bezoek: {} om {}.</p>",
-                local.format("%d-%m-%Y"),
-                local.format("%H:%M")
-            );
-            let new: Vec<&views::SignalLine> =
-                o.signals.iter().filter(|s| s.is_new_since(previous)).collect();
-            if new.is_empty() {
-                b.push_str("<p>Niets nieuw sinds uw vorige bezoek.</p>");
-            } else {
-                let _ = write!(
-                    b,
-                    "<p>{} sinds uw vorige bezoek.</p>",
-                    count_noun(new.len(), "nieuw signaal", "nieuwe signalen")
-                );
-                b.push_str(&signal_table(&new, "Nieuwe signalen, hoogste prioriteit eerst"));
-            }
-        }
-    }
-    b.push_str("<h2 id=\"open\">Open signalen op prioriteit</h2>");
-    if o.signals.is_empty() {
-        b.push_str("<p>Geen open signalen.</p>");
-    }
-    for severity in [Severity::High, Severity::Medium, Severity::Low] {
-        let lines: Vec<&views::SignalLine> = o.signals.iter().filter(|s| s.severity == severity).collect();
-        if lines.is_empty() {
-            continue;
-        }
-        let _ = write!(
-            b,
-            "<h3>Prioriteit {} ({})</h3>",
-            esc(severity.dutch()),
-            lines.len()
-        );
-        b.push_str(&signal_table(
-            &lines,
-            &format!("Open signalen met prioriteit {}, oudste eerst", severity.dutch()),
-        ));
-    }
-    if !o.group_signals.is_empty() {
-        b.push_str(
-            "<h2 id=\"groepsplannen\">Groepsplannen</h2><div class=\"scroll\"><table>\
-             <caption class=\"muted\">Evaluaties van groepsplannen die binnenkort of te laat zijn</caption>\
-             <thead><tr><th scope=\"col\">Groep</th><th scope=\"col\">Signaal</th><th scope=\"col\">Prioriteit</th>\
-             <th scope=\"col\">Uitleg</th></tr></thead><tbody>",
-        );
-        for g in &o.group_signals {
-            let _ = write!(
-                b,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&g.group),
-                esc(&g.label),
-                severity_badge(g.severity),
-                esc(&g.explanation)
-            );
-        }
-        b.push_str("</tbody></table></div>");
-    }
-    b
+    Ok(Html(SchoolPage::new(frame(&v, &o.name), &o, previous).render()?))
 }
 
 /// `1 nieuw signaal`, `3 nieuwe signalen`.
@@ -219,119 +150,111 @@ fn count_noun(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// A table of signal lines: pupil (link to the pupil page), group, signal, domain, status, since.
-fn signal_table(lines: &[&views::SignalLine], caption: &str) -> String {
-    let mut b = format!(
-        "<div class=\"scroll\"><table><caption class=\"muted\">{}</caption><thead><tr>\
-         <th scope=\"col\">Leerling</th><th scope=\"col\">Groep</th><th scope=\"col\">Signaal</th>\
-         <th scope=\"col\">Domein</th><th scope=\"col\">Prioriteit</th><th scope=\"col\">Status</th>\
-         <th scope=\"col\">Sinds</th></tr></thead><tbody>",
-        esc(caption)
-    );
-    for s in lines {
-        let _ = write!(
-            b,
-            "<tr><td><a href=\"/leerlingen/{}#signaal-{}\">{}</a></td><td>{}</td><td>{}<br><span class=\"muted\">{}</span></td>\
-             <td>{}</td><td>{}</td><td data-status=\"{}\">{}</td><td>{}</td></tr>",
-            s.pupil_id,
-            s.id,
-            esc(&s.name),
-            esc(&s.group),
-            esc(&s.label),
-            esc(&s.explanation),
-            esc(s.domain.as_deref().unwrap_or("geen domein")),
-            severity_badge(s.severity),
-            s.status.as_str(),
-            esc(s.status.dutch()),
-            crate::rules::text::date(s.opened_on)
-        );
-    }
-    b.push_str("</tbody></table></div>");
-    b
+/// One line of a signal's evidence (onderbouwing).
+struct EvidenceRow<'a> {
+    date: String,
+    kind: &'a str,
+    test: &'a str,
+    moment: &'a str,
+    level: &'a str,
+    percentile: String,
+    note: &'a str,
 }
 
-fn signal_card(s: &SignalView, csrf: &str, today: NaiveDate) -> String {
-    let j = &s.signal;
-    let mut b = format!(
-        "<section class=\"card\" aria-labelledby=\"signaal-{id}\"><h3 id=\"signaal-{id}\">{} {} \
-         <span class=\"muted\">({}, sinds {})</span></h3><p>Status: <strong data-status=\"{}\">{}</strong>",
-        severity_badge(j.severity),
-        esc(crate::rules::text::rule_label(&j.rule)),
-        esc(j.domain.map_or("geen domein", |d| d.dutch())),
-        crate::rules::text::date(j.opened_on),
-        j.status.as_str(),
-        esc(j.status.dutch()),
-        id = j.id
-    );
-    if let Some(d) = s.snoozed_until.filter(|d| *d > today) {
-        let _ = write!(b, " · uitgesteld tot {}", crate::rules::text::date(d));
-    }
-    if let Some(r) = &s.dismissed_reason {
-        let _ = write!(b, " · reden: {}", esc(r));
-    }
-    let _ = write!(b, "</p><p>{}</p>", esc(&j.explanation));
-    if !j.evidence.is_empty() {
-        b.push_str(
-            "<div class=\"scroll\"><table><caption class=\"muted\">Onderbouwing</caption><thead><tr><th scope=\"col\">Datum</th>\
-             <th scope=\"col\">Soort</th><th scope=\"col\">Toets</th><th scope=\"col\">Moment</th>\
-             <th scope=\"col\">Niveau</th><th scope=\"col\">Percentiel</th><th scope=\"col\">Toelichting</th></tr></thead><tbody>",
-        );
-        for e in &j.evidence {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                crate::rules::text::date(e.date),
-                esc(evidence_kind(&e.kind)),
-                esc(e.test.as_deref().unwrap_or("")),
-                esc(e.moment.as_deref().unwrap_or("")),
-                esc(e.level.as_deref().unwrap_or("")),
-                e.percentile.map(|p| p.to_string()).unwrap_or_default(),
-                esc(e.note.as_deref().unwrap_or(""))
-            );
+/// One event on a signal's timeline.
+struct EventRow<'a> {
+    at: String,
+    what: String,
+    actor: &'a str,
+    reason: &'a str,
+}
+
+/// A signal on the pupil page: its line in the list and its card with evidence and actions.
+struct Card<'a> {
+    j: &'a SignalJson,
+    /// Dutch name of the rule.
+    rule: &'a str,
+    /// Dutch domain, or `geen domein`.
+    domain: &'a str,
+    /// Shown while the snooze lasts.
+    snoozed_until: Option<String>,
+    dismissed_reason: Option<&'a str>,
+    evidence: Vec<EvidenceRow<'a>>,
+    /// Open (not yet acknowledged): the "Gezien" action applies.
+    open: bool,
+    events: Vec<EventRow<'a>>,
+}
+
+impl<'a> Card<'a> {
+    fn new(s: &'a SignalView, today: NaiveDate) -> Self {
+        let j = &s.signal;
+        Self {
+            j,
+            rule: crate::rules::text::rule_label(&j.rule),
+            domain: j.domain.map_or("geen domein", |d| d.dutch()),
+            snoozed_until: s
+                .snoozed_until
+                .filter(|d| *d > today)
+                .map(crate::rules::text::date),
+            dismissed_reason: s.dismissed_reason.as_deref(),
+            evidence: j
+                .evidence
+                .iter()
+                .map(|e| EvidenceRow {
+                    date: crate::rules::text::date(e.date),
+                    kind: evidence_kind(&e.kind),
+                    test: e.test.as_deref().unwrap_or(""),
+                    moment: e.moment.as_deref().unwrap_or(""),
+                    level: e.level.as_deref().unwrap_or(""),
+                    percentile: e.percentile.map(|p| p.to_string()).unwrap_or_default(),
+                    note: e.note.as_deref().unwrap_or(""),
+                })
+                .collect(),
+            open: j.status == crate::domain::SignalStatus::Open,
+            events: s
+                .events
+                .iter()
+                .map(|e| EventRow {
+                    at: e
+                        .at
+                        .with_timezone(&chrono_tz::Europe::Amsterdam)
+                        .format("%d-%m-%Y %H:%M")
+                        .to_string(),
+                    what: event_dutch(e),
+                    actor: match e.actor.as_deref() {
+                        Some("rules") => "(Zorgsignaal)",
+                        Some(a) => a,
+                        None => "",
+                    },
+                    reason: e.reason.as_deref().unwrap_or(""),
+                })
+                .collect(),
         }
-        b.push_str("</tbody></table></div>");
     }
-    if j.status.is_active() {
-        let id = j.id;
-        let csrf = csrf_field(csrf);
-        b.push_str("<div class=\"actions\">");
-        if j.status == crate::domain::SignalStatus::Open {
-            let _ = write!(
-                b,
-                "<form method=\"post\" action=\"/signalen/{id}/acknowledge\">{csrf}<button type=\"submit\">Gezien</button></form>"
-            );
-        }
-        let _ = write!(
-            b,
-            "<form method=\"post\" action=\"/signalen/{id}/snooze\">{csrf}<label for=\"tot-{id}\">Uitstellen tot\
-             <input type=\"date\" id=\"tot-{id}\" name=\"until\" required></label><button type=\"submit\">Uitstellen</button></form>\
-             <form method=\"post\" action=\"/signalen/{id}/dismiss\">{csrf}<label for=\"reden-{id}\">Reden\
-             <input id=\"reden-{id}\" name=\"reason\" maxlength=\"{max}\" required></label><button type=\"submit\">Terzijde leggen</button></form>\
-             <form method=\"post\" action=\"/signalen/{id}/resolve\">{csrf}<button type=\"submit\">Afhandelen</button></form></div>",
-            max = views::MAX_REASON_CHARS
-        );
-    }
-    if !s.events.is_empty() {
-        b.push_str("<details><summary>Tijdlijn</summary><ul>");
-        for e in &s.events {
-            let _ = write!(
-                b,
-                "<li>{} — {} {} {}</li>",
-                e.at.with_timezone(&chrono_tz::Europe::Amsterdam)
-                    .format("%d-%m-%Y %H:%M"),
-                esc(&event_dutch(e)),
-                esc(match e.actor.as_deref() {
-                    Some("rules") => "(Zorgsignaal)",
-                    Some(a) => a,
-                    None => "",
-                }),
-                esc(e.reason.as_deref().unwrap_or(""))
-            );
-        }
-        b.push_str("</ul></details>");
-    }
-    b.push_str("</section>");
-    b
+}
+
+/// A task pushed for the pupil.
+struct TaskRow<'a> {
+    title: &'a str,
+    target: &'a str,
+    due: String,
+    status: &'static str,
+    attempts: i64,
+}
+
+/// The pupil page: results chart, every signal (list and cards), tasks.
+#[derive(Template)]
+#[template(path = "dashboard/pupil.html")]
+struct PupilPage<'a> {
+    frame: Frame<'a>,
+    d: &'a views::PupilDetail,
+    /// Inline SVG (`chart.rs`, escaped there), empty without results.
+    chart: String,
+    /// Open ones first by priority, then the handled ones, newest first.
+    cards: Vec<Card<'a>>,
+    tasks: Vec<TaskRow<'a>>,
+    csrf: &'a str,
+    max_reason: usize,
 }
 
 /// `GET /leerlingen/{id}`: timeline chart, signals with evidence and actions, tasks.
@@ -342,23 +265,10 @@ pub async fn pupil_page(
 ) -> Result<Html<String>, PageError> {
     let d = views::pupil_detail(&state, &v.user, id).await?;
     let today = crate::schedule::today_amsterdam();
-    let mut b = format!(
-        "<p><a href=\"/scholen/{}\">← Terug naar het schooloverzicht</a></p><h1>{} <span class=\"muted\">({})</span></h1>\
-         <h2>Resultaten</h2>",
-        esc(&d.school),
-        esc(&d.name),
-        esc(&d.group)
-    );
-    let chart = svg(&d.series);
-    if chart.is_empty() {
-        b.push_str("<p>Geen resultaten met een niveau.</p>");
-    } else {
-        b.push_str(&chart);
-    }
-    let _ = write!(b, "<h2>Signalen ({})</h2>", d.signals.len());
-    if d.signals.is_empty() {
-        b.push_str("<p>Geen signalen.</p>");
-    }
+    Ok(Html(pupil(frame(&v, &d.name), &d, v.csrf(), today).render()?))
+}
+
+fn pupil<'a>(frame: Frame<'a>, d: &'a views::PupilDetail, csrf: &'a str, today: NaiveDate) -> PupilPage<'a> {
     // Every signal of the pupil, open ones first by priority, then the handled ones, newest first.
     let mut signals: Vec<&SignalView> = d.signals.iter().collect();
     signals.sort_by(|a, b| {
@@ -370,56 +280,27 @@ pub async fn pupil_page(
             .then(b.opened_on.cmp(&a.opened_on))
             .then(b.id.cmp(&a.id))
     });
-    if !signals.is_empty() {
-        b.push_str(
-            "<div class=\"scroll\"><table><caption class=\"muted\">Alle signalen van deze leerling: open signalen eerst, \
-             hoogste prioriteit eerst</caption><thead><tr><th scope=\"col\">Signaal</th><th scope=\"col\">Domein</th>\
-             <th scope=\"col\">Prioriteit</th><th scope=\"col\">Status</th><th scope=\"col\">Sinds</th></tr></thead><tbody>",
-        );
-        for s in &signals {
-            let j = &s.signal;
-            let _ = write!(
-                b,
-                "<tr><td><a href=\"#signaal-{}\">{}</a></td><td>{}</td><td>{}</td><td data-status=\"{}\">{}</td><td>{}</td></tr>",
-                j.id,
-                esc(crate::rules::text::rule_label(&j.rule)),
-                esc(j.domain.map_or("geen domein", |d| d.dutch())),
-                severity_badge(j.severity),
-                j.status.as_str(),
-                esc(j.status.dutch()),
-                crate::rules::text::date(j.opened_on)
-            );
-        }
-        b.push_str("</tbody></table></div>");
+    PupilPage {
+        frame,
+        d,
+        chart: svg(&d.series),
+        cards: signals.into_iter().map(|s| Card::new(s, today)).collect(),
+        tasks: d
+            .tasks
+            .iter()
+            .map(|t| TaskRow {
+                title: &t.title,
+                target: target_dutch(&t.target),
+                due: t.due_on.map(crate::rules::text::date).unwrap_or_default(),
+                status: outbox_dutch(t.status),
+                attempts: t.attempts,
+            })
+            .collect(),
+        csrf,
+        max_reason: views::MAX_REASON_CHARS,
     }
-    for s in signals {
-        b.push_str(&signal_card(s, v.csrf(), today));
-    }
-    b.push_str("<h2>Taken</h2>");
-    if d.tasks.is_empty() {
-        b.push_str("<p>Geen taken verstuurd.</p>");
-    } else {
-        b.push_str(
-            "<table><thead><tr><th scope=\"col\">Taak</th><th scope=\"col\">Naar</th><th scope=\"col\">Uiterlijk</th>\
-             <th scope=\"col\">Status</th><th scope=\"col\">Pogingen</th></tr></thead><tbody>",
-        );
-        for t in &d.tasks {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&t.title),
-                esc(target_dutch(&t.target)),
-                t.due_on.map(crate::rules::text::date).unwrap_or_default(),
-                outbox_dutch(t.status),
-                t.attempts
-            );
-        }
-        b.push_str("</tbody></table>");
-    }
-    Ok(render(&v, &d.name, &b))
 }
 
-/// Dutch word for an evidence kind.
 /// A timeline event in Dutch: never the stored English event name (issue 16 item 14).
 fn event_dutch(e: &crate::store::SignalEvent) -> String {
     match e.kind.as_str() {
@@ -434,6 +315,7 @@ fn event_dutch(e: &crate::store::SignalEvent) -> String {
     }
 }
 
+/// Dutch word for an evidence kind.
 fn evidence_kind(kind: &str) -> &str {
     match kind {
         "result" => "toetsresultaat",
@@ -497,6 +379,37 @@ pub async fn signal_action(
     Ok(Redirect::to(&format!("/leerlingen/{}#signaal-{id}", row.pupil_id)).into_response())
 }
 
+/// One stream on the operator page.
+struct StreamRow<'a> {
+    source: String,
+    school: &'a str,
+    stream: &'a str,
+    last_success: String,
+    failures: i64,
+    last_error: &'a str,
+    records: i64,
+    quarantined: i64,
+}
+
+/// One outbox row on the operator page.
+struct OutboxRow<'a> {
+    id: i64,
+    school: &'a str,
+    target: &'a str,
+    status: &'static str,
+    attempts: i64,
+    last_error: &'a str,
+}
+
+/// The operator page: sync state and outbox, no pupil data.
+#[derive(Template)]
+#[template(path = "dashboard/operator.html")]
+struct OperatorPage<'a> {
+    frame: Frame<'a>,
+    streams: Vec<StreamRow<'a>>,
+    outbox: Vec<OutboxRow<'a>>,
+}
+
 /// `GET /beheer`: sync status per source and the outbox (operator; no pupil data).
 pub async fn operator_page(
     State(state): State<AppState>,
@@ -504,51 +417,41 @@ pub async fn operator_page(
 ) -> Result<Html<String>, PageError> {
     let streams = admin::sync_status(&state, &v.user).await?;
     let outbox = admin::outbox(&state, &v.user).await?;
-    let mut b = String::from(
-        "<h1>Beheer</h1><h2>Synchronisatie per bron</h2><div class=\"scroll\"><table><thead><tr>\
-         <th scope=\"col\">Bron</th><th scope=\"col\">School</th><th scope=\"col\">Stroom</th>\
-         <th scope=\"col\">Laatst gelukt</th><th scope=\"col\">Fouten op rij</th><th scope=\"col\">Laatste fout</th>\
-         <th scope=\"col\">Records</th><th scope=\"col\">Quarantaine</th></tr></thead><tbody>",
-    );
-    for s in &streams {
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&s.source.to_string()),
-            esc(s.school.as_str()),
-            esc(&s.stream),
-            s.last_success_at
-                .map(|t| {
-                    t.with_timezone(&chrono_tz::Europe::Amsterdam)
-                        .format("%d-%m-%Y %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_else(|| "nooit".into()),
-            s.consecutive_failures,
-            esc(s.last_error.as_deref().unwrap_or("")),
-            s.records,
-            s.quarantined
-        );
-    }
-    b.push_str(
-        "</tbody></table></div><h2>Uitgaande taken</h2><div class=\"scroll\"><table><thead><tr>\
-         <th scope=\"col\">Nr</th><th scope=\"col\">School</th><th scope=\"col\">Naar</th><th scope=\"col\">Status</th>\
-         <th scope=\"col\">Pogingen</th><th scope=\"col\">Laatste fout</th></tr></thead><tbody>",
-    );
-    for o in &outbox {
-        let _ = write!(
-            b,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            o.id,
-            esc(&o.school),
-            esc(&o.target),
-            outbox_dutch(o.status),
-            o.attempts,
-            esc(o.last_error.as_deref().unwrap_or(""))
-        );
-    }
-    b.push_str("</tbody></table></div>");
-    Ok(render(&v, "Beheer", &b))
+    let page = OperatorPage {
+        frame: frame(&v, "Beheer"),
+        streams: streams
+            .iter()
+            .map(|s| StreamRow {
+                source: s.source.to_string(),
+                school: s.school.as_str(),
+                stream: &s.stream,
+                last_success: s.last_success_at.map_or_else(
+                    || "nooit".into(),
+                    |t| {
+                        t.with_timezone(&chrono_tz::Europe::Amsterdam)
+                            .format("%d-%m-%Y %H:%M")
+                            .to_string()
+                    },
+                ),
+                failures: s.consecutive_failures,
+                last_error: s.last_error.as_deref().unwrap_or(""),
+                records: s.records,
+                quarantined: s.quarantined,
+            })
+            .collect(),
+        outbox: outbox
+            .iter()
+            .map(|o| OutboxRow {
+                id: o.id,
+                school: &o.school,
+                target: &o.target,
+                status: outbox_dutch(o.status),
+                attempts: o.attempts,
+                last_error: o.last_error.as_deref().unwrap_or(""),
+            })
+            .collect(),
+    };
+    Ok(Html(page.render()?))
 }
 
 /// A board figure as the page shows it: a count, `<5` or `x` (suppressed as in the board
@@ -557,8 +460,30 @@ fn board_cell(v: &crate::report::Value) -> String {
     use crate::report::Value;
     match v {
         Value::Percent(p) => format!("{}%", format!("{p:.1}").replace('.', ",")),
-        other => esc(&other.to_string()),
+        other => other.to_string(),
     }
+}
+
+/// One school (or the total) on the board page.
+struct BoardRow<'a> {
+    total: bool,
+    name: &'a str,
+    /// Empty on the total.
+    brin: &'a str,
+    /// High, medium, low, pupils with a signal, plan term passed, plan in time, share.
+    cells: [String; 7],
+}
+
+/// The board page: aggregates per school and their total, small counts suppressed.
+#[derive(Template)]
+#[template(path = "dashboard/board.html")]
+struct BoardPage<'a> {
+    frame: Frame<'a>,
+    rows: Vec<BoardRow<'a>>,
+    /// The largest count shown as `<threshold`.
+    small_max: u32,
+    /// How a small count reads (`<5`).
+    small_example: String,
 }
 
 /// `GET /bestuur`: aggregates per school and their total (board; no pupil data), small counts
@@ -568,40 +493,134 @@ pub async fn board_page(
     PageUser(v): PageUser,
 ) -> Result<Html<String>, PageError> {
     let schools = admin::board(&state, &v.user).await?;
-    let mut b = String::from(
-        "<h1>Bestuursoverzicht</h1><div class=\"scroll\"><table><thead><tr><th scope=\"col\">School</th>\
-         <th scope=\"col\">BRIN</th><th scope=\"col\">Hoog</th><th scope=\"col\">Middel</th><th scope=\"col\">Laag</th>\
-         <th scope=\"col\">Leerlingen met signaal</th>\
-         <th scope=\"col\">Leersignalen dit schooljaar, termijn van 6 weken voorbij</th>\
-         <th scope=\"col\">waarvan met plan binnen 6 weken</th><th scope=\"col\">Aandeel</th></tr></thead><tbody>",
-    );
-    for s in &schools {
-        let total = s.school == "TOTAAL";
-        let _ = write!(
-            b,
-            "<tr{}><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            if total { " class=\"total\"" } else { "" },
-            esc(&s.name),
-            if total { String::new() } else { esc(&s.school) },
-            board_cell(&s.high),
-            board_cell(&s.medium),
-            board_cell(&s.low),
-            board_cell(&s.pupils_with_signals),
-            board_cell(&s.plan_term_passed),
-            board_cell(&s.plan_in_time),
-            board_cell(&s.plan_in_time_pct),
-        );
+    let page = BoardPage {
+        frame: frame(&v, "Bestuursoverzicht"),
+        rows: schools
+            .iter()
+            .map(|s| {
+                let total = s.school == "TOTAAL";
+                BoardRow {
+                    total,
+                    name: &s.name,
+                    brin: if total { "" } else { &s.school },
+                    cells: [
+                        &s.high,
+                        &s.medium,
+                        &s.low,
+                        &s.pupils_with_signals,
+                        &s.plan_term_passed,
+                        &s.plan_in_time,
+                        &s.plan_in_time_pct,
+                    ]
+                    .map(board_cell),
+                }
+            })
+            .collect(),
+        small_max: state.board.threshold.saturating_sub(1),
+        small_example: format!("<{}", state.board.threshold),
+    };
+    Ok(Html(page.render()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SignalStatus;
+
+    const NAME: &str = "O'Brien <b> & \"Zonnebloem\"";
+    const ESCAPED: &str = "O&#39;Brien &#60;b&#62; &#38; &#34;Zonnebloem&#34;";
+
+    fn frame(title: &str) -> Frame<'_> {
+        Frame {
+            title,
+            nav: Some(Nav {
+                username: NAME,
+                role: "IB'er",
+                csrf: "t\"k",
+            }),
+        }
     }
-    let _ = write!(
-        b,
-        "</tbody></table></div><p class=\"note\">Alleen totalen, geen leerlinggegevens. Aantallen van 1 tot en met {} staan als \
-         <b>&lt;{}</b>; <b>x</b> betekent dat een getal is verborgen zodat een klein aantal niet uit een totaal kan worden \
-         teruggerekend (zoals in de bestuursrapportage). Hoog, middel en laag tellen de openstaande signalen. \
-         <i>Met plan binnen 6 weken</i>: op de dag dat een leersignaal 6 weken openstond, liep er een plan voor dat \
-         domein (een eigen plan of een groepsplan van de groep van de leerling), zoals de regel 'signaal zonder plan' \
-         het ziet; signalen met lage ernst vragen geen plan en tellen niet mee.</p>",
-        state.board.threshold.saturating_sub(1),
-        state.board.threshold
-    );
-    Ok(render(&v, "Bestuursoverzicht", &b))
+
+    fn overview() -> views::SchoolOverview {
+        let opened = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        views::SchoolOverview {
+            school: "11ZW".into(),
+            name: NAME.into(),
+            groups: Vec::new(),
+            pupils: vec![views::PupilSummary {
+                id: 7,
+                name: NAME.into(),
+                group: "groep 5".into(),
+                signals: 1,
+                max_severity: Severity::High,
+            }],
+            escalations: Vec::new(),
+            signals: vec![SignalLine {
+                id: 3,
+                pupil_id: 7,
+                name: NAME.into(),
+                group: "groep 5".into(),
+                rule: "dmt_three_lowest".into(),
+                label: "drie keer V(E) op DMT".into(),
+                domain: None,
+                severity: Severity::High,
+                status: SignalStatus::Open,
+                opened_on: opened,
+                created_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+                explanation: NAME.into(),
+            }],
+            group_signals: Vec::new(),
+        }
+    }
+
+    /// Issue 13 item 4: a name with `'`, `<`, `&` and `"` comes out escaped on a dashboard page,
+    /// in text, in the navigation and in an attribute.
+    #[test]
+    fn names_are_escaped_on_the_school_page() {
+        let o = overview();
+        let html = SchoolPage::new(frame(&o.name), &o, None)
+            .render()
+            .expect("render");
+        assert!(!html.contains(NAME), "unescaped: {html}");
+        assert!(
+            html.contains(&format!("<title>{ESCAPED} · Zorgsignaal</title>")),
+            "{html}"
+        );
+        assert!(html.contains(&format!("<h1>{ESCAPED} <span")), "{html}");
+        assert!(
+            html.contains(&format!("<a href=\"/leerlingen/7\">{ESCAPED}</a>")),
+            "{html}"
+        );
+        assert!(html.contains(&format!("<div>{ESCAPED} (IB&#39;er)")), "{html}");
+        assert!(html.contains("name=\"csrf\" value=\"t&#34;k\""), "{html}");
+        assert!(html.contains("<html lang=\"nl\">"), "pages declare Dutch");
+    }
+
+    /// The school page keeps its sections and their Dutch labels: first visit, the open signals
+    /// by priority with the status as data, the pupils.
+    #[test]
+    fn the_school_page_has_its_sections_in_order() {
+        let o = overview();
+        let html = SchoolPage::new(frame("School"), &o, None)
+            .render()
+            .expect("render");
+        let order = [
+            "<h2 id=\"nieuw\">Nieuw sinds uw vorige bezoek</h2>",
+            "Dit is uw eerste bezoek aan deze pagina",
+            "<h2 id=\"open\">Open signalen op prioriteit</h2>",
+            "<h3>Prioriteit hoog (1)</h3>",
+            "<td data-status=\"open\">open</td><td>02-03-2026</td>",
+            "<h2>Per groep</h2>",
+            "<h2>Leerlingen met open signalen</h2>",
+            "<span class=\"sev-high\">hoog</span>",
+        ];
+        let mut at = 0;
+        for part in order {
+            let found = html[at..]
+                .find(part)
+                .unwrap_or_else(|| panic!("{part} after {at}: {html}"));
+            at += found;
+        }
+        assert!(!html.contains("Groepsplannen") && !html.contains("Escalaties"));
+    }
 }

@@ -46,6 +46,9 @@ pub enum ReportError {
     /// Serialising the JSON failed.
     #[error("cannot serialise the report: {0}")]
     Json(#[from] serde_json::Error),
+    /// Rendering the HTML template failed.
+    #[error("cannot render report.html: {0}")]
+    Html(#[from] askama::Error),
 }
 
 /// The three files of a written report.
@@ -74,7 +77,7 @@ pub fn write_report(report: &BoardReport, dir: &Path) -> Result<WrittenReport, R
         source,
     })?;
     Ok(WrittenReport {
-        html: write("report.html", render_html::render(report))?,
+        html: write("report.html", render_html::render(report)?)?,
         csv: write("report.csv", render_csv::render(report))?,
         json: write("report.json", render_json::render(report)?)?,
     })

@@ -1,35 +1,16 @@
 //! `report.html`: one self-contained Dutch page (inline CSS, inline SVG), A4 portrait in print:
 //! the board overview with charts, then one section per school. Every number comes from the
-//! suppressed figures; nothing about a single pupil is ever rendered.
+//! suppressed figures; nothing about a single pupil is ever rendered. The page is the askama
+//! template `templates/report/board.html` (askama escapes every value); this module builds what
+//! it reads.
 
-use std::fmt::Write;
-
+use askama::Template;
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::aggregate::month_key;
 use super::model::{BoardReport, Unit, Value};
 use super::model::{PLAN_KINDS, TIERS, tier_name};
-use super::svg::{Series, bar_chart, escape, line_chart};
-
-const CSS: &str = r#"
-@page { size: A4 portrait; margin: 15mm 14mm; }
-body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #1a1a1a; margin: 0 auto; max-width: 190mm; }
-h1 { font-size: 18pt; color: #1f4e79; margin: 0 0 2mm; }
-h2 { font-size: 13.5pt; color: #1f4e79; border-bottom: 1.5px solid #1f4e79; padding-bottom: 1mm; margin-top: 7mm; }
-h3 { font-size: 11pt; margin: 4mm 0 1mm; }
-p.meta { color: #444; margin: 0 0 3mm; }
-.note { background: #f2f6fa; border-left: 3px solid #1f4e79; padding: 2mm 3mm; font-size: 9pt; }
-table { border-collapse: collapse; width: 100%; margin: 2mm 0 3mm; font-size: 9.5pt; }
-th, td { border-bottom: 1px solid #d0d7de; padding: 1.2mm 2mm; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-thead th { background: #1f4e79; color: #fff; }
-tr.sub td:first-child { padding-left: 6mm; }
-td.s { color: #7a7a7a; font-style: italic; }
-.charts svg { margin: 2mm 0 4mm; page-break-inside: avoid; }
-section.school { page-break-before: always; }
-table, tr, .charts svg { page-break-inside: avoid; }
-@media print { body { max-width: none; } }
-"#;
+use super::svg::{Series, bar_chart, line_chart};
 
 /// Dutch name of a rule for the board.
 pub fn rule_label(rule: &str) -> String {
@@ -77,13 +58,22 @@ const MONTHS: [&str; 12] = [
     "aug", "sep", "okt", "nov", "dec", "jan", "feb", "mrt", "apr", "mei", "jun", "jul",
 ];
 
-fn cell(v: Value, suffix: &str) -> String {
-    match v {
-        Value::Count(_) => v.to_string(),
+/// One figure in a table cell: its text, and whether it is suppressed (`<5`, `x`: shown grey).
+struct Cell {
+    text: String,
+    suppressed: bool,
+}
+
+fn cell(v: Value, suffix: &str) -> Cell {
+    let text = match v {
+        Value::Count(_) | Value::Small(_) | Value::Hidden => v.to_string(),
         Value::Date(d) => crate::rules::text::date(d),
         Value::Percent(p) | Value::Days(p) => format!("{}{suffix}", format!("{p:.1}").replace('.', ",")),
-        Value::Small(_) | Value::Hidden => format!("<span class=\"s\">{}</span>", escape(&v.to_string())),
         Value::None => "–".into(),
+    };
+    Cell {
+        text,
+        suppressed: matches!(v, Value::Small(_) | Value::Hidden),
     }
 }
 
@@ -183,26 +173,30 @@ fn rows(report: &BoardReport, unit: &Unit) -> Vec<(String, String, &'static str,
     r
 }
 
-fn table(out: &mut String, report: &BoardReport, unit: &Unit) {
-    let _ = write!(
-        out,
-        "<table><thead><tr><th>Maat</th><th>{}</th><th>{}</th><th>Verschil</th></tr></thead><tbody>",
-        report.school_year, report.previous_year
-    );
-    for (key, label, suffix, sub) in rows(report, unit) {
-        let now = report.value(unit, &key, report.school_year);
-        let before = report.value(unit, &key, report.previous_year);
-        let _ = write!(
-            out,
-            "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            if sub { " class=\"sub\"" } else { "" },
-            escape(&label),
-            cell(now, suffix),
-            cell(before, suffix),
-            delta(now, before)
-        );
-    }
-    out.push_str("</tbody></table>");
+/// One row of a unit's table.
+struct Row {
+    label: String,
+    sub: bool,
+    now: Cell,
+    before: Cell,
+    delta: String,
+}
+
+fn table(report: &BoardReport, unit: &Unit) -> Vec<Row> {
+    rows(report, unit)
+        .into_iter()
+        .map(|(key, label, suffix, sub)| {
+            let now = report.value(unit, &key, report.school_year);
+            let before = report.value(unit, &key, report.previous_year);
+            Row {
+                label,
+                sub,
+                now: cell(now, suffix),
+                before: cell(before, suffix),
+                delta: delta(now, before),
+            }
+        })
+        .collect()
 }
 
 fn month_labels(first: NaiveDate) -> (Vec<String>, Vec<NaiveDate>) {
@@ -216,7 +210,13 @@ fn month_labels(first: NaiveDate) -> (Vec<String>, Vec<NaiveDate>) {
     (labels, dates)
 }
 
-fn charts(out: &mut String, report: &BoardReport) {
+/// A chart with its heading: the SVG is ours (`svg.rs`), already escaped there.
+struct Chart {
+    title: String,
+    svg: String,
+}
+
+fn charts(report: &BoardReport) -> Vec<Chart> {
     let names: Vec<String> = report.schools.iter().map(|s| s.name.clone()).collect();
     let per_school = |measure: &str, year| -> Vec<Value> {
         report
@@ -237,9 +237,12 @@ fn charts(out: &mut String, report: &BoardReport) {
             },
         ]
     };
-    out.push_str("<div class=\"charts\">");
+    let mut out = Vec::new();
     let mut figure = |title: &str, svg: String| {
-        let _ = write!(out, "<h3>{}</h3>{svg}", escape(title));
+        out.push(Chart {
+            title: title.to_owned(),
+            svg,
+        });
     };
     let title = "Nieuwe signalen per school";
     figure(
@@ -276,84 +279,147 @@ fn charts(out: &mut String, report: &BoardReport) {
         .collect();
     let title = "Nieuwe signalen per maand, hele bestuur (tot de peildatum)";
     figure(title, line_chart(title, &labels, &series));
-    out.push_str("</div>");
+    out
 }
 
-fn sync_table(out: &mut String, report: &BoardReport, brin: &crate::domain::Brin) {
-    let rows: Vec<_> = report.sync.iter().filter(|(b, _)| b == brin).collect();
-    if rows.is_empty() {
-        out.push_str("<p>Nog geen synchronisatie vastgelegd.</p>");
-        return;
-    }
-    out.push_str("<table><thead><tr><th>Bron</th><th>Laatst volledig gesynchroniseerd</th><th>Storende stromen</th><th>In quarantaine</th></tr></thead><tbody>");
-    for (_, h) in rows {
-        let last = h.last_success_at.map_or_else(
-            || "nog niet volledig".to_owned(),
-            |t| {
-                t.with_timezone(&chrono_tz::Europe::Amsterdam)
-                    .format("%d-%m-%Y %H:%M")
-                    .to_string()
-            },
-        );
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(h.source.as_str()),
-            last,
-            h.failing_streams,
-            h.quarantined
-        );
-    }
-    out.push_str("</tbody></table>");
+/// One source's sync state in a school's section.
+struct SyncRow {
+    source: &'static str,
+    last: String,
+    failing_streams: u32,
+    quarantined: u64,
+}
+
+fn sync_rows(report: &BoardReport, brin: &crate::domain::Brin) -> Vec<SyncRow> {
+    report
+        .sync
+        .iter()
+        .filter(|(b, _)| b == brin)
+        .map(|(_, h)| SyncRow {
+            source: h.source.as_str(),
+            last: h.last_success_at.map_or_else(
+                || "nog niet volledig".to_owned(),
+                |t| {
+                    t.with_timezone(&chrono_tz::Europe::Amsterdam)
+                        .format("%d-%m-%Y %H:%M")
+                        .to_string()
+                },
+            ),
+            failing_streams: h.failing_streams,
+            quarantined: h.quarantined,
+        })
+        .collect()
+}
+
+/// A school's section.
+struct SchoolSection {
+    name: String,
+    brin: String,
+    rows: Vec<Row>,
+    sync: Vec<SyncRow>,
+}
+
+/// What `templates/report/board.html` reads.
+#[derive(Template)]
+#[template(path = "report/board.html")]
+struct Page<'a> {
+    r: &'a BoardReport,
+    as_of: String,
+    previous_as_of: String,
+    /// The largest count shown as `<threshold`.
+    small_max: u32,
+    /// How a small count reads (`<5`).
+    small_example: String,
+    /// When an evaluation is on time, as the end of a Dutch sentence.
+    on_time: String,
+    charts: Vec<Chart>,
+    board: Vec<Row>,
+    schools: Vec<SchoolSection>,
 }
 
 /// Renders the whole page.
-pub fn render(report: &BoardReport) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!DOCTYPE html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Bestuursrapportage {y} – {b}</title><style>{CSS}</style></head><body>",
-        y = report.school_year,
-        b = escape(&report.board_name)
-    );
-    let _ = write!(
-        out,
-        "<h1>Bestuursrapportage zorgsignalering</h1><p class=\"meta\">{} · schooljaar {} (peildatum {}) vergeleken met {} (peildatum {})</p>",
-        escape(&report.board_name),
-        report.school_year,
-        report.as_of.format("%d-%m-%Y"),
-        report.previous_year,
-        report.previous_as_of.format("%d-%m-%Y"),
-    );
-    let _ = write!(
-        out,
-        "<p class=\"note\">Deze rapportage bevat alleen totalen: geen namen, geen leerlingnummers. Aantallen van 1 tot en met {} staan als <b>&lt;{}</b>; <b>x</b> betekent dat een getal is verborgen zodat een klein aantal niet uit een totaal kan worden teruggerekend. Een evaluatie is op tijd als die {}.</p>",
-        report.threshold.saturating_sub(1),
-        report.threshold,
-        if report.grace_days == 0 {
+pub fn render(report: &BoardReport) -> Result<String, askama::Error> {
+    Page {
+        r: report,
+        as_of: report.as_of.format("%d-%m-%Y").to_string(),
+        previous_as_of: report.previous_as_of.format("%d-%m-%Y").to_string(),
+        small_max: report.threshold.saturating_sub(1),
+        small_example: format!("<{}", report.threshold),
+        on_time: if report.grace_days == 0 {
             "uiterlijk op de evaluatiedatum is gehouden".to_owned()
         } else {
             format!(
                 "uiterlijk {} na de evaluatiedatum is gehouden",
                 crate::rules::text::days(report.grace_days)
             )
-        }
-    );
-    out.push_str("<h2>Bestuur</h2>");
-    charts(&mut out, report);
-    table(&mut out, report, &Unit::Board);
-    for s in &report.schools {
-        let _ = write!(
-            out,
-            "<section class=\"school\"><h2>{} ({})</h2>",
-            escape(&s.name),
-            escape(s.brin.as_str())
-        );
-        table(&mut out, report, &Unit::School(s.brin.clone()));
-        out.push_str("<h3>Synchronisatie</h3>");
-        sync_table(&mut out, report, &s.brin);
-        out.push_str("</section>");
+        },
+        charts: charts(report),
+        board: table(report, &Unit::Board),
+        schools: report
+            .schools
+            .iter()
+            .map(|s| SchoolSection {
+                name: s.name.clone(),
+                brin: s.brin.as_str().to_owned(),
+                rows: table(report, &Unit::School(s.brin.clone())),
+                sync: sync_rows(report, &s.brin),
+            })
+            .collect(),
     }
-    out.push_str("</body></html>");
-    out
+    .render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Brin, SchoolYear};
+    use crate::report::model::SchoolHeader;
+
+    const NAME: &str = "O'Brien <b> & \"Zonnebloem\"";
+    const ESCAPED: &str = "O&#39;Brien &#60;b&#62; &#38; &#34;Zonnebloem&#34;";
+
+    fn report() -> BoardReport {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 15).expect("date");
+        BoardReport {
+            board_name: NAME.into(),
+            school_year: SchoolYear::starting(2025),
+            previous_year: SchoolYear::starting(2024),
+            as_of: day,
+            previous_as_of: day - chrono::TimeDelta::days(365),
+            threshold: 5,
+            grace_days: 0,
+            rules: Vec::new(),
+            schools: vec![SchoolHeader {
+                brin: Brin::parse("11ZW").expect("brin"),
+                name: NAME.into(),
+                levels: Vec::new(),
+            }],
+            figures: Vec::new(),
+            sync: Vec::new(),
+        }
+    }
+
+    /// Issue 13 item 4: a name with `'`, `<`, `&` and `"` comes out escaped in the board report,
+    /// in the page's text and in a chart label alike (one escaper).
+    #[test]
+    fn names_are_escaped_in_the_page_and_its_charts() {
+        let html = render(&report()).expect("render");
+        assert!(!html.contains(NAME), "unescaped: {html}");
+        assert!(html.contains(&format!("<h2>{ESCAPED} (11ZW)</h2>")), "{html}");
+        assert!(html.contains(&format!("<p class=\"meta\">{ESCAPED} ·")), "{html}");
+        // The bar charts label each school on the left.
+        assert!(
+            html.contains(&format!("text-anchor=\"end\">{ESCAPED}</text>")),
+            "{html}"
+        );
+        assert!(html.contains("<b>&#60;5</b>"), "{html}");
+    }
+
+    #[test]
+    fn suppressed_figures_are_marked_and_the_rest_plain() {
+        let small = cell(Value::Small(5), "");
+        assert!(small.suppressed && small.text == "<5");
+        let share = cell(Value::Percent(12.5), "%");
+        assert!(!share.suppressed && share.text == "12,5%");
+    }
 }

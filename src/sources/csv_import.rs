@@ -144,12 +144,8 @@ impl Col {
 
     /// Matches a header case-insensitively, ignoring spaces, `_` and `-`; a few export aliases.
     fn from_header(header: &str) -> Option<Col> {
-        let h: String = header
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '_' | '-'))
-            .collect::<String>()
-            .to_lowercase();
-        let alias = match h.as_str() {
+        let key = header_key(header);
+        let alias = match key.as_str() {
             "toetsnaam" => "toets",
             "onderdeel" => "toetsonderdeel",
             "datum" | "afname" => "afnamedatum",
@@ -178,24 +174,8 @@ impl Col {
 /// Parses a results export for `school`. The delimiter (`;` or `,`) is taken from the header
 /// row; dates are `dd-mm-yyyy` (or `/`) or ISO `yyyy-mm-dd`; `niveau` is I–V (with V-) or A–E,
 /// never a digit. All problems are collected (up to [`MAX_PROBLEMS`]); any problem rejects the file.
-pub fn parse_results_csv<R: Read>(mut reader: R, school: &Brin) -> Result<CsvImport, CsvError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| CsvError::Io(e.to_string()))?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let delimiter = detect_delimiter(body).ok_or_else(|| {
-        CsvError::Rejected(vec![CsvProblem {
-            row: 1,
-            column: None,
-            reason: "header row has no ';' or ',' delimiter".into(),
-        }])
-    })?;
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
+pub fn parse_results_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvImport, CsvError> {
+    let mut csv = open_export(reader)?;
     let mut parser = RowParser::new(school.clone());
     for (index, record) in csv.byte_records().enumerate() {
         let row = index + 1;
@@ -209,6 +189,43 @@ pub fn parse_results_csv<R: Read>(mut reader: R, school: &Brin) -> Result<CsvImp
         }
     }
     parser.finish()
+}
+
+/// Reads a whole export and opens it as CSV: a UTF-8 byte-order mark is dropped and the delimiter
+/// (`;` or `,`) is taken from the header row. Rows are read without header handling and may
+/// differ in length: each parser checks its own header and rows. The one way every CSV export
+/// (results, verzuim, …) is opened.
+pub(crate) fn open_export<R: Read>(mut reader: R) -> Result<csv::Reader<std::io::Cursor<Vec<u8>>>, CsvError> {
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| CsvError::Io(e.to_string()))?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    let delimiter = detect_delimiter(&bytes).ok_or_else(|| {
+        CsvError::Rejected(vec![CsvProblem {
+            row: 1,
+            column: None,
+            reason: "header row has no ';' or ',' delimiter".into(),
+        }])
+    })?;
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::Cursor::new(bytes)))
+}
+
+/// A column header as every export parser matches it: trimmed, lower case, without spaces, `_`
+/// and `-` (`Aantal uren`, `aantal_uren` and `AantalUren` are one column).
+pub(crate) fn header_key(header: &str) -> String {
+    header
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '_' | '-'))
+        .collect()
 }
 
 /// Picks `;` or `,`, whichever occurs more often outside quotes in the first line.

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use askama::Template;
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Europe::Amsterdam;
 use sha2::{Digest as _, Sha256};
@@ -81,7 +82,7 @@ pub async fn send_directie_escalations(
                 summary.rate_limited += 1;
                 continue;
             }
-            let message = build_directie_mail(&school, to, &new, &pupils, &policy, now);
+            let message = build_directie_mail(&school, to, &new, &pupils, &policy, now)?;
             mailer.send(&mail.from, &message, now).await?;
             store
                 .record_mail(&MailRecord {
@@ -100,7 +101,8 @@ pub async fn send_directie_escalations(
 }
 
 /// The directie mail: subject with the count and the school (never a pupil name), one line per
-/// escalation with the pupil as the digest shows him, and the dashboard link.
+/// escalation with the pupil as the digest shows him, and the dashboard link. The HTML part is the
+/// template `templates/mail/directie.html`.
 pub fn build_directie_mail(
     school: &School,
     to: &str,
@@ -108,7 +110,7 @@ pub fn build_directie_mail(
     pupils: &HashMap<i64, Pupil>,
     policy: &DigestPolicy,
     now: DateTime<Utc>,
-) -> Digest {
+) -> Result<Digest, askama::Error> {
     let date = now.with_timezone(&Amsterdam).date_naive();
     let n = items.len();
     let subject = format!(
@@ -155,15 +157,13 @@ pub fn build_directie_mail(
     if let Some(link) = &link {
         text_body.push_str(&format!("\nDashboard: {link}\n"));
     }
-    let mut html = format!("<p>{}</p>\n<ul>\n", escape(&intro));
-    for l in &lines {
-        html.push_str(&format!("<li>{}</li>\n", escape(l)));
+    let html = DirectieHtml {
+        intro: &intro,
+        lines: &lines,
+        link: link.as_deref(),
     }
-    html.push_str("</ul>\n");
-    if let Some(link) = &link {
-        html.push_str(&format!("<p><a href=\"{0}\">{0}</a></p>\n", escape(link)));
-    }
-    Digest {
+    .render()?;
+    Ok(Digest {
         to: to.to_owned(),
         school: school.brin.clone(),
         kind: MailKind::Directie,
@@ -175,7 +175,16 @@ pub fn build_directie_mail(
         html,
         new_items: n,
         has_new_high: false,
-    }
+    })
+}
+
+/// The HTML part of the directie mail (askama escapes every value).
+#[derive(Template)]
+#[template(path = "mail/directie.html")]
+struct DirectieHtml<'a> {
+    intro: &'a str,
+    lines: &'a [String],
+    link: Option<&'a str>,
 }
 
 /// When the last mail to `to` within [`DIRECTIE_LOOKBACK_DAYS`] was sent, to one second (the mail
@@ -203,13 +212,6 @@ async fn last_mail_at(
         }
     }
     Ok(Some(lo))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -261,6 +263,7 @@ mod tests {
                 &policy,
                 Utc::now(),
             )
+            .expect("render")
         };
         let only_absence = mail(&[&absence]);
         assert!(
@@ -286,6 +289,13 @@ mod tests {
             crate::rules::text::dutch_text_problems(&both.text).is_empty(),
             "{}",
             both.text
+        );
+        // Issue 13 item 4: the HTML part is a template; askama escapes `'` too.
+        let odd = row(3, "plan_evaluation_overdue/p3/none/x", "O'Brien <b> & \"x\"");
+        let html = mail(&[&odd]).html;
+        assert!(
+            html.contains("<li>leerling: O&#39;Brien &#60;b&#62; &#38; &#34;x&#34; 02-03-2026"),
+            "{html}"
         );
     }
 }

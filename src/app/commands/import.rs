@@ -11,7 +11,7 @@ use anyhow::Context;
 use crate::app::open_store;
 use crate::domain::{Brin, Grade, Group, Membership, Pupil, School, SchoolYear, Source, TestResult};
 use crate::settings::Settings;
-use crate::sources::csv_import::parse_results_csv;
+use crate::sources::csv_import::{CsvError, parse_absences_csv, parse_results_csv};
 use crate::sources::edexml::parse_edexml;
 use crate::sources::oso::parse_dossier;
 use crate::store::{ImportBatch, ImportSummary};
@@ -188,21 +188,11 @@ pub fn prepare(
         }
         ImportFile::Verzuim(path) => {
             let brin = school.context("--verzuim needs --school BRIN")?;
-            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-            let parsed = match crate::sources::csv_import::parse_absences_csv(file, brin) {
+            let parsed = match parse_csv_export(path, |f| parse_absences_csv(f, brin))? {
                 Ok(p) => p,
-                Err(e) => {
-                    let lines: Vec<String> = if e.problems().is_empty() {
-                        vec![e.to_string()]
-                    } else {
-                        e.problems().iter().map(dutch_problem).collect()
-                    };
-                    return Ok(Err(lines));
-                }
+                Err(lines) => return Ok(Err(lines)),
             };
-            if !parsed.ignored_columns.is_empty() {
-                println!("genegeerde kolommen: {}", parsed.ignored_columns.join(", "));
-            }
+            print_ignored(&parsed.ignored_columns);
             let target = match configured_school(settings, brin, false) {
                 Ok(t) => t,
                 Err(lines) => return Ok(Err(lines)),
@@ -214,21 +204,11 @@ pub fn prepare(
         }
         ImportFile::Csv(path) => {
             let brin = school.context("--csv needs --school BRIN")?;
-            let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-            let parsed = match parse_results_csv(file, brin) {
+            let parsed = match parse_csv_export(path, |f| parse_results_csv(f, brin))? {
                 Ok(p) => p,
-                Err(e) => {
-                    let lines: Vec<String> = if e.problems().is_empty() {
-                        vec![e.to_string()]
-                    } else {
-                        e.problems().iter().map(dutch_problem).collect()
-                    };
-                    return Ok(Err(lines));
-                }
+                Err(lines) => return Ok(Err(lines)),
             };
-            if !parsed.ignored_columns.is_empty() {
-                println!("genegeerde kolommen: {}", parsed.ignored_columns.join(", "));
-            }
+            print_ignored(&parsed.ignored_columns);
             let target = match configured_school(settings, brin, false) {
                 Ok(t) => t,
                 Err(lines) => return Ok(Err(lines)),
@@ -239,6 +219,29 @@ pub fn prepare(
             batch.results = parsed.results;
             Ok(Ok(batch))
         }
+    }
+}
+
+/// Opens a CSV export and parses it with `parse`; a rejected file becomes its problems as Dutch
+/// lines (row, column, reason; personal values are never echoed). Every CSV kind goes this way.
+fn parse_csv_export<T>(
+    path: &Path,
+    parse: impl FnOnce(std::fs::File) -> Result<T, CsvError>,
+) -> anyhow::Result<Result<T, Vec<String>>> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(parse(file).map_err(|e| {
+        if e.problems().is_empty() {
+            vec![e.to_string()]
+        } else {
+            e.problems().iter().map(dutch_problem).collect()
+        }
+    }))
+}
+
+/// Tells the user which columns of the export were not read.
+fn print_ignored(columns: &[String]) {
+    if !columns.is_empty() {
+        println!("genegeerde kolommen: {}", columns.join(", "));
     }
 }
 

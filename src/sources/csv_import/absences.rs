@@ -7,7 +7,7 @@ use std::io::Read;
 
 use chrono::NaiveDate;
 
-use super::{CsvError, CsvProblem, MAX_PROBLEMS, clip, detect_delimiter, parse_date, parse_decimal};
+use super::{CsvError, CsvProblem, MAX_PROBLEMS, clip, header_key, open_export, parse_date, parse_decimal};
 use crate::domain::{Absence, AbsenceKind, Brin, Pupil, Source};
 
 /// The result of a successful verzuim import.
@@ -68,12 +68,7 @@ impl Col {
 
     /// Matches a header case-insensitively, ignoring spaces, `_` and `-`, with a few aliases.
     fn from_header(header: &str) -> Option<Col> {
-        let key: String = header
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '_' | '-'))
-            .collect();
+        let key = header_key(header);
         let alias = match key.as_str() {
             "voorvoegsel" => "tussenvoegsel",
             "verzuimdatum" | "afwezigheidsdatum" => "datum",
@@ -87,29 +82,13 @@ impl Col {
 
 /// Parses a verzuim export of `school`. Every problem (up to [`MAX_PROBLEMS`]) is reported; then
 /// the whole file is rejected. Values of personal columns are never echoed.
-pub fn parse_absences_csv<R: Read>(mut reader: R, school: &Brin) -> Result<CsvAbsenceImport, CsvError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| CsvError::Io(e.to_string()))?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenceImport, CsvError> {
+    let mut csv = open_export(reader)?;
     let reject = |row: usize, column: Option<&str>, reason: String| CsvProblem {
         row,
         column: column.map(str::to_string),
         reason,
     };
-    let delimiter = detect_delimiter(body).ok_or_else(|| {
-        CsvError::Rejected(vec![reject(
-            1,
-            None,
-            "header row has no ';' or ',' delimiter".into(),
-        )])
-    })?;
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(body);
     let mut problems: Vec<CsvProblem> = Vec::new();
     let mut columns: HashMap<Col, (usize, String)> = HashMap::new();
     let mut ignored = Vec::new();
