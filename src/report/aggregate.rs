@@ -343,3 +343,7 @@ fn derived_figures(figures: &[Figure], late: &BTreeMap<(Unit, SchoolYear), Vec<u
     }
     out
 }
+
+#[cfg(test)]
+#[path = "aggregate_tests.rs"]
+mod tests;

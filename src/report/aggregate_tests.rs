@@ -1,11 +1,11 @@
-//! Unit tests of [`super::aggregate()`]: year-over-year windows, zorgniveaus, suppression in the
-//! finished report and shares that would reveal a suppressed count.
+//! Unit tests of [`super::aggregate()`] (the side file of `aggregate.rs`): year-over-year windows,
+//! zorgniveaus, suppression in the finished report and shares that would reveal a suppressed count.
 
 use chrono::NaiveDate;
 
-use super::aggregate::{aggregate, previous_reference_date};
-use super::model::{ReportInput, SchoolInput, Unit, Value};
+use super::{aggregate, previous_reference_date};
 use crate::domain::{Brin, CareLadder, LearningDomain, PlanKind, SchoolYear, SignalStatus};
+use crate::report::model::{ReportInput, SchoolInput, Unit, Value};
 use crate::store::{ReportPlan, ReportPupil, ReportSignal};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -89,7 +89,7 @@ fn input(schools: Vec<SchoolInput>, threshold: u32) -> ReportInput {
     }
 }
 
-fn count(r: &super::BoardReport, unit: &Unit, m: &str, y: i32) -> Value {
+fn count(r: &crate::report::BoardReport, unit: &Unit, m: &str, y: i32) -> Value {
     r.value(unit, m, SchoolYear::starting(y))
 }
 

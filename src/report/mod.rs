@@ -14,9 +14,6 @@ pub mod suppress;
 pub mod svg;
 pub mod timeliness;
 
-#[cfg(test)]
-mod aggregate_tests;
-
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;

@@ -31,7 +31,7 @@ pub mod unauthorised_absence;
 #[cfg(test)]
 mod calendar_tests;
 #[cfg(test)]
-mod proptests;
+mod property_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 

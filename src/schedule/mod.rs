@@ -7,8 +7,6 @@ pub mod cron;
 pub mod error;
 pub mod runner;
 pub mod scheduler;
-#[cfg(test)]
-mod store_tests;
 
 pub use clock::{Clock, today_amsterdam};
 pub use cron::{CronSchedule, MAX_DUE_TICKS, TIMEZONE, due_ticks};

@@ -1,5 +1,6 @@
 //! Scheduler planning against an in-memory queue with the job table's uniqueness; the tests
-//! against the real store (both engines, two schedulers at once) are in `store_tests.rs`.
+//! against the real store (both engines, two schedulers at once) are in the store contract suite
+//! (`tests/store/schedule.rs`).
 
 use std::collections::HashSet;
 use std::sync::Mutex;

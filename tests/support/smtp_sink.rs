@@ -7,8 +7,6 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 
-use super::fixture::SMTP_PASSWORD;
-
 /// A running sink; stops when dropped (its stdin closes and the child is killed).
 pub struct Sink {
     _child: Child,
@@ -19,15 +17,16 @@ pub struct Sink {
     pub dir: PathBuf,
 }
 
-/// Starts the sink writing into `dir`; `None` (after printing why) when aiosmtpd is missing
-/// outside CI. Panics under `CI` when it is missing.
-pub async fn start_sink(dir: &Path) -> Option<Sink> {
-    start_sink_rejecting(dir, "").await
+/// Starts the sink writing into `dir`, accepting user `zorgsignaal` with `password` (each test
+/// world has its own, so a leak into a log or an output file is traceable to it); `None` (after
+/// printing why) when aiosmtpd is missing outside CI. Panics under `CI` when it is missing.
+pub async fn start_sink(dir: &Path, password: &str) -> Option<Sink> {
+    start_sink_rejecting(dir, password, "").await
 }
 
 /// Like [`start_sink`], but every recipient containing `reject` (when not empty) is refused with
 /// a 550 reply.
-pub async fn start_sink_rejecting(dir: &Path, reject: &str) -> Option<Sink> {
+pub async fn start_sink_rejecting(dir: &Path, password: &str, reject: &str) -> Option<Sink> {
     let probe = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
         .output()
@@ -45,7 +44,7 @@ pub async fn start_sink_rejecting(dir: &Path, reject: &str) -> Option<Sink> {
         .arg(script)
         .arg(dir)
         .env("SINK_USER", "zorgsignaal")
-        .env("SINK_PASSWORD", SMTP_PASSWORD)
+        .env("SINK_PASSWORD", password)
         .env("SINK_REJECT", reject)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

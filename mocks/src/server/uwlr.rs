@@ -3,7 +3,7 @@
 //! `leerlinggegevens_verzoek` with the `autorisatie` header (autorisatiesleutel, klantcode,
 //! klantnaam); the answer a `leerlinggegevens_antwoord` with the school's pupils, groups and
 //! teachers of the asked school year in the EDEXML types, or a SOAP fault. Everything written
-//! here validates against the official UWLR schemas (`tests/uwlr_mock_xml.rs` in the main crate).
+//! here validates against the official UWLR schemas (`tests/it/uwlr_mock_xml.rs` in the main crate).
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -1,0 +1,414 @@
+//! Contract tests for leases between daemons (issue 14, item 5) and for the bounded loads of the
+//! board, the pupil page and the gauges (item 6): two store handles on one database act as two
+//! daemons, each claiming under its own lease-holder id.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{TimeDelta, Utc};
+use zorgsignaal::domain::{Brin, Membership, Pupil, Severity, SignalStatus};
+use zorgsignaal::store::{self, OutboxCounts, OutboxFilter, OutboxStatus, StoreError};
+
+use crate::harness::*;
+
+const A: &str = "host-a:41:0badcafe";
+const B: &str = "host-b:41:deadbeef";
+
+fn lease_lost<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
+    matches!(r, Err(StoreError::LeaseLost(_)))
+}
+
+async fn outbox_row(store: &dyn store::Store, id: i64) -> store::OutboxItem {
+    store
+        .outbox(&OutboxFilter::default())
+        .await
+        .expect("outbox")
+        .into_iter()
+        .find(|o| o.id == id)
+        .expect("row exists")
+}
+
+/// Daemon B starts while daemon A holds live leases: B's start-up releases none of them, B
+/// cannot claim them, and B can neither renew, mark sent nor mark failed A's rows.
+pub async fn start_up_leaves_a_live_peers_outbox_leases_alone(ctx: Ctx) {
+    let a = ctx.store.clone();
+    enrol(a.as_ref(), &["p1"]).await;
+    for key in ["t1", "t2"] {
+        a.upsert_task(&task(key, "p1")).await.expect("task");
+    }
+    let now = Utc::now() + TimeDelta::seconds(1);
+    let claimed = a.claim_outbox(now, 10, A).await.expect("A claims");
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        claimed
+            .iter()
+            .all(|i| i.lease_holder.as_deref() == Some(A) && i.status == OutboxStatus::InFlight)
+    );
+
+    let b = store::open(&ctx.url).await.expect("daemon B");
+    assert_eq!(
+        b.release_outbox_leases(now + TimeDelta::seconds(10), &|_| false)
+            .await
+            .expect("B's start-up"),
+        0,
+        "a live peer's leases are not released"
+    );
+    assert!(
+        b.claim_outbox(now + TimeDelta::seconds(10), 10, B)
+            .await
+            .expect("B claims")
+            .is_empty(),
+        "A's rows are not due for B"
+    );
+    let row = claimed[0].id;
+    assert!(lease_lost(b.mark_sent(row, B, "B-1").await));
+    assert!(lease_lost(b.mark_failed(row, B, "HTTP 503", Some(now)).await));
+    assert!(lease_lost(b.mark_failed(row, B, "HTTP 422", None).await));
+    assert!(lease_lost(b.renew_outbox_lease(row, B, now).await));
+    let still = outbox_row(a.as_ref(), row).await;
+    assert_eq!(
+        (still.status, still.lease_holder.as_deref(), still.remote_id),
+        (OutboxStatus::InFlight, Some(A), None),
+        "B's refused calls changed nothing"
+    );
+
+    // A still holds both: it renews and finishes them.
+    a.renew_outbox_lease(row, A, now).await.expect("A renews");
+    a.mark_sent(row, A, "A-1").await.expect("A marks sent");
+    a.mark_failed(claimed[1].id, A, "HTTP 503", Some(now))
+        .await
+        .expect("A marks failed");
+    let sent = outbox_row(a.as_ref(), row).await;
+    assert_eq!(
+        (
+            sent.status,
+            sent.remote_id.as_deref(),
+            sent.lease_holder.as_deref()
+        ),
+        (OutboxStatus::Sent, Some("A-1"), Some(A))
+    );
+    b.close().await;
+}
+
+/// Once A's lease ran out B may take the row over; from then on A's calls are refused and the
+/// row is B's to finish. A lease released by start-up after expiry is lost to A too.
+pub async fn expired_outbox_lease_is_taken_over_and_the_former_holder_refused(ctx: Ctx) {
+    let a = ctx.store.clone();
+    enrol(a.as_ref(), &["p1"]).await;
+    for key in ["t1", "t2"] {
+        a.upsert_task(&task(key, "p1")).await.expect("task");
+    }
+    let now = Utc::now() + TimeDelta::seconds(1);
+    let first = a.claim_outbox(now, 1, A).await.expect("A claims")[0].clone();
+    let b = store::open(&ctx.url).await.expect("daemon B");
+    let expired = now + TimeDelta::seconds(store::OUTBOX_LEASE_SECS + 1);
+    let taken = b.claim_outbox(expired, 10, B).await.expect("B takes over");
+    let row = taken
+        .iter()
+        .find(|i| i.id == first.id)
+        .expect("A's expired row is B's now");
+    assert_eq!((row.attempts, row.lease_holder.as_deref()), (2, Some(B)));
+
+    assert!(lease_lost(a.mark_sent(first.id, A, "A-1").await));
+    assert!(lease_lost(
+        a.mark_failed(first.id, A, "HTTP 503", Some(expired)).await
+    ));
+    assert!(lease_lost(a.renew_outbox_lease(first.id, A, expired).await));
+    b.mark_sent(first.id, B, "B-1").await.expect("B marks sent");
+    assert!(
+        lease_lost(a.mark_sent(first.id, A, "A-1").await),
+        "a late call of the former holder is refused after the takeover finished"
+    );
+    let sent = outbox_row(a.as_ref(), first.id).await;
+    assert_eq!(
+        (sent.status, sent.remote_id.as_deref()),
+        (OutboxStatus::Sent, Some("B-1"))
+    );
+
+    // Start-up of a third daemon after B's lease on the second row ran out releases it (B is
+    // gone); B's late call is refused.
+    let second = taken
+        .iter()
+        .find(|i| i.id != first.id)
+        .expect("B took the second row too")
+        .id;
+    let b_gone = expired + TimeDelta::seconds(store::OUTBOX_LEASE_SECS + 1);
+    assert_eq!(
+        a.release_outbox_leases(b_gone, &|_| false)
+            .await
+            .expect("start-up"),
+        1
+    );
+    let released = outbox_row(a.as_ref(), second).await;
+    assert_eq!(
+        (released.status, released.lease_holder),
+        (OutboxStatus::Pending, None)
+    );
+    assert!(lease_lost(b.mark_sent(second, B, "B-2").await));
+    b.close().await;
+}
+
+/// A daemon starting where its predecessor was killed (the holder is proven dead, see
+/// `lease_holder_is_gone`) takes that holder's rows back at once, live leases or not; rows of a
+/// holder not proven dead stay.
+pub async fn start_up_releases_a_dead_holders_leases_at_once(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    for key in ["t1", "t2", "t3"] {
+        store.upsert_task(&task(key, "p1")).await.expect("task");
+    }
+    let now = Utc::now() + TimeDelta::seconds(1);
+    let dead = store.claim_outbox(now, 2, A).await.expect("A claims two");
+    let alive = store.claim_outbox(now, 1, B).await.expect("B claims one");
+    assert_eq!((dead.len(), alive.len()), (2, 1));
+    let starting = "host-a:42:00c0ffee";
+    let released = store
+        .release_outbox_leases(now, &|holder| holder == A)
+        .await
+        .expect("start-up");
+    assert_eq!(released, 2, "only the dead holder's rows");
+    assert!(lease_lost(store.mark_sent(dead[0].id, A, "A-1").await));
+    let again = store
+        .claim_outbox(now, 10, starting)
+        .await
+        .expect("the new daemon claims");
+    assert_eq!(
+        again.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
+        dead.iter().map(|i| (i.id, 2)).collect::<Vec<_>>()
+    );
+    let kept = outbox_row(store, alive[0].id).await;
+    assert_eq!(
+        (kept.status, kept.lease_holder.as_deref()),
+        (OutboxStatus::InFlight, Some(B))
+    );
+}
+
+/// Job runs: only the worker that claimed a run finishes it; after the lease ran out another
+/// worker takes it over and the first one's outcome is refused.
+pub async fn job_runs_are_finished_only_by_their_lease_holder(ctx: Ctx) {
+    let a = ctx.store.clone();
+    let b = store::open(&ctx.url).await.expect("daemon B");
+    let slot = at(2026, 2, 2, 6);
+    a.enqueue_job("sync", slot).await.expect("enqueue");
+    let run = a.claim_job(slot, A).await.expect("claim").expect("A's run");
+    assert!(lease_lost(b.finish_job(run.id, B, Ok(())).await));
+    assert!(lease_lost(b.finish_job(run.id, B, Err("boom")).await));
+    assert!(
+        b.claim_job(slot, B).await.expect("claim").is_none(),
+        "A's run is still running under A"
+    );
+
+    let expired = slot + TimeDelta::seconds(store::JOB_LEASE_SECS + 1);
+    let taken = b
+        .claim_job(expired, B)
+        .await
+        .expect("claim")
+        .expect("B takes the run over");
+    assert_eq!((taken.id, taken.attempts), (run.id, 2));
+    assert!(
+        lease_lost(a.finish_job(run.id, A, Ok(())).await),
+        "A lost the run"
+    );
+    b.finish_job(run.id, B, Err("SMTP refused"))
+        .await
+        .expect("B finishes");
+    assert!(lease_lost(a.finish_job(run.id, A, Ok(())).await));
+    assert!(matches!(
+        b.finish_job(run.id, B, Ok(())).await,
+        Err(StoreError::Conflict(_))
+    ));
+    b.close().await;
+}
+
+fn pupil_at(school: &Brin, id: &str) -> Pupil {
+    Pupil {
+        school: school.clone(),
+        ..pupil(id)
+    }
+}
+
+/// The board's counts come from one grouped query and equal what loading every signal gave.
+pub async fn board_counts_equal_the_full_signal_load(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1", "p2", "p3"]).await;
+    let other = other_brin();
+    store
+        .apply_snapshot(
+            &other,
+            year(),
+            &[pupil_at(&other, "q1")],
+            &[],
+            &[] as &[Membership],
+            at(2025, 9, 1, 3),
+        )
+        .await
+        .expect("other school");
+    let mut ids: BTreeMap<(Brin, String), i64> = BTreeMap::new();
+    for school in [brin(), other.clone()] {
+        for h in store.pupil_histories(&school).await.expect("histories") {
+            ids.insert((school.clone(), h.pupil.pupil.external_id.clone()), h.pupil.id);
+        }
+    }
+    // (school, pupil, key, severity, status to move to)
+    let seed: &[(&Brin, &str, &str, Severity, Option<SignalStatus>)] = &[
+        (&brin(), "p1", "k1", Severity::High, None),
+        (
+            &brin(),
+            "p1",
+            "k2",
+            Severity::Medium,
+            Some(SignalStatus::Acknowledged),
+        ),
+        (&brin(), "p2", "k3", Severity::High, None),
+        (&brin(), "p2", "k4", Severity::Low, Some(SignalStatus::Resolved)),
+        (&brin(), "p3", "k5", Severity::Low, Some(SignalStatus::Dismissed)),
+        (&other, "q1", "k6", Severity::Medium, None),
+        (&other, "q1", "k7", Severity::Low, Some(SignalStatus::Resolved)),
+    ];
+    for (school, pupil, key, severity, status) in seed {
+        let mut s = signal(key, pupil, &["1"]);
+        s.school = (*school).clone();
+        s.severity = *severity;
+        let id = store
+            .upsert_signal(&s, ids[&((*school).clone(), (*pupil).to_owned())])
+            .await
+            .expect("signal")
+            .id();
+        if let Some(status) = status {
+            let reason = (*status == SignalStatus::Dismissed).then_some("al bekend");
+            store
+                .set_signal_status(id, *status, reason, None, "ib")
+                .await
+                .expect("status");
+        }
+    }
+
+    // What the board computed before: every signal loaded, filtered and counted in memory.
+    let all = store
+        .signals(&zorgsignaal::store::SignalFilter::default())
+        .await
+        .expect("all signals");
+    let mut expected: BTreeMap<String, (i64, i64, i64, BTreeSet<i64>)> = BTreeMap::new();
+    for s in all.iter().filter(|s| s.signal.status.is_active()) {
+        let e = expected.entry(s.signal.school.to_string()).or_default();
+        match s.signal.severity {
+            Severity::High => e.0 += 1,
+            Severity::Medium => e.1 += 1,
+            Severity::Low => e.2 += 1,
+        }
+        e.3.insert(s.pupil_id);
+    }
+    let counted: BTreeMap<String, (i64, i64, i64, i64)> = store
+        .active_signal_counts()
+        .await
+        .expect("counts")
+        .into_iter()
+        .map(|c| (c.school.to_string(), (c.high, c.medium, c.low, c.pupils)))
+        .collect();
+    let expected: BTreeMap<String, (i64, i64, i64, i64)> = expected
+        .into_iter()
+        .map(|(k, (h, m, l, p))| (k, (h, m, l, p.len() as i64)))
+        .collect();
+    assert_eq!(counted, expected);
+    assert_eq!(
+        counted.get("11ZW"),
+        Some(&(2, 1, 0, 2)),
+        "resolved and dismissed signals are not counted"
+    );
+    assert_eq!(counted.get("22AB"), Some(&(0, 1, 0, 1)));
+}
+
+/// The gauges count outbox rows per state in the store; the pupil page reads one pupil's
+/// tasks, at most a page of the newest.
+pub async fn outbox_counts_and_pupil_task_pages_are_bounded(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1", "p2"]).await;
+    let p1 = store
+        .pupil_histories(&brin())
+        .await
+        .expect("histories")
+        .into_iter()
+        .find(|h| h.pupil.pupil.external_id == "p1")
+        .expect("p1")
+        .pupil
+        .id;
+    for i in 0..5 {
+        store
+            .upsert_task(&task(&format!("p1-{i}"), "p1"))
+            .await
+            .expect("task");
+    }
+    for i in 0..3 {
+        store
+            .upsert_task(&task(&format!("p2-{i}"), "p2"))
+            .await
+            .expect("task");
+    }
+    let now = Utc::now() + TimeDelta::seconds(1);
+    let claimed = store.claim_outbox(now, 3, A).await.expect("claim");
+    store.mark_sent(claimed[0].id, A, "R-1").await.expect("sent");
+    store
+        .mark_failed(claimed[1].id, A, "HTTP 422", None)
+        .await
+        .expect("parked");
+
+    let all = store.outbox(&OutboxFilter::default()).await.expect("all rows");
+    let mut expected = OutboxCounts::default();
+    for row in &all {
+        *expected.get_mut(row.status) += 1;
+    }
+    let counts = store.outbox_counts().await.expect("counts");
+    assert_eq!(counts, expected);
+    assert_eq!(
+        counts,
+        OutboxCounts {
+            pending: 5,
+            in_flight: 1,
+            sent: 1,
+            parked: 1,
+        }
+    );
+
+    let mine = store
+        .outbox(&OutboxFilter {
+            pupil_id: Some(p1),
+            ..OutboxFilter::default()
+        })
+        .await
+        .expect("p1's tasks");
+    assert_eq!(mine.len(), 5);
+    assert!(mine.iter().all(|o| o.task.pupil_external_id == "p1"));
+    let page = store
+        .outbox(&OutboxFilter {
+            school: Some(brin()),
+            pupil_id: Some(p1),
+            limit: Some(2),
+            ..OutboxFilter::default()
+        })
+        .await
+        .expect("a page");
+    assert_eq!(
+        page.iter().map(|o| o.id).collect::<Vec<_>>(),
+        mine[3..].iter().map(|o| o.id).collect::<Vec<_>>(),
+        "the newest two, oldest first"
+    );
+    let parked_page = store
+        .outbox(&OutboxFilter {
+            status: Some(OutboxStatus::Pending),
+            limit: Some(1),
+            ..OutboxFilter::default()
+        })
+        .await
+        .expect("limit with a status");
+    assert_eq!(parked_page.len(), 1);
+    assert!(
+        store
+            .outbox(&OutboxFilter {
+                pupil_id: Some(p1),
+                school: Some(other_brin()),
+                ..OutboxFilter::default()
+            })
+            .await
+            .expect("other school")
+            .is_empty()
+    );
+}

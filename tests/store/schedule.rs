@@ -1,0 +1,283 @@
+//! Schedulers and runners against the real store (moved here from `src/schedule/store_tests.rs`
+//! so they run in the contract suite's harness on both engines). Scheduler tests pause time:
+//! whole weekends pass in milliseconds. The scheduler's planning against an in-memory queue is
+//! unit-tested in `src/schedule/scheduler_tests.rs`.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use tokio_util::sync::CancellationToken;
+use zorgsignaal::schedule::{
+    Clock, JOB_EVALUATE, JOB_SYNC, JobFailure, JobQueue, Runner, ScheduleError, Scheduler, SchedulerOptions,
+    Slot, due_ticks,
+};
+use zorgsignaal::settings::ScheduleSettings;
+use zorgsignaal::store::Store;
+
+/// Runs `io` on tokio's blocking pool and waits for it. Under paused time tokio does not
+/// auto-advance the clock while a blocking task runs, so connection and query timeouts cannot
+/// fire spuriously during real I/O. A no-op wrapper in real time.
+async fn still<T: Send + 'static>(io: impl Future<Output = T> + Send + 'static) -> T {
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || runtime.block_on(io))
+        .await
+        .expect("blocking I/O task")
+}
+
+fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .expect("valid UTC time")
+}
+
+/// The store, with each enqueue run through [`still`]: virtual time stands still during database
+/// I/O (as real time nearly does: a tick takes milliseconds) instead of racing ahead to the next
+/// timer while a query is in flight.
+struct StillClockQueue(Arc<dyn Store>);
+
+#[async_trait::async_trait]
+impl JobQueue for StillClockQueue {
+    async fn enqueue(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, ScheduleError> {
+        let (store, job) = (self.0.clone(), job.to_owned());
+        Ok(still(async move { store.enqueue_job(&job, scheduled_at).await }).await?)
+    }
+}
+
+/// Claims and finishes every queued run; returns the slots found.
+async fn drain(store: Arc<dyn Store>) -> Vec<Slot> {
+    still(async move {
+        let mut slots = Vec::new();
+        while let Some(run) = store
+            .claim_job(utc(2100, 1, 1, 0, 0), "drain")
+            .await
+            .expect("claim")
+        {
+            store.finish_job(run.id, "drain", Ok(())).await.expect("finish");
+            slots.push(Slot {
+                job: run.job,
+                scheduled_at: run.scheduled_at,
+            });
+        }
+        slots
+    })
+    .await
+}
+
+/// Two schedulers over one store tick concurrently from `start` to `end`; every slot of every
+/// default job in that span is enqueued exactly once, and each scheduler saw every slot.
+async fn two_schedulers_enqueue_each_slot_once(
+    store: Arc<dyn Store>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) {
+    let settings = ScheduleSettings::default();
+    let clock = Clock::anchored_at(start);
+    let shutdown = CancellationToken::new();
+    let spawn = |store: Arc<dyn Store>| {
+        let scheduler = Scheduler::from_settings(&settings, SchedulerOptions::default()).expect("defaults");
+        let (shutdown, clock) = (shutdown.clone(), clock.clone());
+        tokio::spawn(async move { scheduler.run(&StillClockQueue(store), clock, shutdown).await })
+    };
+    let (a, b) = (spawn(store.clone()), spawn(store.clone()));
+    tokio::time::sleep((end - start).to_std().expect("end after start")).await;
+    shutdown.cancel();
+    let (a, b) = (a.await.expect("scheduler a"), b.await.expect("scheduler b"));
+
+    // The first tick looks back `catch_up` (3 h); no default job fires in that part of the spans used.
+    let mut expected: Vec<Slot> = settings
+        .entries()
+        .into_iter()
+        .flat_map(|(job, expr)| {
+            due_ticks(expr, start, end)
+                .expect("valid")
+                .into_iter()
+                .map(move |scheduled_at| Slot {
+                    job: job.to_owned(),
+                    scheduled_at,
+                })
+        })
+        .collect();
+    expected.sort_by_key(|s| (s.scheduled_at, s.job.clone()));
+    let mut found = drain(store.clone()).await;
+    found.sort_by_key(|s| (s.scheduled_at, s.job.clone()));
+    assert_eq!(found, expected);
+    assert_eq!(found.iter().collect::<HashSet<_>>().len(), found.len());
+
+    assert_eq!(
+        (a.failed_ticks, b.failed_ticks, a.collapsed, b.collapsed),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(
+        a.enqueued + b.enqueued,
+        expected.len(),
+        "each slot inserted by exactly one"
+    );
+    assert_eq!(
+        a.enqueued + a.already_queued,
+        expected.len(),
+        "scheduler a saw every slot"
+    );
+    assert_eq!(
+        b.enqueued + b.already_queued,
+        expected.len(),
+        "scheduler b saw every slot"
+    );
+}
+
+/// The spring-forward weekend: Saturday 2026-03-28 21:00 CET to Monday 14:10 CEST.
+async fn spring_forward_weekend(store: Arc<dyn Store>) {
+    let (start, end) = (utc(2026, 3, 28, 20, 0), utc(2026, 3, 30, 12, 10));
+    two_schedulers_enqueue_each_slot_once(store.clone(), start, end).await;
+    // Sanity on what was expected: retention on Sunday at 03:00 CEST (01:00 UTC) and the Monday
+    // digest at 07:30 CEST (05:30 UTC) are among the slots, each once.
+    let s = ScheduleSettings::default();
+    assert_eq!(
+        due_ticks(&s.retention, start, end).expect("valid")[0],
+        utc(2026, 3, 29, 1, 0)
+    );
+    assert_eq!(
+        due_ticks(&s.digest, start, end).expect("valid"),
+        [utc(2026, 3, 30, 5, 30)]
+    );
+    assert_eq!(
+        due_ticks(&s.sync, start, end).expect("valid").len(),
+        15,
+        "07:00 … 14:00"
+    );
+}
+
+/// The fall-back weekend: Saturday 2026-10-24 21:00 CEST to Monday 14:10 CET.
+async fn fall_back_weekend(store: Arc<dyn Store>) {
+    let (start, end) = (utc(2026, 10, 24, 19, 0), utc(2026, 10, 26, 13, 10));
+    two_schedulers_enqueue_each_slot_once(store, start, end).await;
+    let s = ScheduleSettings::default();
+    assert_eq!(
+        due_ticks(&s.digest, start, end).expect("valid"),
+        [utc(2026, 10, 26, 6, 30)]
+    );
+    assert_eq!(
+        due_ticks(&s.retention, start, end).expect("valid").len(),
+        2,
+        "Sunday and Monday 03:00"
+    );
+}
+
+/// A sync run, its evaluate follow-up, a failing and an unknown job: each ends in the right state.
+async fn runner_dispatches_and_chains_evaluate(store: Arc<dyn Store>) {
+    let slot = utc(2026, 1, 12, 6, 0);
+    let synced = Arc::new(AtomicUsize::new(0));
+    let counter = synced.clone();
+    let runner = Runner::new("test-worker")
+        .with_handler(JOB_SYNC, move |_run| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+        })
+        .with_handler(JOB_EVALUATE, |_run| async {
+            Err(JobFailure("rules unavailable".into()))
+        })
+        .with_handler("explodes", |_run| async { panic!("handler bug") })
+        .with_default_follow_ups();
+    for job in [JOB_SYNC, "unknown", "explodes"] {
+        assert!(store.enqueue_job(job, slot).await.expect("enqueue"));
+    }
+    let now = slot + chrono::TimeDelta::minutes(1);
+    let mut results = Vec::new();
+    while let Some(outcome) = runner.run_next(store.as_ref(), now).await.expect("run next") {
+        results.push((
+            outcome.run.job.clone(),
+            outcome.result.is_ok(),
+            outcome.follow_ups,
+        ));
+    }
+    results.sort();
+    assert_eq!(
+        results,
+        [
+            ("evaluate".to_owned(), false, vec![]),
+            ("explodes".to_owned(), false, vec![]),
+            ("sync".to_owned(), true, vec!["evaluate".to_owned()]),
+            ("unknown".to_owned(), false, vec![]),
+        ]
+    );
+    assert_eq!(synced.load(Ordering::SeqCst), 1);
+    // Everything is finished: nothing left to claim, even after every lease would have run out.
+    assert!(drain(store.clone()).await.is_empty());
+    // A second successful sync for the same slot adds no second evaluate.
+    assert!(!store.enqueue_job(JOB_EVALUATE, slot).await.expect("enqueue"));
+}
+
+/// Two runner loops over one store: every queued run is handled exactly once.
+async fn two_runners_handle_each_run_once(store: Arc<dyn Store>) {
+    let first = utc(2026, 1, 12, 6, 0);
+    let slots: Vec<DateTime<Utc>> = (0..20).map(|i| first + chrono::TimeDelta::minutes(i)).collect();
+    for at in &slots {
+        assert!(store.enqueue_job(JOB_SYNC, *at).await.expect("enqueue"));
+    }
+    let handled = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let shutdown = CancellationToken::new();
+    let spawn = |worker: &str| {
+        let handled = handled.clone();
+        let runner = Runner::new(worker)
+            .with_idle_poll(Duration::from_millis(10))
+            .with_handler(JOB_SYNC, move |run| {
+                let handled = handled.clone();
+                async move {
+                    handled.lock().expect("lock").push(run.scheduled_at);
+                    Ok(())
+                }
+            });
+        let (store, shutdown) = (store.clone(), shutdown.clone());
+        tokio::spawn(async move { runner.run(store.as_ref(), Clock::System, shutdown).await })
+    };
+    let (a, b) = (spawn("worker-a"), spawn("worker-b"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while handled.lock().expect("lock").len() < slots.len() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    shutdown.cancel();
+    a.await.expect("runner a");
+    b.await.expect("runner b");
+    let mut handled = handled.lock().expect("lock").clone();
+    handled.sort();
+    assert_eq!(handled, slots);
+}
+
+/// Generates the tests of one engine on the contract suite's harness: scheduler scenarios under
+/// paused time, runner scenarios in real time (the runner's claim loop has no timing to speed
+/// up). Time is paused right after the harness has opened the store rather than with
+/// `start_paused = true`: opening sqlx's PostgreSQL pool under a paused clock times out
+/// (`PoolTimedOut`) even on the blocking pool.
+macro_rules! engine_tests {
+    ($engine:ident, paused: [$($paused:ident),*], real: [$($real:ident),*]) => {
+        $(#[tokio::test]
+        async fn $paused() {
+            crate::harness::run(crate::harness::Engine::$engine, |ctx| async move {
+                tokio::time::pause();
+                super::$paused(ctx.store).await;
+                tokio::time::resume();
+            })
+            .await;
+        })*
+        $(#[tokio::test]
+        async fn $real() {
+            crate::harness::run(crate::harness::Engine::$engine, |ctx| super::$real(ctx.store)).await;
+        })*
+    };
+}
+
+mod sqlite {
+    engine_tests!(Sqlite, paused: [spring_forward_weekend, fall_back_weekend],
+        real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once]);
+}
+
+mod postgres {
+    engine_tests!(Postgres, paused: [spring_forward_weekend, fall_back_weekend],
+        real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once]);
+}
