@@ -397,7 +397,7 @@ async fn the_binary_gives_the_planted_outcomes_in_signals_json() {
 /// 2025-2026. Prints the signals per rule that the replay opened in 2025-2026 per 100 pupils
 /// enrolled on 01-03-2026. Sampled dates, not every day: a signal found and gone between two
 /// dates is missed, so these are lower bounds for the round-based rules. Run with
-/// `cargo test --workspace --test planted_cases -- --ignored --nocapture fire_rates`.
+/// `cargo test --workspace --test it planted_cases::fire_rates -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement (a few minutes), not a check"]
 async fn fire_rates_per_rule_over_a_school_year() {
