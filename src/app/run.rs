@@ -17,14 +17,14 @@ use tokio_util::task::TaskTracker;
 use super::evaluate::{Scope, evaluate_schools_scoped};
 use super::open_store;
 use crate::actions::mail::{
-    Mailer, SentInfo, send_board_report, send_digests, send_directie_escalations, send_urgent,
+    Mailer, SentInfo, send_board_report, send_digests, send_directie_escalations, send_urgent_for,
 };
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::api::{AppState, serve};
-use crate::domain::Source;
+use crate::domain::{Brin, Source};
 use crate::schedule::{
     Clock, JOB_BOARD_REPORT, JOB_DIGEST, JOB_EVALUATE, JOB_FULL_RECONCILE, JOB_GKV_SNAPSHOT, JOB_RETENTION,
-    JOB_SYNC, JobFailure, Runner, Scheduler, SchedulerOptions, interval_slot,
+    JOB_SYNC, JobFailure, Runner, Scheduler, SchedulerOptions, interval_slot, job_part,
 };
 use crate::settings::Settings;
 use crate::store::{OutboxStatus, Store, lease_holder_is_gone, new_lease_holder};
@@ -42,8 +42,14 @@ pub(crate) struct Daemon {
     pub(crate) mailer: Option<Arc<Mailer>>,
     /// Where the jobs read "now" and "today" (the scheduler's clock).
     pub(crate) clock: Clock,
-    /// Day of the last evaluation of every pupil, and start of the last evaluation run.
-    evaluated: tokio::sync::Mutex<(Option<chrono::NaiveDate>, Option<chrono::DateTime<Utc>>)>,
+    /// Per school (BRIN): day of this daemon's last evaluation of every pupil, and start of its
+    /// last evaluation run. Per school because schools are evaluated in runs of their own, by
+    /// whichever daemon claims them; a school this daemon has not evaluated today is evaluated
+    /// whole. The inner lock keeps two runs of one school in this process one after the other.
+    evaluated: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<EvaluatedState>>>>,
+    /// Held while mail goes out: the digest (all schools) and a school's urgent mail never
+    /// check-and-send at the same time in this process, now that job runs run side by side.
+    mailing: tokio::sync::Mutex<()>,
     /// Every mail the jobs sent, when someone listens (the simulation's figures).
     pub(crate) sent: Option<Arc<std::sync::Mutex<Vec<SentInfo>>>>,
     /// This instance's lease-holder id (`host:pid:random`, made once at start): job runs and
@@ -66,7 +72,8 @@ impl Daemon {
             engine,
             mailer,
             clock,
-            evaluated: tokio::sync::Mutex::new((None, None)),
+            evaluated: std::sync::Mutex::new(std::collections::HashMap::new()),
+            mailing: tokio::sync::Mutex::new(()),
             sent: None,
             holder: new_lease_holder(),
         }
@@ -80,19 +87,33 @@ impl Daemon {
         }
     }
 
-    /// The first evaluation of a day covers every pupil (date-based rules move with the date);
-    /// later ones only pupils whose data changed since the previous run started.
-    async fn evaluate(&self) -> Result<Vec<super::evaluate::SchoolEvaluationSummary>, JobFailure> {
-        let mut evaluated = self.evaluated.lock().await;
+    /// Evaluates one school. The first evaluation of a day (by this daemon) covers every pupil
+    /// (date-based rules move with the date); later ones only pupils whose data changed since
+    /// this daemon's previous run for the school started. A run of another daemon in between
+    /// does not matter: the changes since this daemon's last start are evaluated again, which is
+    /// idempotent.
+    async fn evaluate(
+        &self,
+        school: &Brin,
+    ) -> Result<Vec<super::evaluate::SchoolEvaluationSummary>, JobFailure> {
+        let state = self
+            .evaluated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(school.to_string())
+            .or_default()
+            .clone();
+        let mut evaluated = state.lock().await;
         // "Started" is compared with the store's change stamps, which follow the system clock.
         let (today, started) = (self.clock.today_amsterdam(), Utc::now());
         let scope = match *evaluated {
             (Some(day), Some(last)) if day == today => Scope::ChangedSince(last),
             _ => Scope::AllPupils,
         };
-        let summaries = evaluate_schools_scoped(self.store.as_ref(), &self.settings, None, today, scope)
-            .await
-            .map_err(|e| JobFailure(format!("evaluate: {e}")))?;
+        let summaries =
+            evaluate_schools_scoped(self.store.as_ref(), &self.settings, Some(school), today, scope)
+                .await
+                .map_err(|e| JobFailure(format!("evaluate: {e}")))?;
         if scope == Scope::AllPupils {
             evaluated.0 = Some(today);
         }
@@ -100,6 +121,9 @@ impl Daemon {
         Ok(summaries)
     }
 }
+
+/// Day of the last evaluation of every pupil of a school, and start of the last evaluation run.
+type EvaluatedState = (Option<chrono::NaiveDate>, Option<chrono::DateTime<Utc>>);
 
 /// Runs the daemon until `shutdown` is cancelled. `listener` is the API's (port 0 in tests).
 pub async fn run(
@@ -171,17 +195,35 @@ pub async fn run(
 
 /// The job handlers: sync (REST streams), full reconcile, roll snapshot, evaluate (after each),
 /// digest, retention, board report. Each is one function below; this only registers them.
+///
+/// Sync, full reconcile, roll snapshot and evaluate are fanned out per school: the scheduled run
+/// enqueues `sync:<BRIN>` for every configured school at its slot, and each school's sync enqueues
+/// that school's `evaluate:<BRIN>`. Every daemon on the database claims school runs, up to
+/// `sync.concurrency` at once, so several daemons share a sync (docs/OPERATIONS.md §8.4).
 pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
     const REST: &[Source] = &[Source::Parnassys, Source::Leeruniek];
     // The daily roll snapshot: GKV and, for schools on UWLR (issue 12), the LAS's
     // `HaalLeerlinggegevens`.
     const ROLL: &[Source] = &[Source::ParnassysGkv, Source::Uwlr];
+    let schools: Vec<String> = d.settings.schools.iter().map(|s| s.brin.to_string()).collect();
     Runner::new(d.holder.clone())
+        .with_lease(d.settings.schedule.job_lease)
+        .with_parallel(usize::from(d.settings.sync.concurrency))
         .with_default_follow_ups()
-        .with_handler(JOB_SYNC, on(d, |d| sync_job(d, REST, false)))
-        .with_handler(JOB_FULL_RECONCILE, on(d, |d| sync_job(d, REST, true)))
-        .with_handler(JOB_GKV_SNAPSHOT, on(d, |d| sync_job(d, ROLL, false)))
-        .with_handler(JOB_EVALUATE, on(d, evaluate_job))
+        .with_fan_out(JOB_SYNC, schools.clone())
+        .with_fan_out(JOB_FULL_RECONCILE, schools.clone())
+        .with_fan_out(JOB_GKV_SNAPSHOT, schools.clone())
+        .with_fan_out(JOB_EVALUATE, schools)
+        .with_handler(JOB_SYNC, per_school(d, |d, b| sync_job(d, b, REST, false)))
+        .with_handler(
+            JOB_FULL_RECONCILE,
+            per_school(d, |d, b| sync_job(d, b, REST, true)),
+        )
+        .with_handler(
+            JOB_GKV_SNAPSHOT,
+            per_school(d, |d, b| sync_job(d, b, ROLL, false)),
+        )
+        .with_handler(JOB_EVALUATE, per_school(d, evaluate_job))
         .with_handler(JOB_DIGEST, on(d, digest_job))
         .with_handler(JOB_RETENTION, on(d, retention_job))
         .with_handler(JOB_BOARD_REPORT, on(d, board_report_job))
@@ -198,14 +240,51 @@ where
     move |_run| job(d.clone())
 }
 
-/// Sync: reads `sources` one after another (the half-hourly sync the REST streams, the daily
-/// roll snapshot GKV and UWLR; `full` reads them whole to notice deletions); after a REST sync the
-/// full reconcile of the current `sync.full_reconcile_interval` is enqueued.
-async fn sync_job(d: Arc<Daemon>, sources: &'static [Source], full: bool) -> Result<(), JobFailure> {
+/// A handler of a school's part of a fanned-out job (`sync:11ZW`): runs `job` for that school.
+/// A part that names no configured school (the configuration changed since it was enqueued)
+/// fails with a message instead of touching anything.
+fn per_school<F, Fut>(
+    d: &Arc<Daemon>,
+    job: F,
+) -> impl Fn(crate::store::JobRun) -> std::pin::Pin<Box<dyn Future<Output = Result<(), JobFailure>> + Send>>
++ Send
++ Sync
++ 'static
+where
+    F: Fn(Arc<Daemon>, Brin) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobFailure>> + Send + 'static,
+{
+    let d = d.clone();
+    move |run| {
+        let school = job_part(&run.job)
+            .1
+            .and_then(|part| Brin::parse(part).ok())
+            .filter(|b| d.settings.school(b).is_some());
+        match school {
+            Some(school) => Box::pin(job(d.clone(), school)),
+            None => {
+                let job = run.job.clone();
+                Box::pin(async move { Err(JobFailure(format!("{job}: not a configured school's run"))) })
+            }
+        }
+    }
+}
+
+/// Sync of one school: reads `sources` one after another (the half-hourly sync the REST
+/// streams, the daily roll snapshot GKV and UWLR; `full` reads them whole to notice deletions);
+/// after a REST sync the full reconcile of the current `sync.full_reconcile_interval` is
+/// enqueued.
+async fn sync_job(
+    d: Arc<Daemon>,
+    school: Brin,
+    sources: &'static [Source],
+    full: bool,
+) -> Result<(), JobFailure> {
     let mut failed = 0;
     for source in sources {
         let opts = SyncOptions {
             source: Some(*source),
+            school: Some(school.clone()),
             full,
             ..SyncOptions::from_settings(&d.settings.sync, d.clock.today_amsterdam())
         };
@@ -215,7 +294,7 @@ async fn sync_job(d: Arc<Daemon>, sources: &'static [Source], full: bool) -> Res
         failed += summary.streams.iter().filter(|s| s.is_failure()).count();
     }
     if failed > 0 {
-        return Err(JobFailure(format!("sync: {failed} stream(s) failed")));
+        return Err(JobFailure(format!("sync of {school}: {failed} stream(s) failed")));
     }
     if !full && sources.contains(&Source::Parnassys) {
         enqueue_full_reconcile(d.store.as_ref(), &d.settings, d.clock.now()).await;
@@ -223,9 +302,10 @@ async fn sync_job(d: Arc<Daemon>, sources: &'static [Source], full: bool) -> Res
     Ok(())
 }
 
-/// Evaluate: runs the rules (findings per rule as gauges), then mails what is urgent.
-async fn evaluate_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
-    let summaries = d.evaluate().await?;
+/// Evaluate one school: runs the rules (findings per rule as gauges), then mails what is urgent
+/// about that school.
+async fn evaluate_job(d: Arc<Daemon>, school: Brin) -> Result<(), JobFailure> {
+    let summaries = d.evaluate(&school).await?;
     for s in &summaries {
         for (rule, n) in &s.findings_per_rule {
             metrics::gauge!("zorgsignaal_rule_findings", "rule" => rule.clone(), "school" => s.school.clone())
@@ -233,7 +313,8 @@ async fn evaluate_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
         }
     }
     if let Some(mailer) = &d.mailer {
-        let sent = send_urgent(d.store.as_ref(), &d.settings, mailer, d.clock.now())
+        let _mailing = d.mailing.lock().await;
+        let sent = send_urgent_for(d.store.as_ref(), &d.settings, &school, mailer, d.clock.now())
             .await
             .map_err(|e| JobFailure(format!("urgent mail: {e}")))?;
         d.observe(&sent);
@@ -246,6 +327,7 @@ async fn evaluate_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
 /// pupil's file). Nothing without a mailer.
 async fn digest_job(d: Arc<Daemon>) -> Result<(), JobFailure> {
     let Some(mailer) = &d.mailer else { return Ok(()) };
+    let _mailing = d.mailing.lock().await;
     let sent = send_digests(d.store.as_ref(), &d.settings, mailer, d.clock.now())
         .await
         .map_err(|e| {
@@ -375,10 +457,11 @@ async fn outbox_loop(d: &Daemon, shutdown: CancellationToken) {
     }
 }
 
-/// Refreshes the gauges that describe the store (sync lag, quarantine, outbox) every 30 s.
+/// Refreshes the gauges that describe the store (sync lag, quarantine, outbox, what this
+/// instance holds) every 30 s.
 async fn metrics_loop(d: &Daemon, shutdown: CancellationToken) {
     while !shutdown.is_cancelled() {
-        if let Err(e) = refresh_gauges(d.store.as_ref()).await {
+        if let Err(e) = refresh_gauges(d.store.as_ref(), &d.holder).await {
             tracing::warn!(error = %e, "metrics refresh failed");
         }
         tokio::select! {
@@ -388,7 +471,7 @@ async fn metrics_loop(d: &Daemon, shutdown: CancellationToken) {
     }
 }
 
-async fn refresh_gauges(store: &dyn Store) -> Result<(), crate::store::StoreError> {
+async fn refresh_gauges(store: &dyn Store, holder: &str) -> Result<(), crate::store::StoreError> {
     let now = Utc::now();
     for s in store.stream_statuses().await? {
         let labels = [
@@ -413,6 +496,11 @@ async fn refresh_gauges(store: &dyn Store) -> Result<(), crate::store::StoreErro
         metrics::gauge!("zorgsignaal_outbox_items", "status" => status.as_str())
             .set(counts.get(status) as f64);
     }
+    // What this instance holds (several daemons on one database: each shows its own share).
+    let held = store.held_leases(holder).await?;
+    metrics::gauge!("zorgsignaal_job_runs_held", "holder" => holder.to_owned()).set(held.job_runs as f64);
+    metrics::gauge!("zorgsignaal_outbox_rows_held", "holder" => holder.to_owned())
+        .set(held.outbox_rows as f64);
     Ok(())
 }
 

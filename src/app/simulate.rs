@@ -274,10 +274,15 @@ async fn run(
                 .await
                 .context("scheduler tick")?;
             while let Some(outcome) = runner.run_next(store.as_ref(), t).await.context("job runner")? {
-                *jobs_run.entry(outcome.run.job.clone()).or_default() += 1;
+                // Counted per job, not per school part (`sync:11ZW` counts as `sync`); the
+                // scheduled run that fans out into the schools' runs is not counted itself.
+                let (job, part) = crate::schedule::job_part(&outcome.run.job);
+                if !(outcome.fan_out && part.is_none()) {
+                    *jobs_run.entry(job.to_owned()).or_default() += 1;
+                }
                 if let Err(failure) = &outcome.result {
                     tracing::warn!(job = %outcome.run.job, %failure, "simulated job failed");
-                    *job_failures.entry(outcome.run.job.clone()).or_default() += 1;
+                    *job_failures.entry(job.to_owned()).or_default() += 1;
                 }
             }
             loop {

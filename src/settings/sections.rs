@@ -78,6 +78,11 @@ pub struct ScheduleSettings {
     pub retention: String,
     /// Board report (bestuursrapportage) (default the first weekday of each month 06:30: `30 6 1W * *`).
     pub board_report: String,
+    /// How long a daemon holds a claimed job run (a school's sync, an evaluation, the digest)
+    /// without renewing it (default 90 s; renewed every third of it while the run goes on). A
+    /// daemon that was killed has its runs taken over by another within this time.
+    #[serde(with = "humantime_serde")]
+    pub job_lease: Duration,
 }
 
 impl Default for ScheduleSettings {
@@ -88,6 +93,7 @@ impl Default for ScheduleSettings {
             digest: "30 7 * * 1-5".into(),
             retention: "0 3 * * *".into(),
             board_report: "30 6 1W * *".into(),
+            job_lease: Duration::from_secs(crate::store::JOB_LEASE_SECS.unsigned_abs()),
         }
     }
 }

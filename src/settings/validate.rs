@@ -102,6 +102,7 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
     v.at_most("sync.concurrency", u64::from(s.sync.concurrency), 64);
     rules(s, &mut v);
     mail(s, &mut v);
+    v.at_least("schedule.job_lease", s.schedule.job_lease.as_secs(), 3);
     for (name, expr) in s.schedule.entries() {
         if let Err(e) = expr.parse::<croner::Cron>() {
             v.push(

@@ -59,7 +59,7 @@ pub use group_signals::{GroupSignalRow, GroupSignalStore, GroupSignalUpsert, VIS
 pub use history::HistoryStore;
 pub use lease::{lease_holder_is_gone, new_lease_holder};
 pub use model::*;
-pub use ops::{JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash};
+pub use ops::{HeldLeases, JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash};
 pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};
 pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};

@@ -2,14 +2,25 @@
 //! log (for rate limits) and retention (bewaartermijn) with its deletion log.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use super::error::StoreError;
 use super::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
 use crate::domain::{Brin, ExternalIdHasher};
 
-/// How long a claimed job stays with its worker before another may take it over.
-pub const JOB_LEASE_SECS: i64 = 3600;
+/// How long a claimed job run stays with its worker before another may take it over, unless the
+/// worker renews it ([`OpsStore::renew_job`]); the daemon renews every third of it while the run
+/// goes on (`schedule.job_lease`), so a killed daemon's runs are taken over within this time.
+pub const JOB_LEASE_SECS: i64 = 90;
+
+/// What one lease holder holds at the moment: its running job runs and its in-flight outbox rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeldLeases {
+    /// Job runs with status `running` claimed by the holder.
+    pub job_runs: i64,
+    /// Outbox rows `in_flight` under the holder's lease.
+    pub outbox_rows: i64,
+}
 
 /// The audit insert, shared by every place that writes an audit row.
 pub(crate) const INSERT_AUDIT: &str =
@@ -24,7 +35,28 @@ pub trait OpsStore: Send + Sync {
 
     /// Claims the oldest due job run (queued with `scheduled_at <= now`, or running with an expired
     /// lease) for `worker`, for [`JOB_LEASE_SECS`].
-    async fn claim_job(&self, now: DateTime<Utc>, worker: &str) -> Result<Option<JobRun>, StoreError>;
+    async fn claim_job(&self, now: DateTime<Utc>, worker: &str) -> Result<Option<JobRun>, StoreError> {
+        self.claim_job_for(now, worker, TimeDelta::seconds(JOB_LEASE_SECS))
+            .await
+    }
+
+    /// [`claim_job`](Self::claim_job) with a lease of `lease` (until `now + lease`). On
+    /// PostgreSQL the candidate row is locked `FOR UPDATE SKIP LOCKED`, so concurrent claimers
+    /// never wait for each other and never get the same run.
+    async fn claim_job_for(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: TimeDelta,
+    ) -> Result<Option<JobRun>, StoreError>;
+
+    /// Extends the lease of run `id` that `worker` holds to `until` (the heartbeat of a run in
+    /// progress). [`StoreError::LeaseLost`] when the run is no longer running under `worker`
+    /// (another worker took it over, or it was finished): the caller must stop working on it.
+    async fn renew_job(&self, id: i64, worker: &str, until: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// What `holder` holds now: running job runs and in-flight outbox rows under its id.
+    async fn held_leases(&self, holder: &str) -> Result<HeldLeases, StoreError>;
 
     /// Records the end of a run `worker` claimed: `Err(message)` marks it failed.
     /// [`StoreError::LeaseLost`] when another worker took the run over after its lease ran out
@@ -141,7 +173,7 @@ macro_rules! impl_ops_store {
             use $crate::store::error::StoreError;
             use $crate::store::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
             use $crate::store::ops::{
-                INSERT_AUDIT, JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash,
+                HeldLeases, INSERT_AUDIT, OpsStore, PruneCounts, PruneCutoffs, pupil_hash,
             };
             use $crate::store::work_rows::{AuditRow, DeletionRow};
 
@@ -161,7 +193,12 @@ macro_rules! impl_ops_store {
                     Ok(done > 0)
                 }
 
-                async fn claim_job(&self, now: DateTime<Utc>, worker: &str) -> Result<Option<JobRun>, StoreError> {
+                async fn claim_job_for(
+                    &self,
+                    now: DateTime<Utc>,
+                    worker: &str,
+                    lease: TimeDelta,
+                ) -> Result<Option<JobRun>, StoreError> {
                     let row: Option<(i64, String, DateTime<Utc>, i64)> = sqlx::query_as(concat!(
                         "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
                            started_at = $1
@@ -174,10 +211,48 @@ macro_rules! impl_ops_store {
                     ))
                     .bind(now)
                     .bind(worker)
-                    .bind(now + TimeDelta::seconds(JOB_LEASE_SECS))
+                    .bind(now + lease)
                     .fetch_optional(&self.pool)
                     .await?;
                     Ok(row.map(|(id, job, scheduled_at, attempts)| JobRun { id, job, scheduled_at, attempts }))
+                }
+
+                async fn renew_job(&self, id: i64, worker: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+                    let done = sqlx::query(
+                        "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND status = 'running' AND worker = $2",
+                    )
+                    .bind(id)
+                    .bind(worker)
+                    .bind(until)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        let row: Option<(String, Option<String>)> =
+                            sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
+                                .bind(id)
+                                .fetch_optional(&self.pool)
+                                .await?;
+                        return Err(match row {
+                            Some((status, current)) => StoreError::LeaseLost(format!(
+                                "job run {id} is {status}, held by {}, not renewed for {worker}",
+                                current.as_deref().unwrap_or("nobody")
+                            )),
+                            None => StoreError::NotFound,
+                        });
+                    }
+                    Ok(())
+                }
+
+                async fn held_leases(&self, holder: &str) -> Result<HeldLeases, StoreError> {
+                    let (job_runs, outbox_rows): (i64, i64) = sqlx::query_as(
+                        "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'running' AND worker = $1),
+                                (SELECT COUNT(*) FROM outbox WHERE status = 'in_flight' AND lease_holder = $1)",
+                    )
+                    .bind(holder)
+                    .fetch_one(&self.pool)
+                    .await?;
+                    Ok(HeldLeases { job_runs, outbox_rows })
                 }
 
                 async fn finish_job(

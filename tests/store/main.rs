@@ -82,6 +82,8 @@ contract! {
     outbox_claims_are_exclusive,
     outbox_failures_retry_park_and_lease_expiry,
     jobs_are_deduplicated_per_slot_across_processes,
+    job_leases_are_renewed_by_their_holder_and_counted_per_holder,
+    concurrent_job_claims_never_share_a_run,
     audit_and_mail_log,
     mail_items_per_ib_and_school,
     retention_deletes_everything_of_a_pupil_and_logs_it,

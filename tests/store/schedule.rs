@@ -249,6 +249,144 @@ async fn two_runners_handle_each_run_once(store: Arc<dyn Store>) {
     assert_eq!(handled, slots);
 }
 
+/// Fan-out over two parallel runner loops: the scheduled sync becomes one run per school, each
+/// school's sync chains that school's evaluation, every part is handled exactly once and after
+/// its sync, and neither runner works on more than its parallel bound at once.
+async fn fanned_out_school_runs_are_shared_by_two_parallel_runners(store: Arc<dyn Store>) {
+    let slot = utc(2026, 1, 12, 6, 0);
+    let schools: Vec<String> = (1..=6).map(|i| format!("{i:02}AA")).collect();
+    assert!(store.enqueue_job(JOB_SYNC, slot).await.expect("enqueue"));
+    let handled = Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+    let busy = Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        String,
+        (usize, usize),
+    >::new()));
+    let shutdown = CancellationToken::new();
+    let spawn = |worker: &'static str| {
+        let record = {
+            let (handled, busy) = (handled.clone(), busy.clone());
+            move |run: zorgsignaal::store::JobRun| {
+                let (handled, busy) = (handled.clone(), busy.clone());
+                async move {
+                    {
+                        let mut b = busy.lock().expect("lock");
+                        let e = b.entry(worker.to_owned()).or_default();
+                        e.0 += 1;
+                        e.1 = e.1.max(e.0);
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    handled
+                        .lock()
+                        .expect("lock")
+                        .push((worker.to_owned(), run.job.clone()));
+                    busy.lock().expect("lock").entry(worker.to_owned()).or_default().0 -= 1;
+                    Ok(())
+                }
+            }
+        };
+        let runner = Runner::new(worker)
+            .with_idle_poll(Duration::from_millis(10))
+            .with_parallel(2)
+            .with_default_follow_ups()
+            .with_fan_out(JOB_SYNC, schools.clone())
+            .with_fan_out(JOB_EVALUATE, schools.clone())
+            .with_handler(JOB_SYNC, record.clone())
+            .with_handler(JOB_EVALUATE, record);
+        let (store, shutdown) = (store.clone(), shutdown.clone());
+        tokio::spawn(async move { runner.run(store.as_ref(), Clock::System, shutdown).await })
+    };
+    let (a, b) = (spawn("worker-a"), spawn("worker-b"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while handled.lock().expect("lock").len() < 2 * schools.len() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // A moment more: a double run would show up now.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    shutdown.cancel();
+    a.await.expect("runner a");
+    b.await.expect("runner b");
+    let handled = handled.lock().expect("lock").clone();
+    let mut jobs: Vec<String> = handled.iter().map(|(_, job)| job.clone()).collect();
+    jobs.sort();
+    let mut expected: Vec<String> = schools
+        .iter()
+        .flat_map(|s| [format!("evaluate:{s}"), format!("sync:{s}")])
+        .collect();
+    expected.sort();
+    assert_eq!(jobs, expected, "every school synced and evaluated once");
+    for s in &schools {
+        let at = |job: String| handled.iter().position(|(_, j)| *j == job).expect("handled");
+        assert!(
+            at(format!("sync:{s}")) < at(format!("evaluate:{s}")),
+            "{s} evaluated after its sync"
+        );
+    }
+    let busy = busy.lock().expect("lock").clone();
+    assert!(
+        busy.values().all(|(_, max)| *max <= 2),
+        "parallel bound kept: {busy:?}"
+    );
+    assert!(drain(store.clone()).await.is_empty(), "nothing left to claim");
+}
+
+/// A run in progress keeps its lease: the runner renews it, so another worker cannot take the
+/// run over after the first lease would have run out. When a renewal finds the run taken over
+/// (here: a worker claiming it as of a time past the lease), the handler is stopped and the
+/// outcome is not recorded.
+async fn running_runs_are_renewed_and_stopped_when_taken_over(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    assert!(store.enqueue_job("long", now).await.expect("enqueue"));
+    let stopped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    struct Dropped(Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let flag = stopped.clone();
+    let runner = Runner::new("holder")
+        .with_lease(Duration::from_secs(3))
+        .with_handler("long", move |_run| {
+            let guard = Dropped(flag.clone());
+            async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+                Ok(())
+            }
+        });
+    let peer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            // Past the first lease (3 s): the run was renewed, so it is not due.
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let early = store.claim_job(Utc::now(), "peer").await.expect("claim");
+            // A peer whose clock is an hour ahead sees the lease run out and takes it.
+            let late = store
+                .claim_job(Utc::now() + chrono::TimeDelta::hours(1), "peer")
+                .await
+                .expect("claim");
+            (early, late)
+        })
+    };
+    let outcome = runner
+        .run_next(store.as_ref(), now)
+        .await
+        .expect("run next")
+        .expect("a run");
+    let (early, late) = peer.await.expect("peer");
+    assert!(early.is_none(), "a renewed run is not taken over: {early:?}");
+    let late = late.expect("the peer took the run over");
+    assert_eq!((late.id, late.attempts), (outcome.run.id, 2));
+    let failure = outcome.result.expect_err("stopped");
+    assert!(failure.0.contains("lease lost"), "{failure}");
+    assert!(stopped.load(Ordering::SeqCst), "the handler was stopped");
+    // The run is the peer's: it finishes it, the stopped holder recorded nothing.
+    store
+        .finish_job(late.id, "peer", Ok(()))
+        .await
+        .expect("peer finishes");
+}
+
 /// Generates the tests of one engine on the contract suite's harness: scheduler scenarios under
 /// paused time, runner scenarios in real time (the runner's claim loop has no timing to speed
 /// up). Time is paused right after the harness has opened the store rather than with
@@ -274,10 +412,14 @@ macro_rules! engine_tests {
 
 mod sqlite {
     engine_tests!(Sqlite, paused: [spring_forward_weekend, fall_back_weekend],
-        real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once]);
+        real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once,
+            fanned_out_school_runs_are_shared_by_two_parallel_runners,
+            running_runs_are_renewed_and_stopped_when_taken_over]);
 }
 
 mod postgres {
     engine_tests!(Postgres, paused: [spring_forward_weekend, fall_back_weekend],
-        real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once]);
+        real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once,
+            fanned_out_school_runs_are_shared_by_two_parallel_runners,
+            running_runs_are_renewed_and_stopped_when_taken_over]);
 }

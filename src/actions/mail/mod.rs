@@ -27,6 +27,7 @@ pub use directie::{
 pub use mailer::{Mailer, SentMail};
 pub use policy::{
     Quiet, SendSummary, SentInfo, quiet_reason, school_quiet_reason, send_digests, send_urgent,
+    send_urgent_for,
 };
 
 use crate::store::StoreError;

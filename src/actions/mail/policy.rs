@@ -111,7 +111,7 @@ pub async fn send_digests(
     mailer: &Mailer,
     now: DateTime<Utc>,
 ) -> Result<SendSummary, MailError> {
-    run(store, settings, mailer, now, MailKind::Digest).await
+    run(store, settings, mailer, now, MailKind::Digest, None).await
 }
 
 /// The same-day mail for `high` severity (after an evaluation): like [`send_digests`], but a
@@ -124,7 +124,20 @@ pub async fn send_urgent(
     mailer: &Mailer,
     now: DateTime<Utc>,
 ) -> Result<SendSummary, MailError> {
-    run(store, settings, mailer, now, MailKind::Urgent).await
+    run(store, settings, mailer, now, MailKind::Urgent, None).await
+}
+
+/// [`send_urgent`] for one school only: the daemon's evaluation of a school (a run of its own,
+/// on whichever daemon claimed it) mails what is urgent about that school and nothing else, so
+/// two daemons evaluating two schools never check and send the same IB's mail at once.
+pub async fn send_urgent_for(
+    store: &dyn Store,
+    settings: &Settings,
+    school: &crate::domain::Brin,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> Result<SendSummary, MailError> {
+    run(store, settings, mailer, now, MailKind::Urgent, Some(school)).await
 }
 
 /// Whether a school's state is worth a start overview: it has pupils and, when REST sources
@@ -151,6 +164,7 @@ async fn run(
     mailer: &Mailer,
     now: DateTime<Utc>,
     kind: MailKind,
+    only: Option<&crate::domain::Brin>,
 ) -> Result<SendSummary, MailError> {
     let mail = &settings.mail;
     if !mail.enabled {
@@ -165,7 +179,11 @@ async fn run(
     let mut quiet_all: Option<Option<Quiet>> = None;
     let mut attempted = 0usize;
     let mut failed: Vec<MailError> = Vec::new();
-    for school_settings in &settings.schools {
+    for school_settings in settings
+        .schools
+        .iter()
+        .filter(|s| only.is_none_or(|b| *b == s.brin))
+    {
         let school = school_settings.school();
         let quiet = school_quiet_reason(settings, school_settings, now);
         quiet_all = Some(match quiet_all {

@@ -219,6 +219,126 @@ pub async fn job_runs_are_finished_only_by_their_lease_holder(ctx: Ctx) {
     b.close().await;
 }
 
+/// A job run's lease: claimed for a given time, renewed only by its holder (which moves its end),
+/// taken over only once the renewed lease ran out, after which the former holder can neither
+/// renew nor finish it. `held_leases` counts per holder what it holds: running runs and
+/// in-flight outbox rows.
+pub async fn job_leases_are_renewed_by_their_holder_and_counted_per_holder(ctx: Ctx) {
+    let a = ctx.store.clone();
+    let b = store::open(&ctx.url).await.expect("daemon B");
+    let slot = at(2026, 2, 2, 6);
+    let lease = TimeDelta::seconds(30);
+    for school in ["sync:01AA", "sync:02BB"] {
+        a.enqueue_job(school, slot).await.expect("enqueue");
+    }
+    let first = a
+        .claim_job_for(slot, A, lease)
+        .await
+        .expect("claim")
+        .expect("A's first run");
+    let second = b
+        .claim_job_for(slot, B, lease)
+        .await
+        .expect("claim")
+        .expect("B gets the other run, not A's");
+    assert_ne!(first.id, second.id);
+    assert_eq!(
+        (first.job.as_str(), second.job.as_str()),
+        ("sync:01AA", "sync:02BB"),
+        "oldest slot first, then by id"
+    );
+    enrol(a.as_ref(), &["p1"]).await;
+    a.upsert_task(&task("t1", "p1")).await.expect("task");
+    assert_eq!(
+        a.claim_outbox(Utc::now() + TimeDelta::seconds(1), 10, A)
+            .await
+            .expect("A claims a row")
+            .len(),
+        1
+    );
+    assert_eq!(
+        a.held_leases(A).await.expect("A holds"),
+        store::HeldLeases {
+            job_runs: 1,
+            outbox_rows: 1
+        }
+    );
+    assert_eq!(
+        b.held_leases(B).await.expect("B holds"),
+        store::HeldLeases {
+            job_runs: 1,
+            outbox_rows: 0
+        }
+    );
+
+    // A renews before its lease runs out; at the old end the run is not due for B (which renewed
+    // its own run well past it).
+    a.renew_job(first.id, A, slot + lease * 2)
+        .await
+        .expect("A renews");
+    b.renew_job(second.id, B, slot + lease * 9)
+        .await
+        .expect("B renews");
+    assert!(lease_lost(b.renew_job(first.id, B, slot + lease * 9).await));
+    assert!(
+        b.claim_job_for(slot + lease + TimeDelta::seconds(1), B, lease)
+            .await
+            .expect("claim")
+            .is_none(),
+        "the renewed lease holds"
+    );
+    // Once the renewed lease ran out B takes it over; A's heartbeat and outcome are refused.
+    let taken = b
+        .claim_job_for(slot + lease * 2 + TimeDelta::seconds(1), B, lease)
+        .await
+        .expect("claim")
+        .expect("B takes A's run over");
+    assert_eq!((taken.id, taken.attempts), (first.id, 2));
+    assert!(lease_lost(a.renew_job(first.id, A, slot + lease * 4).await));
+    assert!(lease_lost(a.finish_job(first.id, A, Ok(())).await));
+    assert_eq!(a.held_leases(A).await.expect("A holds").job_runs, 0);
+    assert_eq!(b.held_leases(B).await.expect("B holds").job_runs, 2);
+    b.finish_job(first.id, B, Ok(())).await.expect("B finishes");
+    b.finish_job(second.id, B, Ok(())).await.expect("B finishes");
+    assert!(
+        lease_lost(b.renew_job(first.id, B, slot + lease * 9).await),
+        "a finished run is not renewed"
+    );
+    assert!(matches!(
+        b.renew_job(first.id + 1000, B, slot).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(b.held_leases(B).await.expect("B holds").job_runs, 0);
+    b.close().await;
+}
+
+/// Two daemons claiming at the same moment never get the same run: 12 runs, 12 claims split
+/// over two store handles, every run claimed exactly once.
+pub async fn concurrent_job_claims_never_share_a_run(ctx: Ctx) {
+    let a = ctx.store.clone();
+    let b = store::open(&ctx.url).await.expect("daemon B");
+    let slot = at(2026, 2, 2, 6);
+    for i in 0..12 {
+        a.enqueue_job(&format!("sync:{i:02}ZZ"), slot)
+            .await
+            .expect("enqueue");
+    }
+    let claim = |s: std::sync::Arc<dyn store::Store>, who: &'static str| async move {
+        let mut got = Vec::new();
+        while let Some(run) = s.claim_job(slot, who).await.expect("claim") {
+            got.push(run.id);
+        }
+        got
+    };
+    let (from_a, from_b) = tokio::join!(claim(a.clone(), A), claim(b.clone(), B));
+    let mut all: Vec<i64> = from_a.iter().chain(&from_b).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), from_a.len() + from_b.len(), "no run claimed twice");
+    assert_eq!(all.len(), 12, "every run claimed");
+    b.close().await;
+}
+
 fn pupil_at(school: &Brin, id: &str) -> Pupil {
     Pupil {
         school: school.clone(),
