@@ -278,6 +278,62 @@ fn the_absence_rules_are_counted_with_suppression_and_ask_for_no_plan() {
     }
 }
 
+/// Issue 18 items 3 and 4: the board report counts `gifted_candidate` and `dyscalculia_check`
+/// like every rule of `RULES`, with small-cell suppression; the rekenonderzoek asks for a plan
+/// ("plan binnen 6 weken"), the plusaanbod signal (no domain, no task) does not.
+#[test]
+fn the_gifted_and_dyscalculia_rules_are_counted_with_suppression() {
+    let opened = d(2025, 11, 3);
+    let gifted = |id: i64| ReportSignal {
+        domain: None,
+        ..signal(id, id, "gifted_candidate", opened)
+    };
+    let rules: Vec<String> = crate::rules::RULES.iter().map(|r| r.id.to_string()).collect();
+    assert!(rules.iter().any(|r| r == "gifted_candidate") && rules.iter().any(|r| r == "dyscalculia_check"));
+    let mut big: Vec<ReportSignal> = (1..=7).map(gifted).collect();
+    big.extend((8..=13).map(|i| signal(i, i, "dyscalculia_check", opened)));
+    let small = vec![gifted(101), signal(102, 102, "dyscalculia_check", opened)];
+    let mut one = input(
+        vec![school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big.clone())],
+        5,
+    );
+    one.rules = rules.clone();
+    let r = aggregate(&one);
+    let a = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(
+        count(&r, &a, "signals_new:gifted_candidate", 2025),
+        Value::Count(7)
+    );
+    assert_eq!(
+        count(&r, &a, "signals_new:dyscalculia_check", 2025),
+        Value::Count(6)
+    );
+    assert_eq!(
+        count(&r, &a, "signal_plan_total", 2025),
+        Value::Count(6),
+        "only the rekenonderzoek asks for a plan"
+    );
+    let mut two = input(
+        vec![
+            school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big),
+            school("22AB", pupils(40, d(2025, 8, 1)), vec![], small),
+        ],
+        5,
+    );
+    two.rules = rules;
+    let r = aggregate(&two);
+    let b = Unit::School(Brin::parse("22AB").expect("brin"));
+    for rule in ["gifted_candidate", "dyscalculia_check"] {
+        let key = format!("signals_new:{rule}");
+        assert_eq!(count(&r, &b, &key, 2025), Value::Small(5), "{rule}");
+        let (school, board) = (count(&r, &a, &key, 2025), count(&r, &Unit::Board, &key, 2025));
+        assert!(
+            !(matches!(school, Value::Count(_)) && matches!(board, Value::Count(_))),
+            "{rule}: the board total minus the big school would reveal the small one"
+        );
+    }
+}
+
 #[test]
 fn a_share_that_would_reveal_a_small_count_is_not_published() {
     let opened = d(2025, 9, 1);

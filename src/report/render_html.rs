@@ -27,6 +27,10 @@ pub fn rule_label(rule: &str) -> String {
         "opp_yearly_evaluation" => "OPP-evaluatie met ouders".into(),
         "plan_ineffective" => "Plan zonder effect".into(),
         "signal_without_plan" => "Signaal zonder plan".into(),
+        "unauthorised_absence" => "Ongeoorloofd verzuim (leerplicht)".into(),
+        "frequent_sick_absence" => "Frequent ziekteverzuim".into(),
+        "gifted_candidate" => "Plusaanbod bespreken".into(),
+        "dyscalculia_check" => "Rekenonderzoek ERWD (dyscalculie)".into(),
         other => other.to_owned(),
     }
 }

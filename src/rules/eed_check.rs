@@ -46,7 +46,7 @@ pub struct DossierCheck {
 
 /// Weeks of the merged plan periods within `[from, to]`; holiday days do not count (school weeks,
 /// docs/RULES.md §1a).
-fn span_weeks(
+pub(crate) fn span_weeks(
     plans: &[&HistoryPlan],
     from: NaiveDate,
     to: NaiveDate,

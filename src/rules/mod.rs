@@ -4,10 +4,12 @@
 pub mod absence;
 pub mod avi_stagnation;
 pub mod dmt_three_lowest;
+pub mod dyscalculia_check;
 pub mod eed_check;
 pub mod engine;
 pub mod finding;
 pub mod frequent_sick_absence;
+pub mod gifted_candidate;
 pub mod history;
 pub mod input;
 pub mod json;
@@ -47,7 +49,7 @@ pub use signal_without_plan::opened_on;
 
 /// Every rule, in evaluation order: the one list the engine, `status`, the report and the docs
 /// checks iterate. A new rule is a file exporting `RULE` and one line here.
-pub const RULES: [Rule; 14] = [
+pub const RULES: [Rule; 16] = [
     dmt_three_lowest::RULE,
     eed_check::RULE,
     lowest_level_repeated::RULE,
@@ -62,4 +64,6 @@ pub const RULES: [Rule; 14] = [
     signal_without_plan::RULE,
     unauthorised_absence::RULE,
     frequent_sick_absence::RULE,
+    gifted_candidate::RULE,
+    dyscalculia_check::RULE,
 ];

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{DomainMapping, MomentWindows, MonthDay};
+use crate::domain::{DomainMapping, LearningDomain, MomentWindows, MonthDay};
 
 /// All rule parameters for one school.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -44,6 +44,10 @@ pub struct RuleParams {
     pub unauthorised_absence: UnauthorisedAbsence,
     /// `frequent_sick_absence`.
     pub frequent_sick_absence: FrequentSickAbsence,
+    /// `gifted_candidate`.
+    pub gifted_candidate: GiftedCandidate,
+    /// `dyscalculia_check`.
+    pub dyscalculia_check: DyscalculiaCheck,
 }
 
 /// Three consecutive DMT main measurements at level V or lower.
@@ -400,6 +404,109 @@ impl Default for FrequentSickAbsence {
             enabled: true,
             times: 4,
             weeks: 12,
+        }
+    }
+}
+
+/// Rekenonderzoek per the protocol ERWD: lowest 10 % on rekenen repeatedly and a low tempotoets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DyscalculiaCheck {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Consecutive rekenen main measurements in the lowest 10 % (default 3: the protocol's
+    /// hardnekkigheid, as for dyslexia).
+    pub consecutive: usize,
+    /// Tests that are a tempotoets automatiseren (case-insensitive substrings of toetscode or
+    /// toetsnaam; default the TTR, Tempo Test Rekenen).
+    pub tempo_test_patterns: Vec<String>,
+    /// A tempotoets is low at or below this percentile (default 10; with 20 or more a plain V
+    /// counts as low too).
+    pub ttr_max_percentile: u8,
+    /// Fire only with a low tempotoets of this or the previous school year (default). Off: fire
+    /// without one and list the missing tempotoets in the dossier.
+    pub require_ttr: bool,
+    /// Weeks of intensive rekenen intervention between the measurements (default 24: about half
+    /// a school year, two periods of about three months).
+    pub min_intervention_weeks: u32,
+    /// Minimum intensity in minutes per week (default 60).
+    pub min_minutes_per_week: u32,
+    /// Protocol level from which a rekenen plan counts (default 2).
+    pub min_protocol_level: u8,
+    /// Protocol level of the intensive intervention (default 3; level 2 with enough minutes
+    /// counts too).
+    pub intensive_protocol_level: u8,
+}
+
+impl Default for DyscalculiaCheck {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            consecutive: 3,
+            tempo_test_patterns: [
+                "ttr",
+                "tempo test rekenen",
+                "tempotoets",
+                "tempo-toets",
+                "tempo toets",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            ttr_max_percentile: 10,
+            require_ttr: true,
+            min_intervention_weeks: 24,
+            min_minutes_per_week: 60,
+            min_protocol_level: 2,
+            intensive_protocol_level: 3,
+        }
+    }
+}
+
+/// Top 10 % at both main rounds of a school year: a pupil for the plusaanbod conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GiftedCandidate {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Percentile from which a result is in the top (default 90: I+ of the seven-level display,
+    /// P91–100, or a percentile of at least 90; a plain I, P81–100, is not enough).
+    pub min_percentile: u8,
+    /// Domains where a plusaanbod is organised (default rekenen-wiskunde and begrijpend lezen).
+    pub domains: Vec<LearningDomain>,
+    /// A running plan whose title contains one of these (case-insensitive) is a plusaanbod: the
+    /// pupil has one already.
+    pub plan_patterns: Vec<String>,
+    /// Signal a pupil once (default): after a signal of this rule in one school year (any
+    /// status) no new one in a later year. Off: once per school year.
+    pub once_per_pupil: bool,
+    /// Also an IB task "Plusaanbod bespreken" (default off: the signal is for the bespreking).
+    pub ib_task: bool,
+}
+
+impl Default for GiftedCandidate {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_percentile: 90,
+            domains: vec![LearningDomain::Mathematics, LearningDomain::ReadingComprehension],
+            plan_patterns: [
+                "plusaanbod",
+                "plusklas",
+                "plusgroep",
+                "pluswerk",
+                "verrijk",
+                "compact",
+                "versnel",
+                "meerbegaafd",
+                "hoogbegaafd",
+                "topklas",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+            once_per_pupil: true,
+            ib_task: false,
         }
     }
 }

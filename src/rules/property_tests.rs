@@ -22,7 +22,9 @@ const TESTS: [(&str, &str); 6] = [
     ("BL", "Begrijpend lezen"),
     ("SEO", "Sociaal-emotioneel"),
 ];
-const SCORES: [(&str, &str); 12] = [
+const SCORES: [(&str, &str); 14] = [
+    ("IV", "I+"),
+    ("PC", "95"),
     ("IV", "I"),
     ("IV", "III"),
     ("IV", "IV"),
@@ -333,6 +335,55 @@ proptest! {
             if super::signal_without_plan::LEARNING_RULES.contains(&f.signal.rule.as_str()) && !f.tasks.is_empty() {
                 prop_assert!(super::signal_without_plan::is_recent(super::signal_without_plan::opened_on(&f, as_of), as_of), "{}", f.signal.key);
             }
+        }
+    }
+
+    /// Issue 18 item 4: `gifted_candidate` is one low signal per pupil without a task (by
+    /// default), on M and E of one school year whose every result is in the top 10 %, and silent
+    /// while a plan with a plusaanbod title runs.
+    #[test]
+    fn the_gifted_signal_is_one_low_signal_on_top_results(h in history(1), as_of in as_of_strategy()) {
+        let gifted: Vec<Finding> = evaluate(&h, as_of, &ctx())
+            .into_iter()
+            .filter(|f| f.signal.rule == super::gifted_candidate::RULE_ID)
+            .collect();
+        prop_assert!(gifted.len() <= 1);
+        for f in &gifted {
+            prop_assert_eq!(f.signal.severity, crate::domain::Severity::Low);
+            prop_assert!(f.tasks.is_empty());
+            prop_assert!(f.signal.evidence.len() % 2 == 0);
+            for e in &f.signal.evidence {
+                let r = h.results.iter().find(|r| r.id.to_string() == e.id).expect("evidence is a result");
+                let top = match crate::domain::level::percentile(&r.result.reference_scores) {
+                    Some(p) => p >= 90,
+                    None => r.result.reference_scores.iter().any(|s| s.level.is_some_and(crate::domain::Level::is_seven_level)),
+                };
+                prop_assert!(top, "{:?}", r.result.reference_scores);
+            }
+        }
+        if !gifted.is_empty() {
+            let mut plus = h.clone();
+            plus.plans.push(HistoryPlan {
+                id: 99_999,
+                plan: SupportPlan {
+                    source: Source::Parnassys,
+                    external_id: "plus".into(),
+                    school: brin(),
+                    pupil_external_id: Some(plus.pupil_external_id.clone()),
+                    group_external_id: None,
+                    kind: PlanKind::ActionPlan,
+                    domain: None,
+                    title: "Plusklas".into(),
+                    owner: None,
+                    care_level: None,
+                    start: as_of,
+                    end: None,
+                    evaluation_due: None,
+                    minutes_per_week: None,
+                    evaluations: Vec::new(),
+                },
+            });
+            prop_assert!(evaluate(&plus, as_of, &ctx()).iter().all(|f| f.signal.rule != super::gifted_candidate::RULE_ID));
         }
     }
 

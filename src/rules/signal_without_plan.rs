@@ -8,8 +8,8 @@ use chrono::{Duration, NaiveDate};
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key};
 use super::input::{Evaluate, Rule, RuleInput};
 use super::{
-    PriorSignal, avi_stagnation, dmt_three_lowest, eed_check, level_drop, lowest_level_repeated, no_growth,
-    reference_level_low, text,
+    PriorSignal, avi_stagnation, dmt_three_lowest, dyscalculia_check, eed_check, level_drop,
+    lowest_level_repeated, no_growth, reference_level_low, text,
 };
 use crate::domain::{Evidence, LearningDomain, SchoolYear, Severity, Source, TaskKind};
 
@@ -31,7 +31,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// Rules whose signals are learning signals.
-pub const LEARNING_RULES: [&str; 7] = [
+pub const LEARNING_RULES: [&str; 8] = [
     dmt_three_lowest::RULE_ID,
     eed_check::RULE_ID,
     lowest_level_repeated::RULE_ID,
@@ -39,6 +39,7 @@ pub const LEARNING_RULES: [&str; 7] = [
     no_growth::RULE_ID,
     reference_level_low::RULE_ID,
     avi_stagnation::RULE_ID,
+    dyscalculia_check::RULE_ID,
 ];
 
 /// Learning rules of low severity: their signals are for the IB's overview and never ask a

@@ -193,6 +193,8 @@ pub fn rule_label(rule: &str) -> &str {
         "signal_without_plan" => "signaal zonder plan",
         "unauthorised_absence" => "ongeoorloofd verzuim melden",
         "frequent_sick_absence" => "frequent ziekteverzuim",
+        "gifted_candidate" => "plusaanbod bespreken",
+        "dyscalculia_check" => "rekenonderzoek (ERWD)",
         other => other,
     }
 }

@@ -331,6 +331,78 @@ fn override_errors_name_the_full_key() {
     );
 }
 
+/// Issue 18 item 4: `gifted_candidate` has parameters and on/off per school, checked at start.
+#[test]
+fn the_gifted_rule_is_set_per_school_and_checked() {
+    let extra = "[rules.schools.11ZW.gifted_candidate]\nmin_percentile = 95\n\
+                 domains = [\"mathematics\", \"spelling\"]\nib_task = true\n";
+    let s = load(extra).expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert_eq!(p.gifted_candidate.min_percentile, 95);
+    assert_eq!(
+        p.gifted_candidate.domains,
+        [
+            crate::domain::LearningDomain::Mathematics,
+            crate::domain::LearningDomain::Spelling
+        ]
+    );
+    assert!(p.gifted_candidate.ib_task && p.gifted_candidate.once_per_pupil);
+    let board = s.rules.board();
+    assert!(board.gifted_candidate.enabled && !board.gifted_candidate.ib_task);
+    assert_eq!(board.gifted_candidate.min_percentile, 90);
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.gifted_candidate]\nmin_percentile = 100\n"),
+        ["rules.schools.11ZW.gifted_candidate.min_percentile"]
+    );
+    assert_eq!(
+        issue_keys("[rules.gifted_candidate]\ndomains = []\n"),
+        ["rules.gifted_candidate.domains"]
+    );
+    assert_eq!(
+        issue_keys("[rules.gifted_candidate]\nplan_patterns = [\"plusklas\", \" \"]\n"),
+        ["rules.gifted_candidate.plan_patterns"]
+    );
+    assert!(load("[rules.gifted_candidate]\ndomains = [\"gym\"]\n").is_err());
+}
+
+/// Issue 18 item 3: `dyscalculia_check` has parameters and on/off per school, checked at start.
+#[test]
+fn the_dyscalculia_check_is_set_per_school_and_checked() {
+    let extra = "[rules.schools.11ZW.dyscalculia_check]\nconsecutive = 2\nttr_max_percentile = 20\n\
+                 tempo_test_patterns = [\"ttr\", \"rekensprint\"]\n";
+    let s = load(extra).expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert_eq!(
+        (
+            p.dyscalculia_check.consecutive,
+            p.dyscalculia_check.ttr_max_percentile
+        ),
+        (2, 20)
+    );
+    assert_eq!(p.dyscalculia_check.tempo_test_patterns, ["ttr", "rekensprint"]);
+    assert_eq!(
+        p.dyscalculia_check.min_intervention_weeks, 24,
+        "the board's value stays"
+    );
+    assert_eq!(s.rules.board().dyscalculia_check.consecutive, 3);
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.dyscalculia_check]\nconsecutive = 0\n"),
+        ["rules.schools.11ZW.dyscalculia_check.consecutive"]
+    );
+    assert_eq!(
+        issue_keys("[rules.dyscalculia_check]\nttr_max_percentile = 0\n"),
+        ["rules.dyscalculia_check.ttr_max_percentile"]
+    );
+    assert_eq!(
+        issue_keys("[rules.dyscalculia_check]\ntempo_test_patterns = []\n"),
+        ["rules.dyscalculia_check.tempo_test_patterns"]
+    );
+    assert_eq!(
+        issue_keys("[rules.dyscalculia_check]\nintensive_protocol_level = 1\n"),
+        ["rules.dyscalculia_check.intensive_protocol_level"]
+    );
+}
+
 #[test]
 fn invalid_moment_windows_are_reported_per_school() {
     let extra = "[rules.schools.11ZW.moment_windows]\nmid_to = \"06-01\"\n";

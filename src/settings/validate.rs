@@ -397,6 +397,11 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
             "frequent_sick_absence.weeks",
             p.frequent_sick_absence.weeks as usize,
         ),
+        ("dyscalculia_check.consecutive", p.dyscalculia_check.consecutive),
+        (
+            "dyscalculia_check.min_protocol_level",
+            usize::from(p.dyscalculia_check.min_protocol_level),
+        ),
     ];
     for (name, value) in counts {
         v.at_least(&format!("{key}.{name}"), value as u64, 1);
@@ -415,6 +420,50 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
         v.push(
             format!("{key}.unauthorised_absence.hours"),
             "must be more than 0 and at most 200 (the law reports 16 hours)",
+        );
+    }
+    let erwd = &p.dyscalculia_check;
+    if !(1..=99).contains(&erwd.ttr_max_percentile) {
+        v.push(
+            format!("{key}.dyscalculia_check.ttr_max_percentile"),
+            "must be from 1 to 99 (10 is the lowest 10 %)",
+        );
+    }
+    if erwd.enabled && erwd.require_ttr && erwd.tempo_test_patterns.iter().all(|s| s.trim().is_empty()) {
+        v.push(
+            format!("{key}.dyscalculia_check.tempo_test_patterns"),
+            "must name the tempotoets while require_ttr is on",
+        );
+    }
+    if erwd.tempo_test_patterns.iter().any(|s| s.trim().is_empty()) {
+        v.push(
+            format!("{key}.dyscalculia_check.tempo_test_patterns"),
+            "must not contain an empty pattern (it would match every test)",
+        );
+    }
+    if erwd.intensive_protocol_level < erwd.min_protocol_level || erwd.intensive_protocol_level > 4 {
+        v.push(
+            format!("{key}.dyscalculia_check.intensive_protocol_level"),
+            "must be at least min_protocol_level and at most 4",
+        );
+    }
+    let gifted = &p.gifted_candidate;
+    if !(50..=99).contains(&gifted.min_percentile) {
+        v.push(
+            format!("{key}.gifted_candidate.min_percentile"),
+            "must be from 50 to 99 (90 is the top 10 %, I+)",
+        );
+    }
+    if gifted.enabled && gifted.domains.is_empty() {
+        v.push(
+            format!("{key}.gifted_candidate.domains"),
+            "must name at least one domain while the rule is on",
+        );
+    }
+    if gifted.plan_patterns.iter().any(|s| s.trim().is_empty()) {
+        v.push(
+            format!("{key}.gifted_candidate.plan_patterns"),
+            "must not contain an empty pattern (it would match every plan)",
         );
     }
 }

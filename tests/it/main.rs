@@ -24,6 +24,7 @@ mod cli_config;
 mod csv_import;
 mod daemon_e2e;
 mod daemon_sqlite_lock;
+mod daemons_postgres;
 mod demo_cli;
 mod deploy_demo;
 mod deploy_metrics_doc;

@@ -259,8 +259,8 @@ async fn planted_cases_hold(params: GenParams) {
     }
     assert_eq!(
         per_rule.len(),
-        14,
-        "docs/DOMAIN.md §6 has ten rules; issue 16 added reference_level_low and avi_stagnation, issue 18 the two absence rules"
+        16,
+        "docs/DOMAIN.md §6 has ten rules; issue 16 added reference_level_low and avi_stagnation, issue 18 the two absence rules, gifted_candidate and dyscalculia_check"
     );
     for (rule, (fires, silent)) in &per_rule {
         assert!(
@@ -388,4 +388,118 @@ async fn the_binary_gives_the_planted_outcomes_in_signals_json() {
         });
     }
     assert_all_hold(&expected, &by_pupil, &format!("binary, as of {as_of}"));
+}
+
+/// Fire rates of the rules on a generated board without planted pupils (issue 17's signal
+/// economy; issue 18 items 3 and 4 measured with it, docs/RULES.md §4c): a full sync of seed 42,
+/// six schools of 250 pupils, four school years up to 15-07-2026, then the real evaluation
+/// pipeline at the end of 2024-2025 (the start state) and after each round and season of
+/// 2025-2026. Prints the signals per rule that the replay opened in 2025-2026 per 100 pupils
+/// enrolled on 01-03-2026. Sampled dates, not every day: a signal found and gone between two
+/// dates is missed, so these are lower bounds for the round-based rules. Run with
+/// `cargo test --workspace --test it planted_cases::fire_rates -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement (a few minutes), not a check"]
+async fn fire_rates_per_rule_over_a_school_year() {
+    let ymd = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let end = ymd(2026, 7, 15);
+    let params = GenParams {
+        seed: 42,
+        schools: 6,
+        pupils_per_school: 250,
+        years: 4,
+        as_of: end,
+        planted: false,
+        ..GenParams::default()
+    };
+    let (dataset, _) = mocks::generate(&params);
+    let census = ymd(2026, 3, 1);
+    let pupils: usize = dataset
+        .schools
+        .iter()
+        .map(|s| {
+            s.groepsindelingen
+                .iter()
+                .filter(|m| m.vanaf_datum >= ymd(2025, 8, 1) && m.vanaf_datum <= census)
+                .filter(|m| m.tot_datum.is_none_or(|t| t >= census))
+                .map(|m| m.leerling)
+                .collect::<BTreeSet<_>>()
+                .len()
+        })
+        .sum();
+    let board = MockBoard::start(MockConfig::generated(params.clone()))
+        .await
+        .expect("mock board starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("zorgsignaal.sqlite");
+    let settings = Settings::from_toml_str(&demo_config_toml(&dataset, &board, &db, false)).expect("config");
+    let store = open_store(&settings).await.expect("open store");
+    let engine = SyncEngine::from_settings(&settings, store.clone()).expect("sync engine");
+    let sync = engine
+        .run_once(
+            &SyncOptions {
+                full: true,
+                ..SyncOptions::new(end)
+            },
+            &NoProgress,
+        )
+        .await;
+    assert!(!sync.any_failed(), "sync failed:\n{}", sync.render());
+    let keys = |rows: Vec<zorgsignaal::store::SignalRow>| -> BTreeMap<String, String> {
+        rows.into_iter().map(|r| (r.signal.key, r.signal.rule)).collect()
+    };
+    evaluate_schools(store.as_ref(), &settings, None, ymd(2025, 7, 15))
+        .await
+        .expect("evaluate");
+    let start = keys(store.signals(&SignalFilter::default()).await.expect("signals"));
+    for (m, d) in [
+        (9, 15),
+        (11, 1),
+        (12, 20),
+        (2, 20),
+        (3, 20),
+        (5, 1),
+        (6, 5),
+        (6, 20),
+        (7, 15),
+    ] {
+        let y = if m >= 8 { 2025 } else { 2026 };
+        evaluate_schools(store.as_ref(), &settings, None, ymd(y, m, d))
+            .await
+            .expect("evaluate");
+    }
+    let all = keys(store.signals(&SignalFilter::default()).await.expect("signals"));
+    store.close().await;
+    board.shutdown().await;
+    let mut new: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut at_start: BTreeMap<&str, usize> = BTreeMap::new();
+    for (key, rule) in &all {
+        let slot = if start.contains_key(key) {
+            &mut at_start
+        } else {
+            &mut new
+        };
+        *slot.entry(rule.as_str()).or_default() += 1;
+    }
+    let per100 = |n: usize| 100.0 * n as f64 / pupils as f64;
+    println!("pupils enrolled on {census}: {pupils}");
+    println!(
+        "{:<26} {:>8} {:>10} {:>12}",
+        "rule", "at start", "new 25-26", "new per 100"
+    );
+    for r in RULES {
+        let (s, n) = (
+            at_start.get(r.id).copied().unwrap_or(0),
+            new.get(r.id).copied().unwrap_or(0),
+        );
+        println!("{:<26} {s:>8} {n:>10} {:>12.2}", r.id, per100(n));
+    }
+    let total: usize = new.values().sum();
+    println!(
+        "{:<26} {:>8} {total:>10} {:>12.2}",
+        "all",
+        at_start.values().sum::<usize>(),
+        per100(total)
+    );
+    assert!(pupils > 0);
 }

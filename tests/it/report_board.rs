@@ -155,7 +155,7 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
                 "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
                    AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
                    AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop',
-                   'reference_level_low','avi_stagnation')
+                   'reference_level_low','avi_stagnation','dyscalculia_check')
                    AND EXISTS (SELECT 1 FROM plans p WHERE p.deleted_at IS NULL
                      AND (p.pupil_id = s.pupil_id OR (p.pupil_id IS NULL AND EXISTS (
                           SELECT 1 FROM memberships m JOIN groups g ON g.id = m.group_id
@@ -171,7 +171,7 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
                 "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND s.opened_on >= $2
                    AND date(s.opened_on, '+42 days') <= $3 AND s.domain IS NOT NULL
                    AND s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop',
-                   'reference_level_low','avi_stagnation')",
+                   'reference_level_low','avi_stagnation','dyscalculia_check')",
             )
             .await;
             put("signal_plan:with".into(), with_plan);

@@ -102,9 +102,10 @@ const ENROLLED: &str = "FROM pupils p WHERE p.school = $1 AND p.deleted_at IS NU
     AND EXISTS (SELECT 1 FROM memberships m WHERE m.pupil_id = p.id AND m.from_on <= $2
                 AND (m.to_on IS NULL OR m.to_on >= $2))";
 
-/// Learning signals that ask for a plan (no_growth, of low severity, does not).
+/// Learning signals that ask for a plan (no_growth, of low severity, does not; nor
+/// gifted_candidate, no learning signal).
 const LEARNING: &str = "s.rule IN ('dmt_three_lowest','eed_check','lowest_level_repeated','level_drop',
-                   'reference_level_low','avi_stagnation')
+                   'reference_level_low','avi_stagnation','dyscalculia_check')
     AND s.domain IS NOT NULL";
 
 /// The expected count of every (school, measure, year) docs/REPORT.md defines as a count, per

@@ -118,6 +118,9 @@ pub struct Catalog {
     pub dmt_2009: TestDef,
     /// AVI (tussenmeting, technical reading).
     pub avi: TestDef,
+    /// TTR, Tempo Test Rekenen: a tempotoets automatiseren, no level of any domain (issue 18
+    /// item 3: the ERWD rekenonderzoek reads it beside the rekenen results).
+    pub ttr: TestDef,
     /// Interned level letters, percentiles and codes.
     syms: std::collections::HashMap<String, Sym>,
 }
@@ -228,6 +231,7 @@ impl Catalog {
                 3,
             ),
             avi: t("AVI", None, "AVI-lezen", "Cito", "avi", "technical_reading", 3),
+            ttr: t("TTR", None, "Tempo Test Rekenen", "Boom", "ttr", "none", 4),
             syms,
         }
     }

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod planted;
 mod records;
 pub mod school;
+mod tempo;
 
 use chrono::NaiveDate;
 
@@ -128,6 +129,8 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
                             // Last, with its own random stream: adding verzuim changed no other
                             // record. A UWLR school has no ParnasSys REST and UWLR no verzuim.
                             g.absences(params.seed, first_year, last_year);
+                            // The TTR last of all, with its own random stream too.
+                            g.tempo_tests(params.seed);
                         }
                         out.push((idx, g.school, expected));
                     }

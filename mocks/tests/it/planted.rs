@@ -16,6 +16,8 @@ fn domain(r: &TestResult) -> &'static str {
         "RW" | "IEP-RK" => "mathematics",
         "SP" | "IEP-TV" => "spelling",
         "BL" | "IEP-LV" => "reading_comprehension",
+        // A tempotoets automatiseren is no level of any domain.
+        "TTR" => "none",
         _ => "technical_reading",
     }
 }
@@ -119,7 +121,7 @@ fn ordinal(l: &Level<'_>) -> Option<i32> {
 /// Main measurements per domain, oldest first, the latest sitting per test and moment.
 fn mains<'a>(results: &[&'a TestResult]) -> BTreeMap<&'static str, Vec<&'a TestResult>> {
     let mut latest: BTreeMap<(&'static str, &str, (&str, i32)), &TestResult> = BTreeMap::new();
-    for r in results {
+    for r in results.iter().filter(|r| domain(r) != "none") {
         if let Some(m) = main_moment(r.afnamedatum) {
             let e = latest.entry((domain(r), &*r.toetscode, m)).or_insert(r);
             if r.afnamedatum >= e.afnamedatum {
@@ -415,7 +417,78 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
         }
     }
     out.extend(absence_rules(school, pupil, as_of));
+    out.extend(gifted(&results, &plans, as_of));
+    out.extend(dyscalculia(&results, as_of));
     out
+}
+
+/// `dyscalculia_check` (issue 18 item 3, ERWD), read plainly: the last three rekenen main
+/// sittings are each in the lowest 10 % (a percentile decides, else V- or E), and the latest TTR
+/// of this or last school year is too (P10 or lower, else V- or E).
+fn dyscalculia(results: &[&TestResult], as_of: NaiveDate) -> Vec<(String, Option<String>, Option<String>)> {
+    let (now, _) = school_year(as_of);
+    let lowest = |r: &TestResult| match score(r, "PC").and_then(|p| p.parse::<u32>().ok()) {
+        Some(p) => p <= 10,
+        None => matches!(score(r, "IV").or(score(r, "AE")), Some("V-" | "E")),
+    };
+    let maths = mains(results).remove("mathematics").unwrap_or_default();
+    let three = maths.len() >= 3 && maths[maths.len() - 3..].iter().all(|r| lowest(r));
+    let ttr = results
+        .iter()
+        .filter(|r| {
+            &*r.toetscode == "TTR" && r.afnamedatum <= as_of && school_year(r.afnamedatum).0 >= now - 1
+        })
+        .max_by_key(|r| r.afnamedatum);
+    if three && ttr.is_some_and(|r| lowest(r)) {
+        vec![("dyscalculia_check".into(), Some("mathematics".into()), None)]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `gifted_candidate` (issue 18 item 4), read plainly: in rekenen or begrijpend lezen the last
+/// two main sittings are the M and E of one school year (this one or the last), each P90 or more
+/// (a percentile decides) or else I+; silent while an own plan runs in that domain or any plan
+/// titled as a plusaanbod.
+fn gifted(
+    results: &[&TestResult],
+    plans: &[&Plan],
+    as_of: NaiveDate,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let (now, _) = school_year(as_of);
+    let top = |r: &TestResult| match score(r, "PC").and_then(|p| p.parse::<u32>().ok()) {
+        Some(p) => p >= 90,
+        None => score(r, "IV") == Some("I+"),
+    };
+    let hits: Vec<&str> = mains(results)
+        .into_iter()
+        .filter(|(d, _)| matches!(*d, "mathematics" | "reading_comprehension"))
+        .filter_map(|(d, rs)| {
+            let [.., a, b] = rs.as_slice() else {
+                return None;
+            };
+            let (ma, mb) = (main_moment(a.afnamedatum)?, main_moment(b.afnamedatum)?);
+            (ma == ("M", mb.1) && mb.0 == "E" && mb.1 >= now - 1 && top(a) && top(b)).then_some(d)
+        })
+        .collect();
+    let plus = [
+        "plusaanbod",
+        "plusklas",
+        "plusgroep",
+        "verrijk",
+        "compact",
+        "meerbegaafd",
+    ];
+    let in_plan = plans.iter().any(|p| {
+        active(p, as_of)
+            && (plus.iter().any(|w| p.titel.to_lowercase().contains(w))
+                || p.domein.as_deref().is_some_and(|d| hits.contains(&d)))
+    });
+    if hits.is_empty() || in_plan {
+        Vec::new()
+    } else {
+        vec![("gifted_candidate".into(), None, None)]
+    }
 }
 
 /// The verzuim rules (issue 18), read plainly: unauthorised hours in any 28 days from an absence

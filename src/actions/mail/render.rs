@@ -100,6 +100,10 @@ pub(crate) fn rule_label(rule: &str) -> &str {
         "opp_yearly_evaluation" => "OPP-evaluatie met ouders",
         "plan_ineffective" => "plannen zonder effect",
         "signal_without_plan" => "signaal zonder plan",
+        "unauthorised_absence" => "ongeoorloofd verzuim melden",
+        "frequent_sick_absence" => "frequent ziekteverzuim",
+        "gifted_candidate" => "plusaanbod bespreken",
+        "dyscalculia_check" => "rekenonderzoek (ERWD)",
         other => other,
     }
 }

@@ -53,6 +53,8 @@ struct Planter<'g, 'a> {
 }
 
 mod absences;
+mod dyscalculia;
+mod gifted;
 mod iep;
 mod plans;
 mod results;
@@ -75,6 +77,8 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.dyslexia_statements();
     p.group_plan_period();
     p.absences();
+    p.gifted();
+    p.dyscalculia();
     p.out
 }
 
