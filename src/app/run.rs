@@ -50,6 +50,10 @@ pub(crate) struct Daemon {
     /// Held while mail goes out: the digest (all schools) and a school's urgent mail never
     /// check-and-send at the same time in this process, now that job runs run side by side.
     mailing: tokio::sync::Mutex<()>,
+    /// One lock per school (BRIN): this daemon's runs of one school (its sync, full reconcile,
+    /// snapshot and evaluation, of any slot) go one after another, as they did when the runner
+    /// ran one job at a time. Not across daemons: see docs/OPERATIONS.md §8.4.
+    school_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Every mail the jobs sent, when someone listens (the simulation's figures).
     pub(crate) sent: Option<Arc<std::sync::Mutex<Vec<SentInfo>>>>,
     /// This instance's lease-holder id (`host:pid:random`, made once at start): job runs and
@@ -74,6 +78,7 @@ impl Daemon {
             clock,
             evaluated: std::sync::Mutex::new(std::collections::HashMap::new()),
             mailing: tokio::sync::Mutex::new(()),
+            school_locks: std::sync::Mutex::new(std::collections::HashMap::new()),
             sent: None,
             holder: new_lease_holder(),
         }
@@ -289,7 +294,20 @@ where
             .and_then(|part| Brin::parse(part).ok())
             .filter(|b| d.settings.school(b).is_some());
         match school {
-            Some(school) => Box::pin(job(d.clone(), school)),
+            Some(school) => {
+                let lock = d
+                    .school_locks
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .entry(school.to_string())
+                    .or_default()
+                    .clone();
+                let work = job(d.clone(), school);
+                Box::pin(async move {
+                    let _school = lock.lock().await;
+                    work.await
+                })
+            }
             None => {
                 let job = run.job.clone();
                 Box::pin(async move { Err(JobFailure(format!("{job}: not a configured school's run"))) })
