@@ -87,15 +87,19 @@ async fn retry_after_in_seconds_is_honoured() {
 
 #[tokio::test(start_paused = true)]
 async fn retry_after_as_http_date_on_503_is_honoured() {
-    let at = chrono::Utc::now() + chrono::Duration::seconds(6);
+    // The date lies 7 s ahead and the header has whole seconds (it drops up to 1 s), so it names
+    // a moment at least 6 s after now. The client measures its wait from the real clock when it
+    // parses the answer: at least 5 s remain unless that happens more than 1 s of real time
+    // later (it was 6 s ahead, which left 5–6 s and failed whenever parsing was late by more
+    // than the dropped fraction, as under load). Time is paused, so the wait itself is instant.
+    let start = Instant::now();
+    let at = chrono::Utc::now() + chrono::Duration::seconds(7);
     let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     let api = Script::new([Reply::new(503, "").header("retry-after", date), ok_json()]);
     let base = serve(api.clone()).await;
-    let start = Instant::now();
     get(&client(config()), &base)
         .await
         .expect("succeeds after waiting");
-    // Whole seconds on the wire: at least 5 s of the 6 remain when the answer is parsed.
     assert!(
         start.elapsed() >= Duration::from_secs(5),
         "waited {:?}",
