@@ -58,6 +58,7 @@ mod gifted;
 mod iep;
 mod plans;
 mod results;
+mod social_emotional;
 
 /// Plants every case into `g` (normally school 0) and returns the expectations.
 pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year: i32) -> Vec<Expected> {
@@ -79,6 +80,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.absences();
     p.gifted();
     p.dyscalculia();
+    p.social_emotional();
     p.out
 }
 
