@@ -317,6 +317,44 @@ mod tests {
         maths([&[("IV", "V-")], &[("IV", "V"), ("PC", "8")], &[("PC", "6")]])
     }
 
+    /// Like word reading under the DMT signal: "twice at the lowest level" in rekenen is not
+    /// reported while the rekenonderzoek is advised (now or stored active), and comes back when
+    /// the dyscalculia signal is resolved.
+    #[test]
+    fn lowest_level_repeated_in_rekenen_is_inhibited_while_it_fires() {
+        let llr = |p: &Pupil| -> Vec<Finding> {
+            engine_evaluate(&p.clone().build(), d(2025, 2, 10), &ctx())
+                .into_iter()
+                .filter(|f| {
+                    f.signal.rule == super::super::lowest_level_repeated::RULE_ID
+                        && f.signal.domain == Some(LearningDomain::Mathematics)
+                })
+                .collect()
+        };
+        assert_eq!(llr(&low3()).len(), 1, "without the TTR only the level rule fires");
+        let firing = ttr(low3(), d(2025, 1, 27), &[("IV", "V-")]);
+        assert_eq!(run(&firing).len(), 1);
+        assert!(llr(&firing).is_empty(), "inhibited by this evaluation's finding");
+        let stored = |status| {
+            low3().prior(
+                "k",
+                RULE_ID,
+                Some(LearningDomain::Mathematics),
+                d(2025, 1, 30),
+                status,
+            )
+        };
+        assert!(
+            llr(&stored(SignalStatus::Acknowledged)).is_empty(),
+            "inhibited by the stored signal"
+        );
+        assert_eq!(
+            llr(&stored(SignalStatus::Resolved)).len(),
+            1,
+            "back once resolved"
+        );
+    }
+
     #[test]
     fn table() {
         let cases: &[(&str, Pupil, bool)] = &[
