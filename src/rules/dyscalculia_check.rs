@@ -32,15 +32,7 @@ pub const RULE: Rule = Rule {
 /// school year: a tempotoets is no level of a domain (docs/RULES.md §1), so it is read from the
 /// results by the rule's own patterns.
 pub fn latest_tempo_test<'h>(input: &RuleInput<'h>) -> Option<&'h HistoryResult> {
-    let patterns: Vec<String> = input
-        .ctx
-        .params
-        .dyscalculia_check
-        .tempo_test_patterns
-        .iter()
-        .map(|p| p.to_lowercase())
-        .filter(|p| !p.is_empty())
-        .collect();
+    let params = &input.ctx.params.dyscalculia_check;
     let year = SchoolYear::of_date(input.as_of);
     input
         .history
@@ -48,10 +40,7 @@ pub fn latest_tempo_test<'h>(input: &RuleInput<'h>) -> Option<&'h HistoryResult>
         .iter()
         .filter(|hr| hr.result.taken_on <= input.as_of)
         .filter(|hr| hr.result.taken_on >= year.previous().first_day())
-        .filter(|hr| {
-            let hay = format!("{} {}", hr.result.test_code, hr.result.test_name).to_lowercase();
-            patterns.iter().any(|p| hay.contains(p.as_str()))
-        })
+        .filter(|hr| params.is_tempo_test(&hr.result.test_code, &hr.result.test_name))
         .max_by_key(|hr| (hr.result.taken_on, hr.id))
 }
 
