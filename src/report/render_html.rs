@@ -31,6 +31,7 @@ pub fn rule_label(rule: &str) -> String {
         "frequent_sick_absence" => "Frequent ziekteverzuim".into(),
         "gifted_candidate" => "Plusaanbod bespreken".into(),
         "dyscalculia_check" => "Rekenonderzoek ERWD (dyscalculie)".into(),
+        "concern_notes" => "Herhaalde zorgnotities".into(),
         other => other.to_owned(),
     }
 }

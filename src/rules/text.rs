@@ -195,6 +195,7 @@ pub fn rule_label(rule: &str) -> &str {
         "frequent_sick_absence" => "frequent ziekteverzuim",
         "gifted_candidate" => "plusaanbod bespreken",
         "dyscalculia_check" => "rekenonderzoek (ERWD)",
+        "concern_notes" => "herhaalde zorgnotities",
         other => other,
     }
 }

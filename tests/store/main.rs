@@ -14,6 +14,7 @@ mod contract {
     pub mod absences;
     pub mod import;
     pub mod lease;
+    pub mod notes;
     pub mod report;
     pub mod roster;
     pub mod sync;
@@ -29,6 +30,7 @@ mod schema;
 use contract::absences::*;
 use contract::import::*;
 use contract::lease::*;
+use contract::notes::*;
 use contract::report::*;
 use contract::roster::*;
 use contract::sync::*;
@@ -66,6 +68,7 @@ contract! {
     failed_import_commits_nothing,
     dyslexia_statements_reach_the_history_and_go_with_a_tombstone,
     absences_are_stored_corrected_tombstoned_and_go_with_the_pupil,
+    notes_are_read_per_school_in_a_window_and_newest_first,
     csv_absences_attach_to_the_matched_pupil_and_an_absence_can_wait_for_its_pupil,
     uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_key,
     uwlr_results_of_unknown_pupils_are_held_in_the_import_transaction,

@@ -104,6 +104,7 @@ pub(crate) fn rule_label(rule: &str) -> &str {
         "frequent_sick_absence" => "frequent ziekteverzuim",
         "gifted_candidate" => "plusaanbod bespreken",
         "dyscalculia_check" => "rekenonderzoek (ERWD)",
+        "concern_notes" => "herhaalde zorgnotities bespreken",
         other => other,
     }
 }

@@ -56,6 +56,9 @@ mod absences;
 mod dyscalculia;
 mod gifted;
 mod iep;
+mod notes;
+
+pub use notes::CONCERN_NOTE_TEXT;
 mod plans;
 mod results;
 
@@ -79,6 +82,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.absences();
     p.gifted();
     p.dyscalculia();
+    p.concern_notes();
     p.out
 }
 
