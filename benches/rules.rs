@@ -182,6 +182,7 @@ fn pupil(school: &Brin, school_no: usize, n: usize, rng: &mut Lcg) -> PupilHisto
         dyslexia_statement: None,
         absences: Vec::new(),
         notes: Vec::new(),
+        social_emotional: Vec::new(),
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::RuleParams;
 use crate::domain::{
     Absence, Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, Severity,
-    SignalStatus, Source, SupportPlan, TestResult,
+    SignalStatus, SocialEmotionalMeasurement, Source, SupportPlan, TestResult,
 };
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
@@ -40,6 +40,10 @@ pub struct PupilHistory {
     /// evaluation date, any order: their category and date, never their text (issue 18 item 6).
     #[serde(default)]
     pub notes: Vec<HistoryNote>,
+    /// Sociaal-emotionele metingen: the pupil's ZIEN!, KanVAS and KiVa measurements (issue 18
+    /// item 1), any order.
+    #[serde(default)]
+    pub social_emotional: Vec<SocialEmotionalMeasurement>,
 }
 
 /// A note about the pupil as the rules see it: its store id, source, category path and the day it

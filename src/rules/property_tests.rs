@@ -239,6 +239,7 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
         dyslexia_statement: None,
         absences: Vec::new(),
         notes: Vec::new(),
+        social_emotional: Vec::new(),
     }
 }
 

@@ -47,6 +47,7 @@ impl Pupil {
                 dyslexia_statement: None,
                 absences: Vec::new(),
                 notes: Vec::new(),
+                social_emotional: Vec::new(),
             },
             next_id: pupil_id * 1000 + 1,
         };

@@ -43,6 +43,7 @@ mod results;
 pub mod roster;
 pub(crate) mod rows;
 pub mod signals;
+pub mod social_emotional;
 pub mod sqlite;
 pub mod sync;
 pub mod users;
@@ -67,6 +68,7 @@ pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
+pub use social_emotional::{SocialEmotionalStore, StoredSocialEmotional};
 pub(crate) use sqlite::lock_daemon as lock_sqlite_daemon;
 pub use sqlite::{DaemonLock, SqliteStore};
 pub use sync::SyncStore;
@@ -93,6 +95,7 @@ pub trait Store:
     + HistoryStore
     + AbsenceStore
     + NoteStore
+    + SocialEmotionalStore
     + SignalStore
     + OutboxStore
     + OpsStore
