@@ -31,6 +31,9 @@ pub fn rule_label(rule: &str) -> String {
         "frequent_sick_absence" => "Frequent ziekteverzuim".into(),
         "gifted_candidate" => "Plusaanbod bespreken".into(),
         "dyscalculia_check" => "Rekenonderzoek ERWD (dyscalculie)".into(),
+        "social_emotional_low" => "Sociaal-emotioneel onder de signaleringsgrens".into(),
+        "social_emotional_drop" => "Sociaal-emotionele terugval".into(),
+        "social_emotional_not_measured" => "Sociaal-emotionele meting ontbreekt".into(),
         "concern_notes" => "Herhaalde zorgnotities".into(),
         other => other.to_owned(),
     }

@@ -401,6 +401,10 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
         ("concern_notes.times", p.concern_notes.times),
         ("concern_notes.weeks", p.concern_notes.weeks as usize),
         (
+            "social_emotional_low.consecutive",
+            p.social_emotional_low.consecutive,
+        ),
+        (
             "dyscalculia_check.min_protocol_level",
             usize::from(p.dyscalculia_check.min_protocol_level),
         ),
@@ -447,6 +451,18 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
         v.push(
             format!("{key}.dyscalculia_check.intensive_protocol_level"),
             "must be at least min_protocol_level and at most 4",
+        );
+    }
+    if !(1..=4).contains(&p.social_emotional_drop.categories) {
+        v.push(
+            format!("{key}.social_emotional_drop.categories"),
+            "must be from 1 to 4 (2: ZIEN! groen to rood; KanVAS has five categories)",
+        );
+    }
+    if p.social_emotional_low.consecutive > 6 {
+        v.push(
+            format!("{key}.social_emotional_low.consecutive"),
+            "must be at most 6 (three school years of two sittings)",
         );
     }
     let gifted = &p.gifted_candidate;

@@ -61,6 +61,7 @@ mod notes;
 pub use notes::CONCERN_NOTE_TEXT;
 mod plans;
 mod results;
+mod social_emotional;
 
 /// Plants every case into `g` (normally school 0) and returns the expectations.
 pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year: i32) -> Vec<Expected> {
@@ -82,6 +83,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.absences();
     p.gifted();
     p.dyscalculia();
+    p.social_emotional();
     p.concern_notes();
     p.out
 }
