@@ -56,6 +56,9 @@ mod absences;
 mod dyscalculia;
 mod gifted;
 mod iep;
+mod notes;
+
+pub use notes::CONCERN_NOTE_TEXT;
 mod plans;
 mod results;
 mod social_emotional;
@@ -81,6 +84,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.gifted();
     p.dyscalculia();
     p.social_emotional();
+    p.concern_notes();
     p.out
 }
 
