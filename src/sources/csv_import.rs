@@ -182,7 +182,7 @@ pub fn parse_results_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvImport,
         match record {
             Ok(record) if row == 1 => parser.header(&record),
             Ok(record) => parser.data(row, &record),
-            Err(e) => parser.problem(row, None, format!("malformed CSV: {e}")),
+            Err(e) => parser.problem(row, None, format!("onleesbare CSV-regel: {e}")),
         }
         if parser.problems.len() >= MAX_PROBLEMS || (row == 1 && !parser.problems.is_empty()) {
             break;
@@ -207,7 +207,7 @@ pub(crate) fn open_export<R: Read>(mut reader: R) -> Result<csv::Reader<std::io:
         CsvError::Rejected(vec![CsvProblem {
             row: 1,
             column: None,
-            reason: "header row has no ';' or ',' delimiter".into(),
+            reason: "de kopregel heeft geen scheidingsteken ';' of ','".into(),
         }])
     })?;
     Ok(csv::ReaderBuilder::new()
@@ -291,13 +291,13 @@ pub fn parse_niveau(input: &str) -> Result<ReferenceScore, String> {
         "A" | "B" | "C" | "D" | "E" => "AE",
         s if s.chars().any(|c| c.is_ascii_digit()) => {
             return Err(format!(
-                "{:?} is ambiguous: write the level as I, II, III, IV, V, V- or A-E",
+                "{:?} is niet eenduidig: schrijf het niveau als I, II, III, IV, V, V- of A-E",
                 clip(input)
             ));
         }
         _ => {
             return Err(format!(
-                "{:?} is not a level: expected I, II, III, IV, V, V- or A-E",
+                "{:?} is geen niveau: verwacht I, II, III, IV, V, V- of A-E",
                 clip(input)
             ));
         }
@@ -339,7 +339,7 @@ fn parse_dyslexia_statement(v: &str) -> Result<Option<DyslexiaStatement>, String
         "ja" | "j" | "x" | "1" | "true" => Ok(Some(DyslexiaStatement { on: None })),
         _ => parse_date(v)
             .map(|on| Some(DyslexiaStatement { on: Some(on) }))
-            .ok_or_else(|| "expected a date (dd-mm-jjjj), ja or nee".to_string()),
+            .ok_or_else(|| "verwacht een datum (dd-mm-jjjj), ja of nee".to_string()),
     }
 }
 
@@ -474,7 +474,7 @@ mod tests {
                 })
             ))
         );
-        assert!(parse_niveau("3").is_err_and(|e| e.contains("ambiguous")));
+        assert!(parse_niveau("3").is_err_and(|e| e.contains("niet eenduidig")));
         assert!(parse_niveau("E-").is_err());
         assert!(parse_niveau("IV-").is_err());
         assert!(parse_niveau("F").is_err());

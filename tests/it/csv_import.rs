@@ -105,7 +105,7 @@ fn missing_required_column_is_named_on_row_one() {
     let text = "leerlingnummer;roepnaam;achternaam;toets;score\n1;A;B;DMT;3\n";
     assert_eq!(
         problems(text),
-        ["row 1, column afnamedatum: required column is missing"]
+        ["row 1, column afnamedatum: verplichte kolom ontbreekt"]
     );
 }
 
@@ -118,11 +118,11 @@ fn bad_values_name_row_and_column() {
     assert_eq!(
         problems(&text),
         [
-            "row 3, column afnamedatum: \"32-01-2025\" is not a date (dd-mm-jjjj or jjjj-mm-dd)",
-            "row 4, column niveau: \"3\" is ambiguous: write the level as I, II, III, IV, V, V- or A-E",
-            "row 5, column groep: \"9\" is not a groep 1-8",
-            "row 5, column score: \"-2\" is not a score (a number of at least 0)",
-            "row 5, column niveau: \"F\" is not a level: expected I, II, III, IV, V, V- or A-E",
+            "row 3, column afnamedatum: \"32-01-2025\" is geen datum (dd-mm-jjjj of jjjj-mm-dd)",
+            "row 4, column niveau: \"3\" is niet eenduidig: schrijf het niveau als I, II, III, IV, V, V- of A-E",
+            "row 5, column groep: \"9\" is geen groep 1-8",
+            "row 5, column score: \"-2\" is geen score (een getal van 0 of meer)",
+            "row 5, column niveau: \"F\" is geen niveau: verwacht I, II, III, IV, V, V- of A-E",
             "row 5, column percentiel: percentile 101 is outside 0-100",
         ]
     );
@@ -135,14 +135,14 @@ fn personal_values_are_not_echoed() {
     );
     let found = problems(&text);
     // Row 2 was rejected, so row 3 introduces the pupil: no conflict is reported for it.
-    assert_eq!(found, ["row 2, column geboortedatum: invalid value"]);
+    assert_eq!(found, ["row 2, column geboortedatum: ongeldige waarde"]);
     let text = format!(
         "{HEADER}\n1;Tom;;Lezer;;4;DMT;;21-01-2025;21;;;\n1;Tom;;Lezersma;;4;DMT;;22-01-2025;21;;;\n"
     );
     let found = problems(&text);
     assert_eq!(
         found,
-        ["row 3, column achternaam: differs from row 2 for the same leerlingnummer"]
+        ["row 3, column achternaam: wijkt af van rij 2 bij hetzelfde leerlingnummer"]
     );
     assert!(found.iter().all(|p| !p.contains("Lezer") && !p.contains("Tom")));
 }
@@ -156,27 +156,30 @@ fn duplicates_wrong_field_counts_and_empty_results_are_rejected() {
     assert_eq!(
         problems(&text),
         [
-            "row 3: duplicate result: same leerlingnummer, toets, toetsonderdeel and afnamedatum as row 2",
-            "row 4: row has 7 fields, the header has 13",
-            "row 5: row has no score, vaardigheidsscore, niveau or percentiel",
-            "row 6, column achternaam: value is required",
-            "row 7, column afnamedatum: value is required",
+            "row 3: dubbel resultaat: zelfde leerlingnummer, toets, toetsonderdeel en afnamedatum als rij 2",
+            "row 4: de rij heeft 7 velden, de kopregel 13",
+            "row 5: de rij heeft geen score, vaardigheidsscore, niveau of percentiel",
+            "row 6, column achternaam: waarde is verplicht",
+            "row 7, column afnamedatum: waarde is verplicht",
         ]
     );
 }
 
 #[test]
 fn unusable_files_are_rejected_whole() {
-    assert_eq!(problems(""), ["row 1: header row has no ';' or ',' delimiter"]);
+    assert_eq!(problems(""), ["row 1: de kopregel heeft geen scheidingsteken ';' of ','"]);
     let latin1 =
         b"leerlingnummer;roepnaam;achternaam;toets;afnamedatum;score\n1;Jos\xe9;B;DMT;21-01-2025;3\n";
     let err = parse_results_csv(latin1.as_slice(), &school()).expect_err("latin-1");
     assert_eq!(
         err.problems()[0].to_string(),
-        "row 2, column roepnaam: not valid UTF-8; save the export as UTF-8"
+        "row 2, column roepnaam: geen geldige UTF-8; sla de export op als UTF-8"
     );
     let dup = "toets;toets;leerlingnummer;roepnaam;achternaam;afnamedatum\n";
-    assert_eq!(problems(dup), ["row 1, column toets: column toets appears twice"]);
+    assert_eq!(
+        problems(dup),
+        ["row 1, column toets: kolom toets staat er twee keer in"]
+    );
     let header_only = parse(&format!("{HEADER}\n")).expect("header only is an empty import");
     assert!(header_only.results.is_empty() && header_only.pupils.is_empty());
 }

@@ -486,9 +486,9 @@ mod tests {
         let p = crate::sources::csv_import::CsvProblem {
             row: 3,
             column: Some("afnamedatum".into()),
-            reason: "not a date".into(),
+            reason: "geen datum".into(),
         };
-        assert_eq!(dutch_problem(&p), "rij 3, kolom afnamedatum: not a date");
+        assert_eq!(dutch_problem(&p), "rij 3, kolom afnamedatum: geen datum");
     }
 
     #[test]

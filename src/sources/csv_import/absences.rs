@@ -102,7 +102,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                problems.push(reject(row, None, format!("malformed CSV: {e}")));
+                problems.push(reject(row, None, format!("onleesbare CSV-regel: {e}")));
                 continue;
             }
         };
@@ -114,7 +114,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
             for (i, h) in fields.iter().enumerate() {
                 match Col::from_header(h) {
                     Some(c) if columns.contains_key(&c) => {
-                        problems.push(reject(1, Some(h), "column appears twice".into()));
+                        problems.push(reject(1, Some(h), "kolom staat er twee keer in".into()));
                     }
                     Some(c) => {
                         columns.insert(c, (i, h.clone()));
@@ -125,7 +125,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
             }
             for c in Col::REQUIRED {
                 if !columns.contains_key(&c) {
-                    problems.push(reject(1, Some(c.name()), "required column is missing".into()));
+                    problems.push(reject(1, Some(c.name()), "verplichte kolom ontbreekt".into()));
                 }
             }
             if !problems.is_empty() {
@@ -146,7 +146,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
         let before = problems.len();
         for c in Col::REQUIRED {
             if get(c).is_empty() {
-                problems.push(reject(row, Some(&header(c)), "empty".into()));
+                problems.push(reject(row, Some(&header(c)), "leeg".into()));
             }
         }
         let datum = parse_date(get(Col::Datum));
@@ -155,7 +155,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
                 row,
                 Some(&header(Col::Datum)),
                 format!(
-                    "{:?} is not a date (dd-mm-jjjj or jjjj-mm-dd)",
+                    "{:?} is geen datum (dd-mm-jjjj of jjjj-mm-dd)",
                     clip(get(Col::Datum))
                 ),
             ));
@@ -166,7 +166,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
                 row,
                 Some(&header(Col::Uren)),
                 format!(
-                    "{:?} is not a number of hours above 0 and at most 24",
+                    "{:?} is geen aantal uren boven 0 en hoogstens 24",
                     clip(get(Col::Uren))
                 ),
             ));
@@ -177,7 +177,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
                 row,
                 Some(&header(Col::Soort)),
                 format!(
-                    "{:?} is not ziek, geoorloofd or ongeoorloofd",
+                    "{:?} is niet ziek, geoorloofd of ongeoorloofd",
                     clip(get(Col::Soort))
                 ),
             ));
@@ -190,7 +190,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
                     problems.push(reject(
                         row,
                         Some(&header(Col::Geboortedatum)),
-                        "not a date (dd-mm-jjjj or jjjj-mm-dd)".into(),
+                        "geen datum (dd-mm-jjjj of jjjj-mm-dd)".into(),
                     ));
                 }
                 d
@@ -220,7 +220,7 @@ pub fn parse_absences_csv<R: Read>(reader: R, school: &Brin) -> Result<CsvAbsenc
                 problems.push(reject(
                     row,
                     Some(&header(Col::Leerlingnummer)),
-                    "the same leerlingnummer with another name or geboortedatum than on an earlier row"
+                    "hetzelfde leerlingnummer met een andere naam of geboortedatum dan op een eerdere rij"
                         .into(),
                 ));
                 continue;
@@ -315,11 +315,11 @@ mod tests {
         let err = parse_absences_csv(csv.as_bytes(), &school()).expect_err("rejected");
         let text = err.to_string();
         for want in [
-            "row 2, column datum: \"32-01-2026\" is not a date",
-            "row 3, column uren: \"0\" is not a number of hours",
-            "row 4, column soort: \"vakantie\" is not ziek, geoorloofd or ongeoorloofd",
-            "row 5, column leerlingnummer: the same leerlingnummer with another name",
-            "row 6, column geboortedatum: not a date",
+            "row 2, column datum: \"32-01-2026\" is geen datum",
+            "row 3, column uren: \"0\" is geen aantal uren",
+            "row 4, column soort: \"vakantie\" is niet ziek, geoorloofd of ongeoorloofd",
+            "row 5, column leerlingnummer: hetzelfde leerlingnummer met een andere naam",
+            "row 6, column geboortedatum: geen datum",
         ] {
             assert!(text.contains(want), "{want} in {text}");
         }
@@ -329,7 +329,7 @@ mod tests {
         assert!(
             missing
                 .to_string()
-                .contains("row 1, column uren: required column is missing"),
+                .contains("row 1, column uren: verplichte kolom ontbreekt"),
             "{missing}"
         );
     }

@@ -77,7 +77,7 @@ impl RowParser {
                 self.problem(
                     1,
                     None,
-                    "header is not valid UTF-8; save the export as UTF-8".into(),
+                    "de kopregel is geen geldige UTF-8; sla de export op als UTF-8".into(),
                 );
                 return;
             };
@@ -85,7 +85,11 @@ impl RowParser {
             let col = Col::from_header(&text);
             if let Some(c) = col {
                 if self.columns.contains(&Some(c)) {
-                    self.problem(1, Some(&text), format!("column {} appears twice", c.name()));
+                    self.problem(
+                        1,
+                        Some(&text),
+                        format!("kolom {} staat er twee keer in", c.name()),
+                    );
                 }
             } else if !text.is_empty() {
                 self.ignored.push(text.clone());
@@ -95,7 +99,7 @@ impl RowParser {
         }
         for required in Col::REQUIRED {
             if !self.columns.contains(&Some(required)) {
-                self.problem(1, Some(required.name()), "required column is missing".into());
+                self.problem(1, Some(required.name()), "verplichte kolom ontbreekt".into());
             }
         }
     }
@@ -110,7 +114,7 @@ impl RowParser {
                 row,
                 None,
                 format!(
-                    "row has {} fields, the header has {}",
+                    "de rij heeft {} velden, de kopregel {}",
                     record.len(),
                     self.columns.len()
                 ),
@@ -136,7 +140,7 @@ impl RowParser {
                 Err(_) => self.problem(
                     row,
                     Some(&header),
-                    "not valid UTF-8; save the export as UTF-8".into(),
+                    "geen geldige UTF-8; sla de export op als UTF-8".into(),
                 ),
             }
         }
@@ -160,7 +164,7 @@ impl RowParser {
             match raw.get(&col) {
                 Some((_, v)) if !v.is_empty() => Some((*v).to_string()),
                 Some((h, _)) if required => {
-                    p.problem(row, Some(h), "value is required".into());
+                    p.problem(row, Some(h), "waarde is verplicht".into());
                     None
                 }
                 _ => None,
@@ -173,27 +177,27 @@ impl RowParser {
         let toets = text(self, Col::Toets, true);
         let toetsonderdeel = text(self, Col::Toetsonderdeel, false);
         let geboortedatum = self.parsed(row, raw, Col::Geboortedatum, |v| {
-            parse_date(v).ok_or_else(|| "not a date (dd-mm-jjjj or jjjj-mm-dd)".to_string())
+            parse_date(v).ok_or_else(|| "geen datum (dd-mm-jjjj of jjjj-mm-dd)".to_string())
         });
         let before_date = self.problems.len();
         let afnamedatum = self.parsed(row, raw, Col::Afnamedatum, |v| {
-            parse_date(v).ok_or_else(|| format!("{:?} is not a date (dd-mm-jjjj or jjjj-mm-dd)", clip(v)))
+            parse_date(v).ok_or_else(|| format!("{:?} is geen datum (dd-mm-jjjj of jjjj-mm-dd)", clip(v)))
         });
         if afnamedatum.is_none()
             && self.problems.len() == before_date
             && let Some((h, _)) = raw.get(&Col::Afnamedatum)
         {
-            self.problem(row, Some(h), "value is required".into());
+            self.problem(row, Some(h), "waarde is verplicht".into());
         }
         let groep = self.parsed(row, raw, Col::Groep, |v| {
-            Grade::parse(v).map_err(|_| format!("{:?} is not a groep 1-8", clip(v)))
+            Grade::parse(v).map_err(|_| format!("{:?} is geen groep 1-8", clip(v)))
         });
         let score = self.parsed(row, raw, Col::Score, |v| match parse_decimal(v) {
             Some(x) if x >= 0.0 => Ok(x),
-            _ => Err(format!("{:?} is not a score (a number of at least 0)", clip(v))),
+            _ => Err(format!("{:?} is geen score (een getal van 0 of meer)", clip(v))),
         });
         let vaardigheidsscore = self.parsed(row, raw, Col::Vaardigheidsscore, |v| {
-            parse_decimal(v).ok_or_else(|| format!("{:?} is not a number", clip(v)))
+            parse_decimal(v).ok_or_else(|| format!("{:?} is geen getal", clip(v)))
         });
         let niveau = self.parsed(row, raw, Col::Niveau, parse_niveau);
         let percentiel = self.parsed(row, raw, Col::Percentiel, |v| {
@@ -209,7 +213,7 @@ impl RowParser {
             self.problem(
                 row,
                 None,
-                "row has no score, vaardigheidsscore, niveau or percentiel".into(),
+                "de rij heeft geen score, vaardigheidsscore, niveau of percentiel".into(),
             );
             return None;
         }
@@ -247,7 +251,7 @@ impl RowParser {
             Ok(v) => Some(v),
             Err(reason) => {
                 let reason = if col.personal() {
-                    "invalid value".to_string()
+                    "ongeldige waarde".to_string()
                 } else {
                     reason
                 };
@@ -281,7 +285,7 @@ impl RowParser {
                     self.problem(
                         row,
                         Some(&header),
-                        format!("differs from row {first_row} for the same leerlingnummer"),
+                        format!("wijkt af van rij {first_row} bij hetzelfde leerlingnummer"),
                     );
                 }
             }
@@ -302,7 +306,7 @@ impl RowParser {
             self.problem(
                 row,
                 None,
-                format!("duplicate result: same leerlingnummer, toets, toetsonderdeel and afnamedatum as row {first}"),
+                format!("dubbel resultaat: zelfde leerlingnummer, toets, toetsonderdeel en afnamedatum als rij {first}"),
             );
             return;
         }
