@@ -7,10 +7,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tracing::instrument;
 
-use crate::domain::{Brin, CareLadder, Signal, Source, Task};
+use crate::domain::{Brin, CareLadder, Signal, SignalStatus, Source, Task};
 use crate::rules::{self, HistoryPlan, HistoryResult, PriorSignal, SchoolContext};
 use crate::settings::Settings;
 use crate::store::{self as st, SignalFilter, SignalUpsert, Store, StoreError};
+
+/// The reason on the timeline of a reminder the evaluation resolved (shown to the IB).
+pub const SETTLED_REASON: &str = "Wat ontbrak is in het bronsysteem vastgelegd (of het OPP is afgesloten).";
 
 /// What one school's evaluation did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -40,6 +43,9 @@ pub struct SchoolEvaluationSummary {
     pub group_signals_created: usize,
     /// Group-plan reminders resolved in this run: the rule no longer finds them.
     pub group_signals_resolved: u64,
+    /// Pupil reminders of a missing record resolved in this run: the record was made
+    /// ([`rules::engine::SETTLED_WHEN_RECORDED`], issue 18 item 5).
+    pub signals_resolved: usize,
 }
 
 /// Errors of the evaluation pipeline.
@@ -167,7 +173,17 @@ pub async fn evaluate_school_cached(
     let known_tasks: HashSet<String> = store.task_keys(brin).await?.into_iter().collect();
     let mut held: HashMap<String, Signal> = HashMap::with_capacity(prior.len());
     let mut prior_by_pupil: HashMap<i64, Vec<PriorSignal>> = HashMap::new();
+    // Active reminders of a missing record, by pupil: resolved below when no longer found.
+    let mut settles: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for row in prior {
+        if rules::engine::SETTLED_WHEN_RECORDED.contains(&row.signal.rule.as_str())
+            && row.signal.status.can_become(SignalStatus::Resolved)
+        {
+            settles
+                .entry(row.pupil_id)
+                .or_default()
+                .push((row.id, row.signal.key.clone()));
+        }
         prior_by_pupil.entry(row.pupil_id).or_default().push(PriorSignal {
             key: row.signal.key.clone(),
             rule: row.signal.rule.clone(),
@@ -247,6 +263,33 @@ pub async fn evaluate_school_cached(
                         summary.escalations_created += 1;
                     }
                 }
+            }
+        }
+    }
+    // A reminder of a missing record the rule no longer finds for an evaluated pupil: the record
+    // was made (or the OPP closed), so the stored signal is resolved (issue 18 item 5).
+    for history in &histories {
+        let Some(stored) = settles.get(&history.pupil_id) else {
+            continue;
+        };
+        let found: HashSet<&str> = evaluation
+            .pupils
+            .iter()
+            .filter(|p| p.pupil_id == history.pupil_id)
+            .flat_map(|p| p.findings.iter().map(|f| f.signal.key.as_str()))
+            .collect();
+        for (id, key) in stored {
+            if found.contains(key.as_str()) {
+                continue;
+            }
+            match store
+                .set_signal_status(*id, SignalStatus::Resolved, Some(SETTLED_REASON), None, "rules")
+                .await
+            {
+                Ok(_) => summary.signals_resolved += 1,
+                // The IB changed it meanwhile: theirs stands.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
             }
         }
     }

@@ -17,6 +17,8 @@ pub mod level_drop;
 pub mod lowest_level_repeated;
 pub mod no_growth;
 pub mod normalise;
+pub mod opp_not_drawn_up;
+pub mod opp_parents_agreement;
 pub mod opp_yearly_evaluation;
 pub mod params;
 pub mod plan_evaluation_due;
@@ -49,7 +51,7 @@ pub use signal_without_plan::opened_on;
 
 /// Every rule, in evaluation order: the one list the engine, `status`, the report and the docs
 /// checks iterate. A new rule is a file exporting `RULE` and one line here.
-pub const RULES: [Rule; 16] = [
+pub const RULES: [Rule; 18] = [
     dmt_three_lowest::RULE,
     eed_check::RULE,
     lowest_level_repeated::RULE,
@@ -66,4 +68,6 @@ pub const RULES: [Rule; 16] = [
     frequent_sick_absence::RULE,
     gifted_candidate::RULE,
     dyscalculia_check::RULE,
+    opp_not_drawn_up::RULE,
+    opp_parents_agreement::RULE,
 ];

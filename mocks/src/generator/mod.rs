@@ -3,6 +3,7 @@
 
 mod absences;
 pub mod catalog;
+mod opp;
 pub mod planted;
 mod records;
 pub mod school;
@@ -131,6 +132,9 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
                             g.absences(params.seed, first_year, last_year);
                             // The TTR last of all, with its own random stream too.
                             g.tempo_tests(params.seed);
+                            // The OPP procedure's dates of the background OPPs, with their own
+                            // random stream too (issue 18 item 5).
+                            g.opp_procedure(params.seed);
                         }
                         out.push((idx, g.school, expected));
                     }

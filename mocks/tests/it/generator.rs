@@ -6,7 +6,7 @@ use mocks::{GenParams, MockBoard, MockConfig, fixture, generate};
 
 use crate::common::{get, small_params, token};
 
-const RULES: [&str; 12] = [
+const RULES: [&str; 14] = [
     "dmt_three_lowest",
     "eed_check",
     "lowest_level_repeated",
@@ -19,6 +19,8 @@ const RULES: [&str; 12] = [
     "opp_yearly_evaluation",
     "plan_ineffective",
     "signal_without_plan",
+    "opp_not_drawn_up",
+    "opp_parents_agreement",
 ];
 
 #[test]

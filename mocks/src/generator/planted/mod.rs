@@ -56,6 +56,7 @@ mod absences;
 mod dyscalculia;
 mod gifted;
 mod iep;
+mod opp_procedure;
 mod plans;
 mod results;
 
@@ -79,6 +80,8 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.absences();
     p.gifted();
     p.dyscalculia();
+    // Last, so that no earlier case's ids or names move (issue 18 item 5).
+    p.opp_procedure();
     p.out
 }
 
@@ -291,6 +294,9 @@ impl Planter<'_, '_> {
                     uitkomst: u.into(),
                 })
                 .collect(),
+            besluitdatum: None,
+            opgesteld_op: None,
+            instemming_ouders: None,
         });
     }
 
