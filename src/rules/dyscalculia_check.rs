@@ -8,12 +8,11 @@
 //! minutes a week, evaluations) — one signal with one IB task, not a signal and a second check.
 //! Seed 001 does "een klein rekenonderzoek", seed 004 uses Rekensprint and Bareka.
 
-use super::eed_check::span_weeks;
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
 use super::input::{Evaluate, Rule, RuleInput};
+use super::intervention_dossier::{DossierDomain, InterventionCheck, check_interventions};
 use super::normalise::{Measurement, trailing_low_run};
 use super::{HistoryPlan, HistoryResult, dmt_three_lowest, text};
-use crate::domain::care::protocol_level_name;
 use crate::domain::level::{percentile, preferred_band};
 use crate::domain::{EedCriterion, Evidence, LearningDomain, SchoolYear, Severity, TaskKind};
 
@@ -107,127 +106,35 @@ fn tempo_evidence(hr: &HistoryResult) -> Evidence {
     }
 }
 
-/// What the rekendossier still lacks over `window`: rekenen plans (protocol levels 2 and 3),
-/// weeks and minutes of the intensive intervention, evaluations, missed rounds. With the plans
-/// that count and the intensive ones among them.
-fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> (Vec<i64>, Vec<i64>, u32, Vec<String>) {
+/// The rekendossier's domain.
+const MATHEMATICS: DossierDomain = DossierDomain {
+    covers: is_mathematics,
+    name: "rekenen-wiskunde",
+    stem: "reken",
+    weeks_stem: "reken",
+};
+
+fn is_mathematics(d: LearningDomain) -> bool {
+    d == LearningDomain::Mathematics
+}
+
+/// What the rekendossier still lacks over `window`: the intervention part (rekenen plans at
+/// protocol levels 2 and 3, weeks and minutes of the intensive intervention, evaluations) and
+/// missed rounds.
+fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> InterventionCheck {
     let (Some(first), Some(last)) = (window.first(), window.last()) else {
-        return (Vec::new(), Vec::new(), 0, Vec::new());
+        return InterventionCheck::default();
     };
-    let (from, to) = (first.taken_on, last.taken_on);
-    let p = &input.ctx.params.dyscalculia_check;
-    let ladder = &input.ctx.ladder;
-    let protocol = |hp: &HistoryPlan| {
-        hp.plan
-            .care_level
-            .as_deref()
-            .and_then(|c| ladder.protocol_level(c))
-    };
-    let maths: Vec<&HistoryPlan> = input
-        .history
-        .plans
-        .iter()
-        .filter(|hp| hp.plan.domain == Some(LearningDomain::Mathematics))
-        .filter(|hp| hp.plan.start <= to && hp.plan.end.unwrap_or(input.as_of) >= from)
-        .collect();
-    let mut counting: Vec<&HistoryPlan> = maths
-        .iter()
-        .copied()
-        .filter(|hp| protocol(hp).is_some_and(|l| l >= p.min_protocol_level))
-        .collect();
-    counting.sort_by_key(|hp| (hp.plan.start, hp.id));
-    let enough_minutes = |hp: &HistoryPlan| {
-        hp.plan
-            .minutes_per_week
-            .is_some_and(|m| m >= p.min_minutes_per_week)
-    };
-    let is_intensive = |hp: &HistoryPlan| {
-        protocol(hp).is_some_and(|l| {
-            l >= p.intensive_protocol_level || (l + 1 == p.intensive_protocol_level && enough_minutes(hp))
-        })
-    };
-    let intensive: Vec<&HistoryPlan> = counting.iter().copied().filter(|hp| is_intensive(hp)).collect();
-    let codes = |min: u8| {
-        let c = ladder.codes_from_protocol_level(min);
-        match c.first() {
-            Some(first) if c.len() > 1 => format!("zorgniveau {first} of hoger"),
-            Some(first) => format!("zorgniveau {first}"),
-            None => "geen zorgniveau op de zorgladder".to_string(),
-        }
-    };
-    let mut missing = Vec::new();
-    if counting.is_empty() {
-        missing.push(format!(
-            "Geen plan voor rekenen-wiskunde op protocolniveau {} ({}; bij deze school {}) tussen {} en {}.",
-            p.min_protocol_level,
-            protocol_level_name(p.min_protocol_level),
-            codes(p.min_protocol_level),
-            text::date(from),
-            text::date(to)
-        ));
-    } else if intensive.is_empty() {
-        missing.push(format!(
-            "Geen intensieve rekeninterventie op protocolniveau {} ({}; bij deze school {}, of begeleiding in de groep met minstens {} minuten per week).",
-            p.intensive_protocol_level,
-            protocol_level_name(p.intensive_protocol_level),
-            codes(p.intensive_protocol_level),
-            p.min_minutes_per_week
-        ));
-    }
-    let unknown_level = maths.iter().filter(|hp| protocol(hp).is_none()).count();
-    if unknown_level > 0 {
-        missing.push(format!(
-            "Zorgniveau onbekend bij {}.",
-            text::plural(
-                unknown_level as i64,
-                "plan rekenen-wiskunde",
-                "plannen rekenen-wiskunde"
-            )
-        ));
-    }
-    let weeks = span_weeks(&intensive, from, to, input.as_of, &input.ctx.calendar);
-    if !intensive.is_empty() && weeks < p.min_intervention_weeks {
-        missing.push(format!(
-            "Intensieve rekeninterventie duurde {}; nodig is minstens {}.",
-            text::weeks(weeks),
-            text::weeks(p.min_intervention_weeks)
-        ));
-    }
-    for hp in &counting {
-        let name = format!(
-            "{} '{}' ({})",
-            hp.plan.kind.dutch(),
-            hp.plan.title,
-            text::date(hp.plan.start)
-        );
-        let specific = protocol(hp).is_some_and(|l| l >= p.intensive_protocol_level);
-        match hp.plan.minutes_per_week {
-            None if specific || intensive.is_empty() => {
-                missing.push(format!("Intensiteit (minuten per week) onbekend bij {name}."));
-            }
-            Some(m) if m < p.min_minutes_per_week && specific => missing.push(format!(
-                "{name}: {m} minuten per week; nodig is minstens {}.",
-                p.min_minutes_per_week
-            )),
-            _ => {}
-        }
-        if !hp.plan.evaluations.iter().any(|e| e.date <= input.as_of) {
-            missing.push(format!("Evaluatie ontbreekt bij {name}."));
-        }
-    }
+    let p = input.ctx.params.dyscalculia_check.dossier();
+    let mut check = check_interventions(input, &MATHEMATICS, &p, first.taken_on, last.taken_on);
     let missed = dmt_three_lowest::missed_rounds(input, window);
     if !missed.is_empty() {
-        missing.push(format!(
+        check.missing.push(format!(
             "Geen rekentoets bij {}: de metingen liggen niet in opeenvolgende rondes; licht dit toe in het dossier.",
             text::join_and(&missed)
         ));
     }
-    (
-        counting.iter().map(|hp| hp.id).collect(),
-        intensive.iter().map(|hp| hp.id).collect(),
-        weeks,
-        missing,
-    )
+    check
 }
 
 /// Runs the rule.
@@ -255,7 +162,12 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
     if tempo_low != Some(true) && (p.require_ttr || tempo_low == Some(false)) {
         return Vec::new();
     }
-    let (plans, intensive, weeks, mut missing) = check_dossier(input, window);
+    let InterventionCheck {
+        plans,
+        intensive,
+        weeks,
+        mut missing,
+    } = check_dossier(input, window);
     if tempo.is_none() {
         missing.insert(
             0,

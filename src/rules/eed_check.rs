@@ -5,14 +5,14 @@
 //! spelling data, consecutive rounds, and — from groep 8 — care starting before the 13th birthday.
 //! Ladder steps are judged by their protocol level (`CareLevel::protocol_level`), never by number.
 
-use chrono::{Months, NaiveDate};
+use chrono::Months;
 
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
 use super::input::{Evaluate, Rule, RuleInput};
+use super::intervention_dossier::{DossierDomain, InterventionCheck, check_interventions};
 use super::normalise::{Measurement, grade_on};
 use super::{HistoryPlan, dmt_three_lowest, text};
-use crate::domain::care::protocol_level_name;
-use crate::domain::{EedCriterion, Evidence, LearningDomain, SchoolCalendar, Severity, TaskKind};
+use crate::domain::{EedCriterion, Evidence, LearningDomain, Severity, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "eed_check";
@@ -44,38 +44,13 @@ pub struct DossierCheck {
     pub flags: Vec<String>,
 }
 
-/// Weeks of the merged plan periods within `[from, to]`; holiday days do not count (school weeks,
-/// docs/RULES.md §1a).
-pub(crate) fn span_weeks(
-    plans: &[&HistoryPlan],
-    from: NaiveDate,
-    to: NaiveDate,
-    as_of: NaiveDate,
-    calendar: &SchoolCalendar,
-) -> u32 {
-    let mut spans: Vec<(NaiveDate, NaiveDate)> = plans
-        .iter()
-        .map(|hp| (hp.plan.start.max(from), hp.plan.end.unwrap_or(as_of).min(to)))
-        .filter(|(a, b)| a <= b)
-        .collect();
-    spans.sort();
-    let mut days = 0i64;
-    let mut cur: Option<(NaiveDate, NaiveDate)> = None;
-    for (a, b) in spans {
-        cur = match cur {
-            Some((ca, cb)) if a <= cb => Some((ca, cb.max(b))),
-            Some((ca, cb)) => {
-                days += calendar.school_days_between(ca, cb);
-                Some((a, b))
-            }
-            None => Some((a, b)),
-        };
-    }
-    if let Some((ca, cb)) = cur {
-        days += calendar.school_days_between(ca, cb);
-    }
-    u32::try_from(days / 7).unwrap_or(u32::MAX)
-}
+/// The leesdossier's domain: plans of every reading domain count.
+const READING: DossierDomain = DossierDomain {
+    covers: LearningDomain::is_reading,
+    name: "technisch lezen",
+    stem: "lees",
+    weeks_stem: "",
+};
 
 /// Checks the dossier over `window` (the three measurements that met the criterion).
 pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierCheck {
@@ -90,111 +65,16 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
     };
     let (from, to) = (first.taken_on, last.taken_on);
     let p = &input.ctx.params.eed_check;
-    let ladder = &input.ctx.ladder;
-    let protocol = |hp: &HistoryPlan| {
-        hp.plan
-            .care_level
-            .as_deref()
-            .and_then(|c| ladder.protocol_level(c))
-    };
-    let reading: Vec<&HistoryPlan> = input
-        .history
-        .plans
-        .iter()
-        .filter(|hp| hp.plan.domain.is_some_and(LearningDomain::is_reading))
-        .filter(|hp| hp.plan.start <= to && hp.plan.end.unwrap_or(input.as_of) >= from)
-        .collect();
-    let mut counting: Vec<&HistoryPlan> = reading
-        .iter()
-        .copied()
-        .filter(|hp| protocol(hp).is_some_and(|l| l >= p.min_protocol_level))
-        .collect();
-    counting.sort_by_key(|hp| (hp.plan.start, hp.id));
-    // Intensive: protocol level 3 by the ladder, or reading help one level lower that meets the
-    // protocol's minutes (seed 000's A2 with an IHP, seed 002's niveau 2 with extra leestijd).
-    let enough_minutes = |hp: &HistoryPlan| {
-        hp.plan
-            .minutes_per_week
-            .is_some_and(|m| m >= p.min_minutes_per_week)
-    };
-    let is_intensive = |hp: &HistoryPlan| {
-        protocol(hp).is_some_and(|l| {
-            l >= p.intensive_protocol_level || (l + 1 == p.intensive_protocol_level && enough_minutes(hp))
-        })
-    };
-    let intensive: Vec<&HistoryPlan> = counting.iter().copied().filter(|hp| is_intensive(hp)).collect();
-    let codes = |min: u8| {
-        let c = ladder.codes_from_protocol_level(min);
-        match c.first() {
-            Some(first) if c.len() > 1 => format!("zorgniveau {first} of hoger"),
-            Some(first) => format!("zorgniveau {first}"),
-            None => "geen zorgniveau op de zorgladder".to_string(),
-        }
-    };
-
-    let mut missing = Vec::new();
     let mut flags = Vec::new();
     if let Some(line) = age_flag(input) {
         flags.push(line);
     }
-    if counting.is_empty() {
-        missing.push(format!(
-            "Geen plan voor technisch lezen op protocolniveau {} ({}; bij deze school {}) tussen {} en {}.",
-            p.min_protocol_level,
-            protocol_level_name(p.min_protocol_level),
-            codes(p.min_protocol_level),
-            text::date(from),
-            text::date(to)
-        ));
-    } else if intensive.is_empty() {
-        missing.push(format!(
-            "Geen intensieve leesinterventie op protocolniveau {} ({}; bij deze school {}, of begeleiding in de groep met minstens {} minuten per week).",
-            p.intensive_protocol_level,
-            protocol_level_name(p.intensive_protocol_level),
-            codes(p.intensive_protocol_level),
-            p.min_minutes_per_week
-        ));
-    }
-    let unknown_level = reading.iter().filter(|hp| protocol(hp).is_none()).count();
-    if unknown_level == 1 {
-        missing.push("Zorgniveau onbekend bij 1 plan technisch lezen.".to_string());
-    } else if unknown_level > 1 {
-        missing.push(format!(
-            "Zorgniveau onbekend bij {unknown_level} plannen technisch lezen."
-        ));
-    }
-    let weeks = span_weeks(&intensive, from, to, input.as_of, &input.ctx.calendar);
-    if !intensive.is_empty() && weeks < p.min_intervention_weeks {
-        missing.push(format!(
-            "Intensieve interventie duurde {}; nodig is minstens {}.",
-            text::weeks(weeks),
-            text::weeks(p.min_intervention_weeks)
-        ));
-    }
-    for hp in &counting {
-        let name = format!(
-            "{} '{}' ({})",
-            hp.plan.kind.dutch(),
-            hp.plan.title,
-            text::date(hp.plan.start)
-        );
-        let specific = protocol(hp).is_some_and(|l| l >= p.intensive_protocol_level);
-        // The protocol's minutes concern the intensive intervention: a level-2 plan with fewer
-        // minutes is ordinary help in the group, only worth naming while nothing is intensive.
-        match hp.plan.minutes_per_week {
-            None if specific || intensive.is_empty() => {
-                missing.push(format!("Intensiteit (minuten per week) onbekend bij {name}."));
-            }
-            Some(m) if m < p.min_minutes_per_week && specific => missing.push(format!(
-                "{name}: {m} minuten per week; nodig is minstens {}.",
-                p.min_minutes_per_week
-            )),
-            _ => {}
-        }
-        if !hp.plan.evaluations.iter().any(|e| e.date <= input.as_of) {
-            missing.push(format!("Evaluatie ontbreekt bij {name}."));
-        }
-    }
+    let InterventionCheck {
+        plans,
+        intensive,
+        weeks,
+        mut missing,
+    } = check_interventions(input, &READING, &p.dossier(), from, to);
     if input.norm.main(LearningDomain::Spelling).is_empty() {
         missing.push(
             "Spellinggegevens ontbreken: het dossier vraagt ook spellingresultaten (geen spellingtoets gevonden)."
@@ -209,8 +89,8 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
         ));
     }
     DossierCheck {
-        plans: counting.iter().map(|hp| hp.id).collect(),
-        intensive: intensive.iter().map(|hp| hp.id).collect(),
+        plans,
+        intensive,
         weeks,
         missing,
         flags,

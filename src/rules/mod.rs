@@ -12,6 +12,7 @@ pub mod frequent_sick_absence;
 pub mod gifted_candidate;
 pub mod history;
 pub mod input;
+pub mod intervention_dossier;
 pub mod json;
 pub mod level_drop;
 pub mod lowest_level_repeated;
@@ -32,6 +33,8 @@ pub mod unauthorised_absence;
 
 #[cfg(test)]
 mod calendar_tests;
+#[cfg(test)]
+mod dossier_tests;
 #[cfg(test)]
 mod property_tests;
 #[cfg(test)]

@@ -107,6 +107,44 @@ impl Default for EedCheck {
     }
 }
 
+/// The numbers of an intervention dossier check (`intervention_dossier`), taken from the rule
+/// that checks it (`eed_check`, `dyscalculia_check`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierParams {
+    /// Weeks of intensive intervention required between the measurements.
+    pub min_intervention_weeks: u32,
+    /// Minimum intensity in minutes per week.
+    pub min_minutes_per_week: u32,
+    /// Protocol level from which a plan counts.
+    pub min_protocol_level: u8,
+    /// Protocol level of the intensive intervention (one level lower with enough minutes counts).
+    pub intensive_protocol_level: u8,
+}
+
+impl EedCheck {
+    /// The numbers of the leesdossier's intervention check.
+    pub fn dossier(&self) -> DossierParams {
+        DossierParams {
+            min_intervention_weeks: self.min_intervention_weeks,
+            min_minutes_per_week: self.min_minutes_per_week,
+            min_protocol_level: self.min_protocol_level,
+            intensive_protocol_level: self.intensive_protocol_level,
+        }
+    }
+}
+
+impl DyscalculiaCheck {
+    /// The numbers of the rekendossier's intervention check.
+    pub fn dossier(&self) -> DossierParams {
+        DossierParams {
+            min_intervention_weeks: self.min_intervention_weeks,
+            min_minutes_per_week: self.min_minutes_per_week,
+            min_protocol_level: self.min_protocol_level,
+            intensive_protocol_level: self.intensive_protocol_level,
+        }
+    }
+}
+
 /// Consecutive main measurements at level V or lower in one domain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
