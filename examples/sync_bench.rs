@@ -184,6 +184,7 @@ fn batch_of(source: zorgsignaal::domain::Source, brin: &Brin, stream: &str, page
             Ok(Record::Plan(x)) => b.plans.push(x),
             Ok(Record::DyslexiaStatement(x)) => b.dyslexia_statements.push(x),
             Ok(Record::Absence(x)) => b.absences.push(x),
+            Ok(Record::SocialEmotional(x)) => b.social_emotional.push(x),
             Err(_) => {}
         }
     }

@@ -167,7 +167,7 @@ fn parse_outbox_status(s: &str) -> Result<crate::store::OutboxStatus, String> {
 
 /// Options of `import`.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv", "edexml", "uwlr", "verzuim"])))]
+#[command(group(clap::ArgGroup::new("file").required(true).args(["oso", "csv", "edexml", "uwlr", "verzuim", "sociaal_emotioneel"])))]
 pub struct ImportArgs {
     /// OSO overstapdossier (XML) to import.
     #[arg(long, value_name = "FILE.xml")]
@@ -184,6 +184,13 @@ pub struct ImportArgs {
     /// CSV verzuim (absence) export to import (needs --school; docs/IMPORT.md).
     #[arg(long, value_name = "FILE.csv", requires = "school")]
     pub verzuim: Option<PathBuf>,
+    /// CSV export of social-emotional measurements (ZIEN!, KanVAS, KiVa monitor) to import
+    /// (needs --school and --instrument; docs/IMPORT.md).
+    #[arg(long, value_name = "FILE.csv", requires_all = ["school", "instrument"])]
+    pub sociaal_emotioneel: Option<PathBuf>,
+    /// The instrument of a --sociaal-emotioneel file: zien, kanvas or kiva.
+    #[arg(long, value_name = "zien|kanvas|kiva", value_parser = parse_instrument, requires = "sociaal_emotioneel")]
+    pub instrument: Option<crate::domain::SeInstrument>,
     /// School to register the records at (BRIN); for OSO default: the dossier's huidigeschool.
     #[arg(long, value_name = "BRIN", value_parser = parse_brin)]
     pub school: Option<crate::domain::Brin>,
@@ -314,6 +321,11 @@ pub enum StatusChoice {
     Open,
     /// Every signal, whatever its state.
     All,
+}
+
+fn parse_instrument(s: &str) -> Result<crate::domain::SeInstrument, String> {
+    crate::domain::SeInstrument::parse(&s.to_lowercase())
+        .map_err(|_| format!("onbekend instrument {s:?}: kies zien, kanvas of kiva"))
 }
 
 fn parse_brin(s: &str) -> Result<crate::domain::Brin, String> {
@@ -482,12 +494,20 @@ async fn run_async(command: &Command, settings: &Settings) -> anyhow::Result<Exi
                 _ if a.verzuim.is_some() => {
                     ImportFile::Verzuim(a.verzuim.as_deref().unwrap_or(Path::new("")))
                 }
+                _ if a.sociaal_emotioneel.is_some() => ImportFile::SocialEmotional(
+                    a.sociaal_emotioneel.as_deref().unwrap_or(Path::new("")),
+                    a.instrument.ok_or_else(|| {
+                        anyhow::anyhow!("--sociaal-emotioneel needs --instrument zien|kanvas|kiva")
+                    })?,
+                ),
                 (Some(p), ..) => ImportFile::Oso(p),
                 (None, Some(p), ..) => ImportFile::Csv(p),
                 (None, None, Some(p), _) => ImportFile::Edexml(p),
                 (None, None, None, Some(p)) => ImportFile::Uwlr(p),
                 (None, None, None, None) => {
-                    anyhow::bail!("import needs --oso, --csv, --edexml, --uwlr or --verzuim FILE")
+                    anyhow::bail!(
+                        "import needs --oso, --csv, --edexml, --uwlr, --verzuim or --sociaal-emotioneel FILE"
+                    )
                 }
             };
             let mode = if a.dry_run {

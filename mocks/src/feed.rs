@@ -20,6 +20,7 @@ keyed!(
     crate::model::Plan,
     crate::model::DyslexiaStatement,
     crate::model::Absence,
+    crate::model::SocialEmotional,
     crate::model::LuNoteCategory,
     crate::model::LuGroupPlan,
     crate::model::LuNote,

@@ -92,6 +92,10 @@ pub struct School {
     /// ParnasSys verzuim (absences): day, hours and kind per registration.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verzuim: Vec<Absence>,
+    /// ParnasSys sociaal-emotionele metingen (ZIEN!, KanVAS, KiVa monitor): instrument, scale,
+    /// date and category per measurement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sociaal_emotioneel: Vec<SocialEmotional>,
     /// Leeruniek note-category tree.
     pub lu_note_categories: Vec<LuNoteCategory>,
     /// Leeruniek group plans.
@@ -386,6 +390,29 @@ pub struct Absence {
     pub uren: f64,
     /// `ziek`, `geoorloofd` or `ongeoorloofd`.
     pub soort: String,
+}
+
+/// A sociaal-emotionele meting (ParnasSys REST item, stream `sociaal-emotioneel`): one pupil, one
+/// instrument (`ZIEN!`, `KanVAS`, `KiVa monitor`), one indicator or scale, the date and the
+/// category (`rood`/`oranje`/`groen` for ZIEN!, `zeer laag`…`zeer hoog` for KanVAS,
+/// `zorgelijk`/`aandacht`/`goed` for KiVa). No item answers or raw scores (data minimisation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialEmotional {
+    /// Measurement id.
+    #[serde(with = "id_str")]
+    pub id: u64,
+    /// Pupil id (GKV `leerling.id`).
+    #[serde(with = "id_str")]
+    pub leerling_id: u64,
+    /// `ZIEN!`, `KanVAS` or `KiVa monitor`.
+    pub instrument: String,
+    /// Indicator (ZIEN!) or scale (KanVAS, KiVa).
+    pub schaal: String,
+    /// Afnamedatum.
+    pub afnamedatum: NaiveDate,
+    /// Category of the instrument.
+    pub categorie: String,
 }
 
 /// A Leeruniek note category (tree node).

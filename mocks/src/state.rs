@@ -10,7 +10,7 @@ use crate::error::MockError;
 use crate::feed::Stream;
 use crate::model::{
     Absence, Dataset, DyslexiaStatement, FORMAT_VERSION, Group, LuGroupPlan, LuNote, LuNoteCategory,
-    Membership, Note, OAuthClient, Plan, Pupil, Staff, System, TestResult,
+    Membership, Note, OAuthClient, Plan, Pupil, SocialEmotional, Staff, System, TestResult,
 };
 use crate::tasks::{LuTask, PsTask};
 
@@ -27,6 +27,8 @@ pub enum Record {
     DyslexiaStatement(DyslexiaStatement),
     /// ParnasSys verzuim.
     Absence(Absence),
+    /// ParnasSys sociaal-emotionele meting.
+    SocialEmotional(SocialEmotional),
     /// Leeruniek note category.
     LuNoteCategory(LuNoteCategory),
     /// Leeruniek group plan.
@@ -48,6 +50,8 @@ pub enum StreamKind {
     DyslexiaStatements,
     /// ParnasSys `verzuim`.
     Absences,
+    /// ParnasSys `sociaal-emotioneel`.
+    SocialEmotional,
     /// ParnasSys `taken`.
     PsTasks,
     /// Leeruniek `note-categories`.
@@ -69,6 +73,7 @@ impl StreamKind {
             StreamKind::Plans => "plannen",
             StreamKind::DyslexiaStatements => "dyslexieverklaringen",
             StreamKind::Absences => "verzuim",
+            StreamKind::SocialEmotional => "sociaal-emotioneel",
             StreamKind::PsTasks => "taken",
             StreamKind::LuNoteCategories => "note-categories",
             StreamKind::LuGroupPlans => "group-plans",
@@ -85,6 +90,7 @@ impl StreamKind {
             | StreamKind::Plans
             | StreamKind::DyslexiaStatements
             | StreamKind::Absences
+            | StreamKind::SocialEmotional
             | StreamKind::PsTasks => System::Parnassys,
             _ => System::Leeruniek,
         }
@@ -98,6 +104,7 @@ impl StreamKind {
             StreamKind::Plans => "plannen.read",
             StreamKind::DyslexiaStatements => "dyslexieverklaringen.read",
             StreamKind::Absences => "verzuim.read",
+            StreamKind::SocialEmotional => "sociaal-emotioneel.read",
             StreamKind::PsTasks => "taken.read",
             StreamKind::LuGroupPlans => "groupplans.read",
             StreamKind::LuNoteCategories | StreamKind::LuNotes => "notes.read",
@@ -139,6 +146,8 @@ pub struct SchoolState {
     pub dyslexia_statements: Stream<DyslexiaStatement>,
     /// ParnasSys verzuim.
     pub absences: Stream<Absence>,
+    /// ParnasSys sociaal-emotionele metingen.
+    pub social_emotional: Stream<SocialEmotional>,
     /// ParnasSys tasks pushed by clients.
     pub ps_tasks: Stream<PsTask>,
     /// Leeruniek note categories.
@@ -223,6 +232,7 @@ impl State {
                 plans: Stream::default(),
                 dyslexia_statements: Stream::default(),
                 absences: Stream::default(),
+                social_emotional: Stream::default(),
                 ps_tasks: Stream::default(),
                 lu_categories: Stream::default(),
                 lu_group_plans: Stream::default(),
@@ -244,6 +254,9 @@ impl State {
             }
             for r in s.verzuim {
                 st.absences.upsert(r, next());
+            }
+            for r in s.sociaal_emotioneel {
+                st.social_emotional.upsert(r, next());
             }
             for r in s.lu_note_categories {
                 st.lu_categories.upsert(r, next());
@@ -305,6 +318,7 @@ impl State {
             Record::Plan(r) => s.plans.upsert(r, seq),
             Record::DyslexiaStatement(r) => s.dyslexia_statements.upsert(r, seq),
             Record::Absence(r) => s.absences.upsert(r, seq),
+            Record::SocialEmotional(r) => s.social_emotional.upsert(r, seq),
             Record::LuNoteCategory(r) => s.lu_categories.upsert(r, seq),
             Record::LuGroupPlan(r) => s.lu_group_plans.upsert(r, seq),
             Record::LuNote(r) => s.lu_notes.upsert(r, seq),
@@ -323,6 +337,7 @@ impl State {
             StreamKind::Plans => s.plans.delete(id, seq, at),
             StreamKind::DyslexiaStatements => s.dyslexia_statements.delete(id, seq, at),
             StreamKind::Absences => s.absences.delete(id, seq, at),
+            StreamKind::SocialEmotional => s.social_emotional.delete(id, seq, at),
             StreamKind::PsTasks => s.ps_tasks.delete(id, seq, at),
             StreamKind::LuNoteCategories => s.lu_categories.delete(id, seq, at),
             StreamKind::LuGroupPlans => s.lu_group_plans.delete(id, seq, at),
@@ -348,6 +363,7 @@ impl State {
             StreamKind::Plans => s.plans.page_json(n, cursor, limit, duplicate),
             StreamKind::DyslexiaStatements => s.dyslexia_statements.page_json(n, cursor, limit, duplicate),
             StreamKind::Absences => s.absences.page_json(n, cursor, limit, duplicate),
+            StreamKind::SocialEmotional => s.social_emotional.page_json(n, cursor, limit, duplicate),
             StreamKind::PsTasks => s.ps_tasks.page_json(n, cursor, limit, duplicate),
             StreamKind::LuNoteCategories => s.lu_categories.page_json(n, cursor, limit, duplicate),
             StreamKind::LuGroupPlans => s.lu_group_plans.page_json(n, cursor, limit, duplicate),

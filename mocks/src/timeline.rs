@@ -27,6 +27,7 @@ enum Kind {
     Plan,
     DyslexiaStatement,
     Absence,
+    SocialEmotional,
     LuGroupPlan,
     LuNote,
 }
@@ -60,6 +61,9 @@ impl Timeline {
             }
             for (i, v) in school.verzuim.iter().enumerate() {
                 at(v.datum, (s, Kind::Absence, i));
+            }
+            for (i, v) in school.sociaal_emotioneel.iter().enumerate() {
+                at(v.afnamedatum, (s, Kind::SocialEmotional, i));
             }
             for (i, p) in school.lu_group_plans.iter().enumerate() {
                 at(p.start_date, (s, Kind::LuGroupPlan, i));
@@ -100,6 +104,7 @@ impl Timeline {
             s.dyslexieverklaringen
                 .retain(|v| v.datum.is_none_or(|d| d <= day));
             s.verzuim.retain(|v| v.datum <= day);
+            s.sociaal_emotioneel.retain(|v| v.afnamedatum <= day);
             s.lu_group_plans = s
                 .lu_group_plans
                 .iter()
@@ -130,6 +135,7 @@ impl Timeline {
                         Record::DyslexiaStatement(school.dyslexieverklaringen[i].clone())
                     }
                     Kind::Absence => Record::Absence(school.verzuim[i].clone()),
+                    Kind::SocialEmotional => Record::SocialEmotional(school.sociaal_emotioneel[i].clone()),
                     Kind::LuGroupPlan => Record::LuGroupPlan(group_plan_at(&school.lu_group_plans[i], day)?),
                     Kind::LuNote => Record::LuNote(school.lu_notes[i].clone()),
                 };

@@ -215,12 +215,23 @@ pub async fn evaluate_school_cached(
     for a in absences {
         absences_by_pupil.entry(a.pupil_id).or_default().push(a.absence);
     }
+    // Social-emotional measurements of the same pupils (issue 18 item 1).
+    let mut se_by_pupil: HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>> = HashMap::new();
+    let measurements = match scope {
+        Scope::AllPupils => store.social_emotional(brin, None).await?,
+        Scope::ChangedSince(_) => store.social_emotional(brin, Some(&ids)).await?,
+    };
+    for m in measurements {
+        se_by_pupil.entry(m.pupil_id).or_default().push(m.measurement);
+    }
     let histories: Vec<rules::PupilHistory> = stored
         .into_iter()
         .map(|h| {
             let absences = absences_by_pupil.remove(&h.pupil.id).unwrap_or_default();
+            let social_emotional = se_by_pupil.remove(&h.pupil.id).unwrap_or_default();
             rules::PupilHistory {
                 absences,
+                social_emotional,
                 ..to_rule_history(h, &mut prior_by_pupil)
             }
         })
@@ -505,6 +516,7 @@ fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal
         birth_date: h.pupil.pupil.birth_date,
         dyslexia_statement: h.pupil.pupil.dyslexia_statement,
         absences: Vec::new(),
+        social_emotional: Vec::new(),
     }
 }
 

@@ -618,7 +618,7 @@ fn figures(
 }
 
 /// The last day a planted pupil's data changes in the source (results, plans, evaluations,
-/// verzuim).
+/// verzuim, social-emotional measurements).
 fn last_record_day(timeline: &Timeline, e: &Expected) -> Option<NaiveDate> {
     let school = timeline.full().schools.iter().find(|s| s.brin == e.school)?;
     let id: u64 = e.pupil_id.parse().ok()?;
@@ -637,7 +637,12 @@ fn last_record_day(timeline: &Timeline, e: &Expected) -> Option<NaiveDate> {
         .iter()
         .filter(|a| a.leerling_id == id)
         .map(|a| a.datum);
-    results.chain(plans).chain(absences).max()
+    let social_emotional = school
+        .sociaal_emotioneel
+        .iter()
+        .filter(|m| m.leerling_id == id)
+        .map(|m| m.afnamedatum);
+    results.chain(plans).chain(absences).chain(social_emotional).max()
 }
 
 /// The human summary of [`simulate`]'s figures.

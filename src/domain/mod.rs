@@ -13,6 +13,7 @@ pub mod pupil;
 pub mod result;
 pub mod school;
 pub mod signal;
+pub mod social_emotional;
 
 pub use absence::{Absence, AbsenceKind};
 pub use calendar::{HolidayRegion, SchoolCalendar, SchoolHoliday};
@@ -28,6 +29,7 @@ pub use result::{
 };
 pub use school::{Brin, Grade, School, SchoolYear};
 pub use signal::{EedCriterion, Evidence, GroupSignal, Severity, Signal, SignalStatus, Task, TaskKind};
+pub use social_emotional::{SeInstrument, SocialEmotionalMeasurement};
 
 /// Error for text that does not parse into a domain value; says what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

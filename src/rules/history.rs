@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::RuleParams;
 use crate::domain::{
     Absence, Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, Severity,
-    SignalStatus, SupportPlan, TestResult,
+    SignalStatus, SocialEmotionalMeasurement, SupportPlan, TestResult,
 };
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
@@ -36,6 +36,10 @@ pub struct PupilHistory {
     /// Verzuim: the pupil's registered absences (issue 18 item 2), any order.
     #[serde(default)]
     pub absences: Vec<Absence>,
+    /// Sociaal-emotionele metingen: the pupil's ZIEN!, KanVAS and KiVa measurements (issue 18
+    /// item 1), any order.
+    #[serde(default)]
+    pub social_emotional: Vec<SocialEmotionalMeasurement>,
 }
 
 /// A stored test result with its store id.

@@ -208,6 +208,7 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
         birth_date: None,
         dyslexia_statement: None,
         absences: Vec::new(),
+        social_emotional: Vec::new(),
     }
 }
 

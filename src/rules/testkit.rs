@@ -46,6 +46,7 @@ impl Pupil {
                 birth_date: None,
                 dyslexia_statement: None,
                 absences: Vec::new(),
+                social_emotional: Vec::new(),
             },
             next_id: pupil_id * 1000 + 1,
         };

@@ -248,8 +248,10 @@ fn detect_delimiter(body: &[u8]) -> Option<u8> {
 
 pub mod absences;
 mod rows;
+pub mod social_emotional;
 pub use absences::{CsvAbsenceImport, parse_absences_csv};
 use rows::RowParser;
+pub use social_emotional::{CsvSocialEmotionalImport, parse_social_emotional_csv};
 
 /// Parses `dd-mm-yyyy`, `d-m-yyyy`, `dd/mm/yyyy` or ISO `yyyy-mm-dd`; years 1950–2100.
 pub fn parse_date(input: &str) -> Option<NaiveDate> {

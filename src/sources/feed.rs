@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 
-use crate::domain::{Absence, DyslexiaStatementRecord, Note, SupportPlan, TestResult};
+use crate::domain::{
+    Absence, DyslexiaStatementRecord, Note, SocialEmotionalMeasurement, SupportPlan, TestResult,
+};
 use crate::sources::request::RequestSpec;
 
 /// Where a stream stands (opgeslagen positie), stored as text by the sync engine.
@@ -77,6 +79,8 @@ pub enum Record {
     DyslexiaStatement(DyslexiaStatementRecord),
     /// Verzuim: one absence.
     Absence(Absence),
+    /// Sociaal-emotionele meting.
+    SocialEmotional(SocialEmotionalMeasurement),
 }
 
 impl Record {
@@ -88,6 +92,7 @@ impl Record {
             Self::Plan(p) => p.pupil_external_id.as_deref(),
             Self::DyslexiaStatement(d) => Some(&d.pupil_external_id),
             Self::Absence(a) => Some(&a.pupil_external_id),
+            Self::SocialEmotional(m) => Some(&m.pupil_external_id),
         }
     }
 
@@ -99,6 +104,7 @@ impl Record {
             Self::Plan(p) => &p.external_id,
             Self::DyslexiaStatement(d) => &d.external_id,
             Self::Absence(a) => &a.external_id,
+            Self::SocialEmotional(m) => &m.external_id,
         }
     }
 }

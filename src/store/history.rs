@@ -31,8 +31,8 @@ pub trait HistoryStore: Send + Sync {
     async fn known_pupils(&self, school: &Brin) -> Result<Vec<KnownPupil>, StoreError>;
 
     /// Pupils of a school whose own row, memberships, results (tombstones included), plans
-    /// (their own or a group plan of one of their groups), notes, absences or dyslexieverklaringen
-    /// changed at or after `since`, by id.
+    /// (their own or a group plan of one of their groups), notes, absences, social-emotional
+    /// measurements or dyslexieverklaringen changed at or after `since`, by id.
     async fn pupils_changed_since(&self, school: &Brin, since: DateTime<Utc>)
     -> Result<Vec<i64>, StoreError>;
 }
@@ -293,6 +293,7 @@ macro_rules! impl_history_store {
                            OR id IN (SELECT pupil_id FROM plans WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
                            OR id IN (SELECT pupil_id FROM notes WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
                            OR id IN (SELECT pupil_id FROM absences WHERE updated_at >= $2)
+                           OR id IN (SELECT pupil_id FROM social_emotional WHERE updated_at >= $2)
                            OR id IN (SELECT pupil_id FROM dyslexia_statements WHERE updated_at >= $2)
                            OR id IN (SELECT m.pupil_id FROM plans pl CROSS JOIN groups g CROSS JOIN memberships m
                                      WHERE pl.updated_at >= $2 AND g.school = pl.school

@@ -181,6 +181,19 @@ macro_rules! impl_import_apply {
                             a
                         })
                         .collect();
+                    // Social-emotional measurements (a CSV export of ZIEN!, KanVAS or the KiVa
+                    // monitor) on the pupil the file was matched to.
+                    page.social_emotional = batch
+                        .social_emotional
+                        .iter()
+                        .map(|m| {
+                            let mut m = m.clone();
+                            if let Some(stored) = readdress(&m.pupil_external_id) {
+                                m.pupil_external_id = stored;
+                            }
+                            m
+                        })
+                        .collect();
                     Self::upsert_catalogue(&mut tx, &page.results, now).await?;
                     summary.records = Self::apply_page_records(&mut tx, &page, now).await?;
                     tx.commit().await?;

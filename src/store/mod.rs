@@ -42,6 +42,7 @@ mod results;
 pub mod roster;
 pub(crate) mod rows;
 pub mod signals;
+pub mod social_emotional;
 pub mod sqlite;
 pub mod sync;
 pub mod users;
@@ -65,6 +66,7 @@ pub use postgres::PgStore;
 pub use report::{ReportPlan, ReportPupil, ReportSignal, ReportStore};
 pub use roster::{RosterEntry, RosterStore};
 pub use signals::SignalStore;
+pub use social_emotional::{SocialEmotionalStore, StoredSocialEmotional};
 pub(crate) use sqlite::lock_daemon as lock_sqlite_daemon;
 pub use sqlite::{DaemonLock, SqliteStore};
 pub use sync::SyncStore;
@@ -90,6 +92,7 @@ pub trait Store:
     SyncStore
     + HistoryStore
     + AbsenceStore
+    + SocialEmotionalStore
     + SignalStore
     + OutboxStore
     + OpsStore

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Absence, Brin, DyslexiaStatementRecord, Group, Membership, Note, Pupil, School, Source, SupportPlan,
-    TestResult,
+    Absence, Brin, DyslexiaStatementRecord, Group, Membership, Note, Pupil, School,
+    SocialEmotionalMeasurement, Source, SupportPlan, TestResult,
 };
 
 /// What [`super::SyncStore::apply_snapshot`] changed.
@@ -39,6 +39,8 @@ pub enum RecordKind {
     DyslexiaStatement,
     /// Verzuim: one absence (issue 18).
     Absence,
+    /// Sociaal-emotionele meting: one measurement (issue 18 item 1).
+    SocialEmotional,
 }
 
 /// A source's statement that a record was deleted there.
@@ -86,6 +88,8 @@ pub struct PageBatch {
     pub dyslexia_statements: Vec<DyslexiaStatementRecord>,
     /// Absences (verzuim) to insert or update.
     pub absences: Vec<Absence>,
+    /// Social-emotional measurements to insert or update.
+    pub social_emotional: Vec<SocialEmotionalMeasurement>,
     /// Records deleted at the source (soft-deleted here).
     pub tombstones: Vec<Tombstone>,
     /// Records set aside.
@@ -111,6 +115,7 @@ impl PageBatch {
             plans: Vec::new(),
             dyslexia_statements: Vec::new(),
             absences: Vec::new(),
+            social_emotional: Vec::new(),
             tombstones: Vec::new(),
             quarantine: Vec::new(),
             held: Vec::new(),
@@ -137,6 +142,8 @@ pub struct PageSummary {
     pub dyslexia_statements: usize,
     /// Absences inserted or changed.
     pub absences: usize,
+    /// Social-emotional measurements inserted or changed.
+    pub social_emotional: usize,
     /// Results, notes and plans re-sent without change (nothing written).
     pub unchanged: usize,
     /// Tombstones that soft-deleted something.
@@ -164,6 +171,8 @@ pub enum HeldRecord {
     DyslexiaStatement(DyslexiaStatementRecord),
     /// Absence (verzuim).
     Absence(Absence),
+    /// Social-emotional measurement.
+    SocialEmotional(SocialEmotionalMeasurement),
 }
 
 impl HeldRecord {
@@ -175,6 +184,7 @@ impl HeldRecord {
             Self::Plan(_) => RecordKind::Plan,
             Self::DyslexiaStatement(_) => RecordKind::DyslexiaStatement,
             Self::Absence(_) => RecordKind::Absence,
+            Self::SocialEmotional(_) => RecordKind::SocialEmotional,
         }
     }
 
@@ -186,6 +196,7 @@ impl HeldRecord {
             Self::Plan(p) => &p.external_id,
             Self::DyslexiaStatement(d) => &d.external_id,
             Self::Absence(a) => &a.external_id,
+            Self::SocialEmotional(m) => &m.external_id,
         }
     }
 
@@ -197,6 +208,7 @@ impl HeldRecord {
             Self::Plan(p) => p.pupil_external_id.as_deref(),
             Self::DyslexiaStatement(d) => Some(&d.pupil_external_id),
             Self::Absence(a) => Some(&a.pupil_external_id),
+            Self::SocialEmotional(m) => Some(&m.pupil_external_id),
         }
     }
 
@@ -208,6 +220,7 @@ impl HeldRecord {
             Self::Plan(p) => (p.source, &p.school),
             Self::DyslexiaStatement(d) => (d.source, &d.school),
             Self::Absence(a) => (a.source, &a.school),
+            Self::SocialEmotional(m) => (m.source, &m.school),
         }
     }
 }
@@ -390,6 +403,9 @@ pub struct ImportBatch {
     pub plans: Vec<SupportPlan>,
     /// Absences (verzuim) of the file's pupils (a CSV verzuim export, issue 18).
     pub absences: Vec<Absence>,
+    /// Social-emotional measurements of the file's pupils (a CSV export of ZIEN!, KanVAS or the
+    /// KiVa monitor, issue 18 item 1).
+    pub social_emotional: Vec<SocialEmotionalMeasurement>,
     /// Hold (wachtend op leerling) a result whose pupil is neither in the batch nor in the store,
     /// instead of refusing the whole import: a UWLR sender delivers results of a pupil the LAS
     /// just enrolled before the next snapshot lists the pupil. Off for files, which are checked
@@ -409,6 +425,7 @@ impl ImportBatch {
             results: Vec::new(),
             plans: Vec::new(),
             absences: Vec::new(),
+            social_emotional: Vec::new(),
             hold_unknown_pupils: false,
         }
     }

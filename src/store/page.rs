@@ -30,6 +30,7 @@ macro_rules! impl_page_apply {
                         + batch.plans.len()
                         + batch.dyslexia_statements.len()
                         + batch.absences.len()
+                        + batch.social_emotional.len()
                         + batch.tombstones.len();
                     sqlx::query(
                         "INSERT INTO sync_cursors (source, school, stream, cursor, last_success_at, last_error,
@@ -71,6 +72,7 @@ macro_rules! impl_page_apply {
                         || batch.plans.iter().any(|p| foreign(p.source, &p.school))
                         || batch.dyslexia_statements.iter().any(|d| foreign(d.source, &d.school))
                         || batch.absences.iter().any(|a| foreign(a.source, &a.school))
+                        || batch.social_emotional.iter().any(|m| foreign(m.source, &m.school))
                         || batch.held.iter().any(|h| {
                             let (source, school) = h.origin();
                             foreign(source, school) || h.pupil_external_id().is_none()
@@ -96,6 +98,12 @@ macro_rules! impl_page_apply {
                                 .map(|d| (RecordKind::DyslexiaStatement, d.external_id.as_str())),
                         )
                         .chain(batch.absences.iter().map(|a| (RecordKind::Absence, a.external_id.as_str())))
+                        .chain(
+                            batch
+                                .social_emotional
+                                .iter()
+                                .map(|m| (RecordKind::SocialEmotional, m.external_id.as_str())),
+                        )
                         .chain(batch.tombstones.iter().map(|t| (t.kind, t.external_id.as_str())))
                         .collect();
                     Self::unhold_bulk(tx, batch, &applied).await?;
@@ -156,6 +164,13 @@ macro_rules! impl_page_apply {
                     for a in &batch.absences {
                         if Self::upsert_absence(tx, a, now).await? {
                             summary.absences += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    for m in &batch.social_emotional {
+                        if Self::upsert_social_emotional(tx, m, now).await? {
+                            summary.social_emotional += 1;
                         } else {
                             summary.unchanged += 1;
                         }
@@ -275,6 +290,9 @@ macro_rules! impl_page_apply {
                             }
                             HeldRecord::Absence(a) => {
                                 Self::upsert_absence(&mut tx, &a, now).await?;
+                            }
+                            HeldRecord::SocialEmotional(m) => {
+                                Self::upsert_social_emotional(&mut tx, &m, now).await?;
                             }
                         }
                         sqlx::query("DELETE FROM held_records WHERE id = $1")
@@ -504,6 +522,10 @@ macro_rules! impl_page_apply {
                         }
                         RecordKind::Absence => {
                             "UPDATE absences SET deleted_at = $4, updated_at = $4
+                             WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
+                        }
+                        RecordKind::SocialEmotional => {
+                            "UPDATE social_emotional SET deleted_at = $4, updated_at = $4
                              WHERE source = $1 AND school = $2 AND external_id = $3 AND deleted_at IS NULL"
                         }
                     };

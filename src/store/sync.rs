@@ -632,6 +632,10 @@ macro_rules! impl_sync_store {
                             "SELECT external_id FROM absences
                              WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
                         }
+                        RecordKind::SocialEmotional => {
+                            "SELECT external_id FROM social_emotional
+                             WHERE source = $1 AND school = $2 AND deleted_at IS NULL ORDER BY external_id"
+                        }
                     };
                     let rows: Vec<(String,)> = sqlx::query_as(sql)
                         .bind(source.as_str())

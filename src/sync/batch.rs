@@ -92,6 +92,7 @@ impl<'a> PageChecker<'a> {
                     Record::Plan(p) => HeldRecord::Plan(p),
                     Record::DyslexiaStatement(d) => HeldRecord::DyslexiaStatement(d),
                     Record::Absence(a) => HeldRecord::Absence(a),
+                    Record::SocialEmotional(m) => HeldRecord::SocialEmotional(m),
                 });
                 continue;
             }
@@ -101,6 +102,7 @@ impl<'a> PageChecker<'a> {
                 Record::Plan(p) => batch.plans.push(p),
                 Record::DyslexiaStatement(d) => batch.dyslexia_statements.push(d),
                 Record::Absence(a) => batch.absences.push(a),
+                Record::SocialEmotional(m) => batch.social_emotional.push(m),
             }
         }
         batch.tombstones = page

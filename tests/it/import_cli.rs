@@ -515,3 +515,83 @@ fn verzuim_csv_imports_once_and_the_report_duty_is_a_signal_of_the_same_json_sha
         "{stderr}"
     );
 }
+
+/// Issue 18 item 1: a CSV export of each instrument is imported with `--sociaal-emotioneel FILE
+/// --instrument …` (a re-import changes nothing); a file with bad lines names each line and
+/// column in Dutch, counts them, exits 2 and stores nothing; no name is echoed.
+#[test]
+fn social_emotional_csv_of_each_instrument_imports_once_and_bad_lines_are_counted() {
+    let world = World::new();
+    for (file, instrument, count) in [
+        ("sociaal_emotioneel_zien_voorbeeld.csv", "zien", 19),
+        ("sociaal_emotioneel_kanvas_voorbeeld.csv", "kanvas", 6),
+        ("sociaal_emotioneel_kiva_voorbeeld.csv", "kiva", 6),
+    ] {
+        let example = manifest(&format!("tests/fixtures/csv/{file}"));
+        for round in 0..2 {
+            let out = world.run(&[
+                "import",
+                "--sociaal-emotioneel",
+                example.to_str().expect("path"),
+                "--instrument",
+                instrument,
+                "--school",
+                "11ZW",
+            ]);
+            assert_exit(&out, 0);
+            let stdout = text(&out.stdout);
+            let changed = if round == 0 { count } else { 0 };
+            assert!(
+                stdout.contains(&format!(
+                    "{count} sociaal-emotionele metingen ({changed} nieuw of bijgewerkt)"
+                )),
+                "{instrument} round {round}: {stdout}"
+            );
+            assert!(!stdout.contains("Lezer"), "{stdout}");
+        }
+    }
+
+    let bad = world.dir.path().join("zien_fout.csv");
+    std::fs::write(
+        &bad,
+        "leerlingnummer;roepnaam;achternaam;afnamedatum;betrokkenheid;welbevinden;sociaal initiatief;\
+         sociale flexibiliteit;sociale autonomie\n\
+         12;Ali;Jansen;02-11-2026;groen;groen;groen;groen;groen\n\
+         13;Bo;Smit;31-11-2026;groen;groen;groen;groen;groen\n\
+         14;Cas;Vos;03-11-2026;groen;paars;groen;groen;rose\n",
+    )
+    .expect("write");
+    let out = world.run(&[
+        "import",
+        "--sociaal-emotioneel",
+        bad.to_str().expect("path"),
+        "--instrument",
+        "zien",
+        "--school",
+        "11ZW",
+    ]);
+    assert_exit(&out, 2);
+    let stderr = text(&out.stderr);
+    for want in [
+        "rij 3, kolom afnamedatum: \"31-11-2026\" is geen datum",
+        "rij 4, kolom welbevinden: \"paars\" is geen categorie van ZIEN!",
+        "rij 4, kolom sociale autonomie: \"rose\" is geen categorie van ZIEN!",
+        "3 fout(en) in 2 regel(s) van het ZIEN!-bestand",
+        "import geweigerd: niets opgeslagen",
+    ] {
+        assert!(stderr.contains(want), "{want} in {stderr}");
+    }
+    assert!(!stderr.contains("Jansen") && !stderr.contains("Smit"), "{stderr}");
+    assert!(
+        !world.database_text().contains("Jansen"),
+        "row 2 was valid but nothing may be stored"
+    );
+    let out = world.run(&[
+        "import",
+        "--sociaal-emotioneel",
+        bad.to_str().expect("path"),
+        "--school",
+        "11ZW",
+    ]);
+    assert_ne!(out.status.code(), Some(0), "--instrument is required");
+}

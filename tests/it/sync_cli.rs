@@ -91,8 +91,9 @@ async fn sigkill_in_the_middle_of_a_sync_then_a_restart_gives_the_same_content()
     let streams = status["streams"].as_array().expect("streams");
     assert_eq!(
         streams.len(),
-        2 * 8,
-        "2 schools x (pupils + 5 ParnasSys (results, plans, notes, dyslexia_statements, absences) + 2 Leeruniek): {out}"
+        2 * 9,
+        "2 schools x (pupils + 6 ParnasSys (results, plans, notes, dyslexia_statements, absences, \
+         social_emotional) + 2 Leeruniek): {out}"
     );
     assert!(
         streams
@@ -104,7 +105,7 @@ async fn sigkill_in_the_middle_of_a_sync_then_a_restart_gives_the_same_content()
     let (code, out, _) = run(&cfg, &["status"]).await;
     assert_eq!(code, 0);
     println!("{out}");
-    assert_eq!(out.matches("wijzigingen (change feed)").count(), 2 * 7, "{out}");
+    assert_eq!(out.matches("wijzigingen (change feed)").count(), 2 * 8, "{out}");
 }
 
 #[tokio::test]

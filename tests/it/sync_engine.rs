@@ -196,6 +196,51 @@ async fn absences_are_read_only_with_their_scope_and_all_reach_the_store() {
     }
 }
 
+/// Issue 18 item 1: the sociaal-emotioneel stream is read with its scope (or all scopes) and every
+/// measurement of the board reaches the store; a configuration that lists its scopes without it
+/// is not asked.
+#[tokio::test]
+async fn social_emotional_measurements_are_read_only_with_their_scope_and_all_reach_the_store() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let brin = board.schools()[0].clone();
+    let served = board.inspect(|st| st.schools[&brin].social_emotional.iter().count());
+    assert!(
+        served > 100,
+        "the generated school has ZIEN! measurements: {served}"
+    );
+    let opts = options(&board);
+    let without = [
+        "resultaten.read",
+        "notities.read",
+        "plannen.read",
+        "verzuim.read",
+        "taken.write",
+    ];
+    let with = [
+        "resultaten.read",
+        "notities.read",
+        "plannen.read",
+        "sociaal-emotioneel.read",
+        "taken.write",
+    ];
+    for (scopes, read) in [(&without[..], false), (&with[..], true), (&[][..], true)] {
+        let (store, url, _dir) = sqlite().await;
+        board.reset_counters();
+        let summary = world::engine_with_parnassys_scopes(&board, store, scopes)
+            .run_once(&opts, &NoProgress)
+            .await;
+        assert!(!summary.any_failed(), "{}", summary.render());
+        let counts = board.request_counts();
+        assert_eq!(
+            counts.contains_key("parnassys.sociaal-emotioneel"),
+            read,
+            "{scopes:?}: {counts:?}"
+        );
+        let stored = live_ids(&url, "social_emotional", "parnassys", &brin).await;
+        assert_eq!(stored.len(), if read { served } else { 0 }, "{scopes:?}");
+    }
+}
+
 #[tokio::test]
 async fn faults_do_not_change_the_final_content() {
     let clean = board(MockConfig::generated(params(2))).await;

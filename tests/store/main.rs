@@ -16,6 +16,7 @@ mod contract {
     pub mod lease;
     pub mod report;
     pub mod roster;
+    pub mod social_emotional;
     pub mod sync;
     pub mod users;
     pub mod work;
@@ -31,6 +32,7 @@ use contract::import::*;
 use contract::lease::*;
 use contract::report::*;
 use contract::roster::*;
+use contract::social_emotional::*;
 use contract::sync::*;
 use contract::users::*;
 use contract::work::*;
@@ -69,6 +71,8 @@ contract! {
     dyslexia_statements_reach_the_history_and_go_with_a_tombstone,
     absences_are_stored_corrected_tombstoned_and_go_with_the_pupil,
     csv_absences_attach_to_the_matched_pupil_and_an_absence_can_wait_for_its_pupil,
+    social_emotional_measurements_are_stored_corrected_tombstoned_and_go_with_the_pupil,
+    csv_social_emotional_attaches_to_the_matched_pupil_and_can_wait_for_its_pupil,
     uwlr_results_keep_the_confidence_interval_and_are_idempotent_per_key,
     uwlr_results_of_unknown_pupils_are_held_in_the_import_transaction,
     uwlr_keys_belong_to_one_school_and_are_revoked,

@@ -7,6 +7,7 @@ mod opp;
 pub mod planted;
 mod records;
 pub mod school;
+mod social_emotional;
 mod tempo;
 
 use chrono::NaiveDate;
@@ -70,6 +71,7 @@ pub const PARNASSYS_SCOPES: &[&str] = &[
     "plannen.read",
     "dyslexieverklaringen.read",
     "verzuim.read",
+    "sociaal-emotioneel.read",
     "taken.read",
     "taken.write",
 ];
@@ -130,11 +132,13 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
                             // Last, with its own random stream: adding verzuim changed no other
                             // record. A UWLR school has no ParnasSys REST and UWLR no verzuim.
                             g.absences(params.seed, first_year, last_year);
-                            // The TTR last of all, with its own random stream too.
+                            // The TTR after it, with its own random stream too.
                             g.tempo_tests(params.seed);
                             // The OPP procedure's dates of the background OPPs, with their own
                             // random stream too (issue 18 item 5).
                             g.opp_procedure(params.seed);
+                            // ZIEN! last of all, with its own random stream (issue 18 item 1).
+                            g.social_emotional(params.seed, first_year, last_year);
                         }
                         out.push((idx, g.school, expected));
                     }

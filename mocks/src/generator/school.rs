@@ -102,6 +102,7 @@ impl<'a> SchoolGen<'a> {
             lu_notes: Vec::new(),
             dyslexieverklaringen: Vec::new(),
             verzuim: Vec::new(),
+            sociaal_emotioneel: Vec::new(),
             vakanties: Vec::new(),
             uwlr: None,
         };

@@ -44,6 +44,10 @@ pub fn parnassys(shared: Arc<Shared>) -> Router {
         )
         .route("/api/v1/scholen/{brin}/verzuim", get(read(StreamKind::Absences)))
         .route(
+            "/api/v1/scholen/{brin}/sociaal-emotioneel",
+            get(read(StreamKind::SocialEmotional)),
+        )
+        .route(
             "/api/v1/scholen/{brin}/taken",
             get(read(StreamKind::PsTasks)).post(|s: Sh, p: Path<String>, h: HeaderMap, b: Bytes| async move {
                 create_task(s.0, System::Parnassys, p.0, h, b).await

@@ -134,7 +134,8 @@ async fn a_dumped_fixture_serves_the_same_data() {
     assert!(
         !ds.schools[0].dyslexieverklaringen.is_empty()
             && !ds.schools[0].vakanties.is_empty()
-            && !ds.schools[0].verzuim.is_empty(),
+            && !ds.schools[0].verzuim.is_empty()
+            && !ds.schools[0].sociaal_emotioneel.is_empty(),
         "the dump exercises the optional lists"
     );
     let mut undeclared = Vec::new();

@@ -112,6 +112,7 @@ async fn parnassys_responses_match_the_contract() {
         "plannen",
         "dyslexieverklaringen",
         "verzuim",
+        "sociaal-emotioneel",
     ] {
         let path = format!("/api/v1/scholen/{{brin}}/{stream}");
         let (status, page) = get(

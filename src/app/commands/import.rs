@@ -9,9 +9,13 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::app::open_store;
-use crate::domain::{Brin, Grade, Group, Membership, Pupil, School, SchoolYear, Source, TestResult};
+use crate::domain::{
+    Brin, Grade, Group, Membership, Pupil, School, SchoolYear, SeInstrument, Source, TestResult,
+};
 use crate::settings::Settings;
-use crate::sources::csv_import::{CsvError, parse_absences_csv, parse_results_csv};
+use crate::sources::csv_import::{
+    CsvError, parse_absences_csv, parse_results_csv, parse_social_emotional_csv,
+};
 use crate::sources::edexml::parse_edexml;
 use crate::sources::oso::parse_dossier;
 use crate::store::{ImportBatch, ImportSummary};
@@ -32,6 +36,8 @@ pub enum ImportFile<'a> {
     Uwlr(&'a Path),
     /// A CSV verzuim (absence) export (issue 18).
     Verzuim(&'a Path),
+    /// A CSV export of social-emotional measurements of one instrument (issue 18 item 1).
+    SocialEmotional(&'a Path, SeInstrument),
 }
 
 /// Whether to store or only check and report.
@@ -202,6 +208,39 @@ pub fn prepare(
             batch.absences = parsed.absences;
             Ok(Ok(batch))
         }
+        ImportFile::SocialEmotional(path, instrument) => {
+            let brin = school.context("--sociaal-emotioneel needs --school BRIN")?;
+            let parsed = match parse_csv_export(path, |f| parse_social_emotional_csv(f, instrument, brin))? {
+                Ok(p) => p,
+                Err(mut lines) => {
+                    // The rows with a problem, counted (the header is row 1).
+                    let mut rows: Vec<&str> = lines
+                        .iter()
+                        .filter_map(|l| l.strip_prefix("rij ")?.split([',', ':']).next())
+                        .filter(|r| *r != "1")
+                        .collect();
+                    rows.sort_unstable();
+                    rows.dedup();
+                    let count = format!(
+                        "{} fout(en) in {} regel(s) van het {}-bestand",
+                        lines.len(),
+                        rows.len(),
+                        instrument.label()
+                    );
+                    lines.push(count);
+                    return Ok(Err(lines));
+                }
+            };
+            print_ignored(&parsed.ignored_columns);
+            let target = match configured_school(settings, brin, false) {
+                Ok(t) => t,
+                Err(lines) => return Ok(Err(lines)),
+            };
+            let mut batch = ImportBatch::new(Source::Csv, target);
+            batch.pupils = parsed.pupils;
+            batch.social_emotional = parsed.measurements;
+            Ok(Ok(batch))
+        }
         ImportFile::Csv(path) => {
             let brin = school.context("--csv needs --school BRIN")?;
             let parsed = match parse_csv_export(path, |f| parse_results_csv(f, brin))? {
@@ -323,6 +362,7 @@ pub async fn import(
         ImportFile::Oso(_) => "OSO-dossier",
         ImportFile::Csv(_) => "CSV-bestand",
         ImportFile::Verzuim(_) => "verzuimbestand",
+        ImportFile::SocialEmotional(_, _) => "bestand sociaal-emotioneel",
         ImportFile::Edexml(_) => "EDEXML-bestand",
         ImportFile::Uwlr(_) => "UWLR-bericht",
     };
@@ -330,13 +370,14 @@ pub async fn import(
     if mode == ImportMode::DryRun {
         println!(
             "{what} gecontroleerd (proefdraai, niets opgeslagen): school {brin}, {} leerling(en) ({}), \
-             {} resultaten, {} plannen, {} groepsindelingen, {} verzuimregels",
+             {} resultaten, {} plannen, {} groepsindelingen, {} verzuimregels, {} sociaal-emotionele metingen",
             batch.pupils.len(),
             initials(&batch.pupils),
             batch.results.len(),
             batch.plans.len(),
             batch.memberships.len(),
-            batch.absences.len()
+            batch.absences.len(),
+            batch.social_emotional.len()
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -355,7 +396,8 @@ pub async fn import(
     println!(
         "{what} ingelezen voor school {brin}{}: {} leerling(en) ({}; {} nieuw, {} herkend, {} bijgewerkt), \
          {} resultaten ({} nieuw, {} al bekend uit een andere bron, {} bijgewerkt), {} plannen, \
-         {} groepsindelingen, {} verzuimregels ({} nieuw of bijgewerkt), {} ongewijzigd",
+         {} groepsindelingen, {} verzuimregels ({} nieuw of bijgewerkt), {} sociaal-emotionele metingen \
+         ({} nieuw of bijgewerkt), {} ongewijzigd",
         if summary.school_added {
             " (school toegevoegd)"
         } else {
@@ -374,6 +416,8 @@ pub async fn import(
         summary.memberships,
         batch.absences.len(),
         r.absences,
+        batch.social_emotional.len(),
+        r.social_emotional,
         r.unchanged
     );
     Ok(ExitCode::SUCCESS)

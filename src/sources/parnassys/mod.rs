@@ -9,11 +9,11 @@ pub use client::ParnassysClient;
 
 use chrono::{NaiveTime, TimeZone, Utc};
 
-use self::model::{WireAbsence, WireDyslexiaStatement, WireNote, WirePlan, WireResult};
+use self::model::{WireAbsence, WireDyslexiaStatement, WireNote, WirePlan, WireResult, WireSocialEmotional};
 use crate::domain::{
     AbilityScore, Absence, AbsenceKind, Brin, DyslexiaStatementRecord, Evaluation, EvaluationOutcome,
-    LearningDomain, LevelError, MomentKind, Note, PlanKind, ReferenceScore, Scale, Source, SupportPlan,
-    TestResult,
+    LearningDomain, LevelError, MomentKind, Note, PlanKind, ReferenceScore, Scale, SeInstrument,
+    SocialEmotionalMeasurement, Source, SupportPlan, TestResult,
 };
 use crate::sources::feed::{Record, date, opt_date, required, short, wire};
 use crate::store::RecordKind;
@@ -33,20 +33,27 @@ pub enum ParnassysStream {
     /// `verzuim` (date, hours, kind; read only with the scope `verzuim.read` or all scopes, like
     /// the dyslexieverklaringen).
     Absences,
+    /// `sociaal-emotioneel` (ZIEN!, KanVAS and KiVa monitor: instrument, scale, date and category;
+    /// read only with the scope `sociaal-emotioneel.read` or all scopes, like the verzuim).
+    SocialEmotional,
 }
 
 impl ParnassysStream {
     /// Every stream, in sync order.
-    pub const ALL: [ParnassysStream; 5] = [
+    pub const ALL: [ParnassysStream; 6] = [
         Self::Results,
         Self::Notes,
         Self::Plans,
         Self::DyslexiaStatements,
         Self::Absences,
+        Self::SocialEmotional,
     ];
 
     /// OAuth2 scope of the verzuim stream.
     pub const ABSENCE_SCOPE: &'static str = "verzuim.read";
+
+    /// OAuth2 scope of the sociaal-emotioneel stream.
+    pub const SOCIAL_EMOTIONAL_SCOPE: &'static str = "sociaal-emotioneel.read";
 
     /// OAuth2 scope of the dyslexieverklaringen stream.
     pub const DYSLEXIA_SCOPE: &'static str = "dyslexieverklaringen.read";
@@ -59,6 +66,9 @@ impl ParnassysStream {
         match self {
             Self::DyslexiaStatements => scopes.is_empty() || scopes.iter().any(|s| s == Self::DYSLEXIA_SCOPE),
             Self::Absences => scopes.is_empty() || scopes.iter().any(|s| s == Self::ABSENCE_SCOPE),
+            Self::SocialEmotional => {
+                scopes.is_empty() || scopes.iter().any(|s| s == Self::SOCIAL_EMOTIONAL_SCOPE)
+            }
             _ => true,
         }
     }
@@ -71,6 +81,7 @@ impl ParnassysStream {
             Self::Plans => "plans",
             Self::DyslexiaStatements => "dyslexia_statements",
             Self::Absences => "absences",
+            Self::SocialEmotional => "social_emotional",
         }
     }
 
@@ -82,6 +93,7 @@ impl ParnassysStream {
             Self::Plans => "plannen",
             Self::DyslexiaStatements => "dyslexieverklaringen",
             Self::Absences => "verzuim",
+            Self::SocialEmotional => "sociaal-emotioneel",
         }
     }
 
@@ -93,6 +105,7 @@ impl ParnassysStream {
             Self::Plans => RecordKind::Plan,
             Self::DyslexiaStatements => RecordKind::DyslexiaStatement,
             Self::Absences => RecordKind::Absence,
+            Self::SocialEmotional => RecordKind::SocialEmotional,
         }
     }
 
@@ -104,6 +117,7 @@ impl ParnassysStream {
             Self::Plans => plan(school, Source::Parnassys, wire(raw)?).map(Record::Plan),
             Self::DyslexiaStatements => dyslexia_statement(school, wire(raw)?).map(Record::DyslexiaStatement),
             Self::Absences => absence(school, wire(raw)?).map(Record::Absence),
+            Self::SocialEmotional => social_emotional(school, wire(raw)?).map(Record::SocialEmotional),
         }
     }
 }
@@ -207,6 +221,42 @@ fn absence(school: &Brin, w: WireAbsence) -> Result<Absence, String> {
         on: date("datum", w.datum.as_deref())?,
         hours,
         kind,
+    })
+}
+
+/// A social-emotional measurement: pupil, instrument, indicator or scale, date and category;
+/// nothing else (no item answers, no raw score).
+fn social_emotional(school: &Brin, w: WireSocialEmotional) -> Result<SocialEmotionalMeasurement, String> {
+    let named = required("instrument", w.instrument.as_deref())?;
+    let instrument = SeInstrument::parse_dutch(&named).ok_or_else(|| {
+        format!(
+            "instrument {:?} is not ZIEN!, KanVAS or KiVa monitor",
+            short(&named)
+        )
+    })?;
+    let schaal = required("schaal", w.schaal.as_deref())?;
+    let scale = instrument.scale(&schaal).ok_or_else(|| match instrument {
+        SeInstrument::Zien => format!("schaal {:?} is no ZIEN! indicator", short(&schaal)),
+        _ => format!("schaal {:?} is too long", short(&schaal)),
+    })?;
+    let categorie = required("categorie", w.categorie.as_deref())?;
+    let category = instrument.category_rank(&categorie).ok_or_else(|| {
+        format!(
+            "categorie {:?} is not one of {} ({})",
+            short(&categorie),
+            instrument.label(),
+            instrument.categories().join(", ")
+        )
+    })?;
+    Ok(SocialEmotionalMeasurement {
+        source: Source::Parnassys,
+        school: school.clone(),
+        external_id: required("id", w.id.as_deref())?,
+        pupil_external_id: required("leerling_id", w.leerling_id.as_deref())?,
+        instrument,
+        scale,
+        measured_on: date("afnamedatum", w.afnamedatum.as_deref())?,
+        category,
     })
 }
 
@@ -439,6 +489,72 @@ mod tests {
         assert!(s.is_granted(&[]));
         assert!(s.is_granted(&scopes(&["resultaten.read", "verzuim.read"])));
         assert!(!s.is_granted(&scopes(&["resultaten.read"])));
+    }
+
+    /// Issue 18 item 1: a sociaal-emotioneel item is the pupil, the instrument, the scale, the date
+    /// and the category; item answers are not read; an unknown instrument, ZIEN! indicator or
+    /// category quarantines the item; the stream needs its scope.
+    #[test]
+    fn a_social_emotional_item_is_an_instrument_scale_date_and_category() {
+        let s = ParnassysStream::SocialEmotional;
+        let raw = json!({"id": "se1", "leerling_id": "p1", "instrument": "ZIEN!", "schaal": "Sociale autonomie",
+                         "afnamedatum": "2026-11-02", "categorie": "Rood", "antwoorden": ["vaak verdrietig"]});
+        let Ok(Record::SocialEmotional(m)) = s.normalise(&brin(), &raw) else {
+            panic!("expected a social-emotional measurement");
+        };
+        assert_eq!(
+            m,
+            SocialEmotionalMeasurement {
+                source: Source::Parnassys,
+                school: brin(),
+                external_id: "se1".into(),
+                pupil_external_id: "p1".into(),
+                instrument: SeInstrument::Zien,
+                scale: "sociale autonomie".into(),
+                measured_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 2).expect("date"),
+                category: 0,
+            }
+        );
+        assert!(!format!("{m:?}").contains("verdrietig"));
+        let kiva = json!({"id": "se2", "leerling_id": "p1", "instrument": "KiVa monitor",
+                          "schaal": "Gepest worden", "afnamedatum": "2026-03-02", "categorie": "aandacht"});
+        assert!(matches!(
+            s.normalise(&brin(), &kiva),
+            Ok(Record::SocialEmotional(SocialEmotionalMeasurement {
+                instrument: SeInstrument::Kiva,
+                category: 1,
+                ..
+            }))
+        ));
+        for (bad, reason) in [
+            (
+                json!({"id": "se3", "leerling_id": "p1", "instrument": "SCOL", "schaal": "x",
+                       "afnamedatum": "2026-03-02", "categorie": "rood"}),
+                "instrument \"SCOL\" is not ZIEN!, KanVAS or KiVa monitor",
+            ),
+            (
+                json!({"id": "se4", "leerling_id": "p1", "instrument": "zien", "schaal": "impulsbeheersing",
+                       "afnamedatum": "2026-03-02", "categorie": "rood"}),
+                "schaal \"impulsbeheersing\" is no ZIEN! indicator",
+            ),
+            (
+                json!({"id": "se5", "leerling_id": "p1", "instrument": "kanvas", "schaal": "welbevinden",
+                       "afnamedatum": "2026-03-02", "categorie": "rood"}),
+                "categorie \"rood\" is not one of KanVAS (zeer laag, laag, gemiddeld, hoog, zeer hoog)",
+            ),
+            (
+                json!({"id": "se6", "leerling_id": "p1", "instrument": "zien", "schaal": "welbevinden",
+                       "categorie": "rood"}),
+                "missing afnamedatum",
+            ),
+        ] {
+            assert_eq!(s.normalise(&brin(), &bad).expect_err("bad"), reason);
+        }
+        assert_eq!(s.record_kind(), RecordKind::SocialEmotional);
+        let scopes = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert!(s.is_granted(&[]));
+        assert!(s.is_granted(&scopes(&["resultaten.read", "sociaal-emotioneel.read"])));
+        assert!(!s.is_granted(&scopes(&["resultaten.read", "verzuim.read"])));
     }
 
     #[test]

@@ -90,6 +90,19 @@ pub(crate) struct WireAbsence {
     pub soort: Option<String>,
 }
 
+/// A sociaal-emotioneel item: which pupil, the instrument, the indicator or scale, the date and the
+/// category. Item answers, raw scores or a remark, should a LAS send them, are not read (data
+/// minimisation).
+#[derive(Debug, Deserialize)]
+pub(crate) struct WireSocialEmotional {
+    pub id: Option<String>,
+    pub leerling_id: Option<String>,
+    pub instrument: Option<String>,
+    pub schaal: Option<String>,
+    pub afnamedatum: Option<String>,
+    pub categorie: Option<String>,
+}
+
 /// `POST /taken` body.
 #[derive(Debug, Serialize)]
 pub(crate) struct WireTaskRequest<'a> {
