@@ -43,10 +43,15 @@ pub struct SchoolEvaluationSummary {
     pub group_signals_created: usize,
     /// Group-plan reminders resolved in this run: the rule no longer finds them.
     pub group_signals_resolved: u64,
+    /// Active signals of pupils who left the school (uitgeschreven), resolved in this run.
+    pub signals_resolved_left: usize,
     /// Pupil reminders of a missing record resolved in this run: the record was made
     /// ([`rules::engine::SETTLED_WHEN_RECORDED`], issue 18 item 5).
     pub signals_resolved: usize,
 }
+
+/// The actor named in the timeline and audit log for what the evaluation changes itself.
+pub const SYSTEM_ACTOR: &str = "zorgsignaal";
 
 /// Errors of the evaluation pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -125,25 +130,46 @@ pub async fn evaluate_school(
         brin,
         ctx,
         targets,
-        as_of,
+        Moment::system(as_of),
         scope,
         &mut HistoryCache::default(),
     )
     .await
 }
 
+/// When an evaluation runs: the day the rules look from and the program clock's time the tasks
+/// it creates are stamped with (so a replayed year pushes them on the simulated day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    /// Reference date (peildatum): nothing after it is seen.
+    pub as_of: NaiveDate,
+    /// The program clock's now ([`crate::schedule::Clock::now`]).
+    pub now: DateTime<Utc>,
+}
+
+impl Moment {
+    /// `as_of` with the system clock's now: a command run by hand (`evaluate`, `demo`).
+    pub fn system(as_of: NaiveDate) -> Self {
+        Self {
+            as_of,
+            now: Utc::now(),
+        }
+    }
+}
+
 /// [`evaluate_school`] reading the histories through `cache` (a run over every pupil reads only
 /// what changed since the cache's last read).
-#[instrument(skip_all, fields(school = %brin, as_of = %as_of, scope = ?scope), err)]
+#[instrument(skip_all, fields(school = %brin, as_of = %at.as_of, scope = ?scope), err)]
 pub async fn evaluate_school_cached(
     store: &dyn Store,
     brin: &Brin,
     ctx: &SchoolContext,
     targets: &[Source],
-    as_of: NaiveDate,
+    at: Moment,
     scope: Scope,
     cache: &mut HistoryCache,
 ) -> Result<SchoolEvaluationSummary, EvaluateError> {
+    let as_of = at.as_of;
     let stored = match scope {
         Scope::AllPupils => cache.histories(store, brin).await?,
         Scope::ChangedSince(since) => {
@@ -160,6 +186,20 @@ pub async fn evaluate_school_cached(
             store.pupil_histories_for(brin, &ids).await?
         }
     };
+    // A pupil who has left (uitgeschreven on or before the day) stays in the store until
+    // retention deletes him, but no rule looks at him: no new signal, no task into a file the
+    // school no longer keeps.
+    let mut left: HashMap<i64, NaiveDate> = HashMap::new();
+    let stored: Vec<st::PupilHistory> = stored
+        .into_iter()
+        .filter(|h| match h.pupil.pupil.left_on {
+            Some(on) if on <= as_of => {
+                left.insert(h.pupil.id, on);
+                false
+            }
+            _ => true,
+        })
+        .collect();
     let prior = store
         .signals(&SignalFilter {
             school: Some(brin.clone()),
@@ -173,9 +213,17 @@ pub async fn evaluate_school_cached(
     let known_tasks: HashSet<String> = store.task_keys(brin).await?.into_iter().collect();
     let mut held: HashMap<String, Signal> = HashMap::with_capacity(prior.len());
     let mut prior_by_pupil: HashMap<i64, Vec<PriorSignal>> = HashMap::new();
+    // The signals still open of a pupil who left are closed: the IB cannot act on them any more,
+    // and the digest would otherwise repeat them weekly until retention deletes the pupil.
+    let mut of_leavers: Vec<(i64, NaiveDate)> = Vec::new();
     // Active reminders of a missing record, by pupil: resolved below when no longer found.
     let mut settles: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for row in prior {
+        if row.signal.status.is_active()
+            && let Some(on) = left.get(&row.pupil_id)
+        {
+            of_leavers.push((row.id, *on));
+        }
         if rules::engine::SETTLED_WHEN_RECORDED.contains(&row.signal.rule.as_str())
             && row.signal.status.can_become(SignalStatus::Resolved)
         {
@@ -267,7 +315,7 @@ pub async fn evaluate_school_cached(
                     continue;
                 }
                 let task = &route_task(task, targets);
-                if store.upsert_task(task).await? {
+                if store.upsert_task(task, at.now).await? {
                     if task.kind.is_pushed() {
                         summary.tasks_created += 1;
                     } else {
@@ -277,8 +325,16 @@ pub async fn evaluate_school_cached(
             }
         }
     }
-    // A reminder of a missing record the rule no longer finds for an evaluated pupil: the record
-    // was made (or the OPP closed), so the stored signal is resolved (issue 18 item 5).
+    for (id, on) in of_leavers {
+        let reason = format!("Leerling uitgeschreven op {}", on.format("%d-%m-%Y"));
+        store
+            .set_signal_status(id, SignalStatus::Resolved, Some(&reason), None, SYSTEM_ACTOR)
+            .await?;
+        summary.signals_resolved_left += 1;
+    }
+    // A reminder of a missing record the rule no longer finds for an evaluated pupil (a pupil who
+    // left is not evaluated: his signals were closed above): the record was made (or the OPP
+    // closed), so the stored signal is resolved (issue 18 item 5).
     for history in &histories {
         let Some(stored) = settles.get(&history.pupil_id) else {
             continue;
@@ -294,7 +350,13 @@ pub async fn evaluate_school_cached(
                 continue;
             }
             match store
-                .set_signal_status(*id, SignalStatus::Resolved, Some(SETTLED_REASON), None, "rules")
+                .set_signal_status(
+                    *id,
+                    SignalStatus::Resolved,
+                    Some(SETTLED_REASON),
+                    None,
+                    SYSTEM_ACTOR,
+                )
                 .await
             {
                 Ok(_) => summary.signals_resolved += 1,
@@ -455,7 +517,15 @@ pub async fn evaluate_schools_scoped(
     as_of: NaiveDate,
     scope: Scope,
 ) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
-    evaluate_schools_cached(store, settings, only, as_of, scope, &mut HistoryCache::default()).await
+    evaluate_schools_cached(
+        store,
+        settings,
+        only,
+        Moment::system(as_of),
+        scope,
+        &mut HistoryCache::default(),
+    )
+    .await
 }
 
 /// [`evaluate_schools_scoped`] reading the histories through `cache` (the daemon keeps one).
@@ -463,7 +533,7 @@ pub async fn evaluate_schools_cached(
     store: &dyn Store,
     settings: &Settings,
     only: Option<&Brin>,
-    as_of: NaiveDate,
+    at: Moment,
     scope: Scope,
     cache: &mut HistoryCache,
 ) -> Result<Vec<SchoolEvaluationSummary>, EvaluateError> {
@@ -480,7 +550,7 @@ pub async fn evaluate_schools_cached(
     {
         let ctx = school_context(settings, &school.brin)?;
         let targets = task_targets(settings, &school.brin);
-        out.push(evaluate_school_cached(store, &school.brin, &ctx, &targets, as_of, scope, cache).await?);
+        out.push(evaluate_school_cached(store, &school.brin, &ctx, &targets, at, scope, cache).await?);
     }
     Ok(out)
 }

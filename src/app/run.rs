@@ -115,11 +115,15 @@ impl Daemon {
             (Some(day), Some(last)) if day == today => Scope::ChangedSince(last),
             _ => Scope::AllPupils,
         };
+        let at = super::evaluate::Moment {
+            as_of: today,
+            now: self.clock.now(),
+        };
         let summaries = evaluate_schools_cached(
             self.store.as_ref(),
             &self.settings,
             Some(school),
-            today,
+            at,
             scope,
             &mut evaluated.histories,
         )

@@ -249,6 +249,7 @@ async fn run(
     let mut seen: HashMap<i64, Seen> = HashMap::new();
     let mut job_failures: BTreeMap<String, usize> = BTreeMap::new();
     let mut jobs_run: BTreeMap<String, usize> = BTreeMap::new();
+    let mut pushed = 0;
     let mut day = opts.from;
     while day <= opts.to {
         let start = midnight(day);
@@ -287,6 +288,7 @@ async fn run(
             }
             loop {
                 let s = outbox.drain_once(t).await.context("outbox drain")?;
+                pushed += s.sent;
                 if s.sent + s.retried + s.parked == 0 {
                     break;
                 }
@@ -312,6 +314,17 @@ async fn run(
         p.stop().await;
     }
     let board_mails = store.mails_sent_since(BOARD_ADDRESS, midnight(opts.from)).await?;
+    // Tasks: what the outbox holds and what the mock LAS received (written back on the
+    // simulated day: the tasks carry the simulation's clock).
+    let outbox_counts = store.outbox_counts().await?;
+    let received: usize = settings
+        .schools
+        .iter()
+        .map(|s| {
+            board.pushed_parnassys_tasks(s.brin.as_str()).len()
+                + board.pushed_leeruniek_tasks(s.brin.as_str()).len()
+        })
+        .sum();
     store.close().await;
     let mails = sent
         .lock()
@@ -320,6 +333,19 @@ async fn run(
     let mut figures = figures(opts, &settings, timeline, expected, &mails, &seen);
     if let Value::Object(map) = &mut figures {
         map.insert("board_report_mails".into(), json!(board_mails));
+        map.insert(
+            "tasks".into(),
+            json!({
+                "pushed": pushed,
+                "received_by_las": received,
+                "outbox": {
+                    "pending": outbox_counts.pending,
+                    "in_flight": outbox_counts.in_flight,
+                    "sent": outbox_counts.sent,
+                    "parked": outbox_counts.parked,
+                },
+            }),
+        );
         map.insert("jobs_run".into(), json!(jobs_run));
         map.insert("job_failures".into(), json!(job_failures));
         map.insert("data_dir".into(), json!(opts.data_dir.display().to_string()));

@@ -26,7 +26,10 @@ pub trait OutboxStore: Send + Sync {
     /// Stores a task keyed by [`Task::key`] with its outbox row, in one transaction; `true` when
     /// it was new, `false` when a task with that key exists (nothing changes). A task that is not
     /// pushed ([`crate::domain::TaskKind::is_pushed`]: the directie escalation) gets no outbox row.
-    async fn upsert_task(&self, task: &Task) -> Result<bool, StoreError>;
+    /// `now` is the program's clock (the daemon's [`crate::schedule::Clock`]): the task's
+    /// `created_at` and its outbox row's first `next_attempt_at`, so a replayed year
+    /// (`zorgsignaal simulate`) pushes its tasks and dates its escalations on the simulated day.
+    async fn upsert_task(&self, task: &Task, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
     /// The keys of every task of `school` the store holds (pushed tasks and directie
     /// escalations alike), sorted: what an evaluation need not offer [`OutboxStore::upsert_task`]
@@ -152,8 +155,7 @@ macro_rules! impl_outbox_store {
 
             #[async_trait::async_trait]
             impl OutboxStore for $store {
-                async fn upsert_task(&self, task: &Task) -> Result<bool, StoreError> {
-                    let now = Utc::now();
+                async fn upsert_task(&self, task: &Task, now: DateTime<Utc>) -> Result<bool, StoreError> {
                     let mut tx = self.begin_write().await?;
                     let pupil: Option<(i64,)> = sqlx::query_as(
                         "SELECT id FROM pupils WHERE school = $1 AND external_id = $2 AND deleted_at IS NULL

@@ -169,17 +169,20 @@ async fn seed_school(store: &dyn Store, brin: &Brin, name: &str, pupil_name: &st
     };
     let signal_id = store.upsert_signal(&signal, pupil_id).await.expect("signal").id();
     store
-        .upsert_task(&Task {
-            key: format!("task|{brin}|p1"),
-            signal_key: Some(signal.key.clone()),
-            kind: TaskKind::IbTask,
-            school: brin.clone(),
-            pupil_external_id: "p1".into(),
-            target: Source::Parnassys,
-            title: "Dyslexieonderzoek overwegen".into(),
-            body: "Zie signaal.".into(),
-            due_on: Some(date(2026, 3, 1)),
-        })
+        .upsert_task(
+            &Task {
+                key: format!("task|{brin}|p1"),
+                signal_key: Some(signal.key.clone()),
+                kind: TaskKind::IbTask,
+                school: brin.clone(),
+                pupil_external_id: "p1".into(),
+                target: Source::Parnassys,
+                title: "Dyslexieonderzoek overwegen".into(),
+                body: "Zie signaal.".into(),
+                due_on: Some(date(2026, 3, 1)),
+            },
+            Utc::now(),
+        )
         .await
         .expect("task");
     let outbox = store

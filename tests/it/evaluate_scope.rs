@@ -174,3 +174,153 @@ async fn the_history_cache_hands_the_rules_what_the_store_holds() {
         );
     }
 }
+
+/// A pupil who has left the school (uitgeschreven: `left_on` on or before the evaluation day) is
+/// kept until retention deletes him, but no rule looks at him any more: no new signal, no task
+/// pushed into a file the school no longer keeps (a replayed year pushed "OPP met de ouders
+/// evalueren" for a pupil who left two years before, on the day before retention removed him).
+#[tokio::test]
+async fn a_pupil_who_left_gets_no_signal_and_no_task() {
+    use std::collections::{BTreeMap, HashSet};
+    use zorgsignaal::store::{OutboxFilter, SignalFilter};
+    let board = board(MockConfig::generated(params(3))).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store.clone());
+    let opts = options(&board);
+    let first = engine.run_once(&opts, &NoProgress).await;
+    assert!(!first.any_failed(), "{}", first.render());
+    let settings = Settings::from_toml_str(&config_toml(&board, &url, 25, 50)).expect("settings");
+    let as_of = opts.today;
+    let mut left = HashSet::new();
+    let mut by_school = BTreeMap::new();
+    for brin in board.schools() {
+        let brin = zorgsignaal::domain::Brin::parse(&brin).expect("brin");
+        let known = store.known_pupils(&brin).await.expect("known pupils");
+        let gone: Vec<i64> = known
+            .iter()
+            .filter(|p| p.left_on.is_some_and(|l| l <= as_of))
+            .map(|p| p.id)
+            .collect();
+        by_school.insert(brin.to_string(), (known.len(), gone.len()));
+        left.extend(gone);
+    }
+    assert!(
+        !left.is_empty(),
+        "the generated board keeps leavers: {by_school:?}"
+    );
+
+    let all = evaluate_schools_scoped(store.as_ref(), &settings, None, as_of, Scope::AllPupils)
+        .await
+        .expect("evaluate all");
+    assert!(
+        all.iter().map(|s| s.signals_created).sum::<usize>() > 0,
+        "{all:?}"
+    );
+    let signals = store.signals(&SignalFilter::default()).await.expect("signals");
+    let of_leavers: Vec<&str> = signals
+        .iter()
+        .filter(|s| left.contains(&s.pupil_id))
+        .map(|s| s.signal.rule.as_str())
+        .collect();
+    assert!(
+        of_leavers.is_empty(),
+        "signals of pupils who left: {of_leavers:?}"
+    );
+    let outbox = store.outbox(&OutboxFilter::default()).await.expect("outbox");
+    assert!(!outbox.is_empty(), "tasks for the pupils who stayed");
+    let leaver_ids: HashSet<String> = {
+        let mut ids = HashSet::new();
+        for brin in board.schools() {
+            let brin = zorgsignaal::domain::Brin::parse(&brin).expect("brin");
+            for p in store.known_pupils(&brin).await.expect("known") {
+                if left.contains(&p.id) {
+                    ids.insert(p.external_id);
+                }
+            }
+        }
+        ids
+    };
+    let leaver_tasks: Vec<&str> = outbox
+        .iter()
+        .filter(|o| leaver_ids.contains(&o.task.pupil_external_id))
+        .map(|o| o.task.title.as_str())
+        .collect();
+    assert!(
+        leaver_tasks.is_empty(),
+        "tasks for pupils who left: {leaver_tasks:?}"
+    );
+}
+
+/// When a pupil leaves, his active signals are resolved by the next evaluation, with the date in
+/// the reason: the IB can no longer act on them and the digest would repeat them weekly.
+#[tokio::test]
+async fn the_signals_of_a_pupil_who_leaves_are_resolved_with_the_date() {
+    use zorgsignaal::domain::{Brin, SignalStatus};
+    use zorgsignaal::store::SignalFilter;
+    let board = board(MockConfig::generated(params(1))).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store.clone());
+    let opts = options(&board);
+    let first = engine.run_once(&opts, &NoProgress).await;
+    assert!(!first.any_failed(), "{}", first.render());
+    let settings = Settings::from_toml_str(&config_toml(&board, &url, 25, 50)).expect("settings");
+    let as_of = opts.today;
+    evaluate_schools_scoped(store.as_ref(), &settings, None, as_of, Scope::AllPupils)
+        .await
+        .expect("evaluate");
+    let signals = store.signals(&SignalFilter::default()).await.expect("signals");
+    let leaving = signals
+        .iter()
+        .find(|s| s.signal.status.is_active())
+        .expect("an active signal")
+        .clone();
+    let brin = leaving.signal.school.clone();
+    let pupil: u64 = leaving.signal.pupil_external_id.parse().expect("numeric id");
+    assert!(
+        board.remove_pupil(brin.as_str(), pupil).expect("remove"),
+        "the pupil was enrolled"
+    );
+    let second = engine.run_once(&opts, &NoProgress).await;
+    assert!(!second.any_failed(), "{}", second.render());
+
+    let run = evaluate_schools_scoped(store.as_ref(), &settings, None, as_of, Scope::AllPupils)
+        .await
+        .expect("evaluate after leaving");
+    let of_pupil: Vec<_> = store
+        .signals(&SignalFilter {
+            school: Some(Brin::parse(brin.as_str()).expect("brin")),
+            ..SignalFilter::default()
+        })
+        .await
+        .expect("signals")
+        .into_iter()
+        .filter(|s| s.pupil_id == leaving.pupil_id)
+        .collect();
+    assert!(!of_pupil.is_empty());
+    assert!(
+        of_pupil.iter().all(|s| s.signal.status == SignalStatus::Resolved),
+        "{:?}",
+        of_pupil.iter().map(|s| s.signal.status).collect::<Vec<_>>()
+    );
+    let resolved: usize = run.iter().map(|s| s.signals_resolved_left).sum();
+    assert_eq!(resolved, of_pupil.len(), "{run:?}");
+    let events = store.signal_events(leaving.id).await.expect("events");
+    let last = events.last().expect("an event");
+    let reason = format!("Leerling uitgeschreven op {}", as_of.format("%d-%m-%Y"));
+    assert!(format!("{last:?}").contains(&reason), "{last:?}");
+    // Nothing of the others changed.
+    let others_active = store
+        .signals(&SignalFilter::default())
+        .await
+        .expect("signals")
+        .iter()
+        .filter(|s| s.pupil_id != leaving.pupil_id && s.signal.status.is_active())
+        .count();
+    assert_eq!(
+        others_active,
+        signals
+            .iter()
+            .filter(|s| s.pupil_id != leaving.pupil_id && s.signal.status.is_active())
+            .count()
+    );
+}

@@ -591,7 +591,7 @@ async fn directie_escalations_are_mailed_to_the_directie_once() {
         body: "De evaluatie van het handelingsplan 'Lezen' was gepland op 02-03-2026.".into(),
         due_on: None,
     };
-    assert!(store.upsert_task(&escalation).await.expect("task"));
+    assert!(store.upsert_task(&escalation, Utc::now()).await.expect("task"));
     assert!(
         store
             .outbox(&OutboxFilter::default())

@@ -351,6 +351,20 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
         );
     }
     assert_eq!(planted["latency_school_days_max"].as_u64(), latency_max);
+
+    // Tasks are written back on the simulated day: every push reached the mock LAS once (they
+    // were stamped with the real clock before, so a replayed year never pushed any), and nothing
+    // waits or was given up. (The outbox may hold fewer sent rows than were pushed: retention
+    // deletes a leaver's tasks with the pupil.)
+    let tasks = &v["tasks"];
+    let pushed = tasks["pushed"].as_u64().expect("tasks.pushed");
+    assert!(pushed > 0, "no task pushed in the period: {tasks}");
+    assert_eq!(tasks["received_by_las"].as_u64(), Some(pushed), "{tasks}");
+    let sent = tasks["outbox"]["sent"].as_u64().expect("tasks.outbox.sent");
+    assert!(sent > 0 && sent <= pushed, "{tasks}");
+    for state in ["pending", "in_flight", "parked"] {
+        assert_eq!(tasks["outbox"][state], 0, "{state}: {tasks}");
+    }
 }
 
 #[test]

@@ -84,6 +84,7 @@ contract! {
     an_escalating_reminder_keeps_its_key_and_takes_the_new_rule,
     signal_lifecycle_is_enforced_and_audited,
     task_creates_exactly_one_outbox_row,
+    task_times_follow_the_given_clock,
     directie_escalations_get_no_outbox_row,
     outbox_claims_are_exclusive,
     outbox_failures_retry_park_and_lease_expiry,

@@ -43,7 +43,10 @@ async fn stopping_worker_hands_the_batch_back(ctx: Ctx) {
     let store = ctx.store.clone();
     enrol(store.as_ref(), &["p1"]).await;
     for key in ["a", "b", "c"] {
-        store.upsert_task(&task(key, "p1")).await.expect("task");
+        store
+            .upsert_task(&task(key, "p1"), Utc::now())
+            .await
+            .expect("task");
     }
     let stop = CancellationToken::new();
     let stopping = Arc::new(Recording {
@@ -126,7 +129,10 @@ async fn worker_never_pushes_a_row_another_daemon_took_over(ctx: Ctx) {
     let store = ctx.store.clone();
     enrol(store.as_ref(), &["p1"]).await;
     for key in ["a", "b", "c"] {
-        store.upsert_task(&task(key, "p1")).await.expect("task");
+        store
+            .upsert_task(&task(key, "p1"), Utc::now())
+            .await
+            .expect("task");
     }
     let peer = store::open(&ctx.url).await.expect("second daemon");
     let now = Utc::now() + TimeDelta::seconds(1);

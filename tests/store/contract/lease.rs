@@ -33,7 +33,7 @@ pub async fn start_up_leaves_a_live_peers_outbox_leases_alone(ctx: Ctx) {
     let a = ctx.store.clone();
     enrol(a.as_ref(), &["p1"]).await;
     for key in ["t1", "t2"] {
-        a.upsert_task(&task(key, "p1")).await.expect("task");
+        a.upsert_task(&task(key, "p1"), Utc::now()).await.expect("task");
     }
     let now = Utc::now() + TimeDelta::seconds(1);
     let claimed = a.claim_outbox(now, 10, A).await.expect("A claims");
@@ -95,7 +95,7 @@ pub async fn expired_outbox_lease_is_taken_over_and_the_former_holder_refused(ct
     let a = ctx.store.clone();
     enrol(a.as_ref(), &["p1"]).await;
     for key in ["t1", "t2"] {
-        a.upsert_task(&task(key, "p1")).await.expect("task");
+        a.upsert_task(&task(key, "p1"), Utc::now()).await.expect("task");
     }
     let now = Utc::now() + TimeDelta::seconds(1);
     let first = a.claim_outbox(now, 1, A).await.expect("A claims")[0].clone();
@@ -154,7 +154,10 @@ pub async fn start_up_releases_a_dead_holders_leases_at_once(ctx: Ctx) {
     let store = ctx.store.as_ref();
     enrol(store, &["p1"]).await;
     for key in ["t1", "t2", "t3"] {
-        store.upsert_task(&task(key, "p1")).await.expect("task");
+        store
+            .upsert_task(&task(key, "p1"), Utc::now())
+            .await
+            .expect("task");
     }
     let now = Utc::now() + TimeDelta::seconds(1);
     let dead = store.claim_outbox(now, 2, A).await.expect("A claims two");
@@ -248,7 +251,7 @@ pub async fn job_leases_are_renewed_by_their_holder_and_counted_per_holder(ctx: 
         "oldest slot first, then by id"
     );
     enrol(a.as_ref(), &["p1"]).await;
-    a.upsert_task(&task("t1", "p1")).await.expect("task");
+    a.upsert_task(&task("t1", "p1"), Utc::now()).await.expect("task");
     assert_eq!(
         a.claim_outbox(Utc::now() + TimeDelta::seconds(1), 10, A)
             .await
@@ -453,13 +456,13 @@ pub async fn outbox_counts_and_pupil_task_pages_are_bounded(ctx: Ctx) {
         .id;
     for i in 0..5 {
         store
-            .upsert_task(&task(&format!("p1-{i}"), "p1"))
+            .upsert_task(&task(&format!("p1-{i}"), "p1"), Utc::now())
             .await
             .expect("task");
     }
     for i in 0..3 {
         store
-            .upsert_task(&task(&format!("p2-{i}"), "p2"))
+            .upsert_task(&task(&format!("p2-{i}"), "p2"), Utc::now())
             .await
             .expect("task");
     }

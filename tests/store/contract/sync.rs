@@ -322,10 +322,10 @@ pub async fn opp_procedure_dates_round_trip_and_a_recorded_date_is_a_change(ctx:
 }
 
 /// Issue 18 item 5: the evaluation opens the OPP reminders on a real store, and resolves them
-/// (timeline event by `rules`, with the reason) once the source records what was missing; an
+/// (timeline event by the system actor, with the reason) once the source records what was missing; an
 /// acknowledged one too. An OPP without a besluitdatum never gets one.
 pub async fn an_opp_reminder_is_resolved_once_the_missing_date_is_recorded(ctx: Ctx) {
-    use zorgsignaal::app::evaluate::{SETTLED_REASON, Scope, evaluate_school};
+    use zorgsignaal::app::evaluate::{SETTLED_REASON, SYSTEM_ACTOR, Scope, evaluate_school};
     use zorgsignaal::domain::SignalStatus;
     use zorgsignaal::rules::SchoolContext;
     use zorgsignaal::store::SignalFilter;
@@ -399,7 +399,7 @@ pub async fn an_opp_reminder_is_resolved_once_the_missing_date_is_recorded(ctx: 
         let last = events.last().expect("an event");
         assert_eq!(
             (last.actor.as_deref(), last.reason.as_deref()),
-            (Some("rules"), Some(SETTLED_REASON))
+            (Some(SYSTEM_ACTOR), Some(SETTLED_REASON))
         );
     }
     assert_eq!(run().await.expect("once more").signals_resolved, 0);

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::TimeDelta;
+use chrono::{TimeDelta, Utc};
 use zorgsignaal::domain::{SignalStatus, Source, Task, TaskKind};
 use zorgsignaal::store::{
     self, MailRecord, OutboxFilter, OutboxStatus, PageBatch, SignalFilter, SignalUpsert, StoreError,
@@ -218,14 +218,24 @@ pub async fn signal_lifecycle_is_enforced_and_audited(ctx: Ctx) {
 pub async fn task_creates_exactly_one_outbox_row(ctx: Ctx) {
     let store = ctx.store.as_ref();
     enrol(store, &["p1"]).await;
-    assert!(store.upsert_task(&task("t1", "p1")).await.expect("new task"));
-    assert!(!store.upsert_task(&task("t1", "p1")).await.expect("same key"));
+    assert!(
+        store
+            .upsert_task(&task("t1", "p1"), Utc::now())
+            .await
+            .expect("new task")
+    );
+    assert!(
+        !store
+            .upsert_task(&task("t1", "p1"), Utc::now())
+            .await
+            .expect("same key")
+    );
     let rows = store.outbox(&OutboxFilter::default()).await.expect("outbox");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].status, OutboxStatus::Pending);
     assert_eq!(rows[0].task, task("t1", "p1"));
     let err = store
-        .upsert_task(&task("t2", "nobody"))
+        .upsert_task(&task("t2", "nobody"), Utc::now())
         .await
         .expect_err("unknown pupil");
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
@@ -240,6 +250,52 @@ pub async fn task_creates_exactly_one_outbox_row(ctx: Ctx) {
     );
 }
 
+/// The task's time is the program's clock, not the server's: a replayed year (`simulate`, its
+/// clock in 2025) must be able to push what it creates, and its escalations are dated on the
+/// simulated day (they were stamped with the real clock, so never due and always "new").
+pub async fn task_times_follow_the_given_clock(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let at = chrono::DateTime::parse_from_rfc3339("2025-10-07T06:30:00Z")
+        .expect("time")
+        .to_utc();
+    let escalation = Task {
+        kind: TaskKind::DirectieEscalation,
+        ..task("t1/directie", "p1")
+    };
+    assert!(store.upsert_task(&task("t1", "p1"), at).await.expect("task"));
+    assert!(store.upsert_task(&escalation, at).await.expect("escalation"));
+    let before = at - TimeDelta::seconds(1);
+    assert!(
+        store
+            .claim_outbox(before, 10, "w1")
+            .await
+            .expect("claim")
+            .is_empty(),
+        "not due before it was created"
+    );
+    let claimed = store.claim_outbox(at, 10, "w1").await.expect("claim");
+    assert_eq!(
+        claimed.len(),
+        1,
+        "due on the given clock, years before the server's now"
+    );
+    let listed = store
+        .directie_escalations(&brin(), before)
+        .await
+        .expect("escalations");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].created_at, at);
+    assert!(
+        store
+            .directie_escalations(&brin(), at + TimeDelta::seconds(1))
+            .await
+            .expect("escalations")
+            .is_empty(),
+        "raised at the given time, not at the server's now"
+    );
+}
+
 /// Issue 16 item 12: a directie escalation is stored as a task but never pushed into the pupil's
 /// file (parents may read it there): no outbox row; the directie mail and the dashboard list it.
 pub async fn directie_escalations_get_no_outbox_row(ctx: Ctx) {
@@ -251,9 +307,24 @@ pub async fn directie_escalations_get_no_outbox_row(ctx: Ctx) {
         ..task("t1/directie", "p1")
     };
     let before = chrono::Utc::now() - chrono::TimeDelta::minutes(1);
-    assert!(store.upsert_task(&task("t1", "p1")).await.expect("ib task"));
-    assert!(store.upsert_task(&escalation).await.expect("escalation"));
-    assert!(!store.upsert_task(&escalation).await.expect("same key"));
+    assert!(
+        store
+            .upsert_task(&task("t1", "p1"), Utc::now())
+            .await
+            .expect("ib task")
+    );
+    assert!(
+        store
+            .upsert_task(&escalation, Utc::now())
+            .await
+            .expect("escalation")
+    );
+    assert!(
+        !store
+            .upsert_task(&escalation, Utc::now())
+            .await
+            .expect("same key")
+    );
     let rows = store.outbox(&OutboxFilter::default()).await.expect("outbox");
     assert_eq!(rows.len(), 1, "only the IB task is pushed");
     assert_eq!(rows[0].task.kind, TaskKind::IbTask);
@@ -293,7 +364,7 @@ pub async fn outbox_claims_are_exclusive(ctx: Ctx) {
     enrol(store.as_ref(), &["p1"]).await;
     for i in 0..20 {
         store
-            .upsert_task(&task(&format!("t{i}"), "p1"))
+            .upsert_task(&task(&format!("t{i}"), "p1"), Utc::now())
             .await
             .expect("task");
     }
@@ -335,7 +406,10 @@ pub async fn outbox_failures_retry_park_and_lease_expiry(ctx: Ctx) {
     let store = ctx.store.as_ref();
     enrol(store, &["p1"]).await;
     for key in ["a", "b", "c"] {
-        store.upsert_task(&task(key, "p1")).await.expect("task");
+        store
+            .upsert_task(&task(key, "p1"), Utc::now())
+            .await
+            .expect("task");
     }
     let now = chrono::Utc::now() + TimeDelta::seconds(1);
     let claimed = store.claim_outbox(now, 10, "w1").await.expect("claim");
@@ -680,7 +754,10 @@ pub async fn retention_deletes_everything_of_a_pupil_and_logs_it(ctx: Ctx) {
         .await
         .expect("signal")
         .id();
-    store.upsert_task(&task("t1", "p1")).await.expect("task");
+    store
+        .upsert_task(&task("t1", "p1"), Utc::now())
+        .await
+        .expect("task");
 
     let hasher = zorgsignaal::domain::ExternalIdHasher::new("board key".to_string().into());
     // p1 leaves in October 2025 (missing from the snapshot).
