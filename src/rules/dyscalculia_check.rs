@@ -32,15 +32,7 @@ pub const RULE: Rule = Rule {
 /// school year: a tempotoets is no level of a domain (docs/RULES.md §1), so it is read from the
 /// results by the rule's own patterns.
 pub fn latest_tempo_test<'h>(input: &RuleInput<'h>) -> Option<&'h HistoryResult> {
-    let patterns: Vec<String> = input
-        .ctx
-        .params
-        .dyscalculia_check
-        .tempo_test_patterns
-        .iter()
-        .map(|p| p.to_lowercase())
-        .filter(|p| !p.is_empty())
-        .collect();
+    let params = &input.ctx.params.dyscalculia_check;
     let year = SchoolYear::of_date(input.as_of);
     input
         .history
@@ -48,10 +40,7 @@ pub fn latest_tempo_test<'h>(input: &RuleInput<'h>) -> Option<&'h HistoryResult>
         .iter()
         .filter(|hr| hr.result.taken_on <= input.as_of)
         .filter(|hr| hr.result.taken_on >= year.previous().first_day())
-        .filter(|hr| {
-            let hay = format!("{} {}", hr.result.test_code, hr.result.test_name).to_lowercase();
-            patterns.iter().any(|p| hay.contains(p.as_str()))
-        })
+        .filter(|hr| params.is_tempo_test(&hr.result.test_code, &hr.result.test_name))
         .max_by_key(|hr| (hr.result.taken_on, hr.id))
 }
 
@@ -315,6 +304,44 @@ mod tests {
 
     fn low3() -> Pupil {
         maths([&[("IV", "V-")], &[("IV", "V"), ("PC", "8")], &[("PC", "6")]])
+    }
+
+    /// Like word reading under the DMT signal: "twice at the lowest level" in rekenen is not
+    /// reported while the rekenonderzoek is advised (now or stored active), and comes back when
+    /// the dyscalculia signal is resolved.
+    #[test]
+    fn lowest_level_repeated_in_rekenen_is_inhibited_while_it_fires() {
+        let llr = |p: &Pupil| -> Vec<Finding> {
+            engine_evaluate(&p.clone().build(), d(2025, 2, 10), &ctx())
+                .into_iter()
+                .filter(|f| {
+                    f.signal.rule == super::super::lowest_level_repeated::RULE_ID
+                        && f.signal.domain == Some(LearningDomain::Mathematics)
+                })
+                .collect()
+        };
+        assert_eq!(llr(&low3()).len(), 1, "without the TTR only the level rule fires");
+        let firing = ttr(low3(), d(2025, 1, 27), &[("IV", "V-")]);
+        assert_eq!(run(&firing).len(), 1);
+        assert!(llr(&firing).is_empty(), "inhibited by this evaluation's finding");
+        let stored = |status| {
+            low3().prior(
+                "k",
+                RULE_ID,
+                Some(LearningDomain::Mathematics),
+                d(2025, 1, 30),
+                status,
+            )
+        };
+        assert!(
+            llr(&stored(SignalStatus::Acknowledged)).is_empty(),
+            "inhibited by the stored signal"
+        );
+        assert_eq!(
+            llr(&stored(SignalStatus::Resolved)).len(),
+            1,
+            "back once resolved"
+        );
     }
 
     #[test]

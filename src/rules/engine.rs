@@ -279,6 +279,22 @@ fn inhibit(findings: &mut Vec<Finding>, history: &PupilHistory, as_of: NaiveDate
                 && f.signal.domain == Some(LearningDomain::WordReading))
         });
     }
+    // The same for rekenen: while the rekenonderzoek (ERWD) is advised, "twice at the lowest
+    // level" in rekenen-wiskunde tells the IB nothing the dyscalculia signal does not.
+    let erwd_now = findings
+        .iter()
+        .any(|f| f.signal.rule == dyscalculia_check::RULE_ID);
+    let erwd_stored = history.open_signals.iter().any(|s| {
+        s.rule == dyscalculia_check::RULE_ID
+            && s.status.is_active()
+            && s.domain.is_none_or(|d| d == LearningDomain::Mathematics)
+    });
+    if erwd_now || erwd_stored {
+        findings.retain(|f| {
+            !(f.signal.rule == lowest_level_repeated::RULE_ID
+                && f.signal.domain == Some(LearningDomain::Mathematics))
+        });
+    }
 }
 
 /// Evaluation reminders for group plans (groepsplannen), once per plan rather than once per pupil:

@@ -20,6 +20,9 @@ pub struct NormaliseStats {
     pub results: usize,
     /// Results of a test no mapping pattern knows (kept in the store, fed to no rule).
     pub unknown_tests: usize,
+    /// Tempotoetsen automatiseren (TTR): no level of a domain, read by `dyscalculia_check` only.
+    #[serde(default)]
+    pub tempo_tests: usize,
     /// Results dated after `as_of`.
     pub after_as_of: usize,
     /// Tussenmetingen (outside the M/E windows, unless the source stated M or E).
@@ -38,6 +41,7 @@ impl NormaliseStats {
     pub fn add(&mut self, other: &NormaliseStats) {
         self.results += other.results;
         self.unknown_tests += other.unknown_tests;
+        self.tempo_tests += other.tempo_tests;
         self.after_as_of += other.after_as_of;
         self.between_measurements += other.between_measurements;
         self.duplicates += other.duplicates;
@@ -333,7 +337,11 @@ pub fn normalise(
             .entry((r.test_code.as_str(), r.test_name.as_str(), r.part_code.as_deref()))
             .or_insert_with(|| cls.classify(&r.test_code, &r.test_name, r.part_code.as_deref()));
         let Some(domain) = domain else {
-            stats.unknown_tests += 1;
+            if params.dyscalculia_check.is_tempo_test(&r.test_code, &r.test_name) {
+                stats.tempo_tests += 1;
+            } else {
+                stats.unknown_tests += 1;
+            }
             continue;
         };
         if r.taken_on > as_of {
@@ -702,6 +710,7 @@ mod tests {
         let n = norm(
             Pupil::new(1)
                 .result("SEO", "Sociaal-emotioneel", d(2025, 1, 20), &[])
+                .result("TTR", "Tempo Test Rekenen", d(2025, 1, 27), &[("IV", "V")])
                 .dmt(d(2025, 1, 20), "V")
                 .dmt(d(2025, 1, 20), "V")
                 .with(|r| r.source = Source::Oso)
@@ -713,8 +722,9 @@ mod tests {
         assert_eq!(
             n.stats,
             NormaliseStats {
-                results: 6,
+                results: 7,
                 unknown_tests: 1,
+                tempo_tests: 1,
                 after_as_of: 1,
                 between_measurements: 1,
                 duplicates: 1,

@@ -134,6 +134,17 @@ impl EedCheck {
 }
 
 impl DyscalculiaCheck {
+    /// Whether a test is a tempotoets automatiseren (TTR): its code or name contains one of
+    /// `tempo_test_patterns` (case-insensitive). Such a result is no level of a domain, but the
+    /// rule reads it, so normalisation does not count it as an unknown test.
+    pub fn is_tempo_test(&self, test_code: &str, test_name: &str) -> bool {
+        let hay = format!("{test_code} {test_name}").to_lowercase();
+        self.tempo_test_patterns
+            .iter()
+            .map(|p| p.to_lowercase())
+            .any(|p| !p.is_empty() && hay.contains(p.as_str()))
+    }
+
     /// The numbers of the rekendossier's intervention check.
     pub fn dossier(&self) -> DossierParams {
         DossierParams {
