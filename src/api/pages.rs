@@ -323,6 +323,7 @@ fn evidence_kind(kind: &str) -> &str {
         "evaluation" => "evaluatie",
         "signal" => "signaal",
         "absence" => "verzuim",
+        "social_emotional" => "sociaal-emotioneel",
         other => other,
     }
 }

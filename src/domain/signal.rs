@@ -135,7 +135,7 @@ pub enum EedCriterion {
 /// One piece of evidence behind a signal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `result`, `plan`, `evaluation`, `signal` or `absence` (issue 18).
+    /// `result`, `plan`, `evaluation`, `signal`, `absence` or `social_emotional` (issue 18).
     pub kind: String,
     /// Store id or source id of the piece.
     pub id: String,

@@ -334,6 +334,67 @@ fn the_gifted_and_dyscalculia_rules_are_counted_with_suppression() {
     }
 }
 
+/// Issue 18 item 1: the board report counts the three social-emotional rules like every rule of
+/// `RULES`, per school and for the board, with small-cell suppression; they have no domain and
+/// never ask for a plan. No pupil id reaches the figures.
+#[test]
+fn the_social_emotional_rules_are_counted_with_suppression_and_ask_for_no_plan() {
+    let opened = d(2025, 11, 20);
+    let se = |id: i64, rule: &str| ReportSignal {
+        domain: None,
+        ..signal(id, id, rule, opened)
+    };
+    let names = [
+        "social_emotional_low",
+        "social_emotional_drop",
+        "social_emotional_not_measured",
+    ];
+    let rules: Vec<String> = crate::rules::RULES.iter().map(|r| r.id.to_string()).collect();
+    assert!(names.iter().all(|n| rules.iter().any(|r| r == n)));
+    let mut big: Vec<ReportSignal> = (1..=6).map(|i| se(i, names[0])).collect();
+    big.extend((7..=13).map(|i| se(i, names[1])));
+    big.extend((14..=21).map(|i| se(i, names[2])));
+    let mut one = input(
+        vec![school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big.clone())],
+        5,
+    );
+    one.rules = rules.clone();
+    let r = aggregate(&one);
+    let a = Unit::School(Brin::parse("11ZW").expect("brin"));
+    for (rule, n) in names.iter().zip([6, 7, 8]) {
+        assert_eq!(
+            count(&r, &a, &format!("signals_new:{rule}"), 2025),
+            Value::Count(n),
+            "{rule}"
+        );
+    }
+    assert_eq!(
+        count(&r, &a, "signal_plan_total", 2025),
+        Value::Count(0),
+        "asks for no plan"
+    );
+    let small = vec![se(101, names[0]), se(102, names[1]), se(103, names[2])];
+    let mut two = input(
+        vec![
+            school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big),
+            school("22AB", pupils(40, d(2025, 8, 1)), vec![], small),
+        ],
+        5,
+    );
+    two.rules = rules;
+    let r = aggregate(&two);
+    let b = Unit::School(Brin::parse("22AB").expect("brin"));
+    for rule in names {
+        let key = format!("signals_new:{rule}");
+        assert_eq!(count(&r, &b, &key, 2025), Value::Small(5), "{rule}");
+        let (school, board) = (count(&r, &a, &key, 2025), count(&r, &Unit::Board, &key, 2025));
+        assert!(
+            !(matches!(school, Value::Count(_)) && matches!(board, Value::Count(_))),
+            "{rule}: the board total minus the big school would reveal the small one"
+        );
+    }
+}
+
 /// Issue 18 item 5: the board report counts the OPP procedure's reminders like every rule of
 /// `RULES`, with small-cell suppression; neither asks for a plan (they are about the OPP itself).
 #[test]

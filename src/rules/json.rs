@@ -53,7 +53,7 @@ pub struct PupilJson {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceJson {
-    /// `result`, `plan`, `evaluation`, `signal` or `absence` (issue 18).
+    /// `result`, `plan`, `evaluation`, `signal`, `absence` or `social_emotional` (issue 18).
     pub kind: String,
     /// Date (afnamedatum, plan start, opening date).
     pub date: NaiveDate,

@@ -28,6 +28,10 @@ pub mod plan_ineffective;
 pub mod plans;
 pub mod reference_level_low;
 pub mod signal_without_plan;
+pub mod social_emotional;
+pub mod social_emotional_drop;
+pub mod social_emotional_low;
+pub mod social_emotional_not_measured;
 pub mod text;
 pub mod unauthorised_absence;
 
@@ -54,7 +58,7 @@ pub use signal_without_plan::opened_on;
 
 /// Every rule, in evaluation order: the one list the engine, `status`, the report and the docs
 /// checks iterate. A new rule is a file exporting `RULE` and one line here.
-pub const RULES: [Rule; 18] = [
+pub const RULES: [Rule; 21] = [
     dmt_three_lowest::RULE,
     eed_check::RULE,
     lowest_level_repeated::RULE,
@@ -71,6 +75,9 @@ pub const RULES: [Rule; 18] = [
     frequent_sick_absence::RULE,
     gifted_candidate::RULE,
     dyscalculia_check::RULE,
+    social_emotional_low::RULE,
+    social_emotional_drop::RULE,
+    social_emotional_not_measured::RULE,
     opp_not_drawn_up::RULE,
     opp_parents_agreement::RULE,
 ];

@@ -52,6 +52,74 @@ pub struct RuleParams {
     pub opp_not_drawn_up: OppNotDrawnUp,
     /// `opp_parents_agreement`.
     pub opp_parents_agreement: OppParentsAgreement,
+    /// `social_emotional_low`.
+    pub social_emotional_low: SocialEmotionalLow,
+    /// `social_emotional_drop`.
+    pub social_emotional_drop: SocialEmotionalDrop,
+    /// `social_emotional_not_measured`.
+    pub social_emotional_not_measured: SocialEmotionalNotMeasured,
+}
+
+/// Sociaal-emotioneel onder de signaleringsgrens: consecutive measurements of one indicator or
+/// scale below the instrument's signal boundary (issue 18 item 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocialEmotionalLow {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// How many consecutive measurements of the same scale (default 2).
+    pub consecutive: usize,
+}
+
+impl Default for SocialEmotionalLow {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            consecutive: 2,
+        }
+    }
+}
+
+/// Sociaal-emotionele terugval: a drop of categories between two consecutive measurements of one
+/// indicator or scale (issue 18 item 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocialEmotionalDrop {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Categories the later measurement lies below the earlier one (default 2: ZIEN! groen to
+    /// rood, KanVAS gemiddeld to zeer laag).
+    pub categories: u8,
+}
+
+impl Default for SocialEmotionalDrop {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            categories: 2,
+        }
+    }
+}
+
+/// Sociaal-emotionele meting ontbreekt: a pupil with an open social-emotional signal has no
+/// measurement this school year (issue 18 item 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocialEmotionalNotMeasured {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// From this day of the school year (`MM-DD`) the year's first measurement is expected
+    /// (default `11-15`: after the autumn sitting of ZIEN!, October to early November).
+    pub due_after: MonthDay,
+}
+
+impl Default for SocialEmotionalNotMeasured {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            due_after: MonthDay::new(11, 15).unwrap_or_else(|_| MomentWindows::default().mid_from),
+        }
+    }
 }
 
 /// Three consecutive DMT main measurements at level V or lower.

@@ -72,8 +72,11 @@ fn history(pupil_id: i64) -> impl Strategy<Value = PupilHistory> {
         prop::collection::vec((0usize..5, 0i64..(4 * 365), any::<bool>()), 0..3),
         // Verzuim (issue 18): days in bursts, so the absence rules fire now and then.
         prop::collection::vec(absence_strategy(), 0..30),
+        // Sociaal-emotioneel (issue 18 item 1): on the sittings of a few scales, so that runs and
+        // drops occur.
+        prop::collection::vec(se_strategy(), 0..16),
     )
-        .prop_map(move |(results, plans, priors, absences)| {
+        .prop_map(move |(results, plans, priors, absences, se)| {
             let mut h = build(pupil_id, results, plans, priors);
             h.absences = absences
                 .into_iter()
@@ -88,8 +91,33 @@ fn history(pupil_id: i64) -> impl Strategy<Value = PupilHistory> {
                     kind: crate::domain::AbsenceKind::ALL[kind],
                 })
                 .collect();
+            h.social_emotional = se
+                .into_iter()
+                .enumerate()
+                .map(|(i, (sitting, instrument, scale, category, source))| {
+                    let instrument = crate::domain::SeInstrument::ALL[instrument];
+                    let scales = ["welbevinden", "betrokkenheid"];
+                    let n = instrument.categories().len();
+                    crate::domain::SocialEmotionalMeasurement {
+                        source: SOURCES[source],
+                        school: brin(),
+                        external_id: format!("se{i}"),
+                        pupil_external_id: h.pupil_external_id.clone(),
+                        instrument,
+                        scale: scales[scale].into(),
+                        // Autumn and spring sittings of four school years.
+                        measured_on: day(365 * (sitting / 2) + [80, 235][(sitting % 2) as usize]),
+                        category: u8::try_from(category % n).unwrap_or(0),
+                    }
+                })
+                .collect();
             h
         })
+}
+
+/// A social-emotional measurement: sitting (0..8), instrument, scale, category, source.
+fn se_strategy() -> impl Strategy<Value = (i64, usize, usize, usize, usize)> {
+    (0i64..8, 0usize..3, 0usize..2, 0usize..5, 0usize..2)
 }
 
 /// An absence: a burst start (one of a few per history), a day within it, hours, kind, source.
@@ -391,6 +419,40 @@ proptest! {
                 },
             });
             prop_assert!(evaluate(&plus, as_of, &ctx()).iter().all(|f| f.signal.rule != super::gifted_candidate::RULE_ID));
+        }
+    }
+
+    /// Issue 18 item 1: the social-emotional rules give at most one signal each per pupil; the low
+    /// signal's evidence is all below the signal boundary, the drop's comes in pairs of one scale
+    /// that fell by two categories or more, and the reminder fires only without a measurement in
+    /// the school year of `as_of` and with a social-emotional signal to follow up.
+    #[test]
+    fn social_emotional_signals_rest_on_their_measurements(h in history(1), as_of in as_of_strategy()) {
+        let findings = evaluate(&h, as_of, &ctx());
+        let of = |rule: &str| findings.iter().filter(|f| f.signal.rule == rule).collect::<Vec<_>>();
+        let by_id = |id: &str| h.social_emotional.iter().find(|m| m.external_id == id).expect("evidence is a measurement");
+        let low = of(super::social_emotional_low::RULE_ID);
+        let drop = of(super::social_emotional_drop::RULE_ID);
+        let reminder = of(super::social_emotional_not_measured::RULE_ID);
+        prop_assert!(low.len() <= 1 && drop.len() <= 1 && reminder.len() <= 1);
+        for f in &low {
+            prop_assert!(f.signal.evidence.len() >= 2);
+            for e in &f.signal.evidence {
+                let m = by_id(&e.id);
+                prop_assert!(m.below_signal_boundary() && m.measured_on <= as_of);
+            }
+        }
+        for f in &drop {
+            for pair in f.signal.evidence.chunks(2) {
+                let (a, b) = (by_id(&pair[0].id), by_id(&pair[1].id));
+                prop_assert!(a.instrument == b.instrument && a.scale == b.scale && a.measured_on < b.measured_on);
+                prop_assert!(a.category >= b.category + 2, "{:?} {:?}", a, b);
+            }
+        }
+        let year = crate::domain::SchoolYear::of_date(as_of);
+        if !reminder.is_empty() {
+            prop_assert!(!h.social_emotional.iter().any(|m| m.measured_on <= as_of && year.contains(m.measured_on)));
+            prop_assert!(!low.is_empty() || !drop.is_empty(), "the history has no stored social-emotional signal");
         }
     }
 

@@ -231,6 +231,44 @@ impl Pupil {
         self
     }
 
+    /// Adds a ParnasSys social-emotional measurement: `category` by name (`rood`, `zeer laag`, …).
+    pub fn se(
+        self,
+        instrument: crate::domain::SeInstrument,
+        scale: &str,
+        on: NaiveDate,
+        category: &str,
+    ) -> Self {
+        self.se_from(Source::Parnassys, instrument, scale, on, category)
+    }
+
+    /// Adds a social-emotional measurement registered by `source`.
+    pub fn se_from(
+        mut self,
+        source: Source,
+        instrument: crate::domain::SeInstrument,
+        scale: &str,
+        on: NaiveDate,
+        category: &str,
+    ) -> Self {
+        let n = self.h.social_emotional.len();
+        self.h
+            .social_emotional
+            .push(crate::domain::SocialEmotionalMeasurement {
+                source,
+                school: brin(),
+                external_id: format!("se{n}"),
+                pupil_external_id: self.h.pupil_external_id.clone(),
+                instrument,
+                scale: instrument.scale(scale).expect("a scale of the instrument"),
+                measured_on: on,
+                category: instrument
+                    .category_rank(category)
+                    .expect("a category of the instrument"),
+            });
+        self
+    }
+
     /// The history.
     pub fn build(self) -> PupilHistory {
         self.h

@@ -197,6 +197,9 @@ pub fn rule_label(rule: &str) -> &str {
         "dyscalculia_check" => "rekenonderzoek (ERWD)",
         "opp_not_drawn_up" => "OPP nog niet opgesteld",
         "opp_parents_agreement" => "instemming ouders OPP ontbreekt",
+        "social_emotional_low" => "sociaal-emotioneel onder de signaleringsgrens",
+        "social_emotional_drop" => "sociaal-emotionele terugval",
+        "social_emotional_not_measured" => "sociaal-emotionele meting ontbreekt",
         other => other,
     }
 }

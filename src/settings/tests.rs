@@ -434,6 +434,48 @@ fn absence_rules_are_set_per_school_and_checked() {
     );
 }
 
+/// Issue 18 item 1: the social-emotional rules have parameters and on/off per school, checked at
+/// start, with errors that name the key.
+#[test]
+fn social_emotional_rules_are_set_per_school_and_checked() {
+    let extra = "[rules.schools.11ZW.social_emotional_low]\nconsecutive = 3\n\
+                 [rules.schools.11ZW.social_emotional_drop]\nenabled = false\n\
+                 [rules.schools.11ZW.social_emotional_not_measured]\ndue_after = \"01-15\"\n";
+    let s = load(extra).expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert_eq!(p.social_emotional_low.consecutive, 3);
+    assert!(p.social_emotional_low.enabled, "the board's value stays");
+    assert!(!p.social_emotional_drop.enabled);
+    assert_eq!(p.social_emotional_drop.categories, 2, "the board's value stays");
+    assert_eq!(
+        p.social_emotional_not_measured.due_after,
+        crate::domain::MonthDay::new(1, 15).expect("month-day")
+    );
+    let board = s.rules.board();
+    assert!(board.social_emotional_drop.enabled && board.social_emotional_low.consecutive == 2);
+    assert_eq!(
+        board.social_emotional_not_measured.due_after,
+        crate::domain::MonthDay::new(11, 15).expect("month-day")
+    );
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.social_emotional_low]\nconsecutive = 0\n"),
+        ["rules.schools.11ZW.social_emotional_low.consecutive"]
+    );
+    assert_eq!(
+        issue_keys("[rules.social_emotional_low]\nconsecutive = 9\n"),
+        ["rules.social_emotional_low.consecutive"]
+    );
+    assert_eq!(
+        issue_keys("[rules.social_emotional_drop]\ncategories = 0\n"),
+        ["rules.social_emotional_drop.categories"]
+    );
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.social_emotional_drop]\ncategories = 5\n"),
+        ["rules.schools.11ZW.social_emotional_drop.categories"]
+    );
+    assert!(load("[rules.social_emotional_not_measured]\ndue_after = \"11-31\"\n").is_err());
+}
+
 #[test]
 fn duplicate_brins_are_rejected() {
     let extra = "[[schools]]\nbrin = \"11zw\"\nname = \"B\"\ncare_ladder = \"abcd\"\nib_emails = [\"ib@b.example.nl\"]";

@@ -399,6 +399,10 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
         ),
         ("dyscalculia_check.consecutive", p.dyscalculia_check.consecutive),
         (
+            "social_emotional_low.consecutive",
+            p.social_emotional_low.consecutive,
+        ),
+        (
             "dyscalculia_check.min_protocol_level",
             usize::from(p.dyscalculia_check.min_protocol_level),
         ),
@@ -462,6 +466,18 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
                 "must be at most 40 school weeks (a school year)",
             );
         }
+    }
+    if !(1..=4).contains(&p.social_emotional_drop.categories) {
+        v.push(
+            format!("{key}.social_emotional_drop.categories"),
+            "must be from 1 to 4 (2: ZIEN! groen to rood; KanVAS has five categories)",
+        );
+    }
+    if p.social_emotional_low.consecutive > 6 {
+        v.push(
+            format!("{key}.social_emotional_low.consecutive"),
+            "must be at most 6 (three school years of two sittings)",
+        );
     }
     let gifted = &p.gifted_candidate;
     if !(50..=99).contains(&gifted.min_percentile) {

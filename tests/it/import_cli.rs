@@ -551,6 +551,55 @@ fn social_emotional_csv_of_each_instrument_imports_once_and_bad_lines_are_counte
         }
     }
 
+    // Tom's sociale autonomie is rood on 03-11-2025 and 23-03-2026 in the ZIEN! example: the
+    // low signal, with the same JSON fields as every signal and its evidence of the new kind.
+    assert_exit(&world.run(&["evaluate", "--as-of", "2026-04-01"]), 0);
+    let out = world.run(&["signals", "--json"]);
+    assert_exit(&out, 0);
+    let signals: serde_json::Value = serde_json::from_slice(&out.stdout).expect("signals JSON");
+    let low: Vec<&serde_json::Value> = signals
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|s| s["rule"] == "social_emotional_low")
+        .collect();
+    assert_eq!(low.len(), 1, "{signals:#}");
+    let mut keys: Vec<&str> = low[0]
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "domain",
+            "evidence",
+            "explanation",
+            "id",
+            "opened_on",
+            "pupil",
+            "rule",
+            "rule_version",
+            "school",
+            "severity",
+            "status"
+        ],
+        "the fields of every signal, no more"
+    );
+    assert!(low[0]["domain"].is_null());
+    let evidence = low[0]["evidence"].as_array().expect("evidence");
+    assert!(
+        evidence.len() >= 2
+            && evidence
+                .iter()
+                .all(|e| e["kind"] == "social_emotional" && e["level"] == "rood"),
+        "{evidence:#?}"
+    );
+    let explanation = low[0]["explanation"].as_str().expect("explanation");
+    assert!(explanation.contains("ZIEN! sociale autonomie"), "{explanation}");
+
     let bad = world.dir.path().join("zien_fout.csv");
     std::fs::write(
         &bad,

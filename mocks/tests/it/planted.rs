@@ -420,6 +420,65 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
     out.extend(gifted(&results, &plans, as_of));
     out.extend(dyscalculia(&results, as_of));
     out.extend(opp_procedure(school, &plans, as_of));
+    out.extend(social_emotional_rules(school, pupil, as_of));
+    out
+}
+
+/// The social-emotional rules (issue 18 item 1), read plainly. Per instrument and scale, the
+/// measurements up to `as_of` in date order, each category as its rank from the most concerning
+/// (ZIEN! rood 0, oranje 1, groen 2; KanVAS zeer laag 0 … zeer hoog 4; KiVa zorgelijk 0, aandacht
+/// 1, goed 2). Low: the last two both rank 0; drop: the last one two ranks or more below the one
+/// before; both only with the last of this or last school year. Not measured: from 15 November of
+/// the school year of `as_of`, one of those two fires and the pupil has no measurement in that
+/// school year.
+fn social_emotional_rules(
+    school: &School,
+    pupil: u64,
+    as_of: NaiveDate,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let rank = |instrument: &str, category: &str| -> i32 {
+        let order: &[&str] = match instrument {
+            "ZIEN!" => &["rood", "oranje", "groen"],
+            "KanVAS" => &["zeer laag", "laag", "gemiddeld", "hoog", "zeer hoog"],
+            _ => &["zorgelijk", "aandacht", "goed"],
+        };
+        order.iter().position(|c| *c == category).map_or(99, |i| i as i32)
+    };
+    let (now, _) = school_year(as_of);
+    let mut series: BTreeMap<(String, String), Vec<(NaiveDate, i32)>> = BTreeMap::new();
+    for m in school
+        .sociaal_emotioneel
+        .iter()
+        .filter(|m| m.leerling_id == pupil && m.afnamedatum <= as_of)
+    {
+        series
+            .entry((m.instrument.clone(), m.schaal.clone()))
+            .or_default()
+            .push((m.afnamedatum, rank(&m.instrument, &m.categorie)));
+    }
+    let mut low = false;
+    let mut drop = false;
+    for s in series.values_mut() {
+        s.sort();
+        if let [.., (_, a), (day, b)] = s.as_slice()
+            && school_year(*day).0 >= now - 1
+        {
+            low |= *a == 0 && *b == 0;
+            drop |= a - b >= 2;
+        }
+    }
+    let mut out = Vec::new();
+    if low {
+        out.push(("social_emotional_low".to_string(), None, None));
+    }
+    if drop {
+        out.push(("social_emotional_drop".to_string(), None, None));
+    }
+    let measured_now = series.values().flatten().any(|(d, _)| school_year(*d).0 == now);
+    let due = NaiveDate::from_ymd_opt(now, 11, 15).expect("date");
+    if (low || drop) && !measured_now && as_of >= due {
+        out.push(("social_emotional_not_measured".to_string(), None, None));
+    }
     out
 }
 

@@ -59,6 +59,7 @@ mod iep;
 mod opp_procedure;
 mod plans;
 mod results;
+mod social_emotional;
 
 /// Plants every case into `g` (normally school 0) and returns the expectations.
 pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year: i32) -> Vec<Expected> {
@@ -80,6 +81,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.absences();
     p.gifted();
     p.dyscalculia();
+    p.social_emotional();
     // Last, so that no earlier case's ids or names move (issue 18 item 5).
     p.opp_procedure();
     p.out
