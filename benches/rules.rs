@@ -184,6 +184,7 @@ fn pupil(school: &Brin, school_no: usize, n: usize, rng: &mut Lcg) -> PupilHisto
         birth_date: None,
         dyslexia_statement: None,
         absences: Vec::new(),
+        notes: Vec::new(),
         social_emotional: Vec::new(),
     }
 }

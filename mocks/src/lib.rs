@@ -19,6 +19,7 @@ pub mod timeline;
 pub use board::{DataSource, MockBoard, MockConfig, SchoolCredentials, UwlrCredentials};
 pub use error::MockError;
 pub use faults::{FaultConfig, FaultKind};
+pub use generator::planted::CONCERN_NOTE_TEXT;
 pub use generator::{Expected, GenParams, generate, generate_with_planted_as_of};
 pub use model::Dataset;
 pub use state::{Record, StreamKind};

@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tracing::instrument;
 
-use crate::domain::{Brin, CareLadder, Signal, SignalStatus, Source, Task};
+use chrono_tz::Europe::Amsterdam;
+
+use crate::domain::{Brin, CareLadder, SchoolYear, Signal, SignalStatus, Source, Task};
 use crate::rules::{self, HistoryPlan, HistoryResult, PriorSignal, SchoolContext};
 use crate::settings::Settings;
 use crate::store::{self as st, SignalFilter, SignalUpsert, Store, StoreError};
@@ -263,6 +265,25 @@ pub async fn evaluate_school_cached(
     for a in absences {
         absences_by_pupil.entry(a.pupil_id).or_default().push(a.absence);
     }
+    // The pupils' own notes of the current and previous school year, without their text (issue
+    // 18 item 6): the dossier checks and `concern_notes` read their category and date.
+    let since = note_window_start(as_of);
+    let marks = match scope {
+        Scope::AllPupils => store.note_marks(brin, None, since).await?,
+        Scope::ChangedSince(_) => store.note_marks(brin, Some(&ids), since).await?,
+    };
+    let mut notes_by_pupil: HashMap<i64, Vec<rules::HistoryNote>> = HashMap::new();
+    for m in marks {
+        notes_by_pupil
+            .entry(m.pupil_id)
+            .or_default()
+            .push(rules::HistoryNote {
+                id: m.id,
+                source: m.source,
+                category_path: m.category_path,
+                written_on: m.written_at.with_timezone(&Amsterdam).date_naive(),
+            });
+    }
     // Social-emotional measurements of the same pupils (issue 18 item 1).
     let mut se_by_pupil: HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>> = HashMap::new();
     let measurements = match scope {
@@ -276,10 +297,12 @@ pub async fn evaluate_school_cached(
         .into_iter()
         .map(|h| {
             let absences = absences_by_pupil.remove(&h.pupil.id).unwrap_or_default();
+            let notes = notes_by_pupil.remove(&h.pupil.id).unwrap_or_default();
             let social_emotional = se_by_pupil.remove(&h.pupil.id).unwrap_or_default();
             rules::PupilHistory {
                 absences,
                 social_emotional,
+                notes,
                 ..to_rule_history(h, &mut prior_by_pupil)
             }
         })
@@ -396,6 +419,19 @@ pub async fn evaluate_school_cached(
         "school evaluated"
     );
     Ok(summary)
+}
+
+/// The first moment whose notes the rules read at `as_of`: the first day of the previous school
+/// year, Europe/Amsterdam (a bounded window: the dossier checks look back over three measurements,
+/// `concern_notes` a few weeks).
+pub fn note_window_start(as_of: NaiveDate) -> DateTime<Utc> {
+    let day = SchoolYear::of_date(as_of).previous().first_day();
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(Amsterdam).earliest())
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
 }
 
 /// Whether the store's `held` signal is what `upsert_signal(found)` would leave unchanged.
@@ -586,6 +622,7 @@ fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal
         birth_date: h.pupil.pupil.birth_date,
         dyslexia_statement: h.pupil.pupil.dyslexia_statement,
         absences: Vec::new(),
+        notes: Vec::new(),
         social_emotional: Vec::new(),
     }
 }

@@ -395,6 +395,60 @@ fn the_social_emotional_rules_are_counted_with_suppression_and_ask_for_no_plan()
     }
 }
 
+/// Issue 18 item 6c: the board report counts `concern_notes` like every rule of `RULES`, with
+/// small-cell suppression; it has no domain and asks for no plan. The report rows carry no note
+/// (nor any text of a signal), so the board report cannot show one.
+#[test]
+fn the_concern_notes_rule_is_counted_with_suppression_and_asks_for_no_plan() {
+    let opened = d(2025, 11, 3);
+    let concern = |id: i64| ReportSignal {
+        domain: None,
+        ..signal(id, id, "concern_notes", opened)
+    };
+    let rules: Vec<String> = crate::rules::RULES.iter().map(|r| r.id.to_string()).collect();
+    assert!(rules.iter().any(|r| r == "concern_notes"));
+    let big: Vec<ReportSignal> = (1..=8).map(concern).collect();
+    let mut one = input(
+        vec![school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big.clone())],
+        5,
+    );
+    one.rules = rules.clone();
+    let r = aggregate(&one);
+    let a = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(count(&r, &a, "signals_new:concern_notes", 2025), Value::Count(8));
+    assert_eq!(
+        count(&r, &a, "signal_plan_total", 2025),
+        Value::Count(0),
+        "asks for no plan"
+    );
+    let mut two = input(
+        vec![
+            school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big),
+            school(
+                "22AB",
+                pupils(40, d(2025, 8, 1)),
+                vec![],
+                vec![concern(101), concern(102)],
+            ),
+        ],
+        5,
+    );
+    two.rules = rules;
+    let r = aggregate(&two);
+    let b = Unit::School(Brin::parse("22AB").expect("brin"));
+    let key = "signals_new:concern_notes";
+    assert_eq!(count(&r, &b, key, 2025), Value::Small(5));
+    let (school, board) = (count(&r, &a, key, 2025), count(&r, &Unit::Board, key, 2025));
+    assert!(
+        !(matches!(school, Value::Count(_)) && matches!(board, Value::Count(_))),
+        "the board total minus the big school would reveal the small one"
+    );
+    assert_eq!(
+        crate::report::render_html::rule_label("concern_notes"),
+        "Herhaalde zorgnotities"
+    );
+}
+
 /// Issue 18 item 5: the board report counts the OPP procedure's reminders like every rule of
 /// `RULES`, with small-cell suppression; neither asks for a plan (they are about the OPP itself).
 #[test]

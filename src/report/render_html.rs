@@ -36,6 +36,7 @@ pub fn rule_label(rule: &str) -> String {
         "social_emotional_low" => "Sociaal-emotioneel onder de signaleringsgrens".into(),
         "social_emotional_drop" => "Sociaal-emotionele terugval".into(),
         "social_emotional_not_measured" => "Sociaal-emotionele meting ontbreekt".into(),
+        "concern_notes" => "Herhaalde zorgnotities".into(),
         other => other.to_owned(),
     }
 }

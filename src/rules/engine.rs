@@ -10,9 +10,9 @@ use super::finding::{group_subject, pupil_subject, subject_key};
 use super::input::{Evaluate, RuleInput};
 use super::normalise::{Classifier, NormaliseStats, normalise};
 use super::{
-    Finding, HistoryPlan, PupilHistory, RULES, SchoolContext, avi_stagnation, dmt_three_lowest,
-    dyscalculia_check, eed_check, frequent_sick_absence, level_drop, lowest_level_repeated, no_growth,
-    plan_evaluation_due, plan_evaluation_overdue, reference_level_low, signal_without_plan,
+    Finding, HistoryPlan, PupilHistory, RULES, SchoolContext, avi_stagnation, concern_notes,
+    dmt_three_lowest, dyscalculia_check, eed_check, frequent_sick_absence, level_drop, lowest_level_repeated,
+    no_growth, plan_evaluation_due, plan_evaluation_overdue, reference_level_low, signal_without_plan,
     social_emotional_drop, social_emotional_low,
 };
 use crate::domain::{LearningDomain, PlanKind};
@@ -158,7 +158,7 @@ fn drop_tasks_of_history(findings: &mut [Finding], as_of: NaiveDate) {
 /// Rules whose signal is one per pupil and domain while it is active: a finding of such a rule
 /// with a new key (a new run after a result in between, a second drop, a new anchor) continues
 /// the pupil's active stored signal of the same rule and domain instead of opening a new one.
-pub const CONTINUING_RULES: [&str; 12] = [
+pub const CONTINUING_RULES: [&str; 13] = [
     dmt_three_lowest::RULE_ID,
     eed_check::RULE_ID,
     lowest_level_repeated::RULE_ID,
@@ -171,6 +171,7 @@ pub const CONTINUING_RULES: [&str; 12] = [
     dyscalculia_check::RULE_ID,
     social_emotional_low::RULE_ID,
     social_emotional_drop::RULE_ID,
+    concern_notes::RULE_ID,
 ];
 
 /// Reminders of a record that is missing in the source (issue 18 item 5: the OPP drawn up, the

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::RuleParams;
 use crate::domain::{
     Absence, Brin, CareLadder, DyslexiaStatement, LearningDomain, Membership, SchoolCalendar, Severity,
-    SignalStatus, SocialEmotionalMeasurement, SupportPlan, TestResult,
+    SignalStatus, SocialEmotionalMeasurement, Source, SupportPlan, TestResult,
 };
 
 /// Everything the rules need about one pupil (leerling). Order of the vectors does not matter.
@@ -36,10 +36,35 @@ pub struct PupilHistory {
     /// Verzuim: the pupil's registered absences (issue 18 item 2), any order.
     #[serde(default)]
     pub absences: Vec<Absence>,
+    /// The pupil's own notes (notities) of the current and previous school year up to the
+    /// evaluation date, any order: their category and date, never their text (issue 18 item 6).
+    #[serde(default)]
+    pub notes: Vec<HistoryNote>,
     /// Sociaal-emotionele metingen: the pupil's ZIEN!, KanVAS and KiVa measurements (issue 18
     /// item 1), any order.
     #[serde(default)]
     pub social_emotional: Vec<SocialEmotionalMeasurement>,
+}
+
+/// A note about the pupil as the rules see it: its store id, source, category path and the day it
+/// was written (Europe/Amsterdam). The text stays in the store: no rule can quote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryNote {
+    /// Store id; evidence refers to it.
+    pub id: i64,
+    /// Source system.
+    pub source: Source,
+    /// Category path from the root (`["Zorg", "Welbevinden"]`).
+    pub category_path: Vec<String>,
+    /// The day it was written.
+    pub written_on: NaiveDate,
+}
+
+impl HistoryNote {
+    /// The category path as Leeruniek shows it (`Zorg › Welbevinden`).
+    pub fn category_label(&self) -> String {
+        self.category_path.join(" › ")
+    }
 }
 
 /// A stored test result with its store id.

@@ -3,6 +3,7 @@
 
 pub mod absence;
 pub mod avi_stagnation;
+pub mod concern_notes;
 pub mod dmt_three_lowest;
 pub mod dyscalculia_check;
 pub mod eed_check;
@@ -49,7 +50,7 @@ pub use engine::{
     evaluate_with_stats,
 };
 pub use finding::{Finding, SignalDraft, TaskDraft};
-pub use history::{HistoryPlan, HistoryResult, PriorSignal, PupilHistory, SchoolContext};
+pub use history::{HistoryNote, HistoryPlan, HistoryResult, PriorSignal, PupilHistory, SchoolContext};
 pub use input::{Evaluate, Rule, RuleInput};
 pub use json::{EvidenceJson, PupilJson, SignalJson};
 pub use normalise::NormaliseStats;
@@ -58,7 +59,7 @@ pub use signal_without_plan::opened_on;
 
 /// Every rule, in evaluation order: the one list the engine, `status`, the report and the docs
 /// checks iterate. A new rule is a file exporting `RULE` and one line here.
-pub const RULES: [Rule; 21] = [
+pub const RULES: [Rule; 22] = [
     dmt_three_lowest::RULE,
     eed_check::RULE,
     lowest_level_repeated::RULE,
@@ -78,6 +79,7 @@ pub const RULES: [Rule; 21] = [
     social_emotional_low::RULE,
     social_emotional_drop::RULE,
     social_emotional_not_measured::RULE,
+    concern_notes::RULE,
     opp_not_drawn_up::RULE,
     opp_parents_agreement::RULE,
 ];

@@ -48,6 +48,11 @@ pub struct RuleParams {
     pub gifted_candidate: GiftedCandidate,
     /// `dyscalculia_check`.
     pub dyscalculia_check: DyscalculiaCheck,
+    /// The school's note categories (notitiecategorieën): which mean an intervention, which a
+    /// concern (`eed_check`, `dyscalculia_check`, `concern_notes`).
+    pub note_categories: NoteCategories,
+    /// `concern_notes`.
+    pub concern_notes: ConcernNotes,
     /// `opp_not_drawn_up`.
     pub opp_not_drawn_up: OppNotDrawnUp,
     /// `opp_parents_agreement`.
@@ -669,6 +674,68 @@ impl Default for GiftedCandidate {
             .collect(),
             once_per_pupil: true,
             ib_task: false,
+        }
+    }
+}
+
+/// Per school, what its note categories (notitiecategorieën, e.g. Leeruniek's) mean. A note is in
+/// a listed category when one of the steps of its category path (`Zorg › Welbevinden`) equals a
+/// listed name, ignoring case and surrounding spaces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoteCategories {
+    /// Categories whose notes record reading help (leesbegeleiding): evidence of intervention in
+    /// the ED dossier where plans are missing.
+    pub reading_intervention: Vec<String>,
+    /// Categories whose notes record rekenen help (rekenbegeleiding): evidence of intervention in
+    /// the ERWD rekendossier where plans are missing.
+    pub mathematics_intervention: Vec<String>,
+    /// Categories whose notes record a concern about the pupil (zorgen, welbevinden, gedrag):
+    /// `concern_notes` counts them.
+    pub concern: Vec<String>,
+}
+
+impl Default for NoteCategories {
+    fn default() -> Self {
+        let list = |names: &[&str]| names.iter().map(|s| (*s).to_string()).collect();
+        Self {
+            reading_intervention: list(&["Leesbegeleiding", "Leesinterventie", "RT lezen"]),
+            mathematics_intervention: list(&["Rekenbegeleiding", "Rekeninterventie", "RT rekenen"]),
+            concern: list(&["Zorgen", "Welbevinden", "Gedrag"]),
+        }
+    }
+}
+
+impl NoteCategories {
+    /// Whether a category path is in one of `names`.
+    pub fn matches(names: &[String], path: &[String]) -> bool {
+        path.iter().any(|step| {
+            let step = step.trim().to_lowercase();
+            names
+                .iter()
+                .any(|n| !n.trim().is_empty() && n.trim().to_lowercase() == step)
+        })
+    }
+}
+
+/// Repeated notes in a concern category (zorgnotities) while nothing runs for the pupil.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConcernNotes {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// Notes in a concern category that make the signal (default 3).
+    pub times: usize,
+    /// Within this many school weeks (default 6).
+    pub weeks: u32,
+}
+
+impl Default for ConcernNotes {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            times: 3,
+            weeks: 6,
         }
     }
 }

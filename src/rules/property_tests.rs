@@ -72,12 +72,27 @@ fn history(pupil_id: i64) -> impl Strategy<Value = PupilHistory> {
         prop::collection::vec((0usize..5, 0i64..(4 * 365), any::<bool>()), 0..3),
         // Verzuim (issue 18): days in bursts, so the absence rules fire now and then.
         prop::collection::vec(absence_strategy(), 0..30),
+        // Notes (issue 18 item 6): in bursts too, so `concern_notes` fires now and then.
+        prop::collection::vec(note_strategy(), 0..8),
         // Sociaal-emotioneel (issue 18 item 1): on the sittings of a few scales, so that runs and
         // drops occur.
         prop::collection::vec(se_strategy(), 0..16),
     )
-        .prop_map(move |(results, plans, priors, absences, se)| {
+        .prop_map(move |(results, plans, priors, absences, notes, se)| {
             let mut h = build(pupil_id, results, plans, priors);
+            h.notes = notes
+                .into_iter()
+                .enumerate()
+                .map(|(i, (start, step, category))| super::HistoryNote {
+                    id: 50_000 + i as i64,
+                    source: Source::Leeruniek,
+                    category_path: NOTE_CATEGORIES[category]
+                        .iter()
+                        .map(|s| (*s).to_string())
+                        .collect(),
+                    written_on: day(start + step),
+                })
+                .collect();
             h.absences = absences
                 .into_iter()
                 .enumerate()
@@ -113,6 +128,24 @@ fn history(pupil_id: i64) -> impl Strategy<Value = PupilHistory> {
                 .collect();
             h
         })
+}
+
+/// Note categories: concern categories of the default mapping, others, an intervention one.
+const NOTE_CATEGORIES: [&[&str]; 5] = [
+    &["Zorgen"],
+    &["Zorg", "Welbevinden"],
+    &["Gedrag"],
+    &["Rekenen", "Tafels"],
+    &["Leesbegeleiding"],
+];
+
+/// A note: a burst start, a day within it, a category.
+fn note_strategy() -> impl Strategy<Value = (i64, i64, usize)> {
+    (
+        prop::sample::select(vec![320i64, 560, 900, 1150]),
+        0i64..50,
+        0usize..NOTE_CATEGORIES.len(),
+    )
 }
 
 /// A social-emotional measurement: sitting (0..8), instrument, scale, category, source.
@@ -236,6 +269,7 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
         birth_date: None,
         dyslexia_statement: None,
         absences: Vec::new(),
+        notes: Vec::new(),
         social_emotional: Vec::new(),
     }
 }
@@ -307,8 +341,9 @@ proptest! {
             let m = Just(h.memberships.clone()).prop_shuffle();
             let s = Just(h.open_signals.clone()).prop_shuffle();
             let a = Just(h.absences.clone()).prop_shuffle();
-            (Just(h), r, p, m, s, a).prop_map(|(h, results, plans, memberships, open_signals, absences)| {
-                let shuffled = PupilHistory { results, plans, memberships, open_signals, absences, ..h.clone() };
+            let n = Just(h.notes.clone()).prop_shuffle();
+            (Just(h), r, p, m, s, (a, n)).prop_map(|(h, results, plans, memberships, open_signals, (absences, notes))| {
+                let shuffled = PupilHistory { results, plans, memberships, open_signals, absences, notes, ..h.clone() };
                 (h, shuffled)
             })
         }),
@@ -419,6 +454,59 @@ proptest! {
                 },
             });
             prop_assert!(evaluate(&plus, as_of, &ctx()).iter().all(|f| f.signal.rule != super::gifted_candidate::RULE_ID));
+        }
+    }
+
+    /// Issue 18 item 6c: `concern_notes` is at most one medium signal without a task, on at least
+    /// `times` of the pupil's notes in a concern category within `weeks` school weeks up to the
+    /// evaluation date, only while no other signal is found or active; a plan of the pupil's own
+    /// running silences it.
+    #[test]
+    fn the_concern_signal_rests_on_concern_notes_only(h in history(1), as_of in as_of_strategy()) {
+        let c = ctx();
+        let all = evaluate(&h, as_of, &c);
+        let concern: Vec<&Finding> = all.iter().filter(|f| f.signal.rule == super::concern_notes::RULE_ID).collect();
+        prop_assert!(concern.len() <= 1);
+        let p = &c.params;
+        for f in &concern {
+            prop_assert_eq!(f.signal.severity, crate::domain::Severity::Medium);
+            prop_assert!(f.tasks.is_empty());
+            prop_assert!(f.signal.evidence.len() >= p.concern_notes.times);
+            let mut dates = Vec::new();
+            for e in &f.signal.evidence {
+                prop_assert_eq!(e.kind.as_str(), "note");
+                let n = h.notes.iter().find(|n| n.id.to_string() == e.id).expect("evidence is a note");
+                prop_assert!(super::params::NoteCategories::matches(&p.note_categories.concern, &n.category_path));
+                prop_assert!(n.written_on <= as_of);
+                dates.push(n.written_on);
+            }
+            let first = dates.iter().min().copied().expect("evidence");
+            let last = dates.iter().max().copied().expect("evidence");
+            prop_assert!(last < c.calendar.add_school_weeks(first, p.concern_notes.weeks));
+            prop_assert!(all.iter().filter(|g| g.signal.rule != super::concern_notes::RULE_ID).count() == 0);
+            prop_assert!(!h.open_signals.iter().any(|s| s.rule != super::concern_notes::RULE_ID && s.status.is_active()));
+            let mut planned = h.clone();
+            planned.plans.push(HistoryPlan {
+                id: 99_998,
+                plan: SupportPlan {
+                    source: Source::Parnassys,
+                    external_id: "eigen".into(),
+                    school: brin(),
+                    pupil_external_id: Some(planned.pupil_external_id.clone()),
+                    group_external_id: None,
+                    kind: PlanKind::ActionPlan,
+                    domain: None,
+                    title: "Welbevinden".into(),
+                    owner: None,
+                    care_level: None,
+                    start: first,
+                    end: None,
+                    evaluation_due: None,
+                    minutes_per_week: None,
+                    evaluations: Vec::new(),
+                },
+            });
+            prop_assert!(evaluate(&planned, as_of, &c).iter().all(|g| g.signal.rule != super::concern_notes::RULE_ID));
         }
     }
 

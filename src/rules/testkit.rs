@@ -46,6 +46,7 @@ impl Pupil {
                 birth_date: None,
                 dyslexia_statement: None,
                 absences: Vec::new(),
+                notes: Vec::new(),
                 social_emotional: Vec::new(),
             },
             next_id: pupil_id * 1000 + 1,
@@ -227,6 +228,18 @@ impl Pupil {
             on,
             hours,
             kind,
+        });
+        self
+    }
+
+    /// Adds a Leeruniek note in category `path` written on `on` (the rules never see its text).
+    pub fn note(mut self, on: NaiveDate, path: &[&str]) -> Self {
+        let id = self.id();
+        self.h.notes.push(super::HistoryNote {
+            id,
+            source: Source::Leeruniek,
+            category_path: path.iter().map(|s| (*s).to_string()).collect(),
+            written_on: on,
         });
         self
     }

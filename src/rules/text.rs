@@ -200,6 +200,7 @@ pub fn rule_label(rule: &str) -> &str {
         "social_emotional_low" => "sociaal-emotioneel onder de signaleringsgrens",
         "social_emotional_drop" => "sociaal-emotionele terugval",
         "social_emotional_not_measured" => "sociaal-emotionele meting ontbreekt",
+        "concern_notes" => "herhaalde zorgnotities",
         other => other,
     }
 }

@@ -365,6 +365,52 @@ fn the_gifted_rule_is_set_per_school_and_checked() {
     assert!(load("[rules.gifted_candidate]\ndomains = [\"gym\"]\n").is_err());
 }
 
+/// Issue 18 item 6: the note categories and `concern_notes` are set per school and checked at
+/// start, naming the key.
+#[test]
+fn note_categories_and_the_concern_rule_are_set_per_school_and_checked() {
+    let extra = "[rules.schools.11ZW.note_categories]\nconcern = [\"Welbevinden\", \"Zorg\"]\n\
+                 reading_intervention = [\"Leesbegeleiding\", \"Leesgroep\"]\n\
+                 [rules.schools.11ZW.concern_notes]\ntimes = 4\nweeks = 8\n";
+    let s = load(extra).expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert_eq!(p.note_categories.concern, ["Welbevinden", "Zorg"]);
+    assert_eq!(
+        p.note_categories.reading_intervention,
+        ["Leesbegeleiding", "Leesgroep"]
+    );
+    assert_eq!(
+        p.note_categories.mathematics_intervention,
+        ["Rekenbegeleiding", "Rekeninterventie", "RT rekenen"]
+    );
+    assert_eq!((p.concern_notes.times, p.concern_notes.weeks), (4, 8));
+    assert!(p.concern_notes.enabled);
+    let board = s.rules.board();
+    assert_eq!(board.note_categories.concern, ["Zorgen", "Welbevinden", "Gedrag"]);
+    assert_eq!((board.concern_notes.times, board.concern_notes.weeks), (3, 6));
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.concern_notes]\ntimes = 0\n"),
+        ["rules.schools.11ZW.concern_notes.times"]
+    );
+    assert_eq!(
+        issue_keys("[rules.concern_notes]\nweeks = 0\n"),
+        ["rules.concern_notes.weeks"]
+    );
+    assert_eq!(
+        issue_keys("[rules.note_categories]\nconcern = []\n"),
+        ["rules.note_categories.concern"]
+    );
+    assert!(
+        issue_keys("[rules.note_categories]\nconcern = []\n[rules.concern_notes]\nenabled = false\n")
+            .is_empty()
+    );
+    assert_eq!(
+        issue_keys("[rules.note_categories]\nmathematics_intervention = [\"RT\", \" \"]\n"),
+        ["rules.note_categories.mathematics_intervention"]
+    );
+    assert!(load("[rules.note_categories]\nzorgen = [\"x\"]\n").is_err());
+}
+
 /// Issue 18 item 3: `dyscalculia_check` has parameters and on/off per school, checked at start.
 #[test]
 fn the_dyscalculia_check_is_set_per_school_and_checked() {

@@ -398,6 +398,8 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
             p.frequent_sick_absence.weeks as usize,
         ),
         ("dyscalculia_check.consecutive", p.dyscalculia_check.consecutive),
+        ("concern_notes.times", p.concern_notes.times),
+        ("concern_notes.weeks", p.concern_notes.weeks as usize),
         (
             "social_emotional_low.consecutive",
             p.social_emotional_low.consecutive,
@@ -496,6 +498,25 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
         v.push(
             format!("{key}.gifted_candidate.plan_patterns"),
             "must not contain an empty pattern (it would match every plan)",
+        );
+    }
+    let notes = &p.note_categories;
+    for (name, list) in [
+        ("reading_intervention", &notes.reading_intervention),
+        ("mathematics_intervention", &notes.mathematics_intervention),
+        ("concern", &notes.concern),
+    ] {
+        if list.iter().any(|s| s.trim().is_empty()) {
+            v.push(
+                format!("{key}.note_categories.{name}"),
+                "must not contain an empty category name",
+            );
+        }
+    }
+    if p.concern_notes.enabled && notes.concern.is_empty() {
+        v.push(
+            format!("{key}.note_categories.concern"),
+            "must name at least one note category while concern_notes is on",
         );
     }
 }

@@ -32,6 +32,7 @@ pub mod history;
 mod import;
 mod lease;
 pub mod model;
+pub mod notes;
 pub mod ops;
 pub mod outbox;
 mod page;
@@ -60,6 +61,7 @@ pub use group_signals::{GroupSignalRow, GroupSignalStore, GroupSignalUpsert, VIS
 pub use history::HistoryStore;
 pub use lease::{lease_holder_is_gone, new_lease_holder};
 pub use model::*;
+pub use notes::{NoteMark, NoteStore, StoredNote};
 pub use ops::{HeldLeases, JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash};
 pub use outbox::{OUTBOX_LEASE_SECS, OutboxStore};
 pub use postgres::PgStore;
@@ -92,6 +94,7 @@ pub trait Store:
     SyncStore
     + HistoryStore
     + AbsenceStore
+    + NoteStore
     + SocialEmotionalStore
     + SignalStore
     + OutboxStore

@@ -64,6 +64,7 @@ super::import::impl_import_apply!(PgStore, Postgres);
 super::results::impl_result_upsert!(PgStore, Postgres);
 super::history::impl_history_store!(PgStore, Postgres);
 super::absences::impl_absence_store!(PgStore, Postgres);
+super::notes::impl_note_store!(PgStore, Postgres);
 super::social_emotional::impl_social_emotional_store!(PgStore, Postgres);
 super::signals::impl_signal_store!(PgStore, Postgres);
 super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");

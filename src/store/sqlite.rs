@@ -159,6 +159,7 @@ super::import::impl_import_apply!(SqliteStore, Sqlite);
 super::results::impl_result_upsert!(SqliteStore, Sqlite);
 super::history::impl_history_store!(SqliteStore, Sqlite);
 super::absences::impl_absence_store!(SqliteStore, Sqlite);
+super::notes::impl_note_store!(SqliteStore, Sqlite);
 super::social_emotional::impl_social_emotional_store!(SqliteStore, Sqlite);
 super::signals::impl_signal_store!(SqliteStore, Sqlite);
 super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");

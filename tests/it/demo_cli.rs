@@ -103,6 +103,25 @@ fn demo_syncs_evaluates_pushes_and_writes_digests_without_surnames() {
     assert!(mails.len() >= 3, "one digest per school at least: {mails:?}");
 
     let (dataset, _) = mocks::generate(&demo_params());
+    // Notes never reach a mail (issue 18 item 6): the planted concern pupils have notes, and so
+    // do many others; their signals are in the start overview.
+    let mut notes: Vec<&str> = dataset
+        .schools
+        .iter()
+        .flat_map(|s| {
+            s.notities
+                .iter()
+                .map(|n| n.inhoud.as_str())
+                .chain(s.lu_notes.iter().map(|n| n.content.as_str()))
+        })
+        .collect();
+    notes.sort_unstable();
+    notes.dedup();
+    assert!(
+        notes.contains(&mocks::CONCERN_NOTE_TEXT),
+        "planted notes in the demo board"
+    );
+    assert!(get("concern_notes") > 0, "{stdout}");
     for path in &mails {
         let raw = std::fs::read_to_string(path).expect("read eml");
         let text = decode_quoted_printable(&raw);
@@ -112,6 +131,13 @@ fn demo_syncs_evaluates_pushes_and_writes_digests_without_surnames() {
             "{text}"
         );
         assert!(raw.contains("Auto-Submitted: auto-generated"), "{raw}");
+        for note in &notes {
+            assert!(
+                !text.contains(note),
+                "a note's text in {}: {note:?}",
+                path.display()
+            );
+        }
         for school in &dataset.schools {
             for p in &school.leerlingen {
                 assert!(

@@ -14,6 +14,7 @@ mod contract {
     pub mod absences;
     pub mod import;
     pub mod lease;
+    pub mod notes;
     pub mod report;
     pub mod roster;
     pub mod social_emotional;
@@ -30,6 +31,7 @@ mod schema;
 use contract::absences::*;
 use contract::import::*;
 use contract::lease::*;
+use contract::notes::*;
 use contract::report::*;
 use contract::roster::*;
 use contract::social_emotional::*;
@@ -70,6 +72,7 @@ contract! {
     failed_import_commits_nothing,
     dyslexia_statements_reach_the_history_and_go_with_a_tombstone,
     absences_are_stored_corrected_tombstoned_and_go_with_the_pupil,
+    notes_are_read_per_school_in_a_window_and_newest_first,
     csv_absences_attach_to_the_matched_pupil_and_an_absence_can_wait_for_its_pupil,
     social_emotional_measurements_are_stored_corrected_tombstoned_and_go_with_the_pupil,
     csv_social_emotional_attaches_to_the_matched_pupil_and_can_wait_for_its_pupil,

@@ -421,6 +421,10 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
     out.extend(dyscalculia(&results, as_of));
     out.extend(opp_procedure(school, &plans, as_of));
     out.extend(social_emotional_rules(school, pupil, as_of));
+    // After every other rule: only while nothing else is signalled for the pupil.
+    if out.is_empty() {
+        out.extend(concern(school, pupil, &plans, as_of));
+    }
     out
 }
 
@@ -540,6 +544,59 @@ fn dyscalculia(results: &[&TestResult], as_of: NaiveDate) -> Vec<(String, Option
         .max_by_key(|r| r.afnamedatum);
     if three && ttr.is_some_and(|r| lowest(r)) {
         vec![("dyscalculia_check".into(), Some("mathematics".into()), None)]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `concern_notes` (issue 18 item 6c), read plainly: the pupil's notes (ParnasSys and Leeruniek)
+/// with "zorgen", "welbevinden" or "gedrag" as a step of the category path; three of them with
+/// the third within 42 days of the first, the latest such three in the current school year; silent
+/// while a plan of the pupil's own runs (the caller checks that no other rule fired).
+fn concern(
+    school: &School,
+    pupil: u64,
+    plans: &[&Plan],
+    as_of: NaiveDate,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let is_concern = |path: &[&str]| {
+        path.iter().any(|s| {
+            matches!(
+                s.trim().to_lowercase().as_str(),
+                "zorgen" | "welbevinden" | "gedrag"
+            )
+        })
+    };
+    let mut dates: Vec<NaiveDate> = school
+        .notities
+        .iter()
+        .filter(|n| n.leerling_id == pupil && n.aangemaakt_op <= as_of)
+        .filter(|n| is_concern(&n.categorie.iter().map(|c| &**c).collect::<Vec<&str>>()))
+        .map(|n| n.aangemaakt_op)
+        .collect();
+    for n in school
+        .lu_notes
+        .iter()
+        .filter(|n| n.pupil_id == pupil && n.date_created <= as_of)
+    {
+        let path = school
+            .lu_note_categories
+            .iter()
+            .find(|c| c.id == n.category_id)
+            .map(|c| c.path.iter().map(String::as_str).collect::<Vec<&str>>())
+            .unwrap_or_default();
+        if is_concern(&path) {
+            dates.push(n.date_created);
+        }
+    }
+    dates.sort();
+    let year = school_year(as_of).0;
+    let repeated = dates
+        .windows(3)
+        .rfind(|w| w[2] < w[0] + Days::new(42))
+        .is_some_and(|w| school_year(w[2]).0 == year);
+    if repeated && !plans.iter().any(|p| active(p, as_of)) {
+        vec![("concern_notes".into(), None, None)]
     } else {
         Vec::new()
     }

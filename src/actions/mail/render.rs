@@ -109,6 +109,7 @@ pub(crate) fn rule_label(rule: &str) -> &str {
         "social_emotional_low" => "sociaal-emotioneel onder de signaleringsgrens",
         "social_emotional_drop" => "sociaal-emotionele terugval",
         "social_emotional_not_measured" => "sociaal-emotionele meting ontbreekt",
+        "concern_notes" => "herhaalde zorgnotities bespreken",
         other => other,
     }
 }

@@ -8,7 +8,7 @@ use crate::model::Absence;
 
 impl Planter<'_, '_> {
     /// The school day on or before `as_of - days_back`.
-    fn weekday_back(&self, days_back: u64) -> NaiveDate {
+    pub(super) fn weekday_back(&self, days_back: u64) -> NaiveDate {
         let mut d = self.as_of - Days::new(days_back);
         while matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
             d = d - Days::new(1);

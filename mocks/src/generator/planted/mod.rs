@@ -57,6 +57,9 @@ mod dyscalculia;
 mod gifted;
 mod iep;
 mod opp_procedure;
+mod notes;
+
+pub use notes::CONCERN_NOTE_TEXT;
 mod plans;
 mod results;
 mod social_emotional;
@@ -82,6 +85,7 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.gifted();
     p.dyscalculia();
     p.social_emotional();
+    p.concern_notes();
     // Last, so that no earlier case's ids or names move (issue 18 item 5).
     p.opp_procedure();
     p.out
