@@ -504,6 +504,9 @@ proptest! {
                     evaluation_due: None,
                     minutes_per_week: None,
                     evaluations: Vec::new(),
+                    decided_on: None,
+                    drawn_up_on: None,
+                    parents_agreed_on: None,
                 },
             });
             prop_assert!(evaluate(&planned, as_of, &c).iter().all(|g| g.signal.rule != super::concern_notes::RULE_ID));

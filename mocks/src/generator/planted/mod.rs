@@ -56,8 +56,8 @@ mod absences;
 mod dyscalculia;
 mod gifted;
 mod iep;
-mod opp_procedure;
 mod notes;
+mod opp_procedure;
 
 pub use notes::CONCERN_NOTE_TEXT;
 mod plans;
