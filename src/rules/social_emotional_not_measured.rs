@@ -25,8 +25,8 @@ pub const RULE: Rule = Rule {
 };
 
 /// The pupil's open social-emotional signals: those this run found (with the stored opening date
-/// when the store holds them, else the day of their newest measurement) and the stored active
-/// ones of the current or previous school year; oldest first.
+/// when the store holds them, else `as_of`, the day the store will open them: [`super::opened_on`])
+/// and the stored active ones of the current or previous school year; oldest first.
 pub fn open_concerns(input: &RuleInput<'_>, found: &[Finding]) -> Vec<PriorSignal> {
     let stored = &input.history.open_signals;
     let mut out: Vec<PriorSignal> = Vec::new();
@@ -35,18 +35,11 @@ pub fn open_concerns(input: &RuleInput<'_>, found: &[Finding]) -> Vec<PriorSigna
         .filter(|f| CONCERN_RULES.contains(&f.signal.rule.as_str()))
     {
         let kept = stored.iter().find(|s| s.key == f.signal.key);
-        let seen = f
-            .signal
-            .evidence
-            .iter()
-            .map(|e| e.date)
-            .max()
-            .unwrap_or(input.as_of);
         out.push(PriorSignal {
             key: f.signal.key.clone(),
             rule: f.signal.rule.clone(),
             domain: None,
-            opened_on: kept.map_or(seen, |s| s.opened_on),
+            opened_on: kept.map_or_else(|| super::opened_on(f, input.as_of), |s| s.opened_on),
             status: kept.map_or(SignalStatus::Open, |s| s.status),
             severity: Some(f.signal.severity),
         });
@@ -86,9 +79,9 @@ pub fn evaluate(input: &RuleInput<'_>, found: &[Finding]) -> Vec<Finding> {
         return Vec::new();
     }
     let open = open_concerns(input, found);
-    let Some(oldest) = open.first() else {
+    if open.is_empty() {
         return Vec::new();
-    };
+    }
     let pupil = input.history.pupil_id;
     let anchor = format!("sj{}", year.start_year());
     // The newest earlier measurement of each scale, as context.
@@ -97,12 +90,15 @@ pub fn evaluate(input: &RuleInput<'_>, found: &[Finding]) -> Vec<Finding> {
         .filter_map(|s| s.last().copied())
         .collect();
     let last_day = latest.iter().map(|m| m.measured_on).max();
-    let signals = text::join_and(
-        &open
-            .iter()
-            .map(|s| format!("{} sinds {}", text::rule_label(&s.rule), text::date(s.opened_on)))
-            .collect::<Vec<_>>(),
-    );
+    // The signals by name only: their opening date is the store's (the day they were first found,
+    // in the evidence), so the text stays the same from the first run on.
+    let mut names: Vec<String> = open
+        .iter()
+        .map(|s| text::rule_label(&s.rule).to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    let signals = text::join_and(&names);
     let last = match last_day {
         Some(day) => format!(" De laatste meting was op {}.", text::date(day)),
         None => String::new(),
@@ -158,14 +154,12 @@ pub fn evaluate(input: &RuleInput<'_>, found: &[Finding]) -> Vec<Finding> {
             title: "Sociaal-emotionele meting afnemen".into(),
             body: if context.is_empty() {
                 format!(
-                    "Sociaal-emotioneel signaal sinds {}, nog geen meting in schooljaar {year}. Meting afnemen.",
-                    text::date(oldest.opened_on)
+                    "Sociaal-emotioneel signaal ({signals}), nog geen meting in schooljaar {year}. Meting afnemen."
                 )
             } else {
                 format!(
-                    "Sociaal-emotioneel signaal sinds {}, nog geen meting in schooljaar {year} (laatst: {}). \
+                    "Sociaal-emotioneel signaal ({signals}), nog geen meting in schooljaar {year} (laatst: {}). \
                      Meting afnemen.",
-                    text::date(oldest.opened_on),
                     context.join("; ")
                 )
             },
@@ -295,16 +289,32 @@ mod tests {
         assert_eq!(f.signal.key, "social_emotional_not_measured/p9/none/sj2026");
         assert_eq!(
             f.signal.explanation,
-            "Er loopt een sociaal-emotioneel signaal (sociaal-emotioneel onder de signaleringsgrens sinds \
-             23-03-2026), maar in schooljaar 2026-2027 is nog geen sociaal-emotionele meting (ZIEN!, KanVAS \
-             of KiVa-monitor) vastgelegd. De laatste meting was op 23-03-2026. Neem de meting af om te zien \
-             hoe het nu met de leerling gaat."
+            "Er loopt een sociaal-emotioneel signaal (sociaal-emotioneel onder de signaleringsgrens), maar in \
+             schooljaar 2026-2027 is nog geen sociaal-emotionele meting (ZIEN!, KanVAS of KiVa-monitor) \
+             vastgelegd. De laatste meting was op 23-03-2026. Neem de meting af om te zien hoe het nu met de \
+             leerling gaat."
         );
         assert_eq!(
             f.tasks[0].body,
-            "Sociaal-emotioneel signaal sinds 23-03-2026, nog geen meting in schooljaar 2026-2027 (laatst: \
-             ZIEN! welbevinden rood (23-03-2026)). Meting afnemen."
+            "Sociaal-emotioneel signaal (sociaal-emotioneel onder de signaleringsgrens), nog geen meting in \
+             schooljaar 2026-2027 (laatst: ZIEN! welbevinden rood (23-03-2026)). Meting afnemen."
         );
+        // A second run, with the low signal stored as the first run opened it (on `as_of`), says
+        // the same: nothing to update (the daily run writes only what changed).
+        let first = engine_evaluate(&low_last_year().build(), d(2026, 11, 20), &ctx());
+        let low = first
+            .iter()
+            .find(|f| f.signal.rule == crate::rules::social_emotional_low::RULE_ID)
+            .expect("low signal");
+        let stored = low_last_year().prior(
+            &low.signal.key,
+            crate::rules::social_emotional_low::RULE_ID,
+            None,
+            d(2026, 11, 20),
+            SignalStatus::Open,
+        );
+        let again = fired(stored, d(2026, 11, 20), &ctx());
+        assert_eq!(again, got, "the same finding on a second run");
         // The school expects the first measurement later.
         let mut late = ctx();
         late.params.social_emotional_not_measured.due_after =
