@@ -183,12 +183,47 @@ struct Card<'a> {
     /// Open (not yet acknowledged): the "Gezien" action applies.
     open: bool,
     events: Vec<EventRow<'a>>,
+    /// The notes of the signal's period (its first evidence to its latest evidence or opening).
+    notes: Vec<NoteRow<'a>>,
+}
+
+/// A note on the pupil page (issue 18 item 6).
+struct NoteRow<'a> {
+    date: String,
+    category: &'a str,
+    /// `leerling` or `groep`.
+    whose: &'static str,
+    text: &'a str,
+}
+
+impl<'a> NoteRow<'a> {
+    fn new(n: &'a views::NoteView) -> Self {
+        Self {
+            date: crate::rules::text::date(n.written_on),
+            category: &n.category,
+            whose: if n.group_note { "groep" } else { "leerling" },
+            text: &n.text,
+        }
+    }
 }
 
 impl<'a> Card<'a> {
-    fn new(s: &'a SignalView, today: NaiveDate) -> Self {
+    fn new(s: &'a SignalView, today: NaiveDate, notes: &'a [views::NoteView]) -> Self {
         let j = &s.signal;
+        let from = j.evidence.iter().map(|e| e.date).min().unwrap_or(j.opened_on);
+        let to = j
+            .evidence
+            .iter()
+            .map(|e| e.date)
+            .max()
+            .unwrap_or(j.opened_on)
+            .max(j.opened_on);
         Self {
+            notes: notes
+                .iter()
+                .filter(|n| n.written_on >= from && n.written_on <= to)
+                .map(NoteRow::new)
+                .collect(),
             j,
             rule: crate::rules::text::rule_label(&j.rule),
             domain: j.domain.map_or("geen domein", |d| d.dutch()),
@@ -253,6 +288,8 @@ struct PupilPage<'a> {
     /// Open ones first by priority, then the handled ones, newest first.
     cards: Vec<Card<'a>>,
     tasks: Vec<TaskRow<'a>>,
+    /// The pupil's and his groups' recent notes, newest first.
+    notes: Vec<NoteRow<'a>>,
     csrf: &'a str,
     max_reason: usize,
 }
@@ -284,7 +321,11 @@ fn pupil<'a>(frame: Frame<'a>, d: &'a views::PupilDetail, csrf: &'a str, today: 
         frame,
         d,
         chart: svg(&d.series),
-        cards: signals.into_iter().map(|s| Card::new(s, today)).collect(),
+        cards: signals
+            .into_iter()
+            .map(|s| Card::new(s, today, &d.notes))
+            .collect(),
+        notes: d.notes.iter().map(NoteRow::new).collect(),
         tasks: d
             .tasks
             .iter()

@@ -196,6 +196,28 @@ pub struct PupilDetail {
     pub signals: Vec<SignalView>,
     /// Tasks pushed for this pupil.
     pub tasks: Vec<TaskView>,
+    /// Notities of the last [`PUPIL_NOTES_WEEKS`] weeks: the pupil's own and his groups' notes
+    /// of the time he was in the group, newest first (issue 18 item 6: context for the IB).
+    pub notes: Vec<NoteView>,
+}
+
+/// How far back the pupil page shows notes, in weeks (recent notes: about half a year).
+pub const PUPIL_NOTES_WEEKS: i64 = 26;
+
+/// A note (notitie) on the pupil page: the most sensitive text Zorgsignaal holds, shown only in
+/// this audited view of the pupil's own school.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    /// Store id.
+    pub id: i64,
+    /// The day it was written (Europe/Amsterdam).
+    pub written_on: NaiveDate,
+    /// Category path as Leeruniek shows it (`Zorg › Welbevinden`).
+    pub category: String,
+    /// A group note (groepsnotitie) rather than one about the pupil.
+    pub group_note: bool,
+    /// The text.
+    pub text: String,
 }
 
 fn current_group(h: &PupilHistory, today: NaiveDate) -> String {
@@ -445,6 +467,7 @@ pub async fn pupil_detail(state: &AppState, user: &User, id: i64) -> Result<Pupi
             attempts: o.attempts,
         })
         .collect();
+    let notes = pupil_notes(state, &h, today).await?;
     state
         .store
         .audit(
@@ -454,6 +477,18 @@ pub async fn pupil_detail(state: &AppState, user: &User, id: i64) -> Result<Pupi
             &format!("pupil:{id}"),
         )
         .await?;
+    if !notes.is_empty() {
+        // Who read a pupil's notes is on record of its own (the subject names the pupil only).
+        state
+            .store
+            .audit(
+                &user.username,
+                "pupil.notes.view",
+                Some(&pupil.school),
+                &format!("pupil:{id}"),
+            )
+            .await?;
+    }
     Ok(PupilDetail {
         id,
         school: pupil.school.to_string(),
@@ -462,7 +497,58 @@ pub async fn pupil_detail(state: &AppState, user: &User, id: i64) -> Result<Pupi
         series: series(&h, &state.mapping),
         signals,
         tasks,
+        notes,
     })
+}
+
+/// The pupil's notes of the last [`PUPIL_NOTES_WEEKS`] weeks and the notes of his groups written
+/// while he was in them, newest first. Read for the pupil's own school only.
+async fn pupil_notes(
+    state: &AppState,
+    h: &PupilHistory,
+    today: NaiveDate,
+) -> Result<Vec<NoteView>, ApiError> {
+    use chrono_tz::Europe::Amsterdam;
+    let school = &h.pupil.pupil.school;
+    let mut groups: Vec<String> = h
+        .memberships
+        .iter()
+        .map(|m| m.group_external_id.clone())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let from = today - chrono::Duration::weeks(PUPIL_NOTES_WEEKS);
+    let since = from
+        .and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(Amsterdam)
+        .earliest()
+        .map_or_else(|| from.and_time(chrono::NaiveTime::MIN).and_utc(), |t| t.to_utc());
+    let rows = state
+        .store
+        .pupil_notes(school, h.pupil.id, &groups, since)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|n| {
+            let day = n.note.created_at.with_timezone(&Amsterdam).date_naive();
+            let in_group = |g: &String| {
+                h.memberships
+                    .iter()
+                    .any(|m| &m.group_external_id == g && m.from <= day && m.to.is_none_or(|t| day <= t))
+            };
+            let group_note = n.pupil_id.is_none();
+            if group_note && !n.note.group_external_id.as_ref().is_some_and(in_group) {
+                return None;
+            }
+            Some(NoteView {
+                id: n.id,
+                written_on: day,
+                category: n.note.category_label(),
+                group_note,
+                text: n.note.content,
+            })
+        })
+        .collect())
 }
 
 /// A signal the user may see and work (else [`ApiError::NotFound`]).

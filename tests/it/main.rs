@@ -20,6 +20,7 @@ mod api_browser;
 mod api_cli;
 mod api_demo_browser;
 mod api_load;
+mod api_notes;
 mod cli_config;
 mod csv_import;
 mod daemon_e2e;
