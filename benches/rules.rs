@@ -155,6 +155,9 @@ fn pupil(school: &Brin, school_no: usize, n: usize, rng: &mut Lcg) -> PupilHisto
                     date: start + Duration::weeks(6),
                     outcome: EvaluationOutcome::NotAchieved,
                 }],
+                decided_on: None,
+                drawn_up_on: None,
+                parents_agreed_on: None,
             },
         });
     }

@@ -344,6 +344,16 @@ pub struct Plan {
     pub minuten_per_week: Option<u32>,
     /// Evaluations, oldest first.
     pub evaluaties: Vec<PlanEvaluation>,
+    /// OPP only (issue 18 item 5): besluitdatum, the day the school decided the pupil needs an
+    /// OPP. Absent when the school does not record the OPP procedure (as before the contract had it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub besluitdatum: Option<NaiveDate>,
+    /// OPP only: the day leerkracht and IB drew the OPP up; absent while it is being drawn up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opgesteld_op: Option<NaiveDate>,
+    /// OPP only: the day the parents agreed to (signed) the handelingsdeel (instemming ouders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instemming_ouders: Option<NaiveDate>,
 }
 
 /// A dyslexieverklaring (ParnasSys REST item, stream `dyslexieverklaringen`): that the pupil has

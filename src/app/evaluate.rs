@@ -14,6 +14,9 @@ use crate::rules::{self, HistoryPlan, HistoryResult, PriorSignal, SchoolContext}
 use crate::settings::Settings;
 use crate::store::{self as st, SignalFilter, SignalUpsert, Store, StoreError};
 
+/// The reason on the timeline of a reminder the evaluation resolved (shown to the IB).
+pub const SETTLED_REASON: &str = "Wat ontbrak is in het bronsysteem vastgelegd (of het OPP is afgesloten).";
+
 /// What one school's evaluation did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SchoolEvaluationSummary {
@@ -44,6 +47,9 @@ pub struct SchoolEvaluationSummary {
     pub group_signals_resolved: u64,
     /// Active signals of pupils who left the school (uitgeschreven), resolved in this run.
     pub signals_resolved_left: usize,
+    /// Pupil reminders of a missing record resolved in this run: the record was made
+    /// ([`rules::engine::SETTLED_WHEN_RECORDED`], issue 18 item 5).
+    pub signals_resolved: usize,
 }
 
 /// The actor named in the timeline and audit log for what the evaluation changes itself.
@@ -212,11 +218,21 @@ pub async fn evaluate_school_cached(
     // The signals still open of a pupil who left are closed: the IB cannot act on them any more,
     // and the digest would otherwise repeat them weekly until retention deletes the pupil.
     let mut of_leavers: Vec<(i64, NaiveDate)> = Vec::new();
+    // Active reminders of a missing record, by pupil: resolved below when no longer found.
+    let mut settles: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for row in prior {
         if row.signal.status.is_active()
             && let Some(on) = left.get(&row.pupil_id)
         {
             of_leavers.push((row.id, *on));
+        }
+        if rules::engine::SETTLED_WHEN_RECORDED.contains(&row.signal.rule.as_str())
+            && row.signal.status.can_become(SignalStatus::Resolved)
+        {
+            settles
+                .entry(row.pupil_id)
+                .or_default()
+                .push((row.id, row.signal.key.clone()));
         }
         prior_by_pupil.entry(row.pupil_id).or_default().push(PriorSignal {
             key: row.signal.key.clone(),
@@ -338,6 +354,40 @@ pub async fn evaluate_school_cached(
             .set_signal_status(id, SignalStatus::Resolved, Some(&reason), None, SYSTEM_ACTOR)
             .await?;
         summary.signals_resolved_left += 1;
+    }
+    // A reminder of a missing record the rule no longer finds for an evaluated pupil (a pupil who
+    // left is not evaluated: his signals were closed above): the record was made (or the OPP
+    // closed), so the stored signal is resolved (issue 18 item 5).
+    for history in &histories {
+        let Some(stored) = settles.get(&history.pupil_id) else {
+            continue;
+        };
+        let found: HashSet<&str> = evaluation
+            .pupils
+            .iter()
+            .filter(|p| p.pupil_id == history.pupil_id)
+            .flat_map(|p| p.findings.iter().map(|f| f.signal.key.as_str()))
+            .collect();
+        for (id, key) in stored {
+            if found.contains(key.as_str()) {
+                continue;
+            }
+            match store
+                .set_signal_status(
+                    *id,
+                    SignalStatus::Resolved,
+                    Some(SETTLED_REASON),
+                    None,
+                    SYSTEM_ACTOR,
+                )
+                .await
+            {
+                Ok(_) => summary.signals_resolved += 1,
+                // The IB changed it meanwhile: theirs stands.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
     // Group-plan reminders, once per group plan (issue 16 item 10): stored per group. After a
     // run over every pupil, the open ones the rule no longer finds are resolved.

@@ -144,12 +144,30 @@ pub struct SupportPlan {
     pub minutes_per_week: Option<u32>,
     /// Evaluations, in any order.
     pub evaluations: Vec<Evaluation>,
+    /// Besluitdatum OPP: the day the school decided (leerlingbespreking, OT) that the pupil needs
+    /// an OPP. Only for [`PlanKind::Opp`], and only from a source that records the OPP procedure
+    /// (the ParnasSys reference contract's `besluitdatum`); `None` means unknown. A source that
+    /// registers the OPP at the decision sends it before the OPP is drawn up.
+    pub decided_on: Option<NaiveDate>,
+    /// Datum opgesteld: the day leerkracht and IB drew the OPP up (its first handelingsdeel).
+    /// `None`: not drawn up yet when [`Self::decided_on`] is known, else unknown.
+    pub drawn_up_on: Option<NaiveDate>,
+    /// Instemming ouders: the day the parents agreed to (signed) the handelingsdeel. `None`: not
+    /// recorded (yet), or unknown when [`Self::decided_on`] is.
+    pub parents_agreed_on: Option<NaiveDate>,
 }
 
 impl SupportPlan {
     /// Whether the plan is running on `date`.
     pub fn is_active_on(&self, date: NaiveDate) -> bool {
         self.start <= date && self.end.is_none_or(|e| date <= e)
+    }
+
+    /// Whether the source records this OPP's procedure (besluit, opgesteld, instemming ouders):
+    /// an OPP with a decision date. Only then does a missing date mean "not yet"; for any other
+    /// plan it means "unknown", and no reminder may rest on it.
+    pub fn tracks_opp_procedure(&self) -> bool {
+        self.kind == PlanKind::Opp && self.decided_on.is_some()
     }
 }
 

@@ -449,6 +449,68 @@ fn the_concern_notes_rule_is_counted_with_suppression_and_asks_for_no_plan() {
     );
 }
 
+/// Issue 18 item 5: the board report counts the OPP procedure's reminders like every rule of
+/// `RULES`, with small-cell suppression; neither asks for a plan (they are about the OPP itself).
+#[test]
+fn the_opp_procedure_rules_are_counted_with_suppression_and_ask_for_no_plan() {
+    let opened = d(2025, 11, 18);
+    let opp = |id: i64, rule: &str| ReportSignal {
+        domain: None,
+        ..signal(id, id, rule, opened)
+    };
+    let rules: Vec<String> = crate::rules::RULES.iter().map(|r| r.id.to_string()).collect();
+    for rule in ["opp_not_drawn_up", "opp_parents_agreement"] {
+        assert!(rules.iter().any(|r| r == rule), "{rule} is in RULES");
+        assert_ne!(
+            crate::report::render_html::rule_label(rule),
+            rule,
+            "{rule} has a Dutch label"
+        );
+    }
+    let mut big: Vec<ReportSignal> = (1..=6).map(|i| opp(i, "opp_not_drawn_up")).collect();
+    big.extend((7..=13).map(|i| opp(i, "opp_parents_agreement")));
+    let small = vec![opp(101, "opp_not_drawn_up"), opp(102, "opp_parents_agreement")];
+    let mut one = input(
+        vec![school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big.clone())],
+        5,
+    );
+    one.rules = rules.clone();
+    let r = aggregate(&one);
+    let a = Unit::School(Brin::parse("11ZW").expect("brin"));
+    assert_eq!(
+        count(&r, &a, "signals_new:opp_not_drawn_up", 2025),
+        Value::Count(6)
+    );
+    assert_eq!(
+        count(&r, &a, "signals_new:opp_parents_agreement", 2025),
+        Value::Count(7)
+    );
+    assert_eq!(
+        count(&r, &a, "signal_plan_total", 2025),
+        Value::Count(0),
+        "an OPP reminder asks for no plan"
+    );
+    let mut two = input(
+        vec![
+            school("11ZW", pupils(60, d(2025, 8, 1)), vec![], big),
+            school("22AB", pupils(40, d(2025, 8, 1)), vec![], small),
+        ],
+        5,
+    );
+    two.rules = rules;
+    let r = aggregate(&two);
+    let b = Unit::School(Brin::parse("22AB").expect("brin"));
+    for rule in ["opp_not_drawn_up", "opp_parents_agreement"] {
+        let key = format!("signals_new:{rule}");
+        assert_eq!(count(&r, &b, &key, 2025), Value::Small(5), "{rule}");
+        let (school, board) = (count(&r, &a, &key, 2025), count(&r, &Unit::Board, &key, 2025));
+        assert!(
+            !(matches!(school, Value::Count(_)) && matches!(board, Value::Count(_))),
+            "{rule}: the board total minus the big school would reveal the small one"
+        );
+    }
+}
+
 #[test]
 fn a_share_that_would_reveal_a_small_count_is_not_published() {
     let opened = d(2025, 9, 1);

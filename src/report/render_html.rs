@@ -31,6 +31,8 @@ pub fn rule_label(rule: &str) -> String {
         "frequent_sick_absence" => "Frequent ziekteverzuim".into(),
         "gifted_candidate" => "Plusaanbod bespreken".into(),
         "dyscalculia_check" => "Rekenonderzoek ERWD (dyscalculie)".into(),
+        "opp_not_drawn_up" => "OPP niet binnen termijn opgesteld".into(),
+        "opp_parents_agreement" => "Instemming ouders OPP ontbreekt".into(),
         "social_emotional_low" => "Sociaal-emotioneel onder de signaleringsgrens".into(),
         "social_emotional_drop" => "Sociaal-emotionele terugval".into(),
         "social_emotional_not_measured" => "Sociaal-emotionele meting ontbreekt".into(),

@@ -174,6 +174,16 @@ pub const CONTINUING_RULES: [&str; 13] = [
     concern_notes::RULE_ID,
 ];
 
+/// Reminders of a record that is missing in the source (issue 18 item 5: the OPP drawn up, the
+/// parents' agreement on its handelingsdeel): once the record is made the rule stops finding it,
+/// and the evaluation resolves the pupil's stored open or acknowledged signal of such a rule
+/// (`app::evaluate`), so the IB's list holds only what is still missing. Every other rule's
+/// signal stays until the IB resolves it (docs/RULES.md §2).
+pub const SETTLED_WHEN_RECORDED: [&str; 2] = [
+    super::opp_not_drawn_up::RULE_ID,
+    super::opp_parents_agreement::RULE_ID,
+];
+
 /// Signal economy (issue 17): the same problem of the same pupil is one signal while it is
 /// active. When a finding of a [`CONTINUING_RULES`] rule has a key the store does not hold, and
 /// the pupil has an active (open or acknowledged) signal of that rule in that domain, opened in

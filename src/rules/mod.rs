@@ -19,6 +19,8 @@ pub mod level_drop;
 pub mod lowest_level_repeated;
 pub mod no_growth;
 pub mod normalise;
+pub mod opp_not_drawn_up;
+pub mod opp_parents_agreement;
 pub mod opp_yearly_evaluation;
 pub mod params;
 pub mod plan_evaluation_due;
@@ -57,7 +59,7 @@ pub use signal_without_plan::opened_on;
 
 /// Every rule, in evaluation order: the one list the engine, `status`, the report and the docs
 /// checks iterate. A new rule is a file exporting `RULE` and one line here.
-pub const RULES: [Rule; 20] = [
+pub const RULES: [Rule; 22] = [
     dmt_three_lowest::RULE,
     eed_check::RULE,
     lowest_level_repeated::RULE,
@@ -78,4 +80,6 @@ pub const RULES: [Rule; 20] = [
     social_emotional_drop::RULE,
     social_emotional_not_measured::RULE,
     concern_notes::RULE,
+    opp_not_drawn_up::RULE,
+    opp_parents_agreement::RULE,
 ];

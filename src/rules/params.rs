@@ -53,6 +53,10 @@ pub struct RuleParams {
     pub note_categories: NoteCategories,
     /// `concern_notes`.
     pub concern_notes: ConcernNotes,
+    /// `opp_not_drawn_up`.
+    pub opp_not_drawn_up: OppNotDrawnUp,
+    /// `opp_parents_agreement`.
+    pub opp_parents_agreement: OppParentsAgreement,
     /// `social_emotional_low`.
     pub social_emotional_low: SocialEmotionalLow,
     /// `social_emotional_drop`.
@@ -503,6 +507,47 @@ impl Default for UnauthorisedAbsence {
         Self {
             enabled: true,
             hours: 16.0,
+            weeks: 4,
+        }
+    }
+}
+
+/// The OPP drawn up within a term after the decision (besluit OPP; issue 18 item 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OppNotDrawnUp {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// School weeks after the besluitdatum within which leerkracht and IB draw the OPP up
+    /// (default 6; holidays pause the count).
+    pub weeks: u32,
+}
+
+impl Default for OppNotDrawnUp {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            weeks: 6,
+        }
+    }
+}
+
+/// The parents' agreement on the OPP's handelingsdeel (instemming ouders) recorded within a term
+/// after the OPP was drawn up (issue 18 item 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OppParentsAgreement {
+    /// Rule on/off.
+    pub enabled: bool,
+    /// School weeks after the OPP was drawn up within which the agreement is recorded (default
+    /// 4: before the first evaluation after 6–10 weeks, seed 000; holidays pause the count).
+    pub weeks: u32,
+}
+
+impl Default for OppParentsAgreement {
+    fn default() -> Self {
+        Self {
+            enabled: true,
             weeks: 4,
         }
     }

@@ -240,6 +240,9 @@ fn build(pupil_id: i64, results: Vec<Res>, plans: Vec<Pl>, priors: Vec<(usize, i
                         ][usize::from(o)],
                     })
                     .collect(),
+                decided_on: None,
+                drawn_up_on: None,
+                parents_agreed_on: None,
             },
         })
         .collect();
@@ -445,6 +448,9 @@ proptest! {
                     evaluation_due: None,
                     minutes_per_week: None,
                     evaluations: Vec::new(),
+                    decided_on: None,
+                    drawn_up_on: None,
+                    parents_agreed_on: None,
                 },
             });
             prop_assert!(evaluate(&plus, as_of, &ctx()).iter().all(|f| f.signal.rule != super::gifted_candidate::RULE_ID));
@@ -498,6 +504,9 @@ proptest! {
                     evaluation_due: None,
                     minutes_per_week: None,
                     evaluations: Vec::new(),
+                    decided_on: None,
+                    drawn_up_on: None,
+                    parents_agreed_on: None,
                 },
             });
             prop_assert!(evaluate(&planned, as_of, &c).iter().all(|g| g.signal.rule != super::concern_notes::RULE_ID));
@@ -547,6 +556,109 @@ proptest! {
         c.params.opp_yearly_evaluation.after_each_round = preset == 2;
         c.params.plan_evaluation_overdue.escalate_after_days = 1;
         for f in evaluate(&h, as_of, &c) {
+            let mut texts = vec![f.signal.explanation.clone()];
+            texts.extend(f.signal.evidence.iter().filter_map(|e| e.note.clone()));
+            for t in &f.tasks {
+                texts.push(t.title.clone());
+                texts.push(t.body.clone());
+            }
+            for t in texts {
+                let problems = super::text::dutch_text_problems(&t);
+                prop_assert!(problems.is_empty(), "{}: {:?} in {:?}", f.signal.key, problems, t);
+            }
+        }
+    }
+}
+
+/// An OPP with the procedure's dates: start, besluit (days before the start), opgesteld and
+/// instemming (days after the start), each possibly unknown; the end, if closed.
+type OppCase = (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+fn opp_case_strategy() -> impl Strategy<Value = OppCase> {
+    (
+        0i64..(3 * 365),
+        prop::option::of(0i64..60),
+        prop::option::of(0i64..120),
+        prop::option::of(0i64..160),
+        prop::option::of(1i64..400),
+    )
+}
+
+fn opp_history((start, before, drawn, agreed, end): OppCase) -> PupilHistory {
+    let start = day(start);
+    let plan = SupportPlan {
+        source: Source::Parnassys,
+        external_id: "opp".into(),
+        school: brin(),
+        pupil_external_id: Some("ext1".into()),
+        group_external_id: None,
+        kind: PlanKind::Opp,
+        domain: None,
+        title: "OPP".into(),
+        owner: None,
+        care_level: Some("4".into()),
+        start,
+        end: end.map(|e| start + Duration::days(e)),
+        evaluation_due: None,
+        minutes_per_week: None,
+        evaluations: Vec::new(),
+        decided_on: before.map(|b| start - Duration::days(b)),
+        drawn_up_on: drawn.map(|x| start + Duration::days(x)),
+        parents_agreed_on: agreed.map(|x| start + Duration::days(x)),
+    };
+    let mut h = super::testkit::Pupil::new(1).build();
+    h.plans.push(HistoryPlan { id: 1, plan });
+    h
+}
+
+fn opp_rules(h: &PupilHistory, as_of: NaiveDate) -> (bool, bool) {
+    let found = evaluate(h, as_of, &ctx());
+    let has = |rule: &str| found.iter().any(|f| f.signal.rule == rule);
+    (
+        has(super::opp_not_drawn_up::RULE_ID),
+        has(super::opp_parents_agreement::RULE_ID),
+    )
+}
+
+proptest! {
+    /// Issue 18 item 5: the OPP procedure's reminders fire exactly when the rule says (no
+    /// holidays in the test calendar: 6 and 4 school weeks are 42 and 28 days), never for an OPP
+    /// whose source does not record the procedure (no besluitdatum), and stop once the missing
+    /// date is recorded.
+    #[test]
+    fn the_opp_procedure_reminders_fire_exactly_when_a_date_is_missing_past_its_term(
+        case in opp_case_strategy(),
+        as_of in as_of_strategy(),
+    ) {
+        let h = opp_history(case);
+        let plan = &h.plans[0].plan;
+        let running = plan.start <= as_of && plan.end.is_none_or(|e| as_of <= e);
+        let recorded = |d: Option<NaiveDate>| d.is_some_and(|d| d <= as_of);
+        let (not_drawn_up, no_agreement) = opp_rules(&h, as_of);
+        let want_drawn = running
+            && plan.decided_on.is_some_and(|dec| dec <= as_of && as_of > dec + Duration::days(42))
+            && !recorded(plan.drawn_up_on);
+        let want_agreement = running
+            && plan.decided_on.is_some()
+            && plan.drawn_up_on.is_some_and(|du| du <= as_of && as_of > du + Duration::days(28))
+            && !recorded(plan.parents_agreed_on);
+        prop_assert_eq!(not_drawn_up, want_drawn);
+        prop_assert_eq!(no_agreement, want_agreement);
+
+        // Unknown procedure: never a reminder, whatever else the OPP carries.
+        let mut unknown = h.clone();
+        unknown.plans[0].plan.decided_on = None;
+        prop_assert_eq!(opp_rules(&unknown, as_of), (false, false));
+
+        // Recording the missing date (today) ends the reminder.
+        let mut drawn = h.clone();
+        drawn.plans[0].plan.drawn_up_on = Some(as_of);
+        prop_assert!(!opp_rules(&drawn, as_of).0);
+        let mut agreed = h.clone();
+        agreed.plans[0].plan.parents_agreed_on = Some(as_of);
+        prop_assert!(!opp_rules(&agreed, as_of).1);
+
+        for f in evaluate(&h, as_of, &ctx()) {
             let mut texts = vec![f.signal.explanation.clone()];
             texts.extend(f.signal.evidence.iter().filter_map(|e| e.note.clone()));
             for t in &f.tasks {

@@ -165,6 +165,9 @@ impl Pupil {
             evaluation_due: None,
             minutes_per_week: None,
             evaluations: Vec::new(),
+            decided_on: None,
+            drawn_up_on: None,
+            parents_agreed_on: None,
         };
         f(&mut plan);
         self.h.plans.push(HistoryPlan { id, plan });

@@ -195,6 +195,8 @@ pub fn rule_label(rule: &str) -> &str {
         "frequent_sick_absence" => "frequent ziekteverzuim",
         "gifted_candidate" => "plusaanbod bespreken",
         "dyscalculia_check" => "rekenonderzoek (ERWD)",
+        "opp_not_drawn_up" => "OPP nog niet opgesteld",
+        "opp_parents_agreement" => "instemming ouders OPP ontbreekt",
         "social_emotional_low" => "sociaal-emotioneel onder de signaleringsgrens",
         "social_emotional_drop" => "sociaal-emotionele terugval",
         "social_emotional_not_measured" => "sociaal-emotionele meting ontbreekt",

@@ -749,3 +749,36 @@ fn a_uwlr_school_needs_a_url_and_a_key_of_at_most_64_characters() {
         ["sources.uwlr.klantcode"]
     );
 }
+
+/// Issue 18 item 5: the OPP procedure's terms and on/off per school, checked at start with the
+/// key named.
+#[test]
+fn the_opp_procedure_terms_are_set_per_school_and_checked() {
+    let extra = "[rules.opp_parents_agreement]\nweeks = 2\n\
+                 [rules.schools.11ZW.opp_not_drawn_up]\nweeks = 8\n\
+                 [rules.schools.11ZW.opp_parents_agreement]\nenabled = false\n";
+    let s = load(extra).expect("valid");
+    let p = s.rules_for(&brin("11ZW"));
+    assert_eq!(p.opp_not_drawn_up.weeks, 8);
+    assert!(p.opp_not_drawn_up.enabled);
+    assert!(!p.opp_parents_agreement.enabled);
+    assert_eq!(
+        p.opp_parents_agreement.weeks, 2,
+        "the board's term, merged under the school's"
+    );
+    let board = s.rules.board();
+    assert_eq!(
+        (board.opp_not_drawn_up.weeks, board.opp_parents_agreement.weeks),
+        (6, 2)
+    );
+    assert!(board.opp_parents_agreement.enabled);
+    assert_eq!(
+        issue_keys("[rules.opp_not_drawn_up]\nweeks = 0\n"),
+        ["rules.opp_not_drawn_up.weeks"]
+    );
+    assert_eq!(
+        issue_keys("[rules.schools.11ZW.opp_parents_agreement]\nweeks = 41\n"),
+        ["rules.schools.11ZW.opp_parents_agreement.weeks"]
+    );
+    assert!(load("[rules.opp_parents_agreement]\ndays = 10\n").is_err());
+}

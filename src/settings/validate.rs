@@ -408,6 +408,11 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
             "dyscalculia_check.min_protocol_level",
             usize::from(p.dyscalculia_check.min_protocol_level),
         ),
+        ("opp_not_drawn_up.weeks", p.opp_not_drawn_up.weeks as usize),
+        (
+            "opp_parents_agreement.weeks",
+            p.opp_parents_agreement.weeks as usize,
+        ),
     ];
     for (name, value) in counts {
         v.at_least(&format!("{key}.{name}"), value as u64, 1);
@@ -452,6 +457,17 @@ fn rule_params(v: &mut Issues, key: &str, p: &RuleParams) {
             format!("{key}.dyscalculia_check.intensive_protocol_level"),
             "must be at least min_protocol_level and at most 4",
         );
+    }
+    for (name, weeks) in [
+        ("opp_not_drawn_up.weeks", p.opp_not_drawn_up.weeks),
+        ("opp_parents_agreement.weeks", p.opp_parents_agreement.weeks),
+    ] {
+        if weeks > 40 {
+            v.push(
+                format!("{key}.{name}"),
+                "must be at most 40 school weeks (a school year)",
+            );
+        }
     }
     if !(1..=4).contains(&p.social_emotional_drop.categories) {
         v.push(

@@ -158,7 +158,7 @@ macro_rules! impl_history_store {
                         "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
                                 p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
                                 pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
-                                pl.minutes_per_week
+                                pl.minutes_per_week, pl.decided_on, pl.drawn_up_on, pl.parents_agreed_on
                          FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
                          WHERE pl.deleted_at IS NULL AND pl.school = ",
                     );

@@ -415,7 +415,7 @@ macro_rules! impl_page_apply {
                         "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
                                 p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
                                 pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
-                                pl.minutes_per_week
+                                pl.minutes_per_week, pl.decided_on, pl.drawn_up_on, pl.parents_agreed_on
                          FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
                          WHERE pl.source = $1 AND pl.school = $2 AND pl.external_id = $3 AND pl.deleted_at IS NULL",
                     )
@@ -447,13 +447,15 @@ macro_rules! impl_page_apply {
                     let (plan_id,): (i64,) = sqlx::query_as(
                         "INSERT INTO plans (source, school, external_id, pupil_id, group_external_id, kind, domain,
                            title, owner, care_level, start_on, end_on, evaluation_due, minutes_per_week,
-                           created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+                           decided_on, drawn_up_on, parents_agreed_on, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
                          ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_id = excluded.pupil_id,
                            group_external_id = excluded.group_external_id, kind = excluded.kind,
                            domain = excluded.domain, title = excluded.title, owner = excluded.owner,
                            care_level = excluded.care_level, start_on = excluded.start_on, end_on = excluded.end_on,
                            evaluation_due = excluded.evaluation_due, minutes_per_week = excluded.minutes_per_week,
+                           decided_on = excluded.decided_on, drawn_up_on = excluded.drawn_up_on,
+                           parents_agreed_on = excluded.parents_agreed_on,
                            updated_at = excluded.updated_at, deleted_at = NULL
                          RETURNING id",
                     )
@@ -471,6 +473,9 @@ macro_rules! impl_page_apply {
                     .bind(p.end)
                     .bind(p.evaluation_due)
                     .bind(p.minutes_per_week.map(i64::from))
+                    .bind(p.decided_on)
+                    .bind(p.drawn_up_on)
+                    .bind(p.parents_agreed_on)
                     .bind(now)
                     .fetch_one(&mut **tx)
                     .await?;

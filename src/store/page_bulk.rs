@@ -112,6 +112,9 @@ pub(crate) struct PlanWrite {
     end_on: Option<NaiveDate>,
     evaluation_due: Option<NaiveDate>,
     minutes_per_week: Option<i64>,
+    decided_on: Option<NaiveDate>,
+    drawn_up_on: Option<NaiveDate>,
+    parents_agreed_on: Option<NaiveDate>,
 }
 
 impl PlanWrite {
@@ -131,6 +134,9 @@ impl PlanWrite {
             end_on: p.end,
             evaluation_due: p.evaluation_due,
             minutes_per_week: p.minutes_per_week.map(i64::from),
+            decided_on: p.decided_on,
+            drawn_up_on: p.drawn_up_on,
+            parents_agreed_on: p.parents_agreed_on,
         }
     }
 }
@@ -167,7 +173,8 @@ const NOTE_CONFLICT: &str =
         OR notes.content <> excluded.content";
 
 const PLAN_COLUMNS: &str = "source, school, external_id, pupil_id, group_external_id, kind, domain, title, owner, \
-     care_level, start_on, end_on, evaluation_due, minutes_per_week, created_at, updated_at";
+     care_level, start_on, end_on, evaluation_due, minutes_per_week, decided_on, drawn_up_on, parents_agreed_on, \
+     created_at, updated_at";
 
 /// The caller decided the plan changed (evaluations compared too).
 const PLAN_CONFLICT: &str =
@@ -176,6 +183,8 @@ const PLAN_CONFLICT: &str =
        domain = excluded.domain, title = excluded.title, owner = excluded.owner,
        care_level = excluded.care_level, start_on = excluded.start_on, end_on = excluded.end_on,
        evaluation_due = excluded.evaluation_due, minutes_per_week = excluded.minutes_per_week,
+       decided_on = excluded.decided_on, drawn_up_on = excluded.drawn_up_on,
+       parents_agreed_on = excluded.parents_agreed_on,
        updated_at = excluded.updated_at, deleted_at = NULL
      RETURNING id, external_id";
 
@@ -277,6 +286,9 @@ pub(crate) mod sqlite {
                     .push_bind(p.end_on)
                     .push_bind(p.evaluation_due)
                     .push_bind(p.minutes_per_week)
+                    .push_bind(p.decided_on)
+                    .push_bind(p.drawn_up_on)
+                    .push_bind(p.parents_agreed_on)
                     .push_bind(now)
                     .push_bind(now);
             });
@@ -383,9 +395,9 @@ pub(crate) mod postgres {
         }
         let sql = format!(
             "INSERT INTO plans ({PLAN_COLUMNS})
-             SELECT u.*, $15, $15 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[],
+             SELECT u.*, $18, $18 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[],
                $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], $12::date[],
-               $13::date[], $14::int8[]) AS u
+               $13::date[], $14::int8[], $15::date[], $16::date[], $17::date[]) AS u
              {PLAN_CONFLICT}"
         );
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -403,6 +415,9 @@ pub(crate) mod postgres {
             .bind(col(rows, |p| p.end_on))
             .bind(col(rows, |p| p.evaluation_due))
             .bind(col(rows, |p| p.minutes_per_week))
+            .bind(col(rows, |p| p.decided_on))
+            .bind(col(rows, |p| p.drawn_up_on))
+            .bind(col(rows, |p| p.parents_agreed_on))
             .bind(now)
             .fetch_all(&mut *conn)
             .await?)
@@ -781,7 +796,7 @@ macro_rules! impl_page_bulk {
                             "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
                                     p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
                                     pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
-                                    pl.minutes_per_week
+                                    pl.minutes_per_week, pl.decided_on, pl.drawn_up_on, pl.parents_agreed_on
                              FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
                              WHERE pl.deleted_at IS NULL AND pl.source = ",
                         );

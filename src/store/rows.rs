@@ -253,6 +253,9 @@ pub(crate) struct PlanRow {
     pub end_on: Option<NaiveDate>,
     pub evaluation_due: Option<NaiveDate>,
     pub minutes_per_week: Option<i64>,
+    pub decided_on: Option<NaiveDate>,
+    pub drawn_up_on: Option<NaiveDate>,
+    pub parents_agreed_on: Option<NaiveDate>,
 }
 
 /// `evaluations` row.
@@ -295,6 +298,9 @@ impl PlanRow {
                     .map(|m| u32::try_from(m).map_err(|e| StoreError::decode("minutes_per_week", e)))
                     .transpose()?,
                 evaluations,
+                decided_on: self.decided_on,
+                drawn_up_on: self.drawn_up_on,
+                parents_agreed_on: self.parents_agreed_on,
             },
         })
     }

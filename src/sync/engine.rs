@@ -601,6 +601,9 @@ mod tests {
             evaluation_due: None,
             minutes_per_week: None,
             evaluations: vec![],
+            decided_on: None,
+            drawn_up_on: None,
+            parents_agreed_on: None,
         };
         let note = |id: &str, pupil: Option<&str>, on: NaiveDate| Note {
             source: Source::Leeruniek,

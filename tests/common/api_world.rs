@@ -532,6 +532,9 @@ pub async fn seed_showcase(store: &dyn Store) {
             evaluation_due: Some(due),
             minutes_per_week: Some(60),
             evaluations: Vec::new(),
+            decided_on: None,
+            drawn_up_on: None,
+            parents_agreed_on: None,
         });
     }
     page.finished = true;

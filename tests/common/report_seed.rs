@@ -285,6 +285,9 @@ pub async fn seed() -> Seed {
                                 outcome: EvaluationOutcome::PartlyAchieved,
                             })
                             .collect(),
+                        decided_on: None,
+                        drawn_up_on: None,
+                        parents_agreed_on: None,
                     };
                     batch.plans.push(plan);
                 }
@@ -310,6 +313,9 @@ pub async fn seed() -> Seed {
                         date: start + Days::new(84 + rng.below(10)),
                         outcome: EvaluationOutcome::Achieved,
                     }],
+                    decided_on: None,
+                    drawn_up_on: None,
+                    parents_agreed_on: None,
                 });
             }
             if code == "23QK" && yi == 1 {
@@ -392,6 +398,9 @@ pub async fn seed() -> Seed {
                         evaluation_due: Some(start + Days::new(42)),
                         minutes_per_week: Some(90),
                         evaluations: Vec::new(),
+                        decided_on: None,
+                        drawn_up_on: None,
+                        parents_agreed_on: None,
                     });
                 }
                 let sid = store

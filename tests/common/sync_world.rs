@@ -173,7 +173,7 @@ const TABLES: &[(&str, &str)] = &[
     ),
     (
         "plans",
-        "SELECT quote(x.source)||quote(x.school)||quote(x.external_id)||quote(p.external_id)||quote(x.group_external_id)||quote(x.kind)||quote(x.domain)||quote(x.title)||quote(x.owner)||quote(x.care_level)||quote(x.start_on)||quote(x.end_on)||quote(x.evaluation_due)||quote(x.minutes_per_week)||quote(x.deleted_at IS NULL) FROM plans x LEFT JOIN pupils p ON p.id = x.pupil_id",
+        "SELECT quote(x.source)||quote(x.school)||quote(x.external_id)||quote(p.external_id)||quote(x.group_external_id)||quote(x.kind)||quote(x.domain)||quote(x.title)||quote(x.owner)||quote(x.care_level)||quote(x.start_on)||quote(x.end_on)||quote(x.evaluation_due)||quote(x.minutes_per_week)||quote(x.decided_on)||quote(x.drawn_up_on)||quote(x.parents_agreed_on)||quote(x.deleted_at IS NULL) FROM plans x LEFT JOIN pupils p ON p.id = x.pupil_id",
     ),
     (
         "evaluations",

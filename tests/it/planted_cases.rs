@@ -259,8 +259,8 @@ async fn planted_cases_hold(params: GenParams) {
     }
     assert_eq!(
         per_rule.len(),
-        20,
-        "docs/DOMAIN.md §6 has ten rules; issue 16 added reference_level_low and avi_stagnation, issue 18 the two absence rules, gifted_candidate, dyscalculia_check, the three social-emotional rules and concern_notes"
+        22,
+        "docs/DOMAIN.md §6 has ten rules; issue 16 added reference_level_low and avi_stagnation, issue 18 the two absence rules, gifted_candidate, dyscalculia_check, the three social-emotional rules, concern_notes and the two OPP procedure rules"
     );
     for (rule, (fires, silent)) in &per_rule {
         assert!(

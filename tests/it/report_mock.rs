@@ -178,8 +178,11 @@ async fn expected(
                 m.insert(format!("plans_active:{kind}"), n);
             }
             // Evaluations: due on `evaluation_due`, else start + the plan's ladder level's period,
-            // else the kind's default (6 / 8 / 12 weeks); the first evaluation on or after the
-            // start known by R; grace 0.
+            // else the kind's default (6 / 8 / 12 weeks); an OPP without a date at the school's
+            // first OPP deadline at least 8 weeks after its start (docs/RULES.md,
+            // `opp_yearly_evaluation`: N a year by the ladder, the last on 15 June; N = 2 also 31
+            // January, N = 3 30 November and 31 March); the first evaluation on or after the start
+            // known by R; grace 0.
             let ladder = CareLadder::presets()
                 .into_iter()
                 .find(|l| l.name == school.care_ladder)
@@ -196,20 +199,42 @@ async fn expected(
             .await
             .expect("evaluations");
             let mut due = Vec::new();
+            let per_year = ladder.opp_evaluations_per_year.unwrap_or(1);
+            let opp_deadlines = |y: i32| -> Vec<NaiveDate> {
+                let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+                match per_year {
+                    1 => vec![ymd(y + 1, 6, 15)],
+                    2 => vec![ymd(y + 1, 1, 31), ymd(y + 1, 6, 15)],
+                    3 => vec![ymd(y, 11, 30), ymd(y + 1, 3, 31), ymd(y + 1, 6, 15)],
+                    n => panic!("no preset evaluates an OPP {n} times a year"),
+                }
+            };
             for (kind, level, start, explicit, first_eval) in plans {
-                let d = explicit.unwrap_or_else(|| {
-                    let weeks = ladder
-                        .levels
-                        .iter()
-                        .find(|l| Some(&l.code) == level.as_ref())
-                        .and_then(|l| l.evaluation_weeks)
-                        .unwrap_or(match kind.as_str() {
-                            "action_plan" => 6,
-                            "opp" => 8,
-                            _ => 12,
-                        });
-                    start + chrono::Days::new(u64::from(weeks) * 7)
-                });
+                let opp_first = || {
+                    let y = SchoolYear::of_date(start).start_year();
+                    [y, y + 1]
+                        .into_iter()
+                        .flat_map(opp_deadlines)
+                        .find(|d| start + chrono::Days::new(56) <= *d)
+                        .expect("a deadline")
+                };
+                let d = if kind == "opp" && explicit.is_none() {
+                    opp_first()
+                } else {
+                    explicit.unwrap_or_else(|| {
+                        let weeks = ladder
+                            .levels
+                            .iter()
+                            .find(|l| Some(&l.code) == level.as_ref())
+                            .and_then(|l| l.evaluation_weeks)
+                            .unwrap_or(match kind.as_str() {
+                                "action_plan" => 6,
+                                "opp" => 8,
+                                _ => 12,
+                            });
+                        start + chrono::Days::new(u64::from(weeks) * 7)
+                    })
+                };
                 if d >= y.first_day() && d <= r {
                     due.push((d.to_string(), first_eval));
                 }

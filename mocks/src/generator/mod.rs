@@ -3,6 +3,7 @@
 
 mod absences;
 pub mod catalog;
+mod opp;
 pub mod planted;
 mod records;
 pub mod school;
@@ -133,6 +134,9 @@ pub fn generate_with_planted_as_of(params: &GenParams, planted_as_of: NaiveDate)
                             g.absences(params.seed, first_year, last_year);
                             // The TTR after it, with its own random stream too.
                             g.tempo_tests(params.seed);
+                            // The OPP procedure's dates of the background OPPs, with their own
+                            // random stream too (issue 18 item 5).
+                            g.opp_procedure(params.seed);
                             // ZIEN! last of all, with its own random stream (issue 18 item 1).
                             g.social_emotional(params.seed, first_year, last_year);
                         }

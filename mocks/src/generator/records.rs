@@ -150,6 +150,9 @@ impl SchoolGen<'_> {
             evaluatiedatum: explicit.then_some(due),
             minuten_per_week: Some(self.rng.random_range(3..=9) * 15),
             evaluaties,
+            besluitdatum: None,
+            opgesteld_op: None,
+            instemming_ouders: None,
         });
     }
 
@@ -188,6 +191,9 @@ impl SchoolGen<'_> {
             evaluatiedatum: Some(last + Days::new(56)),
             minuten_per_week: None,
             evaluaties,
+            besluitdatum: None,
+            opgesteld_op: None,
+            instemming_ouders: None,
         });
     }
 
@@ -266,6 +272,9 @@ impl SchoolGen<'_> {
                 evaluatiedatum: Some(due),
                 minuten_per_week: None,
                 evaluaties,
+                besluitdatum: None,
+                opgesteld_op: None,
+                instemming_ouders: None,
             });
         }
         for (period, from, to) in [

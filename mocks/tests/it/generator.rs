@@ -6,7 +6,7 @@ use mocks::{GenParams, MockBoard, MockConfig, fixture, generate};
 
 use crate::common::{get, small_params, token};
 
-const RULES: [&str; 15] = [
+const RULES: [&str; 17] = [
     "dmt_three_lowest",
     "eed_check",
     "lowest_level_repeated",
@@ -22,6 +22,8 @@ const RULES: [&str; 15] = [
     "social_emotional_low",
     "social_emotional_drop",
     "social_emotional_not_measured",
+    "opp_not_drawn_up",
+    "opp_parents_agreement",
 ];
 
 #[test]

@@ -419,6 +419,7 @@ fn fired(school: &School, pupil: u64, as_of: NaiveDate) -> Vec<(String, Option<S
     out.extend(absence_rules(school, pupil, as_of));
     out.extend(gifted(&results, &plans, as_of));
     out.extend(dyscalculia(&results, as_of));
+    out.extend(opp_procedure(school, &plans, as_of));
     out.extend(social_emotional_rules(school, pupil, as_of));
     // After every other rule: only while nothing else is signalled for the pupil.
     if out.is_empty() {
@@ -481,6 +482,45 @@ fn social_emotional_rules(
     let due = NaiveDate::from_ymd_opt(now, 11, 15).expect("date");
     if (low || drop) && !measured_now && as_of >= due {
         out.push(("social_emotional_not_measured".to_string(), None, None));
+    }
+    out
+}
+
+/// The OPP procedure (issue 18 item 5), read plainly: for a running OPP with a besluitdatum, not
+/// drawn up by `as_of` and `as_of` past 6 school weeks after the decision; drawn up by `as_of`,
+/// no parents' agreement by `as_of` and `as_of` past 4 school weeks after the drawing up. A school
+/// week is 7 days that are not in one of the school's `vakanties`. Without a besluitdatum nothing.
+fn opp_procedure(
+    school: &School,
+    plans: &[&Plan],
+    as_of: NaiveDate,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    let off = |d: NaiveDate| school.vakanties.iter().any(|v| v.van <= d && d <= v.tot);
+    let weeks_after = |from: NaiveDate, weeks: u32| {
+        let (mut day, mut left) = (from, 7 * weeks);
+        while left > 0 {
+            day = day + Days::new(1);
+            if !off(day) {
+                left -= 1;
+            }
+        }
+        day
+    };
+    let by = |d: Option<NaiveDate>| d.is_some_and(|d| d <= as_of);
+    let mut out = Vec::new();
+    for p in plans.iter().filter(|p| &*p.soort == "opp" && active(p, as_of)) {
+        let Some(decided) = p.besluitdatum.filter(|d| *d <= as_of) else {
+            continue;
+        };
+        if !by(p.opgesteld_op) && as_of > weeks_after(decided, 6) {
+            out.push(("opp_not_drawn_up".into(), None, None));
+        }
+        if let Some(drawn) = p.opgesteld_op.filter(|d| *d <= as_of)
+            && !by(p.instemming_ouders)
+            && as_of > weeks_after(drawn, 4)
+        {
+            out.push(("opp_parents_agreement".into(), None, None));
+        }
     }
     out
 }

@@ -51,6 +51,12 @@ pub fn evaluation_lines(summaries: &[SchoolEvaluationSummary], as_of: NaiveDate)
         for (rule, count) in &s.findings_per_rule {
             out.push(format!("  {:<34} {count}", text::rule_label(rule)));
         }
+        if s.signals_resolved > 0 {
+            out.push(format!(
+                "  ({} opgelost: wat ontbrak is vastgelegd)",
+                text::plural(n(s.signals_resolved), "herinnering", "herinneringen")
+            ));
+        }
         if s.unknown_tests > 0 {
             out.push(format!(
                 "  ({} van toetsen zonder leerdomein genegeerd)",
@@ -80,6 +86,7 @@ mod tests {
                 tasks_created: n,
                 escalations_created: n,
                 unknown_tests: n,
+                signals_resolved: n,
                 ..SchoolEvaluationSummary::default()
             };
             let lines = evaluation_lines(&[s], NaiveDate::from_ymd_opt(2026, 3, 12).expect("date"));

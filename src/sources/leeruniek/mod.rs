@@ -97,6 +97,9 @@ fn group_plan(school: &Brin, w: WireGroupPlan) -> Result<SupportPlan, String> {
         evaluation_due: Some(date("evaluationDate", w.evaluation_date.as_deref())?),
         minutes_per_week: None,
         evaluations,
+        decided_on: None,
+        drawn_up_on: None,
+        parents_agreed_on: None,
     })
 }
 

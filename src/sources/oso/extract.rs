@@ -286,6 +286,9 @@ fn plan(
         evaluation_due: None,
         minutes_per_week: None,
         evaluations: Vec::new(),
+        decided_on: None,
+        drawn_up_on: None,
+        parents_agreed_on: None,
     }
 }
 

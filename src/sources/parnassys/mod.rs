@@ -309,6 +309,17 @@ pub(crate) fn plan(school: &Brin, source: Source, w: WirePlan) -> Result<Support
             .map_err(|_| format!("unknown evaluation outcome {:?}", short(&o)))?;
         evaluations.push(Evaluation { date: d, outcome });
     }
+    // The OPP procedure's dates are an OPP's only; on another plan they mean nothing and are left.
+    let opp_date = |name: &str, v: Option<&str>| {
+        if kind == PlanKind::Opp {
+            opt_date(name, v)
+        } else {
+            Ok(None)
+        }
+    };
+    let decided_on = opp_date("besluitdatum", w.besluitdatum.as_deref())?;
+    let drawn_up_on = opp_date("opgesteld_op", w.opgesteld_op.as_deref())?;
+    let parents_agreed_on = opp_date("instemming_ouders", w.instemming_ouders.as_deref())?;
     Ok(SupportPlan {
         source,
         external_id,
@@ -325,6 +336,9 @@ pub(crate) fn plan(school: &Brin, source: Source, w: WirePlan) -> Result<Support
         evaluation_due: opt_date("evaluatiedatum", w.evaluatiedatum.as_deref())?,
         minutes_per_week: w.minuten_per_week,
         evaluations,
+        decided_on,
+        drawn_up_on,
+        parents_agreed_on,
     })
 }
 
@@ -553,6 +567,66 @@ mod tests {
                 .normalise(&brin(), &raw)
                 .expect_err("no pupil"),
             "OPP without leerling_id"
+        );
+    }
+
+    /// The OPP procedure's dates are read for an OPP; a source that does not send them (the
+    /// contract before issue 18) gives an OPP whose procedure is unknown, never "not done".
+    #[test]
+    fn opp_procedure_dates_are_read_and_optional() {
+        let base = json!({"id": "x", "leerling_id": "p1", "groep_id": null, "soort": "opp", "domein": null,
+            "titel": "t", "eigenaar": "o", "zorgniveau": "4", "startdatum": "2025-10-06", "einddatum": null,
+            "evaluatiedatum": null, "minuten_per_week": null, "evaluaties": []});
+        let Record::Plan(old) = ParnassysStream::Plans
+            .normalise(&brin(), &base)
+            .expect("old shape")
+        else {
+            panic!("a plan")
+        };
+        assert_eq!(
+            (old.decided_on, old.drawn_up_on, old.parents_agreed_on),
+            (None, None, None)
+        );
+        assert!(!old.tracks_opp_procedure());
+
+        let mut raw = base.clone();
+        raw["besluitdatum"] = json!("2025-10-06");
+        raw["opgesteld_op"] = json!(null);
+        raw["instemming_ouders"] = json!(null);
+        let Record::Plan(decided) = ParnassysStream::Plans.normalise(&brin(), &raw).expect("decided") else {
+            panic!("a plan")
+        };
+        assert_eq!(decided.decided_on, chrono::NaiveDate::from_ymd_opt(2025, 10, 6));
+        assert_eq!((decided.drawn_up_on, decided.parents_agreed_on), (None, None));
+        assert!(decided.tracks_opp_procedure());
+
+        raw["opgesteld_op"] = json!("2025-11-03");
+        raw["instemming_ouders"] = json!("2025-11-17");
+        let Record::Plan(done) = ParnassysStream::Plans.normalise(&brin(), &raw).expect("done") else {
+            panic!("a plan")
+        };
+        assert_eq!(done.drawn_up_on, chrono::NaiveDate::from_ymd_opt(2025, 11, 3));
+        assert_eq!(
+            done.parents_agreed_on,
+            chrono::NaiveDate::from_ymd_opt(2025, 11, 17)
+        );
+
+        raw["instemming_ouders"] = json!("17-11-2025");
+        let err = ParnassysStream::Plans
+            .normalise(&brin(), &raw)
+            .expect_err("bad date");
+        assert!(err.contains("instemming_ouders"), "{err}");
+
+        // On a handelingsplan the dates mean nothing and are left.
+        let mut hp = raw.clone();
+        hp["soort"] = json!("handelingsplan");
+        hp["instemming_ouders"] = json!("2025-11-17");
+        let Record::Plan(hp) = ParnassysStream::Plans.normalise(&brin(), &hp).expect("hp") else {
+            panic!("a plan")
+        };
+        assert_eq!(
+            (hp.decided_on, hp.drawn_up_on, hp.parents_agreed_on),
+            (None, None, None)
         );
     }
 }

@@ -64,6 +64,10 @@ pub(crate) struct WirePlan {
     pub minuten_per_week: Option<u32>,
     #[serde(default)]
     pub evaluaties: Vec<WireEvaluation>,
+    /// OPP procedure (issue 18 item 5), optional: a source without them sends neither.
+    pub besluitdatum: Option<String>,
+    pub opgesteld_op: Option<String>,
+    pub instemming_ouders: Option<String>,
 }
 
 /// A dyslexieverklaring item: which pupil, and the date. The contract offers nothing else of a

@@ -38,6 +38,9 @@ fn oso_plan(id: &str, pupil: &str) -> SupportPlan {
         evaluation_due: None,
         minutes_per_week: None,
         evaluations: Vec::new(),
+        decided_on: None,
+        drawn_up_on: None,
+        parents_agreed_on: None,
     }
 }
 

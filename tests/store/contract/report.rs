@@ -31,6 +31,9 @@ fn report_plan(id: &str, pupil: &str, kind: PlanKind, evaluations: &[chrono::Nai
                 outcome: EvaluationOutcome::Achieved,
             })
             .collect(),
+        decided_on: None,
+        drawn_up_on: None,
+        parents_agreed_on: None,
     }
 }
 

@@ -28,6 +28,9 @@ fn plan(id: &str, pupil: &str, due: chrono::NaiveDate, evaluated: Option<chrono:
             })
             .into_iter()
             .collect(),
+        decided_on: None,
+        drawn_up_on: None,
+        parents_agreed_on: None,
     }
 }
 

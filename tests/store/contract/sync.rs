@@ -169,6 +169,9 @@ fn plan(id: &str, pupil: Option<&str>) -> SupportPlan {
             date: date(2025, 10, 27),
             outcome: EvaluationOutcome::NotAchieved,
         }],
+        decided_on: None,
+        drawn_up_on: None,
+        parents_agreed_on: None,
     }
 }
 
@@ -250,6 +253,156 @@ pub async fn page_upserts_are_idempotent(ctx: Ctx) {
     let tests = store.tests_seen().await.expect("tests");
     assert_eq!(tests.len(), 1);
     assert_eq!((tests[0].code.as_str(), tests[0].results), ("DMT", 2));
+}
+
+/// The OPP procedure's dates (besluit, opgesteld, instemming ouders; issue 18 item 5) round-trip
+/// through both write paths (the set-based one, and one by one when a page names an id twice),
+/// a recorded date is a change, and re-sending it is not.
+pub async fn opp_procedure_dates_round_trip_and_a_recorded_date_is_a_change(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1", "p2"]).await;
+    let opp = |id: &str, pupil: &str| SupportPlan {
+        kind: PlanKind::Opp,
+        title: "OPP".into(),
+        care_level: Some("4".into()),
+        evaluation_due: None,
+        minutes_per_week: None,
+        evaluations: Vec::new(),
+        decided_on: Some(date(2025, 10, 6)),
+        ..plan(id, Some(pupil))
+    };
+    let mut batch = PageBatch::new(Source::Parnassys, brin(), "plans");
+    let mut decided = opp("opp1", "p1");
+    decided.drawn_up_on = None;
+    let mut drawn_up = opp("opp2", "p2");
+    drawn_up.drawn_up_on = Some(date(2025, 11, 3));
+    batch.plans = vec![decided.clone(), drawn_up.clone()];
+    assert_eq!(store.apply_page(&batch).await.expect("set-based").plans, 2);
+    let stored = |h: &[zorgsignaal::store::PupilHistory], pupil: &str| {
+        h.iter()
+            .find(|h| h.pupil.pupil.external_id == pupil)
+            .expect("pupil")
+            .plans[0]
+            .plan
+            .clone()
+    };
+    let h = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(stored(&h, "p1"), decided, "decided, not drawn up: round-trips");
+    assert_eq!(stored(&h, "p2"), drawn_up, "drawn up: round-trips");
+    let again = store.apply_page(&batch).await.expect("again");
+    assert_eq!(
+        (again.plans, again.unchanged),
+        (0, 2),
+        "the same dates are no change"
+    );
+
+    // The parents agreed: a change, written one by one (the page names opp2 twice).
+    let mut agreed = drawn_up.clone();
+    agreed.parents_agreed_on = Some(date(2025, 11, 17));
+    let mut twice = PageBatch::new(Source::Parnassys, brin(), "plans");
+    twice.plans = vec![drawn_up.clone(), agreed.clone()];
+    store.apply_page(&twice).await.expect("one by one");
+    let h = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(
+        stored(&h, "p2"),
+        agreed,
+        "the later record of the page wins, with its date"
+    );
+    let mut drawn = decided.clone();
+    drawn.drawn_up_on = Some(date(2025, 11, 10));
+    let mut one = PageBatch::new(Source::Parnassys, brin(), "plans");
+    one.plans = vec![drawn.clone()];
+    assert_eq!(
+        store.apply_page(&one).await.expect("drawn up").plans,
+        1,
+        "a recorded date is a change"
+    );
+    let h = store.pupil_histories(&brin()).await.expect("histories");
+    assert_eq!(stored(&h, "p1"), drawn);
+}
+
+/// Issue 18 item 5: the evaluation opens the OPP reminders on a real store, and resolves them
+/// (timeline event by the system actor, with the reason) once the source records what was missing; an
+/// acknowledged one too. An OPP without a besluitdatum never gets one.
+pub async fn an_opp_reminder_is_resolved_once_the_missing_date_is_recorded(ctx: Ctx) {
+    use zorgsignaal::app::evaluate::{SETTLED_REASON, SYSTEM_ACTOR, Scope, evaluate_school};
+    use zorgsignaal::domain::SignalStatus;
+    use zorgsignaal::rules::SchoolContext;
+    use zorgsignaal::store::SignalFilter;
+
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1", "p2", "p3"]).await;
+    let opp = |id: &str, pupil: &str| SupportPlan {
+        kind: PlanKind::Opp,
+        title: "OPP".into(),
+        care_level: Some("4".into()),
+        start: date(2025, 10, 6),
+        evaluation_due: None,
+        minutes_per_week: None,
+        evaluations: Vec::new(),
+        decided_on: Some(date(2025, 10, 6)),
+        ..plan(id, Some(pupil))
+    };
+    let mut drawn = opp("opp2", "p2");
+    drawn.drawn_up_on = Some(date(2025, 10, 13));
+    let mut unknown = opp("opp3", "p3");
+    unknown.decided_on = None;
+    let mut page = PageBatch::new(Source::Parnassys, brin(), "plans");
+    page.plans = vec![opp("opp1", "p1"), drawn.clone(), unknown];
+    store.apply_page(&page).await.expect("plans");
+
+    let school = SchoolContext::with_preset("niveaus-1-6");
+    let as_of = date(2025, 11, 25);
+    let b = brin();
+    let run = || evaluate_school(store, &b, &school, &[], as_of, Scope::AllPupils);
+    let first = run().await.expect("evaluate");
+    assert_eq!(first.signals_resolved, 0);
+    let of = |rule: &str| SignalFilter {
+        rule: Some(rule.into()),
+        ..SignalFilter::default()
+    };
+    let not_drawn = store.signals(&of("opp_not_drawn_up")).await.expect("signals");
+    let no_agreement = store
+        .signals(&of("opp_parents_agreement"))
+        .await
+        .expect("signals");
+    assert_eq!(not_drawn.len(), 1, "only p1's OPP is not drawn up: {not_drawn:?}");
+    assert_eq!(
+        no_agreement.len(),
+        1,
+        "only p2's OPP lacks the agreement: {no_agreement:?}"
+    );
+    assert_eq!(not_drawn[0].signal.status, SignalStatus::Open);
+    store
+        .set_signal_status(no_agreement[0].id, SignalStatus::Acknowledged, None, None, "ib")
+        .await
+        .expect("the IB acknowledges");
+
+    // Nothing recorded: a second run resolves nothing.
+    assert_eq!(run().await.expect("again").signals_resolved, 0);
+
+    // The source records both: the next run resolves both reminders.
+    let mut done = opp("opp1", "p1");
+    done.drawn_up_on = Some(date(2025, 11, 24));
+    let mut agreed = drawn;
+    agreed.parents_agreed_on = Some(date(2025, 11, 24));
+    let mut page = PageBatch::new(Source::Parnassys, brin(), "plans");
+    page.plans = vec![done, agreed];
+    store.apply_page(&page).await.expect("recorded");
+    let after = run().await.expect("after");
+    // p1's OPP is now drawn up on 24 November: its agreement term has not passed yet.
+    assert_eq!(after.signals_resolved, 2, "{after:?}");
+    for id in [not_drawn[0].id, no_agreement[0].id] {
+        let s = store.signal(id).await.expect("signal");
+        assert_eq!(s.signal.status, SignalStatus::Resolved);
+        let events = store.signal_events(id).await.expect("events");
+        let last = events.last().expect("an event");
+        assert_eq!(
+            (last.actor.as_deref(), last.reason.as_deref()),
+            (Some(SYSTEM_ACTOR), Some(SETTLED_REASON))
+        );
+    }
+    assert_eq!(run().await.expect("once more").signals_resolved, 0);
 }
 
 pub async fn failed_page_commits_nothing_and_keeps_the_cursor(ctx: Ctx) {

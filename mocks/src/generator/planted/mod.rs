@@ -57,6 +57,7 @@ mod dyscalculia;
 mod gifted;
 mod iep;
 mod notes;
+mod opp_procedure;
 
 pub use notes::CONCERN_NOTE_TEXT;
 mod plans;
@@ -85,6 +86,8 @@ pub fn plant(g: &mut SchoolGen<'_>, as_of: NaiveDate, first_year: i32, last_year
     p.dyscalculia();
     p.social_emotional();
     p.concern_notes();
+    // Last, so that no earlier case's ids or names move (issue 18 item 5).
+    p.opp_procedure();
     p.out
 }
 
@@ -297,6 +300,9 @@ impl Planter<'_, '_> {
                     uitkomst: u.into(),
                 })
                 .collect(),
+            besluitdatum: None,
+            opgesteld_op: None,
+            instemming_ouders: None,
         });
     }
 
