@@ -36,7 +36,14 @@ fn with_plans(mut p: Pupil, domain: LearningDomain, plans: &[PlanSpec]) -> Pupil
 /// The ED task body of three V- on the DMT (20-01-2024, 10-06-2024, 20-01-2025) with spelling data
 /// and `plans` in technisch lezen.
 fn ed_body(plans: &[PlanSpec]) -> String {
-    let p = Pupil::new(2)
+    ed_finding(plans, &[]).0
+}
+
+/// The ED task body and evidence kinds, with notes `(day, category)`.
+fn ed_finding(plans: &[PlanSpec], notes: &[(NaiveDate, &[&str])]) -> (String, Vec<String>) {
+    let p = notes
+        .iter()
+        .fold(Pupil::new(2), |p, (on, path)| p.note(*on, path))
         .dmt(d(2024, 1, 20), "V-")
         .dmt(d(2024, 6, 10), "V-")
         .dmt(d(2025, 1, 20), "V-")
@@ -45,14 +52,25 @@ fn ed_body(plans: &[PlanSpec]) -> String {
     evaluate(&h, d(2025, 2, 1), &ctx())
         .into_iter()
         .find(|f| f.signal.rule == eed_check::RULE_ID)
-        .map(|f| f.tasks[0].body.clone())
+        .map(|f| (f.tasks[0].body.clone(), kinds(&f)))
         .unwrap_or_default()
+}
+
+fn kinds(f: &super::Finding) -> Vec<String> {
+    f.signal.evidence.iter().map(|e| e.kind.clone()).collect()
 }
 
 /// The ERWD task body of three times the lowest 10 % on rekenen (same dates) and a low TTR, with
 /// `plans` in rekenen-wiskunde.
 fn erwd_body(plans: &[PlanSpec]) -> String {
-    let mut p = Pupil::new(4);
+    erwd_finding(plans, &[]).0
+}
+
+/// The ERWD task body and evidence kinds, with notes `(day, category)`.
+fn erwd_finding(plans: &[PlanSpec], notes: &[(NaiveDate, &[&str])]) -> (String, Vec<String>) {
+    let mut p = notes
+        .iter()
+        .fold(Pupil::new(4), |p, (on, path)| p.note(*on, path));
     for on in [d(2024, 1, 20), d(2024, 6, 10), d(2025, 1, 20)] {
         p = p.result("RW", "Rekenen-Wiskunde", on, &[("IV", "V-")]);
     }
@@ -61,7 +79,7 @@ fn erwd_body(plans: &[PlanSpec]) -> String {
     evaluate(&h, d(2025, 2, 10), &ctx())
         .into_iter()
         .find(|f| f.signal.rule == dyscalculia_check::RULE_ID)
-        .map(|f| f.tasks[0].body.clone())
+        .map(|f| (f.tasks[0].body.clone(), kinds(&f)))
         .unwrap_or_default()
 }
 
@@ -149,4 +167,43 @@ fn weeks_minutes_and_intensity_of_the_intensive_intervention() {
                 .replace("{min}", "24")
         )
     );
+}
+
+/// Issue 18 item 6b: where no plan counts, notes in an intervention category of the domain
+/// between the measurements are named as evidence of help (category and day, never the text) and
+/// are in the evidence; notes of another domain's category, outside the window, or beside a plan
+/// that counts change nothing.
+#[test]
+fn intervention_notes_are_evidence_where_plans_are_missing() {
+    let notes: &[(NaiveDate, &[&str])] = &[
+        (d(2024, 2, 12), &["Leesbegeleiding"]),
+        (d(2024, 3, 4), &["Begeleiding", "RT lezen"]),
+        (d(2024, 4, 8), &["Rekenbegeleiding"]),
+        (d(2023, 11, 6), &["Leesbegeleiding"]),
+        (d(2024, 5, 13), &["Zorgen"]),
+    ];
+    let (body, kinds) = ed_finding(&[], notes);
+    assert_eq!(
+        body,
+        "Voor het ED-dossier ontbreekt nog:\n- Geen plan voor technisch lezen op protocolniveau 2 \
+         (extra begeleiding in de groep; bij deze school zorgniveau 2 of hoger) tussen 20-01-2024 en 20-01-2025; \
+         wel 2 notities over begeleiding (Leesbegeleiding 12-02-2024 en Begeleiding › RT lezen 04-03-2024): \
+         die begeleiding vastleggen in een plan met zorgniveau, minuten per week en evaluatie."
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "note").count(), 2);
+    let (body, kinds) = erwd_finding(&[], notes);
+    assert_eq!(
+        body,
+        "Voor het rekenonderzoek (ERWD) ontbreekt nog:\n- Geen plan voor rekenen-wiskunde op protocolniveau 2 \
+         (extra begeleiding in de groep; bij deze school zorgniveau 2 of hoger) tussen 20-01-2024 en 20-01-2025; \
+         wel 1 notitie over begeleiding (Rekenbegeleiding 08-04-2024): \
+         die begeleiding vastleggen in een plan met zorgniveau, minuten per week en evaluatie."
+    );
+    assert!(super::text::dutch_text_problems(&body).is_empty(), "{body}");
+    assert_eq!(kinds.iter().filter(|k| *k == "note").count(), 1);
+    // With a plan that counts, the notes are not needed: the text is as without them.
+    let plans: &[PlanSpec] = &[("Groep", d(2024, 2, 1), d(2025, 1, 15), Some("2"), Some(30), false)];
+    assert_eq!(ed_finding(plans, notes).0, ed_body(plans));
+    assert!(!ed_finding(plans, notes).1.iter().any(|k| k == "note"));
+    assert_eq!(erwd_finding(plans, notes).0, erwd_body(plans));
 }

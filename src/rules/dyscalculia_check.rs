@@ -10,16 +10,18 @@
 
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
 use super::input::{Evaluate, Rule, RuleInput};
-use super::intervention_dossier::{DossierDomain, InterventionCheck, check_interventions};
+use super::intervention_dossier::{DossierDomain, InterventionCheck, check_interventions, note_evidence};
 use super::normalise::{Measurement, trailing_low_run};
+use super::params::NoteCategories;
 use super::{HistoryPlan, HistoryResult, dmt_three_lowest, text};
 use crate::domain::level::{percentile, preferred_band};
 use crate::domain::{EedCriterion, Evidence, LearningDomain, SchoolYear, Severity, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "dyscalculia_check";
-/// Rule version.
-pub const RULE_VERSION: u32 = 1;
+/// Rule version. 2: where no rekenen plan counts, notes in a rekenen-intervention category
+/// between the measurements are named as evidence of help (issue 18 item 6b).
+pub const RULE_VERSION: u32 = 2;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -101,7 +103,12 @@ const MATHEMATICS: DossierDomain = DossierDomain {
     name: "rekenen-wiskunde",
     stem: "reken",
     weeks_stem: "reken",
+    note_categories: mathematics_notes,
 };
+
+fn mathematics_notes(c: &NoteCategories) -> &[String] {
+    &c.mathematics_intervention
+}
 
 fn is_mathematics(d: LearningDomain) -> bool {
     d == LearningDomain::Mathematics
@@ -156,6 +163,7 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
         intensive,
         weeks,
         mut missing,
+        notes,
     } = check_dossier(input, window);
     if tempo.is_none() {
         missing.insert(
@@ -195,6 +203,7 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
                 .then(|| "Telt als intensieve rekeninterventie (protocolniveau 3).".to_string()),
         });
     }
+    evidence.extend(note_evidence(input, &notes));
     let tempo_part = match tempo {
         Some(t) if tempo_low == Some(true) => {
             format!(" en een lage tempotoets automatiseren ({})", tempo_text(t))

@@ -9,8 +9,9 @@ use chrono::Months;
 
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
 use super::input::{Evaluate, Rule, RuleInput};
-use super::intervention_dossier::{DossierDomain, InterventionCheck, check_interventions};
+use super::intervention_dossier::{DossierDomain, InterventionCheck, check_interventions, note_evidence};
 use super::normalise::{Measurement, grade_on};
+use super::params::NoteCategories;
 use super::{HistoryPlan, dmt_three_lowest, text};
 use crate::domain::{EedCriterion, Evidence, LearningDomain, Severity, TaskKind};
 
@@ -20,7 +21,9 @@ pub const RULE_ID: &str = "eed_check";
 /// spelling data, the 13th birthday, missed rounds, a stable window, ED wording (issue 16).
 /// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
-pub const RULE_VERSION: u32 = 3;
+/// 4: where no reading plan counts, notes in a reading-intervention category between the
+/// measurements are named as evidence of help (issue 18 item 6b).
+pub const RULE_VERSION: u32 = 4;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -40,6 +43,8 @@ pub struct DossierCheck {
     pub weeks: u32,
     /// Dutch lines for what is missing; empty when the dossier looks complete.
     pub missing: Vec<String>,
+    /// Notes in a reading-intervention category between the measurements, where no plan counts.
+    pub notes: Vec<i64>,
     /// Dutch warnings that are no missing piece (the 13th birthday in groep 8).
     pub flags: Vec<String>,
 }
@@ -50,7 +55,12 @@ const READING: DossierDomain = DossierDomain {
     name: "technisch lezen",
     stem: "lees",
     weeks_stem: "",
+    note_categories: reading_notes,
 };
+
+fn reading_notes(c: &NoteCategories) -> &[String] {
+    &c.reading_intervention
+}
 
 /// Checks the dossier over `window` (the three measurements that met the criterion).
 pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierCheck {
@@ -60,6 +70,7 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
             intensive: Vec::new(),
             weeks: 0,
             missing: Vec::new(),
+            notes: Vec::new(),
             flags: Vec::new(),
         };
     };
@@ -74,6 +85,7 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
         intensive,
         weeks,
         mut missing,
+        notes,
     } = check_interventions(input, &READING, &p.dossier(), from, to);
     if input.norm.main(LearningDomain::Spelling).is_empty() {
         missing.push(
@@ -93,6 +105,7 @@ pub fn check_dossier(input: &RuleInput<'_>, window: &[&Measurement]) -> DossierC
         intensive,
         weeks,
         missing,
+        notes,
         flags,
     }
 }
@@ -176,6 +189,7 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
                 .then(|| "Telt als intensieve interventie (protocolniveau 3).".to_string()),
         });
     }
+    evidence.extend(note_evidence(input, &check.notes));
     let flags = if check.flags.is_empty() {
         String::new()
     } else {

@@ -9,10 +9,10 @@
 use chrono::NaiveDate;
 
 use super::input::RuleInput;
-use super::params::DossierParams;
-use super::{HistoryPlan, text};
+use super::params::{DossierParams, NoteCategories};
+use super::{HistoryNote, HistoryPlan, text};
 use crate::domain::care::protocol_level_name;
-use crate::domain::{LearningDomain, SchoolCalendar};
+use crate::domain::{Evidence, LearningDomain, SchoolCalendar};
 
 /// The domain a dossier is about, in the words of its Dutch lines.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +26,8 @@ pub struct DossierDomain {
     /// The stem of the line on its weeks: `reken` (rekeninterventie); empty for the ED dossier,
     /// whose line has said "Intensieve interventie duurde" since its version 2 and stays as it is.
     pub weeks_stem: &'static str,
+    /// The school's note categories that record help in this domain (`[rules.note_categories]`).
+    pub note_categories: fn(&NoteCategories) -> &[String],
 }
 
 /// What the intervention part of a dossier check found.
@@ -40,6 +42,10 @@ pub struct InterventionCheck {
     pub weeks: u32,
     /// Dutch lines for what is missing; empty when this part of the dossier looks complete.
     pub missing: Vec<String>,
+    /// Where no plan counts: the pupil's notes in an intervention category of the domain written
+    /// between the measurements (evidence that help was given, not yet recorded in a plan), by
+    /// day and id.
+    pub notes: Vec<i64>,
 }
 
 /// Weeks of the merged plan periods within `[from, to]`; holiday days do not count (school weeks,
@@ -127,9 +133,42 @@ pub fn check_interventions(
     };
 
     let mut missing = Vec::new();
+    // Notes in an intervention category count as evidence of help only where no plan counts.
+    let notes: Vec<&HistoryNote> = if counting.is_empty() {
+        let names = (domain.note_categories)(&input.ctx.params.note_categories);
+        let mut n: Vec<&HistoryNote> = input
+            .history
+            .notes
+            .iter()
+            .filter(|n| n.written_on >= from && n.written_on <= to && n.written_on <= input.as_of)
+            .filter(|n| NoteCategories::matches(names, &n.category_path))
+            .collect();
+        n.sort_by_key(|n| (n.written_on, n.id));
+        n
+    } else {
+        Vec::new()
+    };
     if counting.is_empty() {
+        let noted = if notes.is_empty() {
+            String::new()
+        } else {
+            let shown: Vec<String> = notes
+                .iter()
+                .map(|n| format!("{} {}", n.category_label(), text::date(n.written_on)))
+                .collect();
+            format!(
+                "; wel {} over begeleiding ({}): die begeleiding vastleggen in een plan met zorgniveau, \
+                 minuten per week en evaluatie",
+                text::plural(
+                    i64::try_from(notes.len()).unwrap_or(i64::MAX),
+                    "notitie",
+                    "notities"
+                ),
+                text::join_and(&shown)
+            )
+        };
         missing.push(format!(
-            "Geen plan voor {} op protocolniveau {} ({}; bij deze school {}) tussen {} en {}.",
+            "Geen plan voor {} op protocolniveau {} ({}; bij deze school {}) tussen {} en {}{noted}.",
             domain.name,
             p.min_protocol_level,
             protocol_level_name(p.min_protocol_level),
@@ -196,5 +235,30 @@ pub fn check_interventions(
         intensive: intensive.iter().map(|hp| hp.id).collect(),
         weeks,
         missing,
+        notes: notes.iter().map(|n| n.id).collect(),
     }
+}
+
+/// The evidence of the notes an intervention check counted (`kind: "note"`: category and day,
+/// never the text).
+pub fn note_evidence(input: &RuleInput<'_>, ids: &[i64]) -> Vec<Evidence> {
+    ids.iter()
+        .filter_map(|id| input.history.notes.iter().find(|n| n.id == *id))
+        .map(|n| Evidence {
+            kind: "note".into(),
+            id: n.id.to_string(),
+            date: n.written_on,
+            test: None,
+            moment: None,
+            level: None,
+            scale: None,
+            percentile: None,
+            ability_score: None,
+            source: Some(n.source),
+            note: Some(format!(
+                "Notitie in de interventiecategorie {}: begeleiding zonder plan.",
+                n.category_label()
+            )),
+        })
+        .collect()
 }
