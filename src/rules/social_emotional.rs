@@ -7,12 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::{social_emotional_drop, social_emotional_low, text};
+use super::text;
 use crate::domain::{Evidence, SeInstrument, SocialEmotionalMeasurement};
-
-/// The rules whose signal is a social-emotional concern (what `social_emotional_not_measured`
-/// follows up).
-pub const CONCERN_RULES: [&str; 2] = [social_emotional_low::RULE_ID, social_emotional_drop::RULE_ID];
 
 /// The pupil's measurements up to `as_of` per instrument and scale, oldest first. Two
 /// measurements of one scale on one day (the same sitting from two sources) count once: the

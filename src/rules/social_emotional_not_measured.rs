@@ -8,9 +8,12 @@
 use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
 use super::input::{Evaluate, Rule, RuleInput};
 use super::signal_without_plan::is_recent;
-use super::social_emotional::{CONCERN_RULES, evidence, scale_label, series, short};
-use super::{PriorSignal, text};
+use super::social_emotional::{evidence, scale_label, series, short};
+use super::{PriorSignal, social_emotional_drop, social_emotional_low, text};
 use crate::domain::{Evidence, SchoolYear, Severity, SignalStatus, Source, TaskKind};
+
+/// The rules whose signal is a social-emotional concern (what this rule follows up).
+pub const CONCERN_RULES: [&str; 2] = [social_emotional_low::RULE_ID, social_emotional_drop::RULE_ID];
 
 /// Rule id.
 pub const RULE_ID: &str = "social_emotional_not_measured";

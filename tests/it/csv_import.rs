@@ -167,7 +167,10 @@ fn duplicates_wrong_field_counts_and_empty_results_are_rejected() {
 
 #[test]
 fn unusable_files_are_rejected_whole() {
-    assert_eq!(problems(""), ["row 1: de kopregel heeft geen scheidingsteken ';' of ','"]);
+    assert_eq!(
+        problems(""),
+        ["row 1: de kopregel heeft geen scheidingsteken ';' of ','"]
+    );
     let latin1 =
         b"leerlingnummer;roepnaam;achternaam;toets;afnamedatum;score\n1;Jos\xe9;B;DMT;21-01-2025;3\n";
     let err = parse_results_csv(latin1.as_slice(), &school()).expect_err("latin-1");
