@@ -12,33 +12,9 @@ use super::model::{BoardReport, Unit, Value};
 use super::model::{PLAN_KINDS, TIERS, tier_name};
 use super::svg::{Series, bar_chart, line_chart};
 
-/// Dutch name of a rule for the board.
+/// Dutch name of a rule for the board ([`crate::rules::text::RULE_LABELS`]).
 pub fn rule_label(rule: &str) -> String {
-    match rule {
-        "dmt_three_lowest" => "Drie keer V(E) op DMT".into(),
-        "eed_check" => "ED-check dyslexiedossier".into(),
-        "lowest_level_repeated" => "Twee keer laagste niveau".into(),
-        "level_drop" => "Daling van twee niveaus".into(),
-        "no_growth" => "Geen groei vaardigheidsscore".into(),
-        "reference_level_low" => "Referentieniveau onder 1F".into(),
-        "avi_stagnation" => "AVI-niveau staat stil".into(),
-        "plan_evaluation_due" => "Evaluatie plan binnenkort".into(),
-        "plan_evaluation_overdue" => "Evaluatie plan verlopen".into(),
-        "opp_yearly_evaluation" => "OPP-evaluatie met ouders".into(),
-        "plan_ineffective" => "Plan zonder effect".into(),
-        "signal_without_plan" => "Signaal zonder plan".into(),
-        "unauthorised_absence" => "Ongeoorloofd verzuim (leerplicht)".into(),
-        "frequent_sick_absence" => "Frequent ziekteverzuim".into(),
-        "gifted_candidate" => "Plusaanbod bespreken".into(),
-        "dyscalculia_check" => "Rekenonderzoek ERWD (dyscalculie)".into(),
-        "opp_not_drawn_up" => "OPP niet binnen termijn opgesteld".into(),
-        "opp_parents_agreement" => "Instemming ouders OPP ontbreekt".into(),
-        "social_emotional_low" => "Sociaal-emotioneel onder de signaleringsgrens".into(),
-        "social_emotional_drop" => "Sociaal-emotionele terugval".into(),
-        "social_emotional_not_measured" => "Sociaal-emotionele meting ontbreekt".into(),
-        "concern_notes" => "Herhaalde zorgnotities".into(),
-        other => other.to_owned(),
-    }
+    crate::rules::text::board_label(rule).to_owned()
 }
 
 /// Dutch name of a national tier.

@@ -176,38 +176,197 @@ pub fn dutch_text_problems(text: &str) -> Vec<String> {
     out
 }
 
-/// Dutch label of a rule id, for texts that mention another signal.
+/// One rule's Dutch names, one row per rule in [`RULE_LABELS`]: the only place a rule's labels
+/// are written (a new rule adds one row; a unit test checks every rule of [`super::RULES`] has
+/// one). Three audiences, three wordings.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleLabels {
+    /// Rule id.
+    pub id: &'static str,
+    /// In texts that mention another signal, on the dashboard and in the CLI (lower case).
+    pub text: &'static str,
+    /// In the IB's mail (digest lines and counts per rule).
+    pub mail: &'static str,
+    /// In the board report (capitalised, the board's words).
+    pub board: &'static str,
+}
+
+/// The Dutch labels of every rule.
+pub const RULE_LABELS: &[RuleLabels] = &[
+    RuleLabels {
+        id: "dmt_three_lowest",
+        text: "drie keer V(E) op DMT",
+        mail: "drie keer V(E) op de DMT",
+        board: "Drie keer V(E) op DMT",
+    },
+    RuleLabels {
+        id: "eed_check",
+        text: "ED-dossier controleren",
+        mail: "ED-dossier nakijken",
+        board: "ED-check dyslexiedossier",
+    },
+    RuleLabels {
+        id: "lowest_level_repeated",
+        text: "herhaald laagste niveau",
+        mail: "twee keer het laagste niveau",
+        board: "Twee keer laagste niveau",
+    },
+    RuleLabels {
+        id: "level_drop",
+        text: "daling in niveau",
+        mail: "daling van twee niveaus of meer",
+        board: "Daling van twee niveaus",
+    },
+    RuleLabels {
+        id: "no_growth",
+        text: "geen groei",
+        mail: "geen groei",
+        board: "Geen groei vaardigheidsscore",
+    },
+    RuleLabels {
+        id: "reference_level_low",
+        text: "referentieniveau onder 1F",
+        mail: "referentieniveau onder 1F",
+        board: "Referentieniveau onder 1F",
+    },
+    RuleLabels {
+        id: "avi_stagnation",
+        text: "AVI-niveau staat stil",
+        mail: "AVI-niveau staat stil",
+        board: "AVI-niveau staat stil",
+    },
+    RuleLabels {
+        id: "plan_evaluation_due",
+        text: "evaluatie plan binnenkort",
+        mail: "evaluatie binnenkort",
+        board: "Evaluatie plan binnenkort",
+    },
+    RuleLabels {
+        id: "plan_evaluation_overdue",
+        text: "evaluatie plan te laat",
+        mail: "evaluatie te laat",
+        board: "Evaluatie plan verlopen",
+    },
+    RuleLabels {
+        id: "opp_yearly_evaluation",
+        text: "evaluatie OPP met ouders",
+        mail: "OPP-evaluatie met ouders",
+        board: "OPP-evaluatie met ouders",
+    },
+    RuleLabels {
+        id: "plan_ineffective",
+        text: "plannen zonder effect",
+        mail: "plannen zonder effect",
+        board: "Plan zonder effect",
+    },
+    RuleLabels {
+        id: "signal_without_plan",
+        text: "signaal zonder plan",
+        mail: "signaal zonder plan",
+        board: "Signaal zonder plan",
+    },
+    RuleLabels {
+        id: "unauthorised_absence",
+        text: "ongeoorloofd verzuim melden",
+        mail: "ongeoorloofd verzuim melden",
+        board: "Ongeoorloofd verzuim (leerplicht)",
+    },
+    RuleLabels {
+        id: "frequent_sick_absence",
+        text: "frequent ziekteverzuim",
+        mail: "frequent ziekteverzuim",
+        board: "Frequent ziekteverzuim",
+    },
+    RuleLabels {
+        id: "gifted_candidate",
+        text: "plusaanbod bespreken",
+        mail: "plusaanbod bespreken",
+        board: "Plusaanbod bespreken",
+    },
+    RuleLabels {
+        id: "dyscalculia_check",
+        text: "rekenonderzoek (ERWD)",
+        mail: "rekenonderzoek (ERWD)",
+        board: "Rekenonderzoek ERWD (dyscalculie)",
+    },
+    RuleLabels {
+        id: "opp_not_drawn_up",
+        text: "OPP nog niet opgesteld",
+        mail: "OPP nog niet opgesteld",
+        board: "OPP niet binnen termijn opgesteld",
+    },
+    RuleLabels {
+        id: "opp_parents_agreement",
+        text: "instemming ouders OPP ontbreekt",
+        mail: "instemming ouders OPP ontbreekt",
+        board: "Instemming ouders OPP ontbreekt",
+    },
+    RuleLabels {
+        id: "social_emotional_low",
+        text: "sociaal-emotioneel onder de signaleringsgrens",
+        mail: "sociaal-emotioneel onder de signaleringsgrens",
+        board: "Sociaal-emotioneel onder de signaleringsgrens",
+    },
+    RuleLabels {
+        id: "social_emotional_drop",
+        text: "sociaal-emotionele terugval",
+        mail: "sociaal-emotionele terugval",
+        board: "Sociaal-emotionele terugval",
+    },
+    RuleLabels {
+        id: "social_emotional_not_measured",
+        text: "sociaal-emotionele meting ontbreekt",
+        mail: "sociaal-emotionele meting ontbreekt",
+        board: "Sociaal-emotionele meting ontbreekt",
+    },
+    RuleLabels {
+        id: "concern_notes",
+        text: "herhaalde zorgnotities",
+        mail: "herhaalde zorgnotities bespreken",
+        board: "Herhaalde zorgnotities",
+    },
+];
+
+fn labels_of(rule: &str) -> Option<&'static RuleLabels> {
+    RULE_LABELS.iter().find(|l| l.id == rule)
+}
+
+/// Dutch label of a rule id, for texts that mention another signal (the id itself when unknown).
 pub fn rule_label(rule: &str) -> &str {
-    match rule {
-        "dmt_three_lowest" => "drie keer V(E) op DMT",
-        "eed_check" => "ED-dossier controleren",
-        "lowest_level_repeated" => "herhaald laagste niveau",
-        "level_drop" => "daling in niveau",
-        "no_growth" => "geen groei",
-        "reference_level_low" => "referentieniveau onder 1F",
-        "avi_stagnation" => "AVI-niveau staat stil",
-        "plan_evaluation_due" => "evaluatie plan binnenkort",
-        "plan_evaluation_overdue" => "evaluatie plan te laat",
-        "opp_yearly_evaluation" => "evaluatie OPP met ouders",
-        "plan_ineffective" => "plannen zonder effect",
-        "signal_without_plan" => "signaal zonder plan",
-        "unauthorised_absence" => "ongeoorloofd verzuim melden",
-        "frequent_sick_absence" => "frequent ziekteverzuim",
-        "gifted_candidate" => "plusaanbod bespreken",
-        "dyscalculia_check" => "rekenonderzoek (ERWD)",
-        "opp_not_drawn_up" => "OPP nog niet opgesteld",
-        "opp_parents_agreement" => "instemming ouders OPP ontbreekt",
-        "social_emotional_low" => "sociaal-emotioneel onder de signaleringsgrens",
-        "social_emotional_drop" => "sociaal-emotionele terugval",
-        "social_emotional_not_measured" => "sociaal-emotionele meting ontbreekt",
-        "concern_notes" => "herhaalde zorgnotities",
-        other => other,
-    }
+    labels_of(rule).map_or(rule, |l| l.text)
+}
+
+/// Dutch label of a rule for the IB's mail (the id itself when unknown).
+pub fn mail_label(rule: &str) -> &str {
+    labels_of(rule).map_or(rule, |l| l.mail)
+}
+
+/// Dutch name of a rule for the board report (the id itself when unknown).
+pub fn board_label(rule: &str) -> &str {
+    labels_of(rule).map_or(rule, |l| l.board)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every rule of the engine has its three labels, and no row names a rule that is gone.
+    #[test]
+    fn every_rule_has_its_labels_once() {
+        let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();
+        for id in &ids {
+            let rows = RULE_LABELS.iter().filter(|l| l.id == *id).count();
+            assert_eq!(rows, 1, "{id}: {rows} label rows");
+            for label in [rule_label(id), mail_label(id), board_label(id)] {
+                assert_ne!(label, *id, "{id} has no Dutch label");
+                assert_eq!(dutch_text_problems(label), Vec::<String>::new(), "{label}");
+            }
+        }
+        for l in RULE_LABELS {
+            assert!(ids.contains(&l.id), "label row for unknown rule {}", l.id);
+        }
+        assert_eq!(rule_label("no_such_rule"), "no_such_rule");
+    }
 
     #[test]
     fn words_and_dates() {

@@ -85,33 +85,9 @@ pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// Dutch label of a rule for the IB.
+/// Dutch label of a rule for the IB ([`crate::rules::text::RULE_LABELS`]).
 pub(crate) fn rule_label(rule: &str) -> &str {
-    match rule {
-        "dmt_three_lowest" => "drie keer V(E) op de DMT",
-        "eed_check" => "ED-dossier nakijken",
-        "lowest_level_repeated" => "twee keer het laagste niveau",
-        "level_drop" => "daling van twee niveaus of meer",
-        "no_growth" => "geen groei",
-        "reference_level_low" => "referentieniveau onder 1F",
-        "avi_stagnation" => "AVI-niveau staat stil",
-        "plan_evaluation_due" => "evaluatie binnenkort",
-        "plan_evaluation_overdue" => "evaluatie te laat",
-        "opp_yearly_evaluation" => "OPP-evaluatie met ouders",
-        "plan_ineffective" => "plannen zonder effect",
-        "signal_without_plan" => "signaal zonder plan",
-        "unauthorised_absence" => "ongeoorloofd verzuim melden",
-        "frequent_sick_absence" => "frequent ziekteverzuim",
-        "gifted_candidate" => "plusaanbod bespreken",
-        "dyscalculia_check" => "rekenonderzoek (ERWD)",
-        "opp_not_drawn_up" => "OPP nog niet opgesteld",
-        "opp_parents_agreement" => "instemming ouders OPP ontbreekt",
-        "social_emotional_low" => "sociaal-emotioneel onder de signaleringsgrens",
-        "social_emotional_drop" => "sociaal-emotionele terugval",
-        "social_emotional_not_measured" => "sociaal-emotionele meting ontbreekt",
-        "concern_notes" => "herhaalde zorgnotities bespreken",
-        other => other,
-    }
+    crate::rules::text::mail_label(rule)
 }
 
 /// One line: a pupil and all of his items, worst first.
