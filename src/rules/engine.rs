@@ -262,42 +262,34 @@ fn escalate_due_reminders(findings: &mut [Finding], history: &PupilHistory) {
     }
 }
 
+/// A higher signal and the domain in which it makes `lowest_level_repeated` redundant (§3 of
+/// docs/RULES.md): the DMT signal in word reading (as does an established dyslexieverklaring),
+/// the rekenonderzoek in rekenen-wiskunde. Found now or stored open/acknowledged.
+const COVERS_LOWEST_LEVEL: [(&str, LearningDomain); 2] = [
+    (dmt_three_lowest::RULE_ID, LearningDomain::WordReading),
+    (dyscalculia_check::RULE_ID, LearningDomain::Mathematics),
+];
+
 /// Alertmanager-style inhibition (docs/DOMAIN.md §7): no `lowest_level_repeated` on word reading
 /// while `dmt_three_lowest` fires now or is still active for the pupil, nor for a pupil with an
-/// established dyslexieverklaring (low word reading is known and being handled; issue 16 item 4).
+/// established dyslexieverklaring (low word reading is known and being handled; issue 16 item 4);
+/// likewise in rekenen while `dyscalculia_check` does ([`COVERS_LOWEST_LEVEL`]).
 fn inhibit(findings: &mut Vec<Finding>, history: &PupilHistory, as_of: NaiveDate) {
     let dyslexia = history
         .dyslexia_statement
         .is_some_and(|s| s.on.is_none_or(|on| on <= as_of));
-    let dmt_now = findings
-        .iter()
-        .any(|f| f.signal.rule == dmt_three_lowest::RULE_ID);
-    let dmt_stored = history.open_signals.iter().any(|s| {
-        s.rule == dmt_three_lowest::RULE_ID
-            && s.status.is_active()
-            && s.domain.is_none_or(|d| d == LearningDomain::WordReading)
-    });
-    if dmt_now || dmt_stored || dyslexia {
-        findings.retain(|f| {
-            !(f.signal.rule == lowest_level_repeated::RULE_ID
-                && f.signal.domain == Some(LearningDomain::WordReading))
-        });
-    }
-    // The same for rekenen: while the rekenonderzoek (ERWD) is advised, "twice at the lowest
-    // level" in rekenen-wiskunde tells the IB nothing the dyscalculia signal does not.
-    let erwd_now = findings
-        .iter()
-        .any(|f| f.signal.rule == dyscalculia_check::RULE_ID);
-    let erwd_stored = history.open_signals.iter().any(|s| {
-        s.rule == dyscalculia_check::RULE_ID
-            && s.status.is_active()
-            && s.domain.is_none_or(|d| d == LearningDomain::Mathematics)
-    });
-    if erwd_now || erwd_stored {
-        findings.retain(|f| {
-            !(f.signal.rule == lowest_level_repeated::RULE_ID
-                && f.signal.domain == Some(LearningDomain::Mathematics))
-        });
+    for (higher, domain) in COVERS_LOWEST_LEVEL {
+        let now = findings.iter().any(|f| f.signal.rule == higher);
+        let stored = history
+            .open_signals
+            .iter()
+            .any(|s| s.rule == higher && s.status.is_active() && s.domain.is_none_or(|d| d == domain));
+        let statement = dyslexia && domain == LearningDomain::WordReading;
+        if now || stored || statement {
+            findings.retain(|f| {
+                !(f.signal.rule == lowest_level_repeated::RULE_ID && f.signal.domain == Some(domain))
+            });
+        }
     }
 }
 
