@@ -255,23 +255,23 @@ pub async fn evaluate_school_cached(
             });
         }
     }
-    // Verzuim of the same pupils (issue 18 item 2).
+    // The other per-pupil data is read for the same pupils: the whole school on a run over every
+    // pupil, else the pupils read above.
     let ids: Vec<i64> = stored.iter().map(|h| h.pupil.id).collect();
-    let mut absences_by_pupil: HashMap<i64, Vec<crate::domain::Absence>> = HashMap::new();
-    let absences = match scope {
-        Scope::AllPupils => store.absences(brin, None).await?,
-        Scope::ChangedSince(_) => store.absences(brin, Some(&ids)).await?,
+    let only: Option<&[i64]> = match scope {
+        Scope::AllPupils => None,
+        Scope::ChangedSince(_) => Some(&ids),
     };
+    // Verzuim (issue 18 item 2).
+    let mut absences_by_pupil: HashMap<i64, Vec<crate::domain::Absence>> = HashMap::new();
+    let absences = store.absences(brin, only).await?;
     for a in absences {
         absences_by_pupil.entry(a.pupil_id).or_default().push(a.absence);
     }
     // The pupils' own notes of the current and previous school year, without their text (issue
     // 18 item 6): the dossier checks and `concern_notes` read their category and date.
     let since = note_window_start(as_of);
-    let marks = match scope {
-        Scope::AllPupils => store.note_marks(brin, None, since).await?,
-        Scope::ChangedSince(_) => store.note_marks(brin, Some(&ids), since).await?,
-    };
+    let marks = store.note_marks(brin, only, since).await?;
     let mut notes_by_pupil: HashMap<i64, Vec<rules::HistoryNote>> = HashMap::new();
     for m in marks {
         notes_by_pupil
@@ -284,12 +284,9 @@ pub async fn evaluate_school_cached(
                 written_on: m.written_at.with_timezone(&Amsterdam).date_naive(),
             });
     }
-    // Social-emotional measurements of the same pupils (issue 18 item 1).
+    // Social-emotional measurements (issue 18 item 1).
     let mut se_by_pupil: HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>> = HashMap::new();
-    let measurements = match scope {
-        Scope::AllPupils => store.social_emotional(brin, None).await?,
-        Scope::ChangedSince(_) => store.social_emotional(brin, Some(&ids)).await?,
-    };
+    let measurements = store.social_emotional(brin, only).await?;
     for m in measurements {
         se_by_pupil.entry(m.pupil_id).or_default().push(m.measurement);
     }
@@ -358,16 +355,16 @@ pub async fn evaluate_school_cached(
     // A reminder of a missing record the rule no longer finds for an evaluated pupil (a pupil who
     // left is not evaluated: his signals were closed above): the record was made (or the OPP
     // closed), so the stored signal is resolved (issue 18 item 5).
+    // (Signal keys name their pupil, so one set of this run's keys serves every pupil.)
+    let found: HashSet<&str> = evaluation
+        .pupils
+        .iter()
+        .flat_map(|p| p.findings.iter().map(|f| f.signal.key.as_str()))
+        .collect();
     for history in &histories {
         let Some(stored) = settles.get(&history.pupil_id) else {
             continue;
         };
-        let found: HashSet<&str> = evaluation
-            .pupils
-            .iter()
-            .filter(|p| p.pupil_id == history.pupil_id)
-            .flat_map(|p| p.findings.iter().map(|f| f.signal.key.as_str()))
-            .collect();
         for (id, key) in stored {
             if found.contains(key.as_str()) {
                 continue;
