@@ -13,8 +13,9 @@ use super::render;
 use crate::domain::{School, Severity};
 
 /// Builds the daily digest of `input` for `ib_email` at `school` on `as_of`; `Ok(None)` when
-/// nothing is new (then nothing is sent). At most [`MAX_NEW_LINES`] pupil lines of news and
-/// [`MAX_REPEAT_LINES`] of "nog open", the rest counted.
+/// nothing is new (then nothing is sent). At most [`MAX_NEW_LINES`] pupil lines in all: news
+/// first, then at most [`MAX_REPEAT_LINES`] of "nog open" as far as there is room; the rest
+/// counted.
 pub fn build_digest(
     school: &School,
     ib_email: &str,
@@ -40,7 +41,8 @@ pub fn build_digest(
     let new_lines = pupil_lines(new.iter().copied());
     let repeat_lines = pupil_lines(input.items.iter().filter(|i| i.repeat && !i.is_new));
     let (shown_new, rest_new) = new_lines.split_at(new_lines.len().min(MAX_NEW_LINES));
-    let (shown_rep, rest_rep) = repeat_lines.split_at(repeat_lines.len().min(MAX_REPEAT_LINES));
+    let room = MAX_REPEAT_LINES.min(MAX_NEW_LINES - shown_new.len());
+    let (shown_rep, rest_rep) = repeat_lines.split_at(repeat_lines.len().min(room));
     let named: Vec<(i64, String)> = shown_new
         .iter()
         .chain(shown_rep)

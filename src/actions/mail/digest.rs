@@ -10,10 +10,13 @@ use serde::Serialize;
 use crate::domain::{Brin, Grade, LearningDomain, Pupil, Severity};
 use crate::settings::{MailSettings, PupilNames};
 
-/// At most this many pupil lines of news in a daily digest; the rest is counted.
+/// At most this many pupil lines in a daily digest, news and "nog open" together (issue 17: "at
+/// most 15 lines"); the rest is counted. News comes first.
 pub const MAX_NEW_LINES: usize = 15;
-/// At most this many pupil lines in the "nog open" part of a digest; the rest is counted.
-pub const MAX_REPEAT_LINES: usize = 10;
+/// At most this many pupil lines in the short "nog open" part of a digest, and only as far as
+/// the news leaves room under [`MAX_NEW_LINES`]; the rest is counted and named on a later day
+/// (still at most once a week each).
+pub const MAX_REPEAT_LINES: usize = 5;
 /// At most this many pupil lines in a start overview; the rest is counted per rule and group.
 pub const MAX_OVERVIEW_LINES: usize = 25;
 /// An unchanged open item is named again at most once per this many days ("nog open").

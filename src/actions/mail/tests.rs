@@ -4,7 +4,8 @@ use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::compose::{build_digest, build_start_overview};
 use super::digest::{
-    DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES, MailKind,
+    DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES, MAX_REPEAT_LINES,
+    MailKind,
 };
 use super::policy::{Quiet, quiet_reason};
 use crate::domain::{Brin, Grade, LearningDomain, Pupil, School, Severity, Source};
@@ -217,6 +218,44 @@ fn repeats_go_into_nog_open() {
     assert!(open < daan, "{}", d.text);
     assert_eq!(d.repeat_lines, 1);
     assert!(d.named.iter().any(|n| n.0 == 4));
+}
+
+/// Issue 17: at most 15 lines in all; "nog open" is short (at most five) and only fills what the
+/// news leaves; the rest is counted and not marked as mailed, so it comes on a later day.
+#[test]
+fn nog_open_is_short_and_fits_under_the_fifteen_lines() {
+    for (news, repeats, shown) in [(3, 8, MAX_REPEAT_LINES), (12, 8, 3), (15, 8, 0), (2, 1, 1)] {
+        let items: Vec<DigestItem> = (1..=news + repeats)
+            .map(|n| {
+                let is_new = n <= news;
+                let mut i = item(
+                    n as i64,
+                    if is_new {
+                        ItemKind::NewSignal
+                    } else {
+                        ItemKind::EvaluationOverdue
+                    },
+                    pupil(&format!("p{n}"), "Kim", None, "Jansen"),
+                    5,
+                    if is_new {
+                        "level_drop"
+                    } else {
+                        "plan_evaluation_overdue"
+                    },
+                    Severity::Medium,
+                    is_new,
+                );
+                i.repeat = !is_new;
+                i
+            })
+            .collect();
+        let d = build(&DigestInput { items }, PupilNames::RoepnaamInitial);
+        assert_eq!(d.repeat_lines, shown, "{news} news, {repeats} open");
+        assert_eq!(d.lines, news + shown, "{news} news, {repeats} open");
+        assert!(d.lines <= MAX_NEW_LINES);
+        let named_repeats = d.named.iter().filter(|n| n.0 > news as i64).count();
+        assert_eq!(named_repeats, shown, "only what is shown counts as mailed");
+    }
 }
 
 #[test]
