@@ -497,10 +497,19 @@ fn summary_table(
             *per_rule.entry(rule.as_str()).or_default() += n;
         }
     }
+    // The owner's evaluation reminders are tasks, not signals (issue 17): counted apart.
+    let reminders: usize = per_rule
+        .iter()
+        .filter(|(rule, _)| crate::rules::engine::is_owner_reminder(rule))
+        .map(|(_, n)| n)
+        .sum();
     let _ = writeln!(out, "  signalen per regel (signals per rule):");
     for (rule, n) in per_rule {
-        let _ = writeln!(out, "    {rule:<26} {n:>8}");
+        if !crate::rules::engine::is_owner_reminder(rule) {
+            let _ = writeln!(out, "    {rule:<26} {n:>8}");
+        }
     }
+    let _ = writeln!(out, "  {:<28} {:>8}", "herinneringen planeigenaar", reminders);
     let created: usize = evaluations.iter().map(|e| e.tasks_created).sum();
     let at_mock: usize = board
         .schools()

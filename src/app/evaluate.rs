@@ -32,6 +32,9 @@ pub struct SchoolEvaluationSummary {
     pub signals_updated: usize,
     /// Existing signals with nothing new.
     pub signals_unchanged: usize,
+    /// Owner reminders found in this run (`plan_evaluation_due`): their tasks are stored, no
+    /// signal is opened ([`rules::engine::OWNER_REMINDERS`]).
+    pub owner_reminders: usize,
     /// Tasks created for the source system (each with exactly one outbox row).
     pub tasks_created: usize,
     /// Directie escalations created (escalatie naar de directie): mailed inside Zorgsignaal,
@@ -321,7 +324,10 @@ pub async fn evaluate_school_cached(
         };
         for finding in &pupil.findings {
             let (signal, tasks) = finding.to_records(history, crate::rules::opened_on(finding, as_of));
-            if held.get(&signal.key).is_some_and(|h| holds_unchanged(h, &signal)) {
+            if rules::engine::is_owner_reminder(&signal.rule) {
+                // The owner's reminder: its task only, no signal for the IB (issue 17).
+                summary.owner_reminders += 1;
+            } else if held.get(&signal.key).is_some_and(|h| holds_unchanged(h, &signal)) {
                 summary.signals_unchanged += 1;
             } else {
                 match store.upsert_signal(&signal, pupil.pupil_id).await? {

@@ -26,9 +26,11 @@ use super::run::{Daemon, runner};
 use crate::actions::mail::{MailKind, Mailer, SentInfo, school_quiet_reason};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::domain::HolidayRegion;
+use crate::rules::engine::TASKS_NOT_SIGNALS;
+use crate::rules::finding::origin_rule;
 use crate::schedule::{Clock, Scheduler, SchedulerOptions};
 use crate::settings::{CalendarSettings, Holiday, SchoolSettings, Settings};
-use crate::store::SignalFilter;
+use crate::store::{OutboxFilter, OutboxStatus, SignalFilter};
 use crate::sync::SyncEngine;
 
 /// The simulation's sync schedule: the mock's data changes once a day (at midnight, when the
@@ -68,6 +70,19 @@ struct Seen {
     /// keeps its signal and takes the new rule.
     rules: BTreeSet<String>,
     opened_on: NaiveDate,
+}
+
+/// A task of a rule that reaches the school as a task, not a signal of its own
+/// (`rules::engine::TASKS_NOT_SIGNALS`: the owner's evaluation reminder, the teacher's plan
+/// request), as the simulation saw it: created on the day the evaluation first found it, sent
+/// when the LAS took it. Its planted cases are measured by the task.
+#[derive(Debug, Clone)]
+struct Reminder {
+    school: String,
+    pupil: String,
+    rule: String,
+    created: NaiveDate,
+    sent: Option<NaiveDate>,
 }
 
 /// Runs the simulation and returns the figures (the `--json` object).
@@ -247,6 +262,7 @@ async fn run(
     );
 
     let mut seen: HashMap<i64, Seen> = HashMap::new();
+    let mut reminders: HashMap<String, Reminder> = HashMap::new();
     let mut job_failures: BTreeMap<String, usize> = BTreeMap::new();
     let mut jobs_run: BTreeMap<String, usize> = BTreeMap::new();
     let mut pushed = 0;
@@ -308,6 +324,25 @@ async fn run(
                 .rules
                 .insert(row.signal.rule.clone());
         }
+        // Owner reminders first seen today, and the day the LAS took them.
+        for item in store.outbox(&OutboxFilter::default()).await? {
+            let rule = origin_rule(&item.task.key);
+            if !TASKS_NOT_SIGNALS.contains(&rule) {
+                continue;
+            }
+            let r = reminders
+                .entry(item.task.key.clone())
+                .or_insert_with(|| Reminder {
+                    school: item.task.school.to_string(),
+                    pupil: item.task.pupil_external_id.clone(),
+                    rule: rule.to_owned(),
+                    created: day,
+                    sent: None,
+                });
+            if item.status == OutboxStatus::Sent && r.sent.is_none() {
+                r.sent = Some(day);
+            }
+        }
         day = next_day;
     }
     if let Some(p) = publishers {
@@ -330,7 +365,7 @@ async fn run(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
-    let mut figures = figures(opts, &settings, timeline, expected, &mails, &seen);
+    let mut figures = figures(opts, &settings, timeline, expected, &mails, &seen, &reminders);
     if let Value::Object(map) = &mut figures {
         map.insert("board_report_mails".into(), json!(board_mails));
         map.insert(
@@ -420,6 +455,7 @@ fn figures(
     expected: &[Expected],
     mails: &[SentInfo],
     seen: &HashMap<i64, Seen>,
+    reminders: &HashMap<String, Reminder>,
 ) -> Value {
     let schools: HashMap<&str, &SchoolSettings> =
         settings.schools.iter().map(|s| (s.brin.as_str(), s)).collect();
@@ -569,6 +605,40 @@ fn figures(
     let mut latency_max: Option<usize> = None;
     let mut cases = Vec::new();
     for e in expected.iter().filter(|e| e.expect == "fires") {
+        if TASKS_NOT_SIGNALS.contains(&e.rule.as_str()) {
+            // Found = the task reached the LAS; latency = school days from the day the
+            // evaluation first found it to the day it was sent.
+            let first = reminders
+                .values()
+                .filter(|r| r.rule == e.rule && r.pupil == e.pupil_id && r.school == e.school)
+                .min_by_key(|r| (r.created, r.sent));
+            let trigger = first.map_or_else(|| last_record_day(timeline, e), |r| Some(r.created));
+            let Some(trigger) = trigger.filter(|d| *d >= opts.from && *d <= opts.to) else {
+                continue;
+            };
+            planted_expected += 1;
+            let mut latency = None;
+            if let Some(r) = first {
+                found += 1;
+                match (r.sent, schools.get(e.school.as_str())) {
+                    (Some(sent), Some(school)) => {
+                        let l = school_days_between(settings, school, trigger, sent);
+                        latency_max = Some(latency_max.map_or(l, |m: usize| m.max(l)));
+                        latency = Some(l);
+                    }
+                    _ => not_mailed += 1,
+                }
+            }
+            cases.push(json!({
+                "rule": e.rule,
+                "pupil_id": e.pupil_id,
+                "source_day": trigger.to_string(),
+                "found": first.is_some(),
+                "by": "task",
+                "latency_school_days": latency,
+            }));
+            continue;
+        }
         let signal = seen
             .iter()
             .filter(|(_, s)| s.rules.contains(&e.rule) && s.pupil == e.pupil_id && s.school == e.school)
@@ -626,6 +696,10 @@ fn figures(
         "repeats": {
             "max_mails_per_unchanged_item_per_week": max_per_week,
             "mails_with_nog_open": digests.iter().filter(|m| m.repeat_lines > 0).count(),
+        },
+        "reminders": {
+            "tasks": reminders.len(),
+            "sent": reminders.values().filter(|r| r.sent.is_some()).count(),
         },
         "signals": {
             "opened": opened,

@@ -117,6 +117,7 @@ fn evaluate_prepared(
     let inhibited = before - findings.len();
     drop_tasks_of_history(&mut findings, as_of);
     continue_active(&mut findings, history, as_of);
+    continue_family(&mut findings, history, as_of);
     escalate_due_reminders(&mut findings, history);
     // Follow-up rules run last: they read the learning signals found above (after inhibition and
     // continuation), with their stored opening dates.
@@ -126,6 +127,7 @@ fn evaluate_prepared(
             asks.extend(evaluate(&input, &findings));
         }
     }
+    merge_plan_requests(&mut findings, &mut asks);
     continue_active(&mut asks, history, as_of);
     findings.extend(asks);
     let mut stats = EvaluationStats {
@@ -173,6 +175,20 @@ pub const CONTINUING_RULES: [&str; 13] = [
     social_emotional_drop::RULE_ID,
     concern_notes::RULE_ID,
 ];
+
+/// Owner reminders (herinneringen, issue 17 signal economy): a plan's evaluation that falls
+/// within the week is the plan owner's agenda, not news for the IB. Such a finding's tasks (the
+/// owner reminder in ParnasSys or Leeruniek) are stored and pushed as before, but no signal is
+/// opened: no line in the IB's digest, none on her start page. When the date passes without an
+/// evaluation, `plan_evaluation_overdue` opens the IB's signal (with its IB task). Over a replayed
+/// school year every handelingsplan got this reminder (23,7 signals per 100 pupils, three
+/// quarters of them evaluated on time), which is the teacher's calendar, not a signal.
+pub const OWNER_REMINDERS: [&str; 1] = [plan_evaluation_due::RULE_ID];
+
+/// Whether a finding of `rule` is an owner reminder only ([`OWNER_REMINDERS`]).
+pub fn is_owner_reminder(rule: &str) -> bool {
+    OWNER_REMINDERS.contains(&rule)
+}
 
 /// Reminders of a record that is missing in the source (issue 18 item 5: the OPP drawn up, the
 /// parents' agreement on its handelingsdeel): once the record is made the rule stops finding it,
@@ -229,6 +245,125 @@ fn continue_active(findings: &mut [Finding], history: &PupilHistory, as_of: Naiv
         }
     }
 }
+
+/// Families of rules that describe one problem of a pupil (issue 17): the level rules of one
+/// domain (two V's, a drop, below 1F, AVI standing still: "this pupil is low in spelling"), and
+/// the social-emotional rules (low twice, a fall: "this pupil is not doing well"). All are of
+/// medium severity and ask the IB to discuss the pupil; none carries a task of its own.
+pub const RULE_FAMILIES: [&[&str]; 2] = [
+    &[
+        lowest_level_repeated::RULE_ID,
+        level_drop::RULE_ID,
+        reference_level_low::RULE_ID,
+        avi_stagnation::RULE_ID,
+    ],
+    &[social_emotional_low::RULE_ID, social_emotional_drop::RULE_ID],
+];
+
+/// The family of `rule`, if it has one ([`RULE_FAMILIES`]).
+pub fn family_of(rule: &str) -> Option<&'static [&'static str]> {
+    RULE_FAMILIES.iter().copied().find(|f| f.contains(&rule))
+}
+
+/// One active signal per problem, across the rules of a family (issue 17): a new finding of a
+/// [`RULE_FAMILIES`] rule (its key not stored, not continued by [`continue_active`]) while the
+/// pupil has an active signal of another rule of the family in the same domain, opened in the
+/// current or previous school year, is that problem again, not news:
+/// - when that signal's own rule no longer finds it, the finding takes its key (the store keeps
+///   the signal and moves its rule, explanation and evidence on, as with a late evaluation): a
+///   spelling drop from III to V followed by V, V is one pupil low in spelling;
+/// - when it is still found in this run, the new finding is absorbed: its evidence is added to
+///   that finding, and it opens nothing.
+///
+/// Over a replayed school year (3 schools) a quarter of the new social-emotional signals and 25
+/// new level signals were such second signals of a problem the IB already had.
+fn continue_family(findings: &mut Vec<Finding>, history: &PupilHistory, as_of: NaiveDate) {
+    let stored_keys: std::collections::HashSet<&str> =
+        history.open_signals.iter().map(|s| s.key.as_str()).collect();
+    let mut i = 0;
+    while i < findings.len() {
+        let f = &findings[i];
+        let Some(family) = family_of(&f.signal.rule) else {
+            i += 1;
+            continue;
+        };
+        if stored_keys.contains(f.signal.key.as_str()) {
+            i += 1;
+            continue;
+        }
+        let pupil = pupil_subject(history.pupil_id);
+        let candidate = history
+            .open_signals
+            .iter()
+            .filter(|s| {
+                s.rule != f.signal.rule
+                    && family.contains(&s.rule.as_str())
+                    && s.domain == f.signal.domain
+                    && s.status.is_active()
+                    && s.key.starts_with(&subject_key(&s.rule, &pupil, s.domain, ""))
+                    && signal_without_plan::is_recent(s.opened_on, as_of)
+            })
+            .max_by(|a, b| (a.opened_on, &a.key).cmp(&(b.opened_on, &b.key)));
+        let Some(stored) = candidate else {
+            i += 1;
+            continue;
+        };
+        let key = stored.key.clone();
+        if let Some(holder) = findings.iter().position(|g| g.signal.key == key) {
+            let absorbed = findings.remove(i);
+            let holder = if holder > i { holder - 1 } else { holder };
+            let evidence = &mut findings[holder].signal.evidence;
+            for e in absorbed.signal.evidence {
+                if !evidence.contains(&e) {
+                    evidence.push(e);
+                }
+            }
+            continue;
+        }
+        let rises = stored.severity.is_some_and(|s| findings[i].signal.severity > s);
+        findings[i].signal.key = key;
+        if !rises {
+            findings[i].tasks.clear();
+        }
+        i += 1;
+    }
+}
+
+/// One signal per problem (issue 17, `signal_without_plan` version 4): six weeks without a plan
+/// is news for the teacher (docs/DOMAIN.md §6: "task to teacher, copy IB"), not a second signal
+/// about the same pupil and domain for the IB. The request is merged into the learning signal it
+/// is anchored on (the oldest current one of the domain, found in this run): that finding gets
+/// the teacher's task and the request's sentence in its explanation ("… en er loopt geen plan
+/// voor spelling."), and the other open signals of the domain as evidence; its rule, key and
+/// severity stay. Over a replayed school year the separate request was a fifth of all new
+/// signals, each an echo of a signal the IB had already received. A request whose anchor is not
+/// among the findings (the rule asks only for current signals, so this does not happen) stays a
+/// finding of its own.
+fn merge_plan_requests(findings: &mut [Finding], asks: &mut Vec<Finding>) {
+    asks.retain(|ask| {
+        if ask.signal.rule != signal_without_plan::RULE_ID {
+            return true;
+        }
+        let Some(anchor) = ask.signal.evidence.first().map(|e| e.id.as_str()) else {
+            return true;
+        };
+        let Some(target) = findings.iter_mut().find(|f| f.signal.key == anchor) else {
+            return true;
+        };
+        let t = &mut target.signal;
+        t.explanation = format!("{} {}", t.explanation, ask.signal.explanation);
+        t.evidence
+            .extend(ask.signal.evidence.iter().filter(|e| e.id != anchor).cloned());
+        target.tasks.extend(ask.tasks.iter().cloned());
+        false
+    });
+}
+
+/// Rules whose findings reach the school as tasks, not as signals of their own (issue 17): the
+/// owner's evaluation reminder ([`OWNER_REMINDERS`]) and the teacher's plan request, which is
+/// merged into its learning signal (`merge_plan_requests`). The simulation measures their
+/// planted cases by the task.
+pub const TASKS_NOT_SIGNALS: [&str; 2] = [plan_evaluation_due::RULE_ID, signal_without_plan::RULE_ID];
 
 /// One signal per plan evaluation (issue 17): "evaluatie binnenkort" and, once the date has
 /// passed, "evaluatie te laat" are one item whose state moves on, not two signals. An overdue
@@ -492,6 +627,165 @@ mod tests {
             "{:?}",
             got[0]
         );
+    }
+}
+
+/// Issue 17: one active signal per problem across the rules of a family
+/// ([`RULE_FAMILIES`]).
+#[cfg(test)]
+mod family_tests {
+    use super::super::testkit::{Pupil, ctx, d};
+    use super::*;
+    use crate::domain::{LearningDomain, SeInstrument, SignalStatus};
+
+    fn findings(p: &Pupil, as_of: NaiveDate) -> Vec<Finding> {
+        evaluate(&p.clone().build(), as_of, &ctx())
+    }
+
+    /// Spelling III at M5, V at E5 (a drop of two levels), V again at M6 (two V's in a row).
+    fn drop_then_low(p: Pupil) -> Pupil {
+        p.result("CSP", "Spelling", d(2025, 1, 20), &[("IV", "III")])
+            .result("CSP", "Spelling", d(2025, 6, 10), &[("IV", "V")])
+            .result("CSP", "Spelling", d(2026, 1, 19), &[("IV", "V")])
+    }
+
+    #[test]
+    fn two_lows_after_a_stored_drop_continue_the_drop_signal() {
+        let as_of = d(2026, 1, 25);
+        // Without a stored signal: "two V's" is a signal of its own.
+        let fresh = findings(&drop_then_low(Pupil::new(10)), as_of);
+        let llr: Vec<&Finding> = fresh
+            .iter()
+            .filter(|f| f.signal.rule == lowest_level_repeated::RULE_ID)
+            .collect();
+        assert_eq!(llr.len(), 1, "{fresh:?}");
+        assert!(
+            llr[0]
+                .signal
+                .key
+                .starts_with("lowest_level_repeated/p10/spelling/")
+        );
+        let drop_key = "level_drop/p10/spelling/r2";
+        let stored = |status, opened| {
+            drop_then_low(Pupil::new(10)).prior(
+                drop_key,
+                level_drop::RULE_ID,
+                Some(LearningDomain::Spelling),
+                opened,
+                status,
+            )
+        };
+        // (name, status, opened on, continues the drop signal)
+        let cases = [
+            (
+                "open drop signal: the same problem",
+                SignalStatus::Open,
+                d(2025, 6, 10),
+                true,
+            ),
+            (
+                "acknowledged: the same problem",
+                SignalStatus::Acknowledged,
+                d(2025, 6, 10),
+                true,
+            ),
+            (
+                "resolved by the IB: news",
+                SignalStatus::Resolved,
+                d(2025, 6, 10),
+                false,
+            ),
+            ("dismissed: news", SignalStatus::Dismissed, d(2025, 6, 10), false),
+            ("history: news", SignalStatus::Open, d(2024, 6, 10), false),
+        ];
+        for (name, status, opened, continues) in cases {
+            let got = findings(&stored(status, opened), as_of);
+            let llr: Vec<&Finding> = got
+                .iter()
+                .filter(|f| f.signal.rule == lowest_level_repeated::RULE_ID)
+                .collect();
+            assert_eq!(llr.len(), 1, "{name}: {got:?}");
+            assert_eq!(llr[0].signal.key == drop_key, continues, "{name}");
+        }
+        // Another domain's signal is another problem.
+        let other = drop_then_low(Pupil::new(10)).prior(
+            "level_drop/p10/mathematics/r9",
+            level_drop::RULE_ID,
+            Some(LearningDomain::Mathematics),
+            d(2025, 6, 10),
+            SignalStatus::Open,
+        );
+        let got = findings(&other, as_of);
+        assert!(
+            got.iter()
+                .any(|f| f.signal.key.starts_with("lowest_level_repeated/p10/spelling/")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_finding_of_the_family_beside_the_stored_signal_it_joins_opens_nothing() {
+        // Rekenen II at M5, IV at E5 (a drop of two levels, still found), and a stored
+        // "two V's" in spelling for another problem; plus a stored drop in rekenen that is still
+        // found: a second rule of the family in rekenen joins it.
+        let p = Pupil::new(10)
+            .result("RW", "Rekenen", d(2025, 1, 20), &[("IV", "II")])
+            .result("RW", "Rekenen", d(2025, 6, 10), &[("IV", "IV")]);
+        let as_of = d(2025, 6, 20);
+        let fresh = findings(&p, as_of);
+        let drop = fresh
+            .iter()
+            .find(|f| f.signal.rule == level_drop::RULE_ID)
+            .expect("the drop fires");
+        let stored = p.clone().prior(
+            &drop.signal.key,
+            level_drop::RULE_ID,
+            Some(LearningDomain::Mathematics),
+            d(2025, 6, 10),
+            SignalStatus::Open,
+        );
+        // Still one signal for rekenen, with the stored key.
+        let got = findings(&stored, as_of);
+        let rekenen: Vec<&Finding> = got
+            .iter()
+            .filter(|f| f.signal.domain == Some(LearningDomain::Mathematics))
+            .collect();
+        assert_eq!(rekenen.len(), 1, "{got:?}");
+        assert_eq!(rekenen[0].signal.key, drop.signal.key);
+    }
+
+    #[test]
+    fn a_social_emotional_low_after_a_stored_drop_continues_it() {
+        use SeInstrument::Zien;
+        // Welbevinden groen, rood, rood: the drop (autumn to spring) and then rood twice.
+        let p = Pupil::new(8)
+            .se(Zien, "welbevinden", d(2025, 3, 20), "groen")
+            .se(Zien, "welbevinden", d(2025, 10, 20), "rood")
+            .se(Zien, "welbevinden", d(2026, 3, 20), "rood");
+        let as_of = d(2026, 3, 25);
+        let fresh = findings(&p, as_of);
+        let low = fresh
+            .iter()
+            .find(|f| f.signal.rule == social_emotional_low::RULE_ID)
+            .expect("low fires");
+        assert!(low.signal.key.starts_with("social_emotional_low/p8/"));
+        let drop_key = "social_emotional_drop/p8/none/a2025-10-20";
+        let stored = p.prior(
+            drop_key,
+            social_emotional_drop::RULE_ID,
+            None,
+            d(2025, 10, 20),
+            SignalStatus::Open,
+        );
+        let got = findings(&stored, as_of);
+        let se: Vec<&Finding> = got
+            .iter()
+            .filter(|f| f.signal.rule.starts_with("social_emotional_"))
+            .collect();
+        assert_eq!(se.len(), 1, "{got:?}");
+        assert_eq!(se[0].signal.key, drop_key);
+        assert_eq!(se[0].signal.rule, social_emotional_low::RULE_ID);
+        assert!(se[0].tasks.is_empty(), "the problem asked for its task already");
     }
 }
 

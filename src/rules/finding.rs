@@ -143,6 +143,13 @@ pub fn pupil_subject(pupil_id: i64) -> String {
     format!("p{pupil_id}")
 }
 
+/// The rule a signal or task key was made by (`rule/subject/domain/anchor`): a signal keeps its
+/// key when its state moves on ("evaluatie binnenkort" → "te laat"), and a task merged into
+/// another rule's signal keeps its own rule in its key.
+pub fn origin_rule(key: &str) -> &str {
+    key.split('/').next().unwrap_or(key)
+}
+
 /// Key subject of a group (for group plans): `g<source group id>`.
 pub fn group_subject(group_external_id: &str) -> String {
     format!("g{}", group_external_id.trim())

@@ -316,10 +316,19 @@ proptest! {
         prop_assert_eq!(&ks, &sorted);
         for f in &findings {
             let prefix = format!("{}/p3/", f.signal.rule);
-            prop_assert!(f.signal.key.starts_with(&prefix), "{}", f.signal.key);
+            // A finding that continues a stored signal of its family keeps that signal's key.
+            let family = super::engine::family_of(&f.signal.rule).unwrap_or(&[]);
+            prop_assert!(
+                f.signal.key.starts_with(&prefix)
+                    || family.iter().any(|r| f.signal.key.starts_with(&format!("{r}/p3/"))),
+                "{}",
+                f.signal.key
+            );
             prop_assert!(!f.signal.explanation.is_empty() && !f.signal.evidence.is_empty());
             for t in &f.tasks {
-                prop_assert!(t.key.starts_with(&prefix), "{}", t.key);
+                // A plan request merged into its learning signal keeps its own rule in its key.
+                let merged = format!("{}/p3/", super::signal_without_plan::RULE_ID);
+                prop_assert!(t.key.starts_with(&prefix) || t.key.starts_with(&merged), "{}", t.key);
             }
         }
     }

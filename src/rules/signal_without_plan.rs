@@ -21,7 +21,9 @@ pub const RULE_ID: &str = "signal_without_plan";
 /// 3: only current signals (found by this evaluation); a level drop only when it ends at V or
 /// lower; not on word reading while the DMT signal or its ED check covers it; one active signal
 /// per domain (issue 17, signal economy).
-pub const RULE_VERSION: u32 = 3;
+/// 4: no signal of its own: the request (its task and sentence) is merged into the learning
+/// signal it is anchored on (`engine::merge_plan_requests`, issue 17).
+pub const RULE_VERSION: u32 = 4;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -298,11 +300,23 @@ mod tests {
             .result("CSP", "Spelling", d(2026, 1, 19), &[("IV", "V")])
     }
 
+    /// The plan request of a finding: since version 4 it is merged into the learning signal it
+    /// is about, as a task of this rule.
+    fn request(f: &Finding) -> Option<&TaskDraft> {
+        f.tasks.iter().find(|t| t.key.starts_with("signal_without_plan/"))
+    }
+
+    /// The findings that carry a plan request (learning signals, version 4).
     fn asks(p: Pupil, as_of: chrono::NaiveDate) -> Vec<Finding> {
-        engine_evaluate(&p.build(), as_of, &ctx())
+        let got: Vec<Finding> = engine_evaluate(&p.build(), as_of, &ctx())
             .into_iter()
-            .filter(|f| f.signal.rule == RULE_ID)
-            .collect()
+            .filter(|f| request(f).is_some())
+            .collect();
+        assert!(
+            got.iter().all(|f| f.signal.rule != RULE_ID),
+            "a request is no signal of its own: {got:?}"
+        );
+        got
     }
 
     /// The key the engine gives the pupil's signal of `rule` (to store it as a prior).
@@ -320,12 +334,16 @@ mod tests {
         let got = asks(low_spelling(Pupil::new(7)), d(2026, 3, 2));
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].signal.domain, Some(Spelling));
-        assert_eq!(
-            got[0].signal.explanation,
-            "Het signaal 'herhaald laagste niveau' staat sinds 19-01-2026 open (6 weken) en er loopt geen \
-             plan voor spelling."
+        assert_eq!(got[0].signal.rule, "lowest_level_repeated");
+        assert!(
+            got[0].signal.explanation.ends_with(
+                " Het signaal 'herhaald laagste niveau' staat sinds 19-01-2026 open (6 weken) en er loopt \
+                 geen plan voor spelling."
+            ),
+            "{}",
+            got[0].signal.explanation
         );
-        assert_eq!(got[0].tasks[0].kind, TaskKind::TeacherTask);
+        assert_eq!(request(&got[0]).map(|t| t.kind), Some(TaskKind::TeacherTask));
         // Five weeks after the second sitting: not yet.
         assert!(asks(low_spelling(Pupil::new(7)), d(2026, 2, 23)).is_empty());
     }
@@ -450,7 +468,7 @@ mod tests {
             .dmt(d(2026, 1, 19), "V-");
         let found = engine_evaluate(&p.clone().build(), d(2026, 3, 9), &ctx());
         assert!(found.iter().any(|f| f.signal.rule == "dmt_three_lowest"));
-        assert!(found.iter().all(|f| f.signal.rule != RULE_ID), "{found:?}");
+        assert!(found.iter().all(|f| request(f).is_none()), "{found:?}");
         // A word-reading drop into V while a stored DMT signal is active asks nothing either.
         let p = Pupil::new(10)
             .dmt(d(2025, 6, 10), "III")
@@ -522,13 +540,20 @@ mod tests {
             .result("CSPW", "Spelling werkwoorden", d(2026, 1, 20), &[("IV", "V")]);
         let got = asks(p, d(2026, 3, 9));
         assert_eq!(got.len(), 1, "{got:?}");
-        assert!(
+        assert!(request(&got[0]).is_some_and(|t| {
+            t.key
+                .starts_with("signal_without_plan/p10/spelling/signal:lowest_level_repeated/p10/spelling/")
+        }));
+        // The other open signal of the domain is cited beside the anchor's own results.
+        assert_eq!(
             got[0]
                 .signal
-                .key
-                .starts_with("signal_without_plan/p10/spelling/signal:lowest_level_repeated/p10/spelling/")
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "signal")
+                .count(),
+            1
         );
-        assert_eq!(got[0].signal.evidence.len(), 2);
         assert!(
             got[0]
                 .signal

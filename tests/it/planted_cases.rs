@@ -1,7 +1,8 @@
 //! The planted cases of the mock generator (`--emit-expected`) come out as expected after a full
 //! sync from the mock servers into SQLite and an evaluation at the dataset's reference date: every
 //! `fires` has a stored signal of that rule for that pupil (and domain, and EED criterion), every
-//! `silent` has none. A mismatch prints a table with the pupil's signals and their explanations.
+//! `silent` has none. The rules that reach the school as a task and not as a signal of their own
+//! (`TASKS_NOT_SIGNALS`, issue 17) are read from the pupil's tasks. A mismatch prints a table with the pupil's signals and their explanations.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -14,8 +15,9 @@ use zorgsignaal::app::evaluate::evaluate_schools;
 use zorgsignaal::app::{open_store, today_amsterdam};
 use zorgsignaal::domain::{Brin, EedCriterion, Signal};
 use zorgsignaal::rules::RULES;
+use zorgsignaal::rules::engine::TASKS_NOT_SIGNALS;
 use zorgsignaal::settings::Settings;
-use zorgsignaal::store::{SignalFilter, Store};
+use zorgsignaal::store::{OutboxFilter, SignalFilter, Store};
 use zorgsignaal::sync::{NoProgress, SyncEngine, SyncOptions};
 
 /// A signal as far as the comparison goes, from the store or from `signals --json`.
@@ -70,6 +72,45 @@ async fn add_group_signals(store: &dyn Store, school: &str, out: &mut SignalsByP
                 opened_on: s.opened_on.to_string(),
                 explanation: s.explanation,
             });
+    }
+}
+
+/// A task of a rule that reaches the school as a task, not a signal of its own
+/// (`TASKS_NOT_SIGNALS`: the owner's evaluation reminder, the teacher's plan request merged into
+/// its learning signal), as the comparison sees it: its rule and domain from its key.
+fn got_from_task(key: &str, title: &str) -> Option<Got> {
+    let mut parts = key.split('/');
+    let rule = parts.next()?;
+    if !TASKS_NOT_SIGNALS.contains(&rule) {
+        return None;
+    }
+    let domain = parts.nth(1).filter(|d| *d != "none").map(str::to_owned);
+    Some(Got {
+        rule: rule.to_owned(),
+        domain,
+        eed_criterion: None,
+        name: format!("taak {key}"),
+        opened_on: String::new(),
+        explanation: title.to_owned(),
+    })
+}
+
+/// Adds the stored tasks of `TASKS_NOT_SIGNALS` rules of `school` to `out`, per pupil.
+async fn add_task_only_rules(store: &dyn Store, school: &str, out: &mut SignalsByPupil) {
+    let brin = Brin::parse(school).expect("planted BRIN");
+    let items = store
+        .outbox(&OutboxFilter {
+            school: Some(brin),
+            ..OutboxFilter::default()
+        })
+        .await
+        .expect("outbox");
+    for item in items {
+        if let Some(got) = got_from_task(&item.task.key, &item.task.title) {
+            out.entry((school.to_owned(), item.task.pupil_external_id.clone()))
+                .or_default()
+                .push(got);
+        }
     }
 }
 
@@ -211,6 +252,7 @@ async fn signals_by_pupil(store: &dyn Store, expected: &[Expected]) -> SignalsBy
                 .push(Got::from_signal(row.signal));
         }
         add_group_signals(store, school, &mut out).await;
+        add_task_only_rules(store, school, &mut out).await;
     }
     out
 }
@@ -350,6 +392,9 @@ async fn the_binary_gives_the_planted_outcomes_in_signals_json() {
     assert_eq!(code, 0, "evaluate failed:\n{out}\n{err}");
     let (code, out, err) = run_bin(&config, &["signals", "--status", "all", "--json"]).await;
     assert_eq!(code, 0, "signals failed:\n{err}");
+    // The owner's reminders and the plan requests reach the school as tasks (issue 17).
+    let (code, tasks_out, err) = run_bin(&config, &["outbox", "--json"]).await;
+    assert_eq!(code, 0, "outbox failed:\n{err}");
     board.shutdown().await;
     let signals: Vec<serde_json::Value> = serde_json::from_str(&out).expect("signals --json is an array");
     assert!(!signals.is_empty());
@@ -386,6 +431,17 @@ async fn the_binary_gives_the_planted_outcomes_in_signals_json() {
             opened_on: text(&s["opened_on"]).unwrap_or_default(),
             explanation: text(&s["explanation"]).unwrap_or_default(),
         });
+    }
+    let tasks: Vec<serde_json::Value> = serde_json::from_str(&tasks_out).expect("outbox --json is an array");
+    for t in &tasks {
+        let (Some(school), Some(pupil), Some(key)) =
+            (text(&t["school"]), text(&t["pupil_external_id"]), text(&t["key"]))
+        else {
+            panic!("an outbox row without school, pupil or key: {t}");
+        };
+        if let Some(got) = got_from_task(&key, &text(&t["title"]).unwrap_or_default()) {
+            by_pupil.entry((school, pupil)).or_default().push(got);
+        }
     }
     assert_all_hold(&expected, &by_pupil, &format!("binary, as of {as_of}"));
 }

@@ -324,11 +324,17 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
         cases.iter().filter(|c| c["found"] == true).count()
     );
     let mut latency_max = None::<u64>;
+    let mut by_task = Vec::new();
     for c in cases {
         let Some(l) = c["latency_school_days"].as_u64() else {
             continue;
         };
         latency_max = Some(latency_max.map_or(l, |m| m.max(l)));
+        if c["by"] == "task" {
+            // A rule that reaches the school as a task (issue 17): checked in the store below.
+            by_task.push(c);
+            continue;
+        }
         let mut day = date(c["source_day"].as_str().expect("source day"));
         let mut left = l;
         while left > 0 {
@@ -351,6 +357,36 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
         );
     }
     assert_eq!(planted["latency_school_days_max"].as_u64(), latency_max);
+    // The owner's reminders and plan requests: a task of that rule for that pupil reached the
+    // LAS (its outbox row is sent), and no signal of that rule was opened.
+    let url = format!("sqlite://{}", dir.join("zorgsignaal.sqlite").display());
+    let (outbox, signal_rules) = tokio::runtime::Runtime::new().expect("runtime").block_on(async {
+        let store = zorgsignaal::store::open(&url)
+            .await
+            .expect("the simulation's store");
+        let outbox = store
+            .outbox(&zorgsignaal::store::OutboxFilter::default())
+            .await
+            .expect("outbox");
+        let signals = store
+            .signals(&zorgsignaal::store::SignalFilter::default())
+            .await
+            .expect("signals");
+        store.close().await;
+        let rules: BTreeSet<String> = signals.into_iter().map(|r| r.signal.rule).collect();
+        (outbox, rules)
+    });
+    for c in by_task {
+        let rule = c["rule"].as_str().expect("rule");
+        let pupil = c["pupil_id"].as_str().expect("pupil");
+        assert!(
+            outbox.iter().any(|o| o.task.key.starts_with(&format!("{rule}/"))
+                && o.task.pupil_external_id == pupil
+                && o.status == zorgsignaal::store::OutboxStatus::Sent),
+            "no task sent for {c}"
+        );
+        assert!(!signal_rules.contains(rule), "{rule} opened a signal of its own");
+    }
 
     // Tasks are written back on the simulated day: every push reached the mock LAS once (they
     // were stamped with the real clock before, so a replayed year never pushed any), and nothing

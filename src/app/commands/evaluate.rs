@@ -51,6 +51,16 @@ pub fn evaluation_lines(summaries: &[SchoolEvaluationSummary], as_of: NaiveDate)
         for (rule, count) in &s.findings_per_rule {
             out.push(format!("  {:<34} {count}", text::rule_label(rule)));
         }
+        if s.owner_reminders > 0 {
+            out.push(format!(
+                "  ({} aan de planeigenaar: alleen een taak, geen signaal)",
+                text::plural(
+                    n(s.owner_reminders),
+                    "evaluatieherinnering",
+                    "evaluatieherinneringen"
+                )
+            ));
+        }
         if s.signals_resolved > 0 {
             out.push(format!(
                 "  ({} opgelost: wat ontbrak is vastgelegd)",
@@ -87,6 +97,7 @@ mod tests {
                 escalations_created: n,
                 unknown_tests: n,
                 signals_resolved: n,
+                owner_reminders: n,
                 ..SchoolEvaluationSummary::default()
             };
             let lines = evaluation_lines(&[s], NaiveDate::from_ymd_opt(2026, 3, 12).expect("date"));

@@ -38,6 +38,7 @@ pub async fn outbox(
             .map(|r| {
                 serde_json::json!({
                     "id": r.id, "status": r.status.as_str(), "school": r.task.school.as_str(),
+                    "key": r.task.key, "pupil_external_id": r.task.pupil_external_id,
                     "target": r.task.target.as_str(), "kind": r.task.kind.as_str(), "title": r.task.title,
                     "attempts": r.attempts, "next_attempt_at": r.next_attempt_at, "last_error": r.last_error,
                     "remote_id": r.remote_id, "lease_holder": r.lease_holder, "lease_until": r.lease_until,
