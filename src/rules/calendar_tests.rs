@@ -101,10 +101,11 @@ fn a_holiday_pauses_a_computed_plan_deadline() {
 }
 
 #[test]
-fn whether_an_evaluation_settles_an_explicit_date_counts_school_weeks() {
-    // OPP at zorgniveau 4 (8 weeks) with its next evaluation set for 18-11-2026. Eight school weeks
-    // before that is 14-09-2026 with the herfstvakantie, 23-09-2026 without holidays. An evaluation
-    // on 16-09 is this cycle's (early) with the holiday, the previous cycle's without.
+fn whether_an_evaluation_settles_an_explicit_date_counts_calendar_weeks() {
+    // OPP at zorgniveau 4 (8 weeks) with its next evaluation set for 18-11-2026. Eight calendar
+    // weeks before that is 23-09-2026; eight school weeks with the herfstvakantie 14-09-2026. An
+    // evaluation on 16-09 is the one that set the date (9 weeks before it) whatever the calendar:
+    // the reminder is owed (version 4; until then the herfstvakantie made it this cycle's).
     let opp = |evaluated: NaiveDate| {
         Pupil::new(4).plan(PlanKind::Opp, None, d(2026, 4, 20), |pl| {
             pl.care_level = Some("4".into());
@@ -118,7 +119,8 @@ fn whether_an_evaluation_settles_an_explicit_date_counts_school_weeks() {
     // (evaluated on, without holidays, with herfstvakantie)
     let cases = [
         (d(2026, 9, 14), owed.clone(), owed.clone()),
-        (d(2026, 9, 16), owed.clone(), None),
+        (d(2026, 9, 16), owed.clone(), owed.clone()),
+        (d(2026, 9, 23), owed.clone(), owed.clone()),
         (d(2026, 9, 24), None, None),
     ];
     for (evaluated, plain, holiday) in cases {
@@ -133,6 +135,21 @@ fn whether_an_evaluation_settles_an_explicit_date_counts_school_weeks() {
             "{evaluated}: with herfstvakantie"
         );
     }
+    // The planted case the year replay missed: evaluated on 07-05-2026, next date 02-07-2026 (8
+    // calendar weeks, Hemelvaart and Pinksteren between): reminded from 25-06.
+    let may = Pupil::new(4).plan(PlanKind::Opp, None, d(2025, 12, 1), |pl| {
+        pl.care_level = Some("4".into());
+        pl.evaluation_due = Some(d(2026, 7, 2));
+        pl.evaluations = vec![eval(d(2026, 5, 7), EvaluationOutcome::Achieved)];
+    });
+    let spring = with_calendar(crate::domain::SchoolCalendar::new(
+        Some(crate::domain::HolidayRegion::Midden),
+        &[],
+    ));
+    assert_eq!(
+        plan_rule(&may, d(2026, 6, 26), &spring),
+        Some(("plan_evaluation_due".to_string(), d(2026, 7, 2)))
+    );
 }
 
 #[test]

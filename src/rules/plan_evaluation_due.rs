@@ -11,8 +11,9 @@ use crate::domain::{Severity, TaskKind};
 pub const RULE_ID: &str = "plan_evaluation_due";
 /// Rule version. 2: school weeks (holidays pause deadlines); a group plan is due at its own
 /// evaluation or end date (issue 16 items 10 and 11). 3: an OPP only at a date the school set;
-/// its cadence is `opp_yearly_evaluation` (item 8).
-pub const RULE_VERSION: u32 = 3;
+/// its cadence is `opp_yearly_evaluation` (item 8). 4: whether an evaluation settles a date the
+/// school set is counted in calendar weeks (`plans::pending`); a task, no signal (issue 17).
+pub const RULE_VERSION: u32 = 4;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {

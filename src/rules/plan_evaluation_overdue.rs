@@ -14,8 +14,9 @@ pub const RULE_ID: &str = "plan_evaluation_overdue";
 /// evaluation or end date and stays overdue for one period after it ends (issue 16 items 10, 11).
 /// 3: an OPP only at a date the school set; its cadence is `opp_yearly_evaluation` (item 8).
 /// 4: continues the plan's active `plan_evaluation_due` signal of the same date instead of opening a
-/// second one: one signal per plan evaluation (issue 17).
-pub const RULE_VERSION: u32 = 4;
+/// second one: one signal per plan evaluation (issue 17). 5: whether an evaluation settles a date
+/// the school set is counted in calendar weeks (`plans::pending`).
+pub const RULE_VERSION: u32 = 5;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {

@@ -42,10 +42,16 @@ pub fn period_weeks(ctx: &SchoolContext, plan: &SupportPlan) -> u32 {
 
 /// The evaluation still owed on `as_of`, if any. Periods count school weeks: the school's holidays
 /// pause them ([`crate::domain::SchoolCalendar::add_school_weeks`]). With an explicit date, an
-/// evaluation less than one period before that date (or later) settles it; one held exactly a period
-/// earlier is the previous cycle's (the date is then last evaluation + period, as a computed date
-/// would be) and does not. Without an explicit date, the next is due one period after the start or
-/// the last evaluation.
+/// evaluation less than one period before that date **in calendar weeks** (or later) settles it;
+/// one held a period or more earlier is the previous cycle's (the date is then last evaluation +
+/// period, as the school counted it) and does not. Calendar weeks, not school weeks, here: a
+/// school that evaluated on 7 May and set the next date 8 weeks later (2 July) counted calendar
+/// weeks, and with Hemelvaart and Pinksteren between, 8 school weeks before 2 July fall before 7
+/// May, which made the evaluation that set the date count as this cycle's (version 4; the planted
+/// case "OPP-handelingsdeel met evaluatiedatum over 6 dagen" was missed on the year replay). A
+/// school that counted school weeks set its date further out, so its previous evaluation lies more
+/// than a calendar period back either way. Without an explicit date, the next is due one period
+/// (in school weeks) after the start or the last evaluation.
 ///
 /// A group plan runs for its own period (Leeruniek: one plan per M/E period): its due date is its
 /// own evaluation date, else its end date, and only without either the `group_plan_weeks` default;
@@ -73,7 +79,7 @@ pub fn pending(ctx: &SchoolContext, as_of: NaiveDate, plan: &SupportPlan) -> Opt
     }
     match plan.evaluation_due {
         Some(due) => {
-            let settled = last_eval.is_some_and(|e| e > ctx.calendar.sub_school_weeks(due, weeks));
+            let settled = last_eval.is_some_and(|e| e > due - chrono::Days::new(7 * u64::from(weeks)));
             (!settled).then_some(Deadline { due, explicit: true })
         }
         None => {
