@@ -292,15 +292,18 @@ fn continue_family(findings: &mut Vec<Finding>, history: &PupilHistory, as_of: N
             continue;
         }
         let pupil = pupil_subject(history.pupil_id);
+        // The stored signal's rule may be this finding's own by now (continued on an earlier
+        // day), with a key another rule of the family made: any rule and key of the family.
         let candidate = history
             .open_signals
             .iter()
             .filter(|s| {
-                s.rule != f.signal.rule
-                    && family.contains(&s.rule.as_str())
+                family.contains(&s.rule.as_str())
                     && s.domain == f.signal.domain
                     && s.status.is_active()
-                    && s.key.starts_with(&subject_key(&s.rule, &pupil, s.domain, ""))
+                    && family
+                        .iter()
+                        .any(|r| s.key.starts_with(&subject_key(r, &pupil, s.domain, "")))
                     && signal_without_plan::is_recent(s.opened_on, as_of)
             })
             .max_by(|a, b| (a.opened_on, &a.key).cmp(&(b.opened_on, &b.key)));
@@ -707,6 +710,21 @@ mod family_tests {
             assert_eq!(llr.len(), 1, "{name}: {got:?}");
             assert_eq!(llr[0].signal.key == drop_key, continues, "{name}");
         }
+        // The next day the store holds the drop's key with the new rule: still one signal.
+        let next_day = drop_then_low(Pupil::new(10)).prior(
+            drop_key,
+            lowest_level_repeated::RULE_ID,
+            Some(LearningDomain::Spelling),
+            d(2025, 6, 10),
+            SignalStatus::Open,
+        );
+        let got = findings(&next_day, d(2026, 1, 26));
+        let spelling: Vec<&Finding> = got
+            .iter()
+            .filter(|f| f.signal.domain == Some(LearningDomain::Spelling))
+            .collect();
+        assert_eq!(spelling.len(), 1, "{got:?}");
+        assert_eq!(spelling[0].signal.key, drop_key);
         // Another domain's signal is another problem.
         let other = drop_then_low(Pupil::new(10)).prior(
             "level_drop/p10/mathematics/r9",
