@@ -692,6 +692,9 @@ fn figures(
                 "p95": percentile(&items, 95.0),
                 "max": items.last().copied().unwrap_or(0),
             },
+            // What the IBs read in the period: every pupil line of every digest (news and "nog
+            // open"), "count what a school receives".
+            "lines_total": items.iter().sum::<usize>(),
         },
         "repeats": {
             "max_mails_per_unchanged_item_per_week": max_per_week,
