@@ -1,7 +1,7 @@
 //! Evaluation pipeline: store histories → pure rules → signals and tasks back into the store.
 //! The rules never see the store; this file is the only place the two meet.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -162,8 +162,8 @@ impl Moment {
     }
 }
 
-/// [`evaluate_school`] reading the histories through `cache` (a run over every pupil reads only
-/// what changed since the cache's last read).
+/// [`evaluate_school`] reading the histories through `cache`: a run reads only what changed
+/// since the cache's last read, and the rules get the cached histories lent, not copied.
 #[instrument(skip_all, fields(school = %brin, as_of = %at.as_of, scope = ?scope), err)]
 pub async fn evaluate_school_cached(
     store: &dyn Store,
@@ -175,8 +175,12 @@ pub async fn evaluate_school_cached(
     cache: &mut HistoryCache,
 ) -> Result<SchoolEvaluationSummary, EvaluateError> {
     let as_of = at.as_of;
-    let stored = match scope {
-        Scope::AllPupils => cache.histories(store, brin).await?,
+    let notes_since = note_window_start(as_of);
+    let mut lent = match scope {
+        Scope::AllPupils => {
+            cache.refresh(store, brin, notes_since, true).await?;
+            cache.lend(brin, None, as_of)
+        }
         Scope::ChangedSince(since) => {
             let ids = store.pupils_changed_since(brin, since).await?;
             if ids.is_empty() {
@@ -188,23 +192,85 @@ pub async fn evaluate_school_cached(
                     ..SchoolEvaluationSummary::default()
                 });
             }
-            store.pupil_histories_for(brin, &ids).await?
+            if cache.holds(brin, notes_since) {
+                cache.refresh(store, brin, notes_since, false).await?;
+                cache.lend(brin, Some(&ids), as_of)
+            } else {
+                // No histories kept for the school (a command run by hand): read just these.
+                let read = read_pupils(store, brin, Some(&ids), notes_since).await?;
+                Lent::owned(read, as_of)
+            }
         }
     };
-    // A pupil who has left (uitgeschreven on or before the day) stays in the store until
-    // retention deletes him, but no rule looks at him: no new signal, no task into a file the
-    // school no longer keeps.
-    let mut left: HashMap<i64, NaiveDate> = HashMap::new();
-    let stored: Vec<st::PupilHistory> = stored
-        .into_iter()
-        .filter(|h| match h.pupil.pupil.left_on {
-            Some(on) if on <= as_of => {
-                left.insert(h.pupil.id, on);
-                false
+    let outcome = evaluate_lent(store, brin, ctx, targets, at, scope, &mut lent).await;
+    if lent.from_cache {
+        cache.give_back(brin, lent.histories);
+    }
+    outcome
+}
+
+/// The histories of one run: the pupils looked at who have not left, in pupil id order, as the
+/// rules read them (their open signals are filled in by the run).
+#[derive(Debug, Default)]
+struct Lent {
+    histories: Vec<rules::PupilHistory>,
+    /// Per history: how many of its plans are the pupil's own (the rest are group plans).
+    own_plans: Vec<usize>,
+    /// The pupils looked at who have left, by their leaving date.
+    left: HashMap<i64, NaiveDate>,
+    /// Lent by the cache: given back after the run.
+    from_cache: bool,
+}
+
+impl Lent {
+    /// Histories read for one run only.
+    fn owned(read: Vec<CachedPupil>, as_of: NaiveDate) -> Self {
+        let mut lent = Self::default();
+        for p in read {
+            if let Some(h) = p.history {
+                lent.take(h, p.left_on, p.own_plans, as_of);
             }
-            _ => true,
-        })
-        .collect();
+        }
+        lent
+    }
+
+    /// Adds a pupil's history, or notes him as left: a pupil who has left (uitgeschreven on or
+    /// before the day) stays in the store until retention deletes him, but no rule looks at him
+    /// (no new signal, no task into a file the school no longer keeps). Answers the history
+    /// back when he has left.
+    fn take(
+        &mut self,
+        history: rules::PupilHistory,
+        left_on: Option<NaiveDate>,
+        own_plans: usize,
+        as_of: NaiveDate,
+    ) -> Option<rules::PupilHistory> {
+        match left_on {
+            Some(on) if on <= as_of => {
+                self.left.insert(history.pupil_id, on);
+                Some(history)
+            }
+            _ => {
+                self.histories.push(history);
+                self.own_plans.push(own_plans);
+                None
+            }
+        }
+    }
+}
+
+/// The evaluation of one run's `lent` histories and the store's writes of what it found.
+async fn evaluate_lent(
+    store: &dyn Store,
+    brin: &Brin,
+    ctx: &SchoolContext,
+    targets: &[Source],
+    at: Moment,
+    scope: Scope,
+    lent: &mut Lent,
+) -> Result<SchoolEvaluationSummary, EvaluateError> {
+    let as_of = at.as_of;
+    let left = &lent.left;
     let prior = store
         .signals(&SignalFilter {
             school: Some(brin.clone()),
@@ -250,64 +316,14 @@ pub async fn evaluate_school_cached(
     // Group plans (groepsplannen) of the school, once each: the pupils' histories carry them per
     // member of the group.
     let mut group_plans: BTreeMap<i64, HistoryPlan> = BTreeMap::new();
-    for h in &stored {
-        for p in &h.group_plans {
-            group_plans.entry(p.id).or_insert_with(|| HistoryPlan {
-                id: p.id,
-                plan: p.plan.clone(),
-            });
+    for (h, own) in lent.histories.iter_mut().zip(&lent.own_plans) {
+        for p in h.plans.get(*own..).unwrap_or_default() {
+            group_plans.entry(p.id).or_insert_with(|| p.clone());
         }
+        h.open_signals = prior_by_pupil.remove(&h.pupil_id).unwrap_or_default();
     }
-    // The other per-pupil data is read for the same pupils: the whole school on a run over every
-    // pupil, else the pupils read above.
-    let ids: Vec<i64> = stored.iter().map(|h| h.pupil.id).collect();
-    let only: Option<&[i64]> = match scope {
-        Scope::AllPupils => None,
-        Scope::ChangedSince(_) => Some(&ids),
-    };
-    // Verzuim (issue 18 item 2).
-    let mut absences_by_pupil: HashMap<i64, Vec<crate::domain::Absence>> = HashMap::new();
-    let absences = store.absences(brin, only).await?;
-    for a in absences {
-        absences_by_pupil.entry(a.pupil_id).or_default().push(a.absence);
-    }
-    // The pupils' own notes of the current and previous school year, without their text (issue
-    // 18 item 6): the dossier checks and `concern_notes` read their category and date.
-    let since = note_window_start(as_of);
-    let marks = store.note_marks(brin, only, since).await?;
-    let mut notes_by_pupil: HashMap<i64, Vec<rules::HistoryNote>> = HashMap::new();
-    for m in marks {
-        notes_by_pupil
-            .entry(m.pupil_id)
-            .or_default()
-            .push(rules::HistoryNote {
-                id: m.id,
-                source: m.source,
-                category_path: m.category_path,
-                written_on: m.written_at.with_timezone(&Amsterdam).date_naive(),
-            });
-    }
-    // Social-emotional measurements (issue 18 item 1).
-    let mut se_by_pupil: HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>> = HashMap::new();
-    let measurements = store.social_emotional(brin, only).await?;
-    for m in measurements {
-        se_by_pupil.entry(m.pupil_id).or_default().push(m.measurement);
-    }
-    let histories: Vec<rules::PupilHistory> = stored
-        .into_iter()
-        .map(|h| {
-            let absences = absences_by_pupil.remove(&h.pupil.id).unwrap_or_default();
-            let notes = notes_by_pupil.remove(&h.pupil.id).unwrap_or_default();
-            let social_emotional = se_by_pupil.remove(&h.pupil.id).unwrap_or_default();
-            rules::PupilHistory {
-                absences,
-                social_emotional,
-                notes,
-                ..to_rule_history(h, &mut prior_by_pupil)
-            }
-        })
-        .collect();
-    let evaluation = rules::evaluate_all(&histories, as_of, ctx);
+    let histories = &lent.histories;
+    let evaluation = rules::evaluate_all(histories, as_of, ctx);
     let by_id: HashMap<i64, &rules::PupilHistory> = histories.iter().map(|h| (h.pupil_id, h)).collect();
 
     let mut summary = SchoolEvaluationSummary {
@@ -367,7 +383,7 @@ pub async fn evaluate_school_cached(
         .iter()
         .flat_map(|p| p.findings.iter().map(|f| f.signal.key.as_str()))
         .collect();
-    for history in &histories {
+    for history in histories {
         let Some(stored) = settles.get(&history.pupil_id) else {
             continue;
         };
@@ -443,12 +459,13 @@ fn holds_unchanged(held: &Signal, found: &Signal) -> bool {
 }
 
 /// The pupils' histories of each school as last read, kept between evaluations of one process
-/// (issue 17: the daily run over every pupil read every result, membership and plan of the
-/// simulated board, ~39,000 results in its first month, every day, to find what it had found the
-/// day before). A run over every pupil reads again only the pupils
-/// [`st::HistoryStore::pupils_changed_since`] names since the previous read, drops pupils the
-/// store no longer holds and reads pupils it has not seen; every
-/// [`FULL_READ_EVERY`]th run reads the school whole. Whoever deletes rows without a change stamp
+/// and lent to the rules for a run (issue 17: the daily run over every pupil read every result,
+/// membership, plan, absence, note and measurement of the simulated board, every day, to find
+/// what it had found the day before, and copied the histories it kept for every run). A run
+/// reads again only the pupils [`st::HistoryStore::pupils_changed_since`] names since the
+/// previous read, drops pupils the store no longer holds and reads pupils it has not seen; every
+/// [`FULL_READ_EVERY`]th run over every pupil reads the school whole, and so does the first run
+/// of a school year (the notes' window moves). Whoever deletes rows without a change stamp
 /// (retention) must [`HistoryCache::clear`] it.
 #[derive(Debug, Default)]
 pub struct HistoryCache {
@@ -460,14 +477,27 @@ struct CachedSchool {
     /// Taken right before the last read, on the clock of the store's change stamps (the system
     /// clock: see [`Scope::ChangedSince`]).
     read_at: DateTime<Utc>,
-    /// Runs served since the last whole read.
+    /// Runs over every pupil served since the last whole read.
     refreshes: u32,
-    histories: BTreeMap<i64, st::PupilHistory>,
+    /// The notes' window the histories were read with ([`note_window_start`]).
+    notes_since: DateTime<Utc>,
+    pupils: BTreeMap<i64, CachedPupil>,
 }
 
-/// A school's histories are read whole again after this many runs served from the cache (daily
-/// runs: once a week), so a change the stamps missed (a write committed after a read that its
-/// stamp predates) lives at most that long.
+/// A pupil's history as the rules read it (open signals left empty: they are the run's).
+#[derive(Debug)]
+struct CachedPupil {
+    /// `None` while lent to a run.
+    history: Option<rules::PupilHistory>,
+    /// The day the pupil left, if so.
+    left_on: Option<NaiveDate>,
+    /// How many of `history.plans` are the pupil's own (the rest are his groups' plans).
+    own_plans: usize,
+}
+
+/// A school's histories are read whole again after this many runs over every pupil served from
+/// the cache (daily runs: once a week), so a change the stamps missed (a write committed after a
+/// read that its stamp predates) lives at most that long.
 pub const FULL_READ_EVERY: u32 = 7;
 
 impl HistoryCache {
@@ -476,56 +506,210 @@ impl HistoryCache {
         self.schools.clear();
     }
 
-    /// Every pupil's history of `brin` as the store holds it now (as
-    /// [`st::HistoryStore::pupil_histories`]), by pupil id.
-    pub async fn histories(
+    /// Every pupil's history of `brin` as the rules read it at `as_of` (open signals empty), as
+    /// the store holds it now ([`read_rule_histories`]), by pupil id; copies, for tests.
+    pub async fn rule_histories(
         &mut self,
         store: &dyn Store,
         brin: &Brin,
-    ) -> Result<Vec<st::PupilHistory>, StoreError> {
-        let read_at = Utc::now();
-        if let Some(cached) = self
+        as_of: NaiveDate,
+    ) -> Result<Vec<rules::PupilHistory>, StoreError> {
+        self.refresh(store, brin, note_window_start(as_of), true).await?;
+        Ok(self
             .schools
-            .get_mut(brin)
-            .filter(|c| c.refreshes < FULL_READ_EVERY)
-        {
-            let changed = store.pupils_changed_since(brin, cached.read_at).await?;
-            let known: std::collections::BTreeSet<i64> = store
-                .known_pupils(brin)
-                .await?
-                .into_iter()
-                .map(|k| k.id)
-                .collect();
-            cached.histories.retain(|id, _| known.contains(id));
-            let mut reread: std::collections::BTreeSet<i64> = changed.into_iter().collect();
-            reread.extend(known.iter().filter(|id| !cached.histories.contains_key(id)));
-            let reread: Vec<i64> = reread.into_iter().collect();
-            for id in &reread {
-                cached.histories.remove(id);
-            }
-            for h in store.pupil_histories_for(brin, &reread).await? {
-                cached.histories.insert(h.pupil.id, h);
-            }
-            cached.read_at = read_at;
-            cached.refreshes += 1;
-            tracing::debug!(
-                reread = reread.len(),
-                pupils = cached.histories.len(),
-                "histories refreshed"
-            );
-            return Ok(cached.histories.values().cloned().collect());
-        }
-        let all = store.pupil_histories(brin).await?;
-        self.schools.insert(
-            brin.clone(),
-            CachedSchool {
-                read_at,
-                refreshes: 0,
-                histories: all.iter().map(|h| (h.pupil.id, h.clone())).collect(),
-            },
-        );
-        Ok(all)
+            .get(brin)
+            .map(|c| c.pupils.values().filter_map(|p| p.history.clone()).collect())
+            .unwrap_or_default())
     }
+
+    /// Whether the cache keeps `brin`'s histories read with the notes' window `notes_since`.
+    fn holds(&self, brin: &Brin, notes_since: DateTime<Utc>) -> bool {
+        self.schools
+            .get(brin)
+            .is_some_and(|c| c.notes_since == notes_since)
+    }
+
+    /// Brings `brin`'s histories up to what the store holds now; `counted`: a run over every
+    /// pupil (counts towards the next whole read).
+    async fn refresh(
+        &mut self,
+        store: &dyn Store,
+        brin: &Brin,
+        notes_since: DateTime<Utc>,
+        counted: bool,
+    ) -> Result<(), StoreError> {
+        let read_at = Utc::now();
+        let reuse = self.schools.get(brin).is_some_and(|c| {
+            c.notes_since == notes_since
+                && (!counted || c.refreshes < FULL_READ_EVERY)
+                && c.pupils.values().all(|p| p.history.is_some())
+        });
+        if !reuse {
+            // Not held, due for a whole read, read with another notes' window, or a run that
+            // lent them never gave them back (it was cancelled).
+            self.schools.remove(brin);
+            let pupils = read_pupils(store, brin, None, notes_since).await?;
+            self.schools.insert(
+                brin.clone(),
+                CachedSchool {
+                    read_at,
+                    refreshes: 0,
+                    notes_since,
+                    pupils: pupils.into_iter().map(|p| (p.id(), p)).collect(),
+                },
+            );
+            return Ok(());
+        }
+        let Some(cached) = self.schools.get_mut(brin) else {
+            return Ok(());
+        };
+        let changed = store.pupils_changed_since(brin, cached.read_at).await?;
+        let known: BTreeSet<i64> = store
+            .known_pupils(brin)
+            .await?
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
+        cached.pupils.retain(|id, _| known.contains(id));
+        let mut reread: BTreeSet<i64> = changed.into_iter().collect();
+        reread.extend(known.iter().filter(|id| !cached.pupils.contains_key(id)));
+        let reread: Vec<i64> = reread.into_iter().collect();
+        for id in &reread {
+            cached.pupils.remove(id);
+        }
+        for p in read_pupils(store, brin, Some(&reread), notes_since).await? {
+            cached.pupils.insert(p.id(), p);
+        }
+        cached.read_at = read_at;
+        if counted {
+            cached.refreshes += 1;
+        }
+        tracing::debug!(
+            reread = reread.len(),
+            pupils = cached.pupils.len(),
+            "histories refreshed"
+        );
+        Ok(())
+    }
+
+    /// Lends the histories of `brin`'s pupils `only` (all: `None`) for one run; pupils the cache
+    /// does not hold are skipped. Whatever is lent must be [`HistoryCache::give_back`]en.
+    fn lend(&mut self, brin: &Brin, only: Option<&[i64]>, as_of: NaiveDate) -> Lent {
+        let mut lent = Lent {
+            from_cache: true,
+            ..Lent::default()
+        };
+        let Some(cached) = self.schools.get_mut(brin) else {
+            return lent;
+        };
+        let mut lend_one = |p: &mut CachedPupil| {
+            if let Some(h) = p.history.take() {
+                // A pupil who has left is not lent: his history stays.
+                p.history = lent.take(h, p.left_on, p.own_plans, as_of);
+            }
+        };
+        match only {
+            None => cached.pupils.values_mut().for_each(&mut lend_one),
+            Some(ids) => {
+                let ids: BTreeSet<i64> = ids.iter().copied().collect();
+                for id in ids {
+                    if let Some(p) = cached.pupils.get_mut(&id) {
+                        lend_one(p);
+                    }
+                }
+            }
+        }
+        lent
+    }
+
+    /// Takes back what [`HistoryCache::lend`] lent (their open signals dropped).
+    fn give_back(&mut self, brin: &Brin, histories: Vec<rules::PupilHistory>) {
+        let Some(cached) = self.schools.get_mut(brin) else {
+            return;
+        };
+        for mut h in histories {
+            h.open_signals = Vec::new();
+            if let Some(p) = cached.pupils.get_mut(&h.pupil_id) {
+                p.history = Some(h);
+            }
+        }
+    }
+}
+
+impl CachedPupil {
+    fn id(&self) -> i64 {
+        self.history.as_ref().map_or(0, |h| h.pupil_id)
+    }
+}
+
+/// The histories of `brin`'s pupils (all, or `only`) as the rules read them at a day whose
+/// notes' window starts at `notes_since` ([`note_window_start`]), open signals empty, by pupil
+/// id: the store's histories with the pupils' absences, notes and measurements.
+pub async fn read_rule_histories(
+    store: &dyn Store,
+    brin: &Brin,
+    only: Option<&[i64]>,
+    notes_since: DateTime<Utc>,
+) -> Result<Vec<rules::PupilHistory>, StoreError> {
+    Ok(read_pupils(store, brin, only, notes_since)
+        .await?
+        .into_iter()
+        .filter_map(|p| p.history)
+        .collect())
+}
+
+async fn read_pupils(
+    store: &dyn Store,
+    brin: &Brin,
+    only: Option<&[i64]>,
+    notes_since: DateTime<Utc>,
+) -> Result<Vec<CachedPupil>, StoreError> {
+    let stored = match only {
+        None => store.pupil_histories(brin).await?,
+        Some(ids) => store.pupil_histories_for(brin, ids).await?,
+    };
+    // Verzuim (issue 18 item 2).
+    let mut absences_by_pupil: HashMap<i64, Vec<crate::domain::Absence>> = HashMap::new();
+    for a in store.absences(brin, only).await? {
+        absences_by_pupil.entry(a.pupil_id).or_default().push(a.absence);
+    }
+    // The pupils' own notes of the current and previous school year, without their text (issue
+    // 18 item 6): the dossier checks and `concern_notes` read their category and date.
+    let mut notes_by_pupil: HashMap<i64, Vec<rules::HistoryNote>> = HashMap::new();
+    for m in store.note_marks(brin, only, notes_since).await? {
+        notes_by_pupil
+            .entry(m.pupil_id)
+            .or_default()
+            .push(rules::HistoryNote {
+                id: m.id,
+                source: m.source,
+                category_path: m.category_path,
+                written_on: m.written_at.with_timezone(&Amsterdam).date_naive(),
+            });
+    }
+    // Social-emotional measurements (issue 18 item 1).
+    let mut se_by_pupil: HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>> = HashMap::new();
+    for m in store.social_emotional(brin, only).await? {
+        se_by_pupil.entry(m.pupil_id).or_default().push(m.measurement);
+    }
+    Ok(stored
+        .into_iter()
+        .map(|h| {
+            let id = h.pupil.id;
+            let left_on = h.pupil.pupil.left_on;
+            let own_plans = h.plans.len();
+            CachedPupil {
+                history: Some(rules::PupilHistory {
+                    absences: absences_by_pupil.remove(&id).unwrap_or_default(),
+                    social_emotional: se_by_pupil.remove(&id).unwrap_or_default(),
+                    notes: notes_by_pupil.remove(&id).unwrap_or_default(),
+                    ..to_rule_history(h)
+                }),
+                left_on,
+                own_plans,
+            }
+        })
+        .collect())
 }
 
 /// Which pupils an evaluation looks at.
@@ -596,7 +780,7 @@ pub async fn evaluate_schools_cached(
 
 /// Converts the store's history of a pupil into the rule engine's plain input. The pupil's own
 /// plans and the group plans of his groups both count (coverage, EED dossier).
-fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal>>) -> rules::PupilHistory {
+fn to_rule_history(h: st::PupilHistory) -> rules::PupilHistory {
     let pupil_id = h.pupil.id;
     let plans = h
         .plans
@@ -621,7 +805,7 @@ fn to_rule_history(h: st::PupilHistory, prior: &mut HashMap<i64, Vec<PriorSignal
             })
             .collect(),
         plans,
-        open_signals: prior.remove(&pupil_id).unwrap_or_default(),
+        open_signals: Vec::new(),
         birth_date: h.pupil.pupil.birth_date,
         dyslexia_statement: h.pupil.pupil.dyslexia_statement,
         absences: Vec::new(),

@@ -126,7 +126,7 @@ async fn a_daily_run_writes_only_what_changed() {
 /// score and after a pupil left, and after as many runs as it serves before a whole read.
 #[tokio::test]
 async fn the_history_cache_hands_the_rules_what_the_store_holds() {
-    use zorgsignaal::app::evaluate::{FULL_READ_EVERY, HistoryCache};
+    use zorgsignaal::app::evaluate::{FULL_READ_EVERY, HistoryCache, note_window_start, read_rule_histories};
     let board = board(MockConfig::generated(params(1))).await;
     let (store, _url, _dir) = sqlite().await;
     let engine = engine(&board, store.clone());
@@ -135,13 +135,19 @@ async fn the_history_cache_hands_the_rules_what_the_store_holds() {
     assert!(!first.any_failed(), "{}", first.render());
     let brin = board.schools()[0].clone();
     let school = zorgsignaal::domain::Brin::parse(&brin).expect("brin");
+    let as_of = opts.today;
+    let whole = || read_rule_histories(store.as_ref(), &school, None, note_window_start(as_of));
     let mut cache = HistoryCache::default();
     let read = cache
-        .histories(store.as_ref(), &school)
+        .rule_histories(store.as_ref(), &school, as_of)
         .await
         .expect("first read");
-    assert_eq!(read, store.pupil_histories(&school).await.expect("histories"));
+    assert_eq!(read, whole().await.expect("histories"));
     assert!(!read.is_empty());
+    assert!(
+        read.iter().any(|h| !h.absences.is_empty() || !h.notes.is_empty()),
+        "the histories carry absences and notes"
+    );
 
     // A score changes at the source.
     let result = board.inspect(|st| st.schools[&brin].results.iter().next().expect("a result").clone());
@@ -150,10 +156,13 @@ async fn the_history_cache_hands_the_rules_what_the_store_holds() {
     board.upsert_result(&brin, changed).expect("change a result");
     let second = engine.run_once(&opts, &NoProgress).await;
     assert!(!second.any_failed(), "{}", second.render());
-    let now = store.pupil_histories(&school).await.expect("histories");
+    let now = whole().await.expect("histories");
     assert_ne!(now, read, "the sync changed a history");
     assert_eq!(
-        cache.histories(store.as_ref(), &school).await.expect("refresh"),
+        cache
+            .rule_histories(store.as_ref(), &school, as_of)
+            .await
+            .expect("refresh"),
         now
     );
 
@@ -162,14 +171,22 @@ async fn the_history_cache_hands_the_rules_what_the_store_holds() {
     assert!(board.remove_pupil(&brin, pupil).expect("remove"));
     let third = engine.run_once(&opts, &NoProgress).await;
     assert!(!third.any_failed(), "{}", third.render());
-    let now = store.pupil_histories(&school).await.expect("histories");
     assert!(
-        now.iter().any(|h| h.pupil.pupil.left_on.is_some()),
+        store
+            .known_pupils(&school)
+            .await
+            .expect("known pupils")
+            .iter()
+            .any(|p| p.left_on.is_some()),
         "the pupil is marked left"
     );
+    let now = whole().await.expect("histories");
     for _ in 0..=FULL_READ_EVERY {
         assert_eq!(
-            cache.histories(store.as_ref(), &school).await.expect("refresh"),
+            cache
+                .rule_histories(store.as_ref(), &school, as_of)
+                .await
+                .expect("refresh"),
             now
         );
     }
