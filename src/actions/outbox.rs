@@ -59,6 +59,9 @@ pub struct OutboxPolicy {
     pub max_delay: Duration,
     /// Rows claimed per drain round.
     pub batch: i64,
+    /// How long a claimed row stays this worker's (`outbox.lease`), from the claim and again
+    /// from each renewal right before its push.
+    pub lease: Duration,
 }
 
 impl Default for OutboxPolicy {
@@ -68,6 +71,7 @@ impl Default for OutboxPolicy {
             base_delay: Duration::from_secs(30),
             max_delay: Duration::from_secs(3600),
             batch: 50,
+            lease: Duration::from_secs(crate::store::OUTBOX_LEASE_SECS.unsigned_abs()),
         }
     }
 }
@@ -79,8 +83,14 @@ impl OutboxPolicy {
             max_attempts: i64::from(s.max_attempts),
             base_delay: s.retry_base_delay,
             max_delay: s.retry_max_delay,
+            lease: s.lease,
             ..Self::default()
         }
+    }
+
+    /// The lease as the store takes it (a lease beyond chrono's range: one day).
+    fn lease_delta(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::from_std(self.lease).unwrap_or(chrono::TimeDelta::days(1))
     }
 
     /// When to try again after `attempts` claims, or `None` to park. Pure.
@@ -196,7 +206,7 @@ impl OutboxWorker {
         let mut summary = DrainSummary::default();
         for item in self
             .store
-            .claim_outbox(now, self.policy.batch, &self.holder)
+            .claim_outbox_for(now, self.policy.batch, &self.holder, self.policy.lease_delta())
             .await?
         {
             if self.stop.as_ref().is_some_and(CancellationToken::is_cancelled) {
@@ -213,7 +223,12 @@ impl OutboxWorker {
             // give it a full lease for the push.
             match self
                 .store
-                .renew_outbox_lease(item.id, &self.holder, now.max(Utc::now()))
+                .renew_outbox_lease_for(
+                    item.id,
+                    &self.holder,
+                    now.max(Utc::now()),
+                    self.policy.lease_delta(),
+                )
                 .await
             {
                 Ok(()) => {}
@@ -320,12 +335,15 @@ mod tests {
             max_attempts: 3,
             retry_base_delay: Duration::from_secs(2),
             retry_max_delay: Duration::from_secs(5),
+            lease: Duration::from_secs(20),
         };
         let p = OutboxPolicy::from_settings(&fast);
         let now = at("2026-03-02T08:00:00Z");
         assert_eq!(p.next_attempt(1, now, None), Some(at("2026-03-02T08:00:02Z")));
         assert_eq!(p.next_attempt(2, now, None), Some(at("2026-03-02T08:00:04Z")));
         assert_eq!(p.next_attempt(3, now, None), None);
+        assert_eq!(p.lease, Duration::from_secs(20));
+        assert_eq!(p.lease_delta(), chrono::TimeDelta::seconds(20));
     }
 
     #[test]

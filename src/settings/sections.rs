@@ -177,6 +177,12 @@ pub struct OutboxSettings {
     /// Longest wait between two attempts (default 1h).
     #[serde(with = "humantime_serde")]
     pub retry_max_delay: Duration,
+    /// How long a daemon holds a claimed outbox row (default 5 min; renewed right before each
+    /// push). Several daemons on one PostgreSQL: a killed daemon's rows are pushed by another
+    /// once this has passed. Longer than one push with its HTTP retries, or a slow push is
+    /// taken over and pushed again (with the same idempotency key).
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
 }
 
 impl Default for OutboxSettings {
@@ -185,6 +191,7 @@ impl Default for OutboxSettings {
             max_attempts: 8,
             retry_base_delay: Duration::from_secs(30),
             retry_max_delay: Duration::from_secs(3600),
+            lease: Duration::from_secs(crate::store::OUTBOX_LEASE_SECS.unsigned_abs()),
         }
     }
 }

@@ -165,7 +165,8 @@ fn invalid_values_name_their_key() {
         issue_keys("[outbox]\nretry_base_delay = \"2m\"\nretry_max_delay = \"1m\""),
         ["outbox.retry_max_delay"]
     );
-    assert!(issue_keys("[outbox]\nmax_attempts = 3\nretry_base_delay = \"2s\"").is_empty());
+    assert_eq!(issue_keys("[outbox]\nlease = \"2s\""), ["outbox.lease"]);
+    assert!(issue_keys("[outbox]\nmax_attempts = 3\nretry_base_delay = \"2s\"\nlease = \"3s\"").is_empty());
 }
 
 #[test]

@@ -119,6 +119,7 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
             "must not be shorter than outbox.retry_base_delay",
         );
     }
+    v.at_least("outbox.lease", s.outbox.lease.as_secs(), 3);
     v.positive(
         "retention.pupil_data_after_leaving",
         s.retention.pupil_data_after_leaving,

@@ -11,13 +11,14 @@
 //! live peer's.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::error::StoreError;
 use super::work_model::{EscalationRow, OutboxCounts, OutboxFilter, OutboxItem};
 use crate::domain::{Brin, Task};
 
-/// How long a claimed outbox row stays with its worker before another may take it over.
+/// How long a claimed outbox row stays with its worker before another may take it over, unless
+/// the daemon's `outbox.lease` says otherwise (this is its default).
 pub const OUTBOX_LEASE_SECS: i64 = 300;
 
 /// Tasks and the outbox.
@@ -52,12 +53,37 @@ pub trait OutboxStore: Send + Sync {
         now: DateTime<Utc>,
         limit: i64,
         holder: &str,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        self.claim_outbox_for(now, limit, holder, TimeDelta::seconds(OUTBOX_LEASE_SECS))
+            .await
+    }
+
+    /// [`claim_outbox`](Self::claim_outbox) with a lease of `lease` (until `now + lease`): the
+    /// daemon's `outbox.lease`.
+    async fn claim_outbox_for(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+        holder: &str,
+        lease: TimeDelta,
     ) -> Result<Vec<OutboxItem>, StoreError>;
 
     /// Extends the lease of a row `holder` claimed to `now` + [`OUTBOX_LEASE_SECS`] (the worker
     /// does this right before each push, so a long batch never pushes a row whose lease ran out).
     /// [`StoreError::LeaseLost`] when `holder` no longer holds it.
-    async fn renew_outbox_lease(&self, id: i64, holder: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn renew_outbox_lease(&self, id: i64, holder: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.renew_outbox_lease_for(id, holder, now, TimeDelta::seconds(OUTBOX_LEASE_SECS))
+            .await
+    }
+
+    /// [`renew_outbox_lease`](Self::renew_outbox_lease) to `now + lease`.
+    async fn renew_outbox_lease_for(
+        &self,
+        id: i64,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
+    ) -> Result<(), StoreError>;
 
     /// Marks a row `holder` claimed as delivered, with the target system's id.
     /// [`StoreError::LeaseLost`] when another holder took the row over (or start-up released it),
@@ -105,7 +131,7 @@ macro_rules! impl_outbox_store {
             use $crate::domain::Task;
             use $crate::store::error::StoreError;
             use $crate::store::work_model::{OutboxCounts, OutboxFilter, OutboxItem, OutboxStatus};
-            use $crate::store::outbox::{OUTBOX_LEASE_SECS, OutboxStore};
+            use $crate::store::outbox::OutboxStore;
             use $crate::store::work_rows::OutboxRow;
 
             const SELECT_OUTBOX: &str = "SELECT o.id, o.task_id, o.status, o.attempts, o.next_attempt_at, o.last_error,
@@ -250,13 +276,14 @@ macro_rules! impl_outbox_store {
                         .collect())
                 }
 
-                async fn claim_outbox(
+                async fn claim_outbox_for(
                     &self,
                     now: DateTime<Utc>,
                     limit: i64,
                     holder: &str,
+                    lease: TimeDelta,
                 ) -> Result<Vec<OutboxItem>, StoreError> {
-                    let lease_until = now + TimeDelta::seconds(OUTBOX_LEASE_SECS);
+                    let lease_until = now + lease;
                     let claimed: Vec<(i64,)> = sqlx::query_as(concat!(
                         "UPDATE outbox SET status = 'in_flight', lease_until = $2, lease_holder = $4,
                            attempts = attempts + 1, updated_at = $1
@@ -287,11 +314,12 @@ macro_rules! impl_outbox_store {
                     rows.into_iter().map(OutboxRow::into_item).collect()
                 }
 
-                async fn renew_outbox_lease(
+                async fn renew_outbox_lease_for(
                     &self,
                     id: i64,
                     holder: &str,
                     now: DateTime<Utc>,
+                    lease: TimeDelta,
                 ) -> Result<(), StoreError> {
                     let done = sqlx::query(
                         "UPDATE outbox SET lease_until = $3, updated_at = $4
@@ -299,7 +327,7 @@ macro_rules! impl_outbox_store {
                     )
                     .bind(id)
                     .bind(holder)
-                    .bind(now + TimeDelta::seconds(OUTBOX_LEASE_SECS))
+                    .bind(now + lease)
                     .bind(Utc::now())
                     .execute(&self.pool)
                     .await?

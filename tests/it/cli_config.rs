@@ -138,6 +138,13 @@ fn environment_override_errors_name_the_key() {
     let out = zorgsignaal(&["check-config"], &[("ZORGSIGNAAL__SYNC__PAGESIZE", "5")]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("error: sync.pagesize:"), "{}", text(&out));
+    let out = zorgsignaal(&["check-config"], &[("ZORGSIGNAAL__OUTBOX__LEASE", "2s")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("error: outbox.lease: must be at least 3, found 2"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

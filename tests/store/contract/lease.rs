@@ -147,6 +147,53 @@ pub async fn expired_outbox_lease_is_taken_over_and_the_former_holder_refused(ct
     b.close().await;
 }
 
+/// A lease of the daemon's own length (`outbox.lease`): a claim and a renewal hold the row for
+/// exactly that long, and a peer takes it over once it has passed (not a moment before).
+pub async fn outbox_leases_last_the_given_length(ctx: Ctx) {
+    let a = ctx.store.clone();
+    enrol(a.as_ref(), &["p1"]).await;
+    a.upsert_task(&task("t1", "p1"), Utc::now()).await.expect("task");
+    let lease = TimeDelta::seconds(7);
+    // Whole seconds: both engines give the stored lease end back exactly.
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 0) + TimeDelta::seconds(1);
+    let row = a.claim_outbox_for(now, 1, A, lease).await.expect("A claims")[0].clone();
+    assert_eq!(row.lease_until, Some(now + lease));
+    let b = store::open(&ctx.url).await.expect("daemon B");
+    let just_before = now + lease - TimeDelta::milliseconds(1);
+    assert!(
+        b.claim_outbox_for(just_before, 10, B, lease)
+            .await
+            .expect("B claims")
+            .is_empty(),
+        "a live lease is not taken over"
+    );
+    let renewed = now + TimeDelta::seconds(5);
+    a.renew_outbox_lease_for(row.id, A, renewed, lease)
+        .await
+        .expect("A renews");
+    assert_eq!(
+        outbox_row(a.as_ref(), row.id).await.lease_until,
+        Some(renewed + lease)
+    );
+    assert!(
+        b.claim_outbox_for(now + lease, 10, B, lease)
+            .await
+            .expect("B claims")
+            .is_empty(),
+        "the renewal counts from the renewal"
+    );
+    let taken = b
+        .claim_outbox_for(renewed + lease, 10, B, lease)
+        .await
+        .expect("B takes over");
+    assert_eq!(
+        taken.iter().map(|i| (i.id, i.attempts)).collect::<Vec<_>>(),
+        [(row.id, 2)]
+    );
+    assert!(lease_lost(a.mark_sent(row.id, A, "A-1").await));
+    b.close().await;
+}
+
 /// A daemon starting where its predecessor was killed (the holder is proven dead, see
 /// `lease_holder_is_gone`) takes that holder's rows back at once, live leases or not; rows of a
 /// holder not proven dead stay.
