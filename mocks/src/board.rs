@@ -117,6 +117,7 @@ impl MockBoard {
             faults: RwLock::new(config.faults),
             seed,
             token_lifetime: RwLock::new(config.token_lifetime),
+            task_delay: RwLock::new(Duration::ZERO),
             cancel: cancel.clone(),
         });
         let routers = [
@@ -358,6 +359,17 @@ impl MockBoard {
         *self.shared.faults.write().unwrap_or_else(PoisonError::into_inner) = faults;
     }
 
+    /// Holds back the answer to every newly created task (ParnasSys and Leeruniek) by `delay`
+    /// after the task was stored, as a slow write endpoint would: a client stopped in that time
+    /// has pushed the task without hearing so. Replays of a known idempotency key answer at once.
+    pub fn set_task_delay(&self, delay: Duration) {
+        *self
+            .shared
+            .task_delay
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = delay;
+    }
+
     /// Tasks pushed to ParnasSys for `brin`, in creation order.
     pub fn pushed_parnassys_tasks(&self, brin: &str) -> Vec<PsTask> {
         self.inspect(|st| {
@@ -379,6 +391,8 @@ impl MockBoard {
     }
 
     /// Requests received on one endpoint label (e.g. `parnassys.resultaten`, `gkv.getLeerlingen`).
+    /// A task POST answered from its idempotency key (the task existed) also counts under
+    /// `<label>.replayed` (`parnassys.taken.post.replayed`, `leeruniek.tasks.post.replayed`).
     pub fn request_count(&self, label: &str) -> u64 {
         self.shared.counters().get(label).copied().unwrap_or(0)
     }

@@ -31,6 +31,9 @@ pub struct Shared {
     pub seed: u64,
     /// Lifetime of newly issued tokens.
     pub token_lifetime: RwLock<Duration>,
+    /// How long the answer to a newly created task is held back after the task was stored (a
+    /// slow write endpoint; zero: none).
+    pub task_delay: RwLock<Duration>,
     /// Cancelled on shutdown (ends slow responses early).
     pub cancel: CancellationToken,
 }

@@ -2,7 +2,7 @@
 //! with `Idempotency-Key`, and task read-back.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -212,40 +212,77 @@ async fn create_task(
             "Unknown task kind.",
         );
     }
+    let out = match store_task(&shared, system, label, &brin, &pupil, key, canonical) {
+        Ok(out) => out,
+        Err(answer) => return *answer,
+    };
+    let delay = *shared.task_delay.read().unwrap_or_else(PoisonError::into_inner);
+    if !delay.is_zero() {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shared.cancel.cancelled() => {}
+        }
+    }
+    match lost_response {
+        Some(status) => json_error(status, "server_error", "Tijdelijke storing."),
+        None => json_bytes(StatusCode::CREATED, out),
+    }
+}
+
+/// Stores a new task under its idempotency key and returns its JSON; `Err` is the answer to give
+/// at once instead (an error, or the task a known key already created: a replay).
+fn store_task(
+    shared: &Shared,
+    system: System,
+    label: &str,
+    brin: &str,
+    pupil: &str,
+    key: String,
+    canonical: String,
+) -> Result<Vec<u8>, Box<Response>> {
     let mut st = shared.write();
     let seq = st.seq + 1;
-    let Ok(school) = st.school_mut(&brin) else {
-        return json_error(StatusCode::NOT_FOUND, "unknown_school", "Unknown school.");
+    let Ok(school) = st.school_mut(brin) else {
+        return Err(Box::new(json_error(
+            StatusCode::NOT_FOUND,
+            "unknown_school",
+            "Unknown school.",
+        )));
     };
     if let Some((id, previous)) = school.idempotency.get(&(system, key.clone())) {
         if *previous != canonical {
-            return json_error(
+            return Err(Box::new(json_error(
                 StatusCode::CONFLICT,
                 "idempotency_key_reused",
                 "Key was used with another body.",
-            );
+            )));
         }
         let body = match system {
             System::Parnassys => school.ps_tasks.get(*id).and_then(|t| serde_json::to_vec(t).ok()),
             System::Leeruniek => school.lu_tasks.get(*id).and_then(|t| serde_json::to_vec(t).ok()),
         };
-        return json_bytes(StatusCode::OK, body.unwrap_or_default());
+        *shared.counters().entry(format!("{label}.replayed")).or_insert(0) += 1;
+        return Err(Box::new(json_bytes(StatusCode::OK, body.unwrap_or_default())));
     }
     let known = pupil
         .parse::<u64>()
         .ok()
         .is_some_and(|p| school.leerlingen.iter().any(|l| l.id == p));
     if !known {
-        return json_error(
+        return Err(Box::new(json_error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_pupil",
             "Unknown pupil for this school.",
-        );
+        )));
     }
     let out = match system {
         System::Parnassys => {
             let Ok(r) = serde_json::from_str::<PsTaskRequest>(&canonical) else {
-                return json_error(StatusCode::BAD_REQUEST, "invalid_body", "Body could not be read.");
+                return Err(Box::new(json_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    "Body could not be read.",
+                )));
             };
             let task = PsTask {
                 id: seq,
@@ -263,7 +300,11 @@ async fn create_task(
         }
         System::Leeruniek => {
             let Ok(r) = serde_json::from_str::<LuTaskRequest>(&canonical) else {
-                return json_error(StatusCode::BAD_REQUEST, "invalid_body", "Body could not be read.");
+                return Err(Box::new(json_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    "Body could not be read.",
+                )));
             };
             let task = LuTask {
                 id: seq,
@@ -282,8 +323,5 @@ async fn create_task(
     };
     school.idempotency.insert((system, key), (seq, canonical));
     st.seq = seq;
-    match lost_response {
-        Some(status) => json_error(status, "server_error", "Tijdelijke storing."),
-        None => json_bytes(StatusCode::CREATED, out),
-    }
+    Ok(out)
 }
