@@ -27,7 +27,7 @@ use crate::schedule::{
     JOB_SYNC, JobFailure, Runner, Scheduler, SchedulerOptions, interval_slot, job_part,
 };
 use crate::settings::Settings;
-use crate::store::{OutboxStatus, Store, lease_holder_is_gone, new_lease_holder};
+use crate::store::{OutboxStatus, SchoolLock, Store, lease_holder_is_gone, new_lease_holder};
 use crate::sync::{NoProgress, SyncEngine, SyncOptions};
 
 /// How long a graceful stop may take before the remaining work is abandoned (it is crash-safe).
@@ -306,10 +306,18 @@ where
                     .entry(school.to_string())
                     .or_default()
                     .clone();
-                let work = job(d.clone(), school);
+                let work = job(d.clone(), school.clone());
+                let url = d.settings.store.url.clone();
                 Box::pin(async move {
                     let _school = lock.lock().await;
-                    work.await
+                    // Across daemons too: two runs of one school (the evaluations after a sync
+                    // and after the full reconcile) on two daemons would both mail its IBs.
+                    let shared = SchoolLock::acquire(url.expose(), &school)
+                        .await
+                        .map_err(|e| JobFailure(format!("locking school {school}: {e}")))?;
+                    let outcome = work.await;
+                    shared.release().await;
+                    outcome
                 })
             }
             None => {

@@ -70,6 +70,56 @@ pub fn lease_holder_is_gone(holder: &str, me: &str) -> bool {
     pid == std::process::id() || !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
+/// One school's runs across daemons: held for the whole of a per-school job run (a school's sync,
+/// full reconcile, roll snapshot or evaluation), so two daemons never work on one school at once
+/// — within one daemon the runner already runs one school's runs one after another. Two runs of
+/// one school can be due together on two daemons (the evaluation after a sync and the one after
+/// the weekly full reconcile); run at once, both could check and send the same IB's urgent mail.
+///
+/// On PostgreSQL a session advisory lock (`pg_advisory_lock`, keyed by the school) on a
+/// connection of its own, which ends with the connection: a daemon that is killed releases it as
+/// its connection drops, and a peer that took the killed daemon's run over gets it then. On
+/// SQLite nothing (one daemon per file).
+#[derive(Debug)]
+pub struct SchoolLock {
+    conn: Option<sqlx::PgConnection>,
+}
+
+impl SchoolLock {
+    /// Waits until no other daemon holds `school`'s lock on the store at `url`, then holds it.
+    pub async fn acquire(url: &str, school: &crate::domain::Brin) -> Result<Self, super::StoreError> {
+        use sqlx::Connection;
+        use std::str::FromStr;
+        let trimmed = url.trim();
+        if !(trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://")) {
+            return Ok(Self { conn: None });
+        }
+        let options = sqlx::postgres::PgConnectOptions::from_str(trimmed).map_err(|_| {
+            super::StoreError::InvalidData(format!("bad PostgreSQL URL {}", super::DatabaseUrl::new(trimmed)))
+        })?;
+        let mut conn = sqlx::PgConnection::connect_with(&options).await?;
+        sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+            .bind(format!("zorgsignaal.school:{school}"))
+            .execute(&mut conn)
+            .await?;
+        Ok(Self { conn: Some(conn) })
+    }
+
+    /// Gives the lock up (closing its connection does too).
+    pub async fn release(self) {
+        use sqlx::Connection;
+        if let Some(mut conn) = self.conn {
+            if let Err(e) = sqlx::query("SELECT pg_advisory_unlock_all()")
+                .execute(&mut conn)
+                .await
+            {
+                tracing::warn!(error = %e, "releasing a school lock failed; closing its connection releases it");
+            }
+            conn.close().await.ok();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,7 +59,7 @@ pub use absences::{AbsenceStore, StoredAbsence};
 pub use error::{DatabaseUrl, StoreError};
 pub use group_signals::{GroupSignalRow, GroupSignalStore, GroupSignalUpsert, VISIT_GAP};
 pub use history::HistoryStore;
-pub use lease::{lease_holder_is_gone, new_lease_holder};
+pub use lease::{SchoolLock, lease_holder_is_gone, new_lease_holder};
 pub use model::*;
 pub use notes::{NoteMark, NoteStore, StoredNote};
 pub use ops::{HeldLeases, JOB_LEASE_SECS, OpsStore, PruneCounts, PruneCutoffs, pupil_hash};

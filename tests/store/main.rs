@@ -110,6 +110,7 @@ contract! {
     start_up_releases_a_dead_holders_leases_at_once,
     expired_outbox_lease_is_taken_over_and_the_former_holder_refused,
     outbox_leases_last_the_given_length,
+    a_school_lock_is_held_by_one_daemon_at_a_time,
     job_runs_are_finished_only_by_their_lease_holder,
     board_counts_equal_the_full_signal_load,
     outbox_counts_and_pupil_task_pages_are_bounded,

@@ -194,6 +194,43 @@ pub async fn outbox_leases_last_the_given_length(ctx: Ctx) {
     b.close().await;
 }
 
+/// A school's lock across daemons (`SchoolLock`): on PostgreSQL a second daemon waits for it
+/// until the first gives it up — or dies: closing its connection releases it —, while another
+/// school's lock is free; on SQLite (one daemon per file) it never waits.
+pub async fn a_school_lock_is_held_by_one_daemon_at_a_time(ctx: Ctx) {
+    let (a, b) = (
+        Brin::parse("11ZW").expect("brin"),
+        Brin::parse("12AB").expect("brin"),
+    );
+    let postgres = ctx.url.starts_with("postgres");
+    let first = store::SchoolLock::acquire(&ctx.url, &a).await.expect("lock");
+    let other = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        store::SchoolLock::acquire(&ctx.url, &b),
+    )
+    .await
+    .expect("another school's lock is free")
+    .expect("lock");
+    let url = ctx.url.clone();
+    let waiting = tokio::spawn({
+        let a = a.clone();
+        async move { store::SchoolLock::acquire(&url, &a).await.expect("lock") }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        waiting.is_finished(),
+        !postgres,
+        "the second holder waits (PostgreSQL only)"
+    );
+    drop(first); // as a killed daemon's connection goes
+    let second = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the lock passes on once its connection is gone")
+        .expect("task");
+    second.release().await;
+    other.release().await;
+}
+
 /// A daemon starting where its predecessor was killed (the holder is proven dead, see
 /// `lease_holder_is_gone`) takes that holder's rows back at once, live leases or not; rows of a
 /// holder not proven dead stay.
