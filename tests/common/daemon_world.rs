@@ -293,3 +293,207 @@ pub fn weekday_on_or_after(date: NaiveDate) -> NaiveDate {
     }
     d
 }
+
+/// What the daemon derives and sends, next to the synced tables of
+/// [`crate::common::sync_world::TABLES`]: absences and social-emotional measurements (synced
+/// too), signals and their events, group signals, tasks with their outbox state, the mail log and
+/// the signals each mail named. Store ids, times of day, attempts and remote ids are left out
+/// (they differ between two equal runs); dates are kept.
+pub const DAEMON_TABLES: &[(&str, &str)] = &[
+    (
+        "absences",
+        "SELECT quote(a.source)||quote(a.school)||quote(a.external_id)||quote(p.external_id)||quote(a.absent_on)||quote(a.hours)||quote(a.kind)||quote(a.deleted_at IS NULL) FROM absences a JOIN pupils p ON p.id = a.pupil_id",
+    ),
+    (
+        "social_emotional",
+        "SELECT quote(x.source)||quote(x.school)||quote(x.external_id)||quote(p.external_id)||quote(x.instrument)||quote(x.scale)||quote(x.measured_on)||quote(x.category)||quote(x.deleted_at IS NULL) FROM social_emotional x JOIN pupils p ON p.id = x.pupil_id",
+    ),
+    (
+        "signals",
+        "SELECT quote(s.key)||quote(s.rule)||quote(s.rule_version)||quote(s.school)||quote(p.external_id)||quote(s.domain)||quote(s.severity)||quote(s.status)||quote(s.opened_on)||quote(s.explanation)||quote(s.evidence)||quote(s.eed_criterion)||quote(s.snoozed_until)||quote(s.dismissed_reason) FROM signals s JOIN pupils p ON p.id = s.pupil_id",
+    ),
+    (
+        "signal_events",
+        "SELECT quote(s.key)||quote(e.kind)||quote(e.from_status)||quote(e.to_status)||quote(e.reason)||quote(e.actor)||quote(e.evidence) FROM signal_events e JOIN signals s ON s.id = e.signal_id",
+    ),
+    (
+        "group_signals",
+        "SELECT quote(key)||quote(rule)||quote(rule_version)||quote(school)||quote(group_external_id)||quote(domain)||quote(severity)||quote(status)||quote(opened_on)||quote(explanation)||quote(evidence) FROM group_signals",
+    ),
+    (
+        "tasks",
+        "SELECT quote(t.key)||quote(t.signal_key)||quote(t.kind)||quote(t.school)||quote(p.external_id)||quote(t.target)||quote(t.title)||quote(t.body)||quote(t.due_on) FROM tasks t JOIN pupils p ON p.id = t.pupil_id",
+    ),
+    (
+        "outbox",
+        "SELECT quote(t.key)||quote(o.status)||quote(o.last_error) FROM outbox o JOIN tasks t ON t.id = o.task_id",
+    ),
+    (
+        "mail_log",
+        "SELECT quote(recipient)||quote(kind)||quote(school)||quote(subject_hash) FROM mail_log",
+    ),
+    (
+        "mail_items",
+        "SELECT quote(m.recipient)||quote(m.school)||quote(s.key)||quote(m.fingerprint) FROM mail_items m JOIN signals s ON s.id = m.signal_id",
+    ),
+];
+
+/// Every row of the tables of [`crate::common::sync_world::TABLES`] and [`DAEMON_TABLES`] in a
+/// PostgreSQL store, as sorted canonical lines per table: two stores with equal content give
+/// equal maps. Signal and task keys and evidence name store ids (`p12`, `r227`, `n5`, `plan3`,
+/// `"kind":"result","id":"705"`); those are replaced by the record's source, school and source
+/// id ([`StoreIds`]), as two stores number their rows differently.
+pub async fn store_rows_postgres(url: &str) -> BTreeMap<String, Vec<String>> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect for the store digest");
+    let ids = StoreIds::read(&mut conn).await;
+    let mut out = BTreeMap::new();
+    let synced = crate::common::sync_world::TABLES.iter().map(|t| (t, false));
+    for ((name, sql), derived) in synced.chain(DAEMON_TABLES.iter().map(|t| (t, true))) {
+        let sql = sql.replace("quote(", "quote_nullable(");
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("digest query of {name}: {e}"));
+        let mut lines: Vec<String> = rows
+            .into_iter()
+            .map(|(l,)| if derived { ids.canonical(&l) } else { l })
+            .collect();
+        lines.sort();
+        out.insert((*name).to_owned(), lines);
+    }
+    conn.close().await.ok();
+    out
+}
+
+/// Store id → `source/school/source id` of the rows that keys and evidence name.
+pub struct StoreIds {
+    by_kind: BTreeMap<&'static str, BTreeMap<String, String>>,
+}
+
+impl StoreIds {
+    /// Key prefixes (`p12`) and evidence kinds (`"kind":"result"`) with their tables; `plan`
+    /// before `p`.
+    const KINDS: &'static [(&'static str, &'static str, &'static str)] = &[
+        ("plan", "plan", "plans"),
+        ("p", "pupil", "pupils"),
+        ("r", "result", "results"),
+        ("n", "note", "notes"),
+        ("", "absence", "absences"),
+        ("", "social_emotional", "social_emotional"),
+    ];
+
+    async fn read(conn: &mut sqlx::PgConnection) -> Self {
+        let mut by_kind = BTreeMap::new();
+        for (_, kind, table) in Self::KINDS {
+            let sql = format!("SELECT id::text, source || '/' || school || '/' || external_id FROM {table}");
+            let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap_or_else(|e| panic!("ids of {table}: {e}"));
+            by_kind.insert(*kind, rows.into_iter().collect());
+        }
+        Self { by_kind }
+    }
+
+    fn name(&self, kind: &str, id: &str) -> Option<&String> {
+        self.by_kind.get(kind)?.get(id)
+    }
+
+    /// `line` with every store id in a key (after `/`, `-`, `:`, `'` or `"`) or an evidence
+    /// item replaced by `<kind:source/school/id>`.
+    pub fn canonical(&self, line: &str) -> String {
+        let mut out = String::with_capacity(line.len());
+        let mut rest = line;
+        let mut prev: Option<char> = None;
+        'scan: while let Some(c) = rest.chars().next() {
+            if let Some(tail) = rest.strip_prefix("\"kind\":\"") {
+                let kind_end = tail.find('"').unwrap_or(0);
+                let kind = &tail[..kind_end];
+                if let Some(after) = tail[kind_end..].strip_prefix("\",\"id\":\"") {
+                    let id_end = after.find('"').unwrap_or(0);
+                    if let Some(name) = self.name(kind, &after[..id_end]) {
+                        out.push_str(&format!("\"kind\":\"{kind}\",\"id\":\"<{name}>"));
+                        rest = &after[id_end..];
+                        prev = Some('>');
+                        continue 'scan;
+                    }
+                }
+            }
+            if prev.is_none_or(|p| matches!(p, '/' | '-' | ':' | '\'' | '"')) {
+                for (prefix, kind, _) in Self::KINDS.iter().filter(|k| !k.0.is_empty()) {
+                    let Some(tail) = rest.strip_prefix(prefix) else {
+                        continue;
+                    };
+                    let digits = tail.len() - tail.trim_start_matches(|d: char| d.is_ascii_digit()).len();
+                    let ends = tail[digits..].chars().next().is_none_or(|n| !n.is_alphanumeric());
+                    if digits > 0
+                        && ends
+                        && let Some(name) = self.name(kind, &tail[..digits])
+                    {
+                        out.push_str(&format!("{prefix}<{name}>"));
+                        rest = &tail[digits..];
+                        prev = Some('>');
+                        continue 'scan;
+                    }
+                }
+            }
+            out.push(c);
+            prev = Some(c);
+            rest = &rest[c.len_utf8()..];
+        }
+        out
+    }
+}
+
+/// Row counts per table and a SHA-256 over every line of `rows` (what [`store_rows_postgres`]
+/// read).
+pub fn store_digest(rows: &BTreeMap<String, Vec<String>>) -> (Vec<(String, usize)>, String) {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (name, lines) in rows {
+        hasher.update(name.as_bytes());
+        for l in lines {
+            hasher.update(l.as_bytes());
+            hasher.update(b"\n");
+        }
+    }
+    (
+        rows.iter().map(|(n, l)| (n.clone(), l.len())).collect(),
+        hex::encode(hasher.finalize()),
+    )
+}
+
+/// Asserts two stores' rows (from [`store_rows_postgres`]) are equal, naming per table the first
+/// lines only one of them has.
+pub fn assert_same_store(
+    want: &BTreeMap<String, Vec<String>>,
+    got: &BTreeMap<String, Vec<String>>,
+    what: &str,
+) {
+    let mut report = String::new();
+    for (name, w) in want {
+        let g = got.get(name).cloned().unwrap_or_default();
+        if *w == g {
+            continue;
+        }
+        let only = |a: &[String], b: &[String]| -> Vec<String> {
+            a.iter()
+                .filter(|l| b.binary_search(l).is_err())
+                .take(3)
+                .map(|l| l.chars().take(300).collect())
+                .collect()
+        };
+        report.push_str(&format!(
+            "\n{name}: {} rows vs {}\n  only in the reference: {:?}\n  only here: {:?}",
+            w.len(),
+            g.len(),
+            only(w, &g),
+            only(&g, w)
+        ));
+    }
+    assert!(report.is_empty(), "{what}:{report}");
+    assert_eq!(store_digest(want), store_digest(got), "{what}");
+}

@@ -145,8 +145,10 @@ pub fn options(board: &MockBoard) -> SyncOptions {
     o
 }
 
-/// Every row of every synced table, as canonical text lines (store ids replaced by source ids).
-const TABLES: &[(&str, &str)] = &[
+/// Every row of every synced table, as canonical text lines (store ids replaced by source ids),
+/// in SQLite's SQL (`quote`; [`crate::common::daemon_world::store_rows_postgres`] reads them on
+/// PostgreSQL with `quote_nullable`).
+pub const TABLES: &[(&str, &str)] = &[
     (
         "pupils",
         "SELECT quote(source)||quote(school)||quote(external_id)||quote(given_name)||quote(surname_prefix)||quote(surname)||quote(birth_date)||quote(left_on)||quote(deleted_at IS NULL) FROM pupils",
