@@ -18,6 +18,7 @@ macro_rules! impl_page_apply {
             impl $store {
                 pub(crate) async fn apply_page_tx(&self, batch: &PageBatch) -> Result<PageSummary, StoreError> {
                     let now = Utc::now();
+                    let _gate = self.sync_write_gate().await;
                     if !batch.results.is_empty() {
                         // The shared catalogue outside the page transaction (page_bulk.rs).
                         let mut conn = self.pool.acquire().await?;
@@ -106,14 +107,30 @@ macro_rules! impl_page_apply {
                         )
                         .chain(batch.tombstones.iter().map(|t| (t.kind, t.external_id.as_str())))
                         .collect();
-                    Self::unhold_bulk(tx, batch, &applied).await?;
+                    // Whether the school holds records of this source, and the stream has records in
+                    // quarantine: one query per page (both are usually empty).
+                    let (any_held, any_quarantined): (bool, bool) = sqlx::query_as(
+                        "SELECT EXISTS (SELECT 1 FROM held_records WHERE source = $1 AND school = $2),
+                                EXISTS (SELECT 1 FROM quarantine WHERE source = $1 AND school = $2 AND stream = $3)",
+                    )
+                    .bind(batch.source.as_str())
+                    .bind(batch.school.as_str())
+                    .bind(&batch.stream)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    if any_held {
+                        Self::unhold_bulk(tx, batch, &applied).await?;
+                    }
                     // Every pupil the page names, in one query (page_bulk.rs).
                     let named = batch
                         .results
                         .iter()
                         .map(|r| r.pupil_external_id.as_str())
                         .chain(batch.notes.iter().filter_map(|n| n.pupil_external_id.as_deref()))
-                        .chain(batch.plans.iter().filter_map(|p| p.pupil_external_id.as_deref()));
+                        .chain(batch.plans.iter().filter_map(|p| p.pupil_external_id.as_deref()))
+                        .chain(batch.dyslexia_statements.iter().map(|d| d.pupil_external_id.as_str()))
+                        .chain(batch.absences.iter().map(|a| a.pupil_external_id.as_str()))
+                        .chain(batch.social_emotional.iter().map(|m| m.pupil_external_id.as_str()));
                     let pupils = Self::pupil_ids(tx, &batch.school, named).await?;
                     if let Some(s) = Self::write_results_bulk(tx, batch, &pupils, now).await? {
                         summary.results_inserted += s.results_inserted;
@@ -154,25 +171,34 @@ macro_rules! impl_page_apply {
                             }
                         }
                     }
-                    for d in &batch.dyslexia_statements {
-                        if Self::upsert_dyslexia_statement(tx, d, now).await? {
-                            summary.dyslexia_statements += 1;
-                        } else {
-                            summary.unchanged += 1;
+                    if let Some((absences, measurements, statements, unchanged)) =
+                        Self::write_pupil_facts_bulk(tx, batch, &pupils, now).await?
+                    {
+                        summary.absences += absences;
+                        summary.social_emotional += measurements;
+                        summary.dyslexia_statements += statements;
+                        summary.unchanged += unchanged;
+                    } else {
+                        for d in &batch.dyslexia_statements {
+                            if Self::upsert_dyslexia_statement(tx, d, now).await? {
+                                summary.dyslexia_statements += 1;
+                            } else {
+                                summary.unchanged += 1;
+                            }
                         }
-                    }
-                    for a in &batch.absences {
-                        if Self::upsert_absence(tx, a, now).await? {
-                            summary.absences += 1;
-                        } else {
-                            summary.unchanged += 1;
+                        for a in &batch.absences {
+                            if Self::upsert_absence(tx, a, now).await? {
+                                summary.absences += 1;
+                            } else {
+                                summary.unchanged += 1;
+                            }
                         }
-                    }
-                    for m in &batch.social_emotional {
-                        if Self::upsert_social_emotional(tx, m, now).await? {
-                            summary.social_emotional += 1;
-                        } else {
-                            summary.unchanged += 1;
+                        for m in &batch.social_emotional {
+                            if Self::upsert_social_emotional(tx, m, now).await? {
+                                summary.social_emotional += 1;
+                            } else {
+                                summary.unchanged += 1;
+                            }
                         }
                     }
                     for t in &batch.tombstones {
@@ -182,17 +208,8 @@ macro_rules! impl_page_apply {
                             summary.tombstones_unknown += 1;
                         }
                     }
-                    // A record that now arrives whole leaves quarantine (one count per page when the
-                    // stream has nothing in quarantine, which is the usual case).
-                    let (held,): (i64,) = sqlx::query_as(
-                        "SELECT COUNT(*) FROM quarantine WHERE source = $1 AND school = $2 AND stream = $3",
-                    )
-                    .bind(batch.source.as_str())
-                    .bind(batch.school.as_str())
-                    .bind(&batch.stream)
-                    .fetch_one(&mut **tx)
-                    .await?;
-                    if held > 0 {
+                    // A record that now arrives whole leaves quarantine.
+                    if any_quarantined {
                         let arrived: Vec<&str> = batch
                             .results
                             .iter()
@@ -251,6 +268,7 @@ macro_rules! impl_page_apply {
                 /// now knows, and forgets them; the rest keeps waiting.
                 pub(crate) async fn release_held_tx(&self, school: &Brin) -> Result<ReleaseSummary, StoreError> {
                     let now = Utc::now();
+                    let _gate = self.sync_write_gate().await;
                     let mut tx = self.begin_write().await?;
                     let ready: Vec<(i64, String)> = sqlx::query_as(
                         "SELECT h.id, h.record FROM held_records h

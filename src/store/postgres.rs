@@ -41,6 +41,11 @@ impl PgStore {
         Ok(Self { pool, url })
     }
 
+    /// PostgreSQL writers run side by side (row locks): no gate (SQLite queues its writers).
+    pub(crate) async fn sync_write_gate(&self) -> Option<()> {
+        None
+    }
+
     /// A write transaction (row locks are taken per statement).
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         Ok(self.pool.begin().await?)

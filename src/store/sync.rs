@@ -211,6 +211,7 @@ macro_rules! impl_sync_store {
                     }
                     let now = Utc::now();
                     let mut summary = SnapshotSummary::default();
+                    let _gate = self.sync_write_gate().await;
                     let mut tx = self.begin_write().await?;
 
                     let mut group_ids = HashMap::new();
