@@ -74,10 +74,15 @@ impl SyncOptions {
     }
 
     /// The options every caller starts from: incremental, everything, with the configured page
-    /// size (clamped to 1..=1000) and concurrency. The CLI and the daemon both build theirs here.
-    pub fn from_settings(sync: &crate::settings::SyncSettings, today: NaiveDate) -> Self {
+    /// size (clamped to 1..=1000) and concurrency (or the default of the store's `engine`). The
+    /// CLI and the daemon both build theirs here.
+    pub fn from_settings(
+        sync: &crate::settings::SyncSettings,
+        engine: crate::store::Engine,
+        today: NaiveDate,
+    ) -> Self {
         Self {
-            concurrency: usize::from(sync.concurrency.max(1)),
+            concurrency: usize::from(sync.concurrency_for(engine).max(1)),
             page_size: sync.page_size.clamp(1, 1000),
             ..Self::new(today)
         }
@@ -385,10 +390,10 @@ impl SyncEngine {
         // Positions read in this run: a source that announces more pages but hands back a cursor
         // we already read from would keep us paging forever.
         let mut visited: HashSet<FeedPosition> = HashSet::from([at.clone()]);
+        let mut page = self
+            .fetch(stream, school, &at, opts.page_size, categories)
+            .await?;
         loop {
-            let page = self
-                .fetch(stream, school, &at, opts.page_size, categories)
-                .await?;
             let has_more = page.has_more;
             let next = page.next.clone();
             if let Some(listed) = listed.as_mut() {
@@ -411,21 +416,42 @@ impl SyncEngine {
                 }
                 batch.tombstones.extend(gone);
             }
-            let summary = super::busy::retry_busy(|| self.store.apply_page(&batch)).await?;
-            let records =
-                batch.results.len() + batch.notes.len() + batch.plans.len() + batch.tombstones.len();
+            // A source that announces more pages but hands back a cursor we already read from.
+            let no_progress = !last && has_more && !visited.insert(next.clone());
+            let apply = super::busy::retry_busy(|| self.store.apply_page(&batch));
+            // The next page is read while this one is written (the cursor to read from is known
+            // already): the source's latency and the decoding overlap the store's write. A page
+            // read ahead of a failed write is dropped; the next run reads it again.
+            let (summary, fetched) = if last || no_progress {
+                (apply.await?, None)
+            } else {
+                let (summary, fetched) = tokio::join!(
+                    apply,
+                    self.fetch(stream, school, &next, opts.page_size, categories)
+                );
+                (summary?, Some(fetched))
+            };
+            // Every kind counts (the verzuim, ZIEN! and dyslexieverklaring streams counted 0).
+            let records = batch.results.len()
+                + batch.notes.len()
+                + batch.plans.len()
+                + batch.dyslexia_statements.len()
+                + batch.absences.len()
+                + batch.social_emotional.len()
+                + batch.tombstones.len();
             outcome.pages += 1;
             outcome.records += records;
             outcome.quarantined += summary.quarantined;
             outcome.held += summary.held;
             progress.page_applied(source, school, name, records);
-            if last {
-                return Ok(());
-            }
-            if has_more && !visited.insert(next.clone()) {
-                let cursor = next.to_stored().unwrap_or_default();
-                tracing::error!(source = %source, stream = name, %cursor, "paging made no progress, stream stopped");
-                return Err(SourceError::NoProgress { cursor }.into());
+            match fetched {
+                None if no_progress => {
+                    let cursor = next.to_stored().unwrap_or_default();
+                    tracing::error!(source = %source, stream = name, %cursor, "paging made no progress, stream stopped");
+                    return Err(SourceError::NoProgress { cursor }.into());
+                }
+                None => return Ok(()),
+                Some(fetched) => page = fetched?,
             }
             at = next;
         }
