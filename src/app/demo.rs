@@ -168,7 +168,7 @@ async fn run(
         Arc::new(SyncEngine::from_settings(&settings, store.clone()).context("building the sync engine")?);
     let sync_opts = SyncOptions {
         full: true,
-        ..SyncOptions::from_settings(&settings.sync, as_of)
+        ..SyncOptions::from_settings(&settings.sync, store.engine(), as_of)
     };
     let sync = engine.run_once(&sync_opts, &LineProgress).await;
     if sync.any_failed() {

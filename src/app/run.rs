@@ -245,7 +245,7 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
     let schools: Vec<String> = d.settings.schools.iter().map(|s| s.brin.to_string()).collect();
     Runner::new(d.holder.clone())
         .with_lease(d.settings.schedule.job_lease)
-        .with_parallel(usize::from(d.settings.sync.concurrency))
+        .with_parallel(usize::from(d.settings.sync.concurrency_for(d.store.engine())))
         .with_default_follow_ups()
         .with_fan_out(JOB_SYNC, schools.clone())
         .with_fan_out(JOB_FULL_RECONCILE, schools.clone())
@@ -348,7 +348,7 @@ async fn sync_job(
                 &d.settings,
                 d.clock.today_amsterdam(),
             ),
-            ..SyncOptions::from_settings(&d.settings.sync, d.clock.today_amsterdam())
+            ..SyncOptions::from_settings(&d.settings.sync, d.store.engine(), d.clock.today_amsterdam())
         };
         let summary = d.engine.run_once(&opts, &NoProgress).await;
         metrics::counter!("zorgsignaal_sync_records_total", "source" => source.as_str())
@@ -618,8 +618,18 @@ mod tests {
     fn sync_options_come_from_the_settings() {
         let s = settings("7days");
         let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
-        let opts = SyncOptions::from_settings(&s.sync, today);
+        let opts = SyncOptions::from_settings(&s.sync, crate::store::Engine::Sqlite, today);
         assert_eq!((opts.page_size, opts.concurrency, opts.full), (50, 3, false));
         assert_eq!(opts.today, today);
+        // Unset, the engine decides: SQLite has one writer.
+        let unset = crate::settings::SyncSettings::default();
+        let on = |engine| SyncOptions::from_settings(&unset, engine, today).concurrency;
+        assert_eq!(
+            (
+                on(crate::store::Engine::Sqlite),
+                on(crate::store::Engine::Postgres)
+            ),
+            (1, 4)
+        );
     }
 }

@@ -48,10 +48,21 @@ pub struct SyncSettings {
     /// How often a full reconcile runs next to the change feed, to notice deletes (default 7 days).
     #[serde(with = "humantime_serde")]
     pub full_reconcile_interval: Duration,
-    /// Schools synced at the same time by the daemon and `sync` (default 4: faster than 1 on
-    /// PostgreSQL, not slower on SQLite, docs/BENCHMARKS.md "Sync"; streams of one school run one
-    /// after another).
-    pub concurrency: u16,
+    /// Schools synced at the same time by the daemon and `sync`; streams of one school run one
+    /// after another. Unset: [`SyncSettings::concurrency_for`] the store's engine.
+    pub concurrency: Option<u16>,
+}
+
+impl SyncSettings {
+    /// Schools synced at the same time on `engine`: the configured number, else 1 on SQLite (one
+    /// writer: more schools at once only queue for it, and measured no faster) and 4 on
+    /// PostgreSQL (measured about twice as fast as one at a time; docs/BENCHMARKS.md "Sync").
+    pub fn concurrency_for(&self, engine: crate::store::Engine) -> u16 {
+        self.concurrency.unwrap_or(match engine {
+            crate::store::Engine::Sqlite => 1,
+            crate::store::Engine::Postgres => 4,
+        })
+    }
 }
 
 impl Default for SyncSettings {
@@ -59,7 +70,7 @@ impl Default for SyncSettings {
         Self {
             page_size: 200,
             full_reconcile_interval: Duration::from_secs(7 * 24 * 3600),
-            concurrency: 4,
+            concurrency: None,
         }
     }
 }

@@ -98,8 +98,10 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
     sources(s, &mut v);
     v.at_least("sync.page_size", u64::from(s.sync.page_size), 1);
     v.positive("sync.full_reconcile_interval", s.sync.full_reconcile_interval);
-    v.at_least("sync.concurrency", u64::from(s.sync.concurrency), 1);
-    v.at_most("sync.concurrency", u64::from(s.sync.concurrency), 64);
+    if let Some(concurrency) = s.sync.concurrency {
+        v.at_least("sync.concurrency", u64::from(concurrency), 1);
+        v.at_most("sync.concurrency", u64::from(concurrency), 64);
+    }
     rules(s, &mut v);
     mail(s, &mut v);
     v.at_least("schedule.job_lease", s.schedule.job_lease.as_secs(), 3);

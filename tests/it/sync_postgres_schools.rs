@@ -11,7 +11,7 @@ use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use zorgsignaal::domain::{Brin, Source};
 use zorgsignaal::settings::SyncSettings;
-use zorgsignaal::store::RecordKind;
+use zorgsignaal::store::{Engine, RecordKind};
 use zorgsignaal::sync::{NoProgress, SyncOptions};
 
 use crate::common::sync_world as world;
@@ -50,7 +50,7 @@ async fn twenty_schools_sync_into_postgres_with_the_daemon_defaults_and_at_four_
     };
     let board = world::board(MockConfig::generated(params)).await;
     let today = board.inspect(|st| st.as_of);
-    let defaults = SyncOptions::from_settings(&SyncSettings::default(), today);
+    let defaults = SyncOptions::from_settings(&SyncSettings::default(), Engine::Postgres, today);
     let settings: std::collections::BTreeSet<usize> = [defaults.concurrency, 4, 8].into();
     for concurrency in settings {
         let Some((store, admin, name)) = world::postgres().await else {

@@ -109,7 +109,7 @@ async fn the_esis_like_school_is_synced_through_uwlr_its_results_delivered_and_i
         .run_once(
             &SyncOptions {
                 full: true,
-                ..SyncOptions::from_settings(&settings.sync, as_of)
+                ..SyncOptions::from_settings(&settings.sync, store.engine(), as_of)
             },
             &NoProgress,
         )

@@ -31,8 +31,8 @@ pub struct SyncArgs {
     /// Print the summary as JSON on stdout (no progress output).
     #[arg(long)]
     pub json: bool,
-    /// Schools synced at the same time (default `sync.concurrency`; streams of one school always
-    /// run one after another).
+    /// Schools synced at the same time (default `sync.concurrency`, unset: 1 on SQLite, 4 on
+    /// PostgreSQL; streams of one school always run one after another).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: Option<u16>,
 }
@@ -55,7 +55,7 @@ pub fn sync(settings: &Settings, args: &SyncArgs) -> anyhow::Result<ExitCode> {
         let store = open_store(settings).await.context("cannot open the store")?;
         let engine =
             SyncEngine::from_settings(settings, store.clone()).context("cannot build the source clients")?;
-        let mut opts = SyncOptions::from_settings(&settings.sync, today_amsterdam());
+        let mut opts = SyncOptions::from_settings(&settings.sync, store.engine(), today_amsterdam());
         opts.full = args.full;
         opts.group_records_before = crate::app::retention::group_records_before(settings, opts.today);
         opts.school = args.school.clone();
