@@ -134,7 +134,14 @@ async fn mock_limit(board: &MockBoard, page_size: u32) -> anyhow::Result<(u64, D
                 board.parnassys_url(),
                 c.parnassys.clone(),
                 "scholen",
-                &["resultaten", "notities", "plannen"][..],
+                &[
+                    "resultaten",
+                    "notities",
+                    "plannen",
+                    "dyslexieverklaringen",
+                    "verzuim",
+                    "sociaal-emotioneel",
+                ][..],
             ),
             (
                 board.leeruniek_url(),
@@ -256,11 +263,19 @@ async fn fetch_batches(board: &MockBoard, e: &SyncEngine, page_size: u32) -> any
     Ok(batches)
 }
 
+/// Records of a page: every kind the store writes (results, notes, plans, dyslexieverklaringen,
+/// absences, social-emotional measurements).
+fn page_records(b: &PageBatch) -> u64 {
+    (b.results.len()
+        + b.notes.len()
+        + b.plans.len()
+        + b.dyslexia_statements.len()
+        + b.absences.len()
+        + b.social_emotional.len()) as u64
+}
+
 fn records_of(batches: &[PageBatch]) -> u64 {
-    batches
-        .iter()
-        .map(|b| (b.results.len() + b.notes.len() + b.plans.len()) as u64)
-        .sum()
+    batches.iter().map(page_records).sum()
 }
 
 /// Limit 2: the same normalised pages applied to a fresh store (its pupils loaded first, untimed).
@@ -344,7 +359,7 @@ async fn run_engine(
         "| {label} no-change incremental, {concurrency} at a time | {:.3} s, {} requests per school ({} streams incl. GKV), {} records |",
         wall.as_secs_f64(),
         stream_reads as f64 / args.schools as f64,
-        6,
+        ParnassysStream::ALL.len() + LeeruniekStream::ALL.len() + 1,
         idle.records()
     );
     emit(
@@ -387,8 +402,13 @@ async fn scratch_db(admin: &str, name: &str, create: bool) -> anyhow::Result<Str
             .await?;
     }
     conn.close().await?;
-    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-    Ok(format!("{base}/{name}"))
+    // Connection parameters (`?options=…`) of the admin URL apply to the scratch database too.
+    let (path, query) = admin.split_once('?').map_or((admin, None), |(p, q)| (p, Some(q)));
+    let base = path.rsplit_once('/').map_or(path, |(b, _)| b);
+    Ok(match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    })
 }
 
 #[tokio::main]
@@ -531,6 +551,20 @@ mod engine_limit {
            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (source, school, external_id))",
         "CREATE INDEX lim_plans_pupil ON lim_plans (school, pupil_external_id)",
         "CREATE INDEX lim_plans_group ON lim_plans (school, group_external_id)",
+        "CREATE TABLE lim_absences (id INTEGER PRIMARY KEY, source TEXT NOT NULL, school TEXT NOT NULL,
+           external_id TEXT NOT NULL, pupil_external_id TEXT NOT NULL, absent_on TEXT NOT NULL,
+           hours REAL NOT NULL, kind TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+           UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_absences_pupil ON lim_absences (school, pupil_external_id, absent_on)",
+        "CREATE TABLE lim_social_emotional (id INTEGER PRIMARY KEY, source TEXT NOT NULL, school TEXT NOT NULL,
+           external_id TEXT NOT NULL, pupil_external_id TEXT NOT NULL, instrument TEXT NOT NULL,
+           scale TEXT NOT NULL, measured_on TEXT NOT NULL, category INTEGER NOT NULL,
+           created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_social_emotional_pupil ON lim_social_emotional (school, pupil_external_id, measured_on)",
+        "CREATE TABLE lim_dyslexia (id INTEGER PRIMARY KEY, source TEXT NOT NULL, school TEXT NOT NULL,
+           external_id TEXT NOT NULL, pupil_external_id TEXT NOT NULL, stated_on TEXT,
+           created_at TEXT NOT NULL, updated_at TEXT NOT NULL, UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_dyslexia_pupil ON lim_dyslexia (school, pupil_external_id)",
         "CREATE TABLE lim_cursors (source TEXT NOT NULL, school TEXT NOT NULL, stream TEXT NOT NULL,
            cursor TEXT, records INTEGER NOT NULL, updated_at TEXT NOT NULL,
            PRIMARY KEY (source, school, stream))",
@@ -560,6 +594,23 @@ mod engine_limit {
            UNIQUE (source, school, external_id))",
         "CREATE INDEX lim_plans_pupil ON lim_plans (school, pupil_external_id)",
         "CREATE INDEX lim_plans_group ON lim_plans (school, group_external_id)",
+        "CREATE TABLE lim_absences (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source TEXT NOT NULL,
+           school TEXT NOT NULL, external_id TEXT NOT NULL, pupil_external_id TEXT NOT NULL,
+           absent_on DATE NOT NULL, hours DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL,
+           created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+           UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_absences_pupil ON lim_absences (school, pupil_external_id, absent_on)",
+        "CREATE TABLE lim_social_emotional (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+           source TEXT NOT NULL, school TEXT NOT NULL, external_id TEXT NOT NULL,
+           pupil_external_id TEXT NOT NULL, instrument TEXT NOT NULL, scale TEXT NOT NULL,
+           measured_on DATE NOT NULL, category SMALLINT NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+           updated_at TIMESTAMPTZ NOT NULL, UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_social_emotional_pupil ON lim_social_emotional (school, pupil_external_id, measured_on)",
+        "CREATE TABLE lim_dyslexia (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source TEXT NOT NULL,
+           school TEXT NOT NULL, external_id TEXT NOT NULL, pupil_external_id TEXT NOT NULL, stated_on DATE,
+           created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+           UNIQUE (source, school, external_id))",
+        "CREATE INDEX lim_dyslexia_pupil ON lim_dyslexia (school, pupil_external_id)",
         "CREATE TABLE lim_cursors (source TEXT NOT NULL, school TEXT NOT NULL, stream TEXT NOT NULL,
            cursor TEXT, records BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
            PRIMARY KEY (source, school, stream))",
@@ -570,7 +621,7 @@ mod engine_limit {
     }
 
     fn records(b: &PageBatch) -> i64 {
-        (b.results.len() + b.notes.len() + b.plans.len()) as i64
+        super::page_records(b) as i64
     }
 
     /// Creates the tables in a fresh SQLite file (same pragmas as the store: WAL, synchronous NORMAL).
@@ -702,6 +753,73 @@ mod engine_limit {
             );
             qb.build().execute(&mut *tx).await?;
         }
+        for chunk in b.absences.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO lim_absences (source, school, external_id, pupil_external_id, absent_on, hours, kind,
+                   created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, a| {
+                row.push_bind(a.source.as_str().to_owned())
+                    .push_bind(a.school.as_str().to_owned())
+                    .push_bind(a.external_id.clone())
+                    .push_bind(a.pupil_external_id.clone())
+                    .push_bind(a.on)
+                    .push_bind(a.hours)
+                    .push_bind(a.kind.as_str().to_owned())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   absent_on = excluded.absent_on, hours = excluded.hours, kind = excluded.kind,
+                   updated_at = excluded.updated_at",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        for chunk in b.social_emotional.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO lim_social_emotional (source, school, external_id, pupil_external_id, instrument,
+                   scale, measured_on, category, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, m| {
+                row.push_bind(m.source.as_str().to_owned())
+                    .push_bind(m.school.as_str().to_owned())
+                    .push_bind(m.external_id.clone())
+                    .push_bind(m.pupil_external_id.clone())
+                    .push_bind(m.instrument.as_str().to_owned())
+                    .push_bind(m.scale.clone())
+                    .push_bind(m.measured_on)
+                    .push_bind(i16::from(m.category))
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   instrument = excluded.instrument, scale = excluded.scale, measured_on = excluded.measured_on,
+                   category = excluded.category, updated_at = excluded.updated_at",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
+        for chunk in b.dyslexia_statements.chunks(CHUNK) {
+            let mut qb = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO lim_dyslexia (source, school, external_id, pupil_external_id, stated_on, created_at,
+                   updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, d| {
+                row.push_bind(d.source.as_str().to_owned())
+                    .push_bind(d.school.as_str().to_owned())
+                    .push_bind(d.external_id.clone())
+                    .push_bind(d.pupil_external_id.clone())
+                    .push_bind(d.on)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   stated_on = excluded.stated_on, updated_at = excluded.updated_at",
+            );
+            qb.build().execute(&mut *tx).await?;
+        }
         sqlx::query(
             "INSERT INTO lim_cursors (source, school, stream, cursor, records, updated_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (source, school, stream) DO UPDATE SET cursor = excluded.cursor,
@@ -813,6 +931,69 @@ mod engine_limit {
             .bind(p.iter().map(|x| x.evaluation_due).collect::<Vec<_>>())
             .bind(p.iter().map(|x| x.minutes_per_week.map(i64::from)).collect::<Vec<_>>())
             .bind(p.iter().map(|x| json(&x.evaluations)).collect::<Vec<_>>())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !b.absences.is_empty() {
+            let a = &b.absences;
+            sqlx::query(
+                "INSERT INTO lim_absences (source, school, external_id, pupil_external_id, absent_on, hours, kind,
+                   created_at, updated_at)
+                 SELECT s.*, $8, $8 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[],
+                   $6::float8[], $7::text[]) AS s
+                 ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   absent_on = excluded.absent_on, hours = excluded.hours, kind = excluded.kind,
+                   updated_at = excluded.updated_at",
+            )
+            .bind(a.iter().map(|x| x.source.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(a.iter().map(|x| x.school.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(a.iter().map(|x| x.external_id.clone()).collect::<Vec<_>>())
+            .bind(a.iter().map(|x| x.pupil_external_id.clone()).collect::<Vec<_>>())
+            .bind(a.iter().map(|x| x.on).collect::<Vec<_>>())
+            .bind(a.iter().map(|x| x.hours).collect::<Vec<_>>())
+            .bind(a.iter().map(|x| x.kind.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !b.social_emotional.is_empty() {
+            let m = &b.social_emotional;
+            sqlx::query(
+                "INSERT INTO lim_social_emotional (source, school, external_id, pupil_external_id, instrument,
+                   scale, measured_on, category, created_at, updated_at)
+                 SELECT s.*, $9, $9 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                   $6::text[], $7::date[], $8::int2[]) AS s
+                 ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   instrument = excluded.instrument, scale = excluded.scale, measured_on = excluded.measured_on,
+                   category = excluded.category, updated_at = excluded.updated_at",
+            )
+            .bind(m.iter().map(|x| x.source.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(m.iter().map(|x| x.school.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(m.iter().map(|x| x.external_id.clone()).collect::<Vec<_>>())
+            .bind(m.iter().map(|x| x.pupil_external_id.clone()).collect::<Vec<_>>())
+            .bind(m.iter().map(|x| x.instrument.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(m.iter().map(|x| x.scale.clone()).collect::<Vec<_>>())
+            .bind(m.iter().map(|x| x.measured_on).collect::<Vec<_>>())
+            .bind(m.iter().map(|x| i16::from(x.category)).collect::<Vec<_>>())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !b.dyslexia_statements.is_empty() {
+            let d = &b.dyslexia_statements;
+            sqlx::query(
+                "INSERT INTO lim_dyslexia (source, school, external_id, pupil_external_id, stated_on, created_at,
+                   updated_at)
+                 SELECT s.*, $6, $6 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[]) AS s
+                 ON CONFLICT (source, school, external_id) DO UPDATE SET pupil_external_id = excluded.pupil_external_id,
+                   stated_on = excluded.stated_on, updated_at = excluded.updated_at",
+            )
+            .bind(d.iter().map(|x| x.source.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(d.iter().map(|x| x.school.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(d.iter().map(|x| x.external_id.clone()).collect::<Vec<_>>())
+            .bind(d.iter().map(|x| x.pupil_external_id.clone()).collect::<Vec<_>>())
+            .bind(d.iter().map(|x| x.on).collect::<Vec<_>>())
             .bind(now)
             .execute(&mut *tx)
             .await?;
