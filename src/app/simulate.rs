@@ -605,68 +605,50 @@ fn figures(
     let mut latency_max: Option<usize> = None;
     let mut cases = Vec::new();
     for e in expected.iter().filter(|e| e.expect == "fires") {
-        if TASKS_NOT_SIGNALS.contains(&e.rule.as_str()) {
-            // Found = the task reached the LAS; latency = school days from the day the
-            // evaluation first found it to the day it was sent.
-            let first = reminders
+        // The first signal of the case — or, for a rule that reaches the school as a task, its
+        // first task — as (the day it was found, the day it reached the school): the first mail
+        // naming the signal, the day the LAS took the task.
+        let by_task = TASKS_NOT_SIGNALS.contains(&e.rule.as_str());
+        let first: Option<(NaiveDate, Option<NaiveDate>)> = if by_task {
+            reminders
                 .values()
                 .filter(|r| r.rule == e.rule && r.pupil == e.pupil_id && r.school == e.school)
-                .min_by_key(|r| (r.created, r.sent));
-            let trigger = first.map_or_else(|| last_record_day(timeline, e), |r| Some(r.created));
-            let Some(trigger) = trigger.filter(|d| *d >= opts.from && *d <= opts.to) else {
-                continue;
-            };
-            planted_expected += 1;
-            let mut latency = None;
-            if let Some(r) = first {
-                found += 1;
-                match (r.sent, schools.get(e.school.as_str())) {
-                    (Some(sent), Some(school)) => {
-                        let l = school_days_between(settings, school, trigger, sent);
-                        latency_max = Some(latency_max.map_or(l, |m: usize| m.max(l)));
-                        latency = Some(l);
-                    }
-                    _ => not_mailed += 1,
-                }
-            }
-            cases.push(json!({
-                "rule": e.rule,
-                "pupil_id": e.pupil_id,
-                "source_day": trigger.to_string(),
-                "found": first.is_some(),
-                "by": "task",
-                "latency_school_days": latency,
-            }));
-            continue;
-        }
-        let signal = seen
-            .iter()
-            .filter(|(_, s)| s.rules.contains(&e.rule) && s.pupil == e.pupil_id && s.school == e.school)
-            .min_by_key(|(id, s)| (s.day, **id));
-        let trigger = signal.map_or_else(|| last_record_day(timeline, e), |(_, s)| Some(s.opened_on));
+                .min_by_key(|r| (r.created, r.sent))
+                .map(|r| (r.created, r.sent))
+        } else {
+            seen.iter()
+                .filter(|(_, s)| s.rules.contains(&e.rule) && s.pupil == e.pupil_id && s.school == e.school)
+                .min_by_key(|(id, s)| (s.day, **id))
+                .map(|(id, s)| (s.opened_on, first_mail.get(id).map(|t| local_date(*t))))
+        };
+        let trigger = first.map_or_else(|| last_record_day(timeline, e), |(day, _)| Some(day));
         let Some(trigger) = trigger.filter(|d| *d >= opts.from && *d <= opts.to) else {
             continue;
         };
         planted_expected += 1;
         let mut latency = None;
-        if let Some((id, _)) = signal {
+        if let Some((_, reached)) = first {
             found += 1;
-            match (first_mail.get(id), schools.get(e.school.as_str())) {
-                (Some(t), Some(school)) => {
-                    let l = school_days_between(settings, school, trigger, local_date(*t));
+            match (reached, schools.get(e.school.as_str())) {
+                (Some(reached), Some(school)) => {
+                    let l = school_days_between(settings, school, trigger, reached);
                     latency_max = Some(latency_max.map_or(l, |m: usize| m.max(l)));
                     latency = Some(l);
                 }
                 _ => not_mailed += 1,
             }
         }
-        cases.push(json!({
+        let mut case = json!({
             "rule": e.rule,
             "pupil_id": e.pupil_id,
             "source_day": trigger.to_string(),
-            "found": signal.is_some(),
+            "found": first.is_some(),
             "latency_school_days": latency,
-        }));
+        });
+        if by_task {
+            case["by"] = json!("task");
+        }
+        cases.push(case);
     }
 
     json!({
