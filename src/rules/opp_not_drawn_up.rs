@@ -5,10 +5,9 @@
 //! resolved, `engine::SETTLED_WHEN_RECORDED`). Only for an OPP whose source records the procedure
 //! (a besluitdatum): an OPP without one says nothing about its drawing up.
 
-use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::finding::Finding;
 use super::input::{Evaluate, Rule, RuleInput};
 use super::{HistoryPlan, plans, text};
-use crate::domain::{Evidence, PlanKind, Severity, TaskKind};
 
 /// Rule id.
 pub const RULE_ID: &str = "opp_not_drawn_up";
@@ -28,20 +27,10 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
     if !p.enabled {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for hp in plans::own_active_plans(input).filter(|hp| hp.plan.kind == PlanKind::Opp) {
-        let Some(decided) = hp.plan.decided_on.filter(|d| *d <= input.as_of) else {
-            continue;
-        };
-        if hp.plan.drawn_up_on.is_some_and(|d| d <= input.as_of) {
-            continue;
-        }
-        let due = input.ctx.calendar.add_school_weeks(decided, p.weeks);
-        if input.as_of > due {
-            out.push(finding(input, hp, decided, due, p.weeks));
-        }
-    }
-    out
+    plans::overdue_opp_steps(input, p.weeks, |pl| pl.decided_on, |pl| pl.drawn_up_on)
+        .into_iter()
+        .map(|(hp, decided, due)| finding(input, hp, decided, due, p.weeks))
+        .collect()
 }
 
 fn finding(
@@ -51,9 +40,6 @@ fn finding(
     due: chrono::NaiveDate,
     weeks: u32,
 ) -> Finding {
-    let pupil = input.history.pupil_id;
-    let domain = hp.plan.domain;
-    let window = format!("plan{}-besluit-{decided}", hp.id);
     let late = (input.as_of - due).num_days();
     let days = if late == 1 {
         "1 dag".to_string()
@@ -61,35 +47,23 @@ fn finding(
         format!("{late} dagen")
     };
     let (decided_nl, due_nl) = (text::date(decided), text::date(due));
-    let explanation = format!(
-        "Op {decided_nl} is besloten dat de leerling een OPP krijgt. Leerkracht en IB stellen het OPP \
-         binnen {weeks} schoolweken na het besluit op (uiterlijk {due_nl}); het is nog niet als \
-         opgesteld vastgelegd ({days} over de termijn)."
-    );
-    Finding {
-        signal: SignalDraft {
-            key: signal_key(RULE_ID, pupil, domain, &window),
-            rule: RULE_ID.into(),
-            rule_version: RULE_VERSION,
-            domain,
-            severity: Severity::Medium,
-            explanation: explanation.clone(),
-            evidence: vec![Evidence {
-                date: decided,
-                note: Some("besluit OPP; nog niet opgesteld".into()),
-                ..plans::evidence(hp)
-            }],
-            eed_criterion: None,
-        },
-        tasks: vec![TaskDraft {
-            key: task_key(RULE_ID, pupil, domain, &window),
-            kind: TaskKind::IbTask,
-            target: task_target([hp.plan.source]),
+    plans::opp_step_finding(
+        input,
+        hp,
+        plans::OppStepReminder {
+            rule: RULE_ID,
+            version: RULE_VERSION,
+            window: format!("plan{}-besluit-{decided}", hp.id),
+            since: decided,
+            note: "besluit OPP; nog niet opgesteld",
             title: format!("OPP opstellen (besloten op {decided_nl})"),
-            body: explanation,
-            due_on: None,
-        }],
-    }
+            explanation: format!(
+                "Op {decided_nl} is besloten dat de leerling een OPP krijgt. Leerkracht en IB stellen het OPP \
+                 binnen {weeks} schoolweken na het besluit op (uiterlijk {due_nl}); het is nog niet als \
+                 opgesteld vastgelegd ({days} over de termijn)."
+            ),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -99,7 +73,7 @@ mod tests {
     use super::super::evaluate as engine_evaluate;
     use super::super::testkit::{Pupil, ctx, d};
     use super::*;
-    use crate::domain::{SchoolHoliday, SupportPlan};
+    use crate::domain::{PlanKind, SchoolHoliday, Severity, SupportPlan, TaskKind};
 
     fn fired(p: Pupil, as_of: NaiveDate, ctx: &crate::rules::SchoolContext) -> Vec<Finding> {
         engine_evaluate(&p.build(), as_of, ctx)

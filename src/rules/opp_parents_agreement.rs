@@ -8,10 +8,10 @@
 //! `engine::SETTLED_WHEN_RECORDED`). Only for an OPP whose source records the procedure (a
 //! besluitdatum): without one a missing agreement date means "unknown", never "missing".
 
-use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
+use super::finding::Finding;
 use super::input::{Evaluate, Rule, RuleInput};
 use super::{HistoryPlan, plans, text};
-use crate::domain::{Evidence, PlanKind, Severity, TaskKind};
+use crate::domain::PlanKind;
 
 /// Rule id.
 pub const RULE_ID: &str = "opp_parents_agreement";
@@ -31,20 +31,10 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
     if !p.enabled {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for hp in plans::own_active_plans(input).filter(|hp| hp.plan.tracks_opp_procedure()) {
-        let Some(drawn_up) = hp.plan.drawn_up_on.filter(|d| *d <= input.as_of) else {
-            continue;
-        };
-        if hp.plan.parents_agreed_on.is_some_and(|d| d <= input.as_of) {
-            continue;
-        }
-        let due = input.ctx.calendar.add_school_weeks(drawn_up, p.weeks);
-        if input.as_of > due {
-            out.push(finding(input, hp, drawn_up, due, p.weeks));
-        }
-    }
-    out
+    plans::overdue_opp_steps(input, p.weeks, |pl| pl.drawn_up_on, |pl| pl.parents_agreed_on)
+        .into_iter()
+        .map(|(hp, drawn_up, due)| finding(input, hp, drawn_up, due, p.weeks))
+        .collect()
 }
 
 fn finding(
@@ -55,39 +45,24 @@ fn finding(
     weeks: u32,
 ) -> Finding {
     debug_assert_eq!(hp.plan.kind, PlanKind::Opp);
-    let pupil = input.history.pupil_id;
-    let domain = hp.plan.domain;
-    let window = format!("plan{}-opgesteld-{drawn_up}", hp.id);
     let (drawn_nl, due_nl) = (text::date(drawn_up), text::date(due));
-    let explanation = format!(
-        "Het OPP is op {drawn_nl} opgesteld; de instemming van de ouders met het handelingsdeel is \
-         na {weeks} schoolweken (op {due_nl}) nog niet vastgelegd. Ouders hebben instemmingsrecht op \
-         het handelingsdeel (WPO art. 40a)."
-    );
-    Finding {
-        signal: SignalDraft {
-            key: signal_key(RULE_ID, pupil, domain, &window),
-            rule: RULE_ID.into(),
-            rule_version: RULE_VERSION,
-            domain,
-            severity: Severity::Medium,
-            explanation: explanation.clone(),
-            evidence: vec![Evidence {
-                date: drawn_up,
-                note: Some("OPP opgesteld; instemming ouders niet vastgelegd".into()),
-                ..plans::evidence(hp)
-            }],
-            eed_criterion: None,
-        },
-        tasks: vec![TaskDraft {
-            key: task_key(RULE_ID, pupil, domain, &window),
-            kind: TaskKind::IbTask,
-            target: task_target([hp.plan.source]),
+    plans::opp_step_finding(
+        input,
+        hp,
+        plans::OppStepReminder {
+            rule: RULE_ID,
+            version: RULE_VERSION,
+            window: format!("plan{}-opgesteld-{drawn_up}", hp.id),
+            since: drawn_up,
+            note: "OPP opgesteld; instemming ouders niet vastgelegd",
             title: "Instemming ouders met het handelingsdeel van het OPP vastleggen".into(),
-            body: explanation,
-            due_on: None,
-        }],
-    }
+            explanation: format!(
+                "Het OPP is op {drawn_nl} opgesteld; de instemming van de ouders met het handelingsdeel is \
+                 na {weeks} schoolweken (op {due_nl}) nog niet vastgelegd. Ouders hebben instemmingsrecht op \
+                 het handelingsdeel (WPO art. 40a)."
+            ),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -97,7 +72,7 @@ mod tests {
     use super::super::evaluate as engine_evaluate;
     use super::super::testkit::{Pupil, ctx, d};
     use super::*;
-    use crate::domain::SupportPlan;
+    use crate::domain::{SupportPlan, TaskKind};
 
     fn fired(p: Pupil, as_of: NaiveDate, ctx: &crate::rules::SchoolContext) -> Vec<Finding> {
         engine_evaluate(&p.build(), as_of, ctx)

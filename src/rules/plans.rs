@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 
+use super::finding::{Finding, SignalDraft, TaskDraft, signal_key, task_key, task_target};
 use super::input::RuleInput;
 use super::text;
 use super::{HistoryPlan, SchoolContext};
-use crate::domain::{Evidence, PlanKind, SupportPlan};
+use crate::domain::{Evidence, PlanKind, Severity, SupportPlan, TaskKind};
 
 /// The pending evaluation of a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,5 +142,80 @@ pub fn evidence(hp: &HistoryPlan) -> Evidence {
         ability_score: None,
         source: Some(hp.plan.source),
         note: None,
+    }
+}
+
+/// A step of the OPP procedure (issue 18 item 5) owed within a term after an earlier one and
+/// not recorded in time: for each running OPP whose source records the procedure (a
+/// besluitdatum), with the earlier step (`since`) recorded by `as_of` and the later (`done`) not,
+/// more than `weeks` school weeks after the earlier one. Yields the plan, the earlier step's date
+/// and the term's last day. `opp_not_drawn_up` (decided, not drawn up) and
+/// `opp_parents_agreement` (drawn up, no agreement) are this with their own dates.
+pub fn overdue_opp_steps<'a>(
+    input: &RuleInput<'a>,
+    weeks: u32,
+    since: fn(&SupportPlan) -> Option<NaiveDate>,
+    done: fn(&SupportPlan) -> Option<NaiveDate>,
+) -> Vec<(&'a HistoryPlan, NaiveDate, NaiveDate)> {
+    let as_of = input.as_of;
+    own_active_plans(input)
+        .filter(|hp| hp.plan.tracks_opp_procedure())
+        .filter_map(|hp| {
+            let from = since(&hp.plan).filter(|d| *d <= as_of)?;
+            if done(&hp.plan).is_some_and(|d| d <= as_of) {
+                return None;
+            }
+            let due = input.ctx.calendar.add_school_weeks(from, weeks);
+            (as_of > due).then_some((hp, from, due))
+        })
+        .collect()
+}
+
+/// What an OPP-step reminder says (see [`opp_step_finding`]).
+pub struct OppStepReminder {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Rule version.
+    pub version: u32,
+    /// Key window: the plan and the earlier step (`plan<id>-besluit-<date>`).
+    pub window: String,
+    /// The earlier step's date (the evidence date).
+    pub since: NaiveDate,
+    /// The evidence note.
+    pub note: &'static str,
+    /// The IB task's title.
+    pub title: String,
+    /// Explanation, also the task's body.
+    pub explanation: String,
+}
+
+/// The IB's reminder of an OPP step not recorded in time: one medium signal with the plan as
+/// evidence (dated on the earlier step) and one IB task with the same text.
+pub fn opp_step_finding(input: &RuleInput<'_>, hp: &HistoryPlan, r: OppStepReminder) -> Finding {
+    let pupil = input.history.pupil_id;
+    let domain = hp.plan.domain;
+    Finding {
+        signal: SignalDraft {
+            key: signal_key(r.rule, pupil, domain, &r.window),
+            rule: r.rule.into(),
+            rule_version: r.version,
+            domain,
+            severity: Severity::Medium,
+            explanation: r.explanation.clone(),
+            evidence: vec![Evidence {
+                date: r.since,
+                note: Some(r.note.into()),
+                ..evidence(hp)
+            }],
+            eed_criterion: None,
+        },
+        tasks: vec![TaskDraft {
+            key: task_key(r.rule, pupil, domain, &r.window),
+            kind: TaskKind::IbTask,
+            target: task_target([hp.plan.source]),
+            title: r.title,
+            body: r.explanation,
+            due_on: None,
+        }],
     }
 }
