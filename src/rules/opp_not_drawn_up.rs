@@ -40,12 +40,7 @@ fn finding(
     due: chrono::NaiveDate,
     weeks: u32,
 ) -> Finding {
-    let late = (input.as_of - due).num_days();
-    let days = if late == 1 {
-        "1 dag".to_string()
-    } else {
-        format!("{late} dagen")
-    };
+    let days = text::days((input.as_of - due).num_days());
     let (decided_nl, due_nl) = (text::date(decided), text::date(due));
     plans::opp_step_finding(
         input,
