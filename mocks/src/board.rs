@@ -12,10 +12,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::MockError;
 use crate::faults::FaultConfig;
-use crate::generator::{Expected, GenParams, generate};
+use crate::generator::{BoardGen, Expected, GenParams, generate};
 use crate::model::{Dataset, Membership, Note, Plan, System, TestResult};
 use crate::server::{Shared, gkv, rest, uwlr};
-use crate::state::{Record, State, StreamKind};
+use crate::state::{Change, Record, State, StreamKind};
 use crate::tasks::{LuTask, PsTask};
 
 /// Where the served data comes from.
@@ -25,6 +25,16 @@ pub enum DataSource {
     Generated(GenParams),
     /// Serve exactly this dataset.
     Fixture(Box<Dataset>),
+    /// Generate each school only when a request needs it, and hold at most `cache` schools in
+    /// memory (a board of 1 000 schools on one machine). A school's data is the same as in
+    /// `Generated`; cursors differ (each school has a sequence range of its own). `inspect`
+    /// sees only the schools in memory.
+    Lazy {
+        /// Board parameters.
+        params: GenParams,
+        /// Schools held in memory at most (at least 1; more while requests hold them).
+        cache: usize,
+    },
 }
 
 /// How to start a board.
@@ -97,19 +107,34 @@ impl MockBoard {
     /// Generates or loads the data and starts the servers.
     pub async fn start(config: MockConfig) -> Result<MockBoard, MockError> {
         let seed;
-        let (dataset, expected) = match config.data {
+        let (state, expected) = match config.data {
             DataSource::Generated(p) => {
                 seed = p.seed;
-                tokio::task::spawn_blocking(move || generate(&p))
+                let (dataset, expected) = tokio::task::spawn_blocking(move || generate(&p))
                     .await
-                    .map_err(|e| MockError::Dataset(format!("generator failed: {e}")))?
+                    .map_err(|e| MockError::Dataset(format!("generator failed: {e}")))?;
+                (State::from_dataset(dataset)?, expected)
             }
             DataSource::Fixture(ds) => {
                 seed = ds.seed;
-                (*ds, Vec::new())
+                (State::from_dataset(*ds)?, Vec::new())
+            }
+            DataSource::Lazy { params, cache } => {
+                seed = params.seed;
+                // The planted cases' expectations: those of the first school and the ESIS-like
+                // ones, generated once here (and not kept).
+                tokio::task::spawn_blocking(move || {
+                    let generator = BoardGen::new(params.clone(), params.as_of);
+                    let expected: Vec<Expected> = (0..params.schools)
+                        .filter(|&i| params.planted && (i == 0 || params.is_uwlr_school(i)))
+                        .flat_map(|i| generator.school(i).1)
+                        .collect();
+                    (State::lazy(generator, cache), expected)
+                })
+                .await
+                .map_err(|e| MockError::Dataset(format!("generator failed: {e}")))?
             }
         };
-        let state = State::from_dataset(dataset)?;
         let cancel = CancellationToken::new();
         let shared = Arc::new(Shared {
             state: RwLock::new(state),
@@ -193,14 +218,26 @@ impl MockBoard {
 
     /// BRINs served, sorted.
     pub fn schools(&self) -> Vec<String> {
-        self.shared.read().schools.keys().cloned().collect()
+        self.shared.read().brins()
+    }
+
+    /// A lazily served board (`DataSource::Lazy`): (schools in memory now, schools generated so
+    /// far, seconds spent generating them); `None` for other boards.
+    pub fn lazy_stats(&self) -> Option<(usize, u64, f64)> {
+        self.shared.read().lazy_stats()
+    }
+
+    /// Brings a school of a lazily served board into memory (for `inspect`); a no-op elsewhere.
+    /// It may be evicted again by later requests.
+    pub fn load(&self, brin: &str) {
+        drop(self.shared.pin_blocking(brin));
     }
 
     /// Credentials of an ESIS-like school `brin`: its UWLR access and its Leeruniek client
     /// (`None` for a ParnasSys school).
     pub fn uwlr_credentials(&self, brin: &str) -> Option<UwlrCredentials> {
         let st = self.shared.read();
-        let access = st.schools.get(brin)?.uwlr.clone()?;
+        let access = st.uwlr_access(brin)?;
         let leeruniek = st
             .clients
             .values()
@@ -218,7 +255,7 @@ impl MockBoard {
     /// school: see [`MockBoard::uwlr_credentials`]).
     pub fn credentials(&self, brin: &str) -> Option<SchoolCredentials> {
         let st = self.shared.read();
-        let school = st.schools.get(brin)?;
+        let leveranciersleutel = st.leveranciersleutel(brin)?;
         let client = |system: System| {
             st.clients
                 .values()
@@ -228,7 +265,7 @@ impl MockBoard {
         };
         Some(SchoolCredentials {
             leveranciernaam: st.leveranciernaam.clone(),
-            leveranciersleutel: school.leveranciersleutel.clone(),
+            leveranciersleutel,
             parnassys: client(System::Parnassys)?,
             leeruniek: client(System::Leeruniek)?,
         })
@@ -241,11 +278,13 @@ impl MockBoard {
 
     /// Adds or replaces any record; it appears in the change feed.
     pub fn upsert(&self, brin: &str, record: Record) -> Result<(), MockError> {
+        let _pin = self.shared.pin_blocking(brin);
         self.shared.write().upsert(brin, record)
     }
 
     /// Deletes a record; a tombstone appears in the change feed. Returns whether it existed.
     pub fn delete(&self, brin: &str, kind: StreamKind, id: u64) -> Result<bool, MockError> {
+        let _pin = self.shared.pin_blocking(brin);
         self.shared.write().delete(brin, kind, id)
     }
 
@@ -311,6 +350,7 @@ impl MockBoard {
 
     /// Removes a pupil from the current school year's GKV snapshot (the pupil left).
     pub fn remove_pupil(&self, brin: &str, pupil_id: u64) -> Result<bool, MockError> {
+        let _pin = self.shared.pin_blocking(brin);
         let mut st = self.shared.write();
         let s = st.school_mut(brin)?;
         let known = s.leerlingen.iter().any(|p| p.id == pupil_id);
@@ -320,19 +360,27 @@ impl MockBoard {
     /// Enrols a pupil through group memberships (groepsindelingen): from now on the GKV snapshot
     /// of the memberships' school years lists them (a pupil who arrives during the day).
     pub fn add_memberships(&self, brin: &str, memberships: Vec<Membership>) -> Result<(), MockError> {
+        let _pin = self.shared.pin_blocking(brin);
         let mut st = self.shared.write();
-        st.school_mut(brin)?.groepsindelingen.extend(memberships);
+        let lazy = st.lazy.is_some();
+        let school = st.school_mut(brin)?;
+        if lazy {
+            school.journal.push(Change::Members(memberships.clone()));
+        }
+        school.groepsindelingen.extend(memberships);
         Ok(())
     }
 
     /// Revokes consent: the school's GKV key and REST access stop working.
     pub fn revoke_school(&self, brin: &str) -> Result<(), MockError> {
+        let _pin = self.shared.pin_blocking(brin);
         self.shared.write().school_mut(brin)?.revoked = true;
         Ok(())
     }
 
     /// Restores consent after `revoke_school`.
     pub fn restore_school(&self, brin: &str) -> Result<(), MockError> {
+        let _pin = self.shared.pin_blocking(brin);
         self.shared.write().school_mut(brin)?.revoked = false;
         Ok(())
     }
@@ -372,6 +420,7 @@ impl MockBoard {
 
     /// Tasks pushed to ParnasSys for `brin`, in creation order.
     pub fn pushed_parnassys_tasks(&self, brin: &str) -> Vec<PsTask> {
+        let _pin = self.shared.pin_blocking(brin);
         self.inspect(|st| {
             st.schools
                 .get(brin)
@@ -382,6 +431,7 @@ impl MockBoard {
 
     /// Tasks pushed to Leeruniek for `brin`, in creation order.
     pub fn pushed_leeruniek_tasks(&self, brin: &str) -> Vec<LuTask> {
+        let _pin = self.shared.pin_blocking(brin);
         self.inspect(|st| {
             st.schools
                 .get(brin)

@@ -135,6 +135,18 @@ struct PageOut<'a, T> {
     has_more: bool,
 }
 
+/// The page a `since` cursor gets when nothing changed after it: what
+/// [`Stream::page_json`] answers then, byte for byte.
+pub fn empty_since_page(stream: &str, since: u64) -> Vec<u8> {
+    let page: PageOut<'_, ()> = PageOut {
+        items: Vec::new(),
+        tombstones: Vec::new(),
+        next_cursor: Cursor::Since(since).encode(stream),
+        has_more: false,
+    };
+    serde_json::to_vec(&page).unwrap_or_default()
+}
+
 impl<T: Keyed + Serialize> Stream<T> {
     /// Inserts or replaces a record, moving it to sequence `seq`.
     pub fn upsert(&mut self, item: T, seq: u64) {
@@ -160,6 +172,12 @@ impl<T: Keyed + Serialize> Stream<T> {
     /// The record with `key`.
     pub fn get(&self, key: u64) -> Option<&T> {
         self.items.get(&key).map(|(_, t)| t)
+    }
+
+    /// The highest change sequence number in the stream (a record or a tombstone; 0 when
+    /// empty): a `since` cursor at or after it has nothing to fetch.
+    pub fn top(&self) -> u64 {
+        self.log.keys().next_back().copied().unwrap_or(0)
     }
 
     /// Number of live records.

@@ -63,6 +63,14 @@ struct Cli {
     /// Delay of a slow response, in seconds.
     #[arg(long, default_value_t = 35)]
     slow_secs: u64,
+    /// Generate each school only when a request needs it, holding at most `--lazy-cache`
+    /// schools in memory (a board of 1 000 schools on one machine). The same data per school;
+    /// cursors differ from an eager board's. Not with `--fixture`, `--dump-fixture`.
+    #[arg(long, conflicts_with_all = ["fixture", "dump_fixture"])]
+    lazy: bool,
+    /// Schools a lazy board holds in memory at most (more while requests use them).
+    #[arg(long, default_value_t = 16)]
+    lazy_cache: usize,
 }
 
 #[tokio::main]
@@ -85,18 +93,68 @@ async fn main() -> anyhow::Result<()> {
             .map(|k| FaultKind::parse(k).with_context(|| format!("unknown fault kind {k}")))
             .collect::<anyhow::Result<Vec<_>>>()?
     };
+    let params = GenParams {
+        seed: cli.seed,
+        schools: cli.schools,
+        pupils_per_school: cli.pupils_per_school,
+        years: cli.years,
+        as_of: cli.as_of,
+        planted: !cli.no_planted,
+        uwlr_schools: cli.uwlr_schools,
+    };
+    let faults = FaultConfig {
+        rate: cli.faults,
+        kinds,
+        slow: Duration::from_secs(cli.slow_secs),
+        retry_after_secs: 1,
+    };
+    if cli.lazy {
+        let config = MockConfig {
+            listen: cli.listen,
+            data: DataSource::Lazy {
+                params,
+                cache: cli.lazy_cache,
+            },
+            token_lifetime: Duration::from_secs(cli.token_lifetime),
+            faults,
+        };
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let board = MockBoard::start(config).await?;
+        if let Some(path) = &cli.emit_expected {
+            fixture::write_expected(board.expected(), path)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        if cli.no_serve {
+            return Ok(());
+        }
+        println!("{}", board.urls_json());
+        // Every 10 s while schools are being generated: how many, and the time it took.
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        let mut logged = 0;
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                r = tokio::signal::ctrl_c() => { r?; break }
+                _ = tick.tick() => {
+                    if let Some((resident, generated, seconds)) = board.lazy_stats()
+                        && generated != logged
+                    {
+                        logged = generated;
+                        tracing::info!(resident, generated, seconds, "lazy board: schools generated");
+                    }
+                }
+            }
+        }
+        if let Some((resident, generated, seconds)) = board.lazy_stats() {
+            tracing::info!(resident, generated, seconds, "lazy board: schools generated");
+        }
+        tracing::info!("stopping");
+        board.shutdown().await;
+        return Ok(());
+    }
     let dataset = match &cli.fixture {
         Some(path) => fixture::load(path).with_context(|| format!("loading fixture {}", path.display()))?,
         None => {
-            let params = GenParams {
-                seed: cli.seed,
-                schools: cli.schools,
-                pupils_per_school: cli.pupils_per_school,
-                years: cli.years,
-                as_of: cli.as_of,
-                planted: !cli.no_planted,
-                uwlr_schools: cli.uwlr_schools,
-            };
             let started = std::time::Instant::now();
             let (ds, expected) = tokio::task::spawn_blocking(move || generate(&params)).await?;
             tracing::info!(
@@ -121,12 +179,7 @@ async fn main() -> anyhow::Result<()> {
         listen: cli.listen,
         data: DataSource::Fixture(Box::new(dataset)),
         token_lifetime: Duration::from_secs(cli.token_lifetime),
-        faults: FaultConfig {
-            rate: cli.faults,
-            kinds,
-            slow: Duration::from_secs(cli.slow_secs),
-            retry_after_secs: 1,
-        },
+        faults,
     };
     // Install the handler before announcing the URLs, so a SIGTERM sent right after is graceful.
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -138,6 +138,7 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, headers: HeaderMap, body:
         return fault("Client", &format!("SOAPACTION_MISMATCH: {a}"));
     }
     let get = |k: &str| fields.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let _pin = shared.pin(&get("brinnummer")).await;
     let st = shared.read();
     let brin = get("brinnummer");
     let Some(school) = st

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use tokio_util::sync::CancellationToken;
 
 use crate::faults::{self, FaultConfig, FaultKind};
-use crate::state::State;
+use crate::state::{Lookup, Pin, State};
 
 /// State shared by all handlers of one board.
 #[derive(Debug)]
@@ -47,6 +47,45 @@ impl Shared {
     /// Write access to the state.
     pub fn write(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// On a lazily served board, brings school `brin` into memory (generating it when it is
+    /// not) and keeps it there while the returned pin lives; elsewhere, and for an unknown
+    /// school, a no-op. Generation runs on a blocking thread.
+    pub async fn pin(self: &std::sync::Arc<Self>, brin: &str) -> Pin {
+        match self.read().lookup(brin) {
+            Lookup::Nothing => return Pin::default(),
+            Lookup::Present(p) => return p,
+            Lookup::Absent { .. } => {}
+        }
+        let shared = self.clone();
+        let brin = brin.to_owned();
+        tokio::task::spawn_blocking(move || shared.pin_blocking(&brin))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// [`Shared::pin`] on the calling thread (for `MockBoard`'s synchronous methods).
+    pub fn pin_blocking(&self, brin: &str) -> Pin {
+        let (generator, idx, building) = match self.read().lookup(brin) {
+            Lookup::Nothing => return Pin::default(),
+            Lookup::Present(p) => return p,
+            Lookup::Absent {
+                generator,
+                idx,
+                building,
+            } => (generator, idx, building),
+        };
+        let _building = building.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another request may have generated it while this one waited.
+        if let Lookup::Present(p) = self.read().lookup(brin) {
+            return p;
+        }
+        let started = std::time::Instant::now();
+        let (school, _) = generator.school(idx);
+        let took = started.elapsed();
+        tracing::debug!(brin, ms = took.as_millis() as u64, "lazy board: school generated");
+        self.write().install(school, took)
     }
 
     /// The request counters.

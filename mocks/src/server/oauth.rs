@@ -66,11 +66,7 @@ pub async fn token(shared: Arc<Shared>, system: System, headers: HeaderMap, body
     if client.client_secret != secret || client.system != system {
         return invalid_client("Client authentication failed.");
     }
-    if client
-        .schools
-        .iter()
-        .all(|b| st.schools.get(b).is_none_or(|s| s.revoked))
-    {
+    if client.schools.iter().all(|b| st.revoked(b).unwrap_or(true)) {
         return invalid_client("Consent for this client has been revoked.");
     }
     let scopes: Vec<String> = match get("scope") {
@@ -178,11 +174,10 @@ pub fn authorize(
             "This client has no access to this school.",
         ));
     }
-    let school = st
-        .schools
-        .get(brin)
+    let revoked = st
+        .revoked(brin)
         .ok_or_else(|| json_error(StatusCode::NOT_FOUND, "unknown_school", "Unknown school."))?;
-    if school.revoked {
+    if revoked {
         return Err(unauthorized(
             "invalid_token",
             "Consent for this school has been revoked.",

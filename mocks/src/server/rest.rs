@@ -128,7 +128,15 @@ async fn read_page(
         (None, None) => None,
     };
     let duplicate = matches!(fault, Some((FaultKind::Duplicate, _)));
-    let Some(mut body) = shared.read().page_json(&brin, kind, cursor, limit, duplicate) else {
+    // A lazily served school out of memory answers a `since` with nothing new without being
+    // generated (a no-change incremental sync of a large board).
+    let quiet = shared.read().quiet_page(&brin, kind, cursor);
+    let _pin = match quiet {
+        Some(_) => None,
+        None => Some(shared.pin(&brin).await),
+    };
+    let Some(mut body) = quiet.or_else(|| shared.read().page_json(&brin, kind, cursor, limit, duplicate))
+    else {
         return json_error(StatusCode::NOT_FOUND, "unknown_school", "Unknown school.");
     };
     if matches!(fault, Some((FaultKind::Truncate, _))) {
@@ -212,7 +220,10 @@ async fn create_task(
             "Unknown task kind.",
         );
     }
-    let out = match store_task(&shared, system, label, &brin, &pupil, key, canonical) {
+    let pin = shared.pin(&brin).await;
+    let stored = store_task(&shared, system, label, &brin, &pupil, key, canonical);
+    drop(pin);
+    let out = match stored {
         Ok(out) => out,
         Err(answer) => return *answer,
     };

@@ -307,6 +307,7 @@ async fn handle(AxState(shared): AxState<Arc<Shared>>, headers: HeaderMap, body:
     if !action.is_empty() && action != SOAP_ACTION && !action.ends_with(&format!("/{SOAP_ACTION}")) {
         return refuse("Client", &format!("SOAPACTION_ONBEKEND: {action}"));
     }
+    let _pin = shared.pin(&request.brin).await;
     let st = shared.read();
     let Some((school, access)) = st
         .schools

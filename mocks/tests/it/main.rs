@@ -6,6 +6,7 @@ mod faults;
 mod feed;
 mod generator;
 mod gkv;
+mod lazy;
 mod oauth;
 mod openapi;
 mod planted;
