@@ -86,6 +86,16 @@ struct SchoolPage<'a> {
     /// `1 nieuw signaal`, `3 nieuwe signalen`.
     new_count: String,
     priorities: Vec<Priority<'a>>,
+    /// Open bespreekpunten per group, for the groepsbespreking (issue 17).
+    discussion: Vec<DiscussionGroup<'a>>,
+}
+
+/// A group's open bespreekpunten (`rules::engine::DISCUSSION_RULES`): the agenda of its
+/// groepsbespreking, as the digest names them (one line per group).
+struct DiscussionGroup<'a> {
+    group: String,
+    lines: Vec<&'a SignalLine>,
+    caption: String,
 }
 
 impl<'a> SchoolPage<'a> {
@@ -99,11 +109,33 @@ impl<'a> SchoolPage<'a> {
             Some(_) => o.signals.iter().filter(|s| s.is_new_since(previous)).collect(),
             None => Vec::new(),
         };
+        let discussion_point = |s: &SignalLine| crate::rules::engine::is_discussion_point(&s.rule);
+        let mut by_group: std::collections::BTreeMap<&str, Vec<&SignalLine>> =
+            std::collections::BTreeMap::new();
+        for s in o.signals.iter().filter(|s| discussion_point(s)) {
+            by_group.entry(s.group.as_str()).or_default().push(s);
+        }
+        let discussion = by_group
+            .into_iter()
+            .map(|(group, lines)| DiscussionGroup {
+                group: group.to_owned(),
+                caption: format!(
+                    "{}: {} voor de groeps- of leerlingbespreking, hoogste prioriteit eerst",
+                    group,
+                    count_noun(lines.len(), "bespreekpunt", "bespreekpunten")
+                ),
+                lines,
+            })
+            .collect();
         let priorities = [Severity::High, Severity::Medium, Severity::Low]
             .into_iter()
             .map(|severity| Priority {
                 severity,
-                lines: o.signals.iter().filter(|s| s.severity == severity).collect(),
+                lines: o
+                    .signals
+                    .iter()
+                    .filter(|s| s.severity == severity && !discussion_point(s))
+                    .collect(),
                 caption: format!("Open signalen met prioriteit {}, oudste eerst", severity.dutch()),
             })
             .filter(|p| !p.lines.is_empty())
@@ -121,6 +153,7 @@ impl<'a> SchoolPage<'a> {
             new_count: count_noun(new.len(), "nieuw signaal", "nieuwe signalen"),
             new,
             priorities,
+            discussion,
         }
     }
 }

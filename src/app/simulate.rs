@@ -26,7 +26,7 @@ use super::run::{Daemon, runner};
 use crate::actions::mail::{MailKind, Mailer, SentInfo, school_quiet_reason};
 use crate::actions::outbox::{OutboxPolicy, OutboxWorker};
 use crate::domain::HolidayRegion;
-use crate::rules::engine::TASKS_NOT_SIGNALS;
+use crate::rules::engine::{TASKS_NOT_SIGNALS, is_discussion_point};
 use crate::rules::finding::origin_rule;
 use crate::schedule::{Clock, Scheduler, SchedulerOptions};
 use crate::settings::{CalendarSettings, Holiday, SchoolSettings, Settings};
@@ -389,6 +389,10 @@ async fn run(
     Ok(figures)
 }
 
+/// The key under `signals.by_rule` for the digests' group lines of bespreekpunten (one per
+/// group and digest; `rules::engine::DISCUSSION_RULES`).
+pub const GROUP_DISCUSSION: &str = "groepsbespreking";
+
 /// Whether `date` is a school day of `school` (not its weekend or holiday): the mail policy's own
 /// test, at noon.
 pub fn school_day(settings: &Settings, school: &SchoolSettings, date: NaiveDate) -> bool {
@@ -568,16 +572,29 @@ fn figures(
             .or_insert_with(|| (local_date(o.sent_at), BTreeSet::new()));
         e.1.extend(o.named.iter().copied());
     }
+    // What reaches the IB as news (issue 17, "count what a school receives"): every signal of
+    // its own, and each group line of bespreekpunten in a digest (one line per group, however
+    // many pupils are on it, `rules::engine::DISCUSSION_RULES`); the pupils' bespreekpunten
+    // behind those lines are counted apart, per rule.
     let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut points_by_rule: BTreeMap<&str, usize> = BTreeMap::new();
     for (id, s) in seen {
         let after = overview_of
             .get(s.school.as_str())
             .is_some_and(|(day, named)| !named.contains(id) && s.day >= *day);
         if after {
-            *by_rule.entry(s.rule.as_str()).or_default() += 1;
+            let counts = if is_discussion_point(&s.rule) {
+                &mut points_by_rule
+            } else {
+                &mut by_rule
+            };
+            *counts.entry(s.rule.as_str()).or_default() += 1;
         }
     }
+    let group_lines: usize = digests.iter().map(|m| m.discussion_lines).sum();
+    by_rule.insert(GROUP_DISCUSSION, group_lines);
     let opened: usize = by_rule.values().sum();
+    let points: usize = points_by_rule.values().sum();
     let years = ((opts.to - opts.from).num_days() + 1) as f64 / 365.0;
     let per_100 = |n: usize| {
         if pupils == 0 || years <= 0.0 {
@@ -692,6 +709,12 @@ fn figures(
             "by_rule": by_rule,
             "by_rule_per_100_pupils_per_year": by_rule_per_100,
         },
+        "discussion_points": {
+            "pupil_signals": points,
+            "per_100_pupils_per_year": per_100(points),
+            "group_lines": group_lines,
+            "by_rule": points_by_rule,
+        },
         "planted": {
             "expected": planted_expected,
             "found": found,
@@ -777,9 +800,18 @@ pub fn render_summary(v: &Value) -> String {
         (
             "nieuwe signalen na het startoverzicht",
             format!(
-                "{} ({} per 100 leerlingen per jaar)",
+                "{} ({} per 100 leerlingen per jaar; bespreekpunten als één regel per groep)",
                 g(&["signals", "opened"]),
                 g(&["signals", "per_100_pupils_per_year"])
+            ),
+        ),
+        (
+            "bespreekpunten (per leerling)",
+            format!(
+                "{} ({} per 100 leerlingen per jaar) in {} groepsregels",
+                g(&["discussion_points", "pupil_signals"]),
+                g(&["discussion_points", "per_100_pupils_per_year"]),
+                g(&["discussion_points", "group_lines"])
             ),
         ),
         (

@@ -190,6 +190,35 @@ pub fn is_owner_reminder(rule: &str) -> bool {
     OWNER_REMINDERS.contains(&rule)
 }
 
+/// Bespreekpunten (issue 17, signal economy): signals whose own text asks to discuss the pupil in
+/// the groeps- of leerlingbespreking — two V's in a row, a drop of two levels, below 1F, AVI
+/// standing still, no growth, a plusaanbod candidate, a social-emotional score under the line or
+/// a fall, concerns noted again and again. They are stored, shown and followed up per pupil like
+/// every signal (dashboard, pupil page, plan request after six weeks, board figures), but they
+/// reach the IB's mail as **one line per group** ("Groepsbespreking: Anna B., Bram K., …"), not
+/// one line per pupil: after an M or E round they are the agenda of the groepsbespreking each
+/// school holds two or three times a year (seeds 001, 002, 004: HGW stap 2), not a separate
+/// errand each. Over a replayed school year they were two thirds of all new signals (a V is the
+/// lowest 20 % by definition, so two in a row happen to some 13 % of pupils per domain). Every
+/// other rule (the DMT and ED checks, late evaluations, OPP steps, absence, rekenonderzoek, a
+/// missing measurement) keeps its own line: each asks for an action of its own.
+pub const DISCUSSION_RULES: [&str; 9] = [
+    lowest_level_repeated::RULE_ID,
+    level_drop::RULE_ID,
+    reference_level_low::RULE_ID,
+    avi_stagnation::RULE_ID,
+    no_growth::RULE_ID,
+    super::gifted_candidate::RULE_ID,
+    social_emotional_low::RULE_ID,
+    social_emotional_drop::RULE_ID,
+    concern_notes::RULE_ID,
+];
+
+/// Whether a signal of `rule` is a bespreekpunt ([`DISCUSSION_RULES`]).
+pub fn is_discussion_point(rule: &str) -> bool {
+    DISCUSSION_RULES.contains(&rule)
+}
+
 /// Reminders of a record that is missing in the source (issue 18 item 5: the OPP drawn up, the
 /// parents' agreement on its handelingsdeel): once the record is made the rule stops finding it,
 /// and the evaluation resolves the pupil's stored open or acknowledged signal of such a rule

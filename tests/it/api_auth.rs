@@ -811,12 +811,18 @@ async fn the_start_page_shows_what_is_new_since_the_previous_visit_then_open_sig
         !new.contains("drie keer V(E) op DMT"),
         "the older signal is not new: {new}"
     );
-    // Open signals by priority: high before medium, each with its Dutch label and state.
+    // Open signals by priority, each with its Dutch label and state; a bespreekpunt (two V's in
+    // a row) is listed under its group for the groepsbespreking instead (issue 17).
     let high = rest.find("Prioriteit hoog (1)").expect("high");
-    let medium = rest.find("Prioriteit middel (1)").expect("medium");
-    assert!(high < medium);
-    assert!(rest[high..medium].contains("drie keer V(E) op DMT"));
-    assert!(rest[medium..].contains("herhaald laagste niveau") && rest[medium..].contains(">open<"));
+    let points = rest.find("Bespreekpunten per groep").expect("bespreekpunten");
+    assert!(high < points);
+    assert!(!rest.contains("Prioriteit middel"), "{rest}");
+    assert!(rest[high..points].contains("drie keer V(E) op DMT"));
+    assert!(rest[points..].contains("herhaald laagste niveau") && rest[points..].contains(">open<"));
+    assert!(
+        rest[points..].contains("1 bespreekpunt voor de groeps- of leerlingbespreking"),
+        "{rest}"
+    );
     let text = visible_text(&html);
     for english in [
         "dmt_three_lowest",

@@ -173,10 +173,12 @@ async fn start_overview_then_digest_arrive_over_real_smtp_with_headers_without_s
     let (raw, text) = mails.last().expect("the digest");
     assert_automatic_headers(raw, "11zw");
     assert!(
-        text.contains("Subject: Zorgsignaal: 1 nieuw signaal voor OBS De Klimop"),
+        text.contains("Subject: Zorgsignaal: 1 bespreekpunt voor OBS De Klimop"),
         "{text}"
     );
-    assert!(text.contains("Lotte Z.") && !text.contains("Sanne V."), "{text}");
+    // A drop is a bespreekpunt: on its group's line for the groepsbespreking (issue 17).
+    assert!(text.contains("- Groepsbespreking: Lotte Z. (daling"), "{text}");
+    assert!(!text.contains("Sanne V."), "{text}");
     assert!(!raw.contains("Zwaneveld"), "{raw}");
     // The List-Id of a school is stable from mail to mail.
     let overview = mails
@@ -508,9 +510,9 @@ async fn immediate_mail_only_for_high_severity() {
     assert_eq!(urgent.sent, 1, "{urgent:?}");
     let sent = sent.lock().expect("list");
     assert_eq!(sent[3].to, "ib@klimop.example.nl");
-    // The immediate mail is the whole digest: the medium signal rides along.
+    // The immediate mail is the whole digest: the medium bespreekpunt rides along.
     assert!(
-        sent[3].subject.contains("2 nieuwe signalen"),
+        sent[3].subject.contains("1 nieuw signaal en 1 bespreekpunt"),
         "{}",
         sent[3].subject
     );

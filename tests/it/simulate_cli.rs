@@ -315,6 +315,33 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
     let years = ((to - from).num_days() + 1) as f64 / 365.0;
     let rate = (opened as f64 * 100.0 / pupils as f64 / years * 10.0).round() / 10.0;
     assert_eq!(v["signals"]["per_100_pupils_per_year"].as_f64(), Some(rate));
+    // Bespreekpunten reach the IB as one line per group ("- Groepsbespreking: …"): each such
+    // line of a digest counts once among the signals; the pupils behind them are counted apart.
+    let group_lines: usize = digests
+        .iter()
+        .map(|m| {
+            m.lines
+                .iter()
+                .filter(|l| l.contains(" - Groepsbespreking: "))
+                .count()
+        })
+        .sum();
+    assert_eq!(v["discussion_points"]["group_lines"], group_lines);
+    assert_eq!(by_rule.get("groepsbespreking").copied(), Some(group_lines as u64));
+    let points: BTreeMap<String, u64> =
+        serde_json::from_value(v["discussion_points"]["by_rule"].clone()).expect("points by rule");
+    assert_eq!(
+        points.values().sum::<u64>(),
+        v["discussion_points"]["pupil_signals"]
+            .as_u64()
+            .expect("pupil signals")
+    );
+    for rule in points.keys() {
+        assert!(
+            zorgsignaal::rules::engine::is_discussion_point(rule) && !by_rule.contains_key(rule),
+            "{rule}"
+        );
+    }
 
     // Planted cases: every case found; the first mail naming it is a mail of its school on the
     // day the latency says (source day + that many school days).

@@ -79,7 +79,10 @@ pub async fn collect_digest_input(
             None => item.is_new = open,
             Some((fingerprint, _)) if *fingerprint != item.fingerprint() => item.is_new = open,
             Some((_, last)) => {
-                let worth = kind != ItemKind::NewSignal || item.severity == Severity::High;
+                // Bespreekpunten wait for the groepsbespreking (dashboard): told once, like a
+                // plain learning signal.
+                let worth = !matches!(kind, ItemKind::NewSignal | ItemKind::DiscussionPoint)
+                    || item.severity == Severity::High;
                 // An hour of slack: a 07:30 digest a week after a 07:35 one still repeats.
                 item.repeat = open && worth && *last < repeat_before;
             }
@@ -97,6 +100,8 @@ fn kind_of(rule: &str) -> ItemKind {
         ItemKind::EvaluationOverdue
     } else if rule == eed_check::RULE_ID {
         ItemKind::EedCheck
+    } else if crate::rules::engine::is_discussion_point(rule) {
+        ItemKind::DiscussionPoint
     } else {
         ItemKind::NewSignal
     }

@@ -7,14 +7,14 @@ use chrono::NaiveDate;
 use super::MailError;
 use super::digest::{
     Digest, DigestInput, DigestItem, DigestPolicy, ItemKind, MAX_NEW_LINES, MAX_OVERVIEW_LINES,
-    MAX_REPEAT_LINES, MailKind, pupil_lines,
+    MAX_REPEAT_LINES, MailKind, news_lines, pupil_lines,
 };
 use super::render;
 use crate::domain::{School, Severity};
 
 /// Builds the daily digest of `input` for `ib_email` at `school` on `as_of`; `Ok(None)` when
-/// nothing is new (then nothing is sent). At most [`MAX_NEW_LINES`] pupil lines in all: news
-/// first, then at most [`MAX_REPEAT_LINES`] of "nog open" as far as there is room; the rest
+/// nothing is new (then nothing is sent). At most [`MAX_NEW_LINES`] lines in all (one per pupil,
+/// the bespreekpunten one per group): news first, then at most [`MAX_REPEAT_LINES`] of "nog open" as far as there is room; the rest
 /// counted.
 pub fn build_digest(
     school: &School,
@@ -32,13 +32,14 @@ pub fn build_digest(
     let new_signals = count(&[ItemKind::NewSignal]);
     let new_evaluations = count(&[ItemKind::EvaluationDue, ItemKind::EvaluationOverdue]);
     let new_eed = count(&[ItemKind::EedCheck]);
-    let headline = render::headline(new_signals, new_evaluations, new_eed);
+    let new_points = count(&[ItemKind::DiscussionPoint]);
+    let headline = render::headline(new_signals, new_points, new_evaluations, new_eed);
     let subject = format!(
         "Zorgsignaal: {headline} voor {} ({})",
         school.name.trim(),
         render::short_date(as_of)
     );
-    let new_lines = pupil_lines(new.iter().copied());
+    let new_lines = news_lines(new.iter().copied());
     let repeat_lines = pupil_lines(input.items.iter().filter(|i| i.repeat && !i.is_new));
     let (shown_new, rest_new) = new_lines.split_at(new_lines.len().min(MAX_NEW_LINES));
     let room = MAX_REPEAT_LINES.min(MAX_NEW_LINES - shown_new.len());
@@ -67,6 +68,7 @@ pub fn build_digest(
         has_new_high: input.has_new_high(),
         lines: shown_new.len() + shown_rep.len(),
         repeat_lines: shown_rep.len(),
+        discussion_lines: shown_new.iter().filter(|l| l.discussion).count(),
         named,
     }))
 }
@@ -100,6 +102,7 @@ pub fn build_start_overview(
         has_new_high: input.items.iter().any(|i| i.severity == Severity::High),
         lines: shown.len(),
         repeat_lines: 0,
+        discussion_lines: 0,
         named: input
             .items
             .iter()

@@ -33,6 +33,9 @@ pub enum ItemKind {
     EvaluationOverdue,
     /// Open EED-check (`eed_check`).
     EedCheck,
+    /// Bespreekpunt for the groepsbespreking (`rules::engine::DISCUSSION_RULES`): in a digest one
+    /// line per group, not per pupil.
+    DiscussionPoint,
 }
 
 /// What kind of mail to an IB.
@@ -177,14 +180,19 @@ pub struct Digest {
     pub lines: usize,
     /// Pupil lines in the "nog open" part.
     pub repeat_lines: usize,
+    /// Group lines of new bespreekpunten ("Groepsbespreking: …") among [`Self::lines`].
+    pub discussion_lines: usize,
     /// Signals the mail accounts for, with their fingerprint: those named on a line (for a
     /// start overview every active signal, the counted ones included). Recorded as mailed.
     pub named: Vec<(i64, String)>,
 }
 
-/// One pupil's items, worst first.
+/// One line of a mail: one pupil's items, worst first, or (in a digest) the new bespreekpunten
+/// of one group, one or more pupils.
 pub(super) struct PupilLine<'a> {
     pub items: Vec<&'a DigestItem>,
+    /// A group line of bespreekpunten ([`ItemKind::DiscussionPoint`]).
+    pub discussion: bool,
 }
 
 impl PupilLine<'_> {
@@ -192,8 +200,10 @@ impl PupilLine<'_> {
         self.items[0]
     }
 
-    /// Sort key: severity (high first), then age (oldest first), then the pupil and the id.
-    fn key(&self) -> (std::cmp::Reverse<Severity>, NaiveDate, &str, i64) {
+    /// Sort key: severity (high first), a group's bespreekpunten before single pupils of the
+    /// same severity (the round's news of a whole group), then age (oldest first), then the
+    /// pupil and the id.
+    fn key(&self) -> (std::cmp::Reverse<Severity>, bool, NaiveDate, &str, i64) {
         let w = self.worst();
         let oldest = self
             .items
@@ -203,6 +213,7 @@ impl PupilLine<'_> {
             .unwrap_or(w.opened_on);
         (
             std::cmp::Reverse(w.severity),
+            !self.discussion,
             oldest,
             w.pupil.external_id.as_str(),
             w.signal_id,
@@ -210,8 +221,17 @@ impl PupilLine<'_> {
     }
 }
 
+fn worst_first(a: &DigestItem, b: &DigestItem) -> std::cmp::Ordering {
+    (std::cmp::Reverse(a.severity), a.opened_on, &a.rule, a.signal_id).cmp(&(
+        std::cmp::Reverse(b.severity),
+        b.opened_on,
+        &b.rule,
+        b.signal_id,
+    ))
+}
+
 /// Groups `items` into one line per pupil, each line's items worst first, the lines sorted by
-/// severity then age.
+/// severity then age (the start overview and "nog open").
 pub(super) fn pupil_lines<'a>(items: impl IntoIterator<Item = &'a DigestItem>) -> Vec<PupilLine<'a>> {
     let mut by_pupil: BTreeMap<&str, Vec<&DigestItem>> = BTreeMap::new();
     for item in items {
@@ -223,17 +243,51 @@ pub(super) fn pupil_lines<'a>(items: impl IntoIterator<Item = &'a DigestItem>) -
     let mut lines: Vec<PupilLine<'a>> = by_pupil
         .into_values()
         .map(|mut items| {
-            items.sort_by(|a, b| {
-                (std::cmp::Reverse(a.severity), a.opened_on, &a.rule, a.signal_id).cmp(&(
-                    std::cmp::Reverse(b.severity),
-                    b.opened_on,
-                    &b.rule,
-                    b.signal_id,
-                ))
-            });
-            PupilLine { items }
+            items.sort_by(|a, b| worst_first(a, b));
+            PupilLine {
+                items,
+                discussion: false,
+            }
         })
         .collect();
     lines.sort_by(|a, b| a.key().cmp(&b.key()));
     lines
+}
+
+/// The news of a digest as lines: the bespreekpunten ([`ItemKind::DiscussionPoint`]) of each group
+/// on one line, every other item on its pupil's line (a pupil with both has both lines); sorted
+/// by severity, group lines first among equals, then age.
+pub(super) fn news_lines<'a>(items: impl IntoIterator<Item = &'a DigestItem>) -> Vec<PupilLine<'a>> {
+    let mut single: Vec<&DigestItem> = Vec::new();
+    let mut by_group: BTreeMap<String, Vec<&DigestItem>> = BTreeMap::new();
+    for item in items {
+        if item.kind == ItemKind::DiscussionPoint {
+            by_group.entry(group_label(item)).or_default().push(item);
+        } else {
+            single.push(item);
+        }
+    }
+    let mut lines = pupil_lines(single);
+    lines.extend(by_group.into_values().map(|mut items| {
+        items.sort_by(|a, b| worst_first(a, b));
+        PupilLine {
+            items,
+            discussion: true,
+        }
+    }));
+    lines.sort_by(|a, b| a.key().cmp(&b.key()));
+    lines
+}
+
+pub(super) const UNKNOWN_GROUP: &str = "Groep onbekend";
+
+/// `Groep 4b` from the group's name (`4b`, `Groep 4b`), else `Groep 4` from the jaargroep.
+pub(super) fn group_label(item: &DigestItem) -> String {
+    match item.group.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
+        Some(name) if name.to_lowercase().starts_with("groep") => name.to_owned(),
+        Some(name) => format!("Groep {name}"),
+        None => item
+            .grade
+            .map_or_else(|| UNKNOWN_GROUP.to_owned(), |g| format!("Groep {g}")),
+    }
 }

@@ -169,6 +169,7 @@ pub fn build_directie_mail(
         kind: MailKind::Directie,
         lines: n,
         repeat_lines: 0,
+        discussion_lines: 0,
         named: Vec::new(),
         subject,
         text: text_body,

@@ -43,6 +43,8 @@ pub struct SentInfo {
     pub lines: usize,
     /// Pupil lines in its "nog open" part.
     pub repeat_lines: usize,
+    /// Group lines of new bespreekpunten in it (one per group, among `lines`).
+    pub discussion_lines: usize,
     /// Signal ids named on a line (for a start overview: every active signal it accounts for).
     pub named: Vec<i64>,
     /// The same with the fingerprint each was named with: an item named again with another
@@ -272,6 +274,7 @@ async fn run(
                 sent_at: now,
                 lines: digest.lines,
                 repeat_lines: digest.repeat_lines,
+                discussion_lines: digest.discussion_lines,
                 named: digest.named.iter().map(|(id, _)| *id).collect(),
                 named_items: digest.named.clone(),
             });

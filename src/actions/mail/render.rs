@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
 
-use super::digest::{DigestInput, DigestItem, DigestPolicy, PupilLine};
+use super::digest::{DigestInput, DigestPolicy, PupilLine, UNKNOWN_GROUP, group_label};
 use crate::domain::{Pupil, School, Severity};
 
 const WEEKDAYS_SHORT: [&str; 7] = ["ma", "di", "wo", "do", "vr", "za", "zo"];
@@ -58,11 +58,15 @@ pub(super) fn long_date(date: NaiveDate) -> String {
     )
 }
 
-/// `3 nieuwe signalen, 1 evaluatie en 1 EED-check`: the new counts, zero parts left out.
-pub(super) fn headline(signals: usize, evaluations: usize, eed: usize) -> String {
+/// `3 nieuwe signalen, 4 bespreekpunten, 1 evaluatie en 1 ED-check`: the new counts, zero parts
+/// left out.
+pub(super) fn headline(signals: usize, points: usize, evaluations: usize, eed: usize) -> String {
     let mut parts = Vec::new();
     if signals > 0 {
         parts.push(plural(signals, "nieuw signaal", "nieuwe signalen"));
+    }
+    if points > 0 {
+        parts.push(plural(points, "bespreekpunt", "bespreekpunten"));
     }
     if evaluations > 0 {
         parts.push(plural(evaluations, "evaluatie", "evaluaties"));
@@ -275,19 +279,6 @@ impl MailView {
     }
 }
 
-const UNKNOWN_GROUP: &str = "Groep onbekend";
-
-/// `Groep 4b` from the group's name (`4b`, `Groep 4b`), else `Groep 4` from the jaargroep.
-pub(super) fn group_label(item: &DigestItem) -> String {
-    match item.group.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
-        Some(name) if name.to_lowercase().starts_with("groep") => name.to_owned(),
-        Some(name) => format!("Groep {name}"),
-        None => item
-            .grade
-            .map_or_else(|| UNKNOWN_GROUP.to_owned(), |g| format!("Groep {g}")),
-    }
-}
-
 /// `Nog 7 nieuwe signalen bij 5 leerlingen: …` for lines that did not fit.
 fn rest_note(rest: &[PupilLine<'_>], (one, many): (&str, &str)) -> Vec<String> {
     if rest.is_empty() {
@@ -320,8 +311,11 @@ fn group(lines: &[PupilLine<'_>], policy: &DigestPolicy) -> Vec<GroupView> {
     for l in lines {
         let worst = l.items[0];
         let label = group_label(worst);
-        let shown = policy.display(&worst.pupil);
-        let view = line(shown, l);
+        let view = if l.discussion {
+            discussion_line(l, policy)
+        } else {
+            line(policy.display(&worst.pupil), l)
+        };
         match out.iter_mut().find(|g| g.label == label) {
             Some(g) => g.lines.push(view),
             None => out.push(GroupView {
@@ -363,6 +357,39 @@ fn scrub(text: &str, pupil: &Pupil, shown: &str) -> String {
         out = out.replace(name.as_str(), &initial(last));
     }
     out
+}
+
+/// A group's new bespreekpunten on one line: `Groepsbespreking: Anna B. (twee keer het laagste
+/// niveau, spelling); Bram K. (…)`, pupils in the order of their worst item, each with the labels
+/// of his items; the explanations stay in the dashboard.
+fn discussion_line(l: &PupilLine<'_>, policy: &DigestPolicy) -> LineView {
+    let mut pupils: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut names: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    for item in &l.items {
+        let id = item.pupil.external_id.as_str();
+        names.entry(id).or_insert_with(|| policy.display(&item.pupil));
+        let mut what = rule_label(&item.rule).to_owned();
+        if let Some(domain) = item.domain {
+            what.push_str(&format!(", {}", domain.dutch()));
+        }
+        match pupils.iter_mut().find(|(p, _)| *p == id) {
+            Some((_, items)) if !items.contains(&what) => items.push(what),
+            Some(_) => {}
+            None => pupils.push((id, vec![what])),
+        }
+    }
+    let what: Vec<String> = pupils
+        .iter()
+        .map(|(id, items)| format!("{} ({})", names[id], items.join("; ")))
+        .collect();
+    LineView {
+        pupil: "Groepsbespreking".into(),
+        what: what.join("; "),
+        explanation: format!(
+            "{} om te bespreken in de groeps- of leerlingbespreking; de uitleg per leerling staat in het dashboard.",
+            plural(pupils.len(), "leerling", "leerlingen")
+        ),
+    }
 }
 
 fn line(pupil: String, l: &PupilLine<'_>) -> LineView {

@@ -205,6 +205,89 @@ fn at_most_fifteen_lines_the_rest_counted_and_not_marked_as_mailed() {
     assert_eq!(d.text.matches("\n- ").count(), MAX_NEW_LINES, "{}", d.text);
 }
 
+/// Issue 17: the bespreekpunten of a group (two V's in a row, a drop, …) are one line of the
+/// digest, not one per pupil; a pupil's other items keep his own line; all are named (mailed).
+#[test]
+fn bespreekpunten_are_one_line_per_group() {
+    let mut items: Vec<DigestItem> = (1..=9)
+        .map(|n| {
+            let mut i = item(
+                n,
+                ItemKind::DiscussionPoint,
+                pupil(&format!("p{n}"), &format!("Kim{n}"), None, "Jansen"),
+                5,
+                if n % 2 == 0 {
+                    "lowest_level_repeated"
+                } else {
+                    "social_emotional_low"
+                },
+                Severity::Medium,
+                true,
+            );
+            i.group = Some(if n <= 6 { "5a".into() } else { "5b".into() });
+            i
+        })
+        .collect();
+    // Kim1 also has a second bespreekpunt and a late evaluation: his own line for that one.
+    let mut second = item(
+        10,
+        ItemKind::DiscussionPoint,
+        pupil("p1", "Kim1", None, "Jansen"),
+        5,
+        "level_drop",
+        Severity::Medium,
+        true,
+    );
+    second.group = Some("5a".into());
+    items.push(second);
+    let mut late = item(
+        11,
+        ItemKind::EvaluationOverdue,
+        pupil("p1", "Kim1", None, "Jansen"),
+        5,
+        "plan_evaluation_overdue",
+        Severity::Medium,
+        true,
+    );
+    late.group = Some("5a".into());
+    items.push(late);
+    let d = build(&DigestInput { items }, PupilNames::RoepnaamInitial);
+    assert_eq!(d.lines, 3, "{}", d.text);
+    assert_eq!(d.discussion_lines, 2, "{}", d.text);
+    assert_eq!(d.new_items, 11);
+    assert_eq!(d.named.len(), 11);
+    let line_5a = d
+        .text
+        .lines()
+        .find(|l| l.starts_with("- Groepsbespreking: ") && l.contains("Kim2 J."))
+        .expect("group line of 5a");
+    for n in 1..=6 {
+        assert!(line_5a.contains(&format!("Kim{n} J. (")), "{line_5a}");
+    }
+    assert_eq!(
+        line_5a.matches("Kim1 J.").count(),
+        1,
+        "one mention per pupil: {line_5a}"
+    );
+    assert!(
+        line_5a.contains("daling van twee niveaus of meer, woordlezen (DMT)"),
+        "{line_5a}"
+    );
+    assert!(!line_5a.contains("Kim7"), "5b is its own line: {line_5a}");
+    assert!(
+        d.text
+            .contains("6 leerlingen om te bespreken in de groeps- of leerlingbespreking"),
+        "{}",
+        d.text
+    );
+    assert!(d.text.contains("- Kim1 J.: evaluatie te laat"), "{}", d.text);
+    assert!(
+        d.subject.contains("10 bespreekpunten en 1 evaluatie"),
+        "{}",
+        d.subject
+    );
+}
+
 #[test]
 fn repeats_go_into_nog_open() {
     let mut input = sample();
