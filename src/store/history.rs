@@ -1,12 +1,17 @@
 //! Rule input: a pupil's history (memberships, results, plans with evaluations), and which
 //! pupils have new data since a moment, so re-evaluation touches only those.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
 
 use super::error::StoreError;
-use super::model::{KnownPupil, PupilHistory};
-use crate::domain::Brin;
+use super::model::{KnownPupil, PupilHistory, StoredPlan};
+use super::rows::{EvaluationRow, MembershipRow, PlanRow, PupilRow, ResultRow};
+use super::sql::{Pool, SqlStore, on_engine, push_in, restrict};
+use crate::domain::{Brin, DyslexiaStatement};
 
 /// Reading histories for the rule engine.
 #[async_trait]
@@ -37,277 +42,255 @@ pub trait HistoryStore: Send + Sync {
     -> Result<Vec<i64>, StoreError>;
 }
 
-/// Implements [`HistoryStore`] for an engine's store type.
-macro_rules! impl_history_store {
-    ($store:ty, $db:ty) => {
-        const _: () = {
-            use std::collections::BTreeMap;
+/// Histories of a school's pupils (all, or the given ids). `full`: with results, plans and
+/// dyslexieverklaringen; else pupils and memberships only.
+async fn histories(
+    pool: Pool<'_>,
+    school: &Brin,
+    ids: Option<&[i64]>,
+    full: bool,
+) -> Result<Vec<PupilHistory>, StoreError> {
+    if ids.is_some_and(<[i64]>::is_empty) {
+        return Ok(Vec::new());
+    }
+    let pupils: Vec<PupilRow> = on_engine!(pool, |pool| {
+        let mut q = QueryBuilder::new(
+            "SELECT id, source, school, external_id, national_id_hash, given_name, surname_prefix,
+                    surname, birth_date, left_on
+             FROM pupils WHERE deleted_at IS NULL AND school = ",
+        );
+        q.push_bind(school.as_str());
+        restrict(&mut q, "id", ids);
+        q.push(" ORDER BY id");
+        q.build_query_as().fetch_all(pool).await?
+    });
+    let mut out: BTreeMap<i64, PupilHistory> = BTreeMap::new();
+    for row in pupils {
+        let pupil = row.into_stored()?;
+        out.insert(
+            pupil.id,
+            PupilHistory {
+                pupil,
+                memberships: Vec::new(),
+                results: Vec::new(),
+                plans: Vec::new(),
+                group_plans: Vec::new(),
+            },
+        );
+    }
 
-            use chrono::{DateTime, Utc};
-            use sqlx::QueryBuilder;
+    if !full {
+        return with_memberships(pool, school, ids, out).await;
+    }
+    // Dyslexieverklaringen: undated when any source gives no date, else the earliest.
+    let statements: Vec<(i64, Option<chrono::NaiveDate>)> = on_engine!(pool, |pool| {
+        let mut q = QueryBuilder::new(
+            "SELECT d.pupil_id, d.stated_on FROM dyslexia_statements d JOIN pupils p ON p.id = d.pupil_id
+             WHERE d.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
+        );
+        q.push_bind(school.as_str());
+        restrict(&mut q, "d.pupil_id", ids);
+        q.push(" ORDER BY d.pupil_id, d.id");
+        q.build_query_as().fetch_all(pool).await?
+    });
+    for (pupil_id, on) in statements {
+        if let Some(h) = out.get_mut(&pupil_id) {
+            let merged = match h.pupil.pupil.dyslexia_statement {
+                None => on,
+                Some(prev) => prev.on.zip(on).map(|(a, b)| a.min(b)),
+            };
+            h.pupil.pupil.dyslexia_statement = Some(DyslexiaStatement { on: merged });
+        }
+    }
 
-            use $crate::domain::Brin;
-            use $crate::store::error::StoreError;
-            use $crate::store::history::HistoryStore;
-            use $crate::store::model::{KnownPupil, PupilHistory, StoredPlan};
-            use $crate::store::rows::{EvaluationRow, MembershipRow, PlanRow, PupilRow, ResultRow};
+    let mut out = with_memberships(pool, school, ids, out)
+        .await?
+        .into_iter()
+        .map(|h| (h.pupil.id, h))
+        .collect::<BTreeMap<i64, PupilHistory>>();
 
-            /// Appends `<column> IN (ids)`.
-            fn push_in(q: &mut QueryBuilder<$db>, column: &str, ids: &[i64]) {
-                q.push(column);
-                q.push(" IN (");
-                let mut list = q.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
-                }
-                list.push_unseparated(")");
-            }
+    let results: Vec<ResultRow> = on_engine!(pool, |pool| {
+        let mut q = QueryBuilder::new(
+            "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
+                    p.external_id AS pupil_external_id, r.test_code, r.part_code, r.test_name,
+                    r.provider, r.taken_on, r.stated_moment, r.raw_score, r.ability_value,
+                    r.ability_scale, r.ability_low, r.ability_high, r.reference_scores
+             FROM results r JOIN pupils p ON p.id = r.pupil_id
+             WHERE r.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
+        );
+        q.push_bind(school.as_str());
+        restrict(&mut q, "r.pupil_id", ids);
+        q.push(" ORDER BY r.pupil_id, r.taken_on, r.id");
+        q.build_query_as().fetch_all(pool).await?
+    });
+    for r in results {
+        if let Some(h) = out.get_mut(&r.pupil_id) {
+            h.results.push(r.into_stored()?);
+        }
+    }
 
-            /// Appends `AND <column> IN (ids)` when a subset is asked for.
-            fn restrict(q: &mut QueryBuilder<$db>, column: &str, ids: Option<&[i64]>) {
-                if let Some(ids) = ids {
-                    q.push(" AND ");
-                    push_in(q, column, ids);
-                }
-            }
+    // Plans of the school: the pupils' own ones and every group plan (matched below).
+    let plans: Vec<PlanRow> = on_engine!(pool, |pool| {
+        let mut q = QueryBuilder::new(
+            "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
+                    p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
+                    pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
+                    pl.minutes_per_week, pl.decided_on, pl.drawn_up_on, pl.parents_agreed_on
+             FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
+             WHERE pl.deleted_at IS NULL AND pl.school = ",
+        );
+        q.push_bind(school.as_str());
+        if let Some(ids) = ids {
+            // Group plans (no pupil) are matched to memberships below.
+            q.push(" AND (pl.pupil_id IS NULL OR ");
+            push_in(&mut q, "pl.pupil_id", ids);
+            q.push(")");
+        }
+        q.push(" ORDER BY pl.start_on, pl.id");
+        q.build_query_as().fetch_all(pool).await?
+    });
 
-            impl $store {
-                /// `full`: with results, plans and dyslexieverklaringen; else pupils and
-                /// memberships only.
-                async fn histories(
-                    &self,
-                    school: &Brin,
-                    ids: Option<&[i64]>,
-                    full: bool,
-                ) -> Result<Vec<PupilHistory>, StoreError> {
-                    if ids.is_some_and(<[i64]>::is_empty) {
-                        return Ok(Vec::new());
-                    }
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT id, source, school, external_id, national_id_hash, given_name, surname_prefix,
-                                surname, birth_date, left_on
-                         FROM pupils WHERE deleted_at IS NULL AND school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    restrict(&mut q, "id", ids);
-                    q.push(" ORDER BY id");
-                    let pupils: Vec<PupilRow> = q.build_query_as().fetch_all(&self.pool).await?;
-                    let mut out: BTreeMap<i64, PupilHistory> = BTreeMap::new();
-                    for row in pupils {
-                        let pupil = row.into_stored()?;
-                        out.insert(
-                            pupil.id,
-                            PupilHistory {
-                                pupil,
-                                memberships: Vec::new(),
-                                results: Vec::new(),
-                                plans: Vec::new(),
-                                group_plans: Vec::new(),
-                            },
-                        );
-                    }
+    let evaluation_rows: Vec<EvaluationRow> = on_engine!(pool, |pool| {
+        let mut q = QueryBuilder::new(
+            "SELECT e.plan_id, e.evaluated_on, e.outcome FROM evaluations e
+             JOIN plans pl ON pl.id = e.plan_id WHERE pl.deleted_at IS NULL AND pl.school = ",
+        );
+        q.push_bind(school.as_str());
+        q.push(" ORDER BY e.plan_id, e.evaluated_on, e.id");
+        q.build_query_as().fetch_all(pool).await?
+    });
+    let mut evaluations: BTreeMap<i64, Vec<_>> = BTreeMap::new();
+    for e in evaluation_rows {
+        evaluations.entry(e.plan_id).or_default().push(e.into_domain()?);
+    }
 
-                    if !full {
-                        return Self::with_memberships(&self.pool, school, ids, out).await;
-                    }
-                    // Dyslexieverklaringen: undated when any source gives no date, else the earliest.
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT d.pupil_id, d.stated_on FROM dyslexia_statements d JOIN pupils p ON p.id = d.pupil_id
-                         WHERE d.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    restrict(&mut q, "d.pupil_id", ids);
-                    q.push(" ORDER BY d.pupil_id, d.id");
-                    let statements: Vec<(i64, Option<chrono::NaiveDate>)> = q.build_query_as().fetch_all(&self.pool).await?;
-                    for (pupil_id, on) in statements {
-                        if let Some(h) = out.get_mut(&pupil_id) {
-                            let merged = match h.pupil.pupil.dyslexia_statement {
-                                None => on,
-                                Some(prev) => prev.on.zip(on).map(|(a, b)| a.min(b)),
-                            };
-                            h.pupil.pupil.dyslexia_statement = Some($crate::domain::DyslexiaStatement { on: merged });
-                        }
-                    }
-
-                    let mut out = Self::with_memberships(&self.pool, school, ids, out)
-                        .await?
-                        .into_iter()
-                        .map(|h| (h.pupil.id, h))
-                        .collect::<BTreeMap<i64, PupilHistory>>();
-
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
-                                p.external_id AS pupil_external_id, r.test_code, r.part_code, r.test_name,
-                                r.provider, r.taken_on, r.stated_moment, r.raw_score, r.ability_value,
-                                r.ability_scale, r.ability_low, r.ability_high, r.reference_scores
-                         FROM results r JOIN pupils p ON p.id = r.pupil_id
-                         WHERE r.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    restrict(&mut q, "r.pupil_id", ids);
-                    q.push(" ORDER BY r.pupil_id, r.taken_on, r.id");
-                    let results: Vec<ResultRow> = q.build_query_as().fetch_all(&self.pool).await?;
-                    for r in results {
-                        if let Some(h) = out.get_mut(&r.pupil_id) {
-                            h.results.push(r.into_stored()?);
-                        }
-                    }
-
-                    // Plans of the school: the pupils' own ones and every group plan (matched below).
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
-                                p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
-                                pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
-                                pl.minutes_per_week, pl.decided_on, pl.drawn_up_on, pl.parents_agreed_on
-                         FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
-                         WHERE pl.deleted_at IS NULL AND pl.school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    if let Some(ids) = ids {
-                        // Group plans (no pupil) are matched to memberships below.
-                        q.push(" AND (pl.pupil_id IS NULL OR ");
-                        push_in(&mut q, "pl.pupil_id", ids);
-                        q.push(")");
-                    }
-                    q.push(" ORDER BY pl.start_on, pl.id");
-                    let plans: Vec<PlanRow> = q.build_query_as().fetch_all(&self.pool).await?;
-
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT e.plan_id, e.evaluated_on, e.outcome FROM evaluations e
-                         JOIN plans pl ON pl.id = e.plan_id WHERE pl.deleted_at IS NULL AND pl.school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    q.push(" ORDER BY e.plan_id, e.evaluated_on, e.id");
-                    let evaluation_rows: Vec<EvaluationRow> = q.build_query_as().fetch_all(&self.pool).await?;
-                    let mut evaluations: BTreeMap<i64, Vec<_>> = BTreeMap::new();
-                    for e in evaluation_rows {
-                        evaluations.entry(e.plan_id).or_default().push(e.into_domain()?);
-                    }
-
-                    for row in plans {
-                        let pupil_id = row.pupil_id;
-                        let plan: StoredPlan = {
-                            let evals = evaluations.remove(&row.id).unwrap_or_default();
-                            row.into_stored(evals)?
-                        };
-                        match pupil_id {
-                            Some(pid) => {
-                                if let Some(h) = out.get_mut(&pid) {
-                                    h.plans.push(plan);
-                                }
-                            }
-                            None => {
-                                let Some(group) = plan.plan.group_external_id.as_deref() else {
-                                    continue;
-                                };
-                                for h in out.values_mut() {
-                                    if h.memberships.iter().any(|m| m.group_external_id == group) {
-                                        h.group_plans.push(plan.clone());
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    Ok(out.into_values().collect())
-                }
-            }
-
-            impl $store {
-                /// Adds every membership of the pupils in `out` (by pupil id).
-                async fn with_memberships(
-                    pool: &sqlx::Pool<$db>,
-                    school: &Brin,
-                    ids: Option<&[i64]>,
-                    mut out: BTreeMap<i64, PupilHistory>,
-                ) -> Result<Vec<PupilHistory>, StoreError> {
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT m.pupil_id, p.school, p.external_id AS pupil_external_id,
-                                g.external_id AS group_external_id, m.grade, m.from_on, m.to_on
-                         FROM memberships m JOIN pupils p ON p.id = m.pupil_id JOIN groups g ON g.id = m.group_id
-                         WHERE p.deleted_at IS NULL AND p.school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    restrict(&mut q, "m.pupil_id", ids);
-                    q.push(" ORDER BY m.pupil_id, m.from_on, m.id");
-                    let memberships: Vec<MembershipRow> = q.build_query_as().fetch_all(pool).await?;
-                    for m in memberships {
-                        if let Some(h) = out.get_mut(&m.pupil_id) {
-                            h.memberships.push(m.into_domain()?);
-                        }
-                    }
-                    Ok(out.into_values().collect())
-                }
-            }
-
-            #[async_trait::async_trait]
-            impl HistoryStore for $store {
-                async fn pupil_histories(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
-                    self.histories(school, None, true).await
-                }
-
-                async fn pupil_rosters(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
-                    self.histories(school, None, false).await
-                }
-
-                async fn pupil_histories_for(
-                    &self,
-                    school: &Brin,
-                    pupil_ids: &[i64],
-                ) -> Result<Vec<PupilHistory>, StoreError> {
-                    let mut all = Vec::with_capacity(pupil_ids.len());
-                    // Bounded IN lists stay under every engine's parameter limit.
-                    for chunk in pupil_ids.chunks(500) {
-                        all.extend(self.histories(school, Some(chunk), true).await?);
-                    }
-                    all.sort_by_key(|h| h.pupil.id);
-                    Ok(all)
-                }
-
-                async fn known_pupils(&self, school: &Brin) -> Result<Vec<KnownPupil>, StoreError> {
-                    let rows: Vec<(i64, String, Option<chrono::NaiveDate>)> = sqlx::query_as(
-                        "SELECT id, external_id, left_on FROM pupils
-                         WHERE school = $1 AND deleted_at IS NULL ORDER BY id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    Ok(rows
-                        .into_iter()
-                        .map(|(id, external_id, left_on)| KnownPupil { id, external_id, left_on })
-                        .collect())
-                }
-
-                async fn pupils_changed_since(
-                    &self,
-                    school: &Brin,
-                    since: DateTime<Utc>,
-                ) -> Result<Vec<i64>, StoreError> {
-                    let rows: Vec<(i64,)> = sqlx::query_as(
-                        "SELECT id FROM pupils WHERE school = $1 AND deleted_at IS NULL AND (updated_at >= $2
-                           OR id IN (SELECT pupil_id FROM memberships WHERE updated_at >= $2)
-                           OR id IN (SELECT pupil_id FROM results WHERE updated_at >= $2)
-                           OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
-                                     WHERE rs.created_at >= $2)
-                           OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
-                                     WHERE rs.deleted_at >= $2)
-                           OR id IN (SELECT pupil_id FROM plans WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
-                           OR id IN (SELECT pupil_id FROM notes WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
-                           OR id IN (SELECT pupil_id FROM absences WHERE updated_at >= $2)
-                           OR id IN (SELECT pupil_id FROM social_emotional WHERE updated_at >= $2)
-                           OR id IN (SELECT pupil_id FROM dyslexia_statements WHERE updated_at >= $2)
-                           OR id IN (SELECT m.pupil_id FROM plans pl CROSS JOIN groups g CROSS JOIN memberships m
-                                     WHERE pl.updated_at >= $2 AND g.school = pl.school
-                                       AND g.external_id = pl.group_external_id AND m.group_id = g.id))
-                         ORDER BY id",
-                    )
-                    .bind(school.as_str())
-                    .bind(since)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    Ok(rows.into_iter().map(|(id,)| id).collect())
-                }
-            }
+    for row in plans {
+        let pupil_id = row.pupil_id;
+        let plan: StoredPlan = {
+            let evals = evaluations.remove(&row.id).unwrap_or_default();
+            row.into_stored(evals)?
         };
-    };
+        match pupil_id {
+            Some(pid) => {
+                if let Some(h) = out.get_mut(&pid) {
+                    h.plans.push(plan);
+                }
+            }
+            None => {
+                let Some(group) = plan.plan.group_external_id.as_deref() else {
+                    continue;
+                };
+                for h in out.values_mut() {
+                    if h.memberships.iter().any(|m| m.group_external_id == group) {
+                        h.group_plans.push(plan.clone());
+                    }
+                }
+            }
+        }
+    }
+    Ok(out.into_values().collect())
 }
-pub(crate) use impl_history_store;
+
+/// Adds every membership of the pupils in `out` (by pupil id).
+async fn with_memberships(
+    pool: Pool<'_>,
+    school: &Brin,
+    ids: Option<&[i64]>,
+    mut out: BTreeMap<i64, PupilHistory>,
+) -> Result<Vec<PupilHistory>, StoreError> {
+    let memberships: Vec<MembershipRow> = on_engine!(pool, |pool| {
+        let mut q = QueryBuilder::new(
+            "SELECT m.pupil_id, p.school, p.external_id AS pupil_external_id,
+                    g.external_id AS group_external_id, m.grade, m.from_on, m.to_on
+             FROM memberships m JOIN pupils p ON p.id = m.pupil_id JOIN groups g ON g.id = m.group_id
+             WHERE p.deleted_at IS NULL AND p.school = ",
+        );
+        q.push_bind(school.as_str());
+        restrict(&mut q, "m.pupil_id", ids);
+        q.push(" ORDER BY m.pupil_id, m.from_on, m.id");
+        q.build_query_as().fetch_all(pool).await?
+    });
+    for m in memberships {
+        if let Some(h) = out.get_mut(&m.pupil_id) {
+            h.memberships.push(m.into_domain()?);
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
+#[async_trait]
+impl<S: SqlStore> HistoryStore for S {
+    async fn pupil_histories(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
+        histories(self.pool(), school, None, true).await
+    }
+
+    async fn pupil_rosters(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
+        histories(self.pool(), school, None, false).await
+    }
+
+    async fn pupil_histories_for(
+        &self,
+        school: &Brin,
+        pupil_ids: &[i64],
+    ) -> Result<Vec<PupilHistory>, StoreError> {
+        let mut all = Vec::with_capacity(pupil_ids.len());
+        // Bounded IN lists stay under every engine's parameter limit.
+        for chunk in pupil_ids.chunks(500) {
+            all.extend(histories(self.pool(), school, Some(chunk), true).await?);
+        }
+        all.sort_by_key(|h| h.pupil.id);
+        Ok(all)
+    }
+
+    async fn known_pupils(&self, school: &Brin) -> Result<Vec<KnownPupil>, StoreError> {
+        let rows: Vec<(i64, String, Option<chrono::NaiveDate>)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT id, external_id, left_on FROM pupils
+                 WHERE school = $1 AND deleted_at IS NULL ORDER BY id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, external_id, left_on)| KnownPupil {
+                id,
+                external_id,
+                left_on,
+            })
+            .collect())
+    }
+
+    async fn pupils_changed_since(
+        &self,
+        school: &Brin,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<i64>, StoreError> {
+        let rows: Vec<(i64,)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT id FROM pupils WHERE school = $1 AND deleted_at IS NULL AND (updated_at >= $2
+                   OR id IN (SELECT pupil_id FROM memberships WHERE updated_at >= $2)
+                   OR id IN (SELECT pupil_id FROM results WHERE updated_at >= $2)
+                   OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
+                             WHERE rs.created_at >= $2)
+                   OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
+                             WHERE rs.deleted_at >= $2)
+                   OR id IN (SELECT pupil_id FROM plans WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
+                   OR id IN (SELECT pupil_id FROM notes WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
+                   OR id IN (SELECT pupil_id FROM absences WHERE updated_at >= $2)
+                   OR id IN (SELECT pupil_id FROM social_emotional WHERE updated_at >= $2)
+                   OR id IN (SELECT pupil_id FROM dyslexia_statements WHERE updated_at >= $2)
+                   OR id IN (SELECT m.pupil_id FROM plans pl CROSS JOIN groups g CROSS JOIN memberships m
+                             WHERE pl.updated_at >= $2 AND g.school = pl.school
+                               AND g.external_id = pl.group_external_id AND m.group_id = g.id))
+                 ORDER BY id",
+            )
+            .bind(school.as_str())
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+}

@@ -134,7 +134,7 @@ macro_rules! impl_import_apply {
                         };
                         if batch.hold_unknown_pupils
                             && !pupils.contains_key(r.pupil_external_id.as_str())
-                            && Self::pupil_id(&mut tx, brin, &r.pupil_external_id).await?.is_none()
+                            && $crate::store::page_bulk::pupil_id((&mut tx).into(), brin, &r.pupil_external_id).await?.is_none()
                         {
                             page.held.push(HeldRecord::Result(r));
                         } else {
@@ -194,7 +194,7 @@ macro_rules! impl_import_apply {
                             m
                         })
                         .collect();
-                    Self::upsert_catalogue(&mut tx, &page.results, now).await?;
+                    $crate::store::page_bulk::upsert_catalogue((&mut *tx).into(), &page.results, now).await?;
                     summary.records = Self::apply_page_records(&mut tx, &page, now).await?;
                     tx.commit().await?;
                     Ok(summary)

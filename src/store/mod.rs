@@ -44,6 +44,7 @@ pub mod roster;
 pub(crate) mod rows;
 pub mod signals;
 pub mod social_emotional;
+pub(crate) mod sql;
 pub mod sqlite;
 pub mod sync;
 pub mod users;
@@ -143,27 +144,6 @@ pub fn lock_daemon(url: &str) -> Result<Option<DaemonLock>, StoreError> {
         Ok(None)
     }
 }
-
-/// Implements [`Store`] for an engine's store type.
-macro_rules! impl_store {
-    ($store:ty, $engine:expr) => {
-        #[async_trait::async_trait]
-        impl $crate::store::Store for $store {
-            fn engine(&self) -> $crate::store::Engine {
-                $engine
-            }
-
-            async fn migrate(&self) -> Result<(), $crate::store::StoreError> {
-                self.run_migrations().await
-            }
-
-            async fn close(&self) {
-                self.shutdown().await;
-            }
-        }
-    };
-}
-pub(crate) use impl_store;
 
 #[cfg(test)]
 mod tests {

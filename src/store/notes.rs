@@ -7,7 +7,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use sqlx::QueryBuilder;
+
 use super::error::StoreError;
+use super::rows;
+use super::sql::{SqlStore, on_engine};
 use crate::domain::{Brin, Note, Source};
 
 /// A note as the rules read it: whose, which category, when — never its text.
@@ -60,137 +64,124 @@ pub trait NoteStore: Send + Sync {
     ) -> Result<Vec<StoredNote>, StoreError>;
 }
 
-/// Implements [`NoteStore`] for an engine's store type.
-macro_rules! impl_note_store {
-    ($store:ty, $db:ty) => {
-        const _: () = {
-            use chrono::{DateTime, Utc};
-            use sqlx::QueryBuilder;
+/// A note row with its text: id, pupil id, pupil external id, source, external id,
+/// group, category path, written at, content.
+type NoteRow = (
+    i64,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    String,
+    DateTime<Utc>,
+    String,
+);
 
-            use $crate::domain::{Brin, Note};
-            use $crate::store::error::StoreError;
-            use $crate::store::notes::{NoteMark, NoteStore, StoredNote};
-            use $crate::store::rows;
-
-            /// A note row with its text: id, pupil id, pupil external id, source, external id,
-            /// group, category path, written at, content.
-            type NoteRow = (
-                i64,
-                Option<i64>,
-                Option<String>,
-                String,
-                String,
-                Option<String>,
-                String,
-                DateTime<Utc>,
-                String,
-            );
-
-            #[async_trait::async_trait]
-            impl NoteStore for $store {
-                async fn note_marks(
-                    &self,
-                    school: &Brin,
-                    pupil_ids: Option<&[i64]>,
-                    since: DateTime<Utc>,
-                ) -> Result<Vec<NoteMark>, StoreError> {
-                    if pupil_ids.is_some_and(<[i64]>::is_empty) {
-                        return Ok(Vec::new());
-                    }
-                    let chunks: Vec<Option<&[i64]>> = match pupil_ids {
-                        None => vec![None],
-                        Some(ids) => ids.chunks(500).map(Some).collect(),
-                    };
-                    let mut out = Vec::new();
-                    for chunk in chunks {
-                        let mut q = QueryBuilder::<$db>::new(
-                            "SELECT n.pupil_id, n.id, n.source, n.category_path, n.written_at
-                             FROM notes n JOIN pupils p ON p.id = n.pupil_id
-                             WHERE n.deleted_at IS NULL AND p.deleted_at IS NULL AND n.school = ",
-                        );
-                        q.push_bind(school.as_str());
-                        q.push(" AND p.school = ");
-                        q.push_bind(school.as_str());
-                        q.push(" AND n.written_at >= ");
-                        q.push_bind(since);
-                        if let Some(ids) = chunk {
-                            q.push(" AND n.pupil_id IN (");
-                            let mut list = q.separated(", ");
-                            for id in ids {
-                                list.push_bind(*id);
-                            }
-                            list.push_unseparated(")");
-                        }
-                        q.push(" ORDER BY n.pupil_id, n.written_at, n.id");
-                        let rows: Vec<(i64, i64, String, String, DateTime<Utc>)> =
-                            q.build_query_as().fetch_all(&self.pool).await?;
-                        for (pupil_id, id, source, path, written_at) in rows {
-                            out.push(NoteMark {
-                                pupil_id,
-                                id,
-                                source: rows::source(&source)?,
-                                category_path: rows::from_json("category_path", &path)?,
-                                written_at,
-                            });
-                        }
-                    }
-                    Ok(out)
-                }
-
-                async fn pupil_notes(
-                    &self,
-                    school: &Brin,
-                    pupil_id: i64,
-                    group_external_ids: &[String],
-                    since: DateTime<Utc>,
-                ) -> Result<Vec<StoredNote>, StoreError> {
-                    let mut q = QueryBuilder::<$db>::new(
-                        "SELECT n.id, n.pupil_id, p.external_id, n.source, n.external_id, n.group_external_id,
-                                n.category_path, n.written_at, n.content
-                         FROM notes n LEFT JOIN pupils p ON p.id = n.pupil_id
-                         WHERE n.deleted_at IS NULL AND n.school = ",
-                    );
-                    q.push_bind(school.as_str());
-                    q.push(" AND n.written_at >= ");
-                    q.push_bind(since);
-                    q.push(" AND ((n.pupil_id = ");
-                    q.push_bind(pupil_id);
-                    q.push(" AND p.deleted_at IS NULL AND p.school = ");
-                    q.push_bind(school.as_str());
-                    q.push(")");
-                    if !group_external_ids.is_empty() {
-                        q.push(" OR (n.pupil_id IS NULL AND n.group_external_id IN (");
-                        let mut list = q.separated(", ");
-                        for g in group_external_ids {
-                            list.push_bind(g.as_str());
-                        }
-                        list.push_unseparated("))");
-                    }
-                    q.push(") ORDER BY n.written_at DESC, n.id DESC");
-                    let rows: Vec<NoteRow> = q.build_query_as().fetch_all(&self.pool).await?;
-                    rows.into_iter()
-                        .map(
-                            |(id, pupil_id, pupil_external_id, source, external_id, group, path, written_at, content)| {
-                                Ok(StoredNote {
-                                    id,
-                                    pupil_id,
-                                    note: Note {
-                                        source: rows::source(&source)?,
-                                        external_id,
-                                        school: school.clone(),
-                                        pupil_external_id,
-                                        group_external_id: group,
-                                        category_path: rows::from_json("category_path", &path)?,
-                                        created_at: written_at,
-                                        content,
-                                    },
-                                })
-                            },
-                        )
-                        .collect()
-                }
-            }
+#[async_trait]
+impl<S: SqlStore> NoteStore for S {
+    async fn note_marks(
+        &self,
+        school: &Brin,
+        pupil_ids: Option<&[i64]>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<NoteMark>, StoreError> {
+        if pupil_ids.is_some_and(<[i64]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let chunks: Vec<Option<&[i64]>> = match pupil_ids {
+            None => vec![None],
+            Some(ids) => ids.chunks(500).map(Some).collect(),
         };
-    };
+        let mut out = Vec::new();
+        for chunk in chunks {
+            let rows: Vec<(i64, i64, String, String, DateTime<Utc>)> = on_engine!(self.pool(), |pool| {
+                let mut q = QueryBuilder::new(
+                    "SELECT n.pupil_id, n.id, n.source, n.category_path, n.written_at
+                     FROM notes n JOIN pupils p ON p.id = n.pupil_id
+                     WHERE n.deleted_at IS NULL AND p.deleted_at IS NULL AND n.school = ",
+                );
+                q.push_bind(school.as_str());
+                q.push(" AND p.school = ");
+                q.push_bind(school.as_str());
+                q.push(" AND n.written_at >= ");
+                q.push_bind(since);
+                if let Some(ids) = chunk {
+                    q.push(" AND n.pupil_id IN (");
+                    let mut list = q.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    list.push_unseparated(")");
+                }
+                q.push(" ORDER BY n.pupil_id, n.written_at, n.id");
+                q.build_query_as().fetch_all(pool).await?
+            });
+            for (pupil_id, id, source, path, written_at) in rows {
+                out.push(NoteMark {
+                    pupil_id,
+                    id,
+                    source: rows::source(&source)?,
+                    category_path: rows::from_json("category_path", &path)?,
+                    written_at,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn pupil_notes(
+        &self,
+        school: &Brin,
+        pupil_id: i64,
+        group_external_ids: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<StoredNote>, StoreError> {
+        let rows: Vec<NoteRow> = on_engine!(self.pool(), |pool| {
+            let mut q = QueryBuilder::new(
+                "SELECT n.id, n.pupil_id, p.external_id, n.source, n.external_id, n.group_external_id,
+                        n.category_path, n.written_at, n.content
+                 FROM notes n LEFT JOIN pupils p ON p.id = n.pupil_id
+                 WHERE n.deleted_at IS NULL AND n.school = ",
+            );
+            q.push_bind(school.as_str());
+            q.push(" AND n.written_at >= ");
+            q.push_bind(since);
+            q.push(" AND ((n.pupil_id = ");
+            q.push_bind(pupil_id);
+            q.push(" AND p.deleted_at IS NULL AND p.school = ");
+            q.push_bind(school.as_str());
+            q.push(")");
+            if !group_external_ids.is_empty() {
+                q.push(" OR (n.pupil_id IS NULL AND n.group_external_id IN (");
+                let mut list = q.separated(", ");
+                for g in group_external_ids {
+                    list.push_bind(g.as_str());
+                }
+                list.push_unseparated("))");
+            }
+            q.push(") ORDER BY n.written_at DESC, n.id DESC");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(
+                |(id, pupil_id, pupil_external_id, source, external_id, group, path, written_at, content)| {
+                    Ok(StoredNote {
+                        id,
+                        pupil_id,
+                        note: Note {
+                            source: rows::source(&source)?,
+                            external_id,
+                            school: school.clone(),
+                            pupil_external_id,
+                            group_external_id: group,
+                            category_path: rows::from_json("category_path", &path)?,
+                            created_at: written_at,
+                            content,
+                        },
+                    })
+                },
+            )
+            .collect()
+    }
 }
-pub(crate) use impl_note_store;

@@ -4,9 +4,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
+use super::Engine;
 use super::error::StoreError;
+use super::sql::{BeginWrite, SqlStore, on_engine};
 use super::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
-use crate::domain::{Brin, ExternalIdHasher};
+use super::work_rows::{AuditRow, DeletionRow};
+use crate::domain::{Brin, ExternalIdHasher, SchoolYear};
 
 /// How long a claimed job run stays with its worker before another may take it over, unless the
 /// worker renews it ([`OpsStore::renew_job`]); the daemon renews every third of it while the run
@@ -163,387 +166,427 @@ pub fn pupil_hash(hasher: &ExternalIdHasher, source: &str, school: &str, externa
     hasher.hash("pupil", &format!("{source}|{school}|{external_id}"))
 }
 
-/// Implements [`OpsStore`]; `$skip_locked` is the engine's row-lock clause for claims.
-macro_rules! impl_ops_store {
-    ($store:ty, $db:ty, $skip_locked:literal) => {
-        const _: () = {
-            use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+/// Claims the first due job run (queued and due at `$1`, or running with a lapsed lease) for
+/// worker `$2` until `$3`. PostgreSQL skips a run another claimer has locked, so concurrent claims
+/// never wait for each other or share a run; SQLite has one writer at a time.
+fn claim_job_sql(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Sqlite => {
+            "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
+               started_at = $1
+             WHERE id = (SELECT id FROM jobs
+               WHERE (status = 'queued' AND scheduled_at <= $1)
+                  OR (status = 'running' AND lease_until <= $1)
+               ORDER BY scheduled_at, id LIMIT 1) RETURNING id, job, scheduled_at, attempts"
+        }
+        Engine::Postgres => {
+            "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
+               started_at = $1
+             WHERE id = (SELECT id FROM jobs
+               WHERE (status = 'queued' AND scheduled_at <= $1)
+                  OR (status = 'running' AND lease_until <= $1)
+               ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, job, scheduled_at, attempts"
+        }
+    }
+}
 
-            use $crate::domain::{Brin, ExternalIdHasher, SchoolYear};
-            use $crate::store::error::StoreError;
-            use $crate::store::work_model::{AuditEntry, DeletionRecord, JobRun, MailRecord, MailedItem};
-            use $crate::store::ops::{
-                HeldLeases, INSERT_AUDIT, OpsStore, PruneCounts, PruneCutoffs, pupil_hash,
-            };
-            use $crate::store::work_rows::{AuditRow, DeletionRow};
+#[async_trait]
+impl<S: SqlStore> OpsStore for S {
+    async fn enqueue_job(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let done = sqlx::query(
+                "INSERT INTO jobs (job, scheduled_at, status, attempts, created_at)
+                 VALUES ($1, $2, 'queued', 0, $3) ON CONFLICT (job, scheduled_at) DO NOTHING",
+            )
+            .bind(job)
+            .bind(scheduled_at)
+            .bind(Utc::now())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(done > 0)
+        })
+    }
 
-            #[async_trait::async_trait]
-            impl OpsStore for $store {
-                async fn enqueue_job(&self, job: &str, scheduled_at: DateTime<Utc>) -> Result<bool, StoreError> {
-                    let done = sqlx::query(
-                        "INSERT INTO jobs (job, scheduled_at, status, attempts, created_at)
-                         VALUES ($1, $2, 'queued', 0, $3) ON CONFLICT (job, scheduled_at) DO NOTHING",
-                    )
-                    .bind(job)
-                    .bind(scheduled_at)
-                    .bind(Utc::now())
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                    Ok(done > 0)
-                }
-
-                async fn claim_job_for(
-                    &self,
-                    now: DateTime<Utc>,
-                    worker: &str,
-                    lease: TimeDelta,
-                ) -> Result<Option<JobRun>, StoreError> {
-                    let row: Option<(i64, String, DateTime<Utc>, i64)> = sqlx::query_as(concat!(
-                        "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
-                           started_at = $1
-                         WHERE id = (SELECT id FROM jobs
-                           WHERE (status = 'queued' AND scheduled_at <= $1)
-                              OR (status = 'running' AND lease_until <= $1)
-                           ORDER BY scheduled_at, id LIMIT 1 ",
-                        $skip_locked,
-                        ") RETURNING id, job, scheduled_at, attempts"
-                    ))
+    async fn claim_job_for(
+        &self,
+        now: DateTime<Utc>,
+        worker: &str,
+        lease: TimeDelta,
+    ) -> Result<Option<JobRun>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let row: Option<(i64, String, DateTime<Utc>, i64)> =
+                sqlx::query_as(claim_job_sql(self.pool().engine()))
                     .bind(now)
                     .bind(worker)
                     .bind(now + lease)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(pool)
                     .await?;
-                    Ok(row.map(|(id, job, scheduled_at, attempts)| JobRun { id, job, scheduled_at, attempts }))
-                }
+            Ok(row.map(|(id, job, scheduled_at, attempts)| JobRun {
+                id,
+                job,
+                scheduled_at,
+                attempts,
+            }))
+        })
+    }
 
-                async fn renew_job(&self, id: i64, worker: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
-                    let done = sqlx::query(
-                        "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND status = 'running' AND worker = $2",
-                    )
-                    .bind(id)
-                    .bind(worker)
-                    .bind(until)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        let row: Option<(String, Option<String>)> =
-                            sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
-                                .bind(id)
-                                .fetch_optional(&self.pool)
-                                .await?;
-                        return Err(match row {
-                            Some((status, current)) => StoreError::LeaseLost(format!(
-                                "job run {id} is {status}, held by {}, not renewed for {worker}",
-                                current.as_deref().unwrap_or("nobody")
-                            )),
-                            None => StoreError::NotFound,
-                        });
-                    }
-                    Ok(())
-                }
-
-                async fn held_leases(&self, holder: &str) -> Result<HeldLeases, StoreError> {
-                    let (job_runs, outbox_rows): (i64, i64) = sqlx::query_as(
-                        "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'running' AND worker = $1),
-                                (SELECT COUNT(*) FROM outbox WHERE status = 'in_flight' AND lease_holder = $1)",
-                    )
-                    .bind(holder)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(HeldLeases { job_runs, outbox_rows })
-                }
-
-                async fn finish_job(
-                    &self,
-                    id: i64,
-                    worker: &str,
-                    outcome: Result<(), &str>,
-                ) -> Result<(), StoreError> {
-                    let (status, error) = match outcome {
-                        Ok(()) => ("done", None),
-                        Err(message) => ("failed", Some(message)),
-                    };
-                    let done = sqlx::query(
-                        "UPDATE jobs SET status = $2, error = $3, finished_at = $4, lease_until = NULL
-                         WHERE id = $1 AND status = 'running' AND worker = $5",
-                    )
-                    .bind(id)
-                    .bind(status)
-                    .bind(error)
-                    .bind(Utc::now())
-                    .bind(worker)
-                    .execute(&self.pool)
-                    .await?
-                    .rows_affected();
-                    if done == 0 {
-                        let row: Option<(String, Option<String>)> =
-                            sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
-                                .bind(id)
-                                .fetch_optional(&self.pool)
-                                .await?;
-                        return Err(match row {
-                            Some((status, current)) if current.as_deref() != Some(worker) => {
-                                StoreError::LeaseLost(format!(
-                                    "job run {id} is {status}, held by {}, not by {worker}",
-                                    current.as_deref().unwrap_or("nobody")
-                                ))
-                            }
-                            Some(_) => StoreError::Conflict(format!("job run {id} is not running")),
-                            None => StoreError::NotFound,
-                        });
-                    }
-                    Ok(())
-                }
-
-                async fn audit(
-                    &self,
-                    actor: &str,
-                    action: &str,
-                    school: Option<&Brin>,
-                    subject: &str,
-                ) -> Result<(), StoreError> {
-                    sqlx::query(INSERT_AUDIT)
-                        .bind(Utc::now())
-                        .bind(actor)
-                        .bind(action)
-                        .bind(school.map(Brin::as_str))
-                        .bind(subject)
-                        .execute(&self.pool)
+    async fn renew_job(&self, id: i64, worker: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let done = sqlx::query(
+                "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND status = 'running' AND worker = $2",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(until)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                let row: Option<(String, Option<String>)> =
+                    sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(pool)
                         .await?;
-                    Ok(())
-                }
+                return Err(match row {
+                    Some((status, current)) => StoreError::LeaseLost(format!(
+                        "job run {id} is {status}, held by {}, not renewed for {worker}",
+                        current.as_deref().unwrap_or("nobody")
+                    )),
+                    None => StoreError::NotFound,
+                });
+            }
+            Ok(())
+        })
+    }
 
-                async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-                    let rows: Vec<AuditRow> = sqlx::query_as(
-                        "SELECT at, actor, action, school, subject FROM audit_log ORDER BY id DESC LIMIT $1",
-                    )
-                    .bind(limit)
-                    .fetch_all(&self.pool)
+    async fn held_leases(&self, holder: &str) -> Result<HeldLeases, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let (job_runs, outbox_rows): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'running' AND worker = $1),
+                        (SELECT COUNT(*) FROM outbox WHERE status = 'in_flight' AND lease_holder = $1)",
+            )
+            .bind(holder)
+            .fetch_one(pool)
+            .await?;
+            Ok(HeldLeases {
+                job_runs,
+                outbox_rows,
+            })
+        })
+    }
+
+    async fn finish_job(&self, id: i64, worker: &str, outcome: Result<(), &str>) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let (status, error) = match outcome {
+                Ok(()) => ("done", None),
+                Err(message) => ("failed", Some(message)),
+            };
+            let done = sqlx::query(
+                "UPDATE jobs SET status = $2, error = $3, finished_at = $4, lease_until = NULL
+                 WHERE id = $1 AND status = 'running' AND worker = $5",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(error)
+            .bind(Utc::now())
+            .bind(worker)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                let row: Option<(String, Option<String>)> =
+                    sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(pool)
+                        .await?;
+                return Err(match row {
+                    Some((status, current)) if current.as_deref() != Some(worker) => {
+                        StoreError::LeaseLost(format!(
+                            "job run {id} is {status}, held by {}, not by {worker}",
+                            current.as_deref().unwrap_or("nobody")
+                        ))
+                    }
+                    Some(_) => StoreError::Conflict(format!("job run {id} is not running")),
+                    None => StoreError::NotFound,
+                });
+            }
+            Ok(())
+        })
+    }
+
+    async fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        school: Option<&Brin>,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            sqlx::query(INSERT_AUDIT)
+                .bind(Utc::now())
+                .bind(actor)
+                .bind(action)
+                .bind(school.map(Brin::as_str))
+                .bind(subject)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let rows: Vec<AuditRow> = sqlx::query_as(
+                "SELECT at, actor, action, school, subject FROM audit_log ORDER BY id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(AuditRow::into_entry).collect()
+        })
+    }
+
+    async fn record_mail(&self, mail: &MailRecord) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            sqlx::query(
+                "INSERT INTO mail_log (sent_at, recipient, kind, school, subject_hash)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(mail.sent_at)
+            .bind(&mail.to)
+            .bind(&mail.kind)
+            .bind(mail.school.as_ref().map(Brin::as_str))
+            .bind(&mail.subject_hash)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    async fn mails_sent_since(&self, to: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let (n,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM mail_log WHERE recipient = $1 AND sent_at >= $2")
+                    .bind(to)
+                    .bind(since)
+                    .fetch_one(pool)
                     .await?;
-                    rows.into_iter().map(AuditRow::into_entry).collect()
-                }
+            Ok(n)
+        })
+    }
 
-                async fn record_mail(&self, mail: &MailRecord) -> Result<(), StoreError> {
-                    sqlx::query(
-                        "INSERT INTO mail_log (sent_at, recipient, kind, school, subject_hash)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(mail.sent_at)
-                    .bind(&mail.to)
-                    .bind(&mail.kind)
-                    .bind(mail.school.as_ref().map(Brin::as_str))
-                    .bind(&mail.subject_hash)
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(())
-                }
+    async fn record_mail_items(&self, mail: &MailRecord, items: &[(i64, String)]) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO mail_log (sent_at, recipient, kind, school, subject_hash)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(mail.sent_at)
+            .bind(&mail.to)
+            .bind(&mail.kind)
+            .bind(mail.school.as_ref().map(Brin::as_str))
+            .bind(&mail.subject_hash)
+            .execute(&mut *tx)
+            .await?;
+            let school = mail.school.as_ref().map(Brin::as_str).unwrap_or_default();
+            for (signal_id, fingerprint) in items {
+                sqlx::query(
+                    "INSERT INTO mail_items
+                       (recipient, school, signal_id, fingerprint, first_mailed_at, last_mailed_at)
+                     VALUES ($1, $2, $3, $4, $5, $5)
+                     ON CONFLICT (recipient, school, signal_id)
+                     DO UPDATE SET fingerprint = excluded.fingerprint, last_mailed_at = excluded.last_mailed_at",
+                )
+                .bind(&mail.to)
+                .bind(school)
+                .bind(signal_id)
+                .bind(fingerprint)
+                .bind(mail.sent_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
 
-                async fn mails_sent_since(&self, to: &str, since: DateTime<Utc>) -> Result<i64, StoreError> {
-                    let (n,): (i64,) =
-                        sqlx::query_as("SELECT COUNT(*) FROM mail_log WHERE recipient = $1 AND sent_at >= $2")
-                            .bind(to)
-                            .bind(since)
-                            .fetch_one(&self.pool)
-                            .await?;
-                    Ok(n)
-                }
+    async fn last_school_mail(
+        &self,
+        to: &str,
+        school: &Brin,
+        kind: Option<&str>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                "SELECT sent_at FROM mail_log
+                 WHERE recipient = $1 AND school = $2 AND ($3 IS NULL OR kind = $3)
+                 ORDER BY sent_at DESC LIMIT 1",
+            )
+            .bind(to)
+            .bind(school.as_str())
+            .bind(kind)
+            .fetch_optional(pool)
+            .await?;
+            Ok(row.map(|r| r.0))
+        })
+    }
 
-                async fn record_mail_items(
-                    &self,
-                    mail: &MailRecord,
-                    items: &[(i64, String)],
-                ) -> Result<(), StoreError> {
-                    let mut tx = self.begin_write().await?;
-                    sqlx::query(
-                        "INSERT INTO mail_log (sent_at, recipient, kind, school, subject_hash)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(mail.sent_at)
-                    .bind(&mail.to)
-                    .bind(&mail.kind)
-                    .bind(mail.school.as_ref().map(Brin::as_str))
-                    .bind(&mail.subject_hash)
+    async fn mailed_items(&self, to: &str, school: &Brin) -> Result<Vec<MailedItem>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let rows: Vec<(i64, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT signal_id, fingerprint, first_mailed_at, last_mailed_at FROM mail_items
+                 WHERE recipient = $1 AND school = $2 ORDER BY signal_id",
+            )
+            .bind(to)
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(signal_id, fingerprint, first_mailed_at, last_mailed_at)| MailedItem {
+                        signal_id,
+                        fingerprint,
+                        first_mailed_at,
+                        last_mailed_at,
+                    },
+                )
+                .collect())
+        })
+    }
+
+    async fn group_names(&self, school: &Brin) -> Result<Vec<(String, String)>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            Ok(sqlx::query_as(
+                "SELECT external_id, name FROM groups WHERE school = $1 AND deleted_at IS NULL
+                 ORDER BY external_id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(before = %date), err)]
+    async fn delete_pupils_left_before(
+        &self,
+        date: NaiveDate,
+        hasher: &ExternalIdHasher,
+    ) -> Result<usize, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let now = Utc::now();
+            let mut tx = pool.begin_write().await?;
+            // Without a leaving date (OSO/CSV imports, a school whose GKV link stopped) the
+            // last day a source delivered the pupil counts as the day the pupil left.
+            let gone: Vec<(i64, String, String, String, NaiveDate)> = sqlx::query_as(
+                "SELECT id, source, school, external_id, COALESCE(left_on, last_seen_on) FROM pupils
+                 WHERE COALESCE(left_on, last_seen_on) < $1 ORDER BY id",
+            )
+            .bind(date)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, source, school, external_id, left_on) in &gone {
+                // Foreign keys cascade to memberships, results, notes, plans, evaluations,
+                // signals, signal events, tasks and outbox rows.
+                sqlx::query("DELETE FROM pupils WHERE id = $1")
+                    .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                    let school = mail.school.as_ref().map(Brin::as_str).unwrap_or_default();
-                    for (signal_id, fingerprint) in items {
-                        sqlx::query(
-                            "INSERT INTO mail_items
-                               (recipient, school, signal_id, fingerprint, first_mailed_at, last_mailed_at)
-                             VALUES ($1, $2, $3, $4, $5, $5)
-                             ON CONFLICT (recipient, school, signal_id)
-                             DO UPDATE SET fingerprint = excluded.fingerprint, last_mailed_at = excluded.last_mailed_at",
-                        )
-                        .bind(&mail.to)
-                        .bind(school)
-                        .bind(signal_id)
-                        .bind(fingerprint)
-                        .bind(mail.sent_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    tx.commit().await?;
-                    Ok(())
-                }
+                sqlx::query(
+                    "INSERT INTO deletion_log (pupil_hash, school, left_on, deleted_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(pupil_hash(hasher, source, school, external_id))
+                .bind(school)
+                .bind(left_on)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            tracing::info!(
+                pupils = gone.len(),
+                "pupil data past its retention period deleted"
+            );
+            Ok(gone.len())
+        })
+    }
 
-                async fn last_school_mail(
-                    &self,
-                    to: &str,
-                    school: &Brin,
-                    kind: Option<&str>,
-                ) -> Result<Option<DateTime<Utc>>, StoreError> {
-                    let row: Option<(DateTime<Utc>,)> = sqlx::query_as(
-                        "SELECT sent_at FROM mail_log
-                         WHERE recipient = $1 AND school = $2 AND ($3 IS NULL OR kind = $3)
-                         ORDER BY sent_at DESC LIMIT 1",
-                    )
-                    .bind(to)
-                    .bind(school.as_str())
-                    .bind(kind)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    Ok(row.map(|r| r.0))
-                }
-
-                async fn mailed_items(&self, to: &str, school: &Brin) -> Result<Vec<MailedItem>, StoreError> {
-                    let rows: Vec<(i64, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-                        "SELECT signal_id, fingerprint, first_mailed_at, last_mailed_at FROM mail_items
-                         WHERE recipient = $1 AND school = $2 ORDER BY signal_id",
-                    )
-                    .bind(to)
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    Ok(rows
-                        .into_iter()
-                        .map(|(signal_id, fingerprint, first_mailed_at, last_mailed_at)| MailedItem {
-                            signal_id,
-                            fingerprint,
-                            first_mailed_at,
-                            last_mailed_at,
-                        })
-                        .collect())
-                }
-
-                async fn group_names(&self, school: &Brin) -> Result<Vec<(String, String)>, StoreError> {
-                    Ok(sqlx::query_as(
-                        "SELECT external_id, name FROM groups WHERE school = $1 AND deleted_at IS NULL
-                         ORDER BY external_id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?)
-                }
-
-                #[tracing::instrument(skip_all, fields(before = %date), err)]
-                async fn delete_pupils_left_before(
-                    &self,
-                    date: NaiveDate,
-                    hasher: &ExternalIdHasher,
-                ) -> Result<usize, StoreError> {
-                    let now = Utc::now();
-                    let mut tx = self.begin_write().await?;
-                    // Without a leaving date (OSO/CSV imports, a school whose GKV link stopped) the
-                    // last day a source delivered the pupil counts as the day the pupil left.
-                    let gone: Vec<(i64, String, String, String, NaiveDate)> = sqlx::query_as(
-                        "SELECT id, source, school, external_id, COALESCE(left_on, last_seen_on) FROM pupils
-                         WHERE COALESCE(left_on, last_seen_on) < $1 ORDER BY id",
-                    )
-                    .bind(date)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    for (id, source, school, external_id, left_on) in &gone {
-                        // Foreign keys cascade to memberships, results, notes, plans, evaluations,
-                        // signals, signal events, tasks and outbox rows.
-                        sqlx::query("DELETE FROM pupils WHERE id = $1")
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        sqlx::query(
-                            "INSERT INTO deletion_log (pupil_hash, school, left_on, deleted_at) VALUES ($1, $2, $3, $4)",
-                        )
-                        .bind(pupil_hash(hasher, source, school, external_id))
-                        .bind(school)
-                        .bind(left_on)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    tx.commit().await?;
-                    tracing::info!(pupils = gone.len(), "pupil data past its retention period deleted");
-                    Ok(gone.len())
-                }
-
-                async fn delete_group_records_before(&self, date: NaiveDate) -> Result<u64, StoreError> {
-                    let year_start = SchoolYear::of_date(date).first_day();
-                    let start_utc = year_start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-                    let mut tx = self.begin_write().await?;
-                    let notes = sqlx::query("DELETE FROM notes WHERE pupil_id IS NULL AND written_at < $1")
-                        .bind(start_utc)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    let plans = sqlx::query(
-                        "DELETE FROM plans WHERE pupil_id IS NULL AND COALESCE(end_on, start_on) < $1",
-                    )
+    async fn delete_group_records_before(&self, date: NaiveDate) -> Result<u64, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let year_start = SchoolYear::of_date(date).first_day();
+            let start_utc = year_start.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+            let mut tx = pool.begin_write().await?;
+            let notes = sqlx::query("DELETE FROM notes WHERE pupil_id IS NULL AND written_at < $1")
+                .bind(start_utc)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let plans =
+                sqlx::query("DELETE FROM plans WHERE pupil_id IS NULL AND COALESCE(end_on, start_on) < $1")
                     .bind(year_start)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                    tx.commit().await?;
-                    Ok(notes + plans)
-                }
+            tx.commit().await?;
+            Ok(notes + plans)
+        })
+    }
 
-                async fn prune_operational(&self, cutoffs: &PruneCutoffs) -> Result<PruneCounts, StoreError> {
-                    let mut tx = self.begin_write().await?;
-                    let quarantine = sqlx::query("DELETE FROM quarantine WHERE last_seen_at < $1")
-                        .bind(cutoffs.quarantine_before)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    let held = sqlx::query("DELETE FROM held_records WHERE last_seen_at < $1")
-                        .bind(cutoffs.held_before)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    let audit = sqlx::query("DELETE FROM audit_log WHERE at < $1")
-                        .bind(cutoffs.audit_before)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    let jobs = sqlx::query(
-                        "DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < $1",
-                    )
+    async fn prune_operational(&self, cutoffs: &PruneCutoffs) -> Result<PruneCounts, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let mut tx = pool.begin_write().await?;
+            let quarantine = sqlx::query("DELETE FROM quarantine WHERE last_seen_at < $1")
+                .bind(cutoffs.quarantine_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let held = sqlx::query("DELETE FROM held_records WHERE last_seen_at < $1")
+                .bind(cutoffs.held_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let audit = sqlx::query("DELETE FROM audit_log WHERE at < $1")
+                .bind(cutoffs.audit_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let jobs =
+                sqlx::query("DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < $1")
                     .bind(cutoffs.jobs_before)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                    // The latest start overview per IB and school stays: it is what says the IB
-                    // has had hers (issue 17). Pruning it sent a new start overview every quarter.
-                    let mail_log = sqlx::query(
-                        "DELETE FROM mail_log WHERE sent_at < $1 AND id NOT IN (
-                           SELECT MAX(id) FROM mail_log WHERE kind = 'start_overview' GROUP BY recipient, school)",
-                    )
-                        .bind(cutoffs.jobs_before)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                    tx.commit().await?;
-                    Ok(PruneCounts { quarantine, held, audit, jobs, mail_log })
-                }
+            // The latest start overview per IB and school stays: it is what says the IB
+            // has had hers (issue 17). Pruning it sent a new start overview every quarter.
+            let mail_log = sqlx::query(
+                "DELETE FROM mail_log WHERE sent_at < $1 AND id NOT IN (
+                   SELECT MAX(id) FROM mail_log WHERE kind = 'start_overview' GROUP BY recipient, school)",
+            )
+            .bind(cutoffs.jobs_before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            Ok(PruneCounts {
+                quarantine,
+                held,
+                audit,
+                jobs,
+                mail_log,
+            })
+        })
+    }
 
-                async fn deletion_log(&self) -> Result<Vec<DeletionRecord>, StoreError> {
-                    let rows: Vec<DeletionRow> = sqlx::query_as(
-                        "SELECT pupil_hash, school, left_on, deleted_at FROM deletion_log ORDER BY id",
-                    )
-                    .fetch_all(&self.pool)
-                    .await?;
-                    rows.into_iter().map(DeletionRow::into_record).collect()
-                }
-            }
-        };
-    };
+    async fn deletion_log(&self) -> Result<Vec<DeletionRecord>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let rows: Vec<DeletionRow> = sqlx::query_as(
+                "SELECT pupil_hash, school, left_on, deleted_at FROM deletion_log ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(DeletionRow::into_record).collect()
+        })
+    }
 }
-pub(crate) use impl_ops_store;

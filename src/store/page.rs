@@ -22,7 +22,7 @@ macro_rules! impl_page_apply {
                     if !batch.results.is_empty() {
                         // The shared catalogue outside the page transaction (page_bulk.rs).
                         let mut conn = self.pool.acquire().await?;
-                        Self::upsert_catalogue(&mut conn, &batch.results, now).await?;
+                        $crate::store::page_bulk::upsert_catalogue((&mut *conn).into(), &batch.results, now).await?;
                     }
                     let mut tx = self.begin_write().await?;
                     let summary = Self::apply_page_records(&mut tx, batch, now).await?;
@@ -119,7 +119,7 @@ macro_rules! impl_page_apply {
                     .fetch_one(&mut **tx)
                     .await?;
                     if any_held {
-                        Self::unhold_bulk(tx, batch, &applied).await?;
+                        $crate::store::page_bulk::unhold_bulk((&mut *tx).into(), batch, &applied).await?;
                     }
                     // Every pupil the page names, in one query (page_bulk.rs).
                     let named = batch
@@ -131,15 +131,15 @@ macro_rules! impl_page_apply {
                         .chain(batch.dyslexia_statements.iter().map(|d| d.pupil_external_id.as_str()))
                         .chain(batch.absences.iter().map(|a| a.pupil_external_id.as_str()))
                         .chain(batch.social_emotional.iter().map(|m| m.pupil_external_id.as_str()));
-                    let pupils = Self::pupil_ids(tx, &batch.school, named).await?;
-                    if let Some(s) = Self::write_results_bulk(tx, batch, &pupils, now).await? {
+                    let pupils = $crate::store::page_bulk::pupil_ids((&mut *tx).into(), &batch.school, named).await?;
+                    if let Some(s) = $crate::store::page_bulk::write_results_bulk((&mut *tx).into(), batch, &pupils, now).await? {
                         summary.results_inserted += s.results_inserted;
                         summary.results_updated += s.results_updated;
                         summary.results_deduplicated += s.results_deduplicated;
                         summary.unchanged += s.unchanged;
                     } else {
                         for r in &batch.results {
-                            match Self::upsert_result(tx, r, now).await? {
+                            match $crate::store::results::upsert_result((&mut *tx).into(), r, now).await? {
                                 ResultOutcome::Inserted => summary.results_inserted += 1,
                                 ResultOutcome::Updated => summary.results_updated += 1,
                                 ResultOutcome::Unchanged => summary.unchanged += 1,
@@ -147,7 +147,7 @@ macro_rules! impl_page_apply {
                             }
                         }
                     }
-                    if let Some((written, unchanged)) = Self::write_notes_bulk(tx, &batch.notes, &pupils, now).await? {
+                    if let Some((written, unchanged)) = $crate::store::page_bulk::write_notes_bulk((&mut *tx).into(), &batch.notes, &pupils, now).await? {
                         summary.notes += written;
                         summary.unchanged += unchanged;
                     } else {
@@ -159,7 +159,7 @@ macro_rules! impl_page_apply {
                             }
                         }
                     }
-                    if let Some((written, unchanged)) = Self::write_plans_bulk(tx, batch, &pupils, now).await? {
+                    if let Some((written, unchanged)) = $crate::store::page_bulk::write_plans_bulk((&mut *tx).into(), batch, &pupils, now).await? {
                         summary.plans += written;
                         summary.unchanged += unchanged;
                     } else {
@@ -172,7 +172,7 @@ macro_rules! impl_page_apply {
                         }
                     }
                     if let Some((absences, measurements, statements, unchanged)) =
-                        Self::write_pupil_facts_bulk(tx, batch, &pupils, now).await?
+                        $crate::store::page_bulk::write_pupil_facts_bulk((&mut *tx).into(), batch, &pupils, now).await?
                     {
                         summary.absences += absences;
                         summary.social_emotional += measurements;
@@ -187,14 +187,14 @@ macro_rules! impl_page_apply {
                             }
                         }
                         for a in &batch.absences {
-                            if Self::upsert_absence(tx, a, now).await? {
+                            if $crate::store::absences::upsert_absence((&mut *tx).into(), a, now).await? {
                                 summary.absences += 1;
                             } else {
                                 summary.unchanged += 1;
                             }
                         }
                         for m in &batch.social_emotional {
-                            if Self::upsert_social_emotional(tx, m, now).await? {
+                            if $crate::store::social_emotional::upsert_social_emotional((&mut *tx).into(), m, now).await? {
                                 summary.social_emotional += 1;
                             } else {
                                 summary.unchanged += 1;
@@ -217,7 +217,7 @@ macro_rules! impl_page_apply {
                             .chain(batch.notes.iter().map(|n| n.external_id.as_str()))
                             .chain(batch.plans.iter().map(|p| p.external_id.as_str()))
                             .collect();
-                        Self::unquarantine_bulk(tx, batch, &arrived).await?;
+                        $crate::store::page_bulk::unquarantine_bulk((&mut *tx).into(), batch, &arrived).await?;
                     }
                     for q in &batch.quarantine {
                         sqlx::query(
@@ -291,11 +291,11 @@ macro_rules! impl_page_apply {
                             _ => None,
                         })
                         .collect();
-                    Self::upsert_catalogue(&mut tx, &results, now).await?;
+                    $crate::store::page_bulk::upsert_catalogue((&mut *tx).into(), &results, now).await?;
                     for ((id, _), held) in ready.iter().zip(released) {
                         match held {
                             HeldRecord::Result(r) => {
-                                Self::upsert_result(&mut tx, &r, now).await?;
+                                $crate::store::results::upsert_result((&mut tx).into(), &r, now).await?;
                             }
                             HeldRecord::Note(n) => {
                                 Self::upsert_note(&mut tx, &n, now).await?;
@@ -307,10 +307,10 @@ macro_rules! impl_page_apply {
                                 Self::upsert_dyslexia_statement(&mut tx, &d, now).await?;
                             }
                             HeldRecord::Absence(a) => {
-                                Self::upsert_absence(&mut tx, &a, now).await?;
+                                $crate::store::absences::upsert_absence((&mut tx).into(), &a, now).await?;
                             }
                             HeldRecord::SocialEmotional(m) => {
-                                Self::upsert_social_emotional(&mut tx, &m, now).await?;
+                                $crate::store::social_emotional::upsert_social_emotional((&mut tx).into(), &m, now).await?;
                             }
                         }
                         sqlx::query("DELETE FROM held_records WHERE id = $1")
@@ -329,30 +329,6 @@ macro_rules! impl_page_apply {
                     })
                 }
 
-                /// Store id of a pupil by school and source pupil id (any source, left or not).
-                async fn pupil_id(tx: &mut Tx, school: &Brin, external_id: &str) -> Result<Option<i64>, StoreError> {
-                    let row: Option<(i64,)> = sqlx::query_as(
-                        "SELECT id FROM pupils WHERE school = $1 AND external_id = $2 AND deleted_at IS NULL
-                         ORDER BY id LIMIT 1",
-                    )
-                    .bind(school.as_str())
-                    .bind(external_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-                    Ok(row.map(|(id,)| id))
-                }
-
-                async fn required_pupil_id(
-                    tx: &mut Tx,
-                    school: &Brin,
-                    external_id: &str,
-                    what: &str,
-                ) -> Result<i64, StoreError> {
-                    Self::pupil_id(tx, school, external_id).await?.ok_or_else(|| {
-                        StoreError::InvalidData(format!("{what} names a pupil that is not in the store"))
-                    })
-                }
-
                 /// Stores a dyslexieverklaring (fact and date only); false when unchanged.
                 pub(crate) async fn upsert_dyslexia_statement(
                     tx: &mut Tx,
@@ -360,7 +336,7 @@ macro_rules! impl_page_apply {
                     now: DateTime<Utc>,
                 ) -> Result<bool, StoreError> {
                     let what = format!("dyslexieverklaring {}", d.external_id);
-                    let pupil_id = Self::required_pupil_id(tx, &d.school, &d.pupil_external_id, &what).await?;
+                    let pupil_id = $crate::store::page_bulk::required_pupil_id((&mut *tx).into(), &d.school, &d.pupil_external_id, &what).await?;
                     let written = sqlx::query(
                         "INSERT INTO dyslexia_statements (source, school, external_id, pupil_id, stated_on,
                            created_at, updated_at)
@@ -387,7 +363,7 @@ macro_rules! impl_page_apply {
                     let pupil_id = match &n.pupil_external_id {
                         Some(p) => {
                             let what = format!("note {}", n.external_id);
-                            Some(Self::required_pupil_id(tx, &n.school, p, &what).await?)
+                            Some($crate::store::page_bulk::required_pupil_id((&mut *tx).into(), &n.school, p, &what).await?)
                         }
                         None => None,
                     };
@@ -425,7 +401,7 @@ macro_rules! impl_page_apply {
                     let pupil_id = match &p.pupil_external_id {
                         Some(e) => {
                             let what = format!("plan {}", p.external_id);
-                            Some(Self::required_pupil_id(tx, &p.school, e, &what).await?)
+                            Some($crate::store::page_bulk::required_pupil_id((&mut *tx).into(), &p.school, e, &what).await?)
                         }
                         None => None,
                     };

@@ -17,12 +17,18 @@
 /// statement; a result row binds 19).
 pub(crate) const CHUNK: usize = 500;
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{Database, QueryBuilder};
 
 use super::error::StoreError;
-use super::rows;
+use super::model::{PageBatch, PageSummary, RecordKind};
+use super::rows::{self, EvaluationRow, KnownResultRow, PlanRow};
+use super::sql::{Conn, Tx, on_engine};
 use crate::domain::{
-    Absence, DyslexiaStatementRecord, Note, SocialEmotionalMeasurement, SupportPlan, TestResult,
+    Absence, Brin, DyslexiaStatementRecord, Evaluation, Note, SocialEmotionalMeasurement, SupportPlan,
+    TestResult,
 };
 
 /// A result row as written (first-seen content and the resolved pupil).
@@ -885,534 +891,803 @@ pub(crate) mod postgres {
     }
 }
 
-/// Generates the set-based page writers for an engine's store type (`$engine`: the module with
-/// that engine's write statements, [`sqlite`] or [`postgres`]).
-macro_rules! impl_page_bulk {
-    ($store:ty, $db:ty, $engine:ident) => {
-        const _: () = {
-            use std::collections::{BTreeMap, HashMap, HashSet};
+/// One engine's set-based statements ([`sqlite`], [`postgres`]) on its connection, so the page
+/// writers below, written once inside `on_engine!`, reach their own engine's: `tx.upsert_results(…)`.
+pub(crate) trait BulkSql: Send {
+    /// The engine.
+    type Db: Database;
 
-            use chrono::{DateTime, Utc};
-            use sqlx::QueryBuilder;
+    /// Items per `IN` list ([`CHUNK`] on SQLite; PostgreSQL binds one array: no limit).
+    fn in_chunk(&self) -> usize;
 
-            use $crate::domain::{Absence, Brin, Evaluation, Note, SupportPlan, TestResult};
-            use $crate::store::error::StoreError;
-            use $crate::store::model::*;
-            use $crate::store::page_bulk::{
-                AbsenceWrite, CHUNK, DyslexiaWrite, NoteWrite, PlanWrite, ResultWrite, SocialEmotionalWrite,
-            };
-            use $crate::store::rows::{self, EvaluationRow, KnownResultRow, PlanRow};
-            use $crate::store::page_bulk::$engine as engine_sql;
+    /// ` IN (…)` over text items (PostgreSQL: a semi-join over one bound array).
+    fn push_in<'a>(&self, qb: &mut QueryBuilder<Self::Db>, items: impl IntoIterator<Item = &'a str>);
 
-            type Tx = sqlx::Transaction<'static, $db>;
-            type Conn = <$db as sqlx::Database>::Connection;
+    /// ` IN (…)` over text items on a column with its own index (PostgreSQL: `= ANY`).
+    fn push_in_key<'a>(&self, qb: &mut QueryBuilder<Self::Db>, items: impl IntoIterator<Item = &'a str>);
 
-            use engine_sql::{IN_CHUNK, push_in, push_in_ids, push_in_key};
+    /// ` IN (…)` over ids.
+    fn push_in_ids(&self, qb: &mut QueryBuilder<Self::Db>, ids: impl IntoIterator<Item = i64>);
 
-            /// What the set-based result writer will do with a page's results.
-            struct ResultPlan<'a> {
-                /// Aliases (source ids) whose tombstone is lifted.
-                undelete_aliases: Vec<&'a str>,
-                /// Sittings owned by another source that come back.
-                revive: Vec<i64>,
-                /// Results to insert or overwrite (first seen by this source), with their pupil id.
-                write: Vec<(&'a TestResult, i64)>,
-                /// New `result_sources` rows: source id and the sitting, `None` = the one written.
-                new_sources: Vec<(&'a str, Option<i64>)>,
-                summary: PageSummary,
-            }
+    /// The stored sittings these source ids of one source and school name.
+    fn known_results(
+        &mut self,
+        source: &str,
+        school: &str,
+        external_ids: &[&str],
+    ) -> impl Future<Output = Result<Vec<KnownResultRow>, StoreError>> + Send;
 
-            impl $store {
-                /// Writes new or changed test codes of `results` to the catalogue, in code order; a
-                /// page of known tests writes nothing (and locks nothing).
-                pub(crate) async fn upsert_catalogue(
-                    conn: &mut Conn,
-                    results: &[TestResult],
-                    now: DateTime<Utc>,
-                ) -> Result<(), StoreError> {
-                    if results.is_empty() {
-                        return Ok(());
-                    }
-                    // As record by record: the last name wins, the last provider given wins.
-                    let mut wanted: BTreeMap<String, (&str, Option<&str>)> = BTreeMap::new();
-                    for r in results {
-                        let entry = wanted
-                            .entry(r.test_code.trim().to_ascii_uppercase())
-                            .or_insert((r.test_name.as_str(), None));
-                        entry.0 = r.test_name.as_str();
-                        if let Some(p) = &r.provider {
-                            entry.1 = Some(p.as_str());
-                        }
-                    }
-                    let codes: Vec<&str> = wanted.keys().map(String::as_str).collect();
-                    let mut stored: HashMap<String, (String, Option<String>)> = HashMap::new();
-                    for chunk in codes.chunks(IN_CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new("SELECT code, name, provider FROM tests WHERE code");
-                        push_in_key(&mut qb, chunk.iter().copied());
-                        let rows: Vec<(String, String, Option<String>)> =
-                            qb.build_query_as().fetch_all(&mut *conn).await?;
-                        stored.extend(rows.into_iter().map(|(c, n, p)| (c, (n, p))));
-                    }
-                    let changed: Vec<(&String, &(&str, Option<&str>))> = wanted
-                        .iter()
-                        .filter(|(code, (name, provider))| match stored.get(*code) {
-                            None => true,
-                            Some((n, p)) => n.as_str() != *name || (provider.is_some() && p.as_deref() != *provider),
-                        })
-                        .collect();
-                    for chunk in changed.chunks(CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new(
-                            "INSERT INTO tests (code, name, provider, first_seen_at, last_seen_at) ",
-                        );
-                        qb.push_values(chunk, |mut row, (code, (name, provider))| {
-                            row.push_bind(code.to_string())
-                                .push_bind(name.to_string())
-                                .push_bind(provider.map(str::to_owned))
-                                .push_bind(now)
-                                .push_bind(now);
-                        });
-                        qb.push(
-                            " ON CONFLICT (code) DO UPDATE SET name = excluded.name,
-                               provider = COALESCE(excluded.provider, tests.provider),
-                               last_seen_at = excluded.last_seen_at",
-                        );
-                        qb.build().execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                }
+    /// New `result_sources` rows (source id, sitting) of one source and school.
+    fn insert_result_sources(
+        &mut self,
+        source: &str,
+        school: &str,
+        rows: &[(&str, i64)],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-                /// Store ids of the live pupils of `school` with these source ids (any source).
-                pub(crate) async fn pupil_ids<'a>(
-                    tx: &mut Tx,
-                    school: &Brin,
-                    external_ids: impl IntoIterator<Item = &'a str>,
-                ) -> Result<HashMap<String, i64>, StoreError> {
-                    let mut wanted: Vec<&str> = external_ids.into_iter().collect();
-                    wanted.sort_unstable();
-                    wanted.dedup();
-                    let mut found = HashMap::with_capacity(wanted.len());
-                    for chunk in wanted.chunks(IN_CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new("SELECT external_id, MIN(id) FROM pupils WHERE school = ");
-                        qb.push_bind(school.as_str().to_owned());
-                        qb.push(" AND deleted_at IS NULL AND external_id");
-                        push_in(&mut qb, chunk.iter().copied());
-                        qb.push(" GROUP BY external_id");
-                        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut **tx).await?;
-                        found.extend(rows);
-                    }
-                    Ok(found)
-                }
+    /// Inserts or overwrites results; returns (id, external id) of each.
+    fn upsert_results(
+        &mut self,
+        rows: &[ResultWrite],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(i64, String)>, StoreError>> + Send;
 
-                /// Reads what the page's results name and decides per result; `None` when the
-                /// order inside the page could matter (the caller then goes record by record).
-                async fn plan_results<'a>(
-                    tx: &mut Tx,
-                    batch: &'a PageBatch,
-                    pupils: &HashMap<String, i64>,
-                ) -> Result<Option<ResultPlan<'a>>, StoreError> {
-                    let results = &batch.results;
-                    let mut ids = HashSet::with_capacity(results.len());
-                    if !results.iter().all(|r| ids.insert(r.external_id.as_str())) {
-                        return Ok(None);
-                    }
-                    let ids: Vec<&str> = results.iter().map(|r| r.external_id.as_str()).collect();
-                    let mut known: HashMap<String, KnownResultRow> =
-                        engine_sql::known_results(&mut **tx, batch.source.as_str(), batch.school.as_str(), &ids)
-                            .await?
-                            .into_iter()
-                            .map(|k| (k.alias_external_id.clone(), k))
-                            .collect();
-                    // A new result matches a live sitting by content key; inside the page the
-                    // record-by-record order would decide, so any overlap goes that way.
-                    let mut page_keys: HashSet<String> = HashSet::new();
-                    for k in known.values() {
-                        page_keys.insert(k.content_key.clone());
-                    }
-                    let mut new_keys: HashMap<&str, String> = HashMap::new();
-                    for r in results {
-                        let key = r.content_key();
-                        if known.contains_key(&r.external_id) {
-                            page_keys.insert(key);
-                        } else {
-                            new_keys.insert(r.external_id.as_str(), key);
-                        }
-                    }
-                    let mut seen_new = HashSet::new();
-                    for key in new_keys.values() {
-                        if page_keys.contains(key) || !seen_new.insert(key.as_str()) {
-                            return Ok(None);
-                        }
-                    }
-                    let mut sittings: HashMap<String, i64> = HashMap::new();
-                    let keys: Vec<&str> = new_keys.values().map(String::as_str).collect();
-                    for chunk in keys.chunks(IN_CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new(
-                            "SELECT content_key, MIN(id) FROM results WHERE deleted_at IS NULL AND content_key",
-                        );
-                        push_in_key(&mut qb, chunk.iter().copied());
-                        qb.push(" GROUP BY content_key");
-                        let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut **tx).await?;
-                        sittings.extend(rows);
-                    }
-                    let mut plan = ResultPlan {
-                        undelete_aliases: Vec::new(),
-                        revive: Vec::new(),
-                        write: Vec::new(),
-                        new_sources: Vec::new(),
-                        summary: PageSummary::default(),
-                    };
-                    for r in results {
-                        let pupil_id = *pupils.get(&r.pupil_external_id).ok_or_else(|| {
-                            StoreError::InvalidData(format!(
-                                "result {} names a pupil that is not in the store",
-                                r.external_id
-                            ))
-                        })?;
-                        match known.remove(&r.external_id) {
-                            Some(k) => {
-                                if k.alias_deleted {
-                                    plan.undelete_aliases.push(r.external_id.as_str());
-                                }
-                                let first_seen =
-                                    k.row.source == r.source.as_str() && k.row.external_id == r.external_id;
-                                if !first_seen {
-                                    // Another source delivered this sitting first: its content
-                                    // stays; the sitting comes back if it had been tombstoned.
-                                    if k.result_deleted {
-                                        plan.revive.push(k.row.id);
-                                    }
-                                    plan.summary.results_deduplicated += 1;
-                                } else if !k.result_deleted && k.row.into_stored()?.result == *r {
-                                    plan.summary.unchanged += 1;
-                                } else {
-                                    plan.write.push((r, pupil_id));
-                                    plan.summary.results_updated += 1;
-                                }
-                            }
-                            None => match sittings.get(&new_keys[r.external_id.as_str()]) {
-                                Some(id) => {
-                                    plan.new_sources.push((r.external_id.as_str(), Some(*id)));
-                                    plan.summary.results_deduplicated += 1;
-                                }
-                                None => {
-                                    plan.write.push((r, pupil_id));
-                                    plan.new_sources.push((r.external_id.as_str(), None));
-                                    plan.summary.results_inserted += 1;
-                                }
-                            },
-                        }
-                    }
-                    Ok(Some(plan))
-                }
+    /// Inserts or updates the notes that differ; returns how many were written.
+    fn upsert_notes(
+        &mut self,
+        rows: &[NoteWrite],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-                /// Writes a page's results set-based; `None` when the page needs the record-by-record
-                /// path (nothing written then).
-                pub(crate) async fn write_results_bulk(
-                    tx: &mut Tx,
-                    batch: &PageBatch,
-                    pupils: &HashMap<String, i64>,
-                    now: DateTime<Utc>,
-                ) -> Result<Option<PageSummary>, StoreError> {
-                    let Some(plan) = Self::plan_results(tx, batch, pupils).await? else {
-                        return Ok(None);
-                    };
-                    for chunk in plan.undelete_aliases.chunks(IN_CHUNK) {
-                        let mut qb =
-                            QueryBuilder::<$db>::new("UPDATE result_sources SET deleted_at = NULL WHERE source = ");
-                        qb.push_bind(batch.source.as_str().to_owned());
-                        qb.push(" AND school = ");
-                        qb.push_bind(batch.school.as_str().to_owned());
-                        qb.push(" AND external_id");
-                        push_in(&mut qb, chunk.iter().copied());
-                        qb.build().execute(&mut **tx).await?;
-                    }
-                    for chunk in plan.revive.chunks(IN_CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new("UPDATE results SET deleted_at = NULL, updated_at = ");
-                        qb.push_bind(now);
-                        qb.push(" WHERE deleted_at IS NOT NULL AND id");
-                        push_in_ids(&mut qb, chunk.iter().copied());
-                        qb.build().execute(&mut **tx).await?;
-                    }
-                    let rows = plan
-                        .write
-                        .iter()
-                        .map(|(r, pupil_id)| ResultWrite::new(r, *pupil_id))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let written: HashMap<String, i64> = engine_sql::upsert_results(&mut **tx, &rows, now)
-                        .await?
-                        .into_iter()
-                        .map(|(id, e)| (e, id))
-                        .collect();
-                    let mut sources = Vec::with_capacity(plan.new_sources.len());
-                    for (external_id, sitting) in &plan.new_sources {
-                        let id = match sitting {
-                            Some(id) => *id,
-                            None => *written.get(*external_id).ok_or_else(|| {
-                                StoreError::InvalidData(format!("result {external_id} was not written"))
-                            })?,
-                        };
-                        sources.push((*external_id, id));
-                    }
-                    engine_sql::insert_result_sources(
-                        &mut **tx,
-                        batch.source.as_str(),
-                        batch.school.as_str(),
-                        &sources,
-                        now,
-                    )
-                    .await?;
-                    Ok(Some(plan.summary))
-                }
+    /// Inserts or updates the plans that differ; returns (id, external id) of each written.
+    fn upsert_plans(
+        &mut self,
+        rows: &[PlanWrite],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(i64, String)>, StoreError>> + Send;
 
-                /// Writes a page's notes set-based: one upsert per chunk that changes only what
-                /// differs; returns (written, unchanged), `None` when an id occurs twice.
-                pub(crate) async fn write_notes_bulk(
-                    tx: &mut Tx,
-                    notes: &[Note],
-                    pupils: &HashMap<String, i64>,
-                    now: DateTime<Utc>,
-                ) -> Result<Option<(usize, usize)>, StoreError> {
-                    let mut ids = HashSet::with_capacity(notes.len());
-                    if !notes.iter().all(|n| ids.insert(n.external_id.as_str())) {
-                        return Ok(None);
-                    }
-                    let mut rows = Vec::with_capacity(notes.len());
-                    for n in notes {
-                        let pupil_id = match &n.pupil_external_id {
-                            Some(p) => Some(*pupils.get(p).ok_or_else(|| {
-                                StoreError::InvalidData(format!(
-                                    "note {} names a pupil that is not in the store",
-                                    n.external_id
-                                ))
-                            })?),
-                            None => None,
-                        };
-                        rows.push(NoteWrite::new(n, pupil_id)?);
-                    }
-                    let written = engine_sql::upsert_notes(&mut **tx, &rows, now).await?;
-                    let written = usize::try_from(written).unwrap_or(usize::MAX);
-                    Ok(Some((written, notes.len().saturating_sub(written))))
-                }
+    /// Inserts or updates the absences that differ; returns how many were written.
+    fn upsert_absences(
+        &mut self,
+        rows: &[AbsenceWrite],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-                /// Writes a page's plans set-based: stored plans and evaluations read in one query
-                /// each, changed plans upserted together and their evaluations replaced; returns
-                /// (written, unchanged), `None` when an id occurs twice.
-                pub(crate) async fn write_plans_bulk(
-                    tx: &mut Tx,
-                    batch: &PageBatch,
-                    pupils: &HashMap<String, i64>,
-                    now: DateTime<Utc>,
-                ) -> Result<Option<(usize, usize)>, StoreError> {
-                    let plans = &batch.plans;
-                    let mut ids = HashSet::with_capacity(plans.len());
-                    if !plans.iter().all(|p| ids.insert(p.external_id.as_str())) {
-                        return Ok(None);
-                    }
-                    let mut resolved = Vec::with_capacity(plans.len());
-                    for p in plans {
-                        let pupil_id = match &p.pupil_external_id {
-                            Some(e) => Some(*pupils.get(e).ok_or_else(|| {
-                                StoreError::InvalidData(format!(
-                                    "plan {} names a pupil that is not in the store",
-                                    p.external_id
-                                ))
-                            })?),
-                            None => None,
-                        };
-                        resolved.push((p, pupil_id));
-                    }
-                    let mut stored: HashMap<String, PlanRow> = HashMap::new();
-                    for chunk in plans.chunks(IN_CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new(
-                            "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
-                                    p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
-                                    pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
-                                    pl.minutes_per_week, pl.decided_on, pl.drawn_up_on, pl.parents_agreed_on
-                             FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
-                             WHERE pl.deleted_at IS NULL AND pl.source = ",
-                        );
-                        qb.push_bind(batch.source.as_str().to_owned());
-                        qb.push(" AND pl.school = ");
-                        qb.push_bind(batch.school.as_str().to_owned());
-                        qb.push(" AND pl.external_id");
-                        push_in(&mut qb, chunk.iter().map(|p| p.external_id.as_str()));
-                        let rows: Vec<PlanRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
-                        stored.extend(rows.into_iter().map(|r| (r.external_id.clone(), r)));
-                    }
-                    let mut evaluations: HashMap<i64, Vec<Evaluation>> = HashMap::new();
-                    let plan_ids: Vec<i64> = stored.values().map(|r| r.id).collect();
-                    for chunk in plan_ids.chunks(IN_CHUNK) {
-                        let mut qb =
-                            QueryBuilder::<$db>::new("SELECT plan_id, evaluated_on, outcome FROM evaluations WHERE plan_id");
-                        push_in_ids(&mut qb, chunk.iter().copied());
-                        let rows: Vec<EvaluationRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
-                        for row in rows {
-                            let plan_id = row.plan_id;
-                            evaluations.entry(plan_id).or_default().push(row.into_domain()?);
-                        }
-                    }
-                    let order = |e: &Evaluation| (e.date, e.outcome.as_str());
-                    let mut changed: Vec<(&SupportPlan, Option<i64>)> = Vec::new();
-                    for (p, pupil_id) in resolved {
-                        if let Some(row) = stored.remove(&p.external_id) {
-                            let evals = evaluations.remove(&row.id).unwrap_or_default();
-                            let mut stored_plan = row.into_stored(evals)?.plan;
-                            let mut incoming = p.clone();
-                            stored_plan.evaluations.sort_by_key(order);
-                            incoming.evaluations.sort_by_key(order);
-                            if stored_plan == incoming {
-                                continue;
-                            }
-                        }
-                        changed.push((p, pupil_id));
-                    }
-                    let rows: Vec<PlanWrite> = changed.iter().map(|(p, pupil_id)| PlanWrite::new(p, *pupil_id)).collect();
-                    let by_id: HashMap<&str, &SupportPlan> =
-                        changed.iter().map(|(p, _)| (p.external_id.as_str(), *p)).collect();
-                    let mut written_ids: Vec<(i64, &SupportPlan)> = Vec::with_capacity(changed.len());
-                    for (id, external_id) in engine_sql::upsert_plans(&mut **tx, &rows, now).await? {
-                        let p = by_id.get(external_id.as_str()).ok_or_else(|| {
-                            StoreError::InvalidData(format!("plan {external_id} was not written"))
-                        })?;
-                        written_ids.push((id, p));
-                    }
-                    // The source holds a plan's evaluations; the stored list follows it.
-                    written_ids.sort_by_key(|(id, _)| *id);
-                    for chunk in written_ids.chunks(IN_CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM evaluations WHERE plan_id");
-                        push_in_ids(&mut qb, chunk.iter().map(|(id, _)| *id));
-                        qb.build().execute(&mut **tx).await?;
-                    }
-                    let new_evaluations: Vec<(i64, &Evaluation)> = written_ids
-                        .iter()
-                        .flat_map(|(id, p)| p.evaluations.iter().map(move |e| (*id, e)))
-                        .collect();
-                    for chunk in new_evaluations.chunks(CHUNK) {
-                        let mut qb =
-                            QueryBuilder::<$db>::new("INSERT INTO evaluations (plan_id, evaluated_on, outcome) ");
-                        qb.push_values(chunk, |mut row, (id, e)| {
-                            row.push_bind(*id).push_bind(e.date).push_bind(e.outcome.as_str().to_owned());
-                        });
-                        qb.build().execute(&mut **tx).await?;
-                    }
-                    Ok(Some((changed.len(), plans.len() - changed.len())))
-                }
+    /// Inserts or updates the measurements that differ; returns how many were written.
+    fn upsert_social_emotional(
+        &mut self,
+        rows: &[SocialEmotionalWrite],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-                /// Writes a page's absences, social-emotional measurements and dyslexieverklaringen
-                /// set-based (one upsert per table and chunk that changes only what differs);
-                /// returns (absences, measurements, statements written, unchanged), `None` when an
-                /// id occurs twice in one of them (the order inside the page decides then).
-                pub(crate) async fn write_pupil_facts_bulk(
-                    tx: &mut Tx,
-                    batch: &PageBatch,
-                    pupils: &HashMap<String, i64>,
-                    now: DateTime<Utc>,
-                ) -> Result<Option<(usize, usize, usize, usize)>, StoreError> {
-                    fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> bool {
-                        let mut seen = HashSet::new();
-                        ids.into_iter().all(|id| seen.insert(id))
-                    }
-                    if !distinct(batch.absences.iter().map(|a| a.external_id.as_str()))
-                        || !distinct(batch.social_emotional.iter().map(|m| m.external_id.as_str()))
-                        || !distinct(batch.dyslexia_statements.iter().map(|d| d.external_id.as_str()))
-                    {
-                        return Ok(None);
-                    }
-                    let pupil = |external_id: &str, what: String| {
-                        pupils
-                            .get(external_id)
-                            .copied()
-                            .ok_or_else(|| StoreError::InvalidData(format!("{what} names a pupil that is not in the store")))
-                    };
-                    // Checked in the order the record-by-record path writes: dyslexieverklaringen,
-                    // absences, measurements; the first bad record fails the page.
-                    let mut statements = Vec::with_capacity(batch.dyslexia_statements.len());
-                    for d in &batch.dyslexia_statements {
-                        let id = pupil(&d.pupil_external_id, format!("dyslexieverklaring {}", d.external_id))?;
-                        statements.push(DyslexiaWrite::new(d, id));
-                    }
-                    let mut absences = Vec::with_capacity(batch.absences.len());
-                    for a in &batch.absences {
-                        if !Absence::valid_hours(a.hours) {
-                            return Err(StoreError::InvalidData(format!(
-                                "absence {} has {} hours (expected more than 0, at most 24)",
-                                a.external_id, a.hours
-                            )));
-                        }
-                        let id = pupil(&a.pupil_external_id, format!("absence {}", a.external_id))?;
-                        absences.push(AbsenceWrite::new(a, id));
-                    }
-                    let mut measurements = Vec::with_capacity(batch.social_emotional.len());
-                    for m in &batch.social_emotional {
-                        if !m.is_valid() {
-                            return Err(StoreError::InvalidData(format!(
-                                "social-emotional measurement {} has no valid {} scale and category",
-                                m.external_id,
-                                m.instrument.as_str()
-                            )));
-                        }
-                        let id = pupil(&m.pupil_external_id, format!("social-emotional measurement {}", m.external_id))?;
-                        measurements.push(SocialEmotionalWrite::new(m, id));
-                    }
-                    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-                    let d = count(engine_sql::upsert_dyslexia(&mut **tx, &statements, now).await?);
-                    let a = count(engine_sql::upsert_absences(&mut **tx, &absences, now).await?);
-                    let m = count(engine_sql::upsert_social_emotional(&mut **tx, &measurements, now).await?);
-                    let total = statements.len() + absences.len() + measurements.len();
-                    Ok(Some((a, m, d, total.saturating_sub(a + m + d))))
-                }
-
-                /// Deletes the held versions of records a page applies or tombstones (the caller
-                /// skips this when the school holds nothing from this source, the usual case).
-                pub(crate) async fn unhold_bulk(
-                    tx: &mut Tx,
-                    batch: &PageBatch,
-                    applied: &[(RecordKind, &str)],
-                ) -> Result<(), StoreError> {
-                    if applied.is_empty() {
-                        return Ok(());
-                    }
-                    let mut by_kind: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-                    for (kind, external_id) in applied {
-                        by_kind.entry(rows::enum_name(kind)?).or_default().push(external_id);
-                    }
-                    for (kind, ids) in &by_kind {
-                        for chunk in ids.chunks(IN_CHUNK) {
-                            let mut qb = QueryBuilder::<$db>::new("DELETE FROM held_records WHERE source = ");
-                            qb.push_bind(batch.source.as_str().to_owned());
-                            qb.push(" AND school = ");
-                            qb.push_bind(batch.school.as_str().to_owned());
-                            qb.push(" AND kind = ");
-                            qb.push_bind(kind.clone());
-                            qb.push(" AND external_id");
-                            push_in(&mut qb, chunk.iter().copied());
-                            qb.build().execute(&mut **tx).await?;
-                        }
-                    }
-                    Ok(())
-                }
-
-                /// Takes the records that arrived whole out of the stream's quarantine.
-                pub(crate) async fn unquarantine_bulk(
-                    tx: &mut Tx,
-                    batch: &PageBatch,
-                    arrived: &[&str],
-                ) -> Result<(), StoreError> {
-                    for chunk in arrived.chunks(IN_CHUNK) {
-                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM quarantine WHERE source = ");
-                        qb.push_bind(batch.source.as_str().to_owned());
-                        qb.push(" AND school = ");
-                        qb.push_bind(batch.school.as_str().to_owned());
-                        qb.push(" AND stream = ");
-                        qb.push_bind(batch.stream.clone());
-                        qb.push(" AND external_id");
-                        push_in(&mut qb, chunk.iter().copied());
-                        qb.build().execute(&mut **tx).await?;
-                    }
-                    Ok(())
-                }
-            }
-        };
-    };
+    /// Inserts or updates the dyslexieverklaringen that differ; returns how many were written.
+    fn upsert_dyslexia(
+        &mut self,
+        rows: &[DyslexiaWrite],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
-pub(crate) use impl_page_bulk;
+
+impl BulkSql for sqlx::SqliteConnection {
+    type Db = sqlx::Sqlite;
+
+    fn in_chunk(&self) -> usize {
+        sqlite::IN_CHUNK
+    }
+
+    fn push_in<'a>(&self, qb: &mut QueryBuilder<Self::Db>, items: impl IntoIterator<Item = &'a str>) {
+        sqlite::push_in(qb, items);
+    }
+
+    fn push_in_key<'a>(&self, qb: &mut QueryBuilder<Self::Db>, items: impl IntoIterator<Item = &'a str>) {
+        sqlite::push_in_key(qb, items);
+    }
+
+    fn push_in_ids(&self, qb: &mut QueryBuilder<Self::Db>, ids: impl IntoIterator<Item = i64>) {
+        sqlite::push_in_ids(qb, ids);
+    }
+
+    async fn known_results(
+        &mut self,
+        source: &str,
+        school: &str,
+        external_ids: &[&str],
+    ) -> Result<Vec<KnownResultRow>, StoreError> {
+        sqlite::known_results(self, source, school, external_ids).await
+    }
+
+    async fn insert_result_sources(
+        &mut self,
+        source: &str,
+        school: &str,
+        rows: &[(&str, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlite::insert_result_sources(self, source, school, rows, now).await
+    }
+
+    async fn upsert_results(
+        &mut self,
+        rows: &[ResultWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        sqlite::upsert_results(self, rows, now).await
+    }
+
+    async fn upsert_notes(&mut self, rows: &[NoteWrite], now: DateTime<Utc>) -> Result<u64, StoreError> {
+        sqlite::upsert_notes(self, rows, now).await
+    }
+
+    async fn upsert_plans(
+        &mut self,
+        rows: &[PlanWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        sqlite::upsert_plans(self, rows, now).await
+    }
+
+    async fn upsert_absences(
+        &mut self,
+        rows: &[AbsenceWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        sqlite::upsert_absences(self, rows, now).await
+    }
+
+    async fn upsert_social_emotional(
+        &mut self,
+        rows: &[SocialEmotionalWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        sqlite::upsert_social_emotional(self, rows, now).await
+    }
+
+    async fn upsert_dyslexia(
+        &mut self,
+        rows: &[DyslexiaWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        sqlite::upsert_dyslexia(self, rows, now).await
+    }
+}
+
+impl BulkSql for sqlx::PgConnection {
+    type Db = sqlx::Postgres;
+
+    fn in_chunk(&self) -> usize {
+        postgres::IN_CHUNK
+    }
+
+    fn push_in<'a>(&self, qb: &mut QueryBuilder<Self::Db>, items: impl IntoIterator<Item = &'a str>) {
+        postgres::push_in(qb, items);
+    }
+
+    fn push_in_key<'a>(&self, qb: &mut QueryBuilder<Self::Db>, items: impl IntoIterator<Item = &'a str>) {
+        postgres::push_in_key(qb, items);
+    }
+
+    fn push_in_ids(&self, qb: &mut QueryBuilder<Self::Db>, ids: impl IntoIterator<Item = i64>) {
+        postgres::push_in_ids(qb, ids);
+    }
+
+    async fn known_results(
+        &mut self,
+        source: &str,
+        school: &str,
+        external_ids: &[&str],
+    ) -> Result<Vec<KnownResultRow>, StoreError> {
+        postgres::known_results(self, source, school, external_ids).await
+    }
+
+    async fn insert_result_sources(
+        &mut self,
+        source: &str,
+        school: &str,
+        rows: &[(&str, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        postgres::insert_result_sources(self, source, school, rows, now).await
+    }
+
+    async fn upsert_results(
+        &mut self,
+        rows: &[ResultWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        postgres::upsert_results(self, rows, now).await
+    }
+
+    async fn upsert_notes(&mut self, rows: &[NoteWrite], now: DateTime<Utc>) -> Result<u64, StoreError> {
+        postgres::upsert_notes(self, rows, now).await
+    }
+
+    async fn upsert_plans(
+        &mut self,
+        rows: &[PlanWrite],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        postgres::upsert_plans(self, rows, now).await
+    }
+
+    async fn upsert_absences(
+        &mut self,
+        rows: &[AbsenceWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        postgres::upsert_absences(self, rows, now).await
+    }
+
+    async fn upsert_social_emotional(
+        &mut self,
+        rows: &[SocialEmotionalWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        postgres::upsert_social_emotional(self, rows, now).await
+    }
+
+    async fn upsert_dyslexia(
+        &mut self,
+        rows: &[DyslexiaWrite],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        postgres::upsert_dyslexia(self, rows, now).await
+    }
+}
+
+/// What the set-based result writer will do with a page's results.
+struct ResultPlan<'a> {
+    /// Aliases (source ids) whose tombstone is lifted.
+    undelete_aliases: Vec<&'a str>,
+    /// Sittings owned by another source that come back.
+    revive: Vec<i64>,
+    /// Results to insert or overwrite (first seen by this source), with their pupil id.
+    write: Vec<(&'a TestResult, i64)>,
+    /// New `result_sources` rows: source id and the sitting, `None` = the one written.
+    new_sources: Vec<(&'a str, Option<i64>)>,
+    summary: PageSummary,
+}
+
+/// Writes new or changed test codes of `results` to the catalogue, in code order; a
+/// page of known tests writes nothing (and locks nothing).
+pub(crate) async fn upsert_catalogue(
+    conn: Conn<'_>,
+    results: &[TestResult],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    on_engine!(conn, |conn| {
+        if results.is_empty() {
+            return Ok(());
+        }
+        // As record by record: the last name wins, the last provider given wins.
+        let mut wanted: BTreeMap<String, (&str, Option<&str>)> = BTreeMap::new();
+        for r in results {
+            let entry = wanted
+                .entry(r.test_code.trim().to_ascii_uppercase())
+                .or_insert((r.test_name.as_str(), None));
+            entry.0 = r.test_name.as_str();
+            if let Some(p) = &r.provider {
+                entry.1 = Some(p.as_str());
+            }
+        }
+        let codes: Vec<&str> = wanted.keys().map(String::as_str).collect();
+        let mut stored: HashMap<String, (String, Option<String>)> = HashMap::new();
+        for chunk in codes.chunks(conn.in_chunk()) {
+            let mut qb = QueryBuilder::new("SELECT code, name, provider FROM tests WHERE code");
+            conn.push_in_key(&mut qb, chunk.iter().copied());
+            let rows: Vec<(String, String, Option<String>)> =
+                qb.build_query_as().fetch_all(&mut *conn).await?;
+            stored.extend(rows.into_iter().map(|(c, n, p)| (c, (n, p))));
+        }
+        let changed: Vec<(&String, &(&str, Option<&str>))> = wanted
+            .iter()
+            .filter(|(code, (name, provider))| match stored.get(*code) {
+                None => true,
+                Some((n, p)) => n.as_str() != *name || (provider.is_some() && p.as_deref() != *provider),
+            })
+            .collect();
+        for chunk in changed.chunks(CHUNK) {
+            let mut qb =
+                QueryBuilder::new("INSERT INTO tests (code, name, provider, first_seen_at, last_seen_at) ");
+            qb.push_values(chunk, |mut row, (code, (name, provider))| {
+                row.push_bind(code.to_string())
+                    .push_bind(name.to_string())
+                    .push_bind(provider.map(str::to_owned))
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (code) DO UPDATE SET name = excluded.name,
+                   provider = COALESCE(excluded.provider, tests.provider),
+                   last_seen_at = excluded.last_seen_at",
+            );
+            qb.build().execute(&mut *conn).await?;
+        }
+        Ok(())
+    })
+}
+
+/// Store id of a pupil by school and source pupil id (any source, left or not).
+pub(crate) async fn pupil_id(
+    tx: Tx<'_>,
+    school: &Brin,
+    external_id: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> = on_engine!(tx, |tx| {
+        sqlx::query_as(
+            "SELECT id FROM pupils WHERE school = $1 AND external_id = $2 AND deleted_at IS NULL
+             ORDER BY id LIMIT 1",
+        )
+        .bind(school.as_str())
+        .bind(external_id)
+        .fetch_optional(&mut **tx)
+        .await?
+    });
+    Ok(row.map(|(id,)| id))
+}
+
+/// [`pupil_id`], and an error naming `what` when the store does not know the pupil.
+pub(crate) async fn required_pupil_id(
+    tx: Tx<'_>,
+    school: &Brin,
+    external_id: &str,
+    what: &str,
+) -> Result<i64, StoreError> {
+    pupil_id(tx, school, external_id)
+        .await?
+        .ok_or_else(|| StoreError::InvalidData(format!("{what} names a pupil that is not in the store")))
+}
+
+/// Store ids of the live pupils of `school` with these source ids (any source).
+pub(crate) async fn pupil_ids<'a>(
+    tx: Tx<'_>,
+    school: &Brin,
+    external_ids: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, i64>, StoreError> {
+    on_engine!(tx, |tx| {
+        let mut wanted: Vec<&str> = external_ids.into_iter().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found = HashMap::with_capacity(wanted.len());
+        for chunk in wanted.chunks(tx.in_chunk()) {
+            let mut qb = QueryBuilder::new("SELECT external_id, MIN(id) FROM pupils WHERE school = ");
+            qb.push_bind(school.as_str().to_owned());
+            qb.push(" AND deleted_at IS NULL AND external_id");
+            tx.push_in(&mut qb, chunk.iter().copied());
+            qb.push(" GROUP BY external_id");
+            let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    })
+}
+
+/// Reads what the page's results name and decides per result; `None` when the
+/// order inside the page could matter (the caller then goes record by record).
+async fn plan_results<'a>(
+    tx: Tx<'_>,
+    batch: &'a PageBatch,
+    pupils: &HashMap<String, i64>,
+) -> Result<Option<ResultPlan<'a>>, StoreError> {
+    on_engine!(tx, |tx| {
+        let results = &batch.results;
+        let mut ids = HashSet::with_capacity(results.len());
+        if !results.iter().all(|r| ids.insert(r.external_id.as_str())) {
+            return Ok(None);
+        }
+        let ids: Vec<&str> = results.iter().map(|r| r.external_id.as_str()).collect();
+        let mut known: HashMap<String, KnownResultRow> = tx
+            .known_results(batch.source.as_str(), batch.school.as_str(), &ids)
+            .await?
+            .into_iter()
+            .map(|k| (k.alias_external_id.clone(), k))
+            .collect();
+        // A new result matches a live sitting by content key; inside the page the
+        // record-by-record order would decide, so any overlap goes that way.
+        let mut page_keys: HashSet<String> = HashSet::new();
+        for k in known.values() {
+            page_keys.insert(k.content_key.clone());
+        }
+        let mut new_keys: HashMap<&str, String> = HashMap::new();
+        for r in results {
+            let key = r.content_key();
+            if known.contains_key(&r.external_id) {
+                page_keys.insert(key);
+            } else {
+                new_keys.insert(r.external_id.as_str(), key);
+            }
+        }
+        let mut seen_new = HashSet::new();
+        for key in new_keys.values() {
+            if page_keys.contains(key) || !seen_new.insert(key.as_str()) {
+                return Ok(None);
+            }
+        }
+        let mut sittings: HashMap<String, i64> = HashMap::new();
+        let keys: Vec<&str> = new_keys.values().map(String::as_str).collect();
+        for chunk in keys.chunks(tx.in_chunk()) {
+            let mut qb = QueryBuilder::new(
+                "SELECT content_key, MIN(id) FROM results WHERE deleted_at IS NULL AND content_key",
+            );
+            tx.push_in_key(&mut qb, chunk.iter().copied());
+            qb.push(" GROUP BY content_key");
+            let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+            sittings.extend(rows);
+        }
+        let mut plan = ResultPlan {
+            undelete_aliases: Vec::new(),
+            revive: Vec::new(),
+            write: Vec::new(),
+            new_sources: Vec::new(),
+            summary: PageSummary::default(),
+        };
+        for r in results {
+            let pupil_id = *pupils.get(&r.pupil_external_id).ok_or_else(|| {
+                StoreError::InvalidData(format!(
+                    "result {} names a pupil that is not in the store",
+                    r.external_id
+                ))
+            })?;
+            match known.remove(&r.external_id) {
+                Some(k) => {
+                    if k.alias_deleted {
+                        plan.undelete_aliases.push(r.external_id.as_str());
+                    }
+                    let first_seen = k.row.source == r.source.as_str() && k.row.external_id == r.external_id;
+                    if !first_seen {
+                        // Another source delivered this sitting first: its content
+                        // stays; the sitting comes back if it had been tombstoned.
+                        if k.result_deleted {
+                            plan.revive.push(k.row.id);
+                        }
+                        plan.summary.results_deduplicated += 1;
+                    } else if !k.result_deleted && k.row.into_stored()?.result == *r {
+                        plan.summary.unchanged += 1;
+                    } else {
+                        plan.write.push((r, pupil_id));
+                        plan.summary.results_updated += 1;
+                    }
+                }
+                None => match sittings.get(&new_keys[r.external_id.as_str()]) {
+                    Some(id) => {
+                        plan.new_sources.push((r.external_id.as_str(), Some(*id)));
+                        plan.summary.results_deduplicated += 1;
+                    }
+                    None => {
+                        plan.write.push((r, pupil_id));
+                        plan.new_sources.push((r.external_id.as_str(), None));
+                        plan.summary.results_inserted += 1;
+                    }
+                },
+            }
+        }
+        Ok(Some(plan))
+    })
+}
+
+/// Writes a page's results set-based; `None` when the page needs the record-by-record
+/// path (nothing written then).
+pub(crate) async fn write_results_bulk(
+    tx: Tx<'_>,
+    batch: &PageBatch,
+    pupils: &HashMap<String, i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<PageSummary>, StoreError> {
+    on_engine!(tx, |tx| {
+        let Some(plan) = plan_results(Tx::from(&mut *tx), batch, pupils).await? else {
+            return Ok(None);
+        };
+        for chunk in plan.undelete_aliases.chunks(tx.in_chunk()) {
+            let mut qb = QueryBuilder::new("UPDATE result_sources SET deleted_at = NULL WHERE source = ");
+            qb.push_bind(batch.source.as_str().to_owned());
+            qb.push(" AND school = ");
+            qb.push_bind(batch.school.as_str().to_owned());
+            qb.push(" AND external_id");
+            tx.push_in(&mut qb, chunk.iter().copied());
+            qb.build().execute(&mut **tx).await?;
+        }
+        for chunk in plan.revive.chunks(tx.in_chunk()) {
+            let mut qb = QueryBuilder::new("UPDATE results SET deleted_at = NULL, updated_at = ");
+            qb.push_bind(now);
+            qb.push(" WHERE deleted_at IS NOT NULL AND id");
+            tx.push_in_ids(&mut qb, chunk.iter().copied());
+            qb.build().execute(&mut **tx).await?;
+        }
+        let rows = plan
+            .write
+            .iter()
+            .map(|(r, pupil_id)| ResultWrite::new(r, *pupil_id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let written: HashMap<String, i64> = tx
+            .upsert_results(&rows, now)
+            .await?
+            .into_iter()
+            .map(|(id, e)| (e, id))
+            .collect();
+        let mut sources = Vec::with_capacity(plan.new_sources.len());
+        for (external_id, sitting) in &plan.new_sources {
+            let id = match sitting {
+                Some(id) => *id,
+                None => *written.get(*external_id).ok_or_else(|| {
+                    StoreError::InvalidData(format!("result {external_id} was not written"))
+                })?,
+            };
+            sources.push((*external_id, id));
+        }
+        tx.insert_result_sources(batch.source.as_str(), batch.school.as_str(), &sources, now)
+            .await?;
+        Ok(Some(plan.summary))
+    })
+}
+
+/// Writes a page's notes set-based: one upsert per chunk that changes only what
+/// differs; returns (written, unchanged), `None` when an id occurs twice.
+pub(crate) async fn write_notes_bulk(
+    tx: Tx<'_>,
+    notes: &[Note],
+    pupils: &HashMap<String, i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<(usize, usize)>, StoreError> {
+    on_engine!(tx, |tx| {
+        let mut ids = HashSet::with_capacity(notes.len());
+        if !notes.iter().all(|n| ids.insert(n.external_id.as_str())) {
+            return Ok(None);
+        }
+        let mut rows = Vec::with_capacity(notes.len());
+        for n in notes {
+            let pupil_id = match &n.pupil_external_id {
+                Some(p) => Some(*pupils.get(p).ok_or_else(|| {
+                    StoreError::InvalidData(format!(
+                        "note {} names a pupil that is not in the store",
+                        n.external_id
+                    ))
+                })?),
+                None => None,
+            };
+            rows.push(NoteWrite::new(n, pupil_id)?);
+        }
+        let written = tx.upsert_notes(&rows, now).await?;
+        let written = usize::try_from(written).unwrap_or(usize::MAX);
+        Ok(Some((written, notes.len().saturating_sub(written))))
+    })
+}
+
+/// Writes a page's plans set-based: stored plans and evaluations read in one query
+/// each, changed plans upserted together and their evaluations replaced; returns
+/// (written, unchanged), `None` when an id occurs twice.
+pub(crate) async fn write_plans_bulk(
+    tx: Tx<'_>,
+    batch: &PageBatch,
+    pupils: &HashMap<String, i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<(usize, usize)>, StoreError> {
+    on_engine!(tx, |tx| {
+        let plans = &batch.plans;
+        let mut ids = HashSet::with_capacity(plans.len());
+        if !plans.iter().all(|p| ids.insert(p.external_id.as_str())) {
+            return Ok(None);
+        }
+        let mut resolved = Vec::with_capacity(plans.len());
+        for p in plans {
+            let pupil_id = match &p.pupil_external_id {
+                Some(e) => Some(*pupils.get(e).ok_or_else(|| {
+                    StoreError::InvalidData(format!(
+                        "plan {} names a pupil that is not in the store",
+                        p.external_id
+                    ))
+                })?),
+                None => None,
+            };
+            resolved.push((p, pupil_id));
+        }
+        let mut stored: HashMap<String, PlanRow> = HashMap::new();
+        for chunk in plans.chunks(tx.in_chunk()) {
+            let mut qb = QueryBuilder::new(
+                "SELECT pl.id, pl.pupil_id, pl.source, pl.school, pl.external_id,
+                        p.external_id AS pupil_external_id, pl.group_external_id, pl.kind, pl.domain,
+                        pl.title, pl.owner, pl.care_level, pl.start_on, pl.end_on, pl.evaluation_due,
+                        pl.minutes_per_week, pl.decided_on, pl.drawn_up_on, pl.parents_agreed_on
+                 FROM plans pl LEFT JOIN pupils p ON p.id = pl.pupil_id
+                 WHERE pl.deleted_at IS NULL AND pl.source = ",
+            );
+            qb.push_bind(batch.source.as_str().to_owned());
+            qb.push(" AND pl.school = ");
+            qb.push_bind(batch.school.as_str().to_owned());
+            qb.push(" AND pl.external_id");
+            tx.push_in(&mut qb, chunk.iter().map(|p| p.external_id.as_str()));
+            let rows: Vec<PlanRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+            stored.extend(rows.into_iter().map(|r| (r.external_id.clone(), r)));
+        }
+        let mut evaluations: HashMap<i64, Vec<Evaluation>> = HashMap::new();
+        let plan_ids: Vec<i64> = stored.values().map(|r| r.id).collect();
+        for chunk in plan_ids.chunks(tx.in_chunk()) {
+            let mut qb =
+                QueryBuilder::new("SELECT plan_id, evaluated_on, outcome FROM evaluations WHERE plan_id");
+            tx.push_in_ids(&mut qb, chunk.iter().copied());
+            let rows: Vec<EvaluationRow> = qb.build_query_as().fetch_all(&mut **tx).await?;
+            for row in rows {
+                let plan_id = row.plan_id;
+                evaluations.entry(plan_id).or_default().push(row.into_domain()?);
+            }
+        }
+        let order = |e: &Evaluation| (e.date, e.outcome.as_str());
+        let mut changed: Vec<(&SupportPlan, Option<i64>)> = Vec::new();
+        for (p, pupil_id) in resolved {
+            if let Some(row) = stored.remove(&p.external_id) {
+                let evals = evaluations.remove(&row.id).unwrap_or_default();
+                let mut stored_plan = row.into_stored(evals)?.plan;
+                let mut incoming = p.clone();
+                stored_plan.evaluations.sort_by_key(order);
+                incoming.evaluations.sort_by_key(order);
+                if stored_plan == incoming {
+                    continue;
+                }
+            }
+            changed.push((p, pupil_id));
+        }
+        let rows: Vec<PlanWrite> = changed
+            .iter()
+            .map(|(p, pupil_id)| PlanWrite::new(p, *pupil_id))
+            .collect();
+        let by_id: HashMap<&str, &SupportPlan> = changed
+            .iter()
+            .map(|(p, _)| (p.external_id.as_str(), *p))
+            .collect();
+        let mut written_ids: Vec<(i64, &SupportPlan)> = Vec::with_capacity(changed.len());
+        for (id, external_id) in tx.upsert_plans(&rows, now).await? {
+            let p = by_id
+                .get(external_id.as_str())
+                .ok_or_else(|| StoreError::InvalidData(format!("plan {external_id} was not written")))?;
+            written_ids.push((id, p));
+        }
+        // The source holds a plan's evaluations; the stored list follows it.
+        written_ids.sort_by_key(|(id, _)| *id);
+        for chunk in written_ids.chunks(tx.in_chunk()) {
+            let mut qb = QueryBuilder::new("DELETE FROM evaluations WHERE plan_id");
+            tx.push_in_ids(&mut qb, chunk.iter().map(|(id, _)| *id));
+            qb.build().execute(&mut **tx).await?;
+        }
+        let new_evaluations: Vec<(i64, &Evaluation)> = written_ids
+            .iter()
+            .flat_map(|(id, p)| p.evaluations.iter().map(move |e| (*id, e)))
+            .collect();
+        for chunk in new_evaluations.chunks(CHUNK) {
+            let mut qb = QueryBuilder::new("INSERT INTO evaluations (plan_id, evaluated_on, outcome) ");
+            qb.push_values(chunk, |mut row, (id, e)| {
+                row.push_bind(*id)
+                    .push_bind(e.date)
+                    .push_bind(e.outcome.as_str().to_owned());
+            });
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(Some((changed.len(), plans.len() - changed.len())))
+    })
+}
+
+/// Writes a page's absences, social-emotional measurements and dyslexieverklaringen
+/// set-based (one upsert per table and chunk that changes only what differs);
+/// returns (absences, measurements, statements written, unchanged), `None` when an
+/// id occurs twice in one of them (the order inside the page decides then).
+pub(crate) async fn write_pupil_facts_bulk(
+    tx: Tx<'_>,
+    batch: &PageBatch,
+    pupils: &HashMap<String, i64>,
+    now: DateTime<Utc>,
+) -> Result<Option<(usize, usize, usize, usize)>, StoreError> {
+    on_engine!(tx, |tx| {
+        fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> bool {
+            let mut seen = HashSet::new();
+            ids.into_iter().all(|id| seen.insert(id))
+        }
+        if !distinct(batch.absences.iter().map(|a| a.external_id.as_str()))
+            || !distinct(batch.social_emotional.iter().map(|m| m.external_id.as_str()))
+            || !distinct(batch.dyslexia_statements.iter().map(|d| d.external_id.as_str()))
+        {
+            return Ok(None);
+        }
+        let pupil = |external_id: &str, what: String| {
+            pupils.get(external_id).copied().ok_or_else(|| {
+                StoreError::InvalidData(format!("{what} names a pupil that is not in the store"))
+            })
+        };
+        // Checked in the order the record-by-record path writes: dyslexieverklaringen,
+        // absences, measurements; the first bad record fails the page.
+        let mut statements = Vec::with_capacity(batch.dyslexia_statements.len());
+        for d in &batch.dyslexia_statements {
+            let id = pupil(
+                &d.pupil_external_id,
+                format!("dyslexieverklaring {}", d.external_id),
+            )?;
+            statements.push(DyslexiaWrite::new(d, id));
+        }
+        let mut absences = Vec::with_capacity(batch.absences.len());
+        for a in &batch.absences {
+            if !Absence::valid_hours(a.hours) {
+                return Err(StoreError::InvalidData(format!(
+                    "absence {} has {} hours (expected more than 0, at most 24)",
+                    a.external_id, a.hours
+                )));
+            }
+            let id = pupil(&a.pupil_external_id, format!("absence {}", a.external_id))?;
+            absences.push(AbsenceWrite::new(a, id));
+        }
+        let mut measurements = Vec::with_capacity(batch.social_emotional.len());
+        for m in &batch.social_emotional {
+            if !m.is_valid() {
+                return Err(StoreError::InvalidData(format!(
+                    "social-emotional measurement {} has no valid {} scale and category",
+                    m.external_id,
+                    m.instrument.as_str()
+                )));
+            }
+            let id = pupil(
+                &m.pupil_external_id,
+                format!("social-emotional measurement {}", m.external_id),
+            )?;
+            measurements.push(SocialEmotionalWrite::new(m, id));
+        }
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let d = count(tx.upsert_dyslexia(&statements, now).await?);
+        let a = count(tx.upsert_absences(&absences, now).await?);
+        let m = count(tx.upsert_social_emotional(&measurements, now).await?);
+        let total = statements.len() + absences.len() + measurements.len();
+        Ok(Some((a, m, d, total.saturating_sub(a + m + d))))
+    })
+}
+
+/// Deletes the held versions of records a page applies or tombstones (the caller
+/// skips this when the school holds nothing from this source, the usual case).
+pub(crate) async fn unhold_bulk(
+    tx: Tx<'_>,
+    batch: &PageBatch,
+    applied: &[(RecordKind, &str)],
+) -> Result<(), StoreError> {
+    on_engine!(tx, |tx| {
+        if applied.is_empty() {
+            return Ok(());
+        }
+        let mut by_kind: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for (kind, external_id) in applied {
+            by_kind
+                .entry(rows::enum_name(kind)?)
+                .or_default()
+                .push(external_id);
+        }
+        for (kind, ids) in &by_kind {
+            for chunk in ids.chunks(tx.in_chunk()) {
+                let mut qb = QueryBuilder::new("DELETE FROM held_records WHERE source = ");
+                qb.push_bind(batch.source.as_str().to_owned());
+                qb.push(" AND school = ");
+                qb.push_bind(batch.school.as_str().to_owned());
+                qb.push(" AND kind = ");
+                qb.push_bind(kind.clone());
+                qb.push(" AND external_id");
+                tx.push_in(&mut qb, chunk.iter().copied());
+                qb.build().execute(&mut **tx).await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Takes the records that arrived whole out of the stream's quarantine.
+pub(crate) async fn unquarantine_bulk(
+    tx: Tx<'_>,
+    batch: &PageBatch,
+    arrived: &[&str],
+) -> Result<(), StoreError> {
+    on_engine!(tx, |tx| {
+        for chunk in arrived.chunks(tx.in_chunk()) {
+            let mut qb = QueryBuilder::new("DELETE FROM quarantine WHERE source = ");
+            qb.push_bind(batch.source.as_str().to_owned());
+            qb.push(" AND school = ");
+            qb.push_bind(batch.school.as_str().to_owned());
+            qb.push(" AND stream = ");
+            qb.push_bind(batch.stream.clone());
+            qb.push(" AND external_id");
+            tx.push_in(&mut qb, chunk.iter().copied());
+            qb.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    })
+}

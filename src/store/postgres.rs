@@ -9,6 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use super::error::{DatabaseUrl, StoreError};
+use super::sql::{BeginWrite, Db, Pool, SqlStore};
 
 /// Migrations for PostgreSQL, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -48,7 +49,7 @@ impl PgStore {
 
     /// A write transaction (row locks are taken per statement).
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        Ok(self.pool.begin().await?)
+        (&self.pool).begin_write().await
     }
 
     /// Runs the embedded migrations (a no-op when they ran before).
@@ -64,22 +65,28 @@ impl PgStore {
 
 super::sync::impl_sync_store!(PgStore, Postgres);
 super::page::impl_page_apply!(PgStore, Postgres);
-super::page_bulk::impl_page_bulk!(PgStore, Postgres, postgres);
 super::import::impl_import_apply!(PgStore, Postgres);
-super::results::impl_result_upsert!(PgStore, Postgres);
-super::history::impl_history_store!(PgStore, Postgres);
-super::absences::impl_absence_store!(PgStore, Postgres);
-super::notes::impl_note_store!(PgStore, Postgres);
-super::social_emotional::impl_social_emotional_store!(PgStore, Postgres);
-super::signals::impl_signal_store!(PgStore, Postgres);
-super::outbox::impl_outbox_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
-super::ops::impl_ops_store!(PgStore, Postgres, "FOR UPDATE SKIP LOCKED");
-super::report::impl_report_store!(PgStore, Postgres);
-super::users::impl_user_store!(PgStore);
-super::roster::impl_roster_store!(PgStore);
-super::group_signals::impl_group_signal_store!(PgStore);
-super::uwlr_keys::impl_uwlr_key_store!(PgStore);
-super::impl_store!(PgStore, super::Engine::Postgres);
+
+impl SqlStore for PgStore {
+    fn pool(&self) -> Pool<'_> {
+        Db::Postgres(&self.pool)
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Store for PgStore {
+    fn engine(&self) -> super::Engine {
+        super::Engine::Postgres
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.run_migrations().await
+    }
+
+    async fn close(&self) {
+        self.shutdown().await;
+    }
+}
 
 #[cfg(test)]
 mod tests {

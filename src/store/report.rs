@@ -2,11 +2,14 @@
 //! school reduced to store ids, dates and codes. No query here selects a name, a source pupil id
 //! or a national-id hash, so the report code never holds them.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::error::StoreError;
+use super::sql::{SqlStore, on_engine};
 use crate::domain::{Brin, LearningDomain, PlanKind, SignalStatus};
 
 /// A pupil as the report sees him: a store id, enrolment periods and the date he left.
@@ -159,127 +162,121 @@ impl ReportSignalRow {
     }
 }
 
-/// Implements [`ReportStore`] for an engine's store type.
-macro_rules! impl_report_store {
-    ($store:ty, $db:ty) => {
-        const _: () = {
-            use std::collections::BTreeMap;
+#[async_trait]
+impl<S: SqlStore> ReportStore for S {
+    async fn report_pupils(&self, school: &Brin) -> Result<Vec<ReportPupil>, StoreError> {
+        let pupils: Vec<(i64, Option<NaiveDate>)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT id, left_on FROM pupils WHERE deleted_at IS NULL AND school = $1 ORDER BY id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let spans: Vec<(i64, NaiveDate, Option<NaiveDate>)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT m.pupil_id, m.from_on, m.to_on FROM memberships m
+                 JOIN pupils p ON p.id = m.pupil_id
+                 WHERE p.deleted_at IS NULL AND p.school = $1 ORDER BY m.pupil_id, m.from_on, m.id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut by_pupil: BTreeMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+        for (id, from, to) in spans {
+            by_pupil.entry(id).or_default().push((from, to));
+        }
+        Ok(pupils
+            .into_iter()
+            .map(|(id, left_on)| ReportPupil {
+                id,
+                left_on,
+                enrolments: by_pupil.remove(&id).unwrap_or_default(),
+            })
+            .collect())
+    }
 
-            use chrono::{DateTime, NaiveDate, Utc};
+    async fn report_plans(&self, school: &Brin) -> Result<Vec<ReportPlan>, StoreError> {
+        let rows: Vec<ReportPlanRow> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT id, pupil_id, kind, domain, care_level, start_on, end_on, evaluation_due
+                 FROM plans WHERE deleted_at IS NULL AND school = $1 ORDER BY id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let evaluations: Vec<(i64, NaiveDate)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT e.plan_id, e.evaluated_on FROM evaluations e JOIN plans p ON p.id = e.plan_id
+                 WHERE p.deleted_at IS NULL AND p.school = $1 ORDER BY e.plan_id, e.evaluated_on, e.id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut by_plan: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
+        for (plan, on) in evaluations {
+            by_plan.entry(plan).or_default().push(on);
+        }
+        // Group plans cover the pupils of their group (any membership, as the
+        // pupil histories the rules read).
+        let members: Vec<(i64, i64)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT DISTINCT pl.id, m.pupil_id FROM plans pl
+                 JOIN groups g ON g.school = pl.school AND g.external_id = pl.group_external_id
+                 JOIN memberships m ON m.group_id = g.id
+                 WHERE pl.deleted_at IS NULL AND pl.pupil_id IS NULL AND pl.school = $1
+                 ORDER BY pl.id, m.pupil_id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut by_group_plan: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for (plan, pupil) in members {
+            by_group_plan.entry(plan).or_default().push(pupil);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let evaluations = by_plan.remove(&r.id).unwrap_or_default();
+                let group_members = by_group_plan.remove(&r.id).unwrap_or_default();
+                r.into_plan(evaluations)
+                    .map(|p| ReportPlan { group_members, ..p })
+            })
+            .collect()
+    }
 
-            use $crate::domain::Brin;
-            use $crate::store::error::StoreError;
-            use $crate::store::report::{
-                ReportPlan, ReportPlanRow, ReportPupil, ReportSignal, ReportSignalRow, ReportStore,
-            };
-
-            #[async_trait::async_trait]
-            impl ReportStore for $store {
-                async fn report_pupils(&self, school: &Brin) -> Result<Vec<ReportPupil>, StoreError> {
-                    let pupils: Vec<(i64, Option<NaiveDate>)> = sqlx::query_as(
-                        "SELECT id, left_on FROM pupils WHERE deleted_at IS NULL AND school = $1 ORDER BY id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let spans: Vec<(i64, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
-                        "SELECT m.pupil_id, m.from_on, m.to_on FROM memberships m
-                         JOIN pupils p ON p.id = m.pupil_id
-                         WHERE p.deleted_at IS NULL AND p.school = $1 ORDER BY m.pupil_id, m.from_on, m.id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut by_pupil: BTreeMap<i64, Vec<(NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
-                    for (id, from, to) in spans {
-                        by_pupil.entry(id).or_default().push((from, to));
-                    }
-                    Ok(pupils
-                        .into_iter()
-                        .map(|(id, left_on)| ReportPupil {
-                            id,
-                            left_on,
-                            enrolments: by_pupil.remove(&id).unwrap_or_default(),
-                        })
-                        .collect())
-                }
-
-                async fn report_plans(&self, school: &Brin) -> Result<Vec<ReportPlan>, StoreError> {
-                    let rows: Vec<ReportPlanRow> = sqlx::query_as(
-                        "SELECT id, pupil_id, kind, domain, care_level, start_on, end_on, evaluation_due
-                         FROM plans WHERE deleted_at IS NULL AND school = $1 ORDER BY id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let evaluations: Vec<(i64, NaiveDate)> = sqlx::query_as(
-                        "SELECT e.plan_id, e.evaluated_on FROM evaluations e JOIN plans p ON p.id = e.plan_id
-                         WHERE p.deleted_at IS NULL AND p.school = $1 ORDER BY e.plan_id, e.evaluated_on, e.id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut by_plan: BTreeMap<i64, Vec<NaiveDate>> = BTreeMap::new();
-                    for (plan, on) in evaluations {
-                        by_plan.entry(plan).or_default().push(on);
-                    }
-                    // Group plans cover the pupils of their group (any membership, as the
-                    // pupil histories the rules read).
-                    let members: Vec<(i64, i64)> = sqlx::query_as(
-                        "SELECT DISTINCT pl.id, m.pupil_id FROM plans pl
-                         JOIN groups g ON g.school = pl.school AND g.external_id = pl.group_external_id
-                         JOIN memberships m ON m.group_id = g.id
-                         WHERE pl.deleted_at IS NULL AND pl.pupil_id IS NULL AND pl.school = $1
-                         ORDER BY pl.id, m.pupil_id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut by_group_plan: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-                    for (plan, pupil) in members {
-                        by_group_plan.entry(plan).or_default().push(pupil);
-                    }
-                    rows.into_iter()
-                        .map(|r| {
-                            let evaluations = by_plan.remove(&r.id).unwrap_or_default();
-                            let group_members = by_group_plan.remove(&r.id).unwrap_or_default();
-                            r.into_plan(evaluations).map(|p| ReportPlan { group_members, ..p })
-                        })
-                        .collect()
-                }
-
-                async fn report_signals(&self, school: &Brin) -> Result<Vec<ReportSignal>, StoreError> {
-                    let rows: Vec<ReportSignalRow> = sqlx::query_as(
-                        "SELECT id, pupil_id, rule, domain, status, opened_on FROM signals
-                         WHERE school = $1 ORDER BY id",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let closes: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
-                        "SELECT e.signal_id, e.at FROM signal_events e JOIN signals s ON s.id = e.signal_id
-                         WHERE s.school = $1 AND e.to_status IN ('resolved', 'dismissed')",
-                    )
-                    .bind(school.as_str())
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut closed: BTreeMap<i64, NaiveDate> = BTreeMap::new();
-                    for (id, at) in closes {
-                        let day = at.date_naive();
-                        closed
-                            .entry(id)
-                            .and_modify(|d| *d = (*d).min(day))
-                            .or_insert(day);
-                    }
-                    rows.into_iter()
-                        .map(|r| {
-                            let closed_on = closed.get(&r.id).copied();
-                            r.into_signal(closed_on)
-                        })
-                        .collect()
-                }
-            }
-        };
-    };
+    async fn report_signals(&self, school: &Brin) -> Result<Vec<ReportSignal>, StoreError> {
+        let rows: Vec<ReportSignalRow> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT id, pupil_id, rule, domain, status, opened_on FROM signals
+                 WHERE school = $1 ORDER BY id",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let closes: Vec<(i64, DateTime<Utc>)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT e.signal_id, e.at FROM signal_events e JOIN signals s ON s.id = e.signal_id
+                 WHERE s.school = $1 AND e.to_status IN ('resolved', 'dismissed')",
+            )
+            .bind(school.as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut closed: BTreeMap<i64, NaiveDate> = BTreeMap::new();
+        for (id, at) in closes {
+            let day = at.date_naive();
+            closed.entry(id).and_modify(|d| *d = (*d).min(day)).or_insert(day);
+        }
+        rows.into_iter()
+            .map(|r| {
+                let closed_on = closed.get(&r.id).copied();
+                r.into_signal(closed_on)
+            })
+            .collect()
+    }
 }
-pub(crate) use impl_report_store;

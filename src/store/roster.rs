@@ -2,11 +2,14 @@
 //! plan evaluations due or overdue, read without loading results (the overview must stay fast on
 //! a board with many schools).
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::error::StoreError;
+use super::sql::{SqlStore, on_engine};
 use crate::domain::Brin;
 
 /// One enrolled pupil on the school overview.
@@ -37,93 +40,86 @@ pub trait RosterStore: Send + Sync {
     ) -> Result<Vec<RosterEntry>, StoreError>;
 }
 
-/// Implements [`RosterStore`] for an engine's store type.
-macro_rules! impl_roster_store {
-    ($store:ty) => {
-        const _: () = {
-            use std::collections::BTreeMap;
-
-            use chrono::NaiveDate;
-
-            use $crate::domain::Brin;
-            use $crate::store::error::StoreError;
-            use $crate::store::roster::{RosterEntry, RosterStore};
-
-            #[async_trait::async_trait]
-            impl RosterStore for $store {
-                async fn school_roster(
-                    &self,
-                    school: &Brin,
-                    day: NaiveDate,
-                    due_until: NaiveDate,
-                ) -> Result<Vec<RosterEntry>, StoreError> {
-                    let pupils: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
-                        "SELECT id, given_name, surname_prefix, surname FROM pupils
-                         WHERE school = $1 AND deleted_at IS NULL AND (left_on IS NULL OR left_on > $2)
-                         ORDER BY id",
-                    )
-                    .bind(school.as_str())
-                    .bind(day)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    let mut out: BTreeMap<i64, RosterEntry> = pupils
-                        .into_iter()
-                        .map(|(id, given, prefix, surname)| {
-                            let name = match prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-                                Some(p) => format!("{given} {p} {surname}"),
-                                None => format!("{given} {surname}"),
-                            };
-                            (id, RosterEntry {
-                                pupil_id: id,
-                                name,
-                                grade: None,
-                                evaluations_due: 0,
-                                evaluations_overdue: 0,
-                            })
-                        })
-                        .collect();
-                    // Latest membership started on or before the day: ordered so the last wins.
-                    let grades: Vec<(i64, i64)> = sqlx::query_as(
-                        "SELECT m.pupil_id, CAST(m.grade AS BIGINT) FROM memberships m
-                         JOIN pupils p ON p.id = m.pupil_id
-                         WHERE p.school = $1 AND p.deleted_at IS NULL AND m.from_on <= $2
-                         ORDER BY m.pupil_id, m.from_on, m.id",
-                    )
-                    .bind(school.as_str())
-                    .bind(day)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    for (pupil_id, grade) in grades {
-                        if let Some(e) = out.get_mut(&pupil_id) {
-                            e.grade = u8::try_from(grade).ok();
-                        }
-                    }
-                    let plans: Vec<(i64, NaiveDate)> = sqlx::query_as(
-                        "SELECT pl.pupil_id, pl.evaluation_due FROM plans pl
-                         WHERE pl.school = $1 AND pl.deleted_at IS NULL AND pl.pupil_id IS NOT NULL
-                           AND pl.evaluation_due IS NOT NULL AND pl.evaluation_due <= $3
-                           AND pl.start_on <= $2 AND (pl.end_on IS NULL OR pl.end_on >= $2)
-                           AND NOT EXISTS (SELECT 1 FROM evaluations e
-                                           WHERE e.plan_id = pl.id AND e.evaluated_on >= pl.evaluation_due)",
-                    )
-                    .bind(school.as_str())
-                    .bind(day)
-                    .bind(due_until)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    for (pupil_id, due) in plans {
-                        if let Some(e) = out.get_mut(&pupil_id) {
-                            if due < day {
-                                e.evaluations_overdue += 1;
-                            } else {
-                                e.evaluations_due += 1;
-                            }
-                        }
-                    }
-                    Ok(out.into_values().collect())
+#[async_trait]
+impl<S: SqlStore> RosterStore for S {
+    async fn school_roster(
+        &self,
+        school: &Brin,
+        day: NaiveDate,
+        due_until: NaiveDate,
+    ) -> Result<Vec<RosterEntry>, StoreError> {
+        let pupils: Vec<(i64, String, Option<String>, String)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT id, given_name, surname_prefix, surname FROM pupils
+                 WHERE school = $1 AND deleted_at IS NULL AND (left_on IS NULL OR left_on > $2)
+                 ORDER BY id",
+            )
+            .bind(school.as_str())
+            .bind(day)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out: BTreeMap<i64, RosterEntry> = pupils
+            .into_iter()
+            .map(|(id, given, prefix, surname)| {
+                let name = match prefix.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+                    Some(p) => format!("{given} {p} {surname}"),
+                    None => format!("{given} {surname}"),
+                };
+                (
+                    id,
+                    RosterEntry {
+                        pupil_id: id,
+                        name,
+                        grade: None,
+                        evaluations_due: 0,
+                        evaluations_overdue: 0,
+                    },
+                )
+            })
+            .collect();
+        // Latest membership started on or before the day: ordered so the last wins.
+        let grades: Vec<(i64, i64)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT m.pupil_id, CAST(m.grade AS BIGINT) FROM memberships m
+                 JOIN pupils p ON p.id = m.pupil_id
+                 WHERE p.school = $1 AND p.deleted_at IS NULL AND m.from_on <= $2
+                 ORDER BY m.pupil_id, m.from_on, m.id",
+            )
+            .bind(school.as_str())
+            .bind(day)
+            .fetch_all(pool)
+            .await?
+        });
+        for (pupil_id, grade) in grades {
+            if let Some(e) = out.get_mut(&pupil_id) {
+                e.grade = u8::try_from(grade).ok();
+            }
+        }
+        let plans: Vec<(i64, NaiveDate)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT pl.pupil_id, pl.evaluation_due FROM plans pl
+                 WHERE pl.school = $1 AND pl.deleted_at IS NULL AND pl.pupil_id IS NOT NULL
+                   AND pl.evaluation_due IS NOT NULL AND pl.evaluation_due <= $3
+                   AND pl.start_on <= $2 AND (pl.end_on IS NULL OR pl.end_on >= $2)
+                   AND NOT EXISTS (SELECT 1 FROM evaluations e
+                                   WHERE e.plan_id = pl.id AND e.evaluated_on >= pl.evaluation_due)",
+            )
+            .bind(school.as_str())
+            .bind(day)
+            .bind(due_until)
+            .fetch_all(pool)
+            .await?
+        });
+        for (pupil_id, due) in plans {
+            if let Some(e) = out.get_mut(&pupil_id) {
+                if due < day {
+                    e.evaluations_overdue += 1;
+                } else {
+                    e.evaluations_due += 1;
                 }
             }
-        };
-    };
+        }
+        Ok(out.into_values().collect())
+    }
 }
-pub(crate) use impl_roster_store;

@@ -12,6 +12,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use super::error::{DatabaseUrl, StoreError};
+use super::sql::{BeginWrite, Db, Pool, SqlStore};
 
 /// Migrations for SQLite, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -149,7 +150,7 @@ impl SqliteStore {
 
     /// A write transaction holding the write lock from the start.
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        (&self.pool).begin_write().await
     }
 
     /// Runs the embedded migrations (a no-op when they ran before).
@@ -165,22 +166,28 @@ impl SqliteStore {
 
 super::sync::impl_sync_store!(SqliteStore, Sqlite);
 super::page::impl_page_apply!(SqliteStore, Sqlite);
-super::page_bulk::impl_page_bulk!(SqliteStore, Sqlite, sqlite);
 super::import::impl_import_apply!(SqliteStore, Sqlite);
-super::results::impl_result_upsert!(SqliteStore, Sqlite);
-super::history::impl_history_store!(SqliteStore, Sqlite);
-super::absences::impl_absence_store!(SqliteStore, Sqlite);
-super::notes::impl_note_store!(SqliteStore, Sqlite);
-super::social_emotional::impl_social_emotional_store!(SqliteStore, Sqlite);
-super::signals::impl_signal_store!(SqliteStore, Sqlite);
-super::outbox::impl_outbox_store!(SqliteStore, Sqlite, "");
-super::ops::impl_ops_store!(SqliteStore, Sqlite, "");
-super::report::impl_report_store!(SqliteStore, Sqlite);
-super::users::impl_user_store!(SqliteStore);
-super::roster::impl_roster_store!(SqliteStore);
-super::group_signals::impl_group_signal_store!(SqliteStore);
-super::uwlr_keys::impl_uwlr_key_store!(SqliteStore);
-super::impl_store!(SqliteStore, super::Engine::Sqlite);
+
+impl SqlStore for SqliteStore {
+    fn pool(&self) -> Pool<'_> {
+        Db::Sqlite(&self.pool)
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Store for SqliteStore {
+    fn engine(&self) -> super::Engine {
+        super::Engine::Sqlite
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        self.run_migrations().await
+    }
+
+    async fn close(&self) {
+        self.shutdown().await;
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::error::StoreError;
+use super::sql::{BeginWrite, SqlStore, on_engine};
 use crate::domain::{Brin, ParseError};
 
 /// What a user may see and do.
@@ -234,296 +235,305 @@ pub(crate) fn decode_user(id: i64, username: String, role: &str, schools: &str) 
     })
 }
 
-/// Implements [`UserStore`] for an engine's store type.
-macro_rules! impl_user_store {
-    ($store:ty) => {
-        const _: () = {
-            use chrono::{DateTime, Utc};
+type UserRow = (i64, String, String, String);
 
-            use $crate::store::error::StoreError;
-            use $crate::store::users::{ApiTokenInfo, LoginGate, NewUser, SessionRecord, User, UserStore, decode_user};
-
-            type UserRow = (i64, String, String, String);
-
-            fn to_user((id, username, role, schools): UserRow) -> Result<User, StoreError> {
-                decode_user(id, username, &role, &schools)
-            }
-
-            #[async_trait::async_trait]
-            impl UserStore for $store {
-                async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
-                    let schools: Vec<&str> = user.schools.iter().map(|b| b.as_str()).collect();
-                    let now = Utc::now();
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO users (username, role, schools, password_hash, created_at, updated_at)
-                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-                    )
-                    .bind(&user.username)
-                    .bind(user.role.as_str())
-                    .bind(schools.join(","))
-                    .bind(&user.password_hash)
-                    .bind(now)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(User {
-                        id,
-                        username: user.username.clone(),
-                        role: user.role,
-                        schools: user.schools.clone(),
-                    })
-                }
-
-                async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-                    let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
-                        "SELECT id, username, role, schools, password_hash FROM users WHERE username = $1",
-                    )
-                    .bind(username)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    row.map(|(id, name, role, schools, hash)| Ok((to_user((id, name, role, schools))?, hash)))
-                        .transpose()
-                }
-
-                async fn users(&self) -> Result<Vec<User>, StoreError> {
-                    let rows: Vec<UserRow> =
-                        sqlx::query_as("SELECT id, username, role, schools FROM users ORDER BY username")
-                            .fetch_all(&self.pool)
-                            .await?;
-                    rows.into_iter().map(to_user).collect()
-                }
-
-                async fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
-                    let mut tx = self.begin_write().await?;
-                    let (id,): (i64,) = sqlx::query_as(
-                        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3 RETURNING id",
-                    )
-                    .bind(password_hash)
-                    .bind(Utc::now())
-                    .bind(username)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    // A new password ends every way in: sessions and API tokens.
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(())
-                }
-
-                async fn remove_user(&self, username: &str) -> Result<(), StoreError> {
-                    let gone = sqlx::query("DELETE FROM users WHERE username = $1")
-                        .bind(username)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected();
-                    if gone == 0 {
-                        return Err(StoreError::NotFound);
-                    }
-                    Ok(())
-                }
-
-                async fn create_session(
-                    &self,
-                    id_hash: &str,
-                    user_id: i64,
-                    csrf_token: &str,
-                    expires_at: DateTime<Utc>,
-                ) -> Result<(), StoreError> {
-                    sqlx::query(
-                        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(id_hash)
-                    .bind(user_id)
-                    .bind(csrf_token)
-                    .bind(Utc::now())
-                    .bind(expires_at)
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(())
-                }
-
-                async fn session(
-                    &self,
-                    id_hash: &str,
-                    now: DateTime<Utc>,
-                ) -> Result<Option<SessionRecord>, StoreError> {
-                    let row: Option<(i64, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
-                        "SELECT u.id, u.username, u.role, u.schools, s.csrf_token, s.expires_at
-                         FROM sessions s JOIN users u ON u.id = s.user_id
-                         WHERE s.id_hash = $1 AND s.expires_at > $2",
-                    )
-                    .bind(id_hash)
-                    .bind(now)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    row.map(|(id, name, role, schools, csrf_token, expires_at)| {
-                        Ok(SessionRecord {
-                            user: to_user((id, name, role, schools))?,
-                            csrf_token,
-                            expires_at,
-                        })
-                    })
-                    .transpose()
-                }
-
-                async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
-                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-                        .bind(id_hash)
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(())
-                }
-
-                async fn create_api_token(
-                    &self,
-                    username: &str,
-                    token_hash: &str,
-                    label: &str,
-                    expires_at: DateTime<Utc>,
-                ) -> Result<i64, StoreError> {
-                    let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
-                        .bind(username)
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    let (user_id,) = user.ok_or(StoreError::NotFound)?;
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at)
-                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                    )
-                    .bind(token_hash)
-                    .bind(user_id)
-                    .bind(label)
-                    .bind(Utc::now())
-                    .bind(expires_at)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(id)
-                }
-
-                async fn user_by_token(
-                    &self,
-                    token_hash: &str,
-                    now: DateTime<Utc>,
-                ) -> Result<Option<User>, StoreError> {
-                    let row: Option<UserRow> = sqlx::query_as(
-                        "SELECT u.id, u.username, u.role, u.schools FROM api_tokens t
-                         JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.expires_at > $2",
-                    )
-                    .bind(token_hash)
-                    .bind(now)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    row.map(to_user).transpose()
-                }
-
-                async fn api_tokens(&self, username: Option<&str>) -> Result<Vec<ApiTokenInfo>, StoreError> {
-                    let rows: Vec<(i64, String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-                        "SELECT t.id, u.username, t.label, t.created_at, t.expires_at FROM api_tokens t
-                         JOIN users u ON u.id = t.user_id
-                         WHERE $1 IS NULL OR u.username = $1 ORDER BY u.username, t.id",
-                    )
-                    .bind(username)
-                    .fetch_all(&self.pool)
-                    .await?;
-                    Ok(rows
-                        .into_iter()
-                        .map(|(id, username, label, created_at, expires_at)| ApiTokenInfo {
-                            id,
-                            username,
-                            label,
-                            created_at,
-                            expires_at,
-                        })
-                        .collect())
-                }
-
-                async fn revoke_api_token(&self, id: i64) -> Result<(), StoreError> {
-                    let gone = sqlx::query("DELETE FROM api_tokens WHERE id = $1")
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected();
-                    if gone == 0 {
-                        return Err(StoreError::NotFound);
-                    }
-                    Ok(())
-                }
-
-                async fn begin_login_attempt(
-                    &self,
-                    username: &str,
-                    ip: &str,
-                    at: DateTime<Utc>,
-                    since: DateTime<Utc>,
-                ) -> Result<LoginGate, StoreError> {
-                    // The insert commits on its own before the count: of N concurrent attempts the
-                    // k-th to commit counts at least k rows, on both engines and across instances.
-                    let (attempt_id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, FALSE)
-                         RETURNING id",
-                    )
-                    .bind(username)
-                    .bind(ip)
-                    .bind(at)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    let (account_failures, ip_failures): (i64, i64) = sqlx::query_as(
-                        "SELECT
-                           (SELECT COUNT(*) FROM login_attempts
-                             WHERE username = $1 AND at >= $3 AND success = FALSE),
-                           (SELECT COUNT(*) FROM login_attempts
-                             WHERE ip = $2 AND at >= $3 AND success = FALSE)",
-                    )
-                    .bind(username)
-                    .bind(ip)
-                    .bind(since)
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(LoginGate {
-                        attempt_id,
-                        account_failures,
-                        ip_failures,
-                    })
-                }
-
-                async fn login_succeeded(&self, attempt_id: i64) -> Result<(), StoreError> {
-                    sqlx::query("UPDATE login_attempts SET success = TRUE WHERE id = $1")
-                        .bind(attempt_id)
-                        .execute(&self.pool)
-                        .await?;
-                    Ok(())
-                }
-
-                async fn prune_auth(
-                    &self,
-                    now: DateTime<Utc>,
-                    attempts_before: DateTime<Utc>,
-                ) -> Result<u64, StoreError> {
-                    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected();
-                    let tokens = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
-                        .bind(now)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected();
-                    let attempts = sqlx::query("DELETE FROM login_attempts WHERE at < $1")
-                        .bind(attempts_before)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected();
-                    Ok(sessions + tokens + attempts)
-                }
-            }
-        };
-    };
+fn to_user((id, username, role, schools): UserRow) -> Result<User, StoreError> {
+    decode_user(id, username, &role, &schools)
 }
-pub(crate) use impl_user_store;
+
+#[async_trait]
+impl<S: SqlStore> UserStore for S {
+    async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let schools: Vec<&str> = user.schools.iter().map(|b| b.as_str()).collect();
+            let now = Utc::now();
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO users (username, role, schools, password_hash, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(&user.username)
+            .bind(user.role.as_str())
+            .bind(schools.join(","))
+            .bind(&user.password_hash)
+            .bind(now)
+            .fetch_one(pool)
+            .await?;
+            Ok(User {
+                id,
+                username: user.username.clone(),
+                role: user.role,
+                schools: user.schools.clone(),
+            })
+        })
+    }
+
+    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+                "SELECT id, username, role, schools, password_hash FROM users WHERE username = $1",
+            )
+            .bind(username)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|(id, name, role, schools, hash)| Ok((to_user((id, name, role, schools))?, hash)))
+                .transpose()
+        })
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let rows: Vec<UserRow> =
+                sqlx::query_as("SELECT id, username, role, schools FROM users ORDER BY username")
+                    .fetch_all(pool)
+                    .await?;
+            rows.into_iter().map(to_user).collect()
+        })
+    }
+
+    async fn set_password(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3 RETURNING id",
+            )
+            .bind(password_hash)
+            .bind(Utc::now())
+            .bind(username)
+            .fetch_one(&mut *tx)
+            .await?;
+            // A new password ends every way in: sessions and API tokens.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    async fn remove_user(&self, username: &str) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let gone = sqlx::query("DELETE FROM users WHERE username = $1")
+                .bind(username)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            if gone == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id_hash)
+            .bind(user_id)
+            .bind(csrf_token)
+            .bind(Utc::now())
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    async fn session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<Option<SessionRecord>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let row: Option<(i64, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT u.id, u.username, u.role, u.schools, s.csrf_token, s.expires_at
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.id_hash = $1 AND s.expires_at > $2",
+            )
+            .bind(id_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|(id, name, role, schools, csrf_token, expires_at)| {
+                Ok(SessionRecord {
+                    user: to_user((id, name, role, schools))?,
+                    csrf_token,
+                    expires_at,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    async fn create_api_token(
+        &self,
+        username: &str,
+        token_hash: &str,
+        label: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let user: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(pool)
+                .await?;
+            let (user_id,) = user.ok_or(StoreError::NotFound)?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(label)
+            .bind(Utc::now())
+            .bind(expires_at)
+            .fetch_one(pool)
+            .await?;
+            Ok(id)
+        })
+    }
+
+    async fn user_by_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let row: Option<UserRow> = sqlx::query_as(
+                "SELECT u.id, u.username, u.role, u.schools FROM api_tokens t
+                 JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            row.map(to_user).transpose()
+        })
+    }
+
+    async fn api_tokens(&self, username: Option<&str>) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let rows: Vec<(i64, String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT t.id, u.username, t.label, t.created_at, t.expires_at FROM api_tokens t
+                 JOIN users u ON u.id = t.user_id
+                 WHERE $1 IS NULL OR u.username = $1 ORDER BY u.username, t.id",
+            )
+            .bind(username)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, username, label, created_at, expires_at)| ApiTokenInfo {
+                    id,
+                    username,
+                    label,
+                    created_at,
+                    expires_at,
+                })
+                .collect())
+        })
+    }
+
+    async fn revoke_api_token(&self, id: i64) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let gone = sqlx::query("DELETE FROM api_tokens WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            if gone == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    async fn begin_login_attempt(
+        &self,
+        username: &str,
+        ip: &str,
+        at: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<LoginGate, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            // The insert commits on its own before the count: of N concurrent attempts the
+            // k-th to commit counts at least k rows, on both engines and across instances.
+            let (attempt_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO login_attempts (username, ip, at, success) VALUES ($1, $2, $3, FALSE)
+                 RETURNING id",
+            )
+            .bind(username)
+            .bind(ip)
+            .bind(at)
+            .fetch_one(pool)
+            .await?;
+            let (account_failures, ip_failures): (i64, i64) = sqlx::query_as(
+                "SELECT
+                   (SELECT COUNT(*) FROM login_attempts
+                     WHERE username = $1 AND at >= $3 AND success = FALSE),
+                   (SELECT COUNT(*) FROM login_attempts
+                     WHERE ip = $2 AND at >= $3 AND success = FALSE)",
+            )
+            .bind(username)
+            .bind(ip)
+            .bind(since)
+            .fetch_one(pool)
+            .await?;
+            Ok(LoginGate {
+                attempt_id,
+                account_failures,
+                ip_failures,
+            })
+        })
+    }
+
+    async fn login_succeeded(&self, attempt_id: i64) -> Result<(), StoreError> {
+        on_engine!(self.pool(), |pool| {
+            sqlx::query("UPDATE login_attempts SET success = TRUE WHERE id = $1")
+                .bind(attempt_id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
+    async fn prune_auth(
+        &self,
+        now: DateTime<Utc>,
+        attempts_before: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            let tokens = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            let attempts = sqlx::query("DELETE FROM login_attempts WHERE at < $1")
+                .bind(attempts_before)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            Ok(sessions + tokens + attempts)
+        })
+    }
+}

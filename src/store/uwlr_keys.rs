@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::error::StoreError;
+use super::sql::{SqlStore, on_engine};
 use crate::domain::Brin;
 
 /// A UWLR key as listed (no secret).
@@ -38,81 +39,68 @@ pub trait UwlrKeyStore: Send + Sync {
     async fn revoke_uwlr_key(&self, id: i64) -> Result<(), StoreError>;
 }
 
-/// Implements [`UwlrKeyStore`] for an engine's store type.
-macro_rules! impl_uwlr_key_store {
-    ($store:ty) => {
-        const _: () = {
-            use chrono::{DateTime, Utc};
+#[async_trait]
+impl<S: SqlStore> UwlrKeyStore for S {
+    async fn create_uwlr_key(&self, school: &Brin, key_hash: &str, label: &str) -> Result<i64, StoreError> {
+        let (id,): (i64,) = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "INSERT INTO uwlr_keys (key_hash, school, label, created_at) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
+            )
+            .bind(key_hash)
+            .bind(school.as_str())
+            .bind(label)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
 
-            use $crate::domain::Brin;
-            use $crate::store::error::StoreError;
-            use $crate::store::uwlr_keys::{UwlrKeyInfo, UwlrKeyStore};
+    async fn uwlr_key_school(&self, key_hash: &str) -> Result<Option<Brin>, StoreError> {
+        let row: Option<(String,)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as("SELECT school FROM uwlr_keys WHERE key_hash = $1")
+                .bind(key_hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(s,)| Brin::parse(&s).map_err(|e| StoreError::decode("uwlr_keys.school", e)))
+            .transpose()
+    }
 
-            #[async_trait::async_trait]
-            impl UwlrKeyStore for $store {
-                async fn create_uwlr_key(
-                    &self,
-                    school: &Brin,
-                    key_hash: &str,
-                    label: &str,
-                ) -> Result<i64, StoreError> {
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO uwlr_keys (key_hash, school, label, created_at) VALUES ($1, $2, $3, $4)
-                         RETURNING id",
-                    )
-                    .bind(key_hash)
-                    .bind(school.as_str())
-                    .bind(label)
-                    .bind(Utc::now())
-                    .fetch_one(&self.pool)
-                    .await?;
-                    Ok(id)
-                }
+    async fn uwlr_keys(&self, school: Option<&Brin>) -> Result<Vec<UwlrKeyInfo>, StoreError> {
+        let rows: Vec<(i64, String, String, DateTime<Utc>)> = on_engine!(self.pool(), |pool| {
+            sqlx::query_as(
+                "SELECT id, school, label, created_at FROM uwlr_keys
+                 WHERE $1 IS NULL OR school = $1 ORDER BY school, id",
+            )
+            .bind(school.map(Brin::as_str))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(id, school, label, created_at)| {
+                Ok(UwlrKeyInfo {
+                    id,
+                    school: Brin::parse(&school).map_err(|e| StoreError::decode("uwlr_keys.school", e))?,
+                    label,
+                    created_at,
+                })
+            })
+            .collect()
+    }
 
-                async fn uwlr_key_school(&self, key_hash: &str) -> Result<Option<Brin>, StoreError> {
-                    let row: Option<(String,)> =
-                        sqlx::query_as("SELECT school FROM uwlr_keys WHERE key_hash = $1")
-                            .bind(key_hash)
-                            .fetch_optional(&self.pool)
-                            .await?;
-                    row.map(|(s,)| Brin::parse(&s).map_err(|e| StoreError::decode("uwlr_keys.school", e)))
-                        .transpose()
-                }
-
-                async fn uwlr_keys(&self, school: Option<&Brin>) -> Result<Vec<UwlrKeyInfo>, StoreError> {
-                    let rows: Vec<(i64, String, String, DateTime<Utc>)> = sqlx::query_as(
-                        "SELECT id, school, label, created_at FROM uwlr_keys
-                         WHERE $1 IS NULL OR school = $1 ORDER BY school, id",
-                    )
-                    .bind(school.map(Brin::as_str))
-                    .fetch_all(&self.pool)
-                    .await?;
-                    rows.into_iter()
-                        .map(|(id, school, label, created_at)| {
-                            Ok(UwlrKeyInfo {
-                                id,
-                                school: Brin::parse(&school)
-                                    .map_err(|e| StoreError::decode("uwlr_keys.school", e))?,
-                                label,
-                                created_at,
-                            })
-                        })
-                        .collect()
-                }
-
-                async fn revoke_uwlr_key(&self, id: i64) -> Result<(), StoreError> {
-                    let gone = sqlx::query("DELETE FROM uwlr_keys WHERE id = $1")
-                        .bind(id)
-                        .execute(&self.pool)
-                        .await?
-                        .rows_affected();
-                    if gone == 0 {
-                        return Err(StoreError::NotFound);
-                    }
-                    Ok(())
-                }
-            }
-        };
-    };
+    async fn revoke_uwlr_key(&self, id: i64) -> Result<(), StoreError> {
+        let gone = on_engine!(self.pool(), |pool| {
+            sqlx::query("DELETE FROM uwlr_keys WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        if gone == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
 }
-pub(crate) use impl_uwlr_key_store;
