@@ -55,8 +55,11 @@ fn a_holiday_pauses_a_computed_plan_deadline() {
         d(2026, 9, 14),
         |pl| pl.care_level = Some("3".into()),
     );
-    let plain = ctx();
-    let autumn = with_calendar(autumn_2026());
+    // The deadline arithmetic itself: the IB's week of grace (`grace_days`) is tested apart.
+    let mut plain = ctx();
+    plain.params.plan_evaluation_overdue.grace_days = 0;
+    let mut autumn = with_calendar(autumn_2026());
+    autumn.params.plan_evaluation_overdue.grace_days = 0;
     type Case = (
         &'static str,
         NaiveDate,

@@ -370,7 +370,11 @@ impl Default for PlanEvaluationDue {
 pub struct PlanEvaluationOverdue {
     /// Rule on/off.
     pub enabled: bool,
-    /// Escalate to directie after this many more days (default 14).
+    /// The IB hears of a missing evaluation only when the date is more than this many days past,
+    /// holiday days not counted (default 7: a week). An evaluation recorded in the days after the
+    /// planned date is on time for a school (a handelingsplan runs 6–8 weeks); 0 = the day after.
+    pub grace_days: u32,
+    /// Escalate to directie when the date is more than this many days past (default 14).
     pub escalate_after_days: u32,
 }
 
@@ -378,6 +382,7 @@ impl Default for PlanEvaluationOverdue {
     fn default() -> Self {
         Self {
             enabled: true,
+            grace_days: 7,
             escalate_after_days: 14,
         }
     }

@@ -284,11 +284,11 @@ mod tests {
                 Some(("plan_evaluation_due", "01-02-2026")),
             ),
             (
-                "after its end, unevaluated: overdue",
+                "more than a week after its end, unevaluated: overdue",
                 Some(m_due),
                 Some(m_end),
                 vec![],
-                d(2026, 2, 20),
+                d(2026, 2, 23),
                 Some(("plan_evaluation_overdue", "14-02-2026")),
             ),
             (

@@ -15,8 +15,10 @@ pub const RULE_ID: &str = "plan_evaluation_overdue";
 /// 3: an OPP only at a date the school set; its cadence is `opp_yearly_evaluation` (item 8).
 /// 4: continues the plan's active `plan_evaluation_due` signal of the same date instead of opening a
 /// second one: one signal per plan evaluation (issue 17). 5: whether an evaluation settles a date
-/// the school set is counted in calendar weeks (`plans::pending`).
-pub const RULE_VERSION: u32 = 5;
+/// the school set is counted in calendar weeks (`plans::pending`). 6: a week's grace
+/// (`grace_days`, holidays not counted) before the IB hears of it (issue 17: most "late"
+/// evaluations of a replayed year were recorded one to four days after the date).
+pub const RULE_VERSION: u32 = 6;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -41,7 +43,7 @@ pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolC
     }
     let dl = plans::pending(ctx, as_of, &hp.plan)?;
     let late = (as_of - dl.due).num_days();
-    if late <= 0 {
+    if late <= 0 || as_of <= ctx.calendar.add_school_days(dl.due, i64::from(p.grace_days)) {
         return None;
     }
     let domain = hp.plan.domain;
@@ -128,7 +130,9 @@ mod tests {
         use TaskKind::*;
         let cases: &[(&str, NaiveDate, Option<Vec<TaskKind>>)] = &[
             ("on the due day: not yet overdue", d(2026, 3, 2), None),
-            ("a day late: IB task", d(2026, 3, 3), Some(vec![IbTask])),
+            ("a day late: within the week's grace", d(2026, 3, 3), None),
+            ("a week late: still within the grace", d(2026, 3, 9), None),
+            ("eight days late: IB task", d(2026, 3, 10), Some(vec![IbTask])),
             ("14 days late: still IB only", d(2026, 3, 16), Some(vec![IbTask])),
             (
                 "15 days late: directie too",
@@ -139,6 +143,30 @@ mod tests {
         for (name, as_of, want) in cases {
             assert_eq!(kinds(plan(), *as_of), *want, "{name}");
         }
+    }
+
+    #[test]
+    fn the_grace_is_a_parameter_and_a_holiday_pauses_it() {
+        let mut c = ctx();
+        c.params.plan_evaluation_overdue.grace_days = 0;
+        let found = |c: &SchoolContext, as_of| {
+            engine_evaluate(&plan().build(), as_of, c)
+                .iter()
+                .any(|f| f.signal.rule == RULE_ID)
+        };
+        assert!(found(&c, d(2026, 3, 3)), "0: the day after the date");
+        // A holiday in the week after the date: its days do not count.
+        let mut c = ctx();
+        c.calendar = crate::domain::SchoolCalendar::new(
+            None,
+            &[crate::domain::SchoolHoliday::new(
+                d(2026, 3, 4),
+                d(2026, 3, 8),
+                "testvakantie",
+            )],
+        );
+        assert!(!found(&c, d(2026, 3, 10)), "two counted days after the holiday");
+        assert!(found(&c, d(2026, 3, 15)), "seven counted days past");
     }
 
     #[test]

@@ -133,10 +133,10 @@ impl Planter<'_, '_> {
                 a2,
                 -43,
                 None,
-                Some(-1),
+                Some(-10),
                 vec![],
                 true,
-                "Evaluatiedatum gisteren verstreken zonder evaluatie: vuurt.",
+                "Evaluatiedatum tien dagen verstreken zonder evaluatie (meer dan de week speling): vuurt.",
             ),
             (
                 "plan_evaluation_overdue",
