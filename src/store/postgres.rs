@@ -6,10 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
 
 use super::error::{DatabaseUrl, StoreError};
-use super::sql::{BeginWrite, Db, Pool, SqlStore};
+use super::sql::{Db, Pool, SqlStore};
 
 /// Migrations for PostgreSQL, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -42,16 +41,6 @@ impl PgStore {
         Ok(Self { pool, url })
     }
 
-    /// PostgreSQL writers run side by side (row locks): no gate (SQLite queues its writers).
-    pub(crate) async fn sync_write_gate(&self) -> Option<()> {
-        None
-    }
-
-    /// A write transaction (row locks are taken per statement).
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        (&self.pool).begin_write().await
-    }
-
     /// Runs the embedded migrations (a no-op when they ran before).
     pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
         Ok(MIGRATOR.run(&self.pool).await?)
@@ -63,13 +52,14 @@ impl PgStore {
     }
 }
 
-super::sync::impl_sync_store!(PgStore, Postgres);
-super::page::impl_page_apply!(PgStore, Postgres);
-super::import::impl_import_apply!(PgStore, Postgres);
-
 impl SqlStore for PgStore {
     fn pool(&self) -> Pool<'_> {
         Db::Postgres(&self.pool)
+    }
+
+    /// PostgreSQL writers run side by side (row locks): no gate (SQLite queues its writers).
+    async fn sync_write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
     }
 }
 

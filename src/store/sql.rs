@@ -174,4 +174,9 @@ impl<'a> From<&'a mut PgConnection> for Conn<'a> {
 pub(crate) trait SqlStore: Send + Sync {
     /// The connection pool.
     fn pool(&self) -> Pool<'_>;
+
+    /// Queues this process's sync writers (pages, snapshots, held records) before they ask for
+    /// a write transaction: on SQLite, one writer at a time in arrival order; on PostgreSQL
+    /// nothing (`None`: writers run side by side on row locks).
+    fn sync_write_gate(&self) -> impl Future<Output = Option<tokio::sync::MutexGuard<'_, ()>>> + Send;
 }

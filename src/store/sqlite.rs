@@ -9,10 +9,9 @@ use std::time::Duration;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
 
 use super::error::{DatabaseUrl, StoreError};
-use super::sql::{BeginWrite, Db, Pool, SqlStore};
+use super::sql::{Db, Pool, SqlStore};
 
 /// Migrations for SQLite, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -140,19 +139,6 @@ impl SqliteStore {
         })
     }
 
-    /// Queues this process's sync writers (pages, snapshots, held records) in arrival order
-    /// before they ask for SQLite's one write lock. A writer that finds the lock taken waits in
-    /// SQLite's busy handler, which sleeps and polls: with several schools syncing at once the
-    /// writes spent their time there, and four schools at once ran slower than one (issue 15).
-    pub(crate) async fn sync_write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        Some(self.write_gate.lock().await)
-    }
-
-    /// A write transaction holding the write lock from the start.
-    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        (&self.pool).begin_write().await
-    }
-
     /// Runs the embedded migrations (a no-op when they ran before).
     pub(crate) async fn run_migrations(&self) -> Result<(), StoreError> {
         Ok(MIGRATOR.run(&self.pool).await?)
@@ -164,13 +150,17 @@ impl SqliteStore {
     }
 }
 
-super::sync::impl_sync_store!(SqliteStore, Sqlite);
-super::page::impl_page_apply!(SqliteStore, Sqlite);
-super::import::impl_import_apply!(SqliteStore, Sqlite);
-
 impl SqlStore for SqliteStore {
     fn pool(&self) -> Pool<'_> {
         Db::Sqlite(&self.pool)
+    }
+
+    /// Queues this process's sync writers (pages, snapshots, held records) in arrival order
+    /// before they ask for SQLite's one write lock. A writer that finds the lock taken waits in
+    /// SQLite's busy handler, which sleeps and polls: with several schools syncing at once the
+    /// writes spent their time there, and four schools at once ran slower than one (issue 15).
+    async fn sync_write_gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.write_gate.lock().await)
     }
 }
 
