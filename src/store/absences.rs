@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 
 use super::error::StoreError;
-use super::sql::{SqlStore, Tx, on_engine};
+use super::sql::{SqlStore, Tx, on_engine, restrict};
 use crate::domain::{Absence, AbsenceKind, Brin, Source};
 
 /// A stored absence with the store id of its pupil.
@@ -96,27 +96,19 @@ impl<S: SqlStore> AbsenceStore for S {
             Some(ids) => ids.chunks(500).map(Some).collect(),
         };
         for chunk in chunks {
-            let rows: Vec<(i64, String, String, String, NaiveDate, f64, String)> = on_engine!(
-                self.pool(),
-                |pool| {
+            let rows: Vec<(i64, String, String, String, NaiveDate, f64, String)> =
+                on_engine!(self.pool(), |pool| {
                     let mut q = QueryBuilder::new(
-                        "SELECT a.pupil_id, a.source, a.external_id, p.external_id, a.absent_on, a.hours, a.kind
+                        "SELECT a.pupil_id, a.source, a.external_id, p.external_id, a.absent_on, a.hours,
+                           a.kind
                          FROM absences a JOIN pupils p ON p.id = a.pupil_id
                          WHERE a.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
                     );
                     q.push_bind(school.as_str());
-                    if let Some(ids) = chunk {
-                        q.push(" AND a.pupil_id IN (");
-                        let mut list = q.separated(", ");
-                        for id in ids {
-                            list.push_bind(*id);
-                        }
-                        list.push_unseparated(")");
-                    }
+                    restrict(&mut q, "a.pupil_id", chunk);
                     q.push(" ORDER BY a.pupil_id, a.absent_on, a.id");
                     q.build_query_as().fetch_all(pool).await?
-                }
-            );
+                });
             for (pupil_id, source, external_id, pupil_external_id, on, hours, kind) in rows {
                 let source = Source::parse(&source).map_err(|e| StoreError::InvalidData(e.to_string()))?;
                 let kind = AbsenceKind::parse(&kind).map_err(|e| StoreError::InvalidData(e.to_string()))?;

@@ -165,7 +165,8 @@ impl<S: SqlStore> GroupSignalStore for S {
             } else {
                 let (id, explanation, stored, status, severity): (i64, String, String, String, String) =
                     sqlx::query_as(
-                        "SELECT id, explanation, evidence, status, severity FROM group_signals WHERE key = $1",
+                        "SELECT id, explanation, evidence, status, severity FROM group_signals
+                         WHERE key = $1",
                     )
                     .bind(&signal.key)
                     .fetch_one(&mut **tx)

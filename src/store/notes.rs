@@ -11,7 +11,7 @@ use sqlx::QueryBuilder;
 
 use super::error::StoreError;
 use super::rows;
-use super::sql::{SqlStore, on_engine};
+use super::sql::{SqlStore, on_engine, restrict};
 use crate::domain::{Brin, Note, Source};
 
 /// A note as the rules read it: whose, which category, when — never its text.
@@ -106,14 +106,7 @@ impl<S: SqlStore> NoteStore for S {
                 q.push_bind(school.as_str());
                 q.push(" AND n.written_at >= ");
                 q.push_bind(since);
-                if let Some(ids) = chunk {
-                    q.push(" AND n.pupil_id IN (");
-                    let mut list = q.separated(", ");
-                    for id in ids {
-                        list.push_bind(*id);
-                    }
-                    list.push_unseparated(")");
-                }
+                restrict(&mut q, "n.pupil_id", chunk);
                 q.push(" ORDER BY n.pupil_id, n.written_at, n.id");
                 q.build_query_as().fetch_all(pool).await?
             });

@@ -177,7 +177,8 @@ fn claim_job_sql(engine: Engine) -> &'static str {
              WHERE id = (SELECT id FROM jobs
                WHERE (status = 'queued' AND scheduled_at <= $1)
                   OR (status = 'running' AND lease_until <= $1)
-               ORDER BY scheduled_at, id LIMIT 1) RETURNING id, job, scheduled_at, attempts"
+               ORDER BY scheduled_at, id LIMIT 1)
+             RETURNING id, job, scheduled_at, attempts"
         }
         Engine::Postgres => {
             "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
@@ -185,7 +186,8 @@ fn claim_job_sql(engine: Engine) -> &'static str {
              WHERE id = (SELECT id FROM jobs
                WHERE (status = 'queued' AND scheduled_at <= $1)
                   OR (status = 'running' AND lease_until <= $1)
-               ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, job, scheduled_at, attempts"
+               ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING id, job, scheduled_at, attempts"
         }
     }
 }
@@ -397,7 +399,8 @@ impl<S: SqlStore> OpsStore for S {
                        (recipient, school, signal_id, fingerprint, first_mailed_at, last_mailed_at)
                      VALUES ($1, $2, $3, $4, $5, $5)
                      ON CONFLICT (recipient, school, signal_id)
-                     DO UPDATE SET fingerprint = excluded.fingerprint, last_mailed_at = excluded.last_mailed_at",
+                     DO UPDATE SET fingerprint = excluded.fingerprint,
+                       last_mailed_at = excluded.last_mailed_at",
                 )
                 .bind(&mail.to)
                 .bind(school)
@@ -495,7 +498,8 @@ impl<S: SqlStore> OpsStore for S {
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query(
-                    "INSERT INTO deletion_log (pupil_hash, school, left_on, deleted_at) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO deletion_log (pupil_hash, school, left_on, deleted_at)
+                     VALUES ($1, $2, $3, $4)",
                 )
                 .bind(pupil_hash(hasher, source, school, external_id))
                 .bind(school)

@@ -126,7 +126,8 @@ pub trait OutboxStore: Send + Sync {
 }
 
 const SELECT_OUTBOX: &str = "SELECT o.id, o.task_id, o.status, o.attempts, o.next_attempt_at, o.last_error,
-       o.remote_id, o.lease_holder, o.lease_until, t.key, t.signal_key, t.kind, t.school, p.external_id AS pupil_external_id,
+       o.remote_id, o.lease_holder, o.lease_until, t.key, t.signal_key, t.kind, t.school,
+         p.external_id AS pupil_external_id,
        t.target, t.title, t.body, t.due_on
      FROM outbox o JOIN tasks t ON t.id = o.task_id JOIN pupils p ON p.id = t.pupil_id";
 
@@ -394,7 +395,8 @@ impl<S: SqlStore> OutboxStore for S {
                 None => OutboxStatus::Parked,
             };
             let done = sqlx::query(
-                "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = COALESCE($4, next_attempt_at),
+                "UPDATE outbox SET status = $2, last_error = $3,
+                   next_attempt_at = COALESCE($4, next_attempt_at),
                    lease_until = NULL, updated_at = $5
                  WHERE id = $1 AND status = 'in_flight' AND lease_holder = $6",
             )
@@ -492,7 +494,8 @@ impl<S: SqlStore> OutboxStore for S {
             .await?;
             let dead: Vec<String> = holders.into_iter().map(|(h,)| h).filter(|h| gone(h)).collect();
             let mut q = QueryBuilder::new(
-                "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_holder = NULL, next_attempt_at = ",
+                "UPDATE outbox SET status = 'pending', lease_until = NULL, lease_holder = NULL,
+                   next_attempt_at = ",
             );
             q.push_bind(now).push(", updated_at = ").push_bind(now);
             q.push(" WHERE status = 'in_flight' AND (lease_until <= ")

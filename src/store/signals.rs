@@ -162,12 +162,14 @@ impl<S: SqlStore> SignalStore for S {
         on_engine!(self.pool(), |pool| {
             let rows: Vec<SignalDbRow> = sqlx::query_as(
                 "SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule,
-                   s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
+                   s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation,
+                     s.evidence,
                    s.eed_criterion, s.snoozed_until, s.dismissed_reason, s.created_at, s.updated_at
                  FROM signals s JOIN pupils p ON p.id = s.pupil_id
                  WHERE ($1 IS NULL OR s.school = $1) AND ($2 IS NULL OR s.status = $2)
                    AND ($3 IS NULL OR s.pupil_id = $3) AND ($4 IS NULL OR s.rule = $4)
-                 ORDER BY s.id DESC")
+                 ORDER BY s.id DESC",
+            )
             .bind(filter.school.as_ref().map(|b| b.as_str()))
             .bind(filter.status.map(SignalStatus::as_str))
             .bind(filter.pupil_id)
@@ -216,9 +218,11 @@ impl<S: SqlStore> SignalStore for S {
         on_engine!(self.pool(), |pool| {
             let row: SignalDbRow = sqlx::query_as(
                 "SELECT s.id, s.pupil_id, p.external_id AS pupil_external_id, s.key, s.rule,
-                   s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation, s.evidence,
+                   s.rule_version, s.school, s.domain, s.severity, s.status, s.opened_on, s.explanation,
+                     s.evidence,
                    s.eed_criterion, s.snoozed_until, s.dismissed_reason, s.created_at, s.updated_at
-                 FROM signals s JOIN pupils p ON p.id = s.pupil_id WHERE s.id = $1")
+                 FROM signals s JOIN pupils p ON p.id = s.pupil_id WHERE s.id = $1",
+            )
             .bind(id)
             .fetch_one(pool)
             .await?;

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 
 use super::error::StoreError;
-use super::sql::{SqlStore, Tx, on_engine};
+use super::sql::{SqlStore, Tx, on_engine, restrict};
 use crate::domain::{Brin, SeInstrument, SocialEmotionalMeasurement, Source};
 
 /// A stored social-emotional measurement with the store id of its pupil.
@@ -117,14 +117,7 @@ impl<S: SqlStore> SocialEmotionalStore for S {
                      WHERE s.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
                 );
                 q.push_bind(school.as_str());
-                if let Some(ids) = chunk {
-                    q.push(" AND s.pupil_id IN (");
-                    let mut list = q.separated(", ");
-                    for id in ids {
-                        list.push_bind(*id);
-                    }
-                    list.push_unseparated(")");
-                }
+                restrict(&mut q, "s.pupil_id", chunk);
                 q.push(" ORDER BY s.pupil_id, s.measured_on, s.id");
                 q.build_query_as().fetch_all(pool).await?
             });

@@ -7,6 +7,10 @@
 //! placeholders too) one `on_engine!(pool, |pool| …)` compiles that code for each engine. Where the
 //! SQL differs, the two statements stand side by side in a `match` on [`Db::engine`] or on the
 //! [`Db`] value itself, in the function that runs them.
+//!
+//! A function with several statements usually wraps its whole body once (`on_engine!(tx, |tx| {
+//! … })`); inside, `tx` is the engine's own `&mut Transaction`, used as `&mut **tx` by sqlx and
+//! lent on to another helper as a [`Tx`] with `(&mut *tx).into()`.
 
 use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
@@ -114,18 +118,6 @@ impl<'a> From<&'a mut Transaction<'static, Sqlite>> for Tx<'a> {
 impl<'a> From<&'a mut Transaction<'static, Postgres>> for Tx<'a> {
     fn from(tx: &'a mut Transaction<'static, Postgres>) -> Self {
         Db::Postgres(tx)
-    }
-}
-
-impl<'a> From<&'a SqlitePool> for Pool<'a> {
-    fn from(pool: &'a SqlitePool) -> Self {
-        Db::Sqlite(pool)
-    }
-}
-
-impl<'a> From<&'a PgPool> for Pool<'a> {
-    fn from(pool: &'a PgPool) -> Self {
-        Db::Postgres(pool)
     }
 }
 

@@ -220,7 +220,8 @@ impl<S: SqlStore> SyncStore for S {
             let mut group_ids = HashMap::new();
             for g in groups {
                 let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO groups (source, school, external_id, name, school_year, created_at, updated_at)
+                    "INSERT INTO groups (source, school, external_id, name, school_year, created_at,
+                       updated_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $6)
                      ON CONFLICT (source, school, external_id) DO UPDATE SET name = excluded.name,
                        school_year = excluded.school_year, updated_at = excluded.updated_at, deleted_at = NULL
@@ -313,7 +314,8 @@ impl<S: SqlStore> SyncStore for S {
                     let id = match existing {
                         None => {
                             let (id,): (i64,) = sqlx::query_as(
-                                "INSERT INTO pupils (source, school, external_id, national_id_hash, given_name,
+                                "INSERT INTO pupils (source, school, external_id, national_id_hash,
+                                   given_name,
                                    surname_prefix, surname, birth_date, left_on, created_at, updated_at)
                                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
                             )
@@ -410,7 +412,8 @@ impl<S: SqlStore> SyncStore for S {
             let chunk_len = if unique { CHUNK } else { 1 };
             for chunk in member_rows.chunks(chunk_len) {
                 let mut qb = QueryBuilder::new(
-                    "INSERT INTO memberships (pupil_id, group_id, grade, from_on, to_on, created_at, updated_at) ",
+                    "INSERT INTO memberships (pupil_id, group_id, grade, from_on, to_on, created_at,
+                       updated_at) ",
                 );
                 qb.push_values(chunk, |mut row, (pupil_id, group_id, grade, from, to)| {
                     row.push_bind(*pupil_id)
