@@ -12,9 +12,10 @@
 //!    hash; never `left_on`: a file says nothing about who left).
 //! 3. Else the pupil is inserted.
 //!
-//! With [`ImportBatch::hold_unknown_pupils`](crate::store::ImportBatch::hold_unknown_pupils) (the UWLR endpoint) a result whose pupil is in
-//! neither the batch nor the store is held (`held_records`) in the same transaction, and applied
-//! by `release_held` once a snapshot or import brings the pupil.
+//! With [`ImportBatch::hold_unknown_pupils`](crate::store::ImportBatch::hold_unknown_pupils) (the
+//! UWLR endpoint) a result whose pupil is in neither the batch nor the store is held
+//! (`held_records`) in the same transaction, and applied by `release_held` once a snapshot or
+//! import brings the pupil.
 //!
 //! No other pupil is ever marked as left: a file holds one pupil (OSO) or some pupils (CSV), not
 //! the school's roll.

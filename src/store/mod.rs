@@ -87,9 +87,10 @@ pub enum Engine {
 }
 
 /// Everything Zorgsignaal stores. Hold it as `Arc<dyn Store>`; the methods live in the
-/// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`SignalStore`], [`OutboxStore`],
-/// [`OpsStore`], [`ReportStore`], [`UserStore`], [`RosterStore`], [`GroupSignalStore`], [`UwlrKeyStore`]) and can be called on a `dyn Store`
-/// directly.
+/// concern traits it combines ([`SyncStore`], [`HistoryStore`], [`AbsenceStore`], [`NoteStore`],
+/// [`SocialEmotionalStore`], [`SignalStore`], [`OutboxStore`], [`OpsStore`], [`ReportStore`],
+/// [`UserStore`], [`RosterStore`], [`GroupSignalStore`], [`UwlrKeyStore`]) and can be called on a
+/// `dyn Store` directly.
 #[async_trait]
 pub trait Store:
     SyncStore

@@ -44,8 +44,9 @@ pub trait SyncStore: Send + Sync {
 
     /// Applies one page in one transaction: upserts, tombstones, quarantine, held records, cursor
     /// and counters commit together or not at all. A held record replaces an earlier held version
-    /// of the same id; an upsert or tombstone of an id forgets its held version. A record of another source or school, or one that names a
-    /// pupil the store does not know, fails the whole page with [`StoreError::InvalidData`].
+    /// of the same id; an upsert or tombstone of an id forgets its held version. A record of
+    /// another source or school, or one that names a pupil the store does not know, fails the
+    /// whole page with [`StoreError::InvalidData`].
     async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError>;
 
     /// Applies every held record of `school` whose pupil the store now knows (the GKV snapshot or

@@ -1,6 +1,7 @@
 //! Dashboard users (gebruikers) with their role and schools, login sessions with a CSRF token,
-//! API bearer tokens (with an expiry) and login attempts for rate limiting. Secrets are stored only as hashes:
-//! argon2 for passwords (computed by the caller), SHA-256 for session ids and tokens.
+//! API bearer tokens (with an expiry) and login attempts for rate limiting. Secrets are stored
+//! only as hashes: argon2 for passwords (computed by the caller), SHA-256 for session ids and
+//! tokens.
 
 use std::fmt;
 
