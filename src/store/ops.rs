@@ -400,6 +400,8 @@ impl<S: SqlStore> OpsStore for S {
                      VALUES ($1, $2, $3, $4, $5, $5)
                      ON CONFLICT (recipient, school, signal_id)
                      DO UPDATE SET fingerprint = excluded.fingerprint,
+                       first_mailed_at = CASE WHEN mail_items.fingerprint = excluded.fingerprint
+                         THEN mail_items.first_mailed_at ELSE excluded.first_mailed_at END,
                        last_mailed_at = excluded.last_mailed_at",
                 )
                 .bind(&mail.to)

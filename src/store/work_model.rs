@@ -249,7 +249,8 @@ pub struct MailedItem {
     pub signal_id: i64,
     /// What the mail showed of it (its severity): a change makes the item new again.
     pub fingerprint: String,
-    /// First mail that named it.
+    /// First mail that named it with its current fingerprint (a change starts the count again:
+    /// the four weeks of reminders run from there).
     pub first_mailed_at: DateTime<Utc>,
     /// Latest mail that named it.
     pub last_mailed_at: DateTime<Utc>,

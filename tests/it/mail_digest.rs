@@ -373,10 +373,11 @@ async fn an_unchanged_open_item_is_repeated_at_most_weekly() {
         .await
         .expect("start overview");
     let mut nog_open = Vec::new();
-    // Something new every school day for two weeks: Sanne's high DMT signal (unchanged, open)
-    // may ride along in "nog open" at most once a week.
+    let mut counted = Vec::new();
+    // Something new every school day for six weeks: Sanne's high DMT signal (unchanged, open)
+    // may ride along in "nog open" at most once a week, for four weeks; then it is counted.
     let mut n = 0;
-    for day in 1..=13 {
+    for day in 1..=41 {
         let now = monday + TimeDelta::days(day);
         if matches!(
             now.with_timezone(&Amsterdam).weekday(),
@@ -394,15 +395,22 @@ async fn an_unchanged_open_item_is_repeated_at_most_weekly() {
         assert_eq!(s.sent, 1, "day {day}: {s:?}");
         let sent = sent.lock().expect("list");
         let text = &sent.last().expect("mail").raw;
-        if text.contains("NOG OPEN") {
-            assert!(text.contains("Sanne V."), "{text}");
+        if text.contains("Sanne V.") {
+            assert!(text.contains("NOG OPEN"), "{text}");
             nog_open.push(day);
+        }
+        if text.contains("al langer dan vier weken open") {
+            counted.push(day);
         }
     }
     assert_eq!(
         nog_open,
-        vec![7],
-        "repeated a week after the start overview, once"
+        vec![7, 14, 21, 28],
+        "repeated weekly after the start overview, four times"
+    );
+    assert!(
+        counted.first().is_some_and(|d| *d > 28) && counted.len() >= 5,
+        "then counted on every digest: {counted:?}"
     );
 }
 

@@ -136,7 +136,11 @@ fn read_mails(dir: &Path) -> Vec<Mail> {
                 list: header(head, "List-Id"),
                 date: date.with_timezone(&Amsterdam).date_naive(),
                 overview: header(head, "Subject").contains("startoverzicht"),
-                nog_open: text.contains("\nNOG OPEN\n"),
+                // A "nog open" part with pupil lines (it may also be only the count of items
+                // open for more than four weeks).
+                nog_open: text
+                    .split_once("\nNOG OPEN\n")
+                    .is_some_and(|(_, rest)| rest.lines().any(|l| l.starts_with("- "))),
                 lines,
                 text,
             }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
-use super::digest::{DigestInput, DigestItem, ItemKind, REPEAT_AFTER_DAYS};
+use super::digest::{DigestInput, DigestItem, ItemKind, REMIND_FOR_DAYS, REPEAT_AFTER_DAYS};
 use crate::domain::{Brin, Grade, Pupil, Severity, SignalStatus};
 use crate::rules::{eed_check, plan_evaluation_due, plan_evaluation_overdue};
 use crate::store::{PupilHistory, SignalFilter, SignalRow, Store, StoreError};
@@ -14,8 +14,10 @@ use crate::store::{PupilHistory, SignalFilter, SignalRow, Store, StoreError};
 /// the IB `to`, at `now`:
 /// - `is_new`: open, and never named to `to` about this school, or named with another severity;
 /// - `repeat`: open, named before with the same severity, last named [`REPEAT_AFTER_DAYS`] days
-///   or more before `now`, and worth a reminder: an evaluation due or overdue, an EED check, or
-///   `high` severity (a plain learning signal is told once; the dashboard keeps it).
+///   or more before `now`, first named at most [`REMIND_FOR_DAYS`] ago (four weekly reminders),
+///   and worth a reminder: an evaluation due or overdue, an EED check, or `high` severity (a
+///   plain learning signal or a bespreekpunt is told once; the dashboard keeps it);
+/// - `long_open`: the same, but first named longer ago: counted, not repeated.
 ///
 /// Signals of pupils no longer in the store (retention) are left out.
 pub async fn collect_digest_input(
@@ -46,13 +48,14 @@ pub async fn collect_digest_input(
         .into_iter()
         .map(|h| (h.pupil.id, pupil_and_group(h, as_of, &groups)))
         .collect();
-    let mailed: HashMap<i64, (String, DateTime<Utc>)> = store
+    let mailed: HashMap<i64, (String, DateTime<Utc>, DateTime<Utc>)> = store
         .mailed_items(to, school)
         .await?
         .into_iter()
-        .map(|m| (m.signal_id, (m.fingerprint, m.last_mailed_at)))
+        .map(|m| (m.signal_id, (m.fingerprint, m.first_mailed_at, m.last_mailed_at)))
         .collect();
     let repeat_before = now - TimeDelta::days(REPEAT_AFTER_DAYS) + TimeDelta::hours(1);
+    let remind_since = now - TimeDelta::days(REMIND_FOR_DAYS) - TimeDelta::hours(1);
     let mut items = Vec::new();
     for row in rows {
         let Some((pupil, grade, group)) = pupils.get(&row.pupil_id) else {
@@ -74,17 +77,23 @@ pub async fn collect_digest_input(
             open,
             is_new: false,
             repeat: false,
+            long_open: false,
         };
         match mailed.get(&row.id) {
             None => item.is_new = open,
-            Some((fingerprint, _)) if *fingerprint != item.fingerprint() => item.is_new = open,
-            Some((_, last)) => {
+            Some((fingerprint, _, _)) if *fingerprint != item.fingerprint() => item.is_new = open,
+            Some((_, first, last)) => {
                 // Bespreekpunten wait for the groepsbespreking (dashboard): told once, like a
                 // plain learning signal.
                 let worth = !matches!(kind, ItemKind::NewSignal | ItemKind::DiscussionPoint)
                     || item.severity == Severity::High;
                 // An hour of slack: a 07:30 digest a week after a 07:35 one still repeats.
-                item.repeat = open && worth && *last < repeat_before;
+                // Four weekly reminders at most (issue 17: a passive reader's "nog open" was
+                // full every day with the same DMT, ED and rekenonderzoek pupils); then the
+                // dashboard keeps it and the digest counts it.
+                let reminding = *first >= remind_since;
+                item.repeat = open && worth && reminding && *last < repeat_before;
+                item.long_open = open && worth && !reminding;
             }
         }
         items.push(item);

@@ -49,6 +49,7 @@ pub fn build_digest(
         .chain(shown_rep)
         .flat_map(|l| l.items.iter().map(|i| (i.signal_id, i.fingerprint())))
         .collect();
+    let long_open = input.items.iter().filter(|i| i.long_open).count();
     let view = render::MailView::digest(
         school,
         as_of,
@@ -56,6 +57,7 @@ pub fn build_digest(
         &headline,
         (shown_new, rest_new),
         (shown_rep, rest_rep),
+        long_open,
     );
     Ok(Some(Digest {
         to: ib_email.to_owned(),

@@ -21,6 +21,10 @@ pub const MAX_REPEAT_LINES: usize = 5;
 pub const MAX_OVERVIEW_LINES: usize = 25;
 /// An unchanged open item is named again at most once per this many days ("nog open").
 pub const REPEAT_AFTER_DAYS: i64 = 7;
+/// ... and only for this many days after it was first named (four weekly reminders); after that
+/// it stays on the dashboard and the digest counts it ("langer dan vier weken open"), until it
+/// changes (its severity rises: news again) or the IB handles it.
+pub const REMIND_FOR_DAYS: i64 = 28;
 
 /// Which part of the digest an item belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -94,6 +98,9 @@ pub struct DigestItem {
     /// Named before, unchanged, still open, last named [`REPEAT_AFTER_DAYS`] or more ago, and of
     /// a kind worth a reminder: goes into "nog open".
     pub repeat: bool,
+    /// Open, worth a reminder and unchanged, but first named more than [`REMIND_FOR_DAYS`] ago:
+    /// no longer repeated, only counted.
+    pub long_open: bool,
 }
 
 impl DigestItem {

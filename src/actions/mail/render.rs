@@ -169,17 +169,27 @@ impl MailView {
         headline: &str,
         (new, new_rest): (&[PupilLine<'_>], &[PupilLine<'_>]),
         (repeat, repeat_rest): (&[PupilLine<'_>], &[PupilLine<'_>]),
+        long_open: usize,
     ) -> Self {
         let mut sections = vec![SectionView {
             title: "Nieuw",
             groups: group(new, policy),
             notes: rest_note(new_rest, ("nieuw signaal", "nieuwe signalen")),
         }];
-        if !repeat.is_empty() {
+        let mut open_notes = rest_note(repeat_rest, ("open signaal", "open signalen"));
+        if long_open > 0 {
+            // Reminded four times already: counted, so nothing drops out of view.
+            open_notes.push(format!(
+                "{} al langer dan vier weken open; we noemen {} niet meer apart. Ze staan in het dashboard.",
+                plural(long_open, "signaal staat", "signalen staan"),
+                if long_open == 1 { "het" } else { "ze" }
+            ));
+        }
+        if !repeat.is_empty() || !open_notes.is_empty() {
             sections.push(SectionView {
                 title: "Nog open",
                 groups: group(repeat, policy),
-                notes: rest_note(repeat_rest, ("open signaal", "open signalen")),
+                notes: open_notes,
             });
         }
         Self {

@@ -57,6 +57,7 @@ fn item(
         open: true,
         is_new: new,
         repeat: false,
+        long_open: false,
     }
 }
 

@@ -719,6 +719,7 @@ pub async fn mail_items_per_ib_and_school(ctx: Ctx) {
         .await
         .expect("items");
     assert_eq!(items.len(), 1);
+    // Named with another fingerprint (its severity rose): news, so its reminders start again.
     assert_eq!(
         (
             items[0].signal_id,
@@ -726,7 +727,20 @@ pub async fn mail_items_per_ib_and_school(ctx: Ctx) {
             items[0].first_mailed_at,
             items[0].last_mailed_at
         ),
-        (id, "high", at(2026, 2, 2, 7), at(2026, 2, 2, 9))
+        (id, "high", at(2026, 2, 2, 9), at(2026, 2, 2, 9))
+    );
+    store
+        .record_mail_items(&mail("digest", 11), &[(id, "high".into())])
+        .await
+        .expect("reminder");
+    let items = store
+        .mailed_items("ib@regenboog.nl", &brin())
+        .await
+        .expect("items");
+    assert_eq!(
+        (items[0].first_mailed_at, items[0].last_mailed_at),
+        (at(2026, 2, 2, 9), at(2026, 2, 2, 11)),
+        "an unchanged item keeps its first mail"
     );
     assert!(
         store
