@@ -9,6 +9,14 @@
 //!
 //! `cargo run --release --example sync_bench -- [--schools N] [--pupils N] [--years N]
 //! [--page-size N] [--concurrency 1,4] [--postgres postgres://…/db]`.
+//!
+//! With `--mock-urls` it syncs instead from a mock in a process of its own (`zorgsignaal-mock
+//! --lazy --no-planted`, the JSON line it printed; credentials from `--seed`), into the store
+//! `--store` as it is, only the schools of `--shard K/N` (index mod N = K), so several of these
+//! processes share one board and one PostgreSQL like several daemons, and the peak RSS and CPU
+//! time printed are this sync process's alone (issue 15 item 6):
+//! `sync_bench --mock-urls '{"gkv":…}' --schools 1000 --store postgres://…/db --shard 0/2
+//! --concurrency 4 --steps full,incremental` (`--steps migrate` first, once).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,6 +59,24 @@ struct Args {
     /// Also run on PostgreSQL: an admin URL (scratch databases are created and dropped).
     #[arg(long)]
     postgres: Option<String>,
+    /// Sync from a mock running in a process of its own: the JSON line `zorgsignaal-mock`
+    /// printed (`{"gkv": …, "parnassys": …, "leeruniek": …}`). Its board must be generated with
+    /// `--seed`, `--schools` and no ESIS-like schools; nothing else is measured then.
+    #[arg(long)]
+    mock_urls: Option<String>,
+    /// With `--mock-urls`: the mock's seed (the credentials derive from it).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// With `--mock-urls`: the store to sync into, used as it is (neither created nor dropped).
+    #[arg(long)]
+    store: Option<String>,
+    /// With `--mock-urls`: sync only the schools whose index mod N is K (`K/N`).
+    #[arg(long, default_value = "0/1")]
+    shard: String,
+    /// With `--mock-urls`: what to do, in this order: `migrate`, `mock_limit` (every REST page
+    /// through a bare client, no store), `full` (the first sync), `incremental`.
+    #[arg(long, value_delimiter = ',', default_values_t = vec!["full".to_owned(), "incremental".to_owned()])]
+    steps: Vec<String>,
 }
 
 fn http() -> anyhow::Result<HttpClient> {
@@ -118,21 +144,183 @@ fn peak_rss_mib() -> u64 {
         .map_or(0, |kb| kb / 1024)
 }
 
+/// User plus system CPU time of this process so far, in seconds.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces) start at "state".
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// Resident set size of this process now (VmRSS), in MiB.
+fn rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()))
+        })
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// `--mock-urls`: syncs this shard's schools (`full`: every source, GKV snapshots first, as a
+/// first sync; `incremental`: the REST sources, as the daemon's half-hourly sync job) from a mock in its own process into `--store`.
+async fn external(args: &Args, urls: &str) -> anyhow::Result<()> {
+    use mocks::generator::school::{brin, secret};
+    let urls: serde_json::Value =
+        serde_json::from_str(urls).context("--mock-urls is not the mock's JSON line")?;
+    let url = |k: &str| -> anyhow::Result<String> {
+        Ok(urls[k]
+            .as_str()
+            .with_context(|| format!("--mock-urls without {k}"))?
+            .to_owned())
+    };
+    let (k, n) = args
+        .shard
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
+        .filter(|(k, n)| k < n)
+        .context("--shard K/N with K < N")?;
+    let store_url = args.store.as_deref().context("--mock-urls needs --store")?;
+    let concurrency = match args.concurrency.as_slice() {
+        [c] => *c,
+        _ => anyhow::bail!("--mock-urls takes one --concurrency"),
+    };
+    let store = store::open(store_url).await?;
+    let (gkv_url, ps_url, lu_url) = (url("gkv")?, url("parnassys")?, url("leeruniek")?);
+    let gkv = GkvClient::new(http()?, &gkv_url, mocks::generator::LEVERANCIERNAAM);
+    let ps = ParnassysClient::new(http()?, ps_url.clone());
+    let lu = LeeruniekClient::new(http()?, lu_url.clone());
+    let mut schools = Vec::new();
+    let mut clients = Vec::new();
+    for idx in (0..args.schools).filter(|i| i % n == k) {
+        let b = brin(idx);
+        let (ps_id, lu_id) = (
+            format!("ps-{}", b.to_lowercase()),
+            format!("lu-{}", b.to_lowercase()),
+        );
+        clients.push((
+            b.clone(),
+            (ps_id.clone(), secret(args.seed, &ps_id)),
+            (lu_id.clone(), secret(args.seed, &lu_id)),
+        ));
+        schools.push(SchoolSources {
+            brin: Brin::parse(&b)?,
+            gkv_key: Some(SecretString::from(secret(args.seed, &format!("gkv:{b}")))),
+            parnassys: Some(tokens(ps.http(), &ps_url, &ps_id, &secret(args.seed, &ps_id))?),
+            leeruniek: Some(tokens(lu.http(), &lu_url, &lu_id, &secret(args.seed, &lu_id))?),
+            uwlr: None,
+        });
+    }
+    let count = schools.len();
+    let e = SyncEngine::new(store.clone(), Some(gkv), Some(ps), Some(lu), schools);
+    let mut opts = SyncOptions::new(GenParams::default().as_of);
+    opts.page_size = args.page_size;
+    opts.concurrency = concurrency;
+    for step in &args.steps {
+        let (cpu, at, started) = (cpu_seconds(), chrono::Utc::now(), Instant::now());
+        let records = match step.as_str() {
+            "migrate" => {
+                store.migrate().await?;
+                0
+            }
+            // The mock alone: every REST page of this shard's schools through a bare client.
+            "mock_limit" => walk(&ps_url, &lu_url, &clients, args.page_size).await?.0,
+            "full" => {
+                let summary = e.run_once(&opts, &NoProgress).await;
+                anyhow::ensure!(!summary.any_failed(), "{step} sync failed:\n{}", summary.render());
+                summary.records() as u64
+            }
+            // As the daemon's half-hourly `sync` job: the REST sources only (GKV is the daily
+            // roll snapshot).
+            "incremental" => {
+                let mut records = 0;
+                for source in [
+                    zorgsignaal::domain::Source::Parnassys,
+                    zorgsignaal::domain::Source::Leeruniek,
+                ] {
+                    let opts = SyncOptions {
+                        source: Some(source),
+                        ..opts.clone()
+                    };
+                    let summary = e.run_once(&opts, &NoProgress).await;
+                    anyhow::ensure!(!summary.any_failed(), "{step} sync failed:\n{}", summary.render());
+                    records += summary.records() as u64;
+                }
+                records
+            }
+            other => anyhow::bail!("unknown step {other} (migrate, full, incremental)"),
+        };
+        let wall = started.elapsed();
+        emit(
+            if store_url.starts_with("postgres") {
+                "postgresql"
+            } else {
+                "sqlite"
+            },
+            match step.as_str() {
+                "full" => "full_sync",
+                other => other,
+            },
+            records,
+            wall,
+            serde_json::json!({
+                "shard": args.shard, "schools": count, "concurrency": concurrency,
+                "cpu_s": ((cpu_seconds() - cpu) * 100.0).round() / 100.0,
+                "peak_rss_mib": peak_rss_mib(), "rss_mib": rss_mib(),
+                "started": at.to_rfc3339(), "ended": chrono::Utc::now().to_rfc3339(),
+            }),
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
 fn requests(board: &MockBoard) -> u64 {
     board.request_counts().values().sum()
 }
 
 /// Limit 1: every REST page of every school through a bare reqwest client (JSON parsed, nothing else).
 async fn mock_limit(board: &MockBoard, page_size: u32) -> anyhow::Result<(u64, Duration)> {
+    let mut schools = Vec::new();
+    for b in board.schools() {
+        let c = board.credentials(&b).context("credentials")?;
+        schools.push((b, c.parnassys, c.leeruniek));
+    }
+    walk(
+        &board.parnassys_url(),
+        &board.leeruniek_url(),
+        &schools,
+        page_size,
+    )
+    .await
+}
+
+/// A school's BRIN with its ParnasSys and Leeruniek client (id, secret).
+type Clients = (String, (String, String), (String, String));
+
+/// Every REST page of `schools` through a bare reqwest client (JSON parsed, nothing else).
+async fn walk(
+    ps_url: &str,
+    lu_url: &str,
+    schools: &[Clients],
+    page_size: u32,
+) -> anyhow::Result<(u64, Duration)> {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut items = 0u64;
-    for b in board.schools() {
-        let c = board.credentials(&b).context("credentials")?;
+    for (b, ps, lu) in schools {
         for (base, (id, secret), prefix, paths) in [
             (
-                board.parnassys_url(),
-                c.parnassys.clone(),
+                ps_url,
+                ps.clone(),
                 "scholen",
                 &[
                     "resultaten",
@@ -143,12 +331,7 @@ async fn mock_limit(board: &MockBoard, page_size: u32) -> anyhow::Result<(u64, D
                     "sociaal-emotioneel",
                 ][..],
             ),
-            (
-                board.leeruniek_url(),
-                c.leeruniek.clone(),
-                "schools",
-                &["group-plans", "notes"][..],
-            ),
+            (lu_url, lu.clone(), "schools", &["group-plans", "notes"][..]),
         ] {
             let token: serde_json::Value = client
                 .post(format!("{base}/oauth/token"))
@@ -414,6 +597,9 @@ async fn scratch_db(admin: &str, name: &str, create: bool) -> anyhow::Result<Str
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(urls) = &args.mock_urls {
+        return external(&args, urls).await;
+    }
     let params = GenParams {
         schools: args.schools,
         pupils_per_school: args.pupils,
