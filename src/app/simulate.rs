@@ -266,18 +266,21 @@ async fn run(
     let mut job_failures: BTreeMap<String, usize> = BTreeMap::new();
     let mut jobs_run: BTreeMap<String, usize> = BTreeMap::new();
     let mut pushed = 0;
+    let mut times = JobTimes::default();
     let mut day = opts.from;
     while day <= opts.to {
         let start = midnight(day);
         let next_day = day.succ_opt().context("date overflow")?;
         let end = midnight(next_day);
         clock.set(start);
+        let mark = times.mark();
         let released = board.advance_to(timeline, day);
         tracing::debug!(%day, released, "reference date moved");
         if let Some(p) = publishers.as_mut() {
             let delivered = p.deliver_until(day).await?;
             tracing::debug!(%day, results = delivered.results, "UWLR results delivered");
         }
+        times.add("(mock day)", mark);
         let mut cursor = start;
         loop {
             let next = scheduler.jobs().filter_map(|(_, s)| s.next_after(cursor)).min();
@@ -290,10 +293,13 @@ async fn run(
                 .tick(store.as_ref(), t)
                 .await
                 .context("scheduler tick")?;
+            let mut mark = times.mark();
             while let Some(outcome) = runner.run_next(store.as_ref(), t).await.context("job runner")? {
                 // Counted per job, not per school part (`sync:11ZW` counts as `sync`); the
                 // scheduled run that fans out into the schools' runs is not counted itself.
                 let (job, part) = crate::schedule::job_part(&outcome.run.job);
+                times.add(job, mark);
+                mark = times.mark();
                 if !(outcome.fan_out && part.is_none()) {
                     *jobs_run.entry(job.to_owned()).or_default() += 1;
                 }
@@ -302,6 +308,7 @@ async fn run(
                     *job_failures.entry(job.to_owned()).or_default() += 1;
                 }
             }
+            let mark = times.mark();
             loop {
                 let s = outbox.drain_once(t).await.context("outbox drain")?;
                 pushed += s.sent;
@@ -309,7 +316,9 @@ async fn run(
                     break;
                 }
             }
+            times.add("(outbox drain)", mark);
         }
+        let mark = times.mark();
         // Signals first seen today (the evaluations ran at today's fire times).
         for row in store.signals(&SignalFilter::default()).await? {
             seen.entry(row.id)
@@ -343,8 +352,10 @@ async fn run(
                 r.sent = Some(day);
             }
         }
+        times.add("(simulation's own reads)", mark);
         day = next_day;
     }
+    times.log();
     if let Some(p) = publishers {
         p.stop().await;
     }
@@ -392,6 +403,61 @@ async fn run(
 /// The key under `signals.by_rule` for the digests' group lines of bespreekpunten (one per
 /// group and digest; `rules::engine::DISCUSSION_RULES`).
 pub const GROUP_DISCUSSION: &str = "groepsbespreking";
+
+/// Where a replay's time goes, per job (a school's part counted under its job) and per step of
+/// the simulation itself: runs, CPU seconds of the whole process (user + system, read from
+/// `/proc/self/stat`, so other threads' work in the same span counts too) and wall seconds.
+/// Logged at the end (stderr), never in the figures: they must not depend on the machine.
+#[derive(Debug, Default)]
+struct JobTimes {
+    by_job: BTreeMap<String, (usize, f64, f64)>,
+}
+
+/// A point to measure from: (process CPU seconds, wall clock).
+type Mark = (Option<f64>, std::time::Instant);
+
+impl JobTimes {
+    fn mark(&self) -> Mark {
+        (process_cpu_seconds(), std::time::Instant::now())
+    }
+
+    /// Counts the span from `since` to now under `job`.
+    fn add(&mut self, job: &str, since: Mark) {
+        let cpu = match (since.0, process_cpu_seconds()) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0.0,
+        };
+        let e = self.by_job.entry(job.to_owned()).or_default();
+        e.0 += 1;
+        e.1 += cpu;
+        e.2 += since.1.elapsed().as_secs_f64();
+    }
+
+    fn log(&self) {
+        for (job, (runs, cpu, wall)) in &self.by_job {
+            tracing::info!(
+                job = %job,
+                runs,
+                cpu_s = format!("{cpu:.1}"),
+                wall_s = format!("{wall:.1}"),
+                cpu_ms_per_run = format!("{:.1}", cpu * 1000.0 / (*runs).max(1) as f64),
+                "simulated job time"
+            );
+        }
+    }
+}
+
+/// User + system CPU seconds of this process so far (Linux; `None` elsewhere). `/proc/self/stat`
+/// counts in clock ticks of 1/100 s: coarse per job, fine summed over a period's runs.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) end with ')': state is field 3,
+    // utime 14, stime 15.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
 
 /// Whether `date` is a school day of `school` (not its weekend or holiday): the mail policy's own
 /// test, at noon.

@@ -13,9 +13,9 @@ use super::collect::collect_digest_input;
 use super::compose::{build_digest, build_start_overview};
 use super::digest::{DigestPolicy, MailKind};
 use super::mailer::Mailer;
-use crate::domain::Source;
+use crate::domain::{Severity, SignalStatus, Source};
 use crate::settings::{MailSettings, SchoolSettings, Settings};
-use crate::store::{MailRecord, Store};
+use crate::store::{MailRecord, SignalFilter, Store};
 
 /// Why no mail goes out at all right now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -160,6 +160,41 @@ async fn school_ready(store: &dyn Store, school: &SchoolSettings) -> Result<bool
     }))
 }
 
+/// Whether [`collect_digest_input`] could find a new `high` item of `school` for `to` on `as_of`
+/// (`DigestInput::has_new_high`): an open, not snoozed `high` signal that was never named to `to`
+/// or named with another fingerprint. `false` means it cannot; `true` that it may (the collector
+/// decides, e.g. it leaves out signals of pupils no longer in the store).
+async fn may_have_new_high(
+    store: &dyn Store,
+    school: &crate::domain::Brin,
+    to: &str,
+    as_of: NaiveDate,
+) -> Result<bool, MailError> {
+    let high: Vec<i64> = store
+        .signals(&SignalFilter {
+            school: Some(school.clone()),
+            status: Some(SignalStatus::Open),
+            ..SignalFilter::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|r| r.signal.severity == Severity::High)
+        .filter(|r| r.signal.snoozed_until.is_none_or(|until| until < as_of))
+        .map(|r| r.id)
+        .collect();
+    if high.is_empty() {
+        return Ok(false);
+    }
+    let named_high: std::collections::HashSet<i64> = store
+        .mailed_items(to, school)
+        .await?
+        .into_iter()
+        .filter(|m| m.fingerprint == Severity::High.as_str())
+        .map(|m| m.signal_id)
+        .collect();
+    Ok(high.iter().any(|id| !named_high.contains(id)))
+}
+
 async fn run(
     store: &dyn Store,
     settings: &Settings,
@@ -215,6 +250,17 @@ async fn run(
                 .last_school_mail(to, &school.brin, Some(MailKind::StartOverview.as_str()))
                 .await?
                 .is_some();
+            // An urgent run mails only a new `high` item: when the school has no open `high`
+            // signal this IB has not had as `high`, there is none, and the digest input (every
+            // active signal with the school's roster) is not built (issue 17: this check runs
+            // after every evaluation).
+            if kind == MailKind::Urgent
+                && overview_sent
+                && !may_have_new_high(store, &school.brin, to, as_of).await?
+            {
+                summary.no_news += 1;
+                continue;
+            }
             let input = collect_digest_input(store, &school.brin, to, as_of, now).await?;
             let built = if !overview_sent {
                 // The first mail about a school is its start overview, once its first complete
