@@ -14,8 +14,8 @@ use crate::domain::{School, Severity};
 
 /// Builds the daily digest of `input` for `ib_email` at `school` on `as_of`; `Ok(None)` when
 /// nothing is new (then nothing is sent). At most [`MAX_NEW_LINES`] lines in all (one per pupil,
-/// the bespreekpunten one per group): news first, then at most [`MAX_REPEAT_LINES`] of "nog open" as far as there is room; the rest
-/// counted.
+/// the bespreekpunten one per group): news first, then at most [`MAX_REPEAT_LINES`] of "nog
+/// open" as far as there is room; the rest counted.
 pub fn build_digest(
     school: &School,
     ib_email: &str,

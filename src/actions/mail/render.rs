@@ -373,24 +373,23 @@ fn scrub(text: &str, pupil: &Pupil, shown: &str) -> String {
 /// niveau, spelling); Bram K. (…)`, pupils in the order of their worst item, each with the labels
 /// of his items; the explanations stay in the dashboard.
 fn discussion_line(l: &PupilLine<'_>, policy: &DigestPolicy) -> LineView {
-    let mut pupils: Vec<(&str, Vec<String>)> = Vec::new();
-    let mut names: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    // Per pupil (in the order of his worst item): his id, his shown name and his items.
+    let mut pupils: Vec<(&str, String, Vec<String>)> = Vec::new();
     for item in &l.items {
         let id = item.pupil.external_id.as_str();
-        names.entry(id).or_insert_with(|| policy.display(&item.pupil));
         let mut what = rule_label(&item.rule).to_owned();
         if let Some(domain) = item.domain {
             what.push_str(&format!(", {}", domain.dutch()));
         }
-        match pupils.iter_mut().find(|(p, _)| *p == id) {
-            Some((_, items)) if !items.contains(&what) => items.push(what),
+        match pupils.iter_mut().find(|(p, _, _)| *p == id) {
+            Some((_, _, items)) if !items.contains(&what) => items.push(what),
             Some(_) => {}
-            None => pupils.push((id, vec![what])),
+            None => pupils.push((id, policy.display(&item.pupil), vec![what])),
         }
     }
     let what: Vec<String> = pupils
         .iter()
-        .map(|(id, items)| format!("{} ({})", names[id], items.join("; ")))
+        .map(|(_, name, items)| format!("{name} ({})", items.join("; ")))
         .collect();
     LineView {
         pupil: "Groepsbespreking".into(),
