@@ -50,7 +50,8 @@ pub struct SchoolEvaluationSummary {
     pub group_signals_resolved: u64,
     /// Active signals of pupils who left the school (uitgeschreven), resolved in this run.
     pub signals_resolved_left: usize,
-    /// Pupil reminders of a missing record resolved in this run: the record was made
+    /// Pupil reminders of a missing record, and late evaluations, resolved in this run: the
+    /// record (or the evaluation) was made
     /// ([`rules::engine::SETTLED_WHEN_RECORDED`], issue 18 item 5).
     pub signals_resolved: usize,
 }
@@ -289,7 +290,14 @@ async fn evaluate_lent(
     let mut of_leavers: Vec<(i64, NaiveDate)> = Vec::new();
     // Active reminders of a missing record, by pupil: resolved below when no longer found.
     let mut settles: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    // Stored ids of late-evaluation signals, which the evaluation itself settles.
+    let mut late_ids: HashMap<String, i64> = HashMap::new();
     for row in prior {
+        if row.signal.rule == rules::plan_evaluation_overdue::RULE_ID
+            || row.signal.rule == rules::plan_evaluation_due::RULE_ID
+        {
+            late_ids.insert(row.signal.key.clone(), row.id);
+        }
         if row.signal.status.is_active()
             && let Some(on) = left.get(&row.pupil_id)
         {
@@ -403,6 +411,27 @@ async fn evaluate_lent(
             {
                 Ok(_) => summary.signals_resolved += 1,
                 // The IB changed it meanwhile: theirs stands.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    // A late evaluation the school has since recorded settles its signal (issue 17: it stayed
+    // open and was reminded in "nog open" after the evaluation).
+    for history in histories {
+        for done in rules::plan_evaluation_overdue::settled(history, as_of, ctx) {
+            let Some(id) = late_ids.get(&done.key) else {
+                continue;
+            };
+            let reason = format!(
+                "Evaluatie vastgelegd in het bronsysteem (gedateerd {}).",
+                done.evaluated_on.format("%d-%m-%Y")
+            );
+            match store
+                .set_signal_status(*id, SignalStatus::Resolved, Some(&reason), None, SYSTEM_ACTOR)
+                .await
+            {
+                Ok(_) => summary.signals_resolved += 1,
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
             }

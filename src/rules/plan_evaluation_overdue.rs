@@ -17,8 +17,10 @@ pub const RULE_ID: &str = "plan_evaluation_overdue";
 /// second one: one signal per plan evaluation (issue 17). 5: whether an evaluation settles a date
 /// the school set is counted in calendar weeks (`plans::pending`). 6: a week's grace
 /// (`grace_days`, holidays not counted) before the IB hears of it (issue 17: most "late"
-/// evaluations of a replayed year were recorded one to four days after the date).
-pub const RULE_VERSION: u32 = 6;
+/// evaluations of a replayed year were recorded one to four days after the date). 7: the text
+/// names the date, not a day count (the stored text is shown for weeks in "nog open" and went
+/// stale), and the signal is settled by the evaluation itself ([`settled`]).
+pub const RULE_VERSION: u32 = 7;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -87,16 +89,71 @@ pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolC
             rule_version: RULE_VERSION,
             domain,
             severity: Severity::Medium,
+            // No day count: the store keeps the text while the evidence is the same, and the
+            // digest's "nog open" shows it for weeks.
             explanation: format!(
-                "De evaluatie van het {what} was gepland op {} en ontbreekt ({} te laat).",
-                text::date(dl.due),
-                text::days(late)
+                "De evaluatie van het {what} was gepland op {} en is nog niet vastgelegd.",
+                text::date(dl.due)
             ),
             evidence: vec![plans::evidence(hp)],
             eed_criterion: None,
         },
         tasks,
     })
+}
+
+/// A pupil's active late-evaluation signal the evaluation itself has settled (issue 17: the
+/// signal stayed open, and was reminded in "nog open", after the school had evaluated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    /// The stored signal's key.
+    pub key: String,
+    /// The date of the evaluation that settles it.
+    pub evaluated_on: NaiveDate,
+}
+
+/// The pupil's active signals of this rule (or of `plan_evaluation_due`, whose key an overdue
+/// signal continues) whose plan now has an evaluation for that date: one dated after the
+/// previous period began (`plans::period_weeks` before the date) and recorded by `as_of`, so the
+/// plan no longer owes the date. Only a recorded evaluation settles it: a plan that ended, or
+/// whose date the school moved, without one, keeps its signal for the IB to close.
+pub fn settled(history: &super::PupilHistory, as_of: NaiveDate, ctx: &SchoolContext) -> Vec<Settled> {
+    history
+        .open_signals
+        .iter()
+        .filter(|s| {
+            s.status.is_active() && (s.rule == RULE_ID || s.rule == super::plan_evaluation_due::RULE_ID)
+        })
+        .filter_map(|s| {
+            let (plan_id, due) = plan_anchor(&s.key)?;
+            let hp = history.plans.iter().find(|hp| hp.id == plan_id)?;
+            if hp.plan.kind == crate::domain::PlanKind::GroupPlan
+                || plans::pending(ctx, as_of, &hp.plan).is_some_and(|dl| dl.due == due)
+            {
+                return None;
+            }
+            let weeks = i64::from(plans::period_weeks(ctx, &hp.plan));
+            let from = due - Duration::weeks(weeks);
+            let evaluated_on = hp
+                .plan
+                .evaluations
+                .iter()
+                .map(|e| e.date)
+                .filter(|d| *d > from && *d <= as_of)
+                .min()?;
+            Some(Settled {
+                key: s.key.clone(),
+                evaluated_on,
+            })
+        })
+        .collect()
+}
+
+/// `(plan id, due date)` from a key whose anchor is `plan<id>-<yyyy-mm-dd>`.
+fn plan_anchor(key: &str) -> Option<(i64, NaiveDate)> {
+    let anchor = key.rsplit('/').next()?.strip_prefix("plan")?;
+    let (id, due) = anchor.split_once('-')?;
+    Some((id.parse().ok()?, NaiveDate::parse_from_str(due, "%Y-%m-%d").ok()?))
 }
 
 #[cfg(test)]
@@ -185,7 +242,75 @@ mod tests {
         assert_eq!(
             f.signal.explanation,
             "De evaluatie van het OPP 'Plan' (rekenen-wiskunde, zorgniveau 4) was gepland op 02-03-2026 en \
-             ontbreekt (18 dagen te laat)."
+             is nog niet vastgelegd."
         );
+    }
+
+    /// The stored signal of `f` as the store hands it back to the next run.
+    fn held(f: &Finding, status: crate::domain::SignalStatus) -> super::super::PriorSignal {
+        super::super::PriorSignal {
+            key: f.signal.key.clone(),
+            rule: f.signal.rule.clone(),
+            domain: f.signal.domain,
+            opened_on: d(2026, 3, 10),
+            status,
+            severity: Some(f.signal.severity),
+        }
+    }
+
+    #[test]
+    fn a_late_evaluation_settles_the_signal_an_ended_plan_or_a_moved_date_does_not() {
+        use crate::domain::SignalStatus::{Acknowledged, Dismissed, Open};
+        let found = engine_evaluate(&plan().build(), d(2026, 3, 12), &ctx());
+        let f = found.iter().find(|f| f.signal.rule == RULE_ID).expect("overdue");
+        let with = |evals: &[NaiveDate], status, edit: &dyn Fn(&mut crate::domain::SupportPlan)| {
+            let mut h = plan().build();
+            h.plans[0].plan.evaluations = evals
+                .iter()
+                .map(|e| eval(*e, EvaluationOutcome::PartlyAchieved))
+                .collect();
+            edit(&mut h.plans[0].plan);
+            h.open_signals = vec![held(f, status)];
+            settled(&h, d(2026, 3, 20), &ctx())
+        };
+        let none: &dyn Fn(&mut crate::domain::SupportPlan) = &|_| {};
+        assert!(with(&[], Open, none).is_empty(), "still owed");
+        assert_eq!(
+            with(&[d(2026, 3, 16)], Open, none),
+            vec![Settled {
+                key: f.signal.key.clone(),
+                evaluated_on: d(2026, 3, 16)
+            }],
+            "evaluated late"
+        );
+        assert_eq!(
+            with(&[d(2026, 3, 16)], Acknowledged, none).len(),
+            1,
+            "acknowledged too"
+        );
+        assert!(
+            with(&[d(2026, 3, 16)], Dismissed, none).is_empty(),
+            "closed stays closed"
+        );
+        assert!(
+            with(&[d(2026, 3, 25)], Open, none).is_empty(),
+            "an evaluation not yet dated"
+        );
+        // An evaluation of the previous period does not settle this date.
+        assert!(
+            with(&[d(2025, 12, 1)], Open, none).is_empty(),
+            "last period's evaluation"
+        );
+        // The plan ended unevaluated, or its date moved on without an evaluation: the IB closes it.
+        assert!(
+            with(&[], Open, &|p| p.end = Some(d(2026, 3, 13))).is_empty(),
+            "ended"
+        );
+        assert!(
+            with(&[], Open, &|p| p.evaluation_due = Some(d(2026, 4, 20))).is_empty(),
+            "date moved"
+        );
+        // Recorded late but dated on time (the source took it a day later): settled.
+        assert_eq!(with(&[d(2026, 3, 2)], Open, none).len(), 1, "dated on the date");
     }
 }

@@ -64,6 +64,7 @@ contract! {
     page_upserts_are_idempotent,
     opp_procedure_dates_round_trip_and_a_recorded_date_is_a_change,
     an_opp_reminder_is_resolved_once_the_missing_date_is_recorded,
+    a_late_evaluation_is_resolved_once_the_evaluation_is_recorded,
     failed_page_commits_nothing_and_keeps_the_cursor,
     tombstones_soft_delete_and_a_return_revives,
     same_sitting_from_two_sources_is_stored_once,

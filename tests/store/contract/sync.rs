@@ -405,6 +405,83 @@ pub async fn an_opp_reminder_is_resolved_once_the_missing_date_is_recorded(ctx: 
     assert_eq!(run().await.expect("once more").signals_resolved, 0);
 }
 
+/// Issue 17: a late evaluation's signal is resolved by the run after the school records the
+/// evaluation (the system actor, the evaluation's date in the reason); a plan that merely ended
+/// without one keeps its signal.
+pub async fn a_late_evaluation_is_resolved_once_the_evaluation_is_recorded(ctx: Ctx) {
+    use zorgsignaal::app::evaluate::{SYSTEM_ACTOR, Scope, evaluate_school};
+    use zorgsignaal::domain::SignalStatus;
+    use zorgsignaal::rules::SchoolContext;
+    use zorgsignaal::store::SignalFilter;
+
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1", "p2"]).await;
+    let unevaluated = |id: &str, pupil: &str| SupportPlan {
+        evaluations: Vec::new(),
+        ..plan(id, Some(pupil))
+    };
+    let mut page = PageBatch::new(Source::Parnassys, brin(), "plans");
+    page.plans = vec![unevaluated("hp1", "p1"), unevaluated("hp2", "p2")];
+    store.apply_page(&page).await.expect("plans");
+
+    let school = SchoolContext::with_preset("abcd");
+    let b = brin();
+    // Due 27 October; a week's grace (school days) has passed by 10 November.
+    let run = |as_of| evaluate_school(store, &b, &school, &[], as_of, Scope::AllPupils);
+    let first = run(date(2025, 11, 10)).await.expect("evaluate");
+    assert_eq!(first.signals_resolved, 0);
+    let late = store
+        .signals(&SignalFilter {
+            rule: Some("plan_evaluation_overdue".into()),
+            ..SignalFilter::default()
+        })
+        .await
+        .expect("signals");
+    assert_eq!(late.len(), 2, "both plans are late: {late:?}");
+    assert!(
+        late.iter()
+            .all(|s| s.signal.explanation.ends_with("is nog niet vastgelegd.")),
+        "{late:?}"
+    );
+
+    // hp1 is evaluated (dated 11 November), hp2 ends without an evaluation.
+    let mut evaluated = unevaluated("hp1", "p1");
+    evaluated.evaluations = vec![Evaluation {
+        date: date(2025, 11, 11),
+        outcome: EvaluationOutcome::PartlyAchieved,
+    }];
+    let mut ended = unevaluated("hp2", "p2");
+    ended.end = Some(date(2025, 11, 11));
+    let mut page = PageBatch::new(Source::Parnassys, brin(), "plans");
+    page.plans = vec![evaluated, ended];
+    store.apply_page(&page).await.expect("recorded");
+    let after = run(date(2025, 11, 12)).await.expect("after");
+    assert_eq!(after.signals_resolved, 1, "{after:?}");
+    for row in &late {
+        let s = store.signal(row.id).await.expect("signal");
+        if s.signal.pupil_external_id == "p1" {
+            assert_eq!(s.signal.status, SignalStatus::Resolved);
+            let events = store.signal_events(row.id).await.expect("events");
+            let last = events.last().expect("an event");
+            assert_eq!(last.actor.as_deref(), Some(SYSTEM_ACTOR));
+            assert_eq!(
+                last.reason.as_deref(),
+                Some("Evaluatie vastgelegd in het bronsysteem (gedateerd 11-11-2025).")
+            );
+        } else {
+            assert_eq!(
+                s.signal.status,
+                SignalStatus::Open,
+                "ended unevaluated: still owed"
+            );
+        }
+    }
+    assert_eq!(
+        run(date(2025, 11, 13)).await.expect("once more").signals_resolved,
+        0
+    );
+}
+
 pub async fn failed_page_commits_nothing_and_keeps_the_cursor(ctx: Ctx) {
     let store = ctx.store.as_ref();
     enrol(store, &["p1"]).await;
