@@ -24,7 +24,7 @@ use crate::api::{AppState, serve};
 use crate::domain::{Brin, Source};
 use crate::schedule::{
     Clock, JOB_BOARD_REPORT, JOB_DIGEST, JOB_EVALUATE, JOB_FULL_RECONCILE, JOB_GKV_SNAPSHOT, JOB_RETENTION,
-    JOB_SYNC, JobFailure, Runner, Scheduler, SchedulerOptions, interval_slot, job_part,
+    JOB_SYNC, JobFailure, RetryPolicy, Runner, Scheduler, SchedulerOptions, interval_slot, job_part,
 };
 use crate::settings::Settings;
 use crate::store::{OutboxStatus, SchoolLock, Store, lease_holder_is_gone, new_lease_holder};
@@ -264,6 +264,15 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
         .with_handler(JOB_DIGEST, on(d, digest_job))
         .with_handler(JOB_RETENTION, on(d, retention_job))
         .with_handler(JOB_BOARD_REPORT, on(d, board_report_job))
+        // What does not come back within the hour is tried again: a failed weekly full
+        // reconcile would otherwise wait a week, a daily roll or digest a day.
+        .with_retries(
+            &[JOB_FULL_RECONCILE, JOB_GKV_SNAPSHOT, JOB_RETENTION, JOB_DIGEST],
+            RetryPolicy {
+                retries: d.settings.schedule.job_retries,
+                delay: d.settings.schedule.job_retry_delay,
+            },
+        )
 }
 
 /// A handler that runs `job` on the daemon's shared parts (the job run itself carries nothing the

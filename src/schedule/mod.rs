@@ -11,7 +11,7 @@ pub mod scheduler;
 pub use clock::{Clock, today_amsterdam};
 pub use cron::{CronSchedule, MAX_DUE_TICKS, TIMEZONE, due_ticks};
 pub use error::ScheduleError;
-pub use runner::{HandlerFuture, JobFailure, RunOutcome, Runner, job_part};
+pub use runner::{HandlerFuture, JobFailure, RetryPolicy, RunOutcome, Runner, job_part};
 pub use scheduler::{JobQueue, MAX_CATCH_UP, RunSummary, Scheduler, SchedulerOptions, Slot, TickReport};
 
 /// Job name of the incremental sync of all sources (`[schedule] sync`).

@@ -69,6 +69,34 @@ pub struct Runner {
     retry_after: Duration,
     lease: Duration,
     parallel: usize,
+    retries: HashMap<String, RetryPolicy>,
+}
+
+/// How a failed run of a job is tried again ([`Runner::with_retries`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (0: none).
+    pub retries: u32,
+    /// Wait before the first retry; doubled for every further one.
+    pub delay: Duration,
+}
+
+impl RetryPolicy {
+    /// When the run that failed at its `attempt` (1 for the first) is tried again after
+    /// `failed_at`, or `None` when its retries are used up.
+    pub fn next_attempt_at(
+        &self,
+        attempt: i64,
+        failed_at: chrono::DateTime<chrono::Utc>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        let attempt = u32::try_from(attempt).ok().filter(|a| *a >= 1)?;
+        if attempt > self.retries {
+            return None;
+        }
+        let factor = 2u32.checked_pow(attempt - 1)?;
+        let wait = chrono::TimeDelta::from_std(self.delay.checked_mul(factor)?).ok()?;
+        failed_at.checked_add_signed(wait)
+    }
 }
 
 impl std::fmt::Debug for Runner {
@@ -100,7 +128,18 @@ impl Runner {
             retry_after: Duration::from_secs(5),
             lease: Duration::from_secs(JOB_LEASE_SECS.unsigned_abs()),
             parallel: 1,
+            retries: HashMap::new(),
         }
+    }
+
+    /// Tries a failed run of each of `jobs` (a fan-out's parts included: `full_reconcile:11ZW`)
+    /// again by `policy`: it is queued again for the same slot, not claimable before its wait
+    /// is over, until its retries are used up; then it is failed as any other run.
+    pub fn with_retries(mut self, jobs: &[&str], policy: RetryPolicy) -> Self {
+        for job in jobs {
+            self.retries.insert((*job).to_owned(), policy);
+        }
+        self
     }
 
     /// Sets the lease of a claimed run: it is renewed every third of it while the handler runs,
@@ -247,7 +286,18 @@ impl Runner {
             }
         }
         let outcome = result.as_ref().map(|_| ()).map_err(|failure| failure.0.as_str());
-        match queue.finish_job(run.id, &self.worker, outcome).await {
+        let retry_at = match &result {
+            Err(_) => self
+                .retries
+                .get(base)
+                .and_then(|p| p.next_attempt_at(run.attempts, claimed_at)),
+            Ok(()) => None,
+        };
+        let recorded = match (outcome, retry_at) {
+            (Err(error), Some(at)) => queue.retry_job(run.id, &self.worker, error, at).await,
+            (outcome, _) => queue.finish_job(run.id, &self.worker, outcome).await,
+        };
+        match recorded {
             Ok(()) => {}
             // The run outlasted its lease and another worker took it over: the outcome is that
             // worker's to record.
@@ -259,7 +309,14 @@ impl Runner {
         }
         match &result {
             Ok(()) => info!(job = %run.job, scheduled_at = %run.scheduled_at, ?follow_ups, "job done"),
-            Err(failure) => warn!(job = %run.job, scheduled_at = %run.scheduled_at, %failure, "job failed"),
+            Err(failure) => match retry_at {
+                Some(at) => {
+                    metrics::counter!("zorgsignaal_job_retries_total", "job" => base.to_owned()).increment(1);
+                    warn!(job = %run.job, scheduled_at = %run.scheduled_at, attempt = run.attempts,
+                        %failure, retry_at = %at, "job failed; tried again later");
+                }
+                None => warn!(job = %run.job, scheduled_at = %run.scheduled_at, %failure, "job failed"),
+            },
         }
         Ok(RunOutcome {
             run,
@@ -368,4 +425,47 @@ enum Supervised {
     Done(Result<(), JobFailure>),
     /// Its lease was taken over; the handler was aborted.
     LeaseLost(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RetryPolicy;
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use std::time::Duration;
+
+    #[test]
+    fn retries_wait_longer_each_time_and_end() {
+        let p = RetryPolicy {
+            retries: 3,
+            delay: Duration::from_secs(300),
+        };
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 29, 0, 55, 0)
+            .single()
+            .expect("time");
+        let waits: Vec<Option<TimeDelta>> = (0..=4)
+            .map(|a| p.next_attempt_at(a, at).map(|t| t - at))
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                None,
+                Some(TimeDelta::minutes(5)),
+                Some(TimeDelta::minutes(10)),
+                Some(TimeDelta::minutes(20)),
+                None
+            ]
+        );
+        let none = RetryPolicy { retries: 0, ..p };
+        assert_eq!(none.next_attempt_at(1, at), None);
+        let huge = RetryPolicy {
+            retries: u32::MAX,
+            delay: Duration::MAX,
+        };
+        assert_eq!(
+            huge.next_attempt_at(40, at),
+            None,
+            "overflow is no retry, not a panic"
+        );
+    }
 }

@@ -94,6 +94,15 @@ pub struct ScheduleSettings {
     /// daemon that was killed has its runs taken over by another within this time.
     #[serde(with = "humantime_serde")]
     pub job_lease: Duration,
+    /// How often a failed run of a job that does not come back soon — the weekly full
+    /// reconcile, the daily roll snapshot (GKV/UWLR), retention and the digest — is tried again
+    /// (default 3; 0: never). The half-hourly sync and its evaluations are not: the next slot is
+    /// their retry. The board report is not either: a retry could mail a recipient twice.
+    pub job_retries: u32,
+    /// The wait before the first retry of a failed run (default 5 min); it doubles with every
+    /// further retry.
+    #[serde(with = "humantime_serde")]
+    pub job_retry_delay: Duration,
 }
 
 impl Default for ScheduleSettings {
@@ -105,6 +114,8 @@ impl Default for ScheduleSettings {
             retention: "0 3 * * *".into(),
             board_report: "30 6 1W * *".into(),
             job_lease: Duration::from_secs(crate::store::JOB_LEASE_SECS.unsigned_abs()),
+            job_retries: 3,
+            job_retry_delay: Duration::from_secs(5 * 60),
         }
     }
 }

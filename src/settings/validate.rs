@@ -105,6 +105,8 @@ pub(super) fn issues(s: &Settings) -> Vec<ConfigIssue> {
     rules(s, &mut v);
     mail(s, &mut v);
     v.at_least("schedule.job_lease", s.schedule.job_lease.as_secs(), 3);
+    v.at_most("schedule.job_retries", u64::from(s.schedule.job_retries), 10);
+    v.positive("schedule.job_retry_delay", s.schedule.job_retry_delay);
     for (name, expr) in s.schedule.entries() {
         if let Err(e) = expr.parse::<croner::Cron>() {
             v.push(

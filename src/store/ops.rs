@@ -67,6 +67,17 @@ pub trait OpsStore: Send + Sync {
     /// running, [`StoreError::NotFound`] without it.
     async fn finish_job(&self, id: i64, worker: &str, outcome: Result<(), &str>) -> Result<(), StoreError>;
 
+    /// Records a failed attempt of a run `worker` claimed that is to be tried again: the run is
+    /// queued again with its `error`, and no claim takes it before `retry_at` (its slot, and so
+    /// its identity, stays). Errors as [`finish_job`](Self::finish_job).
+    async fn retry_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
     /// Appends to the audit log (`subject` like `signal:12`; never a pupil name).
     async fn audit(
         &self,
@@ -175,7 +186,7 @@ fn claim_job_sql(engine: Engine) -> &'static str {
             "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
                started_at = $1
              WHERE id = (SELECT id FROM jobs
-               WHERE (status = 'queued' AND scheduled_at <= $1)
+               WHERE (status = 'queued' AND scheduled_at <= $1 AND (retry_at IS NULL OR retry_at <= $1))
                   OR (status = 'running' AND lease_until <= $1)
                ORDER BY scheduled_at, id LIMIT 1)
              RETURNING id, job, scheduled_at, attempts"
@@ -184,12 +195,58 @@ fn claim_job_sql(engine: Engine) -> &'static str {
             "UPDATE jobs SET status = 'running', worker = $2, attempts = attempts + 1, lease_until = $3,
                started_at = $1
              WHERE id = (SELECT id FROM jobs
-               WHERE (status = 'queued' AND scheduled_at <= $1)
+               WHERE (status = 'queued' AND scheduled_at <= $1 AND (retry_at IS NULL OR retry_at <= $1))
                   OR (status = 'running' AND lease_until <= $1)
                ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
              RETURNING id, job, scheduled_at, attempts"
         }
     }
+}
+
+/// Ends run `id`'s attempt that `worker` holds: `done` or `failed` (finished now), or `queued`
+/// again until `retry_at`.
+async fn end_job<S: SqlStore>(
+    store: &S,
+    id: i64,
+    worker: &str,
+    status: &str,
+    error: Option<&str>,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    let finished_at = retry_at.is_none().then(Utc::now);
+    on_engine!(store.pool(), |pool| {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $2, error = $3, finished_at = $4, lease_until = NULL, retry_at = $6
+             WHERE id = $1 AND status = 'running' AND worker = $5",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(error)
+        .bind(finished_at)
+        .bind(worker)
+        .bind(retry_at)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            let row: Option<(String, Option<String>)> =
+                sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            return Err(match row {
+                Some((status, current)) if current.as_deref() != Some(worker) => {
+                    StoreError::LeaseLost(format!(
+                        "job run {id} is {status}, held by {}, not by {worker}",
+                        current.as_deref().unwrap_or("nobody")
+                    ))
+                }
+                Some(_) => StoreError::Conflict(format!("job run {id} is not running")),
+                None => StoreError::NotFound,
+            });
+        }
+        Ok(())
+    })
 }
 
 #[async_trait]
@@ -279,42 +336,20 @@ impl<S: SqlStore> OpsStore for S {
     }
 
     async fn finish_job(&self, id: i64, worker: &str, outcome: Result<(), &str>) -> Result<(), StoreError> {
-        on_engine!(self.pool(), |pool| {
-            let (status, error) = match outcome {
-                Ok(()) => ("done", None),
-                Err(message) => ("failed", Some(message)),
-            };
-            let done = sqlx::query(
-                "UPDATE jobs SET status = $2, error = $3, finished_at = $4, lease_until = NULL
-                 WHERE id = $1 AND status = 'running' AND worker = $5",
-            )
-            .bind(id)
-            .bind(status)
-            .bind(error)
-            .bind(Utc::now())
-            .bind(worker)
-            .execute(pool)
-            .await?
-            .rows_affected();
-            if done == 0 {
-                let row: Option<(String, Option<String>)> =
-                    sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(pool)
-                        .await?;
-                return Err(match row {
-                    Some((status, current)) if current.as_deref() != Some(worker) => {
-                        StoreError::LeaseLost(format!(
-                            "job run {id} is {status}, held by {}, not by {worker}",
-                            current.as_deref().unwrap_or("nobody")
-                        ))
-                    }
-                    Some(_) => StoreError::Conflict(format!("job run {id} is not running")),
-                    None => StoreError::NotFound,
-                });
-            }
-            Ok(())
-        })
+        match outcome {
+            Ok(()) => end_job(self, id, worker, "done", None, None).await,
+            Err(message) => end_job(self, id, worker, "failed", Some(message), None).await,
+        }
+    }
+
+    async fn retry_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        end_job(self, id, worker, "queued", Some(error), Some(retry_at)).await
     }
 
     async fn audit(

@@ -39,7 +39,7 @@
 //! between the send and recording it mails that IB again after the takeover; the second victim is
 //! chosen while it holds no evaluation run), and a kill of the digest run itself.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -155,7 +155,12 @@ impl World {
         )
         // A slow answer (the fault) runs into the client's timeout soon.
         .replace("timeout = \"5s\"", "timeout = \"2s\"")
-        .replacen("[schedule]\n", "[schedule]\njob_lease = \"6s\"\n", 1)
+        // A failed full reconcile is tried again within seconds, not minutes.
+        .replacen(
+            "[schedule]\n",
+            "[schedule]\njob_lease = \"6s\"\njob_retry_delay = \"1s\"\n",
+            1,
+        )
         .replacen(
             "[outbox]\n",
             &format!("[sync]\nconcurrency = 2\n\n[outbox]\nlease = \"{OUTBOX_LEASE}\"\n"),
@@ -439,7 +444,7 @@ async fn three_daemons_with_faults_and_two_kills_end_as_one_clean_daemon() {
 
     phase("second kill (mid-outbox)");
     // 3. The survivor finishes the slot: every school synced and evaluated, the killed run
-    //    taken over once, the school syncs shared.
+    //    taken over once.
     let (clean_runs, _) = clean.wait_synced_and_evaluated().await;
     let (runs, added_slots) = shared.wait_synced_and_evaluated().await;
     // Taken over once — twice when the second victim had taken it over and died with it — and
@@ -454,15 +459,9 @@ async fn three_daemons_with_faults_and_two_kills_end_as_one_clean_daemon() {
         (2..=3).contains(&taken) && killed.first() != Some(&finisher_pid),
         "the killed daemon's school run was taken over: attempts {taken}, by {finisher} (killed: {killed:?})"
     );
-    let sync_workers: BTreeSet<&str> = runs
-        .iter()
-        .filter(|r| r.1.starts_with("sync:"))
-        .filter_map(|r| r.4.as_deref())
-        .collect();
-    assert!(
-        sync_workers.len() >= 2,
-        "the daemons shared the sync: {sync_workers:?}"
-    );
+    // Which daemon leases which school is not fixed: on a loaded two-core machine one daemon
+    // can lease every school but the victim's before the others ask (CI saw that). That two
+    // daemons did sync work is what the takeover check above already shows.
     assert!(
         clean_runs.iter().all(|r| r.2 == "done" && r.3 == 1),
         "the clean run: every run done at once: {clean_runs:?}"

@@ -213,6 +213,95 @@ async fn runner_dispatches_and_chains_evaluate(store: Arc<dyn Store>) {
     assert!(!store.enqueue_job(JOB_EVALUATE, slot).await.expect("enqueue"));
 }
 
+/// A failed run of a job with retries is queued again for its slot and claimed only after its
+/// wait (doubling), its follow-up enqueued once it succeeds; a job without retries, and one
+/// whose retries are used up, ends failed.
+async fn failed_runs_are_retried_after_their_wait_then_failed(store: Arc<dyn Store>) {
+    use zorgsignaal::schedule::{JOB_FULL_RECONCILE, RetryPolicy};
+    let slot = utc(2026, 1, 12, 6, 0);
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counter = attempts.clone();
+    let runner = Runner::new("test-worker")
+        .with_handler(JOB_FULL_RECONCILE, move |_run| {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n < 2 {
+                    Err(JobFailure("sync of 11ZW: 1 stream(s) failed".into()))
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .with_handler("digest", |_run| async { Err(JobFailure("SMTP refused".into())) })
+        .with_handler(JOB_SYNC, |_run| async { Err(JobFailure("never retried".into())) })
+        .with_handler(JOB_EVALUATE, |_run| async { Ok(()) })
+        .with_default_follow_ups()
+        // The full reconcile may take two retries, the digest one, the sync none.
+        .with_retries(
+            &[JOB_FULL_RECONCILE],
+            RetryPolicy {
+                retries: 2,
+                delay: Duration::from_secs(300),
+            },
+        )
+        .with_retries(
+            &["digest"],
+            RetryPolicy {
+                retries: 1,
+                delay: Duration::from_secs(300),
+            },
+        );
+    for job in [JOB_FULL_RECONCILE, "digest", JOB_SYNC] {
+        assert!(store.enqueue_job(job, slot).await.expect("enqueue"));
+    }
+    let at = |minutes: i64| slot + chrono::TimeDelta::minutes(minutes);
+    let run_all = |now| {
+        let (runner, store) = (runner.clone(), store.clone());
+        async move {
+            let mut out = Vec::new();
+            while let Some(o) = runner.run_next(store.as_ref(), now).await.expect("run next") {
+                out.push((o.run.job.clone(), o.run.attempts, o.result.is_ok(), o.follow_ups));
+            }
+            out.sort();
+            out
+        }
+    };
+    let failed = |job: &str, attempt| (job.to_owned(), attempt, false, Vec::<String>::new());
+    assert_eq!(
+        run_all(at(1)).await,
+        [
+            failed("digest", 1),
+            failed(JOB_FULL_RECONCILE, 1),
+            failed(JOB_SYNC, 1)
+        ]
+    );
+    assert!(
+        run_all(at(5)).await.is_empty(),
+        "nothing before the wait of 5 minutes is over"
+    );
+    assert_eq!(
+        run_all(at(6)).await,
+        [failed("digest", 2), failed(JOB_FULL_RECONCILE, 2)]
+    );
+    // The second wait is 10 minutes after the second attempt (claimed at minute 6).
+    assert!(run_all(at(15)).await.is_empty(), "the wait doubles");
+    assert_eq!(
+        run_all(at(16)).await,
+        [
+            (JOB_EVALUATE.to_owned(), 1, true, vec![]),
+            (
+                JOB_FULL_RECONCILE.to_owned(),
+                3,
+                true,
+                vec![JOB_EVALUATE.to_owned()]
+            )
+        ]
+    );
+    assert_eq!(attempts.load(Ordering::SeqCst), 3);
+    // Nothing is left: the digest and the sync ended failed, the reconcile and its follow-up done.
+    assert!(drain(store.clone()).await.is_empty());
+}
+
 /// Two runner loops over one store: every queued run is handled exactly once.
 async fn two_runners_handle_each_run_once(store: Arc<dyn Store>) {
     let first = utc(2026, 1, 12, 6, 0);
@@ -413,6 +502,7 @@ macro_rules! engine_tests {
 mod sqlite {
     engine_tests!(Sqlite, paused: [spring_forward_weekend, fall_back_weekend],
         real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once,
+            failed_runs_are_retried_after_their_wait_then_failed,
             fanned_out_school_runs_are_shared_by_two_parallel_runners,
             running_runs_are_renewed_and_stopped_when_taken_over]);
 }
@@ -420,6 +510,7 @@ mod sqlite {
 mod postgres {
     engine_tests!(Postgres, paused: [spring_forward_weekend, fall_back_weekend],
         real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once,
+            failed_runs_are_retried_after_their_wait_then_failed,
             fanned_out_school_runs_are_shared_by_two_parallel_runners,
             running_runs_are_renewed_and_stopped_when_taken_over]);
 }
