@@ -290,11 +290,12 @@ async fn evaluate_lent(
     let mut of_leavers: Vec<(i64, NaiveDate)> = Vec::new();
     // Active reminders of a missing record, by pupil: resolved below when no longer found.
     let mut settles: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    // Stored ids of late-evaluation signals, which the evaluation itself settles.
+    // Stored ids of signals about a missing evaluation, which the evaluation itself settles.
     let mut late_ids: HashMap<String, i64> = HashMap::new();
     for row in prior {
         if row.signal.rule == rules::plan_evaluation_overdue::RULE_ID
             || row.signal.rule == rules::plan_evaluation_due::RULE_ID
+            || row.signal.rule == rules::opp_yearly_evaluation::RULE_ID
         {
             late_ids.insert(row.signal.key.clone(), row.id);
         }
@@ -416,10 +417,12 @@ async fn evaluate_lent(
             }
         }
     }
-    // A late evaluation the school has since recorded settles its signal (issue 17: it stayed
-    // open and was reminded in "nog open" after the evaluation).
+    // A late (or, for an OPP, a due) evaluation the school has since recorded settles its signal
+    // (issue 17: it stayed open and was reminded in "nog open" after the evaluation).
     for history in histories {
-        for done in rules::plan_evaluation_overdue::settled(history, as_of, ctx) {
+        let late = rules::plan_evaluation_overdue::settled(history, as_of, ctx);
+        let opp = rules::opp_yearly_evaluation::settled(history, as_of, ctx, &found);
+        for done in late.into_iter().chain(opp) {
             let Some(id) = late_ids.get(&done.key) else {
                 continue;
             };

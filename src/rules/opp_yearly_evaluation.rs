@@ -14,8 +14,9 @@ use crate::domain::{CareLadder, PlanKind, SchoolYear, Severity, TaskKind};
 pub const RULE_ID: &str = "opp_yearly_evaluation";
 /// Rule version. 2: school weeks (holidays) for the round cadence. 3: the school's own frequency
 /// (`per_year`, from the care ladder: seed 002 twice a year) with one deadline per part of the
-/// year; the texts no longer present 15 June as the law (issue 16 items 8 and 14).
-pub const RULE_VERSION: u32 = 3;
+/// year; the texts no longer present 15 June as the law (issue 16 items 8 and 14). 4: the OPP's
+/// recorded evaluation settles the signal ([`settled`], issue 17).
+pub const RULE_VERSION: u32 = 4;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -295,6 +296,41 @@ fn rounds(
     out
 }
 
+/// The pupil's active signals of this rule that the OPP's evaluation has settled: this run no
+/// longer finds them (`found`: the run's keys) and the OPP has an evaluation recorded by
+/// `as_of` and dated no more than `remind_days_before` days before the signal opened (it opens
+/// that long before its date at the earliest, and an evaluation dated earlier had settled the
+/// date before it opened). A signal the rule stops finding for another reason — the year's
+/// earlier date after the year ended, an OPP closed without an evaluation — stays for the IB.
+pub fn settled(
+    history: &super::PupilHistory,
+    as_of: NaiveDate,
+    ctx: &SchoolContext,
+    found: &std::collections::HashSet<&str>,
+) -> Vec<plans::Settled> {
+    let lead = Duration::days(i64::from(ctx.params.opp_yearly_evaluation.remind_days_before));
+    history
+        .open_signals
+        .iter()
+        .filter(|s| s.status.is_active() && s.rule == RULE_ID && !found.contains(s.key.as_str()))
+        .filter_map(|s| {
+            let (plan_id, _) = plans::anchor_plan(&s.key)?;
+            let hp = history.plans.iter().find(|hp| hp.id == plan_id)?;
+            let evaluated_on = hp
+                .plan
+                .evaluations
+                .iter()
+                .map(|e| e.date)
+                .filter(|d| *d >= s.opened_on - lead && *d <= as_of)
+                .min()?;
+            Some(plans::Settled {
+                key: s.key.clone(),
+                evaluated_on,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testkit::{Pupil, ctx, d, eval};
@@ -318,6 +354,66 @@ mod tests {
             pl.care_level = Some("4".into());
             pl.evaluations = evals;
         })
+    }
+
+    #[test]
+    fn the_opps_evaluation_settles_its_signal_nothing_else_does() {
+        use crate::domain::SignalStatus::{Open, Resolved};
+        let mut c = ctx();
+        c.params.opp_yearly_evaluation.per_year = Some(1);
+        // Opened 16 May (30 days before 15 June).
+        let found = run(opp(d(2025, 9, 1), &[]), d(2026, 5, 16), &c);
+        let key = found[0].signal.key.clone();
+        let check = |evals: &[NaiveDate], as_of: NaiveDate, status| {
+            let mut h = opp(d(2025, 9, 1), evals).build();
+            h.open_signals = vec![super::super::PriorSignal {
+                key: key.clone(),
+                rule: RULE_ID.into(),
+                domain: None,
+                opened_on: d(2026, 5, 16),
+                status,
+                severity: Some(Severity::Low),
+            }];
+            let now: std::collections::HashSet<String> = engine_evaluate(&h, as_of, &c)
+                .into_iter()
+                .map(|f| f.signal.key)
+                .collect();
+            let now: std::collections::HashSet<&str> = now.iter().map(String::as_str).collect();
+            settled(&h, as_of, &c, &now)
+        };
+        assert_eq!(
+            check(&[d(2026, 6, 2)], d(2026, 6, 3), Open),
+            vec![plans::Settled {
+                key: key.clone(),
+                evaluated_on: d(2026, 6, 2)
+            }],
+            "evaluated before the date"
+        );
+        assert_eq!(
+            check(&[d(2026, 6, 20)], d(2026, 6, 22), Open).len(),
+            1,
+            "evaluated late"
+        );
+        assert!(
+            check(&[], d(2026, 6, 3), Open).is_empty(),
+            "still found: not settled"
+        );
+        assert!(
+            check(&[d(2026, 6, 2)], d(2026, 6, 3), Resolved).is_empty(),
+            "closed stays closed"
+        );
+        // An evaluation dated long before the signal opened is not what this signal waited for:
+        // whatever made the rule stop finding it, the IB closes it.
+        assert!(
+            check(&[d(2025, 10, 1)], d(2026, 6, 3), Open).is_empty(),
+            "an old evaluation"
+        );
+        // The new school year: the rule stops finding last year's date only when an evaluation
+        // came; without one it still finds it (the legal minimum missed), so nothing settles.
+        assert!(
+            check(&[], d(2026, 9, 7), Open).is_empty(),
+            "the next year, unevaluated"
+        );
     }
 
     #[test]

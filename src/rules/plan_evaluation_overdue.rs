@@ -102,22 +102,12 @@ pub fn for_plan(subject: &str, hp: &HistoryPlan, as_of: NaiveDate, ctx: &SchoolC
     })
 }
 
-/// A pupil's active late-evaluation signal the evaluation itself has settled (issue 17: the
-/// signal stayed open, and was reminded in "nog open", after the school had evaluated).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settled {
-    /// The stored signal's key.
-    pub key: String,
-    /// The date of the evaluation that settles it.
-    pub evaluated_on: NaiveDate,
-}
-
 /// The pupil's active signals of this rule (or of `plan_evaluation_due`, whose key an overdue
 /// signal continues) whose plan now has an evaluation for that date: one dated after the
 /// previous period began (`plans::period_weeks` before the date) and recorded by `as_of`, so the
 /// plan no longer owes the date. Only a recorded evaluation settles it: a plan that ended, or
 /// whose date the school moved, without one, keeps its signal for the IB to close.
-pub fn settled(history: &super::PupilHistory, as_of: NaiveDate, ctx: &SchoolContext) -> Vec<Settled> {
+pub fn settled(history: &super::PupilHistory, as_of: NaiveDate, ctx: &SchoolContext) -> Vec<plans::Settled> {
     history
         .open_signals
         .iter()
@@ -141,7 +131,7 @@ pub fn settled(history: &super::PupilHistory, as_of: NaiveDate, ctx: &SchoolCont
                 .map(|e| e.date)
                 .filter(|d| *d > from && *d <= as_of)
                 .min()?;
-            Some(Settled {
+            Some(plans::Settled {
                 key: s.key.clone(),
                 evaluated_on,
             })
@@ -151,9 +141,8 @@ pub fn settled(history: &super::PupilHistory, as_of: NaiveDate, ctx: &SchoolCont
 
 /// `(plan id, due date)` from a key whose anchor is `plan<id>-<yyyy-mm-dd>`.
 fn plan_anchor(key: &str) -> Option<(i64, NaiveDate)> {
-    let anchor = key.rsplit('/').next()?.strip_prefix("plan")?;
-    let (id, due) = anchor.split_once('-')?;
-    Some((id.parse().ok()?, NaiveDate::parse_from_str(due, "%Y-%m-%d").ok()?))
+    let (id, due) = plans::anchor_plan(key)?;
+    Some((id, NaiveDate::parse_from_str(due, "%Y-%m-%d").ok()?))
 }
 
 #[cfg(test)]
@@ -277,7 +266,7 @@ mod tests {
         assert!(with(&[], Open, none).is_empty(), "still owed");
         assert_eq!(
             with(&[d(2026, 3, 16)], Open, none),
-            vec![Settled {
+            vec![plans::Settled {
                 key: f.signal.key.clone(),
                 evaluated_on: d(2026, 3, 16)
             }],

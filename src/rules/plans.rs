@@ -18,6 +18,24 @@ pub struct Deadline {
     pub explicit: bool,
 }
 
+/// A pupil's active signal about a plan's missing evaluation that the evaluation itself has
+/// settled (issue 17: such signals stayed open, and were reminded in "nog open", after the
+/// school had evaluated): `plan_evaluation_overdue::settled`, `opp_yearly_evaluation::settled`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    /// The stored signal's key.
+    pub key: String,
+    /// The date of the evaluation that settles it.
+    pub evaluated_on: NaiveDate,
+}
+
+/// The plan's store id and the rest of a key whose anchor (last part) is `plan<id>-<rest>`.
+pub fn anchor_plan(key: &str) -> Option<(i64, &str)> {
+    let anchor = key.rsplit('/').next()?.strip_prefix("plan")?;
+    let (id, rest) = anchor.split_once('-')?;
+    Some((id.parse().ok()?, rest))
+}
+
 /// The pupil's own plans (handelingsplan, OPP) running on `as_of`; group plans are the group's,
 /// reminded per group, never once per pupil.
 pub fn own_active_plans<'a>(input: &RuleInput<'a>) -> impl Iterator<Item = &'a HistoryPlan> + 'a {
