@@ -265,9 +265,16 @@ pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
         .with_handler(JOB_RETENTION, on(d, retention_job))
         .with_handler(JOB_BOARD_REPORT, on(d, board_report_job))
         // What does not come back within the hour is tried again: a failed weekly full
-        // reconcile would otherwise wait a week, a daily roll or digest a day.
+        // reconcile would otherwise wait a week, a daily roll or digest a day, the board report
+        // a month.
         .with_retries(
-            &[JOB_FULL_RECONCILE, JOB_GKV_SNAPSHOT, JOB_RETENTION, JOB_DIGEST],
+            &[
+                JOB_FULL_RECONCILE,
+                JOB_GKV_SNAPSHOT,
+                JOB_RETENTION,
+                JOB_DIGEST,
+                JOB_BOARD_REPORT,
+            ],
             RetryPolicy {
                 retries: d.settings.schedule.job_retries,
                 delay: d.settings.schedule.job_retry_delay,

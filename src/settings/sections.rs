@@ -95,9 +95,9 @@ pub struct ScheduleSettings {
     #[serde(with = "humantime_serde")]
     pub job_lease: Duration,
     /// How often a failed run of a job that does not come back soon — the weekly full
-    /// reconcile, the daily roll snapshot (GKV/UWLR), retention and the digest — is tried again
-    /// (default 3; 0: never). The half-hourly sync and its evaluations are not: the next slot is
-    /// their retry. The board report is not either: a retry could mail a recipient twice.
+    /// reconcile, the daily roll snapshot (GKV/UWLR), retention, the digest and the monthly
+    /// board report — is tried again (default 3; 0: never). The half-hourly sync and its
+    /// evaluations are not: the next slot is their retry.
     pub job_retries: u32,
     /// The wait before the first retry of a failed run (default 5 min); it doubles with every
     /// further retry.

@@ -96,6 +96,16 @@ pub trait OpsStore: Send + Sync {
     /// Mails sent to `to` at or after `since` (for "at most one mail per IB per hour").
     async fn mails_sent_since(&self, to: &str, since: DateTime<Utc>) -> Result<i64, StoreError>;
 
+    /// Whether a mail of `kind` with the subject hash `subject_hash` went to `to` at or after
+    /// `since` (a retried board report skips who already has it).
+    async fn mail_already_sent(
+        &self,
+        to: &str,
+        kind: &str,
+        subject_hash: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Records a sent mail about one school together with the signals it named (one
     /// transaction): each `(signal id, fingerprint)` is stored as mailed to `mail.to` for
     /// `mail.school` at `mail.sent_at` (first time kept, last time and fingerprint updated).
@@ -398,6 +408,28 @@ impl<S: SqlStore> OpsStore for S {
             .execute(pool)
             .await?;
             Ok(())
+        })
+    }
+
+    async fn mail_already_sent(
+        &self,
+        to: &str,
+        kind: &str,
+        subject_hash: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        on_engine!(self.pool(), |pool| {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM mail_log
+                 WHERE recipient = $1 AND kind = $2 AND subject_hash = $3 AND sent_at >= $4",
+            )
+            .bind(to)
+            .bind(kind)
+            .bind(subject_hash)
+            .bind(since)
+            .fetch_one(pool)
+            .await?;
+            Ok(n > 0)
         })
     }
 

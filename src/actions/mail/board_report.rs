@@ -28,10 +28,15 @@ pub fn board_report_subject(report: &BoardReport) -> String {
     )
 }
 
+/// The same report (same subject: board, school year and peildatum) is not mailed to the same
+/// address again within this time: a retried run goes on where the failed one stopped.
+const RESEND_AFTER: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
 /// Sends `written` (the files of `report`) to every address of `board.report_emails`, one mail
 /// each, and records each in the mail log (kind `board_report`) once the transport accepted it.
 /// Returns how many mails went out (0 when no address is configured). A failure stops at that
-/// address: the ones before it were sent and recorded, a re-run sends to all again.
+/// address: the ones before it were sent and recorded, and a re-run within [`RESEND_AFTER`]
+/// sends only to the others (the job's retry, `schedule.job_retries`).
 pub async fn send_board_report(
     store: &dyn Store,
     mailer: &Mailer,
@@ -62,8 +67,17 @@ pub async fn send_board_report(
     let subject = board_report_subject(report);
     let stem = format!("bestuursrapportage-{}", report.as_of);
     let text = body_text(report, &stem);
+    let subject_hash = hex::encode(Sha256::digest(subject.as_bytes()));
     let mut sent = 0;
     for to in recipients {
+        // A retried run (schedule.job_retries) mails only who does not have this report yet.
+        if store
+            .mail_already_sent(to, BOARD_REPORT_MAIL_KIND, &subject_hash, now - RESEND_AFTER)
+            .await?
+        {
+            tracing::info!("board report not mailed again to a recipient who has it");
+            continue;
+        }
         let headers = AutoHeaders {
             list: ListId::Board,
             kind: BOARD_REPORT_MAIL_KIND,
@@ -92,7 +106,7 @@ pub async fn send_board_report(
                 to: to.clone(),
                 kind: BOARD_REPORT_MAIL_KIND.to_owned(),
                 school: None,
-                subject_hash: hex::encode(Sha256::digest(subject.as_bytes())),
+                subject_hash: subject_hash.clone(),
                 sent_at: now,
             })
             .await?;

@@ -203,3 +203,33 @@ fn the_body_explains_suppression_only_when_it_is_on() {
     r.threshold = 1;
     assert!(!body_text(&r, "x").contains("Aantallen van"));
 }
+
+#[tokio::test]
+async fn a_rerun_mails_only_who_does_not_have_the_report_yet() {
+    let w = world().await;
+    let now = Utc::now();
+    let first = settings(&["voorzitter@bestuur.example.nl"]);
+    let (mailer, _) = Mailer::memory();
+    let n = send_board_report(w.store.as_ref(), &mailer, &first, &report(), &w.written, now)
+        .await
+        .expect("first run");
+    assert_eq!(n, 1);
+    // The retry, an hour later, with a second address that the failed run did not reach.
+    let both = settings(&["voorzitter@bestuur.example.nl", "kwaliteit@bestuur.example.nl"]);
+    let (mailer, sent) = Mailer::memory();
+    let later = now + TimeDelta::hours(1);
+    let n = send_board_report(w.store.as_ref(), &mailer, &both, &report(), &w.written, later)
+        .await
+        .expect("retry");
+    assert_eq!(n, 1);
+    let to: Vec<String> = sent.lock().expect("sent").iter().map(|m| m.to.clone()).collect();
+    assert_eq!(to, ["kwaliteit@bestuur.example.nl"]);
+    // Next month's report (another peildatum) goes to both again.
+    let mut next = report();
+    next.as_of += TimeDelta::days(31);
+    let (mailer, _) = Mailer::memory();
+    let n = send_board_report(w.store.as_ref(), &mailer, &both, &next, &w.written, later)
+        .await
+        .expect("next report");
+    assert_eq!(n, 2);
+}

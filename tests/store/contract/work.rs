@@ -659,6 +659,30 @@ pub async fn audit_and_mail_log(ctx: Ctx) {
             .expect("count"),
         0
     );
+    // The same mail (kind and subject hash) since a time: what a retried board report skips.
+    let sent = |to: &'static str, kind: &'static str, hash: &'static str, h| async move {
+        store
+            .mail_already_sent(to, kind, hash, at(2026, 2, 2, h))
+            .await
+            .expect("sent?")
+    };
+    assert!(sent("ib@regenboog.nl", "urgent", "ab12", 9).await);
+    assert!(
+        !sent("ib@regenboog.nl", "urgent", "ab12", 10).await,
+        "not since then"
+    );
+    assert!(
+        !sent("ib@regenboog.nl", "urgent", "cd34", 0).await,
+        "another subject"
+    );
+    assert!(
+        !sent("ib@regenboog.nl", "digest", "ab12", 0).await,
+        "another kind"
+    );
+    assert!(
+        !sent("dir@regenboog.nl", "urgent", "ab12", 0).await,
+        "another address"
+    );
 }
 
 pub async fn mail_items_per_ib_and_school(ctx: Ctx) {
