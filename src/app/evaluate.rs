@@ -179,10 +179,11 @@ pub async fn evaluate_school_cached(
     let notes_since = note_window_start(as_of);
     let mut lent = match scope {
         Scope::AllPupils => {
-            cache.refresh(store, brin, notes_since, true).await?;
+            cache.refresh(store, brin, notes_since, true, None).await?;
             cache.lend(brin, None, as_of)
         }
         Scope::ChangedSince(since) => {
+            let asked_at = Utc::now();
             let ids = store.pupils_changed_since(brin, since).await?;
             if ids.is_empty() {
                 // Nothing changed: nothing to find that the last run did not (group plans and
@@ -194,7 +195,14 @@ pub async fn evaluate_school_cached(
                 });
             }
             if cache.holds(brin, notes_since) {
-                cache.refresh(store, brin, notes_since, false).await?;
+                let changed = Changed {
+                    since,
+                    asked_at,
+                    ids: &ids,
+                };
+                cache
+                    .refresh(store, brin, notes_since, false, Some(changed))
+                    .await?;
                 cache.lend(brin, Some(&ids), as_of)
             } else {
                 // No histories kept for the school (a command run by hand): read just these.
@@ -527,6 +535,16 @@ struct CachedPupil {
     own_plans: usize,
 }
 
+/// What a run asked the store about changed pupils before refreshing the cache
+/// ([`HistoryCache::refresh`]): the pupils [`st::HistoryStore::pupils_changed_since`] named for
+/// `since` when asked at `asked_at`.
+#[derive(Debug, Clone, Copy)]
+struct Changed<'a> {
+    since: DateTime<Utc>,
+    asked_at: DateTime<Utc>,
+    ids: &'a [i64],
+}
+
 /// A school's histories are read whole again after this many runs over every pupil served from
 /// the cache (daily runs: once a week), so a change the stamps missed (a write committed after a
 /// read that its stamp predates) lives at most that long.
@@ -546,7 +564,8 @@ impl HistoryCache {
         brin: &Brin,
         as_of: NaiveDate,
     ) -> Result<Vec<rules::PupilHistory>, StoreError> {
-        self.refresh(store, brin, note_window_start(as_of), true).await?;
+        self.refresh(store, brin, note_window_start(as_of), true, None)
+            .await?;
         Ok(self
             .schools
             .get(brin)
@@ -562,15 +581,19 @@ impl HistoryCache {
     }
 
     /// Brings `brin`'s histories up to what the store holds now; `counted`: a run over every
-    /// pupil (counts towards the next whole read).
+    /// pupil (counts towards the next whole read); `asked`: what the caller just asked the store
+    /// about changed pupils, reused instead of asking again when it covers the cache's last read.
     async fn refresh(
         &mut self,
         store: &dyn Store,
         brin: &Brin,
         notes_since: DateTime<Utc>,
         counted: bool,
+        asked: Option<Changed<'_>>,
     ) -> Result<(), StoreError> {
-        let read_at = Utc::now();
+        // With `asked`, this read starts when the caller asked: what was committed after that
+        // and stamped before it is asked for again by the next refresh.
+        let read_at = asked.map_or_else(Utc::now, |k| k.asked_at);
         let reuse = self.schools.get(brin).is_some_and(|c| {
             c.notes_since == notes_since
                 && (!counted || c.refreshes < FULL_READ_EVERY)
@@ -595,7 +618,15 @@ impl HistoryCache {
         let Some(cached) = self.schools.get_mut(brin) else {
             return Ok(());
         };
-        let changed = store.pupils_changed_since(brin, cached.read_at).await?;
+        // The pupils changed since `since` include those changed since the last read when
+        // `since` is not later (a change stamped after the read is stamped after `since`): the
+        // run after a sync asked that just now, so the question is not asked twice (issue 17:
+        // the costliest statement of the evaluation). Those it names that changed between the
+        // two moments are read again: the same rows, or newer.
+        let changed = match asked {
+            Some(k) if k.since <= cached.read_at => k.ids.to_vec(),
+            _ => store.pupils_changed_since(brin, cached.read_at).await?,
+        };
         let known: BTreeSet<i64> = store
             .known_pupils(brin)
             .await?
