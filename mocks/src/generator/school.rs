@@ -10,8 +10,16 @@ use super::GenParams;
 use super::catalog::{self, Catalog, TestDef, normal, ymd};
 use crate::model::{Group, LuNoteCategory, Membership, Pupil, School, Staff, StatedMoment};
 
-/// Autocorrelation of a pupil's latent ability between two consecutive measurements.
-const RHO: f64 = 0.85;
+/// Autocorrelation of a pupil's true ability (per domain) from one half year to the next.
+const RHO: f64 = 0.945;
+/// Share of a sitting's variance that is the pupil's true ability (the test's reliability); the
+/// rest is the sitting's measurement error. Consecutive rounds then correlate `RELIABILITY × RHO`
+/// ≈ 0,85, as LVS rounds do (docs/RULES.md §2), while a pupil's rank stays what it is over the
+/// years (0,64 over three years): before session 9 the latent was the measurement itself with a
+/// half-year autocorrelation of 0,85, so ranks three years apart correlated 0,3 and most new
+/// "three times V" readers in groep 5–8 had read at P40–P85 two years before (docs/BENCHMARKS.md,
+/// "Session 9: where the individual signals come from").
+const RELIABILITY: f64 = 0.9;
 
 /// A pupil during the roster simulation.
 pub(super) struct Sim {
@@ -19,7 +27,8 @@ pub(super) struct Sim {
     pub(super) idx: usize,
     pub(super) grade: u8,
     pub(super) general: f64,
-    /// Latent z per domain: mathematics, spelling, reading comprehension, word reading.
+    /// True (latent) z per domain: mathematics, spelling, reading comprehension, word reading.
+    /// A round's results see it through [`SchoolGen::observe`].
     pub(super) z: [f64; 4],
     pub(super) leaves_on: Option<NaiveDate>,
     pub(super) has_opp: bool,
@@ -36,6 +45,9 @@ pub struct SchoolGen<'a> {
     pub(super) ladder: &'static [&'static str],
     /// Staff: index 0 directie, 1 IB, then leerkrachten.
     pub(super) ib_name: String,
+    /// The measurement error of each round: a random stream of its own, so the error draws do
+    /// not move the roster's, plans' and notes' draws.
+    pub(super) noise: ChaCha8Rng,
 }
 
 /// BRIN for school number `idx`: two digits and two letters, unique for the first 60 840 schools.
@@ -58,6 +70,9 @@ impl<'a> SchoolGen<'a> {
     pub fn new(params: &GenParams, cat: &'a Catalog, idx: usize) -> Self {
         let mut rng =
             ChaCha8Rng::seed_from_u64(params.seed ^ (idx as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let noise = ChaCha8Rng::seed_from_u64(
+            params.seed ^ (idx as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03) ^ 0x5E55_1017,
+        );
         let brin = brin(idx);
         let (ladder_name, ladder) = catalog::LADDERS[idx % catalog::LADDERS.len()];
         let naam = format!(
@@ -114,6 +129,7 @@ impl<'a> SchoolGen<'a> {
             school,
             ladder,
             ib_name,
+            noise,
         };
         g.note_categories();
         g
@@ -123,6 +139,13 @@ impl<'a> SchoolGen<'a> {
     pub fn id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// What one round measures of true abilities `z`: each domain's true z plus that sitting's
+    /// measurement error, scaled so the result is standard normal again.
+    pub(super) fn observe(&mut self, z: [f64; 4]) -> [f64; 4] {
+        let (a, b) = (RELIABILITY.sqrt(), (1.0 - RELIABILITY).sqrt());
+        z.map(|t| a * t + b * normal(&mut self.noise))
     }
 
     /// The generator's random source.
@@ -355,7 +378,7 @@ impl<'a> SchoolGen<'a> {
                     continue;
                 }
                 let pid = self.school.leerlingen[s.idx].id;
-                let z = s.z;
+                let z = self.observe(s.z);
                 let tests: Vec<(TestDef, f64)> = {
                     let set = if iep { &self.cat.iep } else { &self.cat.cito };
                     let mut v: Vec<(TestDef, f64)> = set
