@@ -291,22 +291,15 @@ async fn evaluate_lent(
     // write: a daily run over every pupil re-finds every open signal (issue 17: a replayed year
     // must run in minutes). Anything else goes through the store as before.
     let known_tasks: HashSet<String> = store.task_keys(brin).await?.into_iter().collect();
-    let mut held: HashMap<String, Signal> = HashMap::with_capacity(prior.len());
+    // By key: the stored id (for the signals settled below) and the signal.
+    let mut held: HashMap<String, (i64, Signal)> = HashMap::with_capacity(prior.len());
     let mut prior_by_pupil: HashMap<i64, Vec<PriorSignal>> = HashMap::new();
     // The signals still open of a pupil who left are closed: the IB cannot act on them any more,
     // and the digest would otherwise repeat them weekly until retention deletes the pupil.
     let mut of_leavers: Vec<(i64, NaiveDate)> = Vec::new();
     // Active reminders of a missing record, by pupil: resolved below when no longer found.
     let mut settles: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    // Stored ids of signals about a missing evaluation, which the evaluation itself settles.
-    let mut late_ids: HashMap<String, i64> = HashMap::new();
     for row in prior {
-        if row.signal.rule == rules::plan_evaluation_overdue::RULE_ID
-            || row.signal.rule == rules::plan_evaluation_due::RULE_ID
-            || row.signal.rule == rules::opp_yearly_evaluation::RULE_ID
-        {
-            late_ids.insert(row.signal.key.clone(), row.id);
-        }
         if row.signal.status.is_active()
             && let Some(on) = left.get(&row.pupil_id)
         {
@@ -328,7 +321,7 @@ async fn evaluate_lent(
             status: row.signal.status,
             severity: Some(row.signal.severity),
         });
-        held.insert(row.signal.key.clone(), row.signal);
+        held.insert(row.signal.key.clone(), (row.id, row.signal));
     }
     // Group plans (groepsplannen) of the school, once each: the pupils' histories carry them per
     // member of the group.
@@ -360,7 +353,10 @@ async fn evaluate_lent(
             if rules::engine::is_owner_reminder(&signal.rule) {
                 // The owner's reminder: its task only, no signal for the IB (issue 17).
                 summary.owner_reminders += 1;
-            } else if held.get(&signal.key).is_some_and(|h| holds_unchanged(h, &signal)) {
+            } else if held
+                .get(&signal.key)
+                .is_some_and(|(_, h)| holds_unchanged(h, &signal))
+            {
                 summary.signals_unchanged += 1;
             } else {
                 match store.upsert_signal(&signal, pupil.pupil_id).await? {
@@ -405,23 +401,8 @@ async fn evaluate_lent(
             continue;
         };
         for (id, key) in stored {
-            if found.contains(key.as_str()) {
-                continue;
-            }
-            match store
-                .set_signal_status(
-                    *id,
-                    SignalStatus::Resolved,
-                    Some(SETTLED_REASON),
-                    None,
-                    SYSTEM_ACTOR,
-                )
-                .await
-            {
-                Ok(_) => summary.signals_resolved += 1,
-                // The IB changed it meanwhile: theirs stands.
-                Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
+            if !found.contains(key.as_str()) && resolve_settled(store, *id, SETTLED_REASON).await? {
+                summary.signals_resolved += 1;
             }
         }
     }
@@ -431,20 +412,15 @@ async fn evaluate_lent(
         let late = rules::plan_evaluation_overdue::settled(history, as_of, ctx);
         let opp = rules::opp_yearly_evaluation::settled(history, as_of, ctx, &found);
         for done in late.into_iter().chain(opp) {
-            let Some(id) = late_ids.get(&done.key) else {
+            let Some((id, _)) = held.get(&done.key) else {
                 continue;
             };
             let reason = format!(
                 "Evaluatie vastgelegd in het bronsysteem (gedateerd {}).",
                 done.evaluated_on.format("%d-%m-%Y")
             );
-            match store
-                .set_signal_status(*id, SignalStatus::Resolved, Some(&reason), None, SYSTEM_ACTOR)
-                .await
-            {
-                Ok(_) => summary.signals_resolved += 1,
-                Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e.into()),
+            if resolve_settled(store, *id, &reason).await? {
+                summary.signals_resolved += 1;
             }
         }
     }
@@ -491,6 +467,19 @@ pub fn note_window_start(as_of: NaiveDate) -> DateTime<Utc> {
             || day.and_time(chrono::NaiveTime::MIN).and_utc(),
             |t| t.with_timezone(&Utc),
         )
+}
+
+/// Resolves stored signal `id`, settled by what the source recorded, as the system with `reason`;
+/// `false` when the IB changed it meanwhile (theirs stands).
+async fn resolve_settled(store: &dyn Store, id: i64, reason: &str) -> Result<bool, StoreError> {
+    match store
+        .set_signal_status(id, SignalStatus::Resolved, Some(reason), None, SYSTEM_ACTOR)
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether the store's `held` signal is what `upsert_signal(found)` would leave unchanged.
