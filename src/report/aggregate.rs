@@ -114,7 +114,7 @@ fn tally_school(
         if in_year(sig.opened_on) {
             t.add(format!("signals_new:{}", sig.rule), 1);
             t.add("signals_new_total", 1);
-            if sig.rule == crate::rules::eed_check::RULE_ID {
+            if sig.ed_check {
                 t.add("eed_checks_opened", 1);
             }
         }

@@ -53,6 +53,7 @@ fn signal(id: i64, pupil: i64, rule: &str, opened: NaiveDate) -> ReportSignal {
         status: SignalStatus::Open,
         opened_on: opened,
         closed_on: None,
+        ed_check: rule == "eed_check",
     }
 }
 

@@ -57,7 +57,9 @@ pub(crate) fn relations(
                 rules.iter().map(|r| format!("signals_open:{r}")).collect(),
                 "signals_open_total",
             ));
-            out.push(rel(vec!["eed_checks_opened".into()], "signals_new:eed_check"));
+            // `eed_checks_opened` is no sum of published cells since the ED check is the DMT
+            // signal's task (`dmt_three_lowest` version 4): it counts DMT signals with the
+            // criterion met, which the report does not publish apart.
             let ev = ["on_time", "late", "missing"]
                 .map(|k| format!("evaluations:{k}"))
                 .to_vec();

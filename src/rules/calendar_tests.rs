@@ -233,9 +233,11 @@ fn eed_weeks_do_not_count_holidays() {
             },
         );
     let body = |c: &SchoolContext| {
-        rules_of(&p, d(2025, 2, 1), c, "eed_check")
+        // The check is the DMT signal's task (engine::merge_eed_checks).
+        rules_of(&p, d(2025, 2, 1), c, "dmt_three_lowest")
             .first()
-            .map(|f| f.tasks[0].body.clone())
+            .and_then(|f| f.tasks.iter().find(|t| t.key.starts_with("eed_check/")))
+            .map(|t| t.body.clone())
             .unwrap_or_default()
     };
     let noord = with_calendar(SchoolCalendar::new(Some(HolidayRegion::Noord), &[]));

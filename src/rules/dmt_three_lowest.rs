@@ -16,7 +16,9 @@ pub const RULE_ID: &str = "dmt_three_lowest";
 /// missed rounds named, no signal with a dyslexieverklaring (issue 16).
 /// 3: while the pupil has an active signal of this rule in the domain, a new finding (a new
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
-pub const RULE_VERSION: u32 = 3;
+/// 4: with the ED criterion met, the signal carries the ED dossier check (its task, its sentence
+/// and the dossier as evidence) instead of a second signal `eed_check` (issue 17, `engine::merge_eed_checks`).
+pub const RULE_VERSION: u32 = 4;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -395,10 +397,14 @@ mod tests {
         let got = run(&h, d(2024, 2, 1));
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].signal.eed_criterion, Some(EedCriterion::Met));
-        assert_eq!(
-            got[0].signal.explanation,
-            "Drie opeenvolgende DMT-afnames op niveau V of lager (M4 E, E4 V-, M5 E): alle drie bij de \
-             laagste 10 %. Leesdossier en dyslexieonderzoek overwegen."
+        // The ED dossier check follows (engine::merge_eed_checks).
+        assert!(
+            got[0].signal.explanation.starts_with(
+                "Drie opeenvolgende DMT-afnames op niveau V of lager (M4 E, E4 V-, M5 E): alle drie bij de \
+                 laagste 10 %. Leesdossier en dyslexieonderzoek overwegen. Het leesdossier is nog niet compleet."
+            ),
+            "{}",
+            got[0].signal.explanation
         );
     }
 
@@ -536,12 +542,57 @@ mod tests {
             "{}",
             got[0].signal.explanation
         );
-        let eed: Vec<_> = all(&h, d(2025, 7, 1))
-            .into_iter()
-            .filter(|f| f.signal.rule == "eed_check")
+        // The dossier check is this signal's task (engine::merge_eed_checks), not a signal.
+        let found = all(&h, d(2025, 7, 1));
+        assert_eq!(found.len(), 1, "{found:?}");
+        let eed: Vec<_> = found[0]
+            .tasks
+            .iter()
+            .filter(|t| t.key.starts_with("eed_check/"))
             .collect();
         assert_eq!(eed.len(), 1, "the dossier check keeps its state");
-        assert_eq!(eed[0].tasks[0].key, "eed_check/p1/word_reading/r1001-r1003");
+        assert_eq!(eed[0].key, "eed_check/p1/word_reading/r1001-r1003");
+        assert!(
+            found[0].signal.explanation.contains("Het leesdossier"),
+            "{}",
+            found[0].signal.explanation
+        );
+        assert!(!found[0].signal.explanation.contains("ED-criterium voldaan"));
+    }
+
+    /// Issue 17 (`eed_check` version 5): a check the store already holds as a signal of its own
+    /// (opened before the check became the DMT signal's task) stays one; a new one is merged.
+    #[test]
+    fn a_stored_dossier_check_stays_a_signal_of_its_own() {
+        let m = dates();
+        let lows = || Pupil::new(1).dmt(m[0], "V-").dmt(m[1], "V-").dmt(m[2], "V-");
+        let merged = all(&lows().build(), d(2025, 7, 1));
+        let rules: Vec<&str> = merged.iter().map(|f| f.signal.rule.as_str()).collect();
+        assert_eq!(rules, [RULE_ID], "new: one signal");
+        assert_eq!(merged[0].tasks.len(), 2, "{:?}", merged[0].tasks);
+        let key = "eed_check/p1/word_reading/r1001";
+        let stored = lows()
+            .prior(
+                key,
+                "eed_check",
+                Some(LearningDomain::WordReading),
+                m[2],
+                crate::domain::SignalStatus::Open,
+            )
+            .build();
+        let found = all(&stored, d(2025, 7, 1));
+        let check = found
+            .iter()
+            .find(|f| f.signal.rule == "eed_check")
+            .expect("the stored check is kept up to date");
+        assert_eq!(check.signal.key, key);
+        let dmt = found.iter().find(|f| f.signal.rule == RULE_ID).expect("dmt");
+        assert!(
+            !dmt.signal.explanation.contains("ED-criterium"),
+            "{}",
+            dmt.signal.explanation
+        );
+        assert!(dmt.tasks.iter().all(|t| !t.key.starts_with("eed_check/")));
     }
 
     /// Issue 16 item 6: M4, —, M5, E5 names the missed round.
@@ -595,7 +646,15 @@ mod tests {
             let got = all(&p.build(), d(2025, 2, 1));
             let rules: Vec<&str> = got.iter().map(|f| f.signal.rule.as_str()).collect();
             assert_eq!(rules.contains(&RULE_ID), *fires, "{name}: {rules:?}");
-            assert_eq!(rules.contains(&"eed_check"), *fires, "{name}: {rules:?}");
+            let ed_task = got
+                .iter()
+                .flat_map(|f| &f.tasks)
+                .any(|t| t.key.starts_with("eed_check/"));
+            assert_eq!(ed_task, *fires, "{name}: {rules:?}");
+            assert!(
+                !rules.contains(&"eed_check"),
+                "{name}: the check is the DMT signal's task"
+            );
             assert!(!rules.contains(&"lowest_level_repeated"), "{name}: {rules:?}");
         }
     }

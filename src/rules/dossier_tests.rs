@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::testkit::{Pupil, ctx, d, eval};
-use super::{dyscalculia_check, eed_check, evaluate};
+use super::{dmt_three_lowest, dyscalculia_check, eed_check, evaluate};
 use crate::domain::{EvaluationOutcome, LearningDomain, PlanKind};
 
 /// A plan of `domain`: title, start, end, care level, minutes, evaluated.
@@ -51,8 +51,12 @@ fn ed_finding(plans: &[PlanSpec], notes: &[(NaiveDate, &[&str])]) -> (String, Ve
     let h = with_plans(p, LearningDomain::TechnicalReading, plans).build();
     evaluate(&h, d(2025, 2, 1), &ctx())
         .into_iter()
-        .find(|f| f.signal.rule == eed_check::RULE_ID)
-        .map(|f| (f.tasks[0].body.clone(), kinds(&f)))
+        // The check is the DMT signal's task (engine::merge_eed_checks).
+        .find(|f| f.signal.rule == dmt_three_lowest::RULE_ID)
+        .and_then(|f| {
+            let task = f.tasks.iter().find(|t| t.key.starts_with(eed_check::RULE_ID))?;
+            Some((task.body.clone(), kinds(&f)))
+        })
         .unwrap_or_default()
 }
 

@@ -23,7 +23,9 @@ pub const RULE_ID: &str = "eed_check";
 /// run, a new anchor) continues it instead of opening a second signal (issue 17, `engine::continue_active`).
 /// 4: where no reading plan counts, notes in a reading-intervention category between the
 /// measurements are named as evidence of help (issue 18 item 6b).
-pub const RULE_VERSION: u32 = 4;
+/// 5: the check is the DMT signal's task, not a signal of its own: the engine merges it into the
+/// `dmt_three_lowest` finding of the same run (issue 17, `engine::merge_eed_checks`).
+pub const RULE_VERSION: u32 = 5;
 
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
@@ -31,6 +33,16 @@ pub const RULE: Rule = Rule {
     version: RULE_VERSION,
     evaluate: Evaluate::Data(evaluate),
 };
+
+/// The check's explanation without its opening "ED-criterium voldaan (M4 V-, E4 E, M5 V-). ":
+/// what the DMT signal it is merged into does not say already (`engine::merge_eed_checks`; the
+/// DMT signal names the same window and the criterion).
+pub fn dossier_part(explanation: &str) -> &str {
+    explanation
+        .strip_prefix("ED-criterium voldaan (")
+        .and_then(|rest| rest.split_once("). "))
+        .map_or(explanation, |(_, dossier)| dossier)
+}
 
 /// What the dossier check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,16 +265,28 @@ pub fn evaluate(input: &RuleInput<'_>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::normalise::{Classifier, normalise};
     use super::super::testkit::{Pupil, ctx, d, eval};
-    use super::super::{PupilHistory, SchoolContext, evaluate as engine_evaluate};
+    use super::super::{PupilHistory, SchoolContext};
     use super::*;
     use crate::domain::{EvaluationOutcome, PlanKind};
+    use chrono::NaiveDate;
 
+    /// The check itself, as of 01-02-2025 (the engine merges it into the DMT signal:
+    /// `engine::merge_eed_checks`, tested in `dmt_three_lowest`).
     fn run_in(h: &PupilHistory, c: &SchoolContext) -> Vec<Finding> {
-        engine_evaluate(h, d(2025, 2, 1), c)
-            .into_iter()
-            .filter(|f| f.signal.rule == RULE_ID)
-            .collect()
+        run_on(h, d(2025, 2, 1), c)
+    }
+
+    fn run_on(h: &PupilHistory, as_of: NaiveDate, c: &SchoolContext) -> Vec<Finding> {
+        let cls = Classifier::new(&c.params.domain_mapping);
+        let norm = normalise(h, as_of, &c.params, &cls);
+        evaluate(&RuleInput {
+            history: h,
+            as_of,
+            ctx: c,
+            norm: &norm,
+        })
     }
 
     fn run(h: &PupilHistory) -> Vec<Finding> {
@@ -454,10 +478,7 @@ mod tests {
             .dmt(d(2025, 1, 20), "V-")
             .dmt(d(2025, 6, 10), "V-")
             .build();
-        let got = engine_evaluate(&gap, d(2025, 7, 1), &ctx())
-            .into_iter()
-            .filter(|f| f.signal.rule == RULE_ID)
-            .collect::<Vec<_>>();
+        let got = run_on(&gap, d(2025, 7, 1), &ctx());
         assert!(
             body(&got).contains("Geen DMT bij E3: de drie metingen liggen niet in opeenvolgende rondes"),
             "{}",

@@ -119,6 +119,7 @@ fn evaluate_prepared(
     continue_active(&mut findings, history, as_of);
     continue_family(&mut findings, history, as_of);
     escalate_due_reminders(&mut findings, history);
+    merge_eed_checks(&mut findings, history);
     // Follow-up rules run last: they read the learning signals found above (after inhibition and
     // continuation), with their stored opening dates.
     let mut asks = Vec::new();
@@ -391,11 +392,65 @@ fn merge_plan_requests(findings: &mut [Finding], asks: &mut Vec<Finding>) {
     });
 }
 
+/// One signal per problem (issue 17, `eed_check` version 5): the ED dossier check is the IB's
+/// task that comes with "drie keer V(E) op de DMT" (docs/DOMAIN.md §6: `eed_check` → "IB task
+/// listing what the EED dossier still lacks"), not a second signal about the same three DMT
+/// results. It fires exactly when `dmt_three_lowest` fires with the ED criterion met, so the IB
+/// got the two on one line of one digest and counted them as two. The check is merged into the
+/// DMT finding of the same pupil: that finding gets the check's task (the task key stays
+/// `eed_check/…`, so a task pushed before is not pushed again), the check's sentence in its
+/// explanation ("… Het leesdossier is nog niet compleet. …") and the dossier's plans and notes
+/// as evidence; its rule, key and severity stay. A check the store already holds as a signal of
+/// its own (opened before this version) stays one and is kept up to date; so does a check
+/// without a DMT finding in the run (it always has one: both read the same run).
+fn merge_eed_checks(findings: &mut Vec<Finding>, history: &PupilHistory) {
+    let stored: std::collections::HashSet<&str> =
+        history.open_signals.iter().map(|s| s.key.as_str()).collect();
+    let mut i = 0;
+    while i < findings.len() {
+        let check = &findings[i].signal;
+        let target = (check.rule == eed_check::RULE_ID && !stored.contains(check.key.as_str()))
+            .then(|| {
+                findings.iter().position(|f| {
+                    f.signal.rule == dmt_three_lowest::RULE_ID && f.signal.domain == check.domain
+                })
+            })
+            .flatten();
+        let Some(target) = target else {
+            i += 1;
+            continue;
+        };
+        let check = findings.remove(i);
+        let t = &mut findings[if target > i { target - 1 } else { target }];
+        // A DMT signal that continues a stored one without rising asked for its tasks before
+        // (`continue_active` cleared them): so did its check, then a signal of its own.
+        let asked_before = stored.contains(t.signal.key.as_str()) && t.tasks.is_empty();
+        t.signal.explanation = format!(
+            "{} {}",
+            t.signal.explanation,
+            eed_check::dossier_part(&check.signal.explanation)
+        );
+        for e in check.signal.evidence {
+            if !t.signal.evidence.iter().any(|x| x.kind == e.kind && x.id == e.id) {
+                t.signal.evidence.push(e);
+            }
+        }
+        if !asked_before {
+            t.tasks.extend(check.tasks);
+        }
+    }
+}
+
 /// Rules whose findings reach the school as tasks, not as signals of their own (issue 17): the
-/// owner's evaluation reminder ([`OWNER_REMINDERS`]) and the teacher's plan request, which is
-/// merged into its learning signal (`merge_plan_requests`). The simulation measures their
-/// planted cases by the task.
-pub const TASKS_NOT_SIGNALS: [&str; 2] = [plan_evaluation_due::RULE_ID, signal_without_plan::RULE_ID];
+/// owner's evaluation reminder ([`OWNER_REMINDERS`]), the teacher's plan request, which is
+/// merged into its learning signal (`merge_plan_requests`), and the ED dossier check, which is
+/// merged into the DMT signal (`merge_eed_checks`). The simulation measures their planted cases
+/// by the task.
+pub const TASKS_NOT_SIGNALS: [&str; 3] = [
+    plan_evaluation_due::RULE_ID,
+    signal_without_plan::RULE_ID,
+    eed_check::RULE_ID,
+];
 
 /// One signal per plan evaluation (issue 17): "evaluatie binnenkort" and, once the date has
 /// passed, "evaluatie te laat" are one item whose state moves on, not two signals. An overdue

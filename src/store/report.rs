@@ -85,6 +85,10 @@ pub struct ReportSignal {
     pub opened_on: NaiveDate,
     /// Date (UTC) it was first resolved or dismissed, from its timeline.
     pub closed_on: Option<NaiveDate>,
+    /// Whether the signal is an ED dossier check: an `eed_check` signal, or (since
+    /// `dmt_three_lowest` version 4, which carries the check as its task) a DMT signal with the ED
+    /// criterion met.
+    pub ed_check: bool,
 }
 
 impl ReportSignal {
@@ -146,11 +150,18 @@ pub(crate) struct ReportSignalRow {
     pub domain: Option<String>,
     pub status: String,
     pub opened_on: NaiveDate,
+    pub eed_criterion: Option<String>,
+    pub rule_version: i64,
 }
 
 impl ReportSignalRow {
     pub(crate) fn into_signal(self, closed_on: Option<NaiveDate>) -> Result<ReportSignal, StoreError> {
+        let ed_check = self.rule == crate::rules::eed_check::RULE_ID
+            || (self.rule == crate::rules::dmt_three_lowest::RULE_ID
+                && self.eed_criterion.as_deref() == Some("met")
+                && self.rule_version >= 4);
         Ok(ReportSignal {
+            ed_check,
             id: self.id,
             pupil_id: self.pupil_id,
             rule: self.rule,
@@ -251,8 +262,8 @@ impl<S: SqlStore> ReportStore for S {
     async fn report_signals(&self, school: &Brin) -> Result<Vec<ReportSignal>, StoreError> {
         let rows: Vec<ReportSignalRow> = on_engine!(self.pool(), |pool| {
             sqlx::query_as(
-                "SELECT id, pupil_id, rule, domain, status, opened_on FROM signals
-                 WHERE school = $1 ORDER BY id",
+                "SELECT id, pupil_id, rule, domain, status, opened_on, eed_criterion, rule_version
+                 FROM signals WHERE school = $1 ORDER BY id",
             )
             .bind(school.as_str())
             .fetch_all(pool)

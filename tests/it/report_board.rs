@@ -97,8 +97,16 @@ async fn expected(seed: &Seed) -> BTreeMap<(String, String, String), u64> {
                 )
                 .await;
                 put(format!("signals_new:{rule}"), new);
-                if rule == "eed_check" {
-                    put("eed_checks_opened".into(), new);
+                if rule == "dmt_three_lowest" {
+                    // The ED check: its own signal, or (dmt_three_lowest version 4) carried by
+                    // the DMT signal with the criterion met.
+                    let ed = q(
+                        "SELECT COUNT(*) FROM signals WHERE school = $1 AND opened_on >= $2
+                             AND opened_on <= $3 AND $4 <> '' AND (rule = 'eed_check'
+                             OR (rule = 'dmt_three_lowest' AND eed_criterion = 'met' AND rule_version >= 4))",
+                    )
+                    .await;
+                    put("eed_checks_opened".into(), ed);
                 }
                 let open = q(
                     "SELECT COUNT(*) FROM signals s WHERE s.school = $1 AND $2 <> ''

@@ -154,8 +154,18 @@ async fn expected(
                 )
                 .await;
                 m.insert(format!("signals_new:{rule}"), new);
-                if rule == "eed_check" {
-                    m.insert("eed_checks_opened".into(), new);
+                if rule == "dmt_three_lowest" {
+                    // The ED check: its own signal, or (dmt_three_lowest version 4) carried by
+                    // the DMT signal with the criterion met.
+                    let ed = count(
+                        db,
+                        "SELECT COUNT(*) FROM signals WHERE school = $1 AND opened_on >= $2 AND opened_on <= $3
+                           AND (rule = 'eed_check'
+                                OR (rule = 'dmt_three_lowest' AND eed_criterion = 'met' AND rule_version >= 4))",
+                        &[code, &first, &r_s],
+                    )
+                    .await;
+                    m.insert("eed_checks_opened".into(), ed);
                 }
                 let open = count(
                     db,
