@@ -541,6 +541,14 @@ fn figures(
     // Pupils enrolled at some time in the period: a groepsindeling in a group of a school year
     // that overlaps the period, and not left before it. (A groepsindeling of an earlier school
     // year has no end date of its own: its group's school year ends it.)
+    // The generator's planted pupils (every pupil of a planted case, firing or silent): the
+    // figures are given without them too, since most planted cases are built to fire.
+    let planted_pupils: BTreeSet<(&str, &str)> = expected
+        .iter()
+        .map(|e| (e.school.as_str(), e.pupil_id.as_str()))
+        .collect();
+    let is_planted = |school: &str, pupil: &str| planted_pupils.contains(&(school, pupil));
+    let mut planted_enrolled = 0;
     let pupils: usize = timeline
         .full()
         .schools
@@ -557,14 +565,19 @@ fn figures(
                 .filter(|g| school_year_overlaps(&g.schooljaar, opts.from, opts.to))
                 .map(|g| g.id)
                 .collect();
-            s.groepsindelingen
+            let enrolled = s
+                .groepsindelingen
                 .iter()
                 .filter(|m| groups_in_period.contains(&m.groep))
                 .filter(|m| m.vanaf_datum <= opts.to && m.tot_datum.is_none_or(|t| t >= opts.from))
                 .filter(|m| left.get(&m.leerling).is_none_or(|d| *d >= opts.from))
                 .map(|m| m.leerling)
-                .collect::<BTreeSet<_>>()
-                .len()
+                .collect::<BTreeSet<_>>();
+            planted_enrolled += enrolled
+                .iter()
+                .filter(|id| is_planted(&s.brin, &id.to_string()))
+                .count();
+            enrolled.len()
         })
         .sum();
     let ibs: BTreeSet<&str> = settings
@@ -642,33 +655,48 @@ fn figures(
     // its own, and each group line of bespreekpunten in a digest (one line per group, however
     // many pupils are on it, `rules::engine::DISCUSSION_RULES`); the pupils' bespreekpunten
     // behind those lines are counted apart, per rule.
+    // The same without the planted pupils ("background"): a signal of a planted pupil is left
+    // out, a group line only when every pupil on it is planted.
     let mut by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut background_by_rule: BTreeMap<&str, usize> = BTreeMap::new();
     let mut points_by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    let background = |id: &i64| seen.get(id).is_some_and(|s| !is_planted(&s.school, &s.pupil));
     for (id, s) in seen {
         let after = overview_of
             .get(s.school.as_str())
             .is_some_and(|(day, named)| !named.contains(id) && s.day >= *day);
         if after {
-            let counts = if is_discussion_point(&s.rule) {
-                &mut points_by_rule
+            if is_discussion_point(&s.rule) {
+                *points_by_rule.entry(s.rule.as_str()).or_default() += 1;
             } else {
-                &mut by_rule
-            };
-            *counts.entry(s.rule.as_str()).or_default() += 1;
+                *by_rule.entry(s.rule.as_str()).or_default() += 1;
+                if background(id) {
+                    *background_by_rule.entry(s.rule.as_str()).or_default() += 1;
+                }
+            }
         }
     }
     let group_lines: usize = digests.iter().map(|m| m.discussion_lines).sum();
     by_rule.insert(GROUP_DISCUSSION, group_lines);
+    let background_group_lines = digests
+        .iter()
+        .flat_map(|m| &m.discussion_groups)
+        .filter(|line| line.iter().any(background))
+        .count();
+    background_by_rule.insert(GROUP_DISCUSSION, background_group_lines);
     let opened: usize = by_rule.values().sum();
+    let background_opened: usize = background_by_rule.values().sum();
     let points: usize = points_by_rule.values().sum();
     let years = ((opts.to - opts.from).num_days() + 1) as f64 / 365.0;
-    let per_100 = |n: usize| {
-        if pupils == 0 || years <= 0.0 {
+    let per_100_of = |n: usize, of: usize| {
+        if of == 0 || years <= 0.0 {
             0.0
         } else {
-            round1(n as f64 * 100.0 / pupils as f64 / years)
+            round1(n as f64 * 100.0 / of as f64 / years)
         }
     };
+    let per_100 = |n: usize| per_100_of(n, pupils);
+    let background_pupils = pupils - planted_enrolled;
     let by_rule_per_100: BTreeMap<&str, f64> = by_rule.iter().map(|(r, n)| (*r, per_100(*n))).collect();
 
     // Planted cases: found = signalled; latency = school days from the day the finding's data is
@@ -774,6 +802,13 @@ fn figures(
             "per_100_pupils_per_year": per_100(opened),
             "by_rule": by_rule,
             "by_rule_per_100_pupils_per_year": by_rule_per_100,
+            // Without the generator's planted pupils (most of their cases are built to fire).
+            "without_planted": {
+                "pupils": background_pupils,
+                "opened": background_opened,
+                "per_100_pupils_per_year": per_100_of(background_opened, background_pupils),
+                "by_rule": background_by_rule,
+            },
         },
         "discussion_points": {
             "pupil_signals": points,

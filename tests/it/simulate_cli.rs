@@ -202,7 +202,12 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
     // The simulation plants its cases on the last school day of the period with three
     // holiday-free weeks after it (Friday 23-01-2026; the voorjaarsvakantie starts 14-02).
     assert_eq!(v["planted"]["as_of"], "2026-01-23");
-    let (board, _) = mocks::generate_with_planted_as_of(&params, date("2026-01-23"));
+    let (board, planted_cases) = mocks::generate_with_planted_as_of(&params, date("2026-01-23"));
+    let planted_pupils: BTreeSet<(String, String)> = planted_cases
+        .iter()
+        .map(|e| (e.school.clone(), e.pupil_id.clone()))
+        .collect();
+    let mut planted_enrolled = 0;
     // Pupils enrolled in the period: in a group of the period's school year (2025-2026) and not
     // left before it. Groepsindelingen of earlier years have no end date of their own.
     let pupils: usize = board
@@ -215,7 +220,8 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
                 .filter(|g| g.schooljaar == "2025-2026")
                 .map(|g| g.id)
                 .collect();
-            s.groepsindelingen
+            let enrolled = s
+                .groepsindelingen
                 .iter()
                 .filter(|m| groups.contains(&m.groep))
                 .filter(|m| m.vanaf_datum <= to && m.tot_datum.is_none_or(|t| t >= from))
@@ -227,8 +233,12 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
                         .is_none_or(|d| d >= from)
                 })
                 .map(|m| m.leerling)
-                .collect::<BTreeSet<_>>()
-                .len()
+                .collect::<BTreeSet<_>>();
+            planted_enrolled += enrolled
+                .iter()
+                .filter(|id| planted_pupils.contains(&(s.brin.clone(), id.to_string())))
+                .count();
+            enrolled.len()
         })
         .sum();
     let ever: usize = board
@@ -346,6 +356,22 @@ fn every_figure_of_simulate_json_matches_the_mails_it_wrote() {
             "{rule}"
         );
     }
+
+    // Without the planted pupils: fewer pupils, per rule at most the whole board's count, and
+    // the rate follows.
+    let wp = &v["signals"]["without_planted"];
+    assert!(planted_enrolled > 0, "the period has planted pupils");
+    assert_eq!(wp["pupils"], pupils - planted_enrolled);
+    let wp_by_rule: BTreeMap<String, u64> = serde_json::from_value(wp["by_rule"].clone()).expect("by_rule");
+    let wp_opened = wp["opened"].as_u64().expect("opened");
+    assert_eq!(wp_by_rule.values().sum::<u64>(), wp_opened);
+    assert!(wp_opened as usize <= opened);
+    for (rule, n) in &wp_by_rule {
+        assert!(*n <= by_rule.get(rule).copied().unwrap_or(0), "{rule}");
+    }
+    let wp_rate =
+        (wp_opened as f64 * 100.0 / (pupils - planted_enrolled) as f64 / years * 10.0).round() / 10.0;
+    assert_eq!(wp["per_100_pupils_per_year"].as_f64(), Some(wp_rate));
 
     // Planted cases: every case found; the first mail naming it is a mail of its school on the
     // day the latency says (source day + that many school days).

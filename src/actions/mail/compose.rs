@@ -71,6 +71,11 @@ pub fn build_digest(
         lines: shown_new.len() + shown_rep.len(),
         repeat_lines: shown_rep.len(),
         discussion_lines: shown_new.iter().filter(|l| l.discussion).count(),
+        discussion_groups: shown_new
+            .iter()
+            .filter(|l| l.discussion)
+            .map(|l| l.items.iter().map(|i| i.signal_id).collect())
+            .collect(),
         named,
     }))
 }
@@ -105,6 +110,7 @@ pub fn build_start_overview(
         lines: shown.len(),
         repeat_lines: 0,
         discussion_lines: 0,
+        discussion_groups: Vec::new(),
         named: input
             .items
             .iter()

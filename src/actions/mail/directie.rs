@@ -170,6 +170,7 @@ pub fn build_directie_mail(
         lines: n,
         repeat_lines: 0,
         discussion_lines: 0,
+        discussion_groups: Vec::new(),
         named: Vec::new(),
         subject,
         text: text_body,

@@ -45,6 +45,8 @@ pub struct SentInfo {
     pub repeat_lines: usize,
     /// Group lines of new bespreekpunten in it (one per group, among `lines`).
     pub discussion_lines: usize,
+    /// The signal ids on each of those group lines.
+    pub discussion_groups: Vec<Vec<i64>>,
     /// Signal ids named on a line (for a start overview: every active signal it accounts for).
     pub named: Vec<i64>,
     /// The same with the fingerprint each was named with: an item named again with another
@@ -321,6 +323,7 @@ async fn run(
                 lines: digest.lines,
                 repeat_lines: digest.repeat_lines,
                 discussion_lines: digest.discussion_lines,
+                discussion_groups: digest.discussion_groups.clone(),
                 named: digest.named.iter().map(|(id, _)| *id).collect(),
                 named_items: digest.named.clone(),
             });
