@@ -1,6 +1,9 @@
 //! Page apply: one page of a source stream (results, notes, plans, tombstones, quarantine) and
 //! the stream's cursor, committed in one transaction. Results go through `results.rs`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
@@ -9,6 +12,10 @@ use super::results::ResultOutcome;
 use super::rows::{self, EvaluationRow, PlanRow};
 use super::sql::{BeginWrite, Pool, Tx, on_engine};
 use crate::domain::{Brin, DyslexiaStatementRecord, Evaluation, Note, Source, SupportPlan, TestResult};
+
+/// Held records per `INSERT` statement: 9 parameters each, within SQLite's and PostgreSQL's
+/// limits on bound parameters.
+const HELD_ROWS_PER_STATEMENT: usize = 500;
 
 /// Applies one page and the stream's cursor in one transaction; the test catalogue goes first,
 /// outside it (`upsert_catalogue`). The caller holds the store's sync write gate.
@@ -273,27 +280,51 @@ pub(crate) async fn apply_page_records(
             .await?;
             summary.quarantined += 1;
         }
+        // Held records set-based (issue 15): a full reconcile holds again every record of a
+        // pupil the roll does not list, ~1,700 a school a week, one statement each before. A key
+        // twice in one page keeps its last version, as one statement per record did (and
+        // PostgreSQL cannot update one row twice in one statement).
+        let mut held: Vec<(String, &str, Option<&str>, String)> = Vec::with_capacity(batch.held.len());
+        let mut at: HashMap<(RecordKind, &str), usize> = HashMap::new();
         for h in &batch.held {
-            sqlx::query(
+            let row = (
+                rows::enum_name(&h.kind())?,
+                h.external_id(),
+                h.pupil_external_id(),
+                rows::json(h)?,
+            );
+            match at.entry((h.kind(), h.external_id())) {
+                Entry::Occupied(e) => held[*e.get()] = row,
+                Entry::Vacant(e) => {
+                    e.insert(held.len());
+                    held.push(row);
+                }
+            }
+        }
+        for chunk in held.chunks(HELD_ROWS_PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO held_records (source, school, stream, kind, external_id, pupil_external_id,
-                   record, first_held_at, last_seen_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-                 ON CONFLICT (source, school, kind, external_id) DO UPDATE SET stream = excluded.stream,
+                   record, first_held_at, last_seen_at) ",
+            );
+            qb.push_values(chunk, |mut row, (kind, external_id, pupil, record)| {
+                row.push_bind(batch.source.as_str())
+                    .push_bind(batch.school.as_str())
+                    .push_bind(batch.stream.as_str())
+                    .push_bind(kind.as_str())
+                    .push_bind(*external_id)
+                    .push_bind(*pupil)
+                    .push_bind(record.as_str())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(
+                " ON CONFLICT (source, school, kind, external_id) DO UPDATE SET stream = excluded.stream,
                    pupil_external_id = excluded.pupil_external_id, record = excluded.record,
                    last_seen_at = excluded.last_seen_at",
-            )
-            .bind(batch.source.as_str())
-            .bind(batch.school.as_str())
-            .bind(&batch.stream)
-            .bind(rows::enum_name(&h.kind())?)
-            .bind(h.external_id())
-            .bind(h.pupil_external_id())
-            .bind(rows::json(h)?)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-            summary.held += 1;
+            );
+            qb.build().execute(&mut **tx).await?;
         }
+        summary.held += batch.held.len();
         Ok(summary)
     })
 }

@@ -82,6 +82,7 @@ contract! {
     uwlr_keys_belong_to_one_school_and_are_revoked,
     quarantine_keeps_raw_records_and_counts,
     held_records_wait_for_their_pupil_and_are_applied_once_it_is_known,
+    many_held_records_in_one_page_and_a_key_twice_keep_the_last_version,
     cursors_and_stream_health,
     histories_and_changed_pupils,
     signal_upsert_never_duplicates_and_appends_evidence,

@@ -1086,6 +1086,64 @@ pub async fn held_records_wait_for_their_pupil_and_are_applied_once_it_is_known(
     assert!(matches!(err, StoreError::InvalidData(_)), "{err:?}");
 }
 
+/// Held records are written set-based: a page with more held records than one statement takes
+/// (1,201) holds every one, a key twice in one page keeps its last version (as one statement
+/// per record did; PostgreSQL cannot update a row twice in one statement), and holding the same
+/// records again (the weekly full reconcile) adds none.
+pub async fn many_held_records_in_one_page_and_a_key_twice_keep_the_last_version(ctx: Ctx) {
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1"]).await;
+    let page = || {
+        let mut batch = PageBatch::new(Source::Parnassys, brin(), "results");
+        batch.held = (0..1200)
+            .map(|i| {
+                HeldRecord::Result(result(
+                    Source::Parnassys,
+                    &format!("r{i}"),
+                    &format!("p{}", 100 + i % 7),
+                    date(2026, 1, 20),
+                    "IV",
+                ))
+            })
+            .collect();
+        // r5 again, a newer version, in the same page.
+        batch.held.push(HeldRecord::Result(result(
+            Source::Parnassys,
+            "r5",
+            "p9",
+            date(2026, 1, 20),
+            "V-",
+        )));
+        batch
+    };
+    let summary = store
+        .apply_page(&page())
+        .await
+        .expect("page with 1,201 held records");
+    assert_eq!(summary.held, 1201, "every held record of the page is counted");
+    assert_eq!(count_of(store, Source::Parnassys).await, 1200);
+    let again = store.apply_page(&page()).await.expect("the same page again");
+    assert_eq!(again.held, 1201);
+    assert_eq!(
+        count_of(store, Source::Parnassys).await,
+        1200,
+        "held again, not twice"
+    );
+
+    // p9 arrives: r5 is released in its last version, under its last pupil.
+    enrol(store, &["p1", "p9"]).await;
+    let r = store.release_held(&brin()).await.expect("release");
+    assert_eq!((r.released, r.still_held), (1, 1199));
+    let histories = store.pupil_histories(&brin()).await.expect("histories");
+    let p9 = histories
+        .iter()
+        .find(|h| h.pupil.pupil.external_id == "p9")
+        .expect("p9 stored");
+    assert_eq!(p9.results.len(), 1);
+    assert_eq!(p9.results[0].result.external_id, "r5");
+    assert_eq!(p9.results[0].result.reference_scores[0].value, "V-");
+}
+
 async fn count_of(store: &dyn zorgsignaal::store::Store, source: Source) -> i64 {
     store
         .held_counts()
