@@ -242,6 +242,15 @@ pub struct MailRecord {
     pub sent_at: DateTime<Utc>,
 }
 
+impl MailRecord {
+    /// The [`Self::subject_hash`] of `subject`: what the mail log keeps of a subject, and what a
+    /// sender compares to find a mail it sent before.
+    pub fn hash_subject(subject: &str) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(subject.as_bytes()))
+    }
+}
+
 /// A signal a mail named to one IB of one school (signal economy: new once, repeated weekly).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MailedItem {
@@ -282,4 +291,19 @@ pub struct DeletionRecord {
     pub left_on: NaiveDate,
     /// When the data was deleted.
     pub deleted_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MailRecord;
+
+    /// The mail log's subject hash is SHA-256 in lower-case hex (the FIPS 180-2 example "abc"),
+    /// the same for every sender.
+    #[test]
+    fn the_subject_hash_is_sha256_hex() {
+        assert_eq!(
+            MailRecord::hash_subject("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use sha2::{Digest as _, Sha256};
 
 use super::mailer::{AutoHeaders, ListId};
 use super::{MailError, Mailer};
@@ -67,7 +66,7 @@ pub async fn send_board_report(
     let subject = board_report_subject(report);
     let stem = format!("bestuursrapportage-{}", report.as_of);
     let text = body_text(report, &stem);
-    let subject_hash = hex::encode(Sha256::digest(subject.as_bytes()));
+    let subject_hash = MailRecord::hash_subject(&subject);
     let mut sent = 0;
     for to in recipients {
         // A retried run (schedule.job_retries) mails only who does not have this report yet.

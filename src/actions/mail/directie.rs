@@ -9,7 +9,6 @@ use std::collections::HashMap;
 use askama::Template;
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Europe::Amsterdam;
-use sha2::{Digest as _, Sha256};
 
 use super::MailError;
 use super::digest::{Digest, DigestPolicy, MailKind};
@@ -89,7 +88,7 @@ pub async fn send_directie_escalations(
                     to: to.to_owned(),
                     kind: DIRECTIE_MAIL_KIND.to_owned(),
                     school: Some(school.brin.clone()),
-                    subject_hash: hex::encode(Sha256::digest(message.subject.as_bytes())),
+                    subject_hash: MailRecord::hash_subject(&message.subject),
                     sent_at: now,
                 })
                 .await?;

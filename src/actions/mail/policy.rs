@@ -6,7 +6,6 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Europe::Amsterdam;
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
 use super::MailError;
 use super::collect::collect_digest_input;
@@ -306,7 +305,7 @@ async fn run(
                         to: to.to_owned(),
                         kind: digest.kind.as_str().to_owned(),
                         school: Some(school.brin.clone()),
-                        subject_hash: hex::encode(Sha256::digest(digest.subject.as_bytes())),
+                        subject_hash: MailRecord::hash_subject(&digest.subject),
                         sent_at: now,
                     },
                     &digest.named,
