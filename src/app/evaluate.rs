@@ -482,9 +482,15 @@ async fn resolve_settled(store: &dyn Store, id: i64, reason: &str) -> Result<boo
     }
 }
 
-/// Whether the store's `held` signal is what `upsert_signal(found)` would leave unchanged.
+/// Whether the store's `held` signal is what `upsert_signal(found)` would leave as it is (the same
+/// evidence, rule and severity, and the same text).
 fn holds_unchanged(held: &Signal, found: &Signal) -> bool {
-    held.rule == found.rule && held.severity == found.severity && held.evidence == found.evidence
+    held.rule == found.rule
+        && held.severity == found.severity
+        && held.evidence == found.evidence
+        // A text of today goes to the store, which keeps it quietly (`upsert_signal`).
+        && held.explanation == found.explanation
+        && held.rule_version == found.rule_version
 }
 
 /// The pupils' histories of each school as last read, kept between evaluations of one process

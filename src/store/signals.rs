@@ -115,12 +115,30 @@ impl<S: SqlStore> SignalStore for S {
                     .await?;
                 SignalUpsert::Created(id)
             } else {
-                let (id, stored, rule, severity): (i64, String, String, String) =
-                    sqlx::query_as("SELECT id, evidence, rule, severity FROM signals WHERE key = $1")
-                        .bind(&signal.key)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let (id, stored, rule, severity, explanation, version): (i64, String, String, String, String, i64) =
+                    sqlx::query_as(
+                        "SELECT id, evidence, rule, severity, explanation, rule_version FROM signals WHERE key = $1",
+                    )
+                    .bind(&signal.key)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 if stored == evidence && rule == signal.rule && severity == signal.severity.as_str() {
+                    // The same finding in words of today (a count of weeks or days in its text, a
+                    // newer rule version's wording): the text is kept current, quietly — no
+                    // event, no change stamp, no news for the digest (issue 17: a signal is
+                    // current; "nog open" showed the text of the day it was found).
+                    if explanation != signal.explanation || version != i64::from(signal.rule_version) {
+                        sqlx::query(
+                            "UPDATE signals SET explanation = $1, rule_version = $2, eed_criterion = $3
+                             WHERE id = $4",
+                        )
+                        .bind(&signal.explanation)
+                        .bind(i64::from(signal.rule_version))
+                        .bind(&eed)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                     SignalUpsert::Unchanged(id)
                 } else {
                     // The rule changes only when a reminder escalates: the evaluation

@@ -41,6 +41,23 @@ pub async fn signal_upsert_never_duplicates_and_appends_evidence(ctx: Ctx) {
         store.upsert_signal(&s, p1).await.expect("again"),
         SignalUpsert::Unchanged(id)
     );
+    // The same finding in today's words: the text is kept current, quietly (no event, no news).
+    let mut reworded = s.clone();
+    reworded.explanation = "Staat sinds 01-02-2026 open (3 weken).".into();
+    reworded.rule_version += 1;
+    assert_eq!(
+        store.upsert_signal(&reworded, p1).await.expect("reworded"),
+        SignalUpsert::Unchanged(id)
+    );
+    let row = store.signal(id).await.expect("reworded signal");
+    assert_eq!(row.signal.explanation, reworded.explanation);
+    assert_eq!(row.signal.rule_version, reworded.rule_version);
+    assert_eq!(row.updated_at, row.created_at, "no change stamp");
+    assert_eq!(
+        store.signal_events(id).await.expect("events").len(),
+        1,
+        "no event"
+    );
 
     store
         .set_signal_status(id, SignalStatus::Acknowledged, None, None, "ib@school.nl")
