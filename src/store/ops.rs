@@ -215,6 +215,17 @@ fn claim_job_sql(engine: Engine) -> &'static str {
 
 /// Ends run `id`'s attempt that `worker` holds: `done` or `failed` (finished now), or `queued`
 /// again until `retry_at`.
+/// The state of job run `id` and who holds it: why an `UPDATE` that needed its lease touched
+/// nothing (`end_job`, `renew_job`).
+async fn job_holder<S: SqlStore>(store: &S, id: i64) -> Result<Option<(String, Option<String>)>, StoreError> {
+    on_engine!(store.pool(), |pool| {
+        Ok(sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?)
+    })
+}
+
 async fn end_job<S: SqlStore>(
     store: &S,
     id: i64,
@@ -239,12 +250,7 @@ async fn end_job<S: SqlStore>(
         .await?
         .rows_affected();
         if done == 0 {
-            let row: Option<(String, Option<String>)> =
-                sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?;
-            return Err(match row {
+            return Err(match job_holder(store, id).await? {
                 Some((status, current)) if current.as_deref() != Some(worker) => {
                     StoreError::LeaseLost(format!(
                         "job run {id} is {status}, held by {}, not by {worker}",
@@ -312,12 +318,7 @@ impl<S: SqlStore> OpsStore for S {
             .await?
             .rows_affected();
             if done == 0 {
-                let row: Option<(String, Option<String>)> =
-                    sqlx::query_as("SELECT status, worker FROM jobs WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(pool)
-                        .await?;
-                return Err(match row {
+                return Err(match job_holder(self, id).await? {
                     Some((status, current)) => StoreError::LeaseLost(format!(
                         "job run {id} is {status}, held by {}, not renewed for {worker}",
                         current.as_deref().unwrap_or("nobody")
