@@ -184,7 +184,8 @@ pub async fn evaluate_school_cached(
         }
         Scope::ChangedSince(since) => {
             let asked_at = Utc::now();
-            let ids = store.pupils_changed_since(brin, since).await?;
+            let changes = store.pupil_changes_since(brin, since).await?;
+            let ids: Vec<i64> = changes.iter().map(|c| c.pupil_id).collect();
             if ids.is_empty() {
                 // Nothing changed: nothing to find that the last run did not (group plans and
                 // date-based findings are the daily full run's).
@@ -198,7 +199,7 @@ pub async fn evaluate_school_cached(
                 let changed = Changed {
                     since,
                     asked_at,
-                    ids: &ids,
+                    changes: &changes,
                 };
                 cache
                     .refresh(store, brin, notes_since, false, Some(changed))
@@ -497,8 +498,10 @@ fn holds_unchanged(held: &Signal, found: &Signal) -> bool {
 /// and lent to the rules for a run (issue 17: the daily run over every pupil read every result,
 /// membership, plan, absence, note and measurement of the simulated board, every day, to find
 /// what it had found the day before, and copied the histories it kept for every run). A run
-/// reads again only the pupils [`st::HistoryStore::pupils_changed_since`] names since the
-/// previous read, drops pupils the store no longer holds and reads pupils it has not seen; every
+/// reads again, of the pupils [`st::HistoryStore::pupil_changes_since`] names since the previous
+/// read, only the kinds of records it names for each ([`st::ChangedKinds`]: a new absence
+/// re-reads the pupil's absences, not his results and measurements), drops pupils the store no
+/// longer holds and reads pupils it has not seen whole; every
 /// [`FULL_READ_EVERY`]th run over every pupil reads the school whole, and so does the first run
 /// of a school year (the notes' window moves). Whoever deletes rows without a change stamp
 /// (retention) must [`HistoryCache::clear`] it.
@@ -531,13 +534,13 @@ struct CachedPupil {
 }
 
 /// What a run asked the store about changed pupils before refreshing the cache
-/// ([`HistoryCache::refresh`]): the pupils [`st::HistoryStore::pupils_changed_since`] named for
-/// `since` when asked at `asked_at`.
+/// ([`HistoryCache::refresh`]): the pupils and kinds of records
+/// [`st::HistoryStore::pupil_changes_since`] named for `since` when asked at `asked_at`.
 #[derive(Debug, Clone, Copy)]
 struct Changed<'a> {
     since: DateTime<Utc>,
     asked_at: DateTime<Utc>,
-    ids: &'a [i64],
+    changes: &'a [st::PupilChanges],
 }
 
 /// A school's histories are read whole again after this many runs over every pupil served from
@@ -616,11 +619,11 @@ impl HistoryCache {
         // The pupils changed since `since` include those changed since the last read when
         // `since` is not later (a change stamped after the read is stamped after `since`): the
         // run after a sync asked that just now, so the question is not asked twice (issue 17:
-        // the costliest statement of the evaluation). Those it names that changed between the
-        // two moments are read again: the same rows, or newer.
-        let changed = match asked {
-            Some(k) if k.since <= cached.read_at => k.ids.to_vec(),
-            _ => store.pupils_changed_since(brin, cached.read_at).await?,
+        // the costliest statement of the evaluation). What they name that changed between the
+        // two moments is read again: the same rows, or newer.
+        let changes = match asked {
+            Some(k) if k.since <= cached.read_at => k.changes.to_vec(),
+            _ => store.pupil_changes_since(brin, cached.read_at).await?,
         };
         let known: BTreeSet<i64> = store
             .known_pupils(brin)
@@ -629,24 +632,38 @@ impl HistoryCache {
             .map(|k| k.id)
             .collect();
         cached.pupils.retain(|id, _| known.contains(id));
-        let mut reread: BTreeSet<i64> = changed.into_iter().collect();
-        reread.extend(known.iter().filter(|id| !cached.pupils.contains_key(id)));
-        let reread: Vec<i64> = reread.into_iter().collect();
-        for id in &reread {
-            cached.pupils.remove(id);
+        // Pupils the cache does not hold are read whole; of the others only the kinds of records
+        // that changed (issue 17: a pupil with one new absence was read again whole, every result
+        // and measurement of four years).
+        let whole: Vec<i64> = known
+            .iter()
+            .copied()
+            .filter(|id| !cached.pupils.contains_key(id))
+            .collect();
+        let mut kinds = KindIds::default();
+        for c in &changes {
+            if cached.pupils.contains_key(&c.pupil_id) {
+                kinds.add(c);
+            }
         }
-        for p in read_pupils(store, brin, Some(&reread), notes_since).await? {
+        for p in read_pupils(store, brin, Some(&whole), notes_since).await? {
             cached.pupils.insert(p.id(), p);
         }
+        cached.refresh_kinds(store, brin, &kinds, notes_since).await?;
+        tracing::debug!(
+            whole = whole.len(),
+            profiles = kinds.profile.len(),
+            results = kinds.results.len(),
+            notes = kinds.notes.len(),
+            absences = kinds.absences.len(),
+            social_emotional = kinds.social_emotional.len(),
+            pupils = cached.pupils.len(),
+            "histories refreshed"
+        );
         cached.read_at = read_at;
         if counted {
             cached.refreshes += 1;
         }
-        tracing::debug!(
-            reread = reread.len(),
-            pupils = cached.pupils.len(),
-            "histories refreshed"
-        );
         Ok(())
     }
 
@@ -694,6 +711,117 @@ impl HistoryCache {
     }
 }
 
+/// The pupils held in a cache whose records of each kind changed ([`st::ChangedKinds`]), by id.
+#[derive(Debug, Default)]
+struct KindIds {
+    profile: Vec<i64>,
+    results: Vec<i64>,
+    notes: Vec<i64>,
+    absences: Vec<i64>,
+    social_emotional: Vec<i64>,
+}
+
+impl KindIds {
+    fn add(&mut self, c: &st::PupilChanges) {
+        let k = c.kinds;
+        for (changed, ids) in [
+            (k.profile, &mut self.profile),
+            (k.results, &mut self.results),
+            (k.notes, &mut self.notes),
+            (k.absences, &mut self.absences),
+            (k.social_emotional, &mut self.social_emotional),
+        ] {
+            if changed {
+                ids.push(c.pupil_id);
+            }
+        }
+    }
+}
+
+impl CachedSchool {
+    /// Reads again, of the pupils the cache holds, the kinds of records `kinds` names, each
+    /// as a whole read reads it ([`read_pupils`]), and puts them in place of what was held.
+    async fn refresh_kinds(
+        &mut self,
+        store: &dyn Store,
+        brin: &Brin,
+        kinds: &KindIds,
+        notes_since: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if !kinds.profile.is_empty() {
+            let mut read: HashMap<i64, st::PupilHistory> = store
+                .pupil_profiles_for(brin, &kinds.profile)
+                .await?
+                .into_iter()
+                .map(|h| (h.pupil.id, h))
+                .collect();
+            for id in &kinds.profile {
+                let Some(h) = read.remove(id) else {
+                    // Deleted since the store named him: gone, as a whole read would have it.
+                    self.pupils.remove(id);
+                    continue;
+                };
+                let Some(p) = self.pupils.get_mut(id) else {
+                    continue;
+                };
+                let left_on = h.pupil.pupil.left_on;
+                let own_plans = h.plans.len();
+                let mut fresh = to_rule_history(h);
+                if let Some(old) = p.history.take() {
+                    fresh.results = old.results;
+                    fresh.absences = old.absences;
+                    fresh.notes = old.notes;
+                    fresh.social_emotional = old.social_emotional;
+                }
+                *p = CachedPupil {
+                    history: Some(fresh),
+                    left_on,
+                    own_plans,
+                };
+            }
+        }
+        if !kinds.results.is_empty() {
+            let mut read = store.pupil_results_for(brin, &kinds.results).await?;
+            self.put(&kinds.results, |h| {
+                h.results = read
+                    .remove(&h.pupil_id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(history_result)
+                    .collect();
+            });
+        }
+        if !kinds.notes.is_empty() {
+            let mut read = notes_by_pupil(store, brin, Some(&kinds.notes), notes_since).await?;
+            self.put(&kinds.notes, |h| {
+                h.notes = read.remove(&h.pupil_id).unwrap_or_default();
+            });
+        }
+        if !kinds.absences.is_empty() {
+            let mut read = absences_by_pupil(store, brin, Some(&kinds.absences)).await?;
+            self.put(&kinds.absences, |h| {
+                h.absences = read.remove(&h.pupil_id).unwrap_or_default();
+            });
+        }
+        if !kinds.social_emotional.is_empty() {
+            let mut read = social_emotional_by_pupil(store, brin, Some(&kinds.social_emotional)).await?;
+            self.put(&kinds.social_emotional, |h| {
+                h.social_emotional = read.remove(&h.pupil_id).unwrap_or_default();
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs `set` on the held history of each pupil `ids` names.
+    fn put(&mut self, ids: &[i64], mut set: impl FnMut(&mut rules::PupilHistory)) {
+        for id in ids {
+            if let Some(h) = self.pupils.get_mut(id).and_then(|p| p.history.as_mut()) {
+                set(h);
+            }
+        }
+    }
+}
+
 impl CachedPupil {
     fn id(&self) -> i64 {
         self.history.as_ref().map_or(0, |h| h.pupil_id)
@@ -727,29 +855,12 @@ async fn read_pupils(
         Some(ids) => store.pupil_histories_for(brin, ids).await?,
     };
     // Verzuim (issue 18 item 2).
-    let mut absences_by_pupil: HashMap<i64, Vec<crate::domain::Absence>> = HashMap::new();
-    for a in store.absences(brin, only).await? {
-        absences_by_pupil.entry(a.pupil_id).or_default().push(a.absence);
-    }
+    let mut absences = absences_by_pupil(store, brin, only).await?;
     // The pupils' own notes of the current and previous school year, without their text (issue
     // 18 item 6): the dossier checks and `concern_notes` read their category and date.
-    let mut notes_by_pupil: HashMap<i64, Vec<rules::HistoryNote>> = HashMap::new();
-    for m in store.note_marks(brin, only, notes_since).await? {
-        notes_by_pupil
-            .entry(m.pupil_id)
-            .or_default()
-            .push(rules::HistoryNote {
-                id: m.id,
-                source: m.source,
-                category_path: m.category_path,
-                written_on: m.written_at.with_timezone(&Amsterdam).date_naive(),
-            });
-    }
+    let mut notes = notes_by_pupil(store, brin, only, notes_since).await?;
     // Social-emotional measurements (issue 18 item 1).
-    let mut se_by_pupil: HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>> = HashMap::new();
-    for m in store.social_emotional(brin, only).await? {
-        se_by_pupil.entry(m.pupil_id).or_default().push(m.measurement);
-    }
+    let mut social_emotional = social_emotional_by_pupil(store, brin, only).await?;
     Ok(stored
         .into_iter()
         .map(|h| {
@@ -758,9 +869,9 @@ async fn read_pupils(
             let own_plans = h.plans.len();
             CachedPupil {
                 history: Some(rules::PupilHistory {
-                    absences: absences_by_pupil.remove(&id).unwrap_or_default(),
-                    social_emotional: se_by_pupil.remove(&id).unwrap_or_default(),
-                    notes: notes_by_pupil.remove(&id).unwrap_or_default(),
+                    absences: absences.remove(&id).unwrap_or_default(),
+                    social_emotional: social_emotional.remove(&id).unwrap_or_default(),
+                    notes: notes.remove(&id).unwrap_or_default(),
                     ..to_rule_history(h)
                 }),
                 left_on,
@@ -768,6 +879,52 @@ async fn read_pupils(
             }
         })
         .collect())
+}
+
+/// The absences of `brin`'s pupils (all, or `only`) as the rules read them, by pupil id.
+async fn absences_by_pupil(
+    store: &dyn Store,
+    brin: &Brin,
+    only: Option<&[i64]>,
+) -> Result<HashMap<i64, Vec<crate::domain::Absence>>, StoreError> {
+    let mut out: HashMap<i64, Vec<crate::domain::Absence>> = HashMap::new();
+    for a in store.absences(brin, only).await? {
+        out.entry(a.pupil_id).or_default().push(a.absence);
+    }
+    Ok(out)
+}
+
+/// The notes of `brin`'s pupils (all, or `only`) written at or after `notes_since`, as the rules
+/// read them (no text), by pupil id.
+async fn notes_by_pupil(
+    store: &dyn Store,
+    brin: &Brin,
+    only: Option<&[i64]>,
+    notes_since: DateTime<Utc>,
+) -> Result<HashMap<i64, Vec<rules::HistoryNote>>, StoreError> {
+    let mut out: HashMap<i64, Vec<rules::HistoryNote>> = HashMap::new();
+    for m in store.note_marks(brin, only, notes_since).await? {
+        out.entry(m.pupil_id).or_default().push(rules::HistoryNote {
+            id: m.id,
+            source: m.source,
+            category_path: m.category_path,
+            written_on: m.written_at.with_timezone(&Amsterdam).date_naive(),
+        });
+    }
+    Ok(out)
+}
+
+/// The social-emotional measurements of `brin`'s pupils (all, or `only`), by pupil id.
+async fn social_emotional_by_pupil(
+    store: &dyn Store,
+    brin: &Brin,
+    only: Option<&[i64]>,
+) -> Result<HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>>, StoreError> {
+    let mut out: HashMap<i64, Vec<crate::domain::SocialEmotionalMeasurement>> = HashMap::new();
+    for m in store.social_emotional(brin, only).await? {
+        out.entry(m.pupil_id).or_default().push(m.measurement);
+    }
+    Ok(out)
 }
 
 /// Which pupils an evaluation looks at.
@@ -854,14 +1011,7 @@ fn to_rule_history(h: st::PupilHistory) -> rules::PupilHistory {
         school: h.pupil.pupil.school.clone(),
         pupil_external_id: h.pupil.pupil.external_id.clone(),
         memberships: h.memberships,
-        results: h
-            .results
-            .into_iter()
-            .map(|r| HistoryResult {
-                id: r.id,
-                result: r.result,
-            })
-            .collect(),
+        results: h.results.into_iter().map(history_result).collect(),
         plans,
         open_signals: Vec::new(),
         birth_date: h.pupil.pupil.birth_date,
@@ -869,6 +1019,14 @@ fn to_rule_history(h: st::PupilHistory) -> rules::PupilHistory {
         absences: Vec::new(),
         notes: Vec::new(),
         social_emotional: Vec::new(),
+    }
+}
+
+/// A stored result as the rules read it.
+fn history_result(r: st::StoredResult) -> HistoryResult {
+    HistoryResult {
+        id: r.id,
+        result: r.result,
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use super::error::StoreError;
-use super::model::{KnownPupil, PupilHistory, StoredPlan};
+use super::model::{ChangedKinds, KnownPupil, PupilChanges, PupilHistory, StoredPlan, StoredResult};
 use super::rows::{EvaluationRow, MembershipRow, PlanRow, PupilRow, ResultRow};
 use super::sql::{Pool, SqlStore, on_engine, push_in, restrict};
 use crate::domain::{Brin, DyslexiaStatement};
@@ -26,6 +26,24 @@ pub trait HistoryStore: Send + Sync {
         pupil_ids: &[i64],
     ) -> Result<Vec<PupilHistory>, StoreError>;
 
+    /// The given pupils of a school (unknown ids are skipped) as
+    /// [`HistoryStore::pupil_histories_for`] reads them, but without their results (left
+    /// empty), by pupil id: what [`ChangedKinds::profile`] names.
+    async fn pupil_profiles_for(
+        &self,
+        school: &Brin,
+        pupil_ids: &[i64],
+    ) -> Result<Vec<PupilHistory>, StoreError>;
+
+    /// The live results of the given live pupils of a school, as
+    /// [`HistoryStore::pupil_histories_for`] reads them (by date, then id), by pupil id; a
+    /// pupil without results (or unknown) is absent.
+    async fn pupil_results_for(
+        &self,
+        school: &Brin,
+        pupil_ids: &[i64],
+    ) -> Result<BTreeMap<i64, Vec<StoredResult>>, StoreError>;
+
     /// Every pupil of a school (left pupils included) with only the pupil row and the
     /// memberships, by pupil id: results, plans and group plans are left empty. For who a pupil
     /// is and in which group (the mails): a fraction of [`HistoryStore::pupil_histories`]'s rows.
@@ -40,15 +58,33 @@ pub trait HistoryStore: Send + Sync {
     /// measurements or dyslexieverklaringen changed at or after `since`, by id.
     async fn pupils_changed_since(&self, school: &Brin, since: DateTime<Utc>)
     -> Result<Vec<i64>, StoreError>;
+
+    /// The pupils [`HistoryStore::pupils_changed_since`] names, each with the kinds of his
+    /// records that changed at or after `since` ([`ChangedKinds`]), by pupil id.
+    async fn pupil_changes_since(
+        &self,
+        school: &Brin,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<PupilChanges>, StoreError>;
 }
 
-/// Histories of a school's pupils (all, or the given ids). `full`: with results, plans and
-/// dyslexieverklaringen; else pupils and memberships only.
+/// What [`histories`] reads of each pupil besides the pupil row and the memberships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    /// Nothing more.
+    Roster,
+    /// Dyslexieverklaringen and plans (own and group plans), not results.
+    Profile,
+    /// Dyslexieverklaringen, plans and results.
+    Full,
+}
+
+/// Histories of a school's pupils (all, or the given ids) with the `parts` asked for.
 async fn histories(
     pool: Pool<'_>,
     school: &Brin,
     ids: Option<&[i64]>,
-    full: bool,
+    parts: Parts,
 ) -> Result<Vec<PupilHistory>, StoreError> {
     if ids.is_some_and(<[i64]>::is_empty) {
         return Ok(Vec::new());
@@ -79,7 +115,7 @@ async fn histories(
         );
     }
 
-    if !full {
+    if parts == Parts::Roster {
         return with_memberships(pool, school, ids, out).await;
     }
     // Dyslexieverklaringen: undated when any source gives no date, else the earliest.
@@ -109,23 +145,11 @@ async fn histories(
         .map(|h| (h.pupil.id, h))
         .collect::<BTreeMap<i64, PupilHistory>>();
 
-    let results: Vec<ResultRow> = on_engine!(pool, |pool| {
-        let mut q = QueryBuilder::new(
-            "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
-                    p.external_id AS pupil_external_id, r.test_code, r.part_code, r.test_name,
-                    r.provider, r.taken_on, r.stated_moment, r.raw_score, r.ability_value,
-                    r.ability_scale, r.ability_low, r.ability_high, r.reference_scores
-             FROM results r JOIN pupils p ON p.id = r.pupil_id
-             WHERE r.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
-        );
-        q.push_bind(school.as_str());
-        restrict(&mut q, "r.pupil_id", ids);
-        q.push(" ORDER BY r.pupil_id, r.taken_on, r.id");
-        q.build_query_as().fetch_all(pool).await?
-    });
-    for r in results {
-        if let Some(h) = out.get_mut(&r.pupil_id) {
-            h.results.push(r.into_stored()?);
+    if parts == Parts::Full {
+        for r in result_rows(pool, school, ids).await? {
+            if let Some(h) = out.get_mut(&r.pupil_id) {
+                h.results.push(r.into_stored()?);
+            }
         }
     }
 
@@ -191,6 +215,28 @@ async fn histories(
     Ok(out.into_values().collect())
 }
 
+/// The live results of a school's live pupils (all, or the given ids), by pupil id, date and id.
+async fn result_rows(
+    pool: Pool<'_>,
+    school: &Brin,
+    ids: Option<&[i64]>,
+) -> Result<Vec<ResultRow>, StoreError> {
+    Ok(on_engine!(pool, |pool| {
+        let mut q = QueryBuilder::new(
+            "SELECT r.id, r.pupil_id, r.source, r.school, r.external_id,
+                    p.external_id AS pupil_external_id, r.test_code, r.part_code, r.test_name,
+                    r.provider, r.taken_on, r.stated_moment, r.raw_score, r.ability_value,
+                    r.ability_scale, r.ability_low, r.ability_high, r.reference_scores
+             FROM results r JOIN pupils p ON p.id = r.pupil_id
+             WHERE r.deleted_at IS NULL AND p.deleted_at IS NULL AND p.school = ",
+        );
+        q.push_bind(school.as_str());
+        restrict(&mut q, "r.pupil_id", ids);
+        q.push(" ORDER BY r.pupil_id, r.taken_on, r.id");
+        q.build_query_as().fetch_all(pool).await?
+    }))
+}
+
 /// Adds every membership of the pupils in `out` (by pupil id).
 async fn with_memberships(
     pool: Pool<'_>,
@@ -218,14 +264,30 @@ async fn with_memberships(
     Ok(out.into_values().collect())
 }
 
+/// [`histories`] of the given pupils, in bounded chunks, by pupil id.
+async fn histories_of(
+    pool: Pool<'_>,
+    school: &Brin,
+    pupil_ids: &[i64],
+    parts: Parts,
+) -> Result<Vec<PupilHistory>, StoreError> {
+    let mut all = Vec::with_capacity(pupil_ids.len());
+    // Bounded IN lists stay under every engine's parameter limit.
+    for chunk in pupil_ids.chunks(500) {
+        all.extend(histories(pool, school, Some(chunk), parts).await?);
+    }
+    all.sort_by_key(|h| h.pupil.id);
+    Ok(all)
+}
+
 #[async_trait]
 impl<S: SqlStore> HistoryStore for S {
     async fn pupil_histories(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
-        histories(self.pool(), school, None, true).await
+        histories(self.pool(), school, None, Parts::Full).await
     }
 
     async fn pupil_rosters(&self, school: &Brin) -> Result<Vec<PupilHistory>, StoreError> {
-        histories(self.pool(), school, None, false).await
+        histories(self.pool(), school, None, Parts::Roster).await
     }
 
     async fn pupil_histories_for(
@@ -233,13 +295,30 @@ impl<S: SqlStore> HistoryStore for S {
         school: &Brin,
         pupil_ids: &[i64],
     ) -> Result<Vec<PupilHistory>, StoreError> {
-        let mut all = Vec::with_capacity(pupil_ids.len());
+        histories_of(self.pool(), school, pupil_ids, Parts::Full).await
+    }
+
+    async fn pupil_profiles_for(
+        &self,
+        school: &Brin,
+        pupil_ids: &[i64],
+    ) -> Result<Vec<PupilHistory>, StoreError> {
+        histories_of(self.pool(), school, pupil_ids, Parts::Profile).await
+    }
+
+    async fn pupil_results_for(
+        &self,
+        school: &Brin,
+        pupil_ids: &[i64],
+    ) -> Result<BTreeMap<i64, Vec<StoredResult>>, StoreError> {
+        let mut out: BTreeMap<i64, Vec<StoredResult>> = BTreeMap::new();
         // Bounded IN lists stay under every engine's parameter limit.
         for chunk in pupil_ids.chunks(500) {
-            all.extend(histories(self.pool(), school, Some(chunk), true).await?);
+            for r in result_rows(self.pool(), school, Some(chunk)).await? {
+                out.entry(r.pupil_id).or_default().push(r.into_stored()?);
+            }
         }
-        all.sort_by_key(|h| h.pupil.id);
-        Ok(all)
+        Ok(out)
     }
 
     async fn known_pupils(&self, school: &Brin) -> Result<Vec<KnownPupil>, StoreError> {
@@ -267,30 +346,73 @@ impl<S: SqlStore> HistoryStore for S {
         school: &Brin,
         since: DateTime<Utc>,
     ) -> Result<Vec<i64>, StoreError> {
-        let rows: Vec<(i64,)> = on_engine!(self.pool(), |pool| {
+        Ok(self
+            .pupil_changes_since(school, since)
+            .await?
+            .into_iter()
+            .map(|c| c.pupil_id)
+            .collect())
+    }
+
+    async fn pupil_changes_since(
+        &self,
+        school: &Brin,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<PupilChanges>, StoreError> {
+        // One branch per change stamp, named by the kind of record it changes; the pupil must be
+        // live and of the school.
+        let rows: Vec<(i64, String)> = on_engine!(self.pool(), |pool| {
             sqlx::query_as(
-                "SELECT id FROM pupils WHERE school = $1 AND deleted_at IS NULL AND (updated_at >= $2
-                   OR id IN (SELECT pupil_id FROM memberships WHERE updated_at >= $2)
-                   OR id IN (SELECT pupil_id FROM results WHERE updated_at >= $2)
-                   OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
-                             WHERE rs.created_at >= $2)
-                   OR id IN (SELECT r.pupil_id FROM result_sources rs JOIN results r ON r.id = rs.result_id
-                             WHERE rs.deleted_at >= $2)
-                   OR id IN (SELECT pupil_id FROM plans WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
-                   OR id IN (SELECT pupil_id FROM notes WHERE updated_at >= $2 AND pupil_id IS NOT NULL)
-                   OR id IN (SELECT pupil_id FROM absences WHERE updated_at >= $2)
-                   OR id IN (SELECT pupil_id FROM social_emotional WHERE updated_at >= $2)
-                   OR id IN (SELECT pupil_id FROM dyslexia_statements WHERE updated_at >= $2)
-                   OR id IN (SELECT m.pupil_id FROM plans pl CROSS JOIN groups g CROSS JOIN memberships m
+                "SELECT DISTINCT c.pupil_id, c.kind FROM (
+                   SELECT id AS pupil_id, 'profile' AS kind FROM pupils
+                             WHERE school = $1 AND updated_at >= $2
+                   UNION ALL SELECT pupil_id, 'profile' FROM memberships WHERE updated_at >= $2
+                   UNION ALL SELECT pupil_id, 'profile' FROM dyslexia_statements WHERE updated_at >= $2
+                   UNION ALL SELECT pupil_id, 'profile' FROM plans
+                             WHERE updated_at >= $2 AND pupil_id IS NOT NULL
+                   UNION ALL SELECT m.pupil_id, 'profile'
+                             FROM plans pl CROSS JOIN groups g CROSS JOIN memberships m
                              WHERE pl.updated_at >= $2 AND g.school = pl.school
-                               AND g.external_id = pl.group_external_id AND m.group_id = g.id))
-                 ORDER BY id",
+                               AND g.external_id = pl.group_external_id AND m.group_id = g.id
+                   UNION ALL SELECT pupil_id, 'results' FROM results WHERE updated_at >= $2
+                   UNION ALL SELECT r.pupil_id, 'results'
+                             FROM result_sources rs JOIN results r ON r.id = rs.result_id
+                             WHERE rs.created_at >= $2
+                   UNION ALL SELECT r.pupil_id, 'results'
+                             FROM result_sources rs JOIN results r ON r.id = rs.result_id
+                             WHERE rs.deleted_at >= $2
+                   UNION ALL SELECT pupil_id, 'notes' FROM notes
+                             WHERE updated_at >= $2 AND pupil_id IS NOT NULL
+                   UNION ALL SELECT pupil_id, 'absences' FROM absences WHERE updated_at >= $2
+                   UNION ALL SELECT pupil_id, 'social_emotional' FROM social_emotional
+                             WHERE updated_at >= $2
+                 ) c JOIN pupils p ON p.id = c.pupil_id
+                 WHERE p.school = $1 AND p.deleted_at IS NULL",
             )
             .bind(school.as_str())
             .bind(since)
             .fetch_all(pool)
             .await?
         });
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        let mut by_pupil: BTreeMap<i64, ChangedKinds> = BTreeMap::new();
+        for (pupil_id, kind) in rows {
+            let kinds = by_pupil.entry(pupil_id).or_default();
+            match kind.as_str() {
+                "profile" => kinds.profile = true,
+                "results" => kinds.results = true,
+                "notes" => kinds.notes = true,
+                "absences" => kinds.absences = true,
+                "social_emotional" => kinds.social_emotional = true,
+                other => {
+                    return Err(StoreError::InvalidData(format!(
+                        "unknown kind of change {other:?}"
+                    )));
+                }
+            }
+        }
+        Ok(by_pupil
+            .into_iter()
+            .map(|(pupil_id, kinds)| PupilChanges { pupil_id, kinds })
+            .collect())
     }
 }

@@ -348,6 +348,41 @@ pub struct KnownPupil {
     pub left_on: Option<NaiveDate>,
 }
 
+/// Which kinds of a pupil's records changed since a moment
+/// ([`super::HistoryStore::pupil_changes_since`]): each kind is read on its own, so a pupil with
+/// one new absence needs his absences read again, not his whole history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ChangedKinds {
+    /// The pupil row, his memberships, dyslexieverklaringen, own plans (with their evaluations)
+    /// or a group plan of one of his groups: what [`super::HistoryStore::pupil_profiles_for`]
+    /// reads.
+    pub profile: bool,
+    /// His results (a tombstone, and another source's id for the same sitting, included).
+    pub results: bool,
+    /// His notes.
+    pub notes: bool,
+    /// His absences (verzuim).
+    pub absences: bool,
+    /// His social-emotional measurements.
+    pub social_emotional: bool,
+}
+
+impl ChangedKinds {
+    /// Whether any kind changed.
+    pub fn any(&self) -> bool {
+        self.profile || self.results || self.notes || self.absences || self.social_emotional
+    }
+}
+
+/// A pupil with what changed of his records since a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PupilChanges {
+    /// Store id of the pupil.
+    pub pupil_id: i64,
+    /// What changed.
+    pub kinds: ChangedKinds,
+}
+
 /// A result with its store id.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredResult {

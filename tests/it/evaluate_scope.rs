@@ -121,9 +121,10 @@ async fn a_daily_run_writes_only_what_changed() {
     assert_eq!(restored.signal.severity, row.signal.severity);
 }
 
-/// The daemon keeps the histories between its daily runs and reads again only the pupils whose
-/// data changed (issue 17): what it hands the rules is what the store holds, after a changed
-/// score and after a pupil left, and after as many runs as it serves before a whole read.
+/// The daemon keeps the histories between its daily runs and reads again only the kinds of records
+/// that changed of the pupils whose data changed (issue 17): what it hands the rules is what the
+/// store holds, after a changed score, after a changed or withdrawn absence, measurement, note and
+/// plan, after a pupil left, and after as many runs as it serves before a whole read.
 #[tokio::test]
 async fn the_history_cache_hands_the_rules_what_the_store_holds() {
     use zorgsignaal::app::evaluate::{FULL_READ_EVERY, HistoryCache, note_window_start, read_rule_histories};
@@ -165,6 +166,74 @@ async fn the_history_cache_hands_the_rules_what_the_store_holds() {
             .expect("refresh"),
         now
     );
+
+    // Each kind of record changes for some pupil: a corrected absence, a new measurement, a
+    // withdrawn note and a retitled plan; then the absence and the measurement are withdrawn.
+    // Only the kinds that changed are read again (issue 17); the rules get what the store holds.
+    let (absence, note, plan) = board.inspect(|st| {
+        let s = &st.schools[&brin];
+        (
+            s.absences.iter().next().expect("an absence").clone(),
+            s.notes.iter().next().expect("a note").clone(),
+            s.plans
+                .iter()
+                .find(|p| p.leerling_id.is_some())
+                .expect("a pupil's plan")
+                .clone(),
+        )
+    });
+    let measurement = mocks::model::SocialEmotional {
+        id: 9_000_000_001,
+        leerling_id: absence.leerling_id,
+        instrument: "ZIEN!".into(),
+        schaal: "welbevinden".into(),
+        afnamedatum: as_of,
+        categorie: "rood".into(),
+    };
+    let mut corrected = absence.clone();
+    corrected.uren = if corrected.uren > 1.0 {
+        corrected.uren - 1.0
+    } else {
+        corrected.uren + 1.0
+    };
+    let mut retitled = plan.clone();
+    retitled.titel.push_str(" (bijgesteld)");
+    board
+        .upsert(&brin, mocks::Record::Absence(corrected))
+        .expect("correct an absence");
+    board
+        .upsert(&brin, mocks::Record::SocialEmotional(measurement.clone()))
+        .expect("a new measurement");
+    assert!(board.delete_note(&brin, note.id).expect("withdraw a note"));
+    board.upsert_plan(&brin, retitled).expect("retitle a plan");
+    let mut before = whole().await.expect("histories");
+    for round in ["changed", "withdrawn"] {
+        if round == "withdrawn" {
+            assert!(
+                board
+                    .delete(&brin, mocks::StreamKind::Absences, absence.id)
+                    .expect("withdraw the absence")
+            );
+            assert!(
+                board
+                    .delete(&brin, mocks::StreamKind::SocialEmotional, measurement.id)
+                    .expect("withdraw the measurement")
+            );
+        }
+        let synced = engine.run_once(&opts, &NoProgress).await;
+        assert!(!synced.any_failed(), "{}", synced.render());
+        let now = whole().await.expect("histories");
+        assert_ne!(now, before, "{round}: the sync changed histories");
+        assert_eq!(
+            cache
+                .rule_histories(store.as_ref(), &school, as_of)
+                .await
+                .expect("refresh"),
+            now,
+            "{round}"
+        );
+        before = now;
+    }
 
     // A pupil leaves (missing from the next GKV snapshot).
     let pupil = board.inspect(|st| st.schools[&brin].leerlingen[0].id);

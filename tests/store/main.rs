@@ -12,6 +12,7 @@ mod contract {
     //! [`Ctx`]: crate::harness::Ctx
 
     pub mod absences;
+    pub mod history;
     pub mod import;
     pub mod lease;
     pub mod notes;
@@ -29,6 +30,7 @@ mod schedule;
 mod schema;
 
 use contract::absences::*;
+use contract::history::*;
 use contract::import::*;
 use contract::lease::*;
 use contract::notes::*;
@@ -85,6 +87,8 @@ contract! {
     many_held_records_in_one_page_and_a_key_twice_keep_the_last_version,
     cursors_and_stream_health,
     histories_and_changed_pupils,
+    pupil_changes_name_the_kinds_of_records_that_changed,
+    profiles_and_results_read_alone_are_what_the_history_holds,
     signal_upsert_never_duplicates_and_appends_evidence,
     an_escalating_reminder_keeps_its_key_and_takes_the_new_rule,
     signal_lifecycle_is_enforced_and_audited,
