@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use crate::harness::*;
 use zorgsignaal::domain::{
-    Absence, AbsenceKind, DyslexiaStatementRecord, Note, PlanKind, SeInstrument, SocialEmotionalMeasurement,
-    Source, SupportPlan,
+    Absence, AbsenceKind, DyslexiaStatementRecord, Note, SeInstrument, SocialEmotionalMeasurement, Source,
+    SupportPlan,
 };
 use zorgsignaal::store::{ChangedKinds, PageBatch, PupilChanges, RecordKind, Store, Tombstone};
 
@@ -48,31 +48,11 @@ fn note(id: &str, pupil: &str) -> Note {
     }
 }
 
+/// The sync contract's plan (`sync::plan`) without its evaluation.
 fn plan(id: &str, pupil: Option<&str>) -> SupportPlan {
-    SupportPlan {
-        source: Source::Parnassys,
-        external_id: id.into(),
-        school: brin(),
-        pupil_external_id: pupil.map(Into::into),
-        group_external_id: if pupil.is_none() { Some("g1".into()) } else { None },
-        kind: if pupil.is_some() {
-            PlanKind::ActionPlan
-        } else {
-            PlanKind::GroupPlan
-        },
-        domain: Some(zorgsignaal::domain::LearningDomain::WordReading),
-        title: "Extra leesinstructie".into(),
-        owner: Some("juf Anna".into()),
-        care_level: Some("A2".into()),
-        start: date(2025, 9, 15),
-        end: None,
-        evaluation_due: Some(date(2025, 10, 27)),
-        minutes_per_week: Some(60),
-        evaluations: Vec::new(),
-        decided_on: None,
-        drawn_up_on: None,
-        parents_agreed_on: None,
-    }
+    let mut plan = super::sync::plan(id, pupil);
+    plan.evaluations.clear();
+    plan
 }
 
 async fn ids(store: &dyn Store) -> BTreeMap<String, i64> {

@@ -145,7 +145,7 @@ fn note(id: &str, pupil: &str) -> Note {
     }
 }
 
-fn plan(id: &str, pupil: Option<&str>) -> SupportPlan {
+pub(crate) fn plan(id: &str, pupil: Option<&str>) -> SupportPlan {
     SupportPlan {
         source: Source::Parnassys,
         external_id: id.into(),
