@@ -676,7 +676,7 @@ fn figures(
             }
         }
     }
-    let group_lines: usize = digests.iter().map(|m| m.discussion_lines).sum();
+    let group_lines: usize = digests.iter().map(|m| m.discussion_groups.len()).sum();
     by_rule.insert(GROUP_DISCUSSION, group_lines);
     let background_group_lines = digests
         .iter()

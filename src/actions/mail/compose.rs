@@ -70,7 +70,6 @@ pub fn build_digest(
         has_new_high: input.has_new_high(),
         lines: shown_new.len() + shown_rep.len(),
         repeat_lines: shown_rep.len(),
-        discussion_lines: shown_new.iter().filter(|l| l.discussion).count(),
         discussion_groups: shown_new
             .iter()
             .filter(|l| l.discussion)
@@ -109,7 +108,6 @@ pub fn build_start_overview(
         has_new_high: input.items.iter().any(|i| i.severity == Severity::High),
         lines: shown.len(),
         repeat_lines: 0,
-        discussion_lines: 0,
         discussion_groups: Vec::new(),
         named: input
             .items

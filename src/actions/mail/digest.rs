@@ -187,9 +187,8 @@ pub struct Digest {
     pub lines: usize,
     /// Pupil lines in the "nog open" part.
     pub repeat_lines: usize,
-    /// Group lines of new bespreekpunten ("Groepsbespreking: …") among [`Self::lines`].
-    pub discussion_lines: usize,
-    /// The signal ids on each of those group lines.
+    /// Group lines of new bespreekpunten ("Groepsbespreking: …") among [`Self::lines`]: the
+    /// signal ids on each.
     pub discussion_groups: Vec<Vec<i64>>,
     /// Signals the mail accounts for, with their fingerprint: those named on a line (for a
     /// start overview every active signal, the counted ones included). Recorded as mailed.

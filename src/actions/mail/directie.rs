@@ -168,7 +168,6 @@ pub fn build_directie_mail(
         kind: MailKind::Directie,
         lines: n,
         repeat_lines: 0,
-        discussion_lines: 0,
         discussion_groups: Vec::new(),
         named: Vec::new(),
         subject,

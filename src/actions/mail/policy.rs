@@ -42,9 +42,8 @@ pub struct SentInfo {
     pub lines: usize,
     /// Pupil lines in its "nog open" part.
     pub repeat_lines: usize,
-    /// Group lines of new bespreekpunten in it (one per group, among `lines`).
-    pub discussion_lines: usize,
-    /// The signal ids on each of those group lines.
+    /// Group lines of new bespreekpunten in it (one per group, among `lines`): the signal ids
+    /// on each.
     pub discussion_groups: Vec<Vec<i64>>,
     /// Signal ids named on a line (for a start overview: every active signal it accounts for).
     pub named: Vec<i64>,
@@ -321,7 +320,6 @@ async fn run(
                 sent_at: now,
                 lines: digest.lines,
                 repeat_lines: digest.repeat_lines,
-                discussion_lines: digest.discussion_lines,
                 discussion_groups: digest.discussion_groups.clone(),
                 named: digest.named.iter().map(|(id, _)| *id).collect(),
                 named_items: digest.named.clone(),

@@ -254,7 +254,7 @@ fn bespreekpunten_are_one_line_per_group() {
     items.push(late);
     let d = build(&DigestInput { items }, PupilNames::RoepnaamInitial);
     assert_eq!(d.lines, 3, "{}", d.text);
-    assert_eq!(d.discussion_lines, 2, "{}", d.text);
+    assert_eq!(d.discussion_groups.len(), 2, "{}", d.text);
     assert_eq!(d.new_items, 11);
     assert_eq!(d.named.len(), 11);
     let line_5a = d
