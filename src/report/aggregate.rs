@@ -14,7 +14,7 @@ use super::suppress::{Mark, suppress};
 use super::timeliness::{Timeliness, classify, due_date, median};
 use crate::domain::{PlanKind, SchoolYear};
 use crate::rules::signal_without_plan::{PlanSpan, asks_for_plan, plan_in_time, plan_term_end};
-use crate::store::ReportPlan;
+use crate::store::{ReportPlan, ReportSignal};
 
 /// The plans covering a pupil (his own and the group plans of his groups), as the rules see them.
 pub fn plan_spans(plans: &[ReportPlan], pupil_id: i64) -> impl Iterator<Item = PlanSpan> + '_ {
@@ -114,7 +114,7 @@ fn tally_school(
         if in_year(sig.opened_on) {
             t.add(format!("signals_new:{}", sig.rule), 1);
             t.add("signals_new_total", 1);
-            if sig.ed_check {
+            if is_ed_check(sig) {
                 t.add("eed_checks_opened", 1);
             }
         }
@@ -342,6 +342,16 @@ fn derived_figures(figures: &[Figure], late: &BTreeMap<(Unit, SchoolYear), Vec<u
         );
     }
     out
+}
+
+/// Whether a signal is an ED dossier check (`eed_checks_opened`): an `eed_check` signal, or a
+/// DMT signal with the criterion met of a version that carries the check as its task.
+fn is_ed_check(sig: &ReportSignal) -> bool {
+    use crate::rules::{dmt_three_lowest, eed_check};
+    sig.rule == eed_check::RULE_ID
+        || (sig.rule == dmt_three_lowest::RULE_ID
+            && sig.eed_criterion == Some(crate::domain::EedCriterion::Met)
+            && sig.rule_version >= dmt_three_lowest::CARRIES_ED_CHECK_SINCE)
 }
 
 #[cfg(test)]

@@ -53,7 +53,8 @@ fn signal(id: i64, pupil: i64, rule: &str, opened: NaiveDate) -> ReportSignal {
         status: SignalStatus::Open,
         opened_on: opened,
         closed_on: None,
-        ed_check: rule == "eed_check",
+        eed_criterion: None,
+        rule_version: 1,
     }
 }
 
@@ -644,4 +645,33 @@ fn plan_within_six_weeks_is_the_rules_definition() {
             assert_eq!(asks, !with, "{name}: the rule agrees");
         }
     }
+}
+
+/// `eed_checks_opened`: an `eed_check` signal, and a DMT signal with the criterion met from the
+/// version that carries the check; not an older DMT signal (it had its own `eed_check`), not one
+/// whose criterion is not met.
+#[test]
+fn an_ed_check_is_its_own_signal_or_carried_by_a_dmt_signal_with_the_criterion_met() {
+    use crate::domain::EedCriterion;
+    use crate::rules::dmt_three_lowest::CARRIES_ED_CHECK_SINCE;
+    let on = NaiveDate::from_ymd_opt(2025, 10, 1).expect("date");
+    let dmt = |criterion, version| ReportSignal {
+        eed_criterion: Some(criterion),
+        rule_version: version,
+        ..signal(1, 1, "dmt_three_lowest", on)
+    };
+    assert!(super::is_ed_check(&signal(1, 1, "eed_check", on)));
+    assert!(super::is_ed_check(&dmt(
+        EedCriterion::Met,
+        CARRIES_ED_CHECK_SINCE
+    )));
+    assert!(!super::is_ed_check(&dmt(
+        EedCriterion::Met,
+        CARRIES_ED_CHECK_SINCE - 1
+    )));
+    assert!(!super::is_ed_check(&dmt(
+        EedCriterion::NotMet,
+        CARRIES_ED_CHECK_SINCE
+    )));
+    assert!(!super::is_ed_check(&signal(1, 1, "level_drop", on)));
 }

@@ -20,6 +20,10 @@ pub const RULE_ID: &str = "dmt_three_lowest";
 /// and the dossier as evidence) instead of a second signal `eed_check` (issue 17, `engine::merge_eed_checks`).
 pub const RULE_VERSION: u32 = 4;
 
+/// The first version whose signal carries the ED dossier check when the criterion is met
+/// (`engine::merge_eed_checks`): the board report counts such a signal as an ED check.
+pub const CARRIES_ED_CHECK_SINCE: u32 = 4;
+
 /// This rule in the engine's table ([`super::RULES`]).
 pub const RULE: Rule = Rule {
     id: RULE_ID,

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::error::StoreError;
 use super::sql::{SqlStore, on_engine};
-use crate::domain::{Brin, LearningDomain, PlanKind, SignalStatus};
+use crate::domain::{Brin, EedCriterion, LearningDomain, PlanKind, SignalStatus};
 
 /// A pupil as the report sees him: a store id, enrolment periods and the date he left.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,10 +85,10 @@ pub struct ReportSignal {
     pub opened_on: NaiveDate,
     /// Date (UTC) it was first resolved or dismissed, from its timeline.
     pub closed_on: Option<NaiveDate>,
-    /// Whether the signal is an ED dossier check: an `eed_check` signal, or (since
-    /// `dmt_three_lowest` version 4, which carries the check as its task) a DMT signal with the ED
-    /// criterion met.
-    pub ed_check: bool,
+    /// For `dmt_three_lowest` (and `eed_check`): whether the three results are in the lowest 10 %.
+    pub eed_criterion: Option<EedCriterion>,
+    /// Version of the rule that last wrote the signal.
+    pub rule_version: u32,
 }
 
 impl ReportSignal {
@@ -156,12 +156,13 @@ pub(crate) struct ReportSignalRow {
 
 impl ReportSignalRow {
     pub(crate) fn into_signal(self, closed_on: Option<NaiveDate>) -> Result<ReportSignal, StoreError> {
-        let ed_check = self.rule == crate::rules::eed_check::RULE_ID
-            || (self.rule == crate::rules::dmt_three_lowest::RULE_ID
-                && self.eed_criterion.as_deref() == Some("met")
-                && self.rule_version >= 4);
         Ok(ReportSignal {
-            ed_check,
+            eed_criterion: self
+                .eed_criterion
+                .map(|c| super::rows::enum_parse("eed_criterion", &c))
+                .transpose()?,
+            rule_version: u32::try_from(self.rule_version)
+                .map_err(|e| StoreError::decode("rule_version", e))?,
             id: self.id,
             pupil_id: self.pupil_id,
             rule: self.rule,
