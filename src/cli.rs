@@ -145,6 +145,10 @@ pub struct SimulateArgs {
     /// Print the figures as exactly one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Schools whose due jobs run side by side (default: the machine's cores, at most 4). The
+    /// figures and mails do not depend on it: a school's own jobs keep their order.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: Option<u16>,
 }
 
 /// Options of `outbox`.
@@ -400,6 +404,10 @@ pub fn dispatch(cli: &Cli, settings: Result<Settings, ConfigError>) -> anyhow::R
                 schools: a.schools,
                 pupils_per_school: a.pupils_per_school,
                 data_dir: a.data_dir.clone(),
+                parallel: a.parallel.map_or_else(
+                    || std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+                    usize::from,
+                ),
             };
             let figures = crate::app::runtime()?.block_on(crate::app::simulate::simulate(&opts))?;
             if a.json {

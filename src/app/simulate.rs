@@ -56,6 +56,8 @@ pub struct SimulateOptions {
     pub pupils_per_school: usize,
     /// Folder for the database, the mails (`mail/`) and the board reports (`reports/`).
     pub data_dir: PathBuf,
+    /// Schools whose due jobs run side by side (`Runner::run_due_side_by_side`); at least 1.
+    pub parallel: usize,
 }
 
 /// A signal as first seen by the simulation.
@@ -293,19 +295,34 @@ async fn run(
                 .tick(store.as_ref(), t)
                 .await
                 .context("scheduler tick")?;
-            let mut mark = times.mark();
-            while let Some(outcome) = runner.run_next(store.as_ref(), t).await.context("job runner")? {
+            // The due runs, the schools' parts side by side (a school's own runs in their
+            // order, anything else alone): the figures do not depend on `parallel`.
+            let mut carried = None;
+            loop {
+                let mark = times.mark();
+                let outcomes = runner
+                    .run_due_side_by_side(store.as_ref(), t, opts.parallel, &mut carried)
+                    .await
+                    .context("job runner")?;
+                if outcomes.is_empty() {
+                    break;
+                }
                 // Counted per job, not per school part (`sync:11ZW` counts as `sync`); the
                 // scheduled run that fans out into the schools' runs is not counted itself.
-                let (job, part) = crate::schedule::job_part(&outcome.run.job);
-                times.add(job, mark);
-                mark = times.mark();
-                if !(outcome.fan_out && part.is_none()) {
-                    *jobs_run.entry(job.to_owned()).or_default() += 1;
-                }
-                if let Err(failure) = &outcome.result {
-                    tracing::warn!(job = %outcome.run.job, %failure, "simulated job failed");
-                    *job_failures.entry(job.to_owned()).or_default() += 1;
+                let jobs: Vec<&str> = outcomes
+                    .iter()
+                    .map(|o| crate::schedule::job_part(&o.run.job).0)
+                    .collect();
+                times.add_shared(&jobs, mark);
+                for outcome in &outcomes {
+                    let (job, part) = crate::schedule::job_part(&outcome.run.job);
+                    if !(outcome.fan_out && part.is_none()) {
+                        *jobs_run.entry(job.to_owned()).or_default() += 1;
+                    }
+                    if let Err(failure) = &outcome.result {
+                        tracing::warn!(job = %outcome.run.job, %failure, "simulated job failed");
+                        *job_failures.entry(job.to_owned()).or_default() += 1;
+                    }
                 }
             }
             let mark = times.mark();
@@ -423,14 +440,24 @@ impl JobTimes {
 
     /// Counts the span from `since` to now under `job`.
     fn add(&mut self, job: &str, since: Mark) {
+        self.add_shared(&[job], since);
+    }
+
+    /// Counts the span from `since` to now as one run of each of `jobs`, which ran side by
+    /// side: each gets an equal share.
+    fn add_shared(&mut self, jobs: &[&str], since: Mark) {
         let cpu = match (since.0, process_cpu_seconds()) {
             (Some(a), Some(b)) => b - a,
             _ => 0.0,
         };
-        let e = self.by_job.entry(job.to_owned()).or_default();
-        e.0 += 1;
-        e.1 += cpu;
-        e.2 += since.1.elapsed().as_secs_f64();
+        let wall = since.1.elapsed().as_secs_f64();
+        let share = 1.0 / jobs.len().max(1) as f64;
+        for job in jobs {
+            let e = self.by_job.entry((*job).to_owned()).or_default();
+            e.0 += 1;
+            e.1 += cpu * share;
+            e.2 += wall * share;
+        }
     }
 
     fn log(&self) {

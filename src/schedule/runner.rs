@@ -223,6 +223,47 @@ impl Runner {
         self.execute(queue, run, now).await.map(Some)
     }
 
+    /// Claims the runs due at `now` that may run side by side and runs them together: parts of
+    /// fanned-out jobs (`sync:11ZW`), up to `parallel`, each of another part, in claim order.
+    /// Anything else (a fan-out itself, the digest, the board report) runs alone. A claimed run
+    /// that cannot join (a second run of a part in the batch, or a run that must run alone) is
+    /// left in `carried` and starts the next call, so every part's runs keep the order one
+    /// runner at a time would give them, and what a run of one school does not read (another
+    /// school's records) is all that changes order. Empty when nothing is due. `simulate`
+    /// uses it: its figures must not depend on how many run at once.
+    pub async fn run_due_side_by_side<Q: OpsStore + ?Sized>(
+        &self,
+        queue: &Q,
+        now: chrono::DateTime<chrono::Utc>,
+        parallel: usize,
+        carried: &mut Option<JobRun>,
+    ) -> Result<Vec<RunOutcome>, ScheduleError> {
+        let first = match carried.take() {
+            Some(run) => run,
+            None => match self.claim(queue, now).await? {
+                Some(run) => run,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let alone = job_part(&first.job).1.is_none();
+        let mut batch = vec![first];
+        while !alone && batch.len() < parallel.max(1) {
+            let Some(run) = self.claim(queue, now).await? else {
+                break;
+            };
+            let part = job_part(&run.job).1;
+            if part.is_none() || batch.iter().any(|b| job_part(&b.job).1 == part) {
+                *carried = Some(run);
+                break;
+            }
+            batch.push(run);
+        }
+        futures::future::join_all(batch.into_iter().map(|run| self.execute(queue, run, now)))
+            .await
+            .into_iter()
+            .collect()
+    }
+
     async fn claim<Q: OpsStore + ?Sized>(
         &self,
         queue: &Q,
