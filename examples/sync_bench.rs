@@ -35,6 +35,10 @@ use zorgsignaal::sources::parnassys_gkv::GkvClient;
 use zorgsignaal::store::{self, PageBatch, Store, Tombstone};
 use zorgsignaal::sync::{NoProgress, SchoolSources, SyncEngine, SyncOptions};
 
+/// The daemon's allocator (`src/main.rs`), so the sync is measured as the daemon runs it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmark options.
 #[derive(Debug, Parser)]
 struct Args {

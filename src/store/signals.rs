@@ -186,12 +186,14 @@ impl<S: SqlStore> SignalStore for S {
                  FROM signals s JOIN pupils p ON p.id = s.pupil_id
                  WHERE ($1 IS NULL OR s.school = $1) AND ($2 IS NULL OR s.status = $2)
                    AND ($3 IS NULL OR s.pupil_id = $3) AND ($4 IS NULL OR s.rule = $4)
+                   AND ($5 IS NULL OR s.severity = $5)
                  ORDER BY s.id DESC",
             )
             .bind(filter.school.as_ref().map(|b| b.as_str()))
             .bind(filter.status.map(SignalStatus::as_str))
             .bind(filter.pupil_id)
             .bind(filter.rule.as_deref())
+            .bind(filter.severity.map(Severity::as_str))
             .fetch_all(pool)
             .await?;
             rows.into_iter().map(SignalDbRow::into_row).collect()

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Brin, Signal, SignalStatus, Task};
+use crate::domain::{Brin, Severity, Signal, SignalStatus, Task};
 
 /// What [`super::SignalStore::upsert_signal`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -37,6 +37,8 @@ pub struct SignalFilter {
     pub pupil_id: Option<i64>,
     /// Only this rule.
     pub rule: Option<String>,
+    /// Only this severity (the urgent check after each evaluation asks for `high` only).
+    pub severity: Option<Severity>,
 }
 
 /// Active signals of one school ([`super::SignalStore::active_signal_counts`]).

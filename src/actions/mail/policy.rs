@@ -174,11 +174,11 @@ async fn may_have_new_high(
         .signals(&SignalFilter {
             school: Some(school.clone()),
             status: Some(SignalStatus::Open),
+            severity: Some(Severity::High),
             ..SignalFilter::default()
         })
         .await?
         .into_iter()
-        .filter(|r| r.signal.severity == Severity::High)
         .filter(|r| r.signal.snoozed_until.is_none_or(|until| until < as_of))
         .map(|r| r.id)
         .collect();

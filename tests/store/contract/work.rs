@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::{TimeDelta, Utc};
-use zorgsignaal::domain::{SignalStatus, Source, Task, TaskKind};
+use zorgsignaal::domain::{Severity, SignalStatus, Source, Task, TaskKind};
 use zorgsignaal::store::{
     self, MailRecord, OutboxFilter, OutboxStatus, PageBatch, SignalFilter, SignalUpsert, StoreError,
 };
@@ -140,6 +140,19 @@ pub async fn signal_upsert_never_duplicates_and_appends_evidence(ctx: Ctx) {
         .await,
         0
     );
+    // By severity: `s2` is high like the first; made medium, it is the only medium one.
+    s2.severity = Severity::Medium;
+    store.upsert_signal(&s2, p2).await.expect("severity changed");
+    let of = |severity| SignalFilter {
+        school: Some(brin()),
+        severity: Some(severity),
+        ..SignalFilter::default()
+    };
+    let medium = store.signals(&of(Severity::Medium)).await.expect("medium");
+    assert_eq!(medium.len(), 1);
+    assert_eq!(medium[0].signal.key, s2.key);
+    assert_eq!(store.signals(&of(Severity::High)).await.expect("high").len(), 1);
+    assert_eq!(store.signals(&of(Severity::Low)).await.expect("low").len(), 0);
 }
 
 pub async fn signal_lifecycle_is_enforced_and_audited(ctx: Ctx) {
