@@ -418,6 +418,94 @@ async fn fanned_out_school_runs_are_shared_by_two_parallel_runners(store: Arc<dy
     assert!(drain(store.clone()).await.is_empty(), "nothing left to claim");
 }
 
+/// `Runner::run_due_side_by_side` (the simulation's loop): schools' parts run together up to
+/// the bound and really at once, never two runs of one school in one batch, each school's
+/// evaluation after its sync, and a job of the whole board (the fan-out itself, the digest)
+/// alone in its batch; a claimed run that cannot join is carried into the next batch, not lost.
+async fn side_by_side_batches_keep_each_school_in_order_and_board_jobs_alone(store: Arc<dyn Store>) {
+    const DIGEST: &str = "digest";
+    let slot = utc(2026, 1, 12, 6, 0);
+    let schools: Vec<String> = (1..=3).map(|i| format!("{i:02}AA")).collect();
+    assert!(store.enqueue_job(JOB_SYNC, slot).await.expect("enqueue sync"));
+    assert!(store.enqueue_job(DIGEST, slot).await.expect("enqueue digest"));
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let record = {
+        let (running, most) = (running.clone(), most.clone());
+        move |_run: zorgsignaal::store::JobRun| {
+            let (running, most) = (running.clone(), most.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(())
+            }
+        }
+    };
+    let runner = Runner::new("side-by-side")
+        .with_default_follow_ups()
+        .with_fan_out(JOB_SYNC, schools.clone())
+        .with_fan_out(JOB_EVALUATE, schools.clone())
+        .with_handler(JOB_SYNC, record.clone())
+        .with_handler(JOB_EVALUATE, record.clone())
+        .with_handler(DIGEST, record);
+    let mut batches: Vec<Vec<String>> = Vec::new();
+    let mut carried = None;
+    loop {
+        let outcomes = runner
+            .run_due_side_by_side(store.as_ref(), slot, 2, &mut carried)
+            .await
+            .expect("batch");
+        if outcomes.is_empty() {
+            break;
+        }
+        assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+        batches.push(outcomes.into_iter().map(|o| o.run.job).collect());
+    }
+    assert!(carried.is_none(), "nothing left carried");
+    let part = |job: &str| job.split_once(':').map(|(_, p)| p.to_owned());
+    for batch in &batches {
+        assert!(batch.len() <= 2, "bound kept: {batches:?}");
+        if batch.iter().any(|job| part(job).is_none()) {
+            assert_eq!(batch.len(), 1, "a board job runs alone: {batches:?}");
+        }
+        let parts: HashSet<Option<String>> = batch.iter().map(|job| part(job)).collect();
+        assert_eq!(
+            parts.len(),
+            batch.len(),
+            "one run per school in a batch: {batches:?}"
+        );
+    }
+    let at = |job: &str| {
+        batches
+            .iter()
+            .position(|b| b.iter().any(|j| j == job))
+            .unwrap_or_else(|| panic!("{job} never ran: {batches:?}"))
+    };
+    for s in &schools {
+        assert!(
+            at(&format!("sync:{s}")) < at(&format!("evaluate:{s}")),
+            "{batches:?}"
+        );
+    }
+    let mut all: Vec<String> = batches.concat();
+    all.sort();
+    let mut expected: Vec<String> = schools
+        .iter()
+        .flat_map(|s| [format!("evaluate:{s}"), format!("sync:{s}")])
+        .chain([DIGEST.to_owned(), JOB_SYNC.to_owned()])
+        .collect();
+    expected.sort();
+    assert_eq!(all, expected, "every run once");
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        2,
+        "two handlers ran at the same time"
+    );
+    assert!(drain(store.clone()).await.is_empty(), "nothing left to claim");
+}
+
 /// A run in progress keeps its lease: the runner renews it, so another worker cannot take the
 /// run over after the first lease would have run out. When a renewal finds the run taken over
 /// (here: a worker claiming it as of a time past the lease), the handler is stopped and the
@@ -504,6 +592,7 @@ mod sqlite {
         real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once,
             failed_runs_are_retried_after_their_wait_then_failed,
             fanned_out_school_runs_are_shared_by_two_parallel_runners,
+            side_by_side_batches_keep_each_school_in_order_and_board_jobs_alone,
             running_runs_are_renewed_and_stopped_when_taken_over]);
 }
 
@@ -512,5 +601,6 @@ mod postgres {
         real: [runner_dispatches_and_chains_evaluate, two_runners_handle_each_run_once,
             failed_runs_are_retried_after_their_wait_then_failed,
             fanned_out_school_runs_are_shared_by_two_parallel_runners,
+            side_by_side_batches_keep_each_school_in_order_and_board_jobs_alone,
             running_runs_are_renewed_and_stopped_when_taken_over]);
 }
