@@ -254,7 +254,8 @@ async fn run(
     let sent = Arc::new(std::sync::Mutex::new(Vec::<SentInfo>::new()));
     daemon.sent = Some(sent.clone());
     let daemon = Arc::new(daemon);
-    let runner = runner(&daemon);
+    // The schools' runs side by side, `parallel` at once (the daemon's bound on SQLite is 1).
+    let runner = runner(&daemon).with_parallel(opts.parallel);
     let mut scheduler = Scheduler::from_settings(&settings.schedule, SchedulerOptions::default())
         .context("reading the schedules")?;
     let outbox = OutboxWorker::new(
@@ -301,7 +302,7 @@ async fn run(
             loop {
                 let mark = times.mark();
                 let outcomes = runner
-                    .run_due_side_by_side(store.as_ref(), t, opts.parallel, &mut carried)
+                    .run_due_side_by_side(store.as_ref(), t, &mut carried)
                     .await
                     .context("job runner")?;
                 if outcomes.is_empty() {

@@ -150,8 +150,8 @@ impl Runner {
         self
     }
 
-    /// Sets how many runs [`Runner::run`] works on at once (at least 1). [`Runner::run_next`]
-    /// is one run at a time whatever this says.
+    /// Sets how many runs [`Runner::run`] and [`Runner::run_due_side_by_side`] work on at once
+    /// (at least 1). [`Runner::run_next`] is one run at a time whatever this says.
     pub fn with_parallel(mut self, parallel: usize) -> Self {
         self.parallel = parallel.max(1);
         self
@@ -224,7 +224,8 @@ impl Runner {
     }
 
     /// Claims the runs due at `now` that may run side by side and runs them together: parts of
-    /// fanned-out jobs (`sync:11ZW`), up to `parallel`, each of another part, in claim order.
+    /// fanned-out jobs (`sync:11ZW`), up to [`Runner::with_parallel`], each of another part, in
+    /// claim order.
     /// Anything else (a fan-out itself, the digest, the board report) runs alone. A claimed run
     /// that cannot join (a second run of a part in the batch, or a run that must run alone) is
     /// left in `carried` and starts the next call, so every part's runs keep the order one
@@ -235,7 +236,6 @@ impl Runner {
         &self,
         queue: &Q,
         now: chrono::DateTime<chrono::Utc>,
-        parallel: usize,
         carried: &mut Option<JobRun>,
     ) -> Result<Vec<RunOutcome>, ScheduleError> {
         let first = match carried.take() {
@@ -247,7 +247,7 @@ impl Runner {
         };
         let alone = job_part(&first.job).1.is_none();
         let mut batch = vec![first];
-        while !alone && batch.len() < parallel.max(1) {
+        while !alone && batch.len() < self.parallel {
             let Some(run) = self.claim(queue, now).await? else {
                 break;
             };

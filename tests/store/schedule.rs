@@ -444,6 +444,7 @@ async fn side_by_side_batches_keep_each_school_in_order_and_board_jobs_alone(sto
         }
     };
     let runner = Runner::new("side-by-side")
+        .with_parallel(2)
         .with_default_follow_ups()
         .with_fan_out(JOB_SYNC, schools.clone())
         .with_fan_out(JOB_EVALUATE, schools.clone())
@@ -454,7 +455,7 @@ async fn side_by_side_batches_keep_each_school_in_order_and_board_jobs_alone(sto
     let mut carried = None;
     loop {
         let outcomes = runner
-            .run_due_side_by_side(store.as_ref(), slot, 2, &mut carried)
+            .run_due_side_by_side(store.as_ref(), slot, &mut carried)
             .await
             .expect("batch");
         if outcomes.is_empty() {
