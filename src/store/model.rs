@@ -101,6 +101,9 @@ pub struct PageBatch {
     pub new_cursor: Option<String>,
     /// Whether this was the last page of the run (sets `last_success_at`).
     pub finished: bool,
+    /// Records of earlier pages of this run that were stored already and not written
+    /// ([`super::SyncStore::page_is_stored`]): counted in the stream's records with this page's.
+    pub unwritten_records: usize,
 }
 
 impl PageBatch {
@@ -121,6 +124,7 @@ impl PageBatch {
             held: Vec::new(),
             new_cursor: None,
             finished: false,
+            unwritten_records: 0,
         }
     }
 }

@@ -35,7 +35,8 @@ pub(crate) async fn apply_page(pool: Pool<'_>, batch: &PageBatch) -> Result<Page
             + batch.dyslexia_statements.len()
             + batch.absences.len()
             + batch.social_emotional.len()
-            + batch.tombstones.len();
+            + batch.tombstones.len()
+            + batch.unwritten_records;
         sqlx::query(
             "INSERT INTO sync_cursors (source, school, stream, cursor, last_success_at, last_error,
                last_error_at, consecutive_failures, records, quarantined, updated_at)

@@ -17,6 +17,9 @@
 /// statement; a result row binds 19).
 pub(crate) const CHUNK: usize = 500;
 
+mod stored;
+pub(crate) use stored::page_is_stored;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -49,6 +49,14 @@ pub trait SyncStore: Send + Sync {
     /// whole page with [`StoreError::InvalidData`].
     async fn apply_page(&self, batch: &PageBatch) -> Result<PageSummary, StoreError>;
 
+    /// Whether applying `batch` would change no stored row: every record of it is stored, live,
+    /// exactly as the page has it, no held version of one of them waits, and the page holds
+    /// nothing else (no tombstones, quarantine or held records). Reads only: no write lock, so a
+    /// full reconcile can pass over a page it finds stored while other schools write. "No" is
+    /// always safe (the caller applies the page); pages of absences and social-emotional
+    /// measurements are compared, any other kind answers "no".
+    async fn page_is_stored(&self, batch: &PageBatch) -> Result<bool, StoreError>;
+
     /// Applies every held record of `school` whose pupil the store now knows (the GKV snapshot or
     /// an import added the pupil), as [`SyncStore::apply_page`] would have, and forgets it; all in
     /// one transaction. Records whose pupil is still unknown keep waiting.
@@ -455,6 +463,15 @@ impl<S: SqlStore> SyncStore for S {
             "page applied"
         );
         Ok(summary)
+    }
+
+    #[tracing::instrument(
+        skip_all,
+        fields(source = %batch.source, school = %batch.school, stream = %batch.stream),
+        err
+    )]
+    async fn page_is_stored(&self, batch: &PageBatch) -> Result<bool, StoreError> {
+        super::page_bulk::page_is_stored(self.pool(), batch).await
     }
 
     #[tracing::instrument(skip_all, fields(school = %school), err)]

@@ -19,7 +19,7 @@ use crate::sources::leeruniek::{LeeruniekClient, LeeruniekStream, NoteCategories
 use crate::sources::oauth::TokenSource;
 use crate::sources::parnassys::{ParnassysClient, ParnassysStream};
 use crate::sources::parnassys_gkv::GkvClient;
-use crate::store::{PageBatch, RecordKind, Store, StoreError, Tombstone};
+use crate::store::{PageBatch, PageSummary, RecordKind, Store, StoreError, Tombstone};
 
 /// Drops the group notes and group plans of `batch` that retention would delete as of `before`
 /// (the same rule as `OpsStore::delete_group_records_before`).
@@ -390,6 +390,8 @@ impl SyncEngine {
         // Positions read in this run: a source that announces more pages but hands back a cursor
         // we already read from would keep us paging forever.
         let mut visited: HashSet<FeedPosition> = HashSet::from([at.clone()]);
+        // Records of pages passed over as stored already, not yet counted by a written page.
+        let mut unwritten = 0;
         let mut page = self
             .fetch(stream, school, &at, opts.page_size, categories)
             .await?;
@@ -418,18 +420,34 @@ impl SyncEngine {
             }
             // A source that announces more pages but hands back a cursor we already read from.
             let no_progress = !last && has_more && !visited.insert(next.clone());
-            let apply = super::busy::retry_busy(|| self.store.apply_page(&batch));
+            // A full listing reads every record again, and nearly every page of it is stored as
+            // it is (issue 17: the weekly reconcile was a third of a replayed year). Such a page
+            // is passed over with reads only: no write lock, no cursor. The last page is always
+            // written (cursor, success time, tombstones of what the listing missed), and counts
+            // the passed pages' records with its own.
+            let may_pass = listed.is_some() && !last;
+            batch.unwritten_records = unwritten;
+            let batch = batch;
+            let apply = async {
+                if may_pass && self.store.page_is_stored(&batch).await? {
+                    tracing::debug!(source = %source, stream = name, "page stored already, not written");
+                    return Ok(None);
+                }
+                super::busy::retry_busy(|| self.store.apply_page(&batch))
+                    .await
+                    .map(Some)
+            };
             // The next page is read while this one is written (the cursor to read from is known
             // already): the source's latency and the decoding overlap the store's write. A page
             // read ahead of a failed write is dropped; the next run reads it again.
-            let (summary, fetched) = if last || no_progress {
+            let (written, fetched) = if last || no_progress {
                 (apply.await?, None)
             } else {
-                let (summary, fetched) = tokio::join!(
+                let (written, fetched) = tokio::join!(
                     apply,
                     self.fetch(stream, school, &next, opts.page_size, categories)
                 );
-                (summary?, Some(fetched))
+                (written?, Some(fetched))
             };
             // Every kind counts (the verzuim, ZIEN! and dyslexieverklaring streams counted 0).
             let records = batch.results.len()
@@ -439,6 +457,19 @@ impl SyncEngine {
                 + batch.absences.len()
                 + batch.social_emotional.len()
                 + batch.tombstones.len();
+            let summary = match written {
+                Some(summary) => {
+                    unwritten = 0;
+                    summary
+                }
+                None => {
+                    unwritten += records;
+                    PageSummary {
+                        unchanged: records,
+                        ..PageSummary::default()
+                    }
+                }
+            };
             outcome.pages += 1;
             outcome.records += records;
             outcome.quarantined += summary.quarantined;

@@ -848,3 +848,88 @@ async fn a_dyslexia_statement_of_a_pupil_not_yet_enrolled_waits_and_is_applied()
         "only the fact and its date"
     );
 }
+
+/// Issue 17: a full reconcile passes over pages it finds stored as they are (reads only, no
+/// write lock). A stored absence or measurement that differs from the source, or that was
+/// deleted here, must still be seen and written again, and the stream still counts every record
+/// it read.
+#[tokio::test]
+async fn a_full_resync_rewrites_absences_and_measurements_that_differ_from_the_source() {
+    let board = board(MockConfig::generated(params(1))).await;
+    let (store, url, _dir) = sqlite().await;
+    let engine = engine(&board, store.clone());
+    let mut opts = options(&board);
+    assert!(!engine.run_once(&opts, &NoProgress).await.any_failed());
+    let facts = || async {
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open sqlite");
+        let mut out = Vec::new();
+        for (_, sql) in &crate::common::daemon_world::DAEMON_TABLES[..2] {
+            let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(*sql))
+                .fetch_all(&pool)
+                .await
+                .expect("rows");
+            let mut lines: Vec<String> = rows.into_iter().map(|(l,)| l).collect();
+            lines.sort();
+            out.push(lines);
+        }
+        pool.close().await;
+        out
+    };
+    let before = facts().await;
+    assert!(
+        before.iter().all(|t| t.len() > 3 * 25),
+        "several pages of absences and measurements: {:?}",
+        before.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    let records_before: i64 = {
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open sqlite");
+        let (n,): (i64,) = sqlx::query_as("SELECT SUM(records) FROM sync_cursors")
+            .fetch_one(&pool)
+            .await
+            .expect("records");
+        pool.close().await;
+        n
+    };
+    // Behind the source's back: one absence's hours, one measurement's category, and another
+    // absence deleted here, each in a different page.
+    {
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open sqlite");
+        for sql in [
+            "UPDATE absences SET hours = hours / 2 WHERE id = (SELECT id FROM absences ORDER BY id LIMIT 1 OFFSET 30)",
+            "UPDATE absences SET deleted_at = updated_at WHERE id = (SELECT id FROM absences ORDER BY id LIMIT 1 OFFSET 70)",
+            "UPDATE social_emotional SET category = (category + 1) % 3 WHERE id = (SELECT id FROM social_emotional ORDER BY id LIMIT 1 OFFSET 40)",
+        ] {
+            assert_eq!(
+                sqlx::query(sql)
+                    .execute(&pool)
+                    .await
+                    .expect("update")
+                    .rows_affected(),
+                1,
+                "{sql}"
+            );
+        }
+        pool.close().await;
+    }
+    assert_ne!(facts().await, before);
+    opts.full = true;
+    let again = engine.run_once(&opts, &NoProgress).await;
+    assert!(!again.any_failed(), "{}", again.render());
+    assert_eq!(
+        facts().await,
+        before,
+        "the reconcile wrote the source's values again"
+    );
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("open sqlite");
+    let (records_after,): (i64,) = sqlx::query_as("SELECT SUM(records) FROM sync_cursors")
+        .fetch_one(&pool)
+        .await
+        .expect("records");
+    pool.close().await;
+    assert_eq!(
+        usize::try_from(records_after - records_before).expect("more"),
+        again.records(),
+        "every record read is counted, written or passed over"
+    );
+    assert_matches_mock(&board, &url).await;
+}

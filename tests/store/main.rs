@@ -84,6 +84,7 @@ contract! {
     uwlr_keys_belong_to_one_school_and_are_revoked,
     quarantine_keeps_raw_records_and_counts,
     held_records_wait_for_their_pupil_and_are_applied_once_it_is_known,
+    a_page_is_stored_only_when_applying_it_would_change_nothing,
     many_held_records_in_one_page_and_a_key_twice_keep_the_last_version,
     cursors_and_stream_health,
     histories_and_changed_pupils,

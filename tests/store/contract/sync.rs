@@ -1154,3 +1154,184 @@ async fn count_of(store: &dyn zorgsignaal::store::Store, source: Source) -> i64 
         .map(|c| c.count)
         .sum()
 }
+
+/// Issue 17: a full reconcile passes over a page the store holds exactly as it is, with reads
+/// only. "Stored" must mean that applying the page would change no row: any difference in a
+/// compared column, a deleted row, a missing row, a held version of a record, or anything else in
+/// the page (tombstones, quarantine, held records, results) answers "no", and the check itself
+/// writes nothing (not even the cursor).
+pub async fn a_page_is_stored_only_when_applying_it_would_change_nothing(ctx: Ctx) {
+    use zorgsignaal::domain::{Absence, AbsenceKind, SeInstrument, SocialEmotionalMeasurement};
+    let store = ctx.store.as_ref();
+    enrol(store, &["p1", "p2"]).await;
+    let absence = |id: &str, pupil: &str, hours: f64| Absence {
+        source: Source::Parnassys,
+        school: brin(),
+        external_id: id.into(),
+        pupil_external_id: pupil.into(),
+        on: date(2026, 3, 2),
+        hours,
+        kind: AbsenceKind::Sick,
+    };
+    let measurement = |id: &str, pupil: &str, category: u8| SocialEmotionalMeasurement {
+        source: Source::Parnassys,
+        school: brin(),
+        external_id: id.into(),
+        pupil_external_id: pupil.into(),
+        instrument: SeInstrument::Zien,
+        scale: "welbevinden".into(),
+        measured_on: date(2026, 2, 10),
+        category,
+    };
+    let page = |absences: Vec<Absence>, measurements: Vec<SocialEmotionalMeasurement>| {
+        let mut b = PageBatch::new(Source::Parnassys, brin(), "facts");
+        b.absences = absences;
+        b.social_emotional = measurements;
+        b.new_cursor = Some("c-check".into());
+        b
+    };
+    let (a1, a2, m1) = (
+        absence("v1", "p1", 5.5),
+        absence("v2", "p2", 3.0),
+        measurement("z1", "p1", 2),
+    );
+    let whole = page(vec![a1.clone(), a2.clone()], vec![m1.clone()]);
+    assert!(
+        !store.page_is_stored(&whole).await.expect("check"),
+        "nothing stored yet"
+    );
+    assert_eq!(
+        store
+            .cursor(Source::Parnassys, &brin(), "facts")
+            .await
+            .expect("cursor"),
+        None,
+        "the check writes no cursor"
+    );
+    store.apply_page(&whole).await.expect("apply");
+    assert!(
+        store.page_is_stored(&whole).await.expect("check"),
+        "stored as it is"
+    );
+    assert!(
+        store
+            .page_is_stored(&page(vec![a2.clone()], vec![]))
+            .await
+            .expect("check"),
+        "a part of it is stored too"
+    );
+
+    // Every column the upsert compares.
+    let differs = [
+        page(vec![absence("v1", "p1", 4.5), a2.clone()], vec![m1.clone()]),
+        page(
+            vec![Absence {
+                kind: AbsenceKind::Unauthorised,
+                ..a1.clone()
+            }],
+            vec![],
+        ),
+        page(
+            vec![Absence {
+                on: date(2026, 3, 3),
+                ..a1.clone()
+            }],
+            vec![],
+        ),
+        page(vec![absence("v1", "p2", 5.5)], vec![]),
+        page(vec![], vec![measurement("z1", "p1", 1)]),
+        page(vec![], vec![measurement("z1", "p2", 2)]),
+        page(
+            vec![],
+            vec![SocialEmotionalMeasurement {
+                scale: "betrokkenheid".into(),
+                ..m1.clone()
+            }],
+        ),
+        page(
+            vec![],
+            vec![SocialEmotionalMeasurement {
+                measured_on: date(2026, 2, 11),
+                ..m1.clone()
+            }],
+        ),
+        // Not stored at all.
+        page(vec![absence("v3", "p1", 1.0)], vec![]),
+        page(vec![], vec![measurement("z2", "p1", 2)]),
+        // A pupil the store does not know (the apply fails such a page).
+        page(vec![absence("v1", "p9", 5.5)], vec![]),
+        // The same id twice.
+        page(vec![a1.clone(), a1.clone()], vec![]),
+        // An empty page.
+        page(vec![], vec![]),
+    ];
+    for (i, p) in differs.iter().enumerate() {
+        assert!(!store.page_is_stored(p).await.expect("check"), "page {i} differs");
+    }
+    // Anything else in the page is for the apply to see.
+    let mut with_tombstone = whole.clone();
+    with_tombstone.tombstones.push(Tombstone {
+        kind: RecordKind::Absence,
+        external_id: "v0".into(),
+    });
+    let mut with_quarantine = whole.clone();
+    with_quarantine.quarantine.push(QuarantineItem {
+        source: Source::Parnassys,
+        school: brin(),
+        stream: "facts".into(),
+        external_id: Some("v9".into()),
+        raw: serde_json::json!({"id": "v9"}),
+        reason: "no date".into(),
+    });
+    let mut with_held = whole.clone();
+    with_held.held.push(HeldRecord::Absence(absence("v8", "p8", 2.0)));
+    let mut with_result = whole.clone();
+    with_result
+        .results
+        .push(result(Source::Parnassys, "r1", "p1", date(2026, 1, 20), "V"));
+    for (what, p) in [
+        ("tombstone", &with_tombstone),
+        ("quarantine", &with_quarantine),
+        ("held record", &with_held),
+        ("result", &with_result),
+    ] {
+        assert!(
+            !store.page_is_stored(p).await.expect("check"),
+            "a page with a {what}"
+        );
+    }
+
+    // A deleted row is not stored: the apply would revive it.
+    let mut gone = PageBatch::new(Source::Parnassys, brin(), "facts");
+    gone.tombstones.push(Tombstone {
+        kind: RecordKind::SocialEmotional,
+        external_id: "z1".into(),
+    });
+    store.apply_page(&gone).await.expect("tombstone");
+    assert!(
+        !store.page_is_stored(&whole).await.expect("check"),
+        "z1 was deleted"
+    );
+    store.apply_page(&whole).await.expect("revive");
+    assert!(store.page_is_stored(&whole).await.expect("check"), "revived");
+
+    // A held version of a stored record (its pupil unknown when it came) is not stored: the
+    // apply forgets it, and left alone it would be applied over the row later.
+    let mut held = PageBatch::new(Source::Parnassys, brin(), "facts");
+    held.held.push(HeldRecord::Absence(absence("v2", "p7", 8.0)));
+    store.apply_page(&held).await.expect("hold");
+    assert!(
+        !store.page_is_stored(&whole).await.expect("check"),
+        "v2 has a held version"
+    );
+    store
+        .apply_page(&whole)
+        .await
+        .expect("apply forgets the held version");
+    assert!(store.page_is_stored(&whole).await.expect("check"));
+
+    // Another school's page is never stored here.
+    let mut other = whole.clone();
+    other.school = other_brin();
+    assert!(!store.page_is_stored(&other).await.expect("check"));
+}
