@@ -239,7 +239,7 @@ pub async fn run(
 /// `sync.concurrency` at once, so several daemons share a sync (docs/OPERATIONS.md §8.4).
 pub(crate) fn runner(d: &Arc<Daemon>) -> Runner {
     const REST: &[Source] = &[Source::Parnassys, Source::Leeruniek];
-    // The daily roll snapshot: GKV and, for schools on UWLR (issue 12), the LAS's
+    // The weekday roll snapshot: GKV and, for schools on UWLR (issue 12), the LAS's
     // `HaalLeerlinggegevens`.
     const ROLL: &[Source] = &[Source::ParnassysGkv, Source::Uwlr];
     let schools: Vec<String> = d.settings.schools.iter().map(|s| s.brin.to_string()).collect();
@@ -345,7 +345,7 @@ where
 }
 
 /// Sync of one school: reads `sources` one after another (the half-hourly sync the REST
-/// streams, the daily roll snapshot GKV and UWLR; `full` reads them whole to notice deletions);
+/// streams, the weekday roll snapshot GKV and UWLR; `full` reads them whole to notice deletions);
 /// after a REST sync the full reconcile of the current `sync.full_reconcile_interval` is
 /// enqueued.
 async fn sync_job(

@@ -94,12 +94,19 @@ fn default_jobs_at_night_are_not_doubled_or_skipped_by_dst() {
     let s = ScheduleSettings::default();
     for (y, m, d) in [(2026, 3, 29), (2026, 10, 25)] {
         assert_eq!(fires_on(&s.retention, y, m, d).len(), 1, "retention {y}-{m}-{d}");
-        assert_eq!(
-            fires_on(&s.gkv_snapshot, y, m, d).len(),
-            1,
+        // Both changes fall on a Sunday, when the roll snapshot does not run at all.
+        assert!(
+            fires_on(&s.gkv_snapshot, y, m, d).is_empty(),
             "gkv snapshot {y}-{m}-{d}"
         );
     }
+    // The snapshot runs once on each school day around the changes, at 06:00 local time.
+    for (y, m, d) in [(2026, 3, 27), (2026, 3, 30), (2026, 10, 23), (2026, 10, 26)] {
+        let runs = fires_on(&s.gkv_snapshot, y, m, d);
+        assert_eq!(runs.len(), 1, "gkv snapshot {y}-{m}-{d}");
+        assert_eq!(local_hm(runs[0]), (6, 0));
+    }
+    assert!(fires_on(&s.gkv_snapshot, 2026, 3, 28).is_empty(), "Saturday");
 }
 
 #[test]

@@ -16,7 +16,7 @@ pub use scheduler::{JobQueue, MAX_CATCH_UP, RunSummary, Scheduler, SchedulerOpti
 
 /// Job name of the incremental sync of all sources (`[schedule] sync`).
 pub const JOB_SYNC: &str = "sync";
-/// Job name of the daily roll snapshot, ParnasSys GKV and UWLR `HaalLeerlinggegevens`
+/// Job name of the weekday roll snapshot, ParnasSys GKV and UWLR `HaalLeerlinggegevens`
 /// (`[schedule] gkv_snapshot`).
 pub const JOB_GKV_SNAPSHOT: &str = "gkv_snapshot";
 /// Job name of the IB digest mail (`[schedule] digest`).

@@ -81,7 +81,8 @@ impl Default for SyncSettings {
 pub struct ScheduleSettings {
     /// Incremental sync of all sources (default every 30 minutes, Mon–Fri 07:00–17:30).
     pub sync: String,
-    /// ParnasSys GKV snapshot (default daily 06:00).
+    /// ParnasSys GKV snapshot (default Mon–Fri 06:00: the school's administration is closed at
+    /// weekends, and Monday's snapshot comes before the 07:30 digest).
     pub gkv_snapshot: String,
     /// IB digest mail (default Mon–Fri 07:30).
     pub digest: String,
@@ -95,7 +96,7 @@ pub struct ScheduleSettings {
     #[serde(with = "humantime_serde")]
     pub job_lease: Duration,
     /// How often a failed run of a job that does not come back soon — the weekly full
-    /// reconcile, the daily roll snapshot (GKV/UWLR), retention, the digest and the monthly
+    /// reconcile, the weekday roll snapshot (GKV/UWLR), retention, the digest and the monthly
     /// board report — is tried again (default 3; 0: never). The half-hourly sync and its
     /// evaluations are not: the next slot is their retry.
     pub job_retries: u32,
@@ -109,7 +110,7 @@ impl Default for ScheduleSettings {
     fn default() -> Self {
         Self {
             sync: "0,30 7-17 * * 1-5".into(),
-            gkv_snapshot: "0 6 * * *".into(),
+            gkv_snapshot: "0 6 * * 1-5".into(),
             digest: "30 7 * * 1-5".into(),
             retention: "0 3 * * *".into(),
             board_report: "30 6 1W * *".into(),
