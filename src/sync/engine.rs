@@ -377,10 +377,14 @@ impl SyncEngine {
         progress: &dyn Progress,
     ) -> Result<(), StreamError> {
         let (source, name) = (stream.source(), stream.name());
+        let previous = self.store.cursor(source, school, name).await?;
         if opts.full {
             self.store.reset_cursor(source, school, name).await?;
         }
-        let stored = self.store.cursor(source, school, name).await?;
+        // A stream read before may hold pages stored as they are (see `may_pass` below); on a
+        // first read nothing is stored, and comparing would only cost a read per page.
+        let read_before = previous.is_some();
+        let stored = if opts.full { None } else { previous };
         let mut at = FeedPosition::from_stored(stored.as_deref());
         let mut checker = super::batch::PageChecker::new(known);
         // A listing from the start sees every live record: what the store holds beyond it was
@@ -425,7 +429,7 @@ impl SyncEngine {
             // is passed over with reads only: no write lock, no cursor. The last page is always
             // written (cursor, success time, tombstones of what the listing missed), and counts
             // the passed pages' records with its own.
-            let may_pass = listed.is_some() && !last;
+            let may_pass = read_before && listed.is_some() && !last;
             batch.unwritten_records = unwritten;
             let batch = batch;
             let apply = async {
