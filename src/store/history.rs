@@ -55,12 +55,8 @@ pub trait HistoryStore: Send + Sync {
 
     /// Pupils of a school whose own row, memberships, results (tombstones included), plans
     /// (their own or a group plan of one of their groups), notes, absences, social-emotional
-    /// measurements or dyslexieverklaringen changed at or after `since`, by id.
-    async fn pupils_changed_since(&self, school: &Brin, since: DateTime<Utc>)
-    -> Result<Vec<i64>, StoreError>;
-
-    /// The pupils [`HistoryStore::pupils_changed_since`] names, each with the kinds of his
-    /// records that changed at or after `since` ([`ChangedKinds`]), by pupil id.
+    /// measurements or dyslexieverklaringen changed at or after `since`, each with the kinds of
+    /// his records that changed ([`ChangedKinds`]), by pupil id.
     async fn pupil_changes_since(
         &self,
         school: &Brin,
@@ -341,51 +337,42 @@ impl<S: SqlStore> HistoryStore for S {
             .collect())
     }
 
-    async fn pupils_changed_since(
-        &self,
-        school: &Brin,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<i64>, StoreError> {
-        Ok(self
-            .pupil_changes_since(school, since)
-            .await?
-            .into_iter()
-            .map(|c| c.pupil_id)
-            .collect())
-    }
-
     async fn pupil_changes_since(
         &self,
         school: &Brin,
         since: DateTime<Utc>,
     ) -> Result<Vec<PupilChanges>, StoreError> {
-        // One branch per change stamp, named by the kind of record it changes; the pupil must be
-        // live and of the school.
+        // One branch per change stamp, named by the kind of record it changes, each on its
+        // school's stamps (a record's school is its pupil's; memberships carry no school, and
+        // change with the roll only); the pupil must be live and of the school.
         let rows: Vec<(i64, String)> = on_engine!(self.pool(), |pool| {
             sqlx::query_as(
                 "SELECT DISTINCT c.pupil_id, c.kind FROM (
                    SELECT id AS pupil_id, 'profile' AS kind FROM pupils
                              WHERE school = $1 AND updated_at >= $2
                    UNION ALL SELECT pupil_id, 'profile' FROM memberships WHERE updated_at >= $2
-                   UNION ALL SELECT pupil_id, 'profile' FROM dyslexia_statements WHERE updated_at >= $2
+                   UNION ALL SELECT pupil_id, 'profile' FROM dyslexia_statements
+                             WHERE school = $1 AND updated_at >= $2
                    UNION ALL SELECT pupil_id, 'profile' FROM plans
-                             WHERE updated_at >= $2 AND pupil_id IS NOT NULL
+                             WHERE school = $1 AND updated_at >= $2 AND pupil_id IS NOT NULL
                    UNION ALL SELECT m.pupil_id, 'profile'
                              FROM plans pl CROSS JOIN groups g CROSS JOIN memberships m
-                             WHERE pl.updated_at >= $2 AND g.school = pl.school
+                             WHERE pl.school = $1 AND pl.updated_at >= $2 AND g.school = pl.school
                                AND g.external_id = pl.group_external_id AND m.group_id = g.id
-                   UNION ALL SELECT pupil_id, 'results' FROM results WHERE updated_at >= $2
+                   UNION ALL SELECT pupil_id, 'results' FROM results
+                             WHERE school = $1 AND updated_at >= $2
                    UNION ALL SELECT r.pupil_id, 'results'
                              FROM result_sources rs JOIN results r ON r.id = rs.result_id
-                             WHERE rs.created_at >= $2
+                             WHERE rs.school = $1 AND rs.created_at >= $2
                    UNION ALL SELECT r.pupil_id, 'results'
                              FROM result_sources rs JOIN results r ON r.id = rs.result_id
-                             WHERE rs.deleted_at >= $2
+                             WHERE rs.school = $1 AND rs.deleted_at >= $2
                    UNION ALL SELECT pupil_id, 'notes' FROM notes
-                             WHERE updated_at >= $2 AND pupil_id IS NOT NULL
-                   UNION ALL SELECT pupil_id, 'absences' FROM absences WHERE updated_at >= $2
+                             WHERE school = $1 AND updated_at >= $2 AND pupil_id IS NOT NULL
+                   UNION ALL SELECT pupil_id, 'absences' FROM absences
+                             WHERE school = $1 AND updated_at >= $2
                    UNION ALL SELECT pupil_id, 'social_emotional' FROM social_emotional
-                             WHERE updated_at >= $2
+                             WHERE school = $1 AND updated_at >= $2
                  ) c JOIN pupils p ON p.id = c.pupil_id
                  WHERE p.school = $1 AND p.deleted_at IS NULL",
             )

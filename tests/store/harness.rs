@@ -255,3 +255,15 @@ fn database_name_is_replaced_in_urls() {
     assert_eq!(with_database("postgres://h", "x"), "postgres://h/x");
     let _ = sqlx::postgres::PgConnectOptions::from_str(&with_database("postgres://h", "x")).expect("valid");
 }
+
+/// The ids of the pupils of [`brin`] whose records changed at or after `since`
+/// (`pupil_changes_since` without the kinds), in id order.
+pub async fn changed_pupils(store: &dyn Store, since: DateTime<Utc>) -> Vec<i64> {
+    store
+        .pupil_changes_since(&brin(), since)
+        .await
+        .expect("changed pupils")
+        .into_iter()
+        .map(|c| c.pupil_id)
+        .collect()
+}

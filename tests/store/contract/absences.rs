@@ -116,11 +116,7 @@ pub async fn absences_are_stored_corrected_tombstoned_and_go_with_the_pupil(ctx:
     );
     let p1 = pupil_id(&ctx, "p1").await;
     assert!(
-        store
-            .pupils_changed_since(&brin(), since)
-            .await
-            .expect("changed")
-            .contains(&p1),
+        changed_pupils(store, since).await.contains(&p1),
         "a new or changed absence makes the pupil's evaluation due"
     );
     let only_p1 = store.absences(&brin(), Some(&[p1])).await.expect("p1");

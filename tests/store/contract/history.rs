@@ -66,7 +66,7 @@ async fn ids(store: &dyn Store) -> BTreeMap<String, i64> {
 }
 
 /// Applies `page` and answers what [`Store::pupil_changes_since`] names for a moment taken right
-/// before it (checked against `pupils_changed_since`).
+/// before it.
 async fn changes_of(store: &dyn Store, page: PageBatch) -> Vec<PupilChanges> {
     let mark = chrono::Utc::now();
     store.apply_page(&page).await.expect("page");
@@ -75,13 +75,9 @@ async fn changes_of(store: &dyn Store, page: PageBatch) -> Vec<PupilChanges> {
 
 async fn changes_since(store: &dyn Store, mark: chrono::DateTime<chrono::Utc>) -> Vec<PupilChanges> {
     let changes = store.pupil_changes_since(&brin(), mark).await.expect("changes");
-    assert_eq!(
-        changes.iter().map(|c| c.pupil_id).collect::<Vec<_>>(),
-        store
-            .pupils_changed_since(&brin(), mark)
-            .await
-            .expect("changed pupils"),
-        "the same pupils, in id order"
+    assert!(
+        changes.windows(2).all(|w| w[0].pupil_id < w[1].pupil_id),
+        "each pupil once, in id order"
     );
     assert!(changes.iter().all(|c| c.kinds.any()));
     changes

@@ -268,10 +268,7 @@ pub async fn dyslexia_statements_reach_the_history_and_go_with_a_tombstone(ctx: 
     let summary = store.apply_page(&page).await.expect("page");
     assert_eq!(summary.dyslexia_statements, 2);
     // A statement changes what the rules see: the re-evaluation after a sync takes both pupils.
-    assert_eq!(
-        store.pupils_changed_since(&brin(), mark).await.expect("changed"),
-        [ids["p1"], ids["p2"]]
-    );
+    assert_eq!(changed_pupils(store, mark).await, [ids["p1"], ids["p2"]]);
     let hs = store.pupil_histories(&brin()).await.expect("histories");
     assert_eq!(history(&hs, "p2"), Some(DyslexiaStatement { on: None }));
     assert_eq!(
@@ -305,7 +302,7 @@ pub async fn dyslexia_statements_reach_the_history_and_go_with_a_tombstone(ctx: 
     let summary = store.apply_page(&gone).await.expect("tombstones");
     assert_eq!(summary.tombstoned, 2);
     assert_eq!(
-        store.pupils_changed_since(&brin(), mark).await.expect("changed"),
+        changed_pupils(store, mark).await,
         [ids["p1"], ids["p2"]],
         "a withdrawn statement is news too"
     );

@@ -134,11 +134,7 @@ pub async fn social_emotional_measurements_are_stored_corrected_tombstoned_and_g
     );
     let p1 = pupil_id(&ctx, "p1").await;
     assert!(
-        store
-            .pupils_changed_since(&brin(), since)
-            .await
-            .expect("changed")
-            .contains(&p1),
+        changed_pupils(store, since).await.contains(&p1),
         "a new or changed measurement makes the pupil's evaluation due"
     );
     let only_p1 = store.social_emotional(&brin(), Some(&[p1])).await.expect("p1");
