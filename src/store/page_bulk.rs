@@ -23,7 +23,8 @@ pub(crate) use stored::page_is_stored;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{Database, QueryBuilder};
+use sqlx::query_builder::Separated;
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use super::error::StoreError;
 use super::model::{PageBatch, PageSummary, RecordKind};
@@ -232,6 +233,26 @@ impl AbsenceWrite {
     }
 }
 
+impl AbsenceWrite {
+    /// Binds the row's values in [`ABSENCE_COLUMNS`] order, without the two timestamps (the
+    /// upsert writes them; the stored-page check compares the rest).
+    fn bind<DB: Database>(&self, row: &mut Separated<'_, DB, &'static str>)
+    where
+        for<'t> String: Encode<'t, DB> + Type<DB>,
+        for<'t> i64: Encode<'t, DB> + Type<DB>,
+        for<'t> NaiveDate: Encode<'t, DB> + Type<DB>,
+        for<'t> f64: Encode<'t, DB> + Type<DB>,
+    {
+        row.push_bind(self.source.clone())
+            .push_bind(self.school.clone())
+            .push_bind(self.external_id.clone())
+            .push_bind(self.pupil_id)
+            .push_bind(self.absent_on)
+            .push_bind(self.hours)
+            .push_bind(self.kind.clone());
+    }
+}
+
 /// A social-emotional measurement row as written (validated, pupil resolved).
 pub(crate) struct SocialEmotionalWrite {
     source: String,
@@ -256,6 +277,27 @@ impl SocialEmotionalWrite {
             measured_on: m.measured_on,
             category: i16::from(m.category),
         }
+    }
+}
+
+impl SocialEmotionalWrite {
+    /// Binds the row's values in [`SOCIAL_EMOTIONAL_COLUMNS`] order, without the two timestamps
+    /// (the upsert writes them; the stored-page check compares the rest).
+    fn bind<DB: Database>(&self, row: &mut Separated<'_, DB, &'static str>)
+    where
+        for<'t> String: Encode<'t, DB> + Type<DB>,
+        for<'t> i64: Encode<'t, DB> + Type<DB>,
+        for<'t> NaiveDate: Encode<'t, DB> + Type<DB>,
+        for<'t> i16: Encode<'t, DB> + Type<DB>,
+    {
+        row.push_bind(self.source.clone())
+            .push_bind(self.school.clone())
+            .push_bind(self.external_id.clone())
+            .push_bind(self.pupil_id)
+            .push_bind(self.instrument.clone())
+            .push_bind(self.scale.clone())
+            .push_bind(self.measured_on)
+            .push_bind(self.category);
     }
 }
 
@@ -345,15 +387,8 @@ pub(crate) mod sqlite {
         for chunk in rows.chunks(CHUNK) {
             let mut qb = QueryBuilder::<Sqlite>::new(format!("INSERT INTO absences ({ABSENCE_COLUMNS}) "));
             qb.push_values(chunk, |mut row, a| {
-                row.push_bind(a.source.clone())
-                    .push_bind(a.school.clone())
-                    .push_bind(a.external_id.clone())
-                    .push_bind(a.pupil_id)
-                    .push_bind(a.absent_on)
-                    .push_bind(a.hours)
-                    .push_bind(a.kind.clone())
-                    .push_bind(now)
-                    .push_bind(now);
+                a.bind(&mut row);
+                row.push_bind(now).push_bind(now);
             });
             qb.push(ABSENCE_CONFLICT);
             written += qb.build().execute(&mut *conn).await?.rows_affected();
@@ -373,16 +408,8 @@ pub(crate) mod sqlite {
                 "INSERT INTO social_emotional ({SOCIAL_EMOTIONAL_COLUMNS}) "
             ));
             qb.push_values(chunk, |mut row, m| {
-                row.push_bind(m.source.clone())
-                    .push_bind(m.school.clone())
-                    .push_bind(m.external_id.clone())
-                    .push_bind(m.pupil_id)
-                    .push_bind(m.instrument.clone())
-                    .push_bind(m.scale.clone())
-                    .push_bind(m.measured_on)
-                    .push_bind(m.category)
-                    .push_bind(now)
-                    .push_bind(now);
+                m.bind(&mut row);
+                row.push_bind(now).push_bind(now);
             });
             qb.push(SOCIAL_EMOTIONAL_CONFLICT);
             written += qb.build().execute(&mut *conn).await?.rows_affected();

@@ -97,15 +97,7 @@ pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<
         }
         for chunk in absences.chunks(CHUNK) {
             let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (");
-            qb.push_values(chunk, |mut row, a| {
-                row.push_bind(a.source.clone())
-                    .push_bind(a.school.clone())
-                    .push_bind(a.external_id.clone())
-                    .push_bind(a.pupil_id)
-                    .push_bind(a.absent_on)
-                    .push_bind(a.hours)
-                    .push_bind(a.kind.clone());
-            });
+            qb.push_values(chunk, |mut row, a| a.bind(&mut row));
             qb.push(") AS v JOIN absences a ON ");
             qb.push(ABSENCE_EQUAL);
             let (equal,): (i64,) = qb.build_query_as().fetch_one(&mut *tx).await?;
@@ -115,16 +107,7 @@ pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<
         }
         for chunk in measurements.chunks(CHUNK) {
             let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (");
-            qb.push_values(chunk, |mut row, m| {
-                row.push_bind(m.source.clone())
-                    .push_bind(m.school.clone())
-                    .push_bind(m.external_id.clone())
-                    .push_bind(m.pupil_id)
-                    .push_bind(m.instrument.clone())
-                    .push_bind(m.scale.clone())
-                    .push_bind(m.measured_on)
-                    .push_bind(m.category);
-            });
+            qb.push_values(chunk, |mut row, m| m.bind(&mut row));
             qb.push(") AS v JOIN social_emotional m ON ");
             qb.push(SOCIAL_EMOTIONAL_EQUAL);
             let (equal,): (i64,) = qb.build_query_as().fetch_one(&mut *tx).await?;
