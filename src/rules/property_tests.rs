@@ -326,9 +326,18 @@ proptest! {
             );
             prop_assert!(!f.signal.explanation.is_empty() && !f.signal.evidence.is_empty());
             for t in &f.tasks {
-                // A plan request merged into its learning signal keeps its own rule in its key.
+                // A plan request merged into its learning signal keeps its own rule in its key,
+                // and so does the ED check merged into the DMT signal (`merge_eed_checks`).
                 let merged = format!("{}/p3/", super::signal_without_plan::RULE_ID);
-                prop_assert!(t.key.starts_with(&prefix) || t.key.starts_with(&merged), "{}", t.key);
+                let eed = (f.signal.rule == super::dmt_three_lowest::RULE_ID)
+                    .then(|| format!("{}/p3/", super::eed_check::RULE_ID));
+                prop_assert!(
+                    t.key.starts_with(&prefix)
+                        || t.key.starts_with(&merged)
+                        || eed.as_deref().is_some_and(|e| t.key.starts_with(e)),
+                    "{}",
+                    t.key
+                );
             }
         }
     }
