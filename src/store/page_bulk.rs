@@ -231,9 +231,7 @@ impl AbsenceWrite {
             kind: a.kind.as_str().to_owned(),
         }
     }
-}
 
-impl AbsenceWrite {
     /// Binds the row's values in [`ABSENCE_COLUMNS`] order, without the two timestamps (the
     /// upsert writes them; the stored-page check compares the rest).
     fn bind<DB: Database>(&self, row: &mut Separated<'_, DB, &'static str>)
@@ -278,9 +276,7 @@ impl SocialEmotionalWrite {
             category: i16::from(m.category),
         }
     }
-}
 
-impl SocialEmotionalWrite {
     /// Binds the row's values in [`SOCIAL_EMOTIONAL_COLUMNS`] order, without the two timestamps
     /// (the upsert writes them; the stored-page check compares the rest).
     fn bind<DB: Database>(&self, row: &mut Separated<'_, DB, &'static str>)
@@ -1594,6 +1590,79 @@ pub(crate) async fn write_plans_bulk(
     })
 }
 
+/// A page's dyslexieverklaringen, absences and social-emotional measurements as the rows the
+/// set-based upserts write (validated, pupils resolved).
+struct PupilFactRows {
+    statements: Vec<DyslexiaWrite>,
+    absences: Vec<AbsenceWrite>,
+    measurements: Vec<SocialEmotionalWrite>,
+}
+
+/// The rows of a page's pupil facts ([`PupilFactRows`]) with the pupils of `pupils`; `None`
+/// when an id occurs twice in one kind (the order inside the page decides then). A record of a
+/// pupil not in `pupils` or with invalid values is an error, checked in the order the
+/// record-by-record path writes: dyslexieverklaringen, absences, measurements.
+fn pupil_fact_rows(
+    batch: &PageBatch,
+    pupils: &HashMap<String, i64>,
+) -> Result<Option<PupilFactRows>, StoreError> {
+    fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> bool {
+        let mut seen = HashSet::new();
+        ids.into_iter().all(|id| seen.insert(id))
+    }
+    if !distinct(batch.absences.iter().map(|a| a.external_id.as_str()))
+        || !distinct(batch.social_emotional.iter().map(|m| m.external_id.as_str()))
+        || !distinct(batch.dyslexia_statements.iter().map(|d| d.external_id.as_str()))
+    {
+        return Ok(None);
+    }
+    let pupil = |external_id: &str, what: String| {
+        pupils
+            .get(external_id)
+            .copied()
+            .ok_or_else(|| StoreError::InvalidData(format!("{what} names a pupil that is not in the store")))
+    };
+    let mut statements = Vec::with_capacity(batch.dyslexia_statements.len());
+    for d in &batch.dyslexia_statements {
+        let id = pupil(
+            &d.pupil_external_id,
+            format!("dyslexieverklaring {}", d.external_id),
+        )?;
+        statements.push(DyslexiaWrite::new(d, id));
+    }
+    let mut absences = Vec::with_capacity(batch.absences.len());
+    for a in &batch.absences {
+        if !Absence::valid_hours(a.hours) {
+            return Err(StoreError::InvalidData(format!(
+                "absence {} has {} hours (expected more than 0, at most 24)",
+                a.external_id, a.hours
+            )));
+        }
+        let id = pupil(&a.pupil_external_id, format!("absence {}", a.external_id))?;
+        absences.push(AbsenceWrite::new(a, id));
+    }
+    let mut measurements = Vec::with_capacity(batch.social_emotional.len());
+    for m in &batch.social_emotional {
+        if !m.is_valid() {
+            return Err(StoreError::InvalidData(format!(
+                "social-emotional measurement {} has no valid {} scale and category",
+                m.external_id,
+                m.instrument.as_str()
+            )));
+        }
+        let id = pupil(
+            &m.pupil_external_id,
+            format!("social-emotional measurement {}", m.external_id),
+        )?;
+        measurements.push(SocialEmotionalWrite::new(m, id));
+    }
+    Ok(Some(PupilFactRows {
+        statements,
+        absences,
+        measurements,
+    }))
+}
+
 /// Writes a page's absences, social-emotional measurements and dyslexieverklaringen
 /// set-based (one upsert per table and chunk that changes only what differs);
 /// returns (absences, measurements, statements written, unchanged), `None` when an
@@ -1604,63 +1673,15 @@ pub(crate) async fn write_pupil_facts_bulk(
     pupils: &HashMap<String, i64>,
     now: DateTime<Utc>,
 ) -> Result<Option<(usize, usize, usize, usize)>, StoreError> {
+    let Some(rows) = pupil_fact_rows(batch, pupils)? else {
+        return Ok(None);
+    };
     on_engine!(tx, |tx| {
-        fn distinct<'a>(ids: impl Iterator<Item = &'a str>) -> bool {
-            let mut seen = HashSet::new();
-            ids.into_iter().all(|id| seen.insert(id))
-        }
-        if !distinct(batch.absences.iter().map(|a| a.external_id.as_str()))
-            || !distinct(batch.social_emotional.iter().map(|m| m.external_id.as_str()))
-            || !distinct(batch.dyslexia_statements.iter().map(|d| d.external_id.as_str()))
-        {
-            return Ok(None);
-        }
-        let pupil = |external_id: &str, what: String| {
-            pupils.get(external_id).copied().ok_or_else(|| {
-                StoreError::InvalidData(format!("{what} names a pupil that is not in the store"))
-            })
-        };
-        // Checked in the order the record-by-record path writes: dyslexieverklaringen,
-        // absences, measurements; the first bad record fails the page.
-        let mut statements = Vec::with_capacity(batch.dyslexia_statements.len());
-        for d in &batch.dyslexia_statements {
-            let id = pupil(
-                &d.pupil_external_id,
-                format!("dyslexieverklaring {}", d.external_id),
-            )?;
-            statements.push(DyslexiaWrite::new(d, id));
-        }
-        let mut absences = Vec::with_capacity(batch.absences.len());
-        for a in &batch.absences {
-            if !Absence::valid_hours(a.hours) {
-                return Err(StoreError::InvalidData(format!(
-                    "absence {} has {} hours (expected more than 0, at most 24)",
-                    a.external_id, a.hours
-                )));
-            }
-            let id = pupil(&a.pupil_external_id, format!("absence {}", a.external_id))?;
-            absences.push(AbsenceWrite::new(a, id));
-        }
-        let mut measurements = Vec::with_capacity(batch.social_emotional.len());
-        for m in &batch.social_emotional {
-            if !m.is_valid() {
-                return Err(StoreError::InvalidData(format!(
-                    "social-emotional measurement {} has no valid {} scale and category",
-                    m.external_id,
-                    m.instrument.as_str()
-                )));
-            }
-            let id = pupil(
-                &m.pupil_external_id,
-                format!("social-emotional measurement {}", m.external_id),
-            )?;
-            measurements.push(SocialEmotionalWrite::new(m, id));
-        }
         let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        let d = count(tx.upsert_dyslexia(&statements, now).await?);
-        let a = count(tx.upsert_absences(&absences, now).await?);
-        let m = count(tx.upsert_social_emotional(&measurements, now).await?);
-        let total = statements.len() + absences.len() + measurements.len();
+        let d = count(tx.upsert_dyslexia(&rows.statements, now).await?);
+        let a = count(tx.upsert_absences(&rows.absences, now).await?);
+        let m = count(tx.upsert_social_emotional(&rows.measurements, now).await?);
+        let total = rows.statements.len() + rows.absences.len() + rows.measurements.len();
         Ok(Some((a, m, d, total.saturating_sub(a + m + d))))
     })
 }

@@ -431,7 +431,6 @@ impl SyncEngine {
             // the passed pages' records with its own.
             let may_pass = read_before && listed.is_some() && !last;
             batch.unwritten_records = unwritten;
-            let batch = batch;
             let apply = async {
                 if may_pass && self.store.page_is_stored(&batch).await? {
                     tracing::debug!(source = %source, stream = name, "page stored already, not written");

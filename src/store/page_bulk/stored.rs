@@ -11,12 +11,10 @@
 //! held records: those the page apply must see). Anything the check does not cover answers "no",
 //! and the caller applies the page as before.
 
-use std::collections::HashSet;
-
 use sqlx::QueryBuilder;
 
-use super::{AbsenceWrite, CHUNK, SocialEmotionalWrite, pupil_ids};
-use crate::domain::Absence;
+use super::{BulkSql, CHUNK, pupil_fact_rows, pupil_ids};
+use crate::domain::Brin;
 use crate::store::error::StoreError;
 use crate::store::model::{PageBatch, RecordKind};
 use crate::store::rows;
@@ -36,6 +34,7 @@ const SOCIAL_EMOTIONAL_EQUAL: &str = "m.source = v.column1 AND m.school = v.colu
 /// Whether applying `batch` would change no stored row (see the module). Reads only, in one read
 /// transaction.
 pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<bool, StoreError> {
+    let foreign = |source, school: &Brin| source != batch.source || *school != batch.school;
     if !batch.results.is_empty()
         || !batch.notes.is_empty()
         || !batch.plans.is_empty()
@@ -44,30 +43,11 @@ pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<
         || !batch.quarantine.is_empty()
         || !batch.held.is_empty()
         || (batch.absences.is_empty() && batch.social_emotional.is_empty())
-    {
-        return Ok(false);
-    }
-    let foreign = |source, school: &crate::domain::Brin| source != batch.source || *school != batch.school;
-    if batch
-        .absences
-        .iter()
-        .any(|a| foreign(a.source, &a.school) || !Absence::valid_hours(a.hours))
+        || batch.absences.iter().any(|a| foreign(a.source, &a.school))
         || batch
             .social_emotional
             .iter()
-            .any(|m| foreign(m.source, &m.school) || !m.is_valid())
-    {
-        return Ok(false);
-    }
-    let mut keys = HashSet::new();
-    if !batch.absences.iter().all(|a| keys.insert(a.external_id.as_str())) {
-        return Ok(false);
-    }
-    keys.clear();
-    if !batch
-        .social_emotional
-        .iter()
-        .all(|m| keys.insert(m.external_id.as_str()))
+            .any(|m| foreign(m.source, &m.school))
     {
         return Ok(false);
     }
@@ -81,21 +61,12 @@ pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<
                 .map(|m| m.pupil_external_id.as_str()),
         );
         let pupils = pupil_ids((&mut tx).into(), &batch.school, named).await?;
-        let mut absences = Vec::with_capacity(batch.absences.len());
-        for a in &batch.absences {
-            let Some(&id) = pupils.get(&a.pupil_external_id) else {
-                return Ok(false);
-            };
-            absences.push(AbsenceWrite::new(a, id));
-        }
-        let mut measurements = Vec::with_capacity(batch.social_emotional.len());
-        for m in &batch.social_emotional {
-            let Some(&id) = pupils.get(&m.pupil_external_id) else {
-                return Ok(false);
-            };
-            measurements.push(SocialEmotionalWrite::new(m, id));
-        }
-        for chunk in absences.chunks(CHUNK) {
+        // The rows the apply would write; a page it would refuse or write record by record (a
+        // bad record, an unknown pupil, an id twice) is not "stored".
+        let Ok(Some(rows)) = pupil_fact_rows(batch, &pupils) else {
+            return Ok(false);
+        };
+        for chunk in rows.absences.chunks(CHUNK) {
             let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (");
             qb.push_values(chunk, |mut row, a| a.bind(&mut row));
             qb.push(") AS v JOIN absences a ON ");
@@ -105,7 +76,7 @@ pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<
                 return Ok(false);
             }
         }
-        for chunk in measurements.chunks(CHUNK) {
+        for chunk in rows.measurements.chunks(CHUNK) {
             let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM (");
             qb.push_values(chunk, |mut row, m| m.bind(&mut row));
             qb.push(") AS v JOIN social_emotional m ON ");
@@ -117,7 +88,7 @@ pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<
         }
         // A held version of one of them would be dropped by the apply ("an upsert forgets its
         // held version"), and applied over the stored row later if it stayed.
-        let held_kinds = [
+        let held = [
             (
                 RecordKind::Absence,
                 batch
@@ -135,21 +106,18 @@ pub(crate) async fn page_is_stored(pool: Pool<'_>, batch: &PageBatch) -> Result<
                     .collect(),
             ),
         ];
-        for (kind, ids) in &held_kinds {
+        for (kind, ids) in &held {
             let kind = rows::enum_name(kind)?;
-            for chunk in ids.chunks(CHUNK) {
+            for chunk in ids.chunks(tx.in_chunk()) {
                 let mut qb = QueryBuilder::new("SELECT EXISTS (SELECT 1 FROM held_records WHERE source = ");
                 qb.push_bind(batch.source.as_str().to_owned());
                 qb.push(" AND school = ");
                 qb.push_bind(batch.school.as_str().to_owned());
                 qb.push(" AND kind = ");
                 qb.push_bind(kind.clone());
-                qb.push(" AND external_id IN (");
-                let mut list = qb.separated(", ");
-                for id in chunk {
-                    list.push_bind((*id).to_owned());
-                }
-                list.push_unseparated("))");
+                qb.push(" AND external_id");
+                tx.push_in(&mut qb, chunk.iter().copied());
+                qb.push(")");
                 let (held,): (bool,) = qb.build_query_as().fetch_one(&mut *tx).await?;
                 if held {
                     return Ok(false);
